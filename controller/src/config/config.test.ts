@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../domain/errors';
+import { parseConfig, redactConfig } from './config';
+
+describe('parseConfig', () => {
+  it('gives the documented defaults', () => {
+    const c = parseConfig({});
+    expect(c.pauseThresholdGpu).toBe(10);
+    expect(c.pauseWindowMinutes).toBe(30);
+    expect(c.minSamples).toBe(5);
+    expect(c.deleteThresholdHours).toBe(24);
+    expect(c.deleteWarningHours).toBe(1);
+    expect(c.minInstanceAgeHours).toBe(1);
+    expect(c.checkIntervalSec).toBe(60);
+    expect(c.dryRun).toBe(false);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(8080);
+    expect(c.dataDir).toBe('./data');
+    expect(c.vast).toBeNull();
+    expect(c.ssh).toMatchObject({ user: 'root', port: 22 });
+  });
+
+  it('accepts decimals for compressed timings', () => {
+    const c = parseConfig({ PAUSE_WINDOW_MINUTES: '0.1', CHECK_INTERVAL: '0.5', DELETE_THRESHOLD_HOURS: '0.01', DELETE_WARNING_HOURS: '0.001' });
+    expect(c.pauseWindowMinutes).toBe(0.1);
+    expect(c.checkIntervalSec).toBe(0.5);
+  });
+
+  it.each([
+    ['PAUSE_THRESHOLD_GPU', 'ten'],
+    ['PAUSE_THRESHOLD_GPU', '-1'],
+    ['PAUSE_THRESHOLD_GPU', '101'],
+    ['MIN_SAMPLES', '2.5'],
+    ['PORT', '70000'],
+    ['CHECK_INTERVAL', '0'],
+    ['DRY_RUN', 'maybe'],
+    ['WEBHOOK_URL', 'not a url'],
+    ['PAUSE_WINDOW_MINUTES', 'NaN'],
+    ['PAUSE_WINDOW_MINUTES', 'Infinity'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^${name}:`));
+  });
+
+  it('refuses a non-loopback listen address without ADMIN_TOKEN', () => {
+    expect(() => parseConfig({ HOST: '0.0.0.0' })).toThrow(/ADMIN_TOKEN/);
+    expect(parseConfig({ HOST: '0.0.0.0', ADMIN_TOKEN: 'a'.repeat(32) }).host).toBe('0.0.0.0');
+  });
+
+  it('picks TensorDock v0 with key + token and v2 with the token alone', () => {
+    expect(parseConfig({ TENSORDOCK_API_TOKEN: 't' }).tensordock).toMatchObject({ version: 'v2', apiUrl: 'https://dashboard.tensordock.com/api/v2' });
+    expect(parseConfig({ TENSORDOCK_API_KEY: 'k', TENSORDOCK_API_TOKEN: 't' }).tensordock).toMatchObject({
+      version: 'v0',
+      apiUrl: 'https://marketplace.tensordock.com/api/v0',
+    });
+    expect(() => parseConfig({ TENSORDOCK_API_KEY: 'k' })).toThrow(/^TENSORDOCK_API_TOKEN:/);
+  });
+
+  it('rejects a GCP setting without a project', () => {
+    expect(() => parseConfig({ GCP_ZONE: 'us-central1-a' })).toThrow(/^GCP_PROJECT_ID:/);
+  });
+
+  it('parses the protected list and GCP price overrides', () => {
+    const c = parseConfig({ PROTECTED_INSTANCES: 'vast:1, trainer ,', GCP_PROJECT_ID: 'p', GCP_PRICES: 'a2-highgpu-1g=3.5,nvidia-l4=0.7' });
+    expect(c.protectedInstances).toEqual(['vast:1', 'trainer']);
+    expect(c.gcp?.prices).toEqual({ 'a2-highgpu-1g': 3.5, 'nvidia-l4': 0.7 });
+  });
+
+  it('redacts every secret', () => {
+    const c = parseConfig({
+      ADMIN_TOKEN: 'admin-secret-0123456789',
+      VAST_API_KEY: 'vast-secret',
+      TENSORDOCK_API_KEY: 'td-key-secret',
+      TENSORDOCK_API_TOKEN: 'td-token-secret',
+      GCP_PROJECT_ID: 'p',
+      GCP_ACCESS_TOKEN: 'gcp-secret',
+      WEBHOOK_URL: 'https://hooks.example.com/services/T000/B000/webhook-secret',
+    });
+    const text = JSON.stringify(redactConfig(c));
+    for (const s of ['admin-secret', 'vast-secret', 'td-key-secret', 'td-token-secret', 'gcp-secret', 'webhook-secret']) expect(text).not.toContain(s);
+  });
+});

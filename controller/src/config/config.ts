@@ -1,0 +1,233 @@
+// The controller's typed configuration, parsed and validated once at start-up from an env-like record.
+import { ConfigError } from '../domain/errors';
+
+export interface VastConfig {
+  apiKey: string;
+  apiUrl: string;
+}
+export interface TensorDockConfig {
+  /** v0 needs key + token (form body); v2 needs the token alone (Bearer). */
+  version: 'v0' | 'v2';
+  apiKey: string | null;
+  apiToken: string;
+  apiUrl: string;
+}
+export interface GcpConfig {
+  projectId: string;
+  zone: string | null;
+  apiEndpoint: string | null;
+  accessToken: string | null;
+  /** Override of the built-in price table, `machineOrAccelType=usdPerHour,...`. */
+  prices: Record<string, number>;
+}
+export interface SshConfig {
+  user: string;
+  keyPath: string;
+  port: number;
+  /** Seconds; connection and whole-command limit per host. */
+  timeoutSec: number;
+  concurrency: number;
+}
+
+export interface EngineConfig {
+  pauseThresholdGpu: number;
+  pauseWindowMinutes: number;
+  minSamples: number;
+  deleteThresholdHours: number;
+  deleteWarningHours: number;
+  minInstanceAgeHours: number;
+  protectedInstances: string[];
+  /** Longest gap between samples (seconds) still counted as covered. */
+  maxGapSeconds: number;
+}
+
+export interface Config extends EngineConfig {
+  checkIntervalSec: number;
+  dryRun: boolean;
+  host: string;
+  port: number;
+  adminToken: string | null;
+  dataDir: string;
+  webhookUrl: string | null;
+  /** An agent not heard from for this long is treated as absent (SSH fallback, notification). */
+  agentSilentSec: number;
+  /** How long the controller waits for an agent's checkpoint hook before giving up on the pause. */
+  checkpointTimeoutSec: number;
+  /** Raw samples are kept at least this long, then rolled up. */
+  retentionRawHours: number;
+  retentionRollupDays: number;
+  vast: VastConfig | null;
+  tensordock: TensorDockConfig | null;
+  gcp: GcpConfig | null;
+  ssh: SshConfig;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | null {
+  const v = env[name];
+  if (v === undefined) return null;
+  const t = v.trim();
+  return t === '' ? null : t;
+}
+
+function num(env: Env, name: string, def: number, opts: { min?: number; max?: number; int?: boolean; gt?: number } = {}): number {
+  const raw = str(env, name);
+  if (raw === null) return def;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw)) throw new ConfigError(name, `expected a number, got "${raw}"`);
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new ConfigError(name, `expected a finite number, got "${raw}"`);
+  if (opts.int && !Number.isInteger(n)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  if (opts.min !== undefined && n < opts.min) throw new ConfigError(name, `must be >= ${opts.min}, got ${raw}`);
+  if (opts.gt !== undefined && n <= opts.gt) throw new ConfigError(name, `must be > ${opts.gt}, got ${raw}`);
+  if (opts.max !== undefined && n > opts.max) throw new ConfigError(name, `must be <= ${opts.max}, got ${raw}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === null) return def;
+  const l = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(l)) return true;
+  if (['0', 'false', 'no', 'off'].includes(l)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, def: string | null): string | null {
+  const raw = str(env, name) ?? def;
+  if (raw === null) return null;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, 'must be an http:// or https:// URL');
+  return raw.replace(/\/+$/, '');
+}
+
+function list(env: Env, name: string): string[] {
+  const raw = str(env, name);
+  if (raw === null) return [];
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function prices(env: Env, name: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of list(env, name)) {
+    const m = /^([A-Za-z0-9._\-]+)=(\d+(?:\.\d+)?)$/.exec(item);
+    if (!m) throw new ConfigError(name, `expected type=usdPerHour pairs, got "${item}"`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+/** Parse the whole configuration; throws ConfigError naming the first bad variable. */
+export function parseConfig(env: Env, home = '/root'): Config {
+  const host = str(env, 'HOST') ?? '127.0.0.1';
+  const adminToken = str(env, 'ADMIN_TOKEN');
+  if (!isLoopback(host) && adminToken === null) {
+    throw new ConfigError('ADMIN_TOKEN', `required when HOST is not loopback (HOST=${host})`);
+  }
+  if (adminToken !== null && adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters');
+
+  const vastKey = str(env, 'VAST_API_KEY');
+  const tdKey = str(env, 'TENSORDOCK_API_KEY');
+  const tdToken = str(env, 'TENSORDOCK_API_TOKEN');
+  if (tdKey !== null && tdToken === null) {
+    throw new ConfigError('TENSORDOCK_API_TOKEN', 'TENSORDOCK_API_KEY is set without TENSORDOCK_API_TOKEN (v0 needs both, v2 needs the token)');
+  }
+  const tdVersion: 'v0' | 'v2' = tdKey !== null ? 'v0' : 'v2';
+  const gcpProject = str(env, 'GCP_PROJECT_ID');
+  for (const dependent of ['GCP_ZONE', 'GCP_API_ENDPOINT', 'GCP_ACCESS_TOKEN']) {
+    if (str(env, dependent) !== null && gcpProject === null) throw new ConfigError('GCP_PROJECT_ID', `required when ${dependent} is set`);
+  }
+
+  const checkIntervalSec = num(env, 'CHECK_INTERVAL', 60, { gt: 0, max: 86_400 });
+  const pauseWindowMinutes = num(env, 'PAUSE_WINDOW_MINUTES', 30, { gt: 0, max: 7 * 24 * 60 });
+  const deleteThresholdHours = num(env, 'DELETE_THRESHOLD_HOURS', 24, { gt: 0, max: 24 * 365 });
+  const deleteWarningHours = num(env, 'DELETE_WARNING_HOURS', 1, { min: 0, max: 24 * 365 });
+  if (deleteWarningHours >= deleteThresholdHours) {
+    throw new ConfigError('DELETE_WARNING_HOURS', `must be smaller than DELETE_THRESHOLD_HOURS (${deleteThresholdHours})`);
+  }
+  const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
+
+  return {
+    pauseThresholdGpu: num(env, 'PAUSE_THRESHOLD_GPU', 10, { gt: 0, max: 100 }),
+    pauseWindowMinutes,
+    minSamples: num(env, 'MIN_SAMPLES', 5, { min: 1, int: true, max: 1_000_000 }),
+    deleteThresholdHours,
+    deleteWarningHours,
+    minInstanceAgeHours: num(env, 'MIN_INSTANCE_AGE_HOURS', 1, { min: 0, max: 24 * 365 }),
+    protectedInstances: list(env, 'PROTECTED_INSTANCES'),
+    // Default: three report intervals of 10 s, and never less than 30 s, so one lost batch is not a gap but a dead agent is.
+    maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, pauseWindowMinutes * 60 / 5)), { gt: 0 }),
+    checkIntervalSec,
+    dryRun: bool(env, 'DRY_RUN', false),
+    host,
+    port: num(env, 'PORT', 8080, { min: 0, max: 65535, int: true }),
+    adminToken,
+    dataDir: str(env, 'DATA_DIR') ?? './data',
+    webhookUrl: url(env, 'WEBHOOK_URL', null),
+    agentSilentSec: num(env, 'AGENT_SILENT_SECONDS', 60, { gt: 0 }),
+    checkpointTimeoutSec: num(env, 'CHECKPOINT_TIMEOUT_SECONDS', 300, { gt: 0, max: 3600 }),
+    retentionRawHours: num(env, 'RETENTION_RAW_HOURS', 48, { min: 48, max: 24 * 365 }),
+    retentionRollupDays: num(env, 'RETENTION_ROLLUP_DAYS', 90, { min: 1, max: 3650 }),
+    vast: vastKey === null ? null : { apiKey: vastKey, apiUrl: url(env, 'VAST_API_URL', 'https://console.vast.ai')! },
+    tensordock:
+      tdToken === null
+        ? null
+        : {
+            version: tdVersion,
+            apiKey: tdKey,
+            apiToken: tdToken,
+            apiUrl: url(
+              env,
+              'TENSORDOCK_API_URL',
+              tdVersion === 'v0' ? 'https://marketplace.tensordock.com/api/v0' : 'https://dashboard.tensordock.com/api/v2',
+            )!,
+          },
+    gcp:
+      gcpProject === null
+        ? null
+        : {
+            projectId: gcpProject,
+            zone: str(env, 'GCP_ZONE'),
+            apiEndpoint: url(env, 'GCP_API_ENDPOINT', null),
+            accessToken: str(env, 'GCP_ACCESS_TOKEN'),
+            prices: prices(env, 'GCP_PRICES'),
+          },
+    ssh: {
+      user: str(env, 'SSH_USER') ?? 'root',
+      keyPath: str(env, 'SSH_KEY_PATH') ?? `${home}/.ssh/id_ed25519`,
+      port: num(env, 'SSH_PORT', 22, { min: 1, max: 65535, int: true }),
+      timeoutSec: num(env, 'SSH_TIMEOUT_SECONDS', 15, { gt: 0, max: 600 }),
+      concurrency: num(env, 'SSH_CONCURRENCY', 32, { min: 1, max: 1024, int: true }),
+    },
+    logLevel: logLevel as Config['logLevel'],
+  };
+}
+
+/** The configuration with secrets replaced, for the start-up log line and the status API. */
+export function redactConfig(c: Config): Record<string, unknown> {
+  const hide = (s: string | null) => (s === null ? null : '***');
+  return {
+    ...c,
+    adminToken: hide(c.adminToken),
+    webhookUrl: c.webhookUrl === null ? null : new URL(c.webhookUrl).origin + '/***',
+    vast: c.vast && { ...c.vast, apiKey: '***' },
+    tensordock: c.tensordock && { ...c.tensordock, apiKey: hide(c.tensordock.apiKey), apiToken: '***' },
+    gcp: c.gcp && { ...c.gcp, accessToken: hide(c.gcp.accessToken) },
+  };
+}

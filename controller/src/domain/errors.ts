@@ -1,0 +1,53 @@
+// Typed errors shared across the controller. Messages never carry secrets.
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    /** The variable at fault, e.g. `PAUSE_THRESHOLD_GPU`. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+  constructor(
+    message: string,
+    /** WebSocket close code to use when this error ends a connection. */
+    readonly closeCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export type ProviderOp = 'list' | 'get' | 'pause' | 'resume' | 'delete' | 'init';
+
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  readonly provider: string;
+  readonly op: ProviderOp;
+  /** True when trying again later may succeed (429, 5xx, network). */
+  readonly retryable: boolean;
+  /** HTTP status when there was one. */
+  readonly status: number | null;
+  /** True when the request may have reached the provider and its outcome is not known (timeout after send). */
+  readonly outcomeUnknown: boolean;
+  constructor(opts: {
+    provider: string;
+    op: ProviderOp;
+    message: string;
+    retryable: boolean;
+    status?: number | null;
+    outcomeUnknown?: boolean;
+    cause?: unknown;
+  }) {
+    super(`${opts.provider} ${opts.op}: ${opts.message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.provider = opts.provider;
+    this.op = opts.op;
+    this.retryable = opts.retryable;
+    this.status = opts.status ?? null;
+    this.outcomeUnknown = opts.outcomeUnknown ?? false;
+  }
+}

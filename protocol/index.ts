@@ -1,0 +1,5 @@
+// The agent <-> controller protocol: zod schemas and the types inferred from them.
+export * from './version';
+export * from './gpu-stats';
+export * from './agent-messages';
+export * from './controller-messages';
