@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { PreparePauseResult } from '../../../protocol';
+import { ProviderError } from '../domain/errors';
+import { createLogger } from '../log';
+import type { Notifier } from '../notify/webhook-notifier';
+import { MemoryProvider, memoryInstance } from '../../../test/fakes/memory-provider';
+import { MemoryActionLog } from './action-log';
+import { Executor, type ExecutorOptions, type PlannedAction } from './executor';
+
+class ListNotifier implements Notifier {
+  readonly messages: string[] = [];
+  notify(t: string) {
+    this.messages.push(t);
+  }
+  async flush() {}
+}
+
+function setup(over: Partial<ExecutorOptions> = {}, instances = [memoryInstance('1')]) {
+  const provider = new MemoryProvider(instances);
+  const actions = new MemoryActionLog();
+  const notifier = new ListNotifier();
+  const lines: string[] = [];
+  const ex = new Executor({
+    providers: new Map([['vast', provider]]),
+    actions,
+    notifier,
+    logger: createLogger({ sink: (_l, line) => lines.push(line) }),
+    now: () => 1_000,
+    dryRun: false,
+    checkpointTimeoutMs: 1000,
+    isProtected: (i) => i.labels['label']?.includes('[protect]') ?? false,
+    verifyAttempts: 2,
+    verifyDelayMs: 1,
+    ...over,
+  });
+  return { ex, provider, actions, notifier, lines };
+}
+
+const plan = (kind: PlannedAction['kind'], id = '1', key = `${kind}:vast:${id}:0`): PlannedAction => ({
+  instanceId: `vast:${id}`,
+  providerId: id,
+  provider: 'vast',
+  kind,
+  reason: 'idle 30 min',
+  logLine: `${kind.toUpperCase()}: vast:${id} (RTX 4090) - GPU avg=1.0% max=2.0% over 30 min, 180 samples (threshold=10.0%)`,
+  figures: { maxUtil: 2 },
+  decisionKey: key,
+});
+
+describe('Executor', () => {
+  it('pauses, verifies, audits before and after, notifies and logs the seed line', async () => {
+    const { ex, provider, actions, notifier, lines } = setup();
+    const [r] = await ex.execute([plan('pause')]);
+    expect(r).toMatchObject({ status: 'succeeded', kind: 'pause' });
+    expect(provider.instances.get('1')!.state).toBe('stopped');
+    expect(provider.calls).toEqual(['get 1', 'pause 1', 'get 1']);
+    expect(actions.rows).toHaveLength(1);
+    expect(actions.rows[0]).toMatchObject({ status: 'succeeded', kind: 'pause', figures: { attempts: 1, verifiedState: 'stopped' } });
+    expect(notifier.messages[0]).toContain('PAUSE: vast:1 (RTX 4090)');
+    expect(lines.some((l) => l.includes('PAUSE: vast:1 (RTX 4090) - GPU avg=1.0%'))).toBe(true);
+  });
+
+  it('never acts twice for one decision', async () => {
+    const { ex, provider } = setup();
+    await ex.execute([plan('pause')]);
+    provider.instances.get('1')!.state = 'running'; // user resumed it
+    const [r] = await ex.execute([plan('pause')]);
+    expect(r!.reason).toBe('already done for this decision');
+    expect(provider.calls.filter((c) => c.startsWith('pause'))).toHaveLength(1);
+  });
+
+  it('after a crash mid-action (planned row left), verifies instead of deleting again', async () => {
+    const { ex, provider, actions } = setup();
+    actions.insertPlanned({ decisionKey: 'delete:vast:1:0', instanceId: 'vast:1', kind: 'delete', reason: 'r', figures: {}, now: 0 });
+    provider.instances.delete('1'); // the delete went through before the crash
+    const [r] = await ex.execute([plan('delete')]);
+    expect(r).toMatchObject({ status: 'succeeded' });
+    expect(r!.reason).toContain('verified after restart');
+    expect(provider.calls.filter((c) => c.startsWith('delete'))).toHaveLength(0);
+  });
+
+  it('dry-run records and acts on nothing', async () => {
+    const { ex, provider, actions } = setup({ dryRun: true });
+    const rs = await ex.execute([plan('pause'), plan('delete', '1', 'd1'), plan('warn-delete', '1', 'w1')]);
+    expect(rs.map((r) => r.status)).toEqual(['dry-run', 'dry-run', 'dry-run']);
+    expect(provider.calls.filter((c) => !c.startsWith('get'))).toEqual([]);
+    expect(provider.instances.get('1')!.state).toBe('running');
+    expect(actions.rows.map((r) => r.status)).toEqual(['dry-run', 'dry-run', 'dry-run']);
+  });
+
+  it('skips when the re-check shows the instance is no longer running, or protected', async () => {
+    const { ex, provider } = setup({}, [memoryInstance('1', { state: 'stopped' }), memoryInstance('2', { labels: { label: 'train [protect]' } })]);
+    const rs = await ex.execute([plan('pause', '1'), plan('pause', '2')]);
+    expect(rs.map((r) => r.status)).toEqual(['skipped', 'skipped']);
+    expect(provider.calls.filter((c) => c.startsWith('pause'))).toEqual([]);
+  });
+
+  it('a failed checkpoint skips the pause and notifies', async () => {
+    const result: PreparePauseResult = { v: 1, type: 'prepare-pause-result', requestId: 'r', outcome: 'failed', exitCode: 3, durationMs: 5, output: 'disk full' };
+    const { ex, provider, notifier } = setup({ checkpoint: async () => result });
+    const [r] = await ex.execute([plan('pause')]);
+    expect(r).toMatchObject({ status: 'skipped', reason: 'checkpoint failed (exit 3)' });
+    expect(provider.instances.get('1')!.state).toBe('running');
+    expect(notifier.messages.some((m) => m.includes('skipped'))).toBe(true);
+  });
+
+  it('a provider failure is recorded as failed, notified, and retried on a later cycle', async () => {
+    const { ex, provider, actions, notifier } = setup();
+    provider.failNext.push({ op: 'pause', error: new ProviderError({ provider: 'vast', op: 'pause', message: 'HTTP 500', retryable: true, status: 500 }) });
+    const [r1] = await ex.execute([plan('pause')]);
+    expect(r1!.status).toBe('failed');
+    expect(notifier.messages.some((m) => m.includes('failed'))).toBe(true);
+    const [r2] = await ex.execute([plan('pause')]);
+    expect(r2!.status).toBe('succeeded');
+    expect(actions.rows[0]!.figures['attempts']).toBe(2);
+  });
+
+  it('fails (not succeeds) when the provider accepts but the state never changes', async () => {
+    const { ex, provider } = setup();
+    provider.ignoreActions = true;
+    const [r] = await ex.execute([plan('pause')]);
+    expect(r).toMatchObject({ status: 'failed' });
+    expect(r!.reason).toContain('not verified');
+  });
+
+  it('a warning only notifies', async () => {
+    const { ex, provider, notifier } = setup();
+    const [r] = await ex.execute([plan('warn-delete')]);
+    expect(r).toMatchObject({ status: 'succeeded', kind: 'warn' });
+    expect(provider.calls).toEqual([]);
+    expect(notifier.messages).toHaveLength(1);
+  });
+});

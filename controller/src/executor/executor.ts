@@ -1,0 +1,197 @@
+// Carries out the engine's decisions: re-checks with the provider, writes the audit row before and after,
+// never acts twice for one decision, verifies the result, honours dry-run, and notifies. The imperative shell.
+import type { PreparePauseResult } from '../../../protocol';
+import type { InstanceState, ProviderInstance } from '../domain/instance';
+import { ProviderError } from '../domain/errors';
+import { errorMessage, type Logger } from '../log';
+import type { Notifier } from '../notify/webhook-notifier';
+import type { Provider } from '../providers/provider';
+import type { ActionKind, ActionLog, ActionRecord, ActionStatus } from './action-log';
+
+export interface PlannedAction {
+  instanceId: string;
+  providerId: string;
+  /** Key into the providers map (`vast`, `tensordock`, `gcp`). */
+  provider: string;
+  kind: 'pause' | 'delete' | 'warn-delete';
+  /** One line: why. */
+  reason: string;
+  /** The seed-style line, e.g. `PAUSE: vast:1 (RTX 4090) - GPU avg=3.2% max=6.0% over 30 min, 180 samples (threshold=10.0%)`. */
+  logLine: string;
+  figures: Record<string, unknown>;
+  /** Same decision (same instance, kind and idle episode) => same key: the audit row's unique key. */
+  decisionKey: string;
+}
+
+export interface ActionOutcome {
+  instanceId: string;
+  kind: ActionKind;
+  status: ActionStatus;
+  reason: string;
+}
+
+export interface ExecutorOptions {
+  providers: ReadonlyMap<string, Provider>;
+  actions: ActionLog;
+  notifier: Notifier;
+  logger: Logger;
+  now: () => number;
+  dryRun: boolean;
+  /** Asks the instance's agent to run its own checkpoint hook; null when no agent is connected. */
+  checkpoint?: (instanceId: string, timeoutMs: number) => Promise<PreparePauseResult | null>;
+  checkpointTimeoutMs: number;
+  /** Re-applied to the freshly read instance right before acting (a protection label added a minute ago counts). */
+  isProtected: (fresh: ProviderInstance) => boolean;
+  verifyAttempts?: number;
+  verifyDelayMs?: number;
+  /** A failed decision is tried again on later cycles, up to this many attempts in all. */
+  maxAttempts?: number;
+  concurrency?: number;
+}
+
+const TARGET: Record<'pause' | 'delete', (s: InstanceState | 'gone') => boolean> = {
+  pause: (s) => s === 'stopped',
+  delete: (s) => s === 'gone' || s === 'deleted',
+};
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Executor {
+  /** Decisions being carried out right now: a `planned` row not in here is a crash remnant. */
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly o: ExecutorOptions) {}
+
+  async execute(planned: readonly PlannedAction[]): Promise<ActionOutcome[]> {
+    const out: ActionOutcome[] = [];
+    const queue = [...planned];
+    const worker = async () => {
+      for (let a = queue.shift(); a; a = queue.shift()) out.push(await this.one(a));
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency ?? 8) }, worker));
+    return out;
+  }
+
+  private async one(a: PlannedAction): Promise<ActionOutcome> {
+    const kind: ActionKind = a.kind === 'warn-delete' ? 'warn' : a.kind;
+    if (this.inFlight.has(a.decisionKey)) return { instanceId: a.instanceId, kind, status: 'planned', reason: 'already in progress' };
+    this.inFlight.add(a.decisionKey);
+    try {
+      return await this.run(a, kind);
+    } catch (err) {
+      // Only a bug or the store failing lands here; the action is not retried within this cycle.
+      this.o.logger.error(`executor: ${a.kind} ${a.instanceId} aborted`, err);
+      return { instanceId: a.instanceId, kind, status: 'failed', reason: errorMessage(err) };
+    } finally {
+      this.inFlight.delete(a.decisionKey);
+    }
+  }
+
+  private async run(a: PlannedAction, kind: ActionKind): Promise<ActionOutcome> {
+    const now = this.o.now;
+    const existing = this.o.actions.getByDecisionKey(a.decisionKey);
+    const attempts = Number(existing?.figures['attempts'] ?? 0) + 1;
+    if (existing && existing.status !== 'planned' && existing.status !== 'failed') {
+      return { instanceId: a.instanceId, kind, status: existing.status, reason: 'already done for this decision' };
+    }
+    if (existing?.status === 'failed' && attempts > (this.o.maxAttempts ?? 3)) {
+      return { instanceId: a.instanceId, kind, status: 'failed', reason: 'gave up after repeated failures' };
+    }
+    const figures: Record<string, unknown> = { ...a.figures, attempts };
+    const row: ActionRecord =
+      existing ?? this.o.actions.insertPlanned({ decisionKey: a.decisionKey, instanceId: a.instanceId, kind, reason: a.reason, figures, now: now() });
+    if (existing) this.o.actions.update(row.id, 'planned', a.reason, figures, now());
+    const finish = (status: ActionStatus, reason: string, extra: Record<string, unknown> = {}): ActionOutcome => {
+      this.o.actions.update(row.id, status, reason, { ...figures, ...extra }, now());
+      return { instanceId: a.instanceId, kind, status, reason };
+    };
+
+    if (a.kind === 'warn-delete') {
+      if (this.o.dryRun) {
+        this.o.logger.info(`DRY RUN: ${a.logLine}`);
+        return finish('dry-run', a.reason);
+      }
+      this.o.logger.info(a.logLine);
+      this.o.notifier.notify(`:warning: ${a.logLine}`);
+      return finish('succeeded', a.reason);
+    }
+
+    const provider = this.o.providers.get(a.provider);
+    if (!provider) return finish('failed', `no provider "${a.provider}" configured`);
+    const action = a.kind;
+
+    // Re-check right before acting: the decision may be minutes old and the instance may have changed.
+    const fresh = await this.read(provider, a.providerId);
+    if (fresh instanceof Error) return this.failed(a, finish, `re-check failed: ${fresh.message}`);
+    const freshState = fresh === null ? 'gone' : fresh.state;
+    if (existing?.status === 'planned' && TARGET[action](freshState)) {
+      // A crash after the request went out: it took effect, so record it and do not act again.
+      return finish('succeeded', `${a.reason} (verified after restart: ${freshState})`);
+    }
+    if (fresh === null) return finish('skipped', 'instance is gone');
+    if (action === 'pause' && fresh.state !== 'running') return finish('skipped', `state is now ${fresh.state}, not running`);
+    if (action === 'delete' && fresh.state !== 'running' && fresh.state !== 'stopped') return finish('skipped', `state is now ${fresh.state}`);
+    if (this.o.isProtected(fresh)) return finish('skipped', 'instance is protected (provider-side marker)');
+
+    if (this.o.dryRun) {
+      this.o.logger.info(`DRY RUN: ${a.logLine}`);
+      return finish('dry-run', a.reason);
+    }
+
+    if (action === 'pause' && this.o.checkpoint) {
+      const r = await this.o.checkpoint(a.instanceId, this.o.checkpointTimeoutMs).catch((err: unknown) => {
+        this.o.logger.warn(`checkpoint request to ${a.instanceId} failed: ${errorMessage(err)}`);
+        return 'error' as const;
+      });
+      if (r === 'error' || (r && (r.outcome === 'failed' || r.outcome === 'timeout'))) {
+        const why = r === 'error' ? 'checkpoint request failed' : `checkpoint ${r.outcome}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`;
+        this.o.logger.warn(`SKIP PAUSE: ${a.instanceId} - ${why}`);
+        this.o.notifier.notify(`:x: Pause of ${a.instanceId} skipped: ${why}`);
+        return finish('skipped', why, r && r !== 'error' ? { checkpoint: { outcome: r.outcome, exitCode: r.exitCode, output: r.output.slice(-500) } } : {});
+      }
+      if (r) figures['checkpoint'] = { outcome: r.outcome, durationMs: r.durationMs };
+    }
+
+    try {
+      if (action === 'pause') await provider.pause(a.providerId);
+      else await provider.delete(a.providerId);
+    } catch (err) {
+      return this.failed(a, finish, `${action} failed: ${errorMessage(err)}`);
+    }
+
+    const verified = await this.verify(provider, a.providerId, action);
+    if (!verified.ok) return this.failed(a, finish, `${action} sent but not verified: ${verified.state}`);
+    this.o.logger.info(a.logLine);
+    this.o.notifier.notify(`${action === 'pause' ? ':pause_button:' : ':wastebasket:'} ${a.logLine}`);
+    return finish('succeeded', a.reason, { verifiedState: verified.state });
+  }
+
+  private failed(a: PlannedAction, finish: (s: ActionStatus, r: string) => ActionOutcome, reason: string): ActionOutcome {
+    this.o.logger.error(`FAILED ${a.kind.toUpperCase()}: ${a.instanceId} - ${reason}`);
+    this.o.notifier.notify(`:x: ${a.kind} of ${a.instanceId} failed: ${reason}`);
+    return finish('failed', reason);
+  }
+
+  private async read(provider: Provider, id: string): Promise<ProviderInstance | null | Error> {
+    try {
+      return await provider.get(id);
+    } catch (err) {
+      return err instanceof Error ? err : new ProviderError({ provider: provider.name, op: 'get', message: String(err), retryable: true });
+    }
+  }
+
+  private async verify(provider: Provider, id: string, action: 'pause' | 'delete'): Promise<{ ok: boolean; state: string }> {
+    const attempts = this.o.verifyAttempts ?? 12;
+    let state = 'unread';
+    for (let i = 0; i < attempts; i++) {
+      const r = await this.read(provider, id);
+      if (r instanceof Error) state = `re-read failed: ${r.message}`;
+      else {
+        state = r === null ? 'gone' : r.state;
+        if (TARGET[action](r === null ? 'gone' : r.state)) return { ok: true, state };
+      }
+      if (i < attempts - 1) await sleep(this.o.verifyDelayMs ?? 5000);
+    }
+    return { ok: false, state };
+  }
+}

@@ -1,0 +1,102 @@
+// Slack-compatible webhook notifications ({"text": ...}): queued, retried with backoff, never blocking or failing an action.
+import { request } from 'undici';
+import { errorMessage, type Logger } from '../log';
+
+export interface Notifier {
+  /** Queue a message; returns at once. Delivery failures are logged, never thrown. */
+  notify(text: string): void;
+  /** Wait until the queue is empty (or every message gave up); for shutdown and tests. */
+  flush(timeoutMs?: number): Promise<void>;
+}
+
+export interface WebhookNotifierOptions {
+  url: string;
+  logger: Logger;
+  /** Attempts per message, first included. */
+  attempts?: number;
+  baseDelayMs?: number;
+  timeoutMs?: number;
+  /** Oldest messages are dropped (and logged) beyond this many queued. */
+  maxQueue?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+export class WebhookNotifier implements Notifier {
+  private queue: string[] = [];
+  private running: Promise<void> | null = null;
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxQueue: number;
+  /** The URL's origin only: webhook paths are secrets (Slack's carry the token). */
+  private readonly where: string;
+
+  constructor(private readonly opts: WebhookNotifierOptions) {
+    this.attempts = opts.attempts ?? 5;
+    this.baseDelayMs = opts.baseDelayMs ?? 500;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.maxQueue = opts.maxQueue ?? 1000;
+    this.where = new URL(opts.url).origin;
+  }
+
+  notify(text: string): void {
+    if (this.queue.length >= this.maxQueue) {
+      const dropped = this.queue.shift();
+      this.opts.logger.warn(`webhook queue full, dropped oldest message: ${dropped?.slice(0, 80)}`);
+    }
+    this.queue.push(text);
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+    });
+  }
+
+  async flush(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.running && Date.now() < deadline) {
+      await Promise.race([this.running, sleep(Math.max(1, deadline - Date.now()))]);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const text = this.queue.shift()!;
+      await this.deliver(text);
+    }
+  }
+
+  private async deliver(text: string): Promise<void> {
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      try {
+        const res = await request(this.opts.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text }),
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+        });
+        await res.body.text().catch(() => '');
+        if (res.statusCode >= 200 && res.statusCode < 300) return;
+        // 4xx other than 429 will not get better by retrying (bad URL, revoked hook).
+        if (res.statusCode < 500 && res.statusCode !== 429) {
+          this.opts.logger.warn(`webhook ${this.where} refused a message with HTTP ${res.statusCode}; not retried`);
+          return;
+        }
+        this.opts.logger.warn(`webhook ${this.where} answered HTTP ${res.statusCode} (attempt ${attempt}/${this.attempts})`);
+      } catch (err) {
+        this.opts.logger.warn(`webhook ${this.where} unreachable (attempt ${attempt}/${this.attempts}): ${errorMessage(err).split(this.opts.url).join('***')}`);
+      }
+      if (attempt < this.attempts) await sleep(this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+    }
+    this.opts.logger.error(`webhook ${this.where}: gave up on a message after ${this.attempts} attempts`);
+  }
+}
+
+/** Used when WEBHOOK_URL is not set: messages only go to the log at debug level. */
+export class LogOnlyNotifier implements Notifier {
+  constructor(private readonly logger: Logger) {}
+  notify(text: string): void {
+    this.logger.debug(`notification (no WEBHOOK_URL): ${text}`);
+  }
+  async flush(): Promise<void> {}
+}
