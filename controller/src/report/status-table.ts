@@ -1,0 +1,48 @@
+// Renders GET /api/status as the terminal table `cost-optimizer status` prints (pure: JSON in, text out).
+
+export interface StatusInstanceView {
+  id: string;
+  provider: string;
+  name: string;
+  state: string;
+  gpuName: string | null;
+  numGpus: number;
+  pricePerHour: number | null;
+  metricSource: string;
+  lastSample: { t: number | string; util: number | null; memUsed: number | null; memTotal: number | null } | null;
+  idleSince: string | null;
+  protected: boolean;
+  nextAction: { kind: string; at: string | null; reason: string } | null;
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  const m = Math.floor(ms / 60_000);
+  if (m < 1) return `${Math.floor(ms / 1000)}s`;
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${h % 24}h`;
+}
+
+function cell(s: string, width: number): string {
+  return s.length > width ? s.slice(0, width - 1) + '…' : s.padEnd(width);
+}
+
+export function renderStatusTable(instances: readonly StatusInstanceView[], now: number): string {
+  const header = ['INSTANCE', 'PROVIDER', 'STATE', 'GPU', 'UTIL', 'SOURCE', 'IDLE FOR', 'NEXT ACTION'];
+  const rows = instances.map((i) => {
+    const util = i.lastSample ? (i.lastSample.util === null ? 'unknown' : `${i.lastSample.util.toFixed(1)}%`) : '-';
+    const gpu = i.gpuName ? `${i.numGpus > 1 ? `${i.numGpus}x ` : ''}${i.gpuName}` : '-';
+    const idle = i.idleSince ? formatDuration(now - Date.parse(i.idleSince)) : '-';
+    let next = i.protected ? 'protected' : '-';
+    if (i.nextAction) {
+      const at = i.nextAction.at ? Date.parse(i.nextAction.at) : NaN;
+      next = `${i.nextAction.kind}${Number.isFinite(at) ? (at <= now ? ' now' : ` in ${formatDuration(at - now)}`) : ''}`;
+    }
+    return [i.id, i.provider, i.state, gpu, util, i.metricSource, idle, next];
+  });
+  const widths = header.map((h, c) => Math.min(c === 0 ? 40 : 28, Math.max(h.length, ...rows.map((r) => r[c]!.length))));
+  const line = (r: string[]) => r.map((v, c) => cell(v, widths[c]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
