@@ -1,0 +1,161 @@
+// The trace library: realistic GPU workloads, each labelled with what a correct optimizer does with it.
+import { noise, type Trace, type TracePoint } from './trace';
+
+const H = 3600;
+const DAY = 24 * H;
+const WEEK = 7 * DAY;
+
+const idlePoint = (seed: number, t: number, agentUp = true): TracePoint => ({
+  util: Math.floor(noise(seed, t) * 3), // 0-2 %: desktop compositor, driver housekeeping
+  memUsedMiB: 300,
+  powerW: 60 + noise(seed + 1, t) * 10,
+  busy: false,
+  agentUp,
+});
+
+const busyPoint = (util: number, mem = 30_000, agentUp = true): TracePoint => ({
+  util: Math.max(0, Math.min(100, Math.round(util))),
+  memUsedMiB: mem,
+  powerW: 100 + util * 5,
+  busy: true,
+  agentUp,
+});
+
+export function longTraining(seed = 1): Trace {
+  return {
+    name: 'long-training',
+    description: 'a week-long training run, 92-100 % steady',
+    expected: 'never paused',
+    mayPause: false,
+    durationSec: WEEK,
+    at: (t) => busyPoint(92 + noise(seed, t) * 8, 70_000),
+    resumeAfterPause: (p) => p + 60, // the user notices at once and resumes
+  };
+}
+
+export function dataLoaderBound(seed = 2): Trace {
+  return {
+    name: 'dataloader-bound',
+    description: 'training starved by its data loader: 15-40 % with dips to ~2 % lasting up to 90 s',
+    expected: 'never paused',
+    mayPause: false,
+    durationSec: WEEK,
+    at: (t) => {
+      const cycle = t % 600;
+      const dip = cycle < 60 + Math.floor(noise(seed, Math.floor(t / 600)) * 30);
+      return { ...busyPoint(dip ? noise(seed + 3, t) * 3 : 15 + noise(seed, t) * 25, 40_000) };
+    },
+    resumeAfterPause: (p) => p + 60,
+  };
+}
+
+export function burstyInference(seed = 3): Trace {
+  return {
+    name: 'bursty-inference',
+    description: 'an inference server idle between requests, bursts of 50-90 % for 5-30 s every 2-10 min',
+    expected: 'never paused (it is serving)',
+    mayPause: false,
+    durationSec: WEEK,
+    at: (t) => {
+      const slot = Math.floor(t / 600);
+      const burstStart = Math.floor(noise(seed, slot) * 480);
+      const burstLen = 5 + Math.floor(noise(seed + 1, slot) * 25);
+      const inBurst = t % 600 >= burstStart && t % 600 < burstStart + burstLen;
+      const p = inBurst ? busyPoint(50 + noise(seed + 2, t) * 40, 20_000) : { ...idlePoint(seed, t), memUsedMiB: 20_000 };
+      return { ...p, busy: true }; // a server waiting for requests is in use
+    },
+    resumeAfterPause: (p) => p + 120,
+  };
+}
+
+/** Work hours 09:00-18:00 on weekdays, in bursts with pauses of up to 20 min; idle nights and weekends. */
+export function notebookDaytime(seed = 4): Trace {
+  const working = (t: number) => {
+    const day = Math.floor(t / DAY) % 7;
+    const hour = (t % DAY) / H;
+    return day < 5 && hour >= 9 && hour < 18;
+  };
+  return {
+    name: 'notebook-daytime',
+    description: 'a notebook used 09:00-18:00 on weekdays in bursts (gaps up to 20 min), left running overnight',
+    expected: 'paused each evening and weekend, resumed by the user in the morning',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => {
+      if (!working(t)) return idlePoint(seed, t);
+      const block = Math.floor(t / 1200);
+      const active = (t % 1200) < 600 + noise(seed, block) * 600;
+      return active ? busyPoint(30 + noise(seed + 1, t) * 50, 12_000) : { ...idlePoint(seed, t), memUsedMiB: 12_000, busy: true };
+    },
+    resumeAfterPause: (p) => {
+      // Next weekday 09:00 after the pause.
+      for (let d = Math.floor(p / DAY); d < Math.floor(p / DAY) + 8; d++) {
+        const start = d * DAY + 9 * H;
+        if (start > p && d % 7 < 5) return start;
+      }
+      return null;
+    },
+  };
+}
+
+export function forgotten(seed = 5): Trace {
+  return {
+    name: 'forgotten',
+    description: 'rented and forgotten: idle from the first second',
+    expected: 'paused after the window, deleted after DELETE_THRESHOLD_HOURS',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => idlePoint(seed, t),
+    resumeAfterPause: () => null,
+  };
+}
+
+export function jobFinishesAtHour5(seed = 6): Trace {
+  return {
+    name: 'job-finishes-h5',
+    description: 'a batch job at 95 % for 5 h, then the instance sits idle',
+    expected: 'paused about one window after hour 5',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => (t < 5 * H ? busyPoint(90 + noise(seed, t) * 10, 50_000) : idlePoint(seed, t)),
+    resumeAfterPause: () => null,
+  };
+}
+
+export function migUnderLoad(seed = 7): Trace {
+  return {
+    name: 'mig-under-load',
+    description: 'MIG-enabled H100 under full load: utilization reads [N/A], memory and power high',
+    expected: 'never paused (unknown is never idle)',
+    mayPause: false,
+    durationSec: WEEK,
+    at: (t) => ({ util: null, memUsedMiB: 11_000 + noise(seed, t) * 500, powerW: 400 + noise(seed + 1, t) * 40, busy: true, agentUp: true }),
+    resumeAfterPause: (p) => p + 60,
+  };
+}
+
+export function agentDies(seed = 8): Trace {
+  return {
+    name: 'agent-dies',
+    description: 'training at 95 %; its agent dies at hour 2 and never comes back',
+    expected: 'never paused (missing data is never idle)',
+    mayPause: false,
+    durationSec: WEEK,
+    at: (t) => busyPoint(90 + noise(seed, t) * 10, 60_000, t < 2 * H),
+    resumeAfterPause: (p) => p + 60,
+  };
+}
+
+export function userRestartsAfterPause(seed = 9): Trace {
+  return {
+    name: 'restarted-after-pause',
+    description: 'idle for 2 h (paused), resumed by its user at hour 3 who trains for 6 h, then idle again',
+    expected: 'paused, resumed by the user, not paused again while training, paused after training ends',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => (t >= 3 * H && t < 9 * H ? busyPoint(85 + noise(seed, t) * 15, 40_000) : idlePoint(seed, t)),
+    resumeAfterPause: (p) => (p < 3 * H ? 3 * H : null),
+  };
+}
+
+export const ALL_TRACES = [longTraining, dataLoaderBound, burstyInference, notebookDaytime, forgotten, jobFinishesAtHour5, migUnderLoad, agentDies, userRestartsAfterPause];
