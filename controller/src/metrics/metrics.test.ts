@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { Metrics } from './metrics';
+import { parsePrometheusText } from './parse-exposition';
+
+describe('Metrics', () => {
+  it('renders valid Prometheus exposition with fleet, actions and savings', async () => {
+    const m = new Metrics(() => ({
+      instances: [
+        { id: 'vast:1', provider: 'vast', state: 'stopped', util: null, pricePerHour: 0.5 },
+        { id: 'gcp:us-central1-a/x"y', provider: 'gcp', state: 'running', util: 42.5, pricePerHour: 3.67 },
+      ],
+      savingsTotalUsd: 12.5,
+      savingsMonthlyUsd: 300,
+      agentsConnected: 3,
+    }));
+    m.actions.inc({ kind: 'pause', status: 'succeeded' });
+    m.cycleDuration.observe(0.12);
+    const text = await m.render();
+    const samples = parsePrometheusText(text);
+    const get = (name: string, labels: Record<string, string> = {}) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    expect(get('cost_optimizer_instance_gpu_utilization_percent', { instance: 'gcp:us-central1-a/x"y' })).toBe(42.5);
+    expect(get('cost_optimizer_instance_gpu_utilization_percent', { instance: 'vast:1' })).toBeUndefined();
+    expect(get('cost_optimizer_instance_state', { instance: 'vast:1', state: 'stopped' })).toBe(1);
+    expect(get('cost_optimizer_instance_state', { instance: 'vast:1', state: 'running' })).toBe(0);
+    expect(get('cost_optimizer_actions_total', { kind: 'pause', status: 'succeeded' })).toBe(1);
+    expect(get('cost_optimizer_savings_usd')).toBe(12.5);
+    expect(get('cost_optimizer_agents_connected')).toBe(3);
+    expect(get('cost_optimizer_cycle_duration_seconds_count')).toBe(1);
+  });
+
+  it('the validator rejects malformed exposition', () => {
+    expect(() => parsePrometheusText('metric{a="1" 2\n')).toThrow();
+    expect(() => parsePrometheusText('# TYPE x counter\nx abc\n')).toThrow();
+    expect(() => parsePrometheusText('1bad 3\n')).toThrow();
+  });
+});
