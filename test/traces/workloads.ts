@@ -68,17 +68,16 @@ export function burstyInference(seed = 3): Trace {
   };
 }
 
-/** Work hours 09:00-18:00 on weekdays, in bursts with pauses of up to 20 min; idle nights and weekends. */
+/** Used 09:00-18:00 every day (the seed's "idle 12 h a day" scenario), in bursts with pauses of up to 20 min. */
 export function notebookDaytime(seed = 4): Trace {
   const working = (t: number) => {
-    const day = Math.floor(t / DAY) % 7;
     const hour = (t % DAY) / H;
-    return day < 5 && hour >= 9 && hour < 18;
+    return hour >= 9 && hour < 18;
   };
   return {
     name: 'notebook-daytime',
-    description: 'a notebook used 09:00-18:00 on weekdays in bursts (gaps up to 20 min), left running overnight',
-    expected: 'paused each evening and weekend, resumed by the user in the morning',
+    description: 'a notebook used 09:00-18:00 every day in bursts (gaps up to 20 min), left running overnight',
+    expected: 'paused each evening, resumed by the user in the morning, never deleted',
     mayPause: true,
     durationSec: WEEK,
     at: (t) => {
@@ -88,12 +87,9 @@ export function notebookDaytime(seed = 4): Trace {
       return active ? busyPoint(30 + noise(seed + 1, t) * 50, 12_000) : { ...idlePoint(seed, t), memUsedMiB: 12_000, busy: true };
     },
     resumeAfterPause: (p) => {
-      // Next weekday 09:00 after the pause.
-      for (let d = Math.floor(p / DAY); d < Math.floor(p / DAY) + 8; d++) {
-        const start = d * DAY + 9 * H;
-        if (start > p && d % 7 < 5) return start;
-      }
-      return null;
+      // The user is back at the next 09:00.
+      const d = Math.floor(p / DAY);
+      return (p % DAY) / H < 9 ? d * DAY + 9 * H : (d + 1) * DAY + 9 * H;
     },
   };
 }
