@@ -1,6 +1,6 @@
 // An in-process Provider keeping instance state in memory, for unit tests of the executor and loop.
 // Provider wire formats are tested against the HTTP fakes; this one only models behaviour (and failures).
-import type { ProviderInstance } from '../../controller/src/domain/instance';
+import type { ProviderInstance, ProviderName } from '../../controller/src/domain/instance';
 import { ProviderError } from '../../controller/src/domain/errors';
 import type { Provider, ProviderCapabilities } from '../../controller/src/providers/provider';
 
@@ -25,7 +25,7 @@ export function memoryInstance(id: string, over: Partial<ProviderInstance> = {})
 }
 
 export class MemoryProvider implements Provider {
-  readonly name = 'vast' as const;
+  readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities = { pauseMeans: 'stop', pausedCost: 'storage', resumeMayLoseGpu: true, canPause: true, canDelete: true };
   readonly instances = new Map<string, ProviderInstance>();
   readonly calls: string[] = [];
@@ -34,7 +34,8 @@ export class MemoryProvider implements Provider {
   /** When true, pause/delete are accepted but the state never changes (a provider that lies). */
   ignoreActions = false;
 
-  constructor(instances: ProviderInstance[] = []) {
+  constructor(instances: ProviderInstance[] = [], name: ProviderName = 'vast') {
+    this.name = name;
     for (const i of instances) this.instances.set(i.providerId, i);
   }
   private maybeFail(op: 'list' | 'get' | 'pause' | 'delete') {
@@ -56,7 +57,7 @@ export class MemoryProvider implements Provider {
     this.calls.push(`pause ${id}`);
     this.maybeFail('pause');
     const i = this.instances.get(id);
-    if (!i) throw new ProviderError({ provider: 'vast', op: 'pause', message: 'no_such_instance', retryable: false, status: 404 });
+    if (!i) throw new ProviderError({ provider: this.name, op: 'pause', message: 'no_such_instance', retryable: false, status: 404 });
     if (!this.ignoreActions) i.state = 'stopped';
   }
   async resume(id: string): Promise<void> {

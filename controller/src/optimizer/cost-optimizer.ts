@@ -1,0 +1,257 @@
+// The library API and the optimizer loop: every cycle, inventory -> update states -> decide -> execute.
+//   const optimizer = new CostOptimizer(config);
+//   optimizer.addProvider(ProviderType.VastAi, new VastAiProvider(key));
+//   await optimizer.runOnce();   // or: await optimizer.run(signal)
+import { join } from 'node:path';
+import type { PreparePauseResult } from '../../../protocol';
+import { type Config, parseConfig } from '../config/config';
+import type { ProviderInstance, ProviderName } from '../domain/instance';
+import { type Decision, type EngineInstance, decide, isProtectedByMarker } from '../engine';
+import { Executor, type ActionOutcome } from '../executor/executor';
+import { createLogger, errorMessage, type Logger } from '../log';
+import type { Metrics } from '../metrics/metrics';
+import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webhook-notifier';
+import type { Provider } from '../providers/provider';
+import { SshPoller, selectSshTargets, toSshSample } from '../ssh';
+import { DB_FILE_NAME, openStore, type Store } from '../store';
+import { toEngineInstance } from './engine-inputs';
+import { IdleTracker } from './idle-tracker';
+import { listAll, type InventoryOutcome } from './inventory';
+import { planActions } from './plan-actions';
+import { providerSample } from './provider-samples';
+import { StoreActionLog } from './store-action-log';
+
+export interface CostOptimizerOptions {
+  logger?: Logger;
+  /** An open store; by default `<DATA_DIR>/cost-optimizer.db` is opened (and closed by close()). */
+  store?: Store;
+  notifier?: Notifier;
+  /** Clock, epoch ms; the simulator passes virtual time. */
+  now?: () => number;
+  /** Asks an instance's agent to run its checkpoint hook before a pause (wired to the WebSocket ingest by `serve`). */
+  checkpoint?: (instanceId: string, timeoutMs: number) => Promise<PreparePauseResult | null>;
+  /** The SSH fallback; `null` turns it off. Default: created from config.ssh. */
+  sshPoller?: SshPoller | null;
+  metrics?: Metrics;
+  executor?: { verifyAttempts?: number; verifyDelayMs?: number; concurrency?: number; maxAttempts?: number };
+  inventory?: { attempts?: number; baseDelayMs?: number };
+}
+
+export interface CycleReport {
+  at: number;
+  durationMs: number;
+  providers: InventoryOutcome[];
+  decisions: Decision[];
+  actions: ActionOutcome[];
+  ssh: { polled: number; ok: number; failed: number };
+}
+
+export class CostOptimizer {
+  readonly config: Config;
+  readonly store: Store;
+  readonly logger: Logger;
+  private readonly providers = new Map<ProviderName, Provider>();
+  private readonly notifier: Notifier;
+  private readonly now: () => number;
+  private readonly idle: IdleTracker;
+  private readonly executor: Executor;
+  private readonly ssh: SshPoller | null;
+  private readonly ownsStore: boolean;
+  private readonly silentNotified = new Set<string>();
+  private lastInventoryAt = new Map<ProviderName, number>();
+  private loaded = false;
+  private cycles = 0;
+  lastReport: CycleReport | null = null;
+  /** Decisions of the last cycle by instance id: the status API and explain read them. */
+  readonly lastDecisions = new Map<string, { decision: Decision; instance: EngineInstance }>();
+
+  constructor(config: Config | Partial<Config> = {}, private readonly opts: CostOptimizerOptions = {}) {
+    this.config = 'ssh' in config && 'pauseThresholdGpu' in config && 'host' in config ? (config as Config) : { ...parseConfig({}), ...config };
+    const c = this.config;
+    this.logger = opts.logger ?? createLogger({ level: c.logLevel, secrets: [c.adminToken, c.vast?.apiKey, c.tensordock?.apiKey, c.tensordock?.apiToken, c.gcp?.accessToken, c.webhookUrl] });
+    this.now = opts.now ?? Date.now;
+    this.ownsStore = !opts.store;
+    this.store =
+      opts.store ?? openStore(join(c.dataDir, DB_FILE_NAME), { retentionRawHours: c.retentionRawHours, retentionRollupDays: c.retentionRollupDays, logger: this.logger });
+    this.notifier = opts.notifier ?? (c.webhookUrl ? new WebhookNotifier({ url: c.webhookUrl, logger: this.logger }) : new LogOnlyNotifier(this.logger));
+    this.idle = new IdleTracker(this.store, c, this.logger);
+    this.ssh = opts.sshPoller === undefined ? new SshPoller({ config: { ...c.ssh, dataDir: c.dataDir }, logger: this.logger, now: this.now }) : opts.sshPoller;
+    this.executor = new Executor({
+      providers: this.providers,
+      actions: new StoreActionLog(this.store),
+      notifier: this.notifier,
+      logger: this.logger,
+      now: this.now,
+      dryRun: c.dryRun,
+      checkpoint: opts.checkpoint,
+      checkpointTimeoutMs: c.checkpointTimeoutSec * 1000,
+      isProtected: (i) => this.isProtected(i),
+      ...opts.executor,
+    });
+  }
+
+  /** Registers a provider; `type` is a ProviderType (the provider's name: `vast`, `tensordock`, `gcp`). */
+  addProvider(type: ProviderName, provider: Provider): this {
+    if (provider.name !== type) throw new Error(`addProvider: ${type} given a ${provider.name} provider`);
+    if (this.providers.has(type)) throw new Error(`addProvider: ${type} is already added`);
+    this.providers.set(type, provider);
+    this.logger.info(`provider added: ${type} (pause = ${provider.capabilities.pauseMeans}; paused cost: ${provider.capabilities.pausedCost})`);
+    return this;
+  }
+
+  get providerNames(): ProviderName[] {
+    return [...this.providers.keys()];
+  }
+
+  /** The idle tracker: the ingest path feeds it through the store; the status API reads it. */
+  get idleTracker(): IdleTracker {
+    return this.idle;
+  }
+
+  isProtected(i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>): boolean {
+    const list = this.config.protectedInstances;
+    return list.includes(i.id) || list.includes(i.name) || isProtectedByMarker(i);
+  }
+
+  /** One inventory + decision + action cycle. */
+  async runOnce(): Promise<CycleReport> {
+    const started = Date.now();
+    const now = this.now();
+    if (!this.loaded) {
+      this.idle.load(now);
+      this.loaded = true;
+    }
+    this.cycles++;
+    const outcomes = await listAll([...this.providers.values()], { logger: this.logger, ...this.opts.inventory });
+    const fresh = new Set<ProviderName>(['manual']);
+    const listed: ProviderInstance[] = [];
+    for (const o of outcomes) {
+      if (!o.ok) {
+        this.opts.metrics?.providerErrors.inc({ provider: o.provider, op: 'list' });
+        this.logger.error(`inventory ${o.provider} failed after ${o.attempts} attempts: ${o.error}; its instances are not acted on this cycle`);
+        continue;
+      }
+      fresh.add(o.provider);
+      this.store.upsertInventory(o.provider, o.instances, now);
+      listed.push(...o.instances);
+    }
+    const records = this.store.listInstances();
+    for (const r of records) if (fresh.has(r.provider) && r.provider !== 'manual') this.idle.observeInventory(r, now);
+
+    const sshStats = await this.pollSsh(records.filter((r) => fresh.has(r.provider)), now);
+    this.recordProviderUtil(listed, now);
+    this.idle.persist();
+    this.alertSilentAgents(records, now);
+
+    const engineInstances = records.filter((r) => fresh.has(r.provider)).map((r) => toEngineInstance(r, this.store, now, this.config.dryRun));
+    const decisions = decide(engineInstances, this.idle.all(), this.config, now, { capabilities: this.capabilities() });
+    const byId = new Map(engineInstances.map((i) => [i.id, i]));
+    this.lastDecisions.clear();
+    decisions.forEach((d) => this.lastDecisions.set(d.instanceId, { decision: d, instance: byId.get(d.instanceId)! }));
+    const actions = await this.executor.execute(planActions(decisions, byId));
+    for (const a of actions) {
+      this.opts.metrics?.actions.inc({ kind: a.kind, status: a.status });
+      // Tell the idle clock at once: a user who resumes before the next inventory must still get restart grace.
+      if (a.status === 'succeeded' && (a.kind === 'pause' || a.kind === 'delete')) {
+        this.idle.observeInventory({ id: a.instanceId, state: a.kind === 'pause' ? 'stopped' : 'deleted' }, this.now());
+      }
+    }
+    this.idle.persist();
+    try {
+      this.store.retentionStep(now);
+    } catch (err) {
+      this.logger.error('retention step failed', err);
+    }
+
+    const report: CycleReport = { at: now, durationMs: Date.now() - started, providers: outcomes, decisions, actions, ssh: sshStats };
+    this.lastReport = report;
+    this.opts.metrics?.cycleDuration.observe(report.durationMs / 1000);
+    this.logCycle(report, records.length);
+    return report;
+  }
+
+  /** Runs a cycle every CHECK_INTERVAL seconds until `signal` aborts; a failing cycle is logged and the loop goes on. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.runOnce();
+      } catch (err) {
+        this.logger.error('cycle failed', err);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.config.checkIntervalSec * 1000);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.idle.persist();
+    this.idle.close();
+    await this.ssh?.close().catch((err: unknown) => this.logger.warn(`ssh poller close: ${errorMessage(err)}`));
+    await this.notifier.flush(5_000);
+    if (this.ownsStore) this.store.close();
+  }
+
+  private capabilities() {
+    const out: Partial<Record<ProviderName, { canPause: boolean; canDelete: boolean }>> = {};
+    for (const [n, p] of this.providers) out[n] = { canPause: p.capabilities.canPause, canDelete: p.capabilities.canDelete };
+    return out;
+  }
+
+  private async pollSsh(records: ReturnType<Store['listInstances']>, now: number): Promise<CycleReport['ssh']> {
+    if (!this.ssh) return { polled: 0, ok: 0, failed: 0 };
+    const targets = selectSshTargets(records, this.idle.agentLastSeen, now, { agentSilentSec: this.config.agentSilentSec, ssh: this.config.ssh });
+    if (targets.length === 0) return { polled: 0, ok: 0, failed: 0 };
+    const results = await this.ssh.sweep(targets);
+    let ok = 0;
+    for (const r of results) {
+      this.opts.metrics?.sshPolls.inc({ result: r.ok ? 'ok' : r.code });
+      if (r.ok) ok++;
+    }
+    const ins = this.store.insertSamples(results.map(toSshSample), this.now());
+    ins.forEach((r, i) => r.status === 'rejected' && this.logger.warn(`ssh sample for ${results[i]!.instanceId} rejected: ${r.reason}`));
+    return { polled: results.length, ok, failed: results.length - ok };
+  }
+
+  private recordProviderUtil(listed: readonly ProviderInstance[], now: number): void {
+    const silentMs = this.config.agentSilentSec * 1000;
+    const inputs = [];
+    for (const inst of listed) {
+      const agentSeen = this.idle.agentLastSeen.get(inst.id);
+      if (agentSeen !== undefined && now - agentSeen <= silentMs) continue; // the agent's data is better
+      const prev = this.lastInventoryAt.get(inst.provider) ?? now - this.config.checkIntervalSec * 1000;
+      const s = providerSample(inst, prev, now);
+      if (s) inputs.push(s);
+    }
+    for (const inst of listed) this.lastInventoryAt.set(inst.provider, now);
+    if (inputs.length) this.store.insertSamples(inputs, now);
+  }
+
+  private alertSilentAgents(records: ReturnType<Store['listInstances']>, now: number): void {
+    for (const r of records) {
+      const seen = this.idle.agentLastSeen.get(r.id);
+      if (seen === undefined) continue;
+      const silent = now - seen > this.config.agentSilentSec * 1000 && r.state === 'running';
+      if (silent && !this.silentNotified.has(r.id)) {
+        this.silentNotified.add(r.id);
+        const msg = `agent of ${r.id} (${r.name}) silent for ${Math.round((now - seen) / 1000)} s; its instance is not paused on missing data`;
+        this.logger.warn(msg);
+        this.notifier.notify(`:mute: ${msg}`);
+      } else if (!silent) this.silentNotified.delete(r.id);
+    }
+  }
+
+  private logCycle(r: CycleReport, instances: number): void {
+    const count = (k: string) => r.decisions.filter((d) => d.kind === k).length;
+    const acted = (s: string) => r.actions.filter((a) => a.status === s).length;
+    const failedProviders = r.providers.filter((p) => !p.ok).map((p) => p.provider);
+    this.logger.info(
+      `cycle ${this.cycles}: ${instances} instances; decisions pause=${count('pause')} delete=${count('delete')} warn=${count('warn-delete')}; ` +
+        `actions succeeded=${acted('succeeded')} failed=${acted('failed')} dry-run=${acted('dry-run')} skipped=${acted('skipped')}; ` +
+        `ssh ${r.ssh.ok}/${r.ssh.polled} ok` +
+        (failedProviders.length ? `; provider errors: ${failedProviders.join(', ')}` : '') +
+        `; ${r.durationMs} ms`,
+    );
+  }
+}

@@ -1,0 +1,96 @@
+// Keeps every instance's engine IdleState in memory, updated incrementally as samples commit, and persisted each cycle.
+// After a restart the stored states are loaded and the samples committed after each state's last update are replayed,
+// so a crash between a sample's commit and the state's save never loses a busy reading.
+import type { EngineConfig } from '../config/config';
+import type { ProviderInstance } from '../domain/instance';
+import type { SampleSummary } from '../domain/sample';
+import { type IdleState, observeInventory, observeSample, parseIdleState } from '../engine';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+
+export class IdleTracker {
+  private readonly states = new Map<string, IdleState>();
+  private readonly dirty = new Set<string>();
+  /** Last agent-sourced sample end per instance: who has a live agent (SSH target selection, silence alerts). */
+  readonly agentLastSeen = new Map<string, number>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly cfg: EngineConfig,
+    private readonly logger: Logger,
+  ) {
+    this.unsubscribe = store.onSamplesCommitted((id, summaries) => this.observe(id, summaries));
+  }
+
+  /** Loads stored states and replays the samples they have not seen yet. Call once at start-up. */
+  load(now: number): void {
+    const stored = this.store.allIdleStates();
+    let replayed = 0;
+    for (const rec of this.store.listInstances()) {
+      const raw = stored.get(rec.id);
+      let st: IdleState | null = null;
+      if (raw !== undefined && raw !== null) {
+        st = parseIdleState(raw);
+        if (st === null) this.logger.warn(`idle state of ${rec.id} is unreadable; starting it afresh (this only delays actions)`);
+      }
+      // Replay from the oldest track end (or a window back): later samples were committed after the last save.
+      const ends = st ? Object.values(st.tracks).map((t) => t?.lastEnd ?? null).filter((x): x is number => x !== null) : [];
+      const since = ends.length ? Math.min(...ends) : now - this.cfg.pauseWindowMinutes * 60_000 * 2;
+      for (const s of this.store.recentSamples(rec.id, since)) {
+        st = observeSample(st, s, this.cfg);
+        replayed++;
+        if (s.source === 'agent') this.agentLastSeen.set(rec.id, Math.max(this.agentLastSeen.get(rec.id) ?? 0, s.t1));
+      }
+      if (rec.metricSource === 'agent' && rec.lastSampleAt !== null && !this.agentLastSeen.has(rec.id)) this.agentLastSeen.set(rec.id, rec.lastSampleAt);
+      if (st) {
+        this.states.set(rec.id, st);
+        this.dirty.add(rec.id);
+      }
+    }
+    this.logger.info(`idle tracker: ${this.states.size} instance states loaded, ${replayed} samples replayed`);
+  }
+
+  observe(instanceId: string, summaries: readonly SampleSummary[]): void {
+    let st = this.states.get(instanceId) ?? null;
+    for (const s of summaries) {
+      st = observeSample(st, s, this.cfg);
+      if (s.source === 'agent') this.agentLastSeen.set(instanceId, Math.max(this.agentLastSeen.get(instanceId) ?? 0, s.t1));
+    }
+    if (st) {
+      this.states.set(instanceId, st);
+      this.dirty.add(instanceId);
+    }
+  }
+
+  observeInventory(inst: Pick<ProviderInstance, 'id' | 'state'>, now: number): void {
+    this.states.set(inst.id, observeInventory(this.states.get(inst.id) ?? null, inst, now, this.cfg));
+    this.dirty.add(inst.id);
+  }
+
+  get(instanceId: string): IdleState | null {
+    return this.states.get(instanceId) ?? null;
+  }
+
+  all(): ReadonlyMap<string, IdleState> {
+    return this.states;
+  }
+
+  /** Writes the changed states in one transaction. */
+  persist(): number {
+    if (this.dirty.size === 0) return 0;
+    const ids = [...this.dirty];
+    this.store.transaction(() => {
+      for (const id of ids) {
+        const st = this.states.get(id);
+        if (st) this.store.setIdleState(id, st);
+      }
+    });
+    this.dirty.clear();
+    return ids.length;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}
