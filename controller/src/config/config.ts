@@ -49,6 +49,10 @@ export interface Config extends EngineConfig {
   adminToken: string | null;
   dataDir: string;
   webhookUrl: string | null;
+  /** The URL GPU hosts reach the controller at, written into /install.sh; null = the URL of each request. */
+  publicUrl: string | null;
+  /** Believe X-Forwarded-Proto/Host (only behind a reverse proxy that sets them). */
+  trustProxy: boolean;
   /** An agent not heard from for this long is treated as absent (SSH fallback, notification). */
   agentSilentSec: number;
   /** How long the controller waits for an agent's checkpoint hook before giving up on the pause. */
@@ -180,6 +184,8 @@ export function parseConfig(env: Env, home = '/root'): Config {
     adminToken,
     dataDir: str(env, 'DATA_DIR') ?? './data',
     webhookUrl: url(env, 'WEBHOOK_URL', null),
+    publicUrl: url(env, 'PUBLIC_URL', null),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     agentSilentSec: num(env, 'AGENT_SILENT_SECONDS', 60, { gt: 0 }),
     checkpointTimeoutSec: num(env, 'CHECKPOINT_TIMEOUT_SECONDS', 300, { gt: 0, max: 3600 }),
     retentionRawHours: num(env, 'RETENTION_RAW_HOURS', 48, { min: 48, max: 24 * 365 }),

@@ -138,6 +138,10 @@ describe('CostOptimizer', () => {
     await opt.runOnce();
     feed(store, 'vast:1', T0 + 100_000, T0 + 150_000, 0);
     setNow(T0 + 150_000);
+    expect(store.listActions({ instanceId: 'vast:1' }).map((a) => [a.kind, a.status])).toEqual([
+      ['resume', 'succeeded'],
+      ['pause', 'succeeded'],
+    ]);
     const mid = await opt.runOnce();
     expect(mid.actions).toEqual([]);
     expect(mid.decisions[0]!.figures.runningSince).toBe(T0 + 100_000);

@@ -136,7 +136,12 @@ export class CostOptimizer {
       listed.push(...o.instances);
     }
     const records = this.store.listInstances();
-    for (const r of records) if (fresh.has(r.provider) && r.provider !== 'manual') this.idle.observeInventory(r, now);
+    for (const r of records) {
+      if (!fresh.has(r.provider) || r.provider === 'manual') continue;
+      const before = this.idle.get(r.id)?.lastState ?? null;
+      this.idle.observeInventory(r, now);
+      if (r.state === 'running' && (before === 'stopped' || before === 'stopping')) this.recordResume(r.id, now);
+    }
 
     const sshStats = await this.pollSsh(records.filter((r) => fresh.has(r.provider)), now);
     this.recordProviderUtil(listed, now);
@@ -191,6 +196,14 @@ export class CostOptimizer {
     await this.ssh?.close().catch((err: unknown) => this.logger.warn(`ssh poller close: ${errorMessage(err)}`));
     await this.notifier.flush(5_000);
     if (this.ownsStore) this.store.close();
+  }
+
+  /** A paused instance seen running again: its user resumed it. Recorded so savings stop counting and the log shows it. */
+  private recordResume(instanceId: string, now: number): void {
+    const last = this.store.listActions({ instanceId, limit: 5 }).find((a) => a.kind === 'pause' || a.kind === 'resume' || a.kind === 'delete');
+    if (!last || last.kind !== 'pause' || last.status !== 'succeeded') return;
+    this.store.insertAction({ instanceId, kind: 'resume', status: 'succeeded', reason: 'seen running again after our pause; its idle clock starts afresh' }, now);
+    this.logger.info(`RESUMED: ${instanceId} is running again (resumed by its user); full pause window before any new pause`);
   }
 
   private capabilities() {

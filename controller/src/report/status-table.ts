@@ -9,7 +9,7 @@ export interface StatusInstanceView {
   numGpus: number;
   pricePerHour: number | null;
   metricSource: string;
-  lastSample: { t: number | string; util: number | null; memUsed: number | null; memTotal: number | null } | null;
+  lastSample: { t: number | string | null; util: number | null; memUsed: number | null; memTotal: number | null } | null;
   idleSince: string | null;
   protected: boolean;
   nextAction: { kind: string; at: string | null; reason: string } | null;

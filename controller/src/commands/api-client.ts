@@ -1,0 +1,64 @@
+// A tiny client of the running controller's HTTP API for CLI commands (status, explain), with the admin token.
+import { request } from 'undici';
+import type { Config } from '../config/config';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** The controller's URL as the CLI reaches it: --url, else http://HOST:PORT (a wildcard HOST means this machine). */
+export function controllerUrl(config: Pick<Config, 'host' | 'port'>, override: string | null): string {
+  if (override) return override.replace(/\/+$/, '');
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+}
+
+export async function getJson(base: string, path: string, adminToken: string | null): Promise<unknown> {
+  let res;
+  try {
+    res = await request(base + path, {
+      headers: { accept: 'application/json', ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}) },
+      headersTimeout: 15_000,
+      bodyTimeout: 15_000,
+    });
+  } catch (err) {
+    throw new ApiError(`cannot reach the controller at ${base} (${(err as Error).message}); is "cost-optimizer serve" running? (--url to point elsewhere)`, null);
+  }
+  const text = await res.body.text();
+  if (res.statusCode === 401) throw new ApiError('the controller wants ADMIN_TOKEN (set it in the environment or .env)', 401);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError(`the controller answered HTTP ${res.statusCode} with a non-JSON body`, res.statusCode);
+  }
+  if (res.statusCode >= 400) {
+    const msg = body && typeof body === 'object' && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${res.statusCode}`;
+    throw new ApiError(msg, res.statusCode);
+  }
+  return body;
+}
+
+/** `--url X` / `--url=X` and `--json` parsing shared by the read-only commands; returns the rest. */
+export function readFlags(args: readonly string[]): { url: string | null; json: boolean; rest: string[]; error: string | null } {
+  let url: string | null = null;
+  let json = false;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json') json = true;
+    else if (a === '--url') {
+      url = args[++i] ?? null;
+      if (url === null) return { url, json, rest, error: '--url needs a value' };
+    } else if (a.startsWith('--url=')) url = a.slice(6);
+    else if (a.startsWith('-')) return { url, json, rest, error: `unknown option ${a}` };
+    else rest.push(a);
+  }
+  return { url, json, rest, error: null };
+}

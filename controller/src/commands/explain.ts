@@ -1,0 +1,51 @@
+// `cost-optimizer explain <instance-id> [--json] [--url URL]`: why an instance is or is not being paused/deleted.
+import { ApiError, controllerUrl, getJson, readFlags } from './api-client';
+import { type Command, EXIT, wantsHelp } from './command';
+import { loadConfigOrReport } from './config-or-exit';
+
+const HELP = `Usage: cost-optimizer explain <instance-id> [--json] [--url URL]
+
+Asks the running controller why this instance is or is not being paused or deleted, with the figures: window,
+samples counted, max utilization, gaps, idle since, protection, hold, age and the next action. --json prints
+GET /api/instances/<id> as is.
+`;
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'why an instance is or is not being paused/deleted, with figures',
+  help: HELP,
+  async run(args, io) {
+    if (wantsHelp(args)) {
+      io.stdout(HELP);
+      return EXIT.ok;
+    }
+    const flags = readFlags(args);
+    if (flags.error || flags.rest.length !== 1) {
+      io.stderr(`cost-optimizer explain: ${flags.error ?? 'expected one instance id'}; see cost-optimizer explain --help\n`);
+      return EXIT.usage;
+    }
+    const id = flags.rest[0]!;
+    const config = loadConfigOrReport(io);
+    if (config === null) return EXIT.usage;
+    try {
+      const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, config.adminToken)) as {
+        explanation?: { text?: string } | null;
+        metricSource?: string;
+        lastSample?: unknown;
+        agent?: { health?: { state: string; message?: string } | null } | null;
+      };
+      if (flags.json) {
+        io.stdout(JSON.stringify(body, null, 2) + '\n');
+        return EXIT.ok;
+      }
+      const text = body.explanation?.text;
+      io.stdout((typeof text === 'string' ? text : `no explanation available for ${id} yet (the engine has not seen it)`) + '\n');
+      const health = body.agent?.health;
+      if (health && health.state === 'error') io.stdout(`last reported error: ${health.message ?? 'unknown'}\n`);
+      return EXIT.ok;
+    } catch (err) {
+      io.stderr(`cost-optimizer explain: ${err instanceof ApiError ? (err.status === 404 ? `no instance "${id}"` : err.message) : String(err)}\n`);
+      return EXIT.failure;
+    }
+  },
+};

@@ -1,0 +1,100 @@
+// Everything `serve` adds to the HTTP server: providers, the optimizer loop, the engine's view for the API, the
+// dashboard, /metrics and the install routes; stopped in order on shutdown.
+import type { Hono } from 'hono';
+import type { Provider } from '../providers/provider';
+import { createProvidersFromConfig } from '../providers';
+import { installRoutes } from '../http/install-routes';
+import { Metrics } from '../metrics/metrics';
+import { CostOptimizer } from '../optimizer/cost-optimizer';
+import type { ServerExtension, ServerParts } from '../server';
+import type { Notifier } from '../notify/webhook-notifier';
+import type { SshPoller } from '../ssh';
+import { browserAuth } from './browser-auth';
+import { dashboardRoute } from './dashboard-route';
+import { createEngineView } from './engine-view';
+import { metricsRoute } from './metrics-route';
+import { savingsFromStore } from './savings-view';
+
+export interface DaemonOptions {
+  /** Providers to use instead of those the config names (the demo passes its fakes). */
+  providers?: Provider[];
+  now?: () => number;
+  notifier?: Notifier;
+  sshPoller?: SshPoller | null;
+  /** Dashboard refresh period. */
+  refreshSeconds?: number;
+  /** Executor tuning (the demo and tests shorten verification). */
+  executor?: { verifyAttempts?: number; verifyDelayMs?: number };
+  /** Start the cycle loop (default true); `false` leaves cycles to the caller. */
+  loop?: boolean;
+}
+
+export interface Daemon extends ServerExtension {
+  optimizer: CostOptimizer;
+  metrics: Metrics;
+}
+
+export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {}): Promise<Daemon> {
+  const { config, store, ingest, logger } = parts;
+  const now = opts.now ?? Date.now;
+  const providers = opts.providers ?? (await createProvidersFromConfig(config, logger));
+  let optimizer: CostOptimizer | null = null;
+  const seen = { batches: 0, duplicates: 0 };
+  const metrics = new Metrics(() => {
+    const t = now();
+    const s = savingsFromStore(store, t);
+    // Ingest keeps running totals; the counters advance by the difference since the last scrape.
+    const st = ingest.stats();
+    const batches = Object.values(st.batches).reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0);
+    if (batches > seen.batches) metrics.ingestBatches.inc(batches - seen.batches);
+    seen.batches = Math.max(seen.batches, batches);
+    return {
+      instances: store.listInstances().map((i) => {
+        const last = store.lastSample(i.id);
+        return { id: i.id, provider: i.provider, state: i.state, util: last && !last.unknown ? last.utilMax : null, pricePerHour: i.pricePerHour };
+      }),
+      savingsTotalUsd: s.totalUsd,
+      savingsMonthlyUsd: s.monthlyProjectionUsd,
+      agentsConnected: st.connected,
+    };
+  });
+  optimizer = new CostOptimizer(config, {
+    store,
+    logger,
+    now,
+    metrics,
+    notifier: opts.notifier,
+    sshPoller: opts.sshPoller,
+    executor: opts.executor,
+    checkpoint: (id, timeoutMs) => ingest.requestPreparePause(id, timeoutMs),
+  });
+  for (const p of providers) optimizer.addProvider(p.name, p);
+  const opt = optimizer;
+  const view = createEngineView({ store, idle: opt.idleTracker, config, capabilities: () => Object.fromEntries(providers.map((p) => [p.name, p.capabilities])) });
+  const install = installRoutes({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, logger });
+
+  const ac = new AbortController();
+  // The first cycle loads the idle states; the loop starts once the server listens (a microtask later).
+  const loop = opts.loop === false ? Promise.resolve() : Promise.resolve().then(() => opt.run(ac.signal));
+  return {
+    optimizer: opt,
+    metrics,
+    decisionView: view,
+    routes: [
+      (app: Hono) => {
+        app.use('/', browserAuth(config.adminToken));
+        app.use('/metrics', browserAuth(config.adminToken));
+      },
+      dashboardRoute({ threshold: config.pauseThresholdGpu, dryRun: config.dryRun, refreshSeconds: opts.refreshSeconds }),
+      metricsRoute(metrics),
+      (app: Hono) => {
+        app.route('/', install);
+      },
+    ],
+    close: async () => {
+      ac.abort();
+      await loop;
+      await opt.close();
+    },
+  };
+}

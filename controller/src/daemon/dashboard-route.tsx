@@ -1,0 +1,61 @@
+// GET /: the dashboard, rendered on the server from the same data as /api/status.
+import type { RouteModule } from '../http/app-context';
+import { statusInstanceJson } from '../http/instance-json';
+import { DashboardPage } from '../dashboard/page';
+import type { Savings } from '../report/savings';
+import type { SampleSummary } from '../domain/sample';
+
+/** Sparklines cover this long, in this many points; only the first instances get one (it reads their samples). */
+const SPARK_HOURS = 3;
+const SPARK_POINTS = 60;
+const SPARK_MAX_INSTANCES = 300;
+
+export function sparklinePoints(samples: readonly SampleSummary[], from: number, to: number, points = SPARK_POINTS): (number | null)[] {
+  const width = (to - from) / points;
+  const out: (number | null)[] = new Array(points).fill(null);
+  const unknown: boolean[] = new Array(points).fill(false);
+  for (const s of samples) {
+    const i = Math.floor((s.t1 - from) / width);
+    if (i < 0 || i >= points) continue;
+    // An unknown reading makes its point unknown: the line breaks instead of suggesting idleness.
+    if (s.unknown || s.utilMax === null) unknown[i] = true;
+    else out[i] = Math.max(out[i] ?? 0, s.utilMax);
+  }
+  return out.map((v, i) => (unknown[i] ? null : v));
+}
+
+export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refreshSeconds?: number }): RouteModule {
+  return (app, ctx) => {
+    app.get('/', (c) => {
+      const now = ctx.now();
+      const records = ctx.store.listInstances().filter((r) => r.state !== 'deleted' || (r.lastInventoryAt ?? 0) > now - 24 * 3_600_000);
+      const instances = records.map((r) => statusInstanceJson(r, ctx.store.lastSample(r.id), ctx.view.instance(r, now), now, ctx.staleAfterMs));
+      const sparklines = new Map<string, (number | null)[]>();
+      const from = now - SPARK_HOURS * 3_600_000;
+      for (const r of records.slice(0, SPARK_MAX_INSTANCES)) sparklines.set(r.id, sparklinePoints(ctx.store.recentSamples(r.id, from), from, now));
+      const actions = ctx.store.listActions({ limit: 50 }).map((a) => ({
+        instanceId: a.instanceId,
+        kind: a.kind,
+        status: a.status,
+        reason: a.reason,
+        at: new Date(a.updatedAt).toISOString(),
+      }));
+      const savings = ctx.view.savings(now) as unknown as Savings;
+      return c.html(
+        '<!doctype html>' +
+          String(
+            <DashboardPage
+              instances={instances}
+              sparklines={sparklines}
+              actions={actions}
+              savings={savings}
+              now={now}
+              threshold={opts.threshold}
+              dryRun={opts.dryRun}
+              refreshSeconds={opts.refreshSeconds}
+            />,
+          ),
+      );
+    });
+  };
+}

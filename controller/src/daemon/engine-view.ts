@@ -1,0 +1,43 @@
+// The HTTP API's view of the engine: each instance decided afresh with its current idle state (cheap, pure), savings
+// from the audit log, and the explain text. Shared by /api/status, /api/instances/:id, the dashboard and `explain`.
+import type { Config } from '../config/config';
+import { type Decision, type EngineInstance, decideOne, explain } from '../engine';
+import type { DecisionView, InstanceView } from '../http/decision-view';
+import { toEngineInstance } from '../optimizer/engine-inputs';
+import type { IdleTracker } from '../optimizer/idle-tracker';
+import type { InstanceRecord, Store } from '../store';
+import { savingsFromStore } from './savings-view';
+
+export interface EngineViewDeps {
+  store: Store;
+  idle: IdleTracker;
+  config: Config;
+  capabilities: () => Partial<Record<string, { canPause: boolean; canDelete: boolean }>>;
+}
+
+export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number): { decision: Decision; instance: EngineInstance } {
+  const instance = toEngineInstance(rec, d.store, now, d.config.dryRun);
+  const decision = decideOne(instance, d.idle.get(rec.id), d.config, now, { capabilities: d.capabilities() });
+  return { decision, instance };
+}
+
+export function instanceViewOf(decision: Decision): InstanceView {
+  const f = decision.figures;
+  const next = f.next;
+  return {
+    idleSince: f.idleSince,
+    protected: f.protection.length > 0,
+    nextAction: next === null ? null : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind, at: next.at, reason: decision.reason },
+  };
+}
+
+export function createEngineView(d: EngineViewDeps): DecisionView {
+  return {
+    instance: (rec, now) => instanceViewOf(decisionFor(d, rec, now).decision),
+    savings: (now) => ({ ...savingsFromStore(d.store, now) }),
+    explain: (rec, now) => {
+      const { decision, instance } = decisionFor(d, rec, now);
+      return { text: explain(decision, instance), kind: decision.kind, code: decision.code, reason: decision.reason, checks: decision.checks, figures: decision.figures };
+    },
+  };
+}

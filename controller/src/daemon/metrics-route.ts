@@ -1,0 +1,9 @@
+// GET /metrics: Prometheus text format, fleet gauges refreshed from the store at scrape time.
+import type { RouteModule } from '../http/app-context';
+import type { Metrics } from '../metrics/metrics';
+
+export function metricsRoute(metrics: Metrics): RouteModule {
+  return (app) => {
+    app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+  };
+}
