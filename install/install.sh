@@ -1,0 +1,832 @@
+#!/bin/sh
+# Cost Optimizer agent installer: curl -fsSL http://<controller>/install.sh | sh -s -- --token <token>
+#
+# Decisions (install/README.md has the long form):
+# - Trust: the controller serves this script with its public URL filled in (CONTROLLER_URL_DEFAULT), then
+#   /agent.js and /agent.js.sha256. Hash and file come over the same channel, so the check catches corrupt,
+#   truncated or half-updated downloads, not a man in the middle: use https in production, or pin the hash
+#   from another channel with --sha256 HEX.
+# - No Node >= 18 on the host: the controller serves its own Node binary (/runtime/node.gz or /runtime/node,
+#   sha256 at /runtime/node.sha256, platform at /runtime/info). It is used only when this host's
+#   os/arch/libc match, is checked like agent.js, goes to <prefix>/opt/cost-optimizer/node and runs only the
+#   agent. Otherwise a clear error (install Node >= 18, or --node PATH).
+# - Secrets: the token is written only to <prefix>/etc/cost-optimizer/agent.env (0600). A launcher
+#   (<prefix>/opt/cost-optimizer/run-agent) sources it and execs node, so the token is never in a unit file
+#   nor on the command line of a long-running process. --token is on this script's own (short-lived)
+#   command line; pass AGENT_TOKEN in the environment to avoid even that.
+# - Init: systemd (/run/systemd/system) -> a unit; OpenRC (openrc-run/rc-service and /run/openrc) -> an
+#   /etc/init.d script under supervise-daemon; none (Docker-based instances such as Vast.ai) -> a
+#   supervisor loop started in the background, immune to hang-ups (pid file under <prefix>/var/run), re-started at container start by
+#   a line in /root/onstart.sh (Vast.ai runs it at start: an unverified guess) and/or /etc/rc.local, where
+#   those files exist. --init overrides the detection.
+# - --prefix DIR installs into another root (tests). Generated files then point inside DIR, and systemctl,
+#   rc-service and rc-update are not called unless SYSTEMCTL, RC_SERVICE or RC_UPDATE name the command to
+#   use. --no-start writes the files and starts nothing.
+# - Idempotent: a file is rewritten only when its content or mode differs; the agent is restarted only when
+#   something it runs with changed. --uninstall stops the agent and removes every file this script wrote.
+set -eu
+umask 077
+
+# Filled in by the controller's GET /install.sh; left as is when the script is run from a checkout.
+CONTROLLER_URL_DEFAULT='@@CONTROLLER_URL@@'
+SERVICE=cost-optimizer-agent
+HOOK_MARKER="# $SERVICE: added by install.sh, removed by install.sh --uninstall"
+MIN_NODE_MAJOR=18
+
+say() { printf 'cost-optimizer install: %s\n' "$*"; }
+warn() { printf 'cost-optimizer install: warning: %s\n' "$*" >&2; }
+die() {
+  printf 'cost-optimizer install: error: %s\n' "$*" >&2
+  exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+usage() {
+  cat <<'EOF'
+Installs the Cost Optimizer agent, which reports this host's GPU use to the controller.
+
+  curl -fsSL http://<controller>/install.sh | sh -s -- --token <token>
+  curl -fsSL http://<controller>/install.sh | AGENT_TOKEN=<token> sh
+
+Options:
+  --token TOKEN          agent token from `cost-optimizer token create <instance-id>` (or AGENT_TOKEN);
+                         on a re-run the installed token is kept when none is given
+  --controller URL       controller base URL (or CONTROLLER_URL; default: the URL that served this script)
+  --checkpoint-cmd CMD   command the agent runs before a pause (or CHECKPOINT_CMD; '' removes it)
+  --sha256 HEX           expected sha256 of agent.js, obtained from a channel you trust
+  --node PATH            Node >= 18 binary to run the agent with (default: `node` on PATH, else the
+                         controller's runtime)
+  --init KIND            systemd, openrc, none or auto (default auto)
+  --prefix DIR           install under DIR instead of / (tests); service managers are left alone
+  --no-start             write the files, start nothing
+  --uninstall            stop the agent and remove everything this script installed
+  -h, --help             this text
+EOF
+}
+
+# ---------------------------------------------------------------- arguments
+
+need_value() {
+  [ "$1" -ge 2 ] || die "$2 needs a value (see --help)"
+}
+
+parse_args() {
+  OPT_TOKEN=${AGENT_TOKEN:-}
+  OPT_URL=${CONTROLLER_URL:-}
+  OPT_CHECKPOINT=${CHECKPOINT_CMD:-}
+  OPT_CHECKPOINT_SET=0
+  [ -z "${CHECKPOINT_CMD+x}" ] || OPT_CHECKPOINT_SET=1
+  OPT_SHA=''
+  OPT_NODE=''
+  OPT_INIT=auto
+  OPT_PREFIX=/
+  OPT_NO_START=0
+  OPT_UNINSTALL=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --token) need_value $# "$1"; OPT_TOKEN=$2; shift 2 ;;
+      --token=*) OPT_TOKEN=${1#*=}; shift ;;
+      --controller) need_value $# "$1"; OPT_URL=$2; shift 2 ;;
+      --controller=*) OPT_URL=${1#*=}; shift ;;
+      --checkpoint-cmd) need_value $# "$1"; OPT_CHECKPOINT=$2; OPT_CHECKPOINT_SET=1; shift 2 ;;
+      --checkpoint-cmd=*) OPT_CHECKPOINT=${1#*=}; OPT_CHECKPOINT_SET=1; shift ;;
+      --sha256) need_value $# "$1"; OPT_SHA=$2; shift 2 ;;
+      --sha256=*) OPT_SHA=${1#*=}; shift ;;
+      --node) need_value $# "$1"; OPT_NODE=$2; shift 2 ;;
+      --node=*) OPT_NODE=${1#*=}; shift ;;
+      --init) need_value $# "$1"; OPT_INIT=$2; shift 2 ;;
+      --init=*) OPT_INIT=${1#*=}; shift ;;
+      --prefix) need_value $# "$1"; OPT_PREFIX=$2; shift 2 ;;
+      --prefix=*) OPT_PREFIX=${1#*=}; shift ;;
+      --no-start) OPT_NO_START=1; shift ;;
+      --uninstall) OPT_UNINSTALL=1; shift ;;
+      -h | --help) usage; exit 0 ;;
+      *) die "unknown option '$1' (see --help)" ;;
+    esac
+  done
+  case $OPT_INIT in
+    auto | systemd | openrc | none) ;;
+    *) die "--init must be systemd, openrc, none or auto, not '$OPT_INIT'" ;;
+  esac
+  if [ -n "$OPT_SHA" ]; then
+    OPT_SHA=$(printf '%s' "$OPT_SHA" | tr 'A-F' 'a-f')
+    is_sha256 "$OPT_SHA" || die "--sha256 must be 64 hex digits (the sha256 of agent.js)"
+  fi
+  case $OPT_PREFIX in
+    /*) ;;
+    *) die "--prefix must be an absolute path, not '$OPT_PREFIX'" ;;
+  esac
+  # Paths end up unquoted in unit files: keep them to characters no format needs to escape.
+  case $OPT_PREFIX in
+    *[!A-Za-z0-9._/+-]*) die "--prefix may hold only letters, digits and . _ / + - ('$OPT_PREFIX')" ;;
+  esac
+}
+
+set_paths() {
+  ROOT=${OPT_PREFIX%/}
+  while [ "${ROOT%/}" != "$ROOT" ]; do ROOT=${ROOT%/}; done
+  OPT_DIR=$ROOT/opt/cost-optimizer
+  ETC_DIR=$ROOT/etc/cost-optimizer
+  ENV_FILE=$ETC_DIR/agent.env
+  AGENT_JS=$OPT_DIR/agent.js
+  RUNTIME_NODE=$OPT_DIR/node
+  RUN_AGENT=$OPT_DIR/run-agent
+  SUPERVISE=$OPT_DIR/supervise
+  UNIT_FILE=$ROOT/etc/systemd/system/$SERVICE.service
+  OPENRC_FILE=$ROOT/etc/init.d/$SERVICE
+  OPENRC_LINK=$ROOT/etc/runlevels/default/$SERVICE
+  PID_FILE=$ROOT/var/run/$SERVICE.pid
+  CHILD_PID_FILE=$ROOT/var/run/$SERVICE.child.pid
+  LOG_FILE=$ROOT/var/log/$SERVICE.log
+  HOOK_FILES="$ROOT/root/onstart.sh $ROOT/etc/rc.local"
+}
+
+# Service managers are real only for a real install; tests name stand-ins through these variables.
+manager_allowed() {
+  [ "$OPT_NO_START" = 0 ] || return 1
+  [ -z "$ROOT" ] && return 0
+  case $1 in
+    systemd) [ -n "${SYSTEMCTL:-}" ] ;;
+    openrc) [ -n "${RC_SERVICE:-}" ] && [ -n "${RC_UPDATE:-}" ] ;;
+    *) return 1 ;;
+  esac
+}
+
+detect_init() {
+  if [ "$OPT_INIT" != auto ]; then
+    INIT=$OPT_INIT
+  elif [ -d /run/systemd/system ]; then
+    INIT=systemd # sd_booted(3): this directory exists only when systemd is PID 1
+  elif { [ -x /sbin/openrc-run ] || have rc-service; } && [ -d /run/openrc ]; then
+    INIT=openrc # OpenRC installed in an image but not booted (common in containers) has no /run/openrc
+  else
+    INIT=none
+  fi
+}
+
+# ---------------------------------------------------------------- helpers
+
+# Single-quotes a value for sh: 'it'\''s'.
+q() {
+  case $1 in
+    *\'*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+    *) printf "'%s'" "$1" ;;
+  esac
+}
+
+# All three print `<hex> <name>`; the hex is cut off with a parameter expansion (one process fewer).
+sha256_file() {
+  if have sha256sum; then
+    out=$(sha256sum "$1")
+  elif have shasum; then
+    out=$(shasum -a 256 "$1")
+  elif have openssl; then
+    out=$(openssl dgst -sha256 -r "$1")
+  else
+    die "no sha256 tool found (sha256sum, shasum or openssl): install coreutils or busybox"
+  fi
+  printf '%s\n' "${out%% *}"
+}
+
+same_content() {
+  if have cmp; then
+    cmp -s "$1" "$2"
+  else
+    [ "$(sha256_file "$1")" = "$(sha256_file "$2")" ]
+  fi
+}
+
+is_sha256() {
+  case $1 in
+    *[!0-9a-f]* | '') return 1 ;;
+  esac
+  [ ${#1} -eq 64 ]
+}
+
+file_mode() { stat -c %a "$1"; }
+
+download() {
+  if have curl; then
+    DL_TOOL=curl
+    curl -fsSL --retry 2 --connect-timeout 15 -o "$2" "$1"
+  elif have wget; then
+    DL_TOOL=wget
+    # Some busybox builds (Debian's) have no -T: then wget's own defaults apply.
+    if wget --help 2>&1 | grep -q -- '-T'; then
+      wget -q -T 30 -O "$2" "$1"
+    else
+      wget -q -O "$2" "$1"
+    fi
+  else
+    die "neither curl nor wget is installed: install one of them and run again"
+  fi
+}
+
+# fetch URL DEST HINT: download or stop with a message naming the URL and what to check.
+fetch() {
+  rc=0
+  download "$1" "$2" || rc=$?
+  [ "$rc" -eq 0 ] || die "could not download $1 ($DL_TOOL exit status $rc): $3"
+}
+
+# Reads the first field of a `<hex>  <name>` checksum file and checks it is a sha256.
+read_sha_file() {
+  sum=''
+  read -r sum _ <"$1" || true
+  is_sha256 "$sum" || die "$2 did not return a sha256 checksum"
+  printf '%s\n' "$sum"
+}
+
+# put_file SRC DEST MODE: installs SRC as DEST unless DEST already has that content and mode.
+put_file() {
+  PUT_CHANGED=0
+  if [ -f "$2" ] && [ ! -L "$2" ] && [ "$(file_mode "$2")" = "$3" ] && same_content "$1" "$2"; then
+    return 0
+  fi
+  cp "$1" "$2.new.$$"
+  chmod "$3" "$2.new.$$"
+  mv -f "$2.new.$$" "$2"
+  PUT_CHANGED=1
+  CHANGED=1
+}
+
+# ensure_dir DIR MODE: creates DIR with MODE; an existing directory keeps its mode.
+ensure_dir() {
+  [ -d "$1" ] && return 0
+  (
+    umask 022 # missing parents get the usual 0755, not this script's 0700
+    mkdir -p "$1"
+  )
+  chmod "$2" "$1"
+}
+
+node_major() {
+  out=$("$1" --version 2>/dev/null) || return 1
+  out=${out#v}
+  out=${out%%.*}
+  case $out in
+    '' | *[!0-9]*) return 1 ;;
+  esac
+  printf '%s\n' "$out"
+}
+
+# ---------------------------------------------------------------- settings
+
+resolve_controller() {
+  url=$OPT_URL
+  [ -n "$url" ] || url=$CONTROLLER_URL_DEFAULT
+  case $url in
+    '' | @@*) die "no controller URL: pass --controller http(s)://<controller> (or CONTROLLER_URL)" ;;
+  esac
+  case $url in
+    *[!]A-Za-z0-9._~:/@%+=[-]*) die "the controller URL '$url' holds characters a controller URL cannot (spaces, quotes, a query?)" ;;
+  esac
+  while [ "${url%/}" != "$url" ]; do url=${url%/}; done
+  url=${url%/install.sh}
+  case $url in
+    ws://* | wss://*)
+      url=${url%/agent}
+      url=http${url#ws}
+      ;;
+  esac
+  case $url in
+    http://?* | https://?*) ;;
+    *) die "the controller URL must start with http:// or https:// (got '$url')" ;;
+  esac
+  BASE_URL=$url
+  WS_URL=ws${BASE_URL#http}/agent
+  case $BASE_URL in
+    http://*) warn "$BASE_URL is plain http: the download and the token travel unencrypted; use https in production" ;;
+  esac
+}
+
+resolve_token() {
+  TOKEN=$OPT_TOKEN
+  if [ -z "$TOKEN" ] && [ -f "$ENV_FILE" ]; then
+    TOKEN=$(
+      # shellcheck disable=SC1090
+      . "$ENV_FILE" >/dev/null 2>&1
+      printf '%s' "${AGENT_TOKEN:-}"
+    ) || TOKEN=''
+    [ -z "$TOKEN" ] || say "no --token given: keeping the token already in $ENV_FILE"
+  fi
+  [ -n "$TOKEN" ] || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id>"
+  case $TOKEN in
+    *[!A-Za-z0-9._~+/=:-]*) die "the token holds unexpected characters (spaces, quotes?): copy it again from 'cost-optimizer token create'" ;;
+  esac
+  CHECKPOINT=$OPT_CHECKPOINT
+  if [ "$OPT_CHECKPOINT_SET" = 0 ] && [ -f "$ENV_FILE" ]; then
+    CHECKPOINT=$(
+      # shellcheck disable=SC1090
+      . "$ENV_FILE" >/dev/null 2>&1
+      printf '%s' "${CHECKPOINT_CMD:-}"
+    ) || CHECKPOINT=''
+  fi
+}
+
+# ---------------------------------------------------------------- downloads (nothing is installed yet)
+
+fetch_agent() {
+  fetch "$BASE_URL/agent.js.sha256" "$TMP/agent.js.sha256" \
+    "is the controller URL right, the controller reachable from this host, and its agent built (npm run build)?"
+  AGENT_SHA=$(read_sha_file "$TMP/agent.js.sha256" "$BASE_URL/agent.js.sha256")
+  if [ -n "$OPT_SHA" ] && [ "$OPT_SHA" != "$AGENT_SHA" ]; then
+    die "checksum mismatch: the controller announces agent.js sha256 $AGENT_SHA but --sha256 says $OPT_SHA; nothing was installed"
+  fi
+  fetch "$BASE_URL/agent.js" "$TMP/agent.js" "is the agent built on the controller (npm run build)?"
+  got=$(sha256_file "$TMP/agent.js")
+  [ "$got" = "$AGENT_SHA" ] ||
+    die "checksum mismatch: agent.js from $BASE_URL has sha256 $got, expected $AGENT_SHA; refusing to install it (nothing was installed)"
+}
+
+host_platform() {
+  case $(uname -s) in
+    Linux) h_os=linux ;;
+    *) h_os=$(uname -s) ;;
+  esac
+  case $(uname -m) in
+    x86_64 | amd64) h_arch=x64 ;;
+    aarch64 | arm64) h_arch=arm64 ;;
+    *) h_arch=$(uname -m) ;;
+  esac
+  h_libc=glibc
+  if ls /lib/ld-musl-* >/dev/null 2>&1 || { have ldd && ldd --version 2>&1 | grep -qi musl; }; then
+    h_libc=musl
+  fi
+  printf '%s-%s-%s\n' "$h_os" "$h_arch" "$h_libc"
+}
+
+gunzip_to() {
+  if have gunzip; then gunzip -c <"$1" >"$2"; else gzip -d -c <"$1" >"$2"; fi
+}
+
+json_field() {
+  sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p" "$2"
+}
+
+# Uses the host's Node when it is recent enough, else the controller's runtime (checked like agent.js).
+choose_node() {
+  RUNTIME_NEW=''
+  if [ -n "$OPT_NODE" ]; then
+    if [ ! -f "$OPT_NODE" ] || [ ! -x "$OPT_NODE" ]; then die "--node $OPT_NODE is not an executable file"; fi
+    m=$(node_major "$OPT_NODE") || die "--node $OPT_NODE does not run ($OPT_NODE --version failed)"
+    [ "$m" -ge "$MIN_NODE_MAJOR" ] || die "--node $OPT_NODE is Node $m; the agent needs Node >= $MIN_NODE_MAJOR"
+    NODE_BIN=$(cd "$(dirname "$OPT_NODE")" && pwd)/$(basename "$OPT_NODE")
+    NODE_FROM="--node"
+    return 0
+  fi
+  found=$(command -v node 2>/dev/null || true)
+  case $found in
+    /*)
+      if m=$(node_major "$found") && [ "$m" -ge "$MIN_NODE_MAJOR" ]; then
+        NODE_BIN=$found
+        NODE_FROM="this host"
+        return 0
+      fi
+      say "$found is not Node >= $MIN_NODE_MAJOR ($("$found" --version 2>/dev/null || echo 'does not run')): using the controller's Node runtime"
+      ;;
+    *) say "Node is not installed: using the controller's Node runtime" ;;
+  esac
+  fetch_runtime
+}
+
+fetch_runtime() {
+  rc=0
+  download "$BASE_URL/runtime/info" "$TMP/runtime-info" || rc=$?
+  [ "$rc" -eq 0 ] || die "this host has no Node >= $MIN_NODE_MAJOR and the controller serves no Node runtime ($BASE_URL/runtime/info: $DL_TOOL exit status $rc): install Node >= $MIN_NODE_MAJOR, or pass --node PATH"
+  served=$(json_field os "$TMP/runtime-info")-$(json_field arch "$TMP/runtime-info")-$(json_field libc "$TMP/runtime-info")
+  here=$(host_platform)
+  [ "$served" = "$here" ] ||
+    die "unsupported platform: this host is $here but the controller's Node runtime is $served; install Node >= $MIN_NODE_MAJOR on this host, or pass --node PATH"
+  fetch "$BASE_URL/runtime/node.sha256" "$TMP/node.sha256" "the controller's runtime checksum is missing"
+  NODE_SHA=$(read_sha_file "$TMP/node.sha256" "$BASE_URL/runtime/node.sha256")
+  NODE_BIN=$RUNTIME_NODE
+  NODE_FROM="the controller, $served"
+  if [ -f "$RUNTIME_NODE" ] && [ "$(sha256_file "$RUNTIME_NODE")" = "$NODE_SHA" ]; then
+    return 0
+  fi
+  if have gunzip || have gzip; then
+    fetch "$BASE_URL/runtime/node.gz" "$TMP/node.gz" "the controller did not serve its Node runtime"
+    gunzip_to "$TMP/node.gz" "$TMP/node" || die "the Node runtime from $BASE_URL/runtime/node.gz is not valid gzip; nothing was installed"
+    rm -f "$TMP/node.gz"
+  else
+    fetch "$BASE_URL/runtime/node" "$TMP/node" "the controller did not serve its Node runtime"
+  fi
+  got=$(sha256_file "$TMP/node")
+  [ "$got" = "$NODE_SHA" ] ||
+    die "checksum mismatch: the Node runtime from $BASE_URL has sha256 $got, expected $NODE_SHA; refusing to install it (nothing was installed)"
+  chmod 755 "$TMP/node"
+  m=$(node_major "$TMP/node") ||
+    die "the controller's Node runtime does not run on this host (missing shared libraries such as libstdc++?): install Node >= $MIN_NODE_MAJOR, or pass --node PATH"
+  say "downloaded Node $m for $served from the controller (sha256 verified)"
+  RUNTIME_NEW=$TMP/node
+}
+
+# ---------------------------------------------------------------- generated files
+
+gen_env() {
+  {
+    printf '# Cost Optimizer agent settings, written by install.sh. Mode 0600: it holds the agent token.\n'
+    printf 'CONTROLLER_URL=%s\n' "$(q "$WS_URL")"
+    printf 'AGENT_TOKEN=%s\n' "$(q "$TOKEN")"
+    [ -z "$CHECKPOINT" ] || printf 'CHECKPOINT_CMD=%s\n' "$(q "$CHECKPOINT")"
+  } >"$1"
+}
+
+gen_run_agent() {
+  {
+    printf '#!/bin/sh\n'
+    printf '# Starts the Cost Optimizer agent with its settings; written by install.sh. The token stays in the env file.\n'
+    printf 'set -eu\n'
+    printf '# The env file is the only source of these, whatever the environment that started us held.\n'
+    printf 'unset CONTROLLER_URL AGENT_TOKEN CHECKPOINT_CMD\n'
+    printf '# The usual umask for the checkpoint command'"'"'s files, whatever started us (install.sh runs with 077).\n'
+    printf 'umask 022\n'
+    printf 'set -a\n'
+    printf '. %s\n' "$(q "$ENV_FILE")"
+    printf 'set +a\n'
+    printf 'exec %s %s "$@"\n' "$(q "$NODE_BIN")" "$(q "$AGENT_JS")"
+  } >"$1"
+}
+
+gen_unit() {
+  cat >"$1" <<EOF
+# Cost Optimizer agent: reports this host's GPU use to the controller. Written by install.sh.
+# The token is in $ENV_FILE (0600), read by $RUN_AGENT, never here.
+[Unit]
+Description=Cost Optimizer agent (reports GPU use to the controller)
+After=network-online.target
+Wants=network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+ExecStart=$RUN_AGENT
+Restart=always
+RestartSec=5
+KillSignal=SIGTERM
+TimeoutStopSec=30
+# Runs as root: the checkpoint hook acts on the user's own processes and files, and nvidia-smi may need
+# to load the driver. So no ProtectSystem/ProtectKernelModules here; nothing may gain privileges though.
+NoNewPrivileges=yes
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+gen_openrc() {
+  {
+    printf '#!/sbin/openrc-run\n'
+    printf '# shellcheck shell=sh disable=SC2034\n'
+    printf '# Cost Optimizer agent under OpenRC'"'"'s supervise-daemon; written by install.sh. The token is in the env file.\n'
+    printf 'description="Cost Optimizer agent: reports GPU use to the controller"\n'
+    printf 'supervisor=supervise-daemon\n'
+    printf 'command=%s\n' "$(q "$RUN_AGENT")"
+    printf 'pidfile=/run/%s.pid\n' "$SERVICE"
+    printf 'respawn_delay=5\nrespawn_max=0\n'
+    printf 'output_log=%s\nerror_log=%s\n' "$(q "$LOG_FILE")" "$(q "$LOG_FILE")"
+    printf '\ndepend() {\n\tneed net\n\tafter firewall\n}\n'
+  } >"$1"
+}
+
+gen_supervise() {
+  {
+    printf '#!/bin/sh\n'
+    printf '# Keeps the Cost Optimizer agent running where there is no init system (Docker-based instances); written by install.sh.\n'
+    printf '# Usage: supervise start|stop|restart|status|run\n'
+    printf 'set -u\n'
+    printf 'SELF=%s\nRUN=%s\nPIDFILE=%s\nCHILDFILE=%s\nLOG=%s\n' "$(q "$SUPERVISE")" "$(q "$RUN_AGENT")" \
+      "$(q "$PID_FILE")" "$(q "$CHILD_PID_FILE")" "$(q "$LOG_FILE")"
+    cat <<'EOF'
+LOG_MAX_BYTES=5242880
+
+log() { printf '%s supervise: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOG"; }
+
+# A process that exited but was not reaped (PID 1 of many containers reaps nothing) is not alive.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [ -r "/proc/$1/stat" ] || return 0
+  state=$(cut -d')' -f2 <"/proc/$1/stat" | cut -d' ' -f2)
+  [ "$state" != Z ]
+}
+
+# Prints the supervisor's pid when it runs. A pid file left by an earlier container start can name an
+# unrelated process, so the process must also be this script.
+running_pid() {
+  [ -f "$PIDFILE" ] || return 1
+  pid=''
+  read -r pid <"$PIDFILE" || true
+  case $pid in '' | *[!0-9]*) return 1 ;; esac
+  alive "$pid" || return 1
+  if [ -r "/proc/$pid/cmdline" ]; then
+    tr '\000' ' ' <"/proc/$pid/cmdline" | grep -qF "$SELF" || return 1
+  fi
+  printf '%s\n' "$pid"
+}
+
+start() {
+  if pid=$(running_pid); then
+    echo "cost-optimizer-agent: already running (pid $pid)"
+    return 0
+  fi
+  mkdir -p "$(dirname "$PIDFILE")" "$(dirname "$LOG")"
+  # As nohup (absent from some busybox builds) does: HUP stays ignored across exec when the login ends.
+  # The install shell may hold AGENT_TOKEN in its environment: the agent gets it from the env file, and the
+  # supervisor (whose environment outlives this shell in /proc) gets none of it.
+  (
+    trap '' HUP
+    unset AGENT_TOKEN CONTROLLER_URL CHECKPOINT_CMD
+    exec /bin/sh "$SELF" run
+  ) </dev/null >/dev/null 2>&1 &
+  echo "$!" >"$PIDFILE"
+  echo "cost-optimizer-agent: started (pid $!)"
+}
+
+stop() {
+  if ! pid=$(running_pid); then
+    rm -f "$PIDFILE" "$CHILDFILE"
+    echo "cost-optimizer-agent: not running"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  i=0
+  while alive "$pid" && [ "$i" -lt 100 ]; do
+    sleep 0.2
+    i=$((i + 1))
+  done
+  if alive "$pid"; then
+    echo "cost-optimizer-agent: did not stop within 20 s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    child=''
+    [ ! -f "$CHILDFILE" ] || read -r child <"$CHILDFILE" || true
+    case $child in '' | *[!0-9]*) ;; *) kill -KILL "$child" 2>/dev/null || true ;; esac
+  fi
+  rm -f "$PIDFILE" "$CHILDFILE"
+  echo "cost-optimizer-agent: stopped"
+}
+
+rotate_log() {
+  [ -f "$LOG" ] || return 0
+  size=$(wc -c <"$LOG" | tr -d ' ')
+  [ "$size" -le "$LOG_MAX_BYTES" ] || mv -f "$LOG" "$LOG.1"
+}
+
+on_signal() {
+  log "stopping"
+  [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
+  if [ -n "$child" ]; then
+    kill -TERM "$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
+  rm -f "$CHILDFILE"
+  exit 0
+}
+
+# The agent runs as a background child so that TERM interrupts `wait` at once; restarts back off to 60 s.
+run() {
+  child=''
+  sleeper=''
+  trap on_signal TERM INT
+  echo "$$" >"$PIDFILE"
+  log "started (pid $$)"
+  delay=1
+  while :; do
+    rotate_log
+    started=$(date +%s)
+    "$RUN" >>"$LOG" 2>&1 </dev/null &
+    child=$!
+    echo "$child" >"$CHILDFILE"
+    rc=0
+    wait "$child" || rc=$?
+    child=''
+    if [ $(($(date +%s) - started)) -ge 60 ]; then delay=1; fi
+    log "agent exited with status $rc; restarting in $delay s"
+    sleep "$delay" &
+    sleeper=$!
+    wait "$sleeper" || true
+    sleeper=''
+    delay=$((delay * 2))
+    [ "$delay" -le 60 ] || delay=60
+  done
+}
+
+case ${1:-} in
+  start) start ;;
+  stop) stop ;;
+  restart) stop && start ;;
+  status)
+    if pid=$(running_pid); then echo "cost-optimizer-agent: running (pid $pid)"; else echo "cost-optimizer-agent: not running"; exit 3; fi
+    ;;
+  run) run ;;
+  *) echo "usage: $0 start|stop|restart|status|run" >&2; exit 2 ;;
+esac
+EOF
+  } >"$1"
+}
+
+hook_line() { printf '%s start || true %s\n' "$(q "$SUPERVISE")" "$HOOK_MARKER"; }
+
+# Puts the start line right after the shebang: an on-start script often ends in a long-running command.
+add_hook() {
+  line=$(hook_line)
+  if grep -qxF "$line" "$1"; then return 0; fi
+  remove_hook "$1"
+  if [ ! -s "$1" ]; then
+    printf '%s\n' "$line" >"$TMP/hook"
+  elif head -n 1 "$1" | grep -q '^#!'; then
+    { head -n 1 "$1"; printf '%s\n' "$line"; tail -n +2 "$1"; } >"$TMP/hook"
+  else
+    { printf '%s\n' "$line"; cat "$1"; } >"$TMP/hook"
+  fi
+  cat "$TMP/hook" >"$1" # rewrite in place: keeps the file's owner and mode
+  say "added a start line to $1"
+}
+
+remove_hook() {
+  [ -f "$1" ] || return 0
+  grep -qF "$HOOK_MARKER" "$1" || return 0
+  grep -vF "$HOOK_MARKER" "$1" >"$TMP/unhook" || true
+  cat "$TMP/unhook" >"$1"
+}
+
+# ---------------------------------------------------------------- install
+
+write_common() {
+  ensure_dir "$OPT_DIR" 755
+  ensure_dir "$ETC_DIR" 700
+  CHANGED=0
+  put_file "$TMP/agent.js" "$AGENT_JS" 644
+  [ "$PUT_CHANGED" = 0 ] || say "installed agent.js (sha256 $AGENT_SHA)"
+  if [ -n "$RUNTIME_NEW" ]; then
+    mv -f "$RUNTIME_NEW" "$RUNTIME_NODE.new.$$"
+    mv -f "$RUNTIME_NODE.new.$$" "$RUNTIME_NODE"
+    CHANGED=1
+    say "installed the controller's Node runtime as $RUNTIME_NODE"
+  elif [ "$NODE_BIN" != "$RUNTIME_NODE" ] && [ -f "$RUNTIME_NODE" ]; then
+    rm -f "$RUNTIME_NODE"
+    say "removed $RUNTIME_NODE: this host's Node is used now"
+  fi
+  gen_env "$TMP/agent.env"
+  put_file "$TMP/agent.env" "$ENV_FILE" 600
+  gen_run_agent "$TMP/run-agent"
+  put_file "$TMP/run-agent" "$RUN_AGENT" 755
+}
+
+install_systemd() {
+  ensure_dir "$(dirname "$UNIT_FILE")" 755
+  gen_unit "$TMP/unit"
+  put_file "$TMP/unit" "$UNIT_FILE" 644
+  unit_changed=$PUT_CHANGED
+  if ! manager_allowed systemd; then
+    say "not starting the service (--no-start, or --prefix without SYSTEMCTL); run: systemctl enable --now $SERVICE"
+    return 0
+  fi
+  sc=${SYSTEMCTL:-systemctl}
+  [ "$unit_changed" = 0 ] || "$sc" daemon-reload
+  "$sc" is-enabled --quiet "$SERVICE" 2>/dev/null || "$sc" enable --quiet "$SERVICE"
+  if "$sc" is-active --quiet "$SERVICE" 2>/dev/null; then
+    if [ "$CHANGED" = 1 ]; then
+      "$sc" restart "$SERVICE"
+      say "restarted $SERVICE"
+    fi
+  else
+    "$sc" start "$SERVICE"
+    say "started $SERVICE (logs: journalctl -u $SERVICE -f)"
+  fi
+}
+
+install_openrc() {
+  ensure_dir "$(dirname "$OPENRC_FILE")" 755
+  gen_openrc "$TMP/openrc"
+  put_file "$TMP/openrc" "$OPENRC_FILE" 755
+  if ! manager_allowed openrc; then
+    say "not starting the service (--no-start, or --prefix without RC_SERVICE/RC_UPDATE); run: rc-update add $SERVICE default && rc-service $SERVICE start"
+    return 0
+  fi
+  rs=${RC_SERVICE:-rc-service}
+  ru=${RC_UPDATE:-rc-update}
+  [ -e "$OPENRC_LINK" ] || [ -L "$OPENRC_LINK" ] || "$ru" add "$SERVICE" default
+  if "$rs" "$SERVICE" status >/dev/null 2>&1; then
+    if [ "$CHANGED" = 1 ]; then
+      "$rs" "$SERVICE" restart
+      say "restarted $SERVICE"
+    fi
+  else
+    "$rs" "$SERVICE" start
+    say "started $SERVICE (logs: $LOG_FILE)"
+  fi
+}
+
+install_none() {
+  gen_supervise "$TMP/supervise"
+  put_file "$TMP/supervise" "$SUPERVISE" 755
+  hooked=0
+  for f in $HOOK_FILES; do
+    if [ -f "$f" ]; then
+      add_hook "$f"
+      hooked=1
+    fi
+  done
+  [ "$hooked" = 1 ] ||
+    warn "no start hook found (/root/onstart.sh, /etc/rc.local): after a restart of this instance, start the agent with: $SUPERVISE start"
+  if [ "$OPT_NO_START" = 1 ]; then
+    say "not starting the agent (--no-start); run: $SUPERVISE start"
+    return 0
+  fi
+  ensure_dir "$(dirname "$PID_FILE")" 755
+  ensure_dir "$(dirname "$LOG_FILE")" 755
+  if "$SUPERVISE" status >/dev/null 2>&1; then
+    if [ "$CHANGED" = 1 ]; then
+      "$SUPERVISE" restart >/dev/null
+      say "restarted the agent (logs: $LOG_FILE)"
+    fi
+  else
+    "$SUPERVISE" start >/dev/null
+    say "started the agent under $SUPERVISE (logs: $LOG_FILE)"
+  fi
+}
+
+# An agent installed earlier under another init would run twice with one token: take it down.
+remove_other_inits() {
+  [ "$INIT" = systemd ] || uninstall_systemd
+  [ "$INIT" = openrc ] || uninstall_openrc
+  [ "$INIT" = none ] || uninstall_none
+}
+
+do_install() {
+  [ -n "$ROOT" ] || [ "$(id -u)" = 0 ] || die "run as root (... | sudo sh -s -- --token <token>), or pass --prefix DIR"
+  resolve_controller
+  resolve_token
+  detect_init
+  fetch_agent
+  choose_node
+  write_common
+  remove_other_inits
+  "install_$INIT"
+  say "done: agent $AGENT_JS (sha256 $AGENT_SHA), Node $NODE_BIN (from $NODE_FROM), init $INIT, controller $WS_URL"
+}
+
+# ---------------------------------------------------------------- uninstall
+
+uninstall_systemd() {
+  [ -f "$UNIT_FILE" ] || return 0
+  if manager_allowed systemd; then
+    sc=${SYSTEMCTL:-systemctl}
+    "$sc" disable --now --quiet "$SERVICE" || warn "systemctl disable --now $SERVICE failed"
+  fi
+  rm -f "$UNIT_FILE"
+  if manager_allowed systemd; then "$sc" daemon-reload || warn "systemctl daemon-reload failed"; fi
+  say "removed $UNIT_FILE"
+}
+
+uninstall_openrc() {
+  [ -f "$OPENRC_FILE" ] || return 0
+  if manager_allowed openrc; then
+    "${RC_SERVICE:-rc-service}" "$SERVICE" stop || warn "rc-service $SERVICE stop failed"
+    if [ -e "$OPENRC_LINK" ] || [ -L "$OPENRC_LINK" ]; then
+      "${RC_UPDATE:-rc-update}" del "$SERVICE" default || warn "rc-update del $SERVICE failed"
+    fi
+  fi
+  rm -f "$OPENRC_FILE"
+  say "removed $OPENRC_FILE"
+}
+
+uninstall_none() {
+  if [ -f "$SUPERVISE" ]; then
+    "$SUPERVISE" stop >/dev/null || warn "$SUPERVISE stop failed"
+    rm -f "$SUPERVISE"
+    say "stopped the agent and removed $SUPERVISE"
+  fi
+  for f in $HOOK_FILES; do remove_hook "$f"; done
+  rm -f "$PID_FILE" "$CHILD_PID_FILE"
+}
+
+do_uninstall() {
+  [ -n "$ROOT" ] || [ "$(id -u)" = 0 ] || die "run as root to uninstall (... | sudo sh -s -- --uninstall)"
+  uninstall_systemd
+  uninstall_openrc
+  uninstall_none
+  rm -f "$AGENT_JS" "$RUNTIME_NODE" "$RUN_AGENT" "$ENV_FILE" "$LOG_FILE" "$LOG_FILE.1"
+  rmdir "$OPT_DIR" 2>/dev/null || true
+  rmdir "$ETC_DIR" 2>/dev/null || true
+  say "uninstalled the Cost Optimizer agent"
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+  parse_args "$@"
+  set_paths
+  TMP=''
+  trap 'rm -rf "$TMP"' EXIT
+  trap 'exit 130' INT TERM
+  TMP=$(mktemp -d 2>/dev/null || mktemp -d -t cost-optimizer.XXXXXX) || die "cannot create a temporary directory"
+  if [ "$OPT_UNINSTALL" = 1 ]; then
+    do_uninstall
+  else
+    do_install
+  fi
+}
+
+main "$@"
