@@ -75,7 +75,7 @@ export class CostOptimizer {
       opts.store ?? openStore(join(c.dataDir, DB_FILE_NAME), { retentionRawHours: c.retentionRawHours, retentionRollupDays: c.retentionRollupDays, logger: this.logger });
     this.notifier = opts.notifier ?? (c.webhookUrl ? new WebhookNotifier({ url: c.webhookUrl, logger: this.logger }) : new LogOnlyNotifier(this.logger));
     this.idle = new IdleTracker(this.store, c, this.logger);
-    this.ssh = opts.sshPoller === undefined ? new SshPoller({ config: { ...c.ssh, dataDir: c.dataDir }, logger: this.logger, now: this.now }) : opts.sshPoller;
+    this.ssh = opts.sshPoller === undefined ? new SshPoller({ config: { ...c.ssh, dataDir: c.dataDir }, logger: this.logger, now: this.now, controlPersistSec: Math.max(300, 3 * c.checkIntervalSec) }) : opts.sshPoller;
     this.executor = new Executor({
       providers: this.providers,
       actions: new StoreActionLog(this.store),

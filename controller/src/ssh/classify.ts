@@ -1,0 +1,62 @@
+// Turns the outcome of one `ssh ... nvidia-smi` run into a result (pure): GPU stats, or the reason there are none.
+import { parseOutput } from '../../../agent/src/nvidia-smi/parse';
+import { statsOf } from '../../../agent/src/aggregate';
+import type { GpuStats } from '../../../protocol';
+import type { RunOutcome } from './run-remote';
+import type { SshFailureCode } from './ssh-result';
+
+export type Classified = { ok: true; gpus: GpuStats[] } | { ok: false; code: SshFailureCode; message: string };
+
+// ssh exits 255 on its own errors; these are the lines OpenSSH 8-9 prints for them (sshconnect.c, sshconnect2.c).
+const AUTH = /permission denied|too many authentication failures|no more authentication methods|no supported authentication methods/i;
+const HOSTKEY = /host key verification failed|remote host identification has changed|host key for .* has changed|no .*host key is known/i;
+const TIMEOUT = /timed out|timeout/i;
+const SSH_OWN = /^ssh:|^kex_exchange_identification|connection (refused|closed|reset)|could not resolve hostname|no route to host|network is unreachable|broken pipe|banner exchange|control ?socket|mux_client|ssh_exchange_identification|^[^\s]+@[^\s]+: /im;
+// nvidia-smi's own exit statuses (nvidia-smi(1) RETURN VALUE): 9 driver not loaded, 12 NVML library missing,
+// 14 infoROM corrupted, 15 GPU fell off the bus: all "the GPU cannot be read", none of them "idle".
+const DRIVER_EXIT = new Set([9, 12, 14, 15]);
+const DRIVER_TEXT = /couldn't communicate with the nvidia driver|nvidia-smi has failed|driver\/library version mismatch|no devices were found|unable to determine the device handle|gpu is lost|fallen off the bus/i;
+const NOT_FOUND = /command not found|nvidia-smi: not found|no such file or directory/i;
+
+/** The last non-empty line of `s`, trimmed and bounded: enough for status and explain. */
+export function lastLine(s: string, max = 300): string {
+  const lines = s.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  return (lines[lines.length - 1] ?? '').slice(0, max);
+}
+
+function fail(code: SshFailureCode, message: string): Classified {
+  return { ok: false, code, message };
+}
+
+export function classify(run: RunOutcome, timeoutMs: number): Classified {
+  const errLine = lastLine(run.stderr);
+  if (run.spawnError !== null) return fail('unreachable', `cannot run the ssh client: ${run.spawnError}`);
+  if (run.timedOut) return fail('timeout', `no answer within ${(timeoutMs / 1000).toFixed(1)} s${errLine ? ` (${errLine})` : ''}`);
+  if (run.truncated) return fail('parse', 'nvidia-smi printed more than the output limit');
+  if (run.exitCode === null) return fail('unreachable', `ssh ended by signal ${run.signal ?? 'unknown'}`);
+
+  const code = run.exitCode;
+  // 255 is ssh's own failure, but also nvidia-smi's "other error": ssh's messages tell them apart.
+  if (code === 255 && (SSH_OWN.test(run.stderr) || AUTH.test(run.stderr) || HOSTKEY.test(run.stderr) || run.stdout.trim() === '')) {
+    if (HOSTKEY.test(run.stderr)) return fail('hostkey', errLine || 'host key verification failed');
+    if (AUTH.test(run.stderr)) return fail('auth', errLine || 'permission denied');
+    if (TIMEOUT.test(run.stderr)) return fail('timeout', errLine);
+    if (!DRIVER_TEXT.test(run.stderr)) return fail('unreachable', errLine || 'ssh exited 255 without a message');
+  }
+  if (code === 127 || (code !== 0 && NOT_FOUND.test(run.stderr))) return fail('missing', errLine || 'nvidia-smi not found on the remote PATH');
+  if (DRIVER_EXIT.has(code) || (code !== 0 && (DRIVER_TEXT.test(run.stdout) || DRIVER_TEXT.test(run.stderr)))) {
+    return fail('driver', lastLine(run.stdout) || errLine || `nvidia-smi exited ${code}`);
+  }
+  if (code !== 0) return fail('exited', `nvidia-smi exited ${code}${errLine ? `: ${errLine}` : lastLine(run.stdout) ? `: ${lastLine(run.stdout)}` : ''}`);
+
+  const parsed = parseOutput(run.stdout);
+  const driver = parsed.errors.find((e) => e.code === 'driver');
+  if (driver) return fail('driver', driver.line);
+  // A line we cannot read may be a GPU we cannot see: treating the rest as the whole host could call it idle.
+  const garbled = parsed.errors[0];
+  if (garbled) return fail('parse', `unreadable nvidia-smi line: ${JSON.stringify(garbled.line.slice(0, 120))}`);
+  if (parsed.readings.length === 0) return fail('parse', 'nvidia-smi listed no GPU');
+  const indexes = new Set(parsed.readings.map((r) => r.index));
+  if (indexes.size !== parsed.readings.length) return fail('parse', 'nvidia-smi listed a GPU index twice');
+  return { ok: true, gpus: statsOf(parsed.readings) };
+}
