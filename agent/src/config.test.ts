@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseAgentConfig } from './config';
+
+const base = { CONTROLLER_URL: 'ws://ctl.example:8080', AGENT_TOKEN: 'tok-abcdef-123' };
+
+function parse(env: Record<string, string | undefined>, argv: string[] = []) {
+  const c = parseAgentConfig(argv, env);
+  if (c === 'help') throw new Error('unexpected help');
+  return c;
+}
+
+function errorOf(env: Record<string, string | undefined>, argv: string[] = []): ConfigError {
+  try {
+    parseAgentConfig(argv, env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseAgentConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = parse(base);
+    expect(c).toMatchObject({
+      controllerUrl: 'ws://ctl.example:8080/agent',
+      token: 'tok-abcdef-123',
+      instanceId: null,
+      vastContainerId: null,
+      nvidiaSmi: 'nvidia-smi',
+      sampleIntervalMs: 1000,
+      reportIntervalMs: 10_000,
+      checkpointCmd: null,
+      checkpointTimeoutMs: 300_000,
+      bufferMaxBatches: 8640,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = parse({
+      ...base,
+      NVIDIA_SMI: '/opt/bin/nvidia-smi',
+      SAMPLE_INTERVAL_MS: '500',
+      REPORT_INTERVAL_MS: '5000',
+      CHECKPOINT_CMD: 'systemctl kill -s USR1 trainer',
+      CHECKPOINT_TIMEOUT_MS: '60000',
+      INSTANCE_ID: 'vast:123456',
+      CONTAINER_ID: '987',
+      BUFFER_MAX_BATCHES: '10',
+      LOG_LEVEL: 'DEBUG',
+    });
+    expect(c).toMatchObject({
+      nvidiaSmi: '/opt/bin/nvidia-smi',
+      sampleIntervalMs: 500,
+      reportIntervalMs: 5000,
+      checkpointCmd: 'systemctl kill -s USR1 trainer',
+      checkpointTimeoutMs: 60_000,
+      instanceId: 'vast:123456',
+      vastContainerId: '987',
+      bufferMaxBatches: 10,
+      logLevel: 'debug',
+    });
+  });
+
+  it('lets flags override the environment, in both --flag value and --flag=value forms', () => {
+    const c = parse(base, ['--controller', 'wss://other/ingest', '--token=flag-token', '--instance-id', 'gcp:us-east1-b/vm1']);
+    expect(c.controllerUrl).toBe('wss://other/ingest');
+    expect(c.token).toBe('flag-token');
+    expect(c.instanceId).toBe('gcp:us-east1-b/vm1');
+  });
+
+  it('keeps an explicit path and adds /agent to a bare host', () => {
+    expect(parse({ ...base, CONTROLLER_URL: 'wss://h/' }).controllerUrl).toBe('wss://h/agent');
+    expect(parse({ ...base, CONTROLLER_URL: 'ws://h:1/x/agent' }).controllerUrl).toBe('ws://h:1/x/agent');
+  });
+
+  it('returns help for -h and --help', () => {
+    expect(parseAgentConfig(['--help'], {})).toBe('help');
+    expect(parseAgentConfig(['-h'], {})).toBe('help');
+  });
+
+  it('names the variable at fault', () => {
+    expect(errorOf({ AGENT_TOKEN: 'x' }).variable).toBe('CONTROLLER_URL');
+    expect(errorOf({ CONTROLLER_URL: 'ws://h' }).variable).toBe('AGENT_TOKEN');
+    expect(errorOf({ ...base, CONTROLLER_URL: 'http://h' }).variable).toBe('CONTROLLER_URL');
+    expect(errorOf({ ...base, CONTROLLER_URL: 'not a url' }).variable).toBe('CONTROLLER_URL');
+    expect(errorOf({ ...base, CONTROLLER_URL: 'ws://u:p@h' }).variable).toBe('CONTROLLER_URL');
+    expect(errorOf(base, ['--controller', 'ftp://h']).variable).toBe('--controller');
+    expect(errorOf({ ...base, SAMPLE_INTERVAL_MS: '1s' }).variable).toBe('SAMPLE_INTERVAL_MS');
+    expect(errorOf({ ...base, SAMPLE_INTERVAL_MS: '-5' }).variable).toBe('SAMPLE_INTERVAL_MS');
+    expect(errorOf({ ...base, SAMPLE_INTERVAL_MS: '10' }).variable).toBe('SAMPLE_INTERVAL_MS');
+    expect(errorOf({ ...base, REPORT_INTERVAL_MS: '1.5' }).variable).toBe('REPORT_INTERVAL_MS');
+    expect(errorOf({ ...base, SAMPLE_INTERVAL_MS: '5000', REPORT_INTERVAL_MS: '1000' }).variable).toBe('REPORT_INTERVAL_MS');
+    expect(errorOf({ ...base, CHECKPOINT_TIMEOUT_MS: '0' }).variable).toBe('CHECKPOINT_TIMEOUT_MS');
+    expect(errorOf({ ...base, BUFFER_MAX_BATCHES: 'lots' }).variable).toBe('BUFFER_MAX_BATCHES');
+    expect(errorOf({ ...base, LOG_LEVEL: 'loud' }).variable).toBe('LOG_LEVEL');
+    expect(errorOf(base, ['--tokn', 'x']).variable).toBe('--tokn');
+    expect(errorOf(base, ['--token']).variable).toBe('--token');
+  });
+
+  it('never echoes the token in an error', () => {
+    const secret = 'has space secret-value';
+    const e = errorOf({ ...base, AGENT_TOKEN: secret });
+    expect(e.variable).toBe('AGENT_TOKEN');
+    expect(e.message).not.toContain('secret-value');
+    const f = errorOf(base, ['--token', 'bad\ntoken-secret']);
+    expect(f.message).not.toContain('token-secret');
+  });
+
+  it('treats blank values as unset and ignores a non-numeric CONTAINER_ID', () => {
+    const c = parse({ ...base, NVIDIA_SMI: '  ', CHECKPOINT_CMD: '', INSTANCE_ID: '', CONTAINER_ID: 'abc123' });
+    expect(c.nvidiaSmi).toBe('nvidia-smi');
+    expect(c.checkpointCmd).toBeNull();
+    expect(c.instanceId).toBeNull();
+    expect(c.vastContainerId).toBeNull();
+  });
+
+  it('keeps AGENT_TOKEN out of the environment given to children', () => {
+    const c = parse({ ...base, PATH: '/usr/bin', HOME: '/root' });
+    expect(c.childEnv).toEqual({ CONTROLLER_URL: base.CONTROLLER_URL, PATH: '/usr/bin', HOME: '/root' });
+  });
+});

@@ -1,0 +1,171 @@
+// The agent's typed configuration, parsed and validated once at start-up from argv and the environment.
+// This is the only agent file that reads process.env / process.argv; everything else gets an AgentConfig.
+import { ConfigError } from '../../controller/src/domain/errors';
+import type { LogLevel } from '../../controller/src/log';
+
+export { ConfigError };
+
+export interface AgentConfig {
+  /** ws:// or wss:// URL of the controller's agent endpoint (path defaults to /agent). */
+  controllerUrl: string;
+  /** Bearer token; never logged, never put on a child's argv or environment. */
+  token: string;
+  /** INSTANCE_ID override of the detected identity, or null. */
+  instanceId: string | null;
+  /** Vast.ai puts the instance id in CONTAINER_ID inside its containers (a guess per PROVIDERS.md), or null. */
+  vastContainerId: string | null;
+  nvidiaSmi: string;
+  sampleIntervalMs: number;
+  reportIntervalMs: number;
+  /** Shell command run (sh -c) when the controller asks to prepare a pause; null when none. */
+  checkpointCmd: string | null;
+  /** Upper bound on how long the hook may run, whatever the controller asks. */
+  checkpointTimeoutMs: number;
+  /** Unacknowledged batches kept while the controller is unreachable; the oldest is dropped beyond this. */
+  bufferMaxBatches: number;
+  logLevel: LogLevel;
+  /** Environment for child processes: ours without AGENT_TOKEN. */
+  childEnv: Record<string, string>;
+}
+
+export const HELP_TEXT = `cost-optimizer-agent: streams this host's GPU utilization to a Cost Optimizer controller.
+
+Usage: node agent.js [--controller URL] [--token TOKEN] [--instance-id ID] [--help]
+
+Flags override the environment. Prefer AGENT_TOKEN in a 0600 env file over --token:
+a flag is visible to every user in the process list.
+
+Environment:
+  CONTROLLER_URL         ws:// or wss:// URL of the controller (path defaults to /agent)   (required)
+  AGENT_TOKEN            token from \`cost-optimizer token create <instance-id>\`            (required)
+  INSTANCE_ID            override the detected instance identity (e.g. vast:123456)
+  NVIDIA_SMI             path of nvidia-smi                                      [nvidia-smi]
+  SAMPLE_INTERVAL_MS     nvidia-smi reading interval                             [1000]
+  REPORT_INTERVAL_MS     how often aggregated readings are sent                  [10000]
+  CHECKPOINT_CMD         shell command run before a pause, on the controller's request
+  CHECKPOINT_TIMEOUT_MS  longest the checkpoint command may run                  [300000]
+  BUFFER_MAX_BATCHES     unsent batches kept while offline (oldest dropped)      [8640]
+  LOG_LEVEL              debug | info | warn | error                             [info]
+`;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const FLAGS: Record<string, 'controller' | 'token' | 'instanceId'> = {
+  '--controller': 'controller',
+  '--token': 'token',
+  '--instance-id': 'instanceId',
+};
+
+/** Flags as given; `help` when -h/--help appears anywhere. */
+function parseFlags(argv: readonly string[]): { help: boolean; values: Partial<Record<'controller' | 'token' | 'instanceId', string>> } {
+  const values: Partial<Record<'controller' | 'token' | 'instanceId', string>> = {};
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const key = FLAGS[name];
+    if (!key) throw new ConfigError(name, 'unknown option (see --help)');
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || value === '') throw new ConfigError(name, 'needs a value');
+    values[key] = value;
+  }
+  return { help, values };
+}
+
+function blankToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function integer(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = blankToUndefined(env[name]);
+  if (raw === undefined) return def;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number of milliseconds or items, got "${raw.slice(0, 40)}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** Validates the controller URL and fills in the default path /agent. */
+export function normalizeControllerUrl(raw: string, variable = 'CONTROLLER_URL'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, `not a URL: "${raw.slice(0, 100)}"`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new ConfigError(variable, `must start with ws:// or wss://, got "${url.protocol}//"`);
+  }
+  // Credentials in the URL would end up in logs; the token goes in the Authorization header.
+  if (url.username || url.password) throw new ConfigError(variable, 'must not contain user:password (use AGENT_TOKEN)');
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/agent';
+  return url.toString();
+}
+
+/** Parse argv (without node and script) and an environment record. Returns 'help' when help was asked for. */
+export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig | 'help' {
+  const { help, values } = parseFlags(argv);
+  if (help) return 'help';
+
+  const urlSource = values.controller !== undefined ? '--controller' : 'CONTROLLER_URL';
+  const rawUrl = values.controller ?? blankToUndefined(env.CONTROLLER_URL);
+  if (rawUrl === undefined) throw new ConfigError('CONTROLLER_URL', 'required (or --controller URL)');
+  const controllerUrl = normalizeControllerUrl(rawUrl, urlSource);
+
+  const tokenSource = values.token !== undefined ? '--token' : 'AGENT_TOKEN';
+  const token = values.token ?? blankToUndefined(env.AGENT_TOKEN);
+  if (token === undefined) throw new ConfigError('AGENT_TOKEN', 'required (or --token TOKEN)');
+  // It goes into an HTTP header: visible ASCII only, so it can never split the header. The value is never echoed.
+  if (!/^[\x21-\x7e]+$/.test(token) || token.length > 512) {
+    throw new ConfigError(tokenSource, 'must be 1-512 printable ASCII characters without spaces');
+  }
+
+  const instanceSource = values.instanceId !== undefined ? '--instance-id' : 'INSTANCE_ID';
+  const instanceId = values.instanceId ?? blankToUndefined(env.INSTANCE_ID) ?? null;
+  if (instanceId !== null && (instanceId.length > 256 || /[\x00-\x1f]/.test(instanceId))) {
+    throw new ConfigError(instanceSource, 'must be at most 256 characters without control characters');
+  }
+  const containerId = blankToUndefined(env.CONTAINER_ID);
+  const vastContainerId = containerId !== undefined && /^\d{1,20}$/.test(containerId) ? containerId : null;
+
+  const sampleIntervalMs = integer(env, 'SAMPLE_INTERVAL_MS', 1000, 50, 3_600_000);
+  const reportIntervalMs = integer(env, 'REPORT_INTERVAL_MS', 10_000, 100, 3_600_000);
+  if (reportIntervalMs < sampleIntervalMs) {
+    throw new ConfigError('REPORT_INTERVAL_MS', `must be at least SAMPLE_INTERVAL_MS (${sampleIntervalMs})`);
+  }
+  const checkpointTimeoutMs = integer(env, 'CHECKPOINT_TIMEOUT_MS', 300_000, 1, 3_600_000);
+  const bufferMaxBatches = integer(env, 'BUFFER_MAX_BATCHES', 8640, 1, 10_000_000);
+
+  const level = (blankToUndefined(env.LOG_LEVEL) ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
+    throw new ConfigError('LOG_LEVEL', `must be debug, info, warn or error, got "${level.slice(0, 20)}"`);
+  }
+
+  const childEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'AGENT_TOKEN') childEnv[k] = v;
+
+  return {
+    controllerUrl,
+    token,
+    instanceId,
+    vastContainerId,
+    nvidiaSmi: blankToUndefined(env.NVIDIA_SMI) ?? 'nvidia-smi',
+    sampleIntervalMs,
+    reportIntervalMs,
+    checkpointCmd: blankToUndefined(env.CHECKPOINT_CMD) ?? null,
+    checkpointTimeoutMs,
+    bufferMaxBatches,
+    logLevel: level as LogLevel,
+    childEnv,
+  };
+}
+
+/** The process's own settings. */
+export function loadAgentConfig(): AgentConfig | 'help' {
+  return parseAgentConfig(process.argv.slice(2), process.env);
+}

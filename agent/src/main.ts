@@ -1,0 +1,59 @@
+// Entry of the agent bundle (dist/agent.js): parse the configuration, run until SIGTERM/SIGINT, exit cleanly.
+import './v8-tuning';
+import { createLogger, errorMessage } from '../../controller/src/log';
+import { Agent } from './agent';
+import { ConfigError, HELP_TEXT, loadAgentConfig } from './config';
+import { AGENT_VERSION } from './version';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadAgentConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`cost-optimizer-agent: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  if (config === 'help') {
+    process.stdout.write(`${HELP_TEXT}\nversion ${AGENT_VERSION}\n`);
+    return;
+  }
+  const logger = createLogger({ level: config.logLevel, secrets: [config.token] });
+  const agent = new Agent(config, { logger });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: stopping`);
+    // A stuck shutdown must not keep a service manager waiting forever.
+    setTimeout(() => {
+      logger.warn('shutdown took too long; exiting');
+      process.exit(0);
+    }, 8000).unref();
+    agent.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        logger.error('error while stopping', e);
+        process.exit(0);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A bug must not leave a half-working agent behind: log it (scrubbed) and exit so the service manager restarts us.
+  const fatal = (e: unknown) => {
+    logger.error('unexpected error; exiting', e);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  await agent.start();
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`cost-optimizer-agent: ${errorMessage(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,194 @@
+// Reads the GPUs through ONE long-lived `nvidia-smi --query-gpu=... -lms <interval>` child (node_exporter's read()
+// half; parse.ts is the pure half), aggregates its readings per report interval and tracks the reader's health.
+import type { AgentHealth, GpuInfo, GpuStats } from '../../../protocol';
+import type { Logger } from '../../../controller/src/log';
+import { Aggregator } from '../aggregate';
+import { type GpuReading, parseLine } from './parse';
+import { loopArgs } from './query';
+import { type ChildExit, SupervisedChild } from './supervised-child';
+
+export type HealthError = Extract<AgentHealth, { state: 'error' }>;
+type HealthCode = HealthError['code'];
+
+const SEVERITY: Record<HealthCode, number> = { missing: 4, driver: 3, exited: 2, parse: 1 };
+/** nvidia-smi(1), RETURN VALUE: the exits that mean the driver or the GPU is unreachable. */
+const DRIVER_EXITS: Record<number, string> = {
+  9: 'NVIDIA driver is not loaded',
+  12: 'NVML shared library could not be found',
+  15: 'GPU has fallen off the bus',
+};
+
+export interface GpuReaderOptions {
+  nvidiaSmi: string;
+  sampleIntervalMs: number;
+  env: Record<string, string>;
+  logger: Logger;
+  /** Restart delays (default 1 s .. 60 s); tests shorten them. */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  stableMs?: number;
+  /** Restart a child that prints nothing this long (default max(15 s, 5 readings)). */
+  silenceMs?: number;
+}
+
+function worse(a: HealthError | null, b: HealthError): HealthError {
+  return a !== null && SEVERITY[a.code] >= SEVERITY[b.code] ? a : b;
+}
+
+function error(code: HealthCode, message: string): HealthError {
+  return { state: 'error', code, message: message.slice(0, 1024) };
+}
+
+export class GpuReader {
+  private readonly child: SupervisedChild;
+  private aggregator = new Aggregator();
+  /** Error that holds until readings flow again (child not running, keeps dying). */
+  private current: HealthError | null = null;
+  /** Worst error seen during the current report interval. */
+  private intervalWorst: HealthError | null = null;
+  private garbled = 0;
+  private firstGarbled = '';
+  private driverLine: string | null = null;
+  private lastStderr = '';
+  private readonly gpus = new Map<number, GpuInfo>();
+  private firstReading: ((ok: boolean) => void)[] = [];
+
+  constructor(private readonly opts: GpuReaderOptions) {
+    this.child = new SupervisedChild({
+      command: opts.nvidiaSmi,
+      args: loopArgs(opts.sampleIntervalMs),
+      env: opts.env,
+      backoffMinMs: opts.backoffMinMs,
+      backoffMaxMs: opts.backoffMaxMs,
+      stableMs: opts.stableMs,
+      silenceMs: opts.silenceMs ?? Math.max(15_000, opts.sampleIntervalMs * 5),
+      onStart: () => {
+        this.driverLine = null;
+        this.lastStderr = '';
+        opts.logger.debug(`nvidia-smi started (${opts.nvidiaSmi}, every ${opts.sampleIntervalMs} ms)`);
+      },
+      onStdoutLine: (l) => this.onLine(l),
+      onStderrLine: (l) => this.onStderr(l),
+      onExit: (e) => this.onExit(e),
+    });
+  }
+
+  /** nvidia-smi processes started so far (restarts included). */
+  get spawnCount(): number {
+    return this.child.startCount;
+  }
+
+  start(): void {
+    this.child.start();
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
+
+  /** Resolves true at the first reading; false when nvidia-smi exits first or after `timeoutMs`. */
+  waitForFirstReading(timeoutMs: number): Promise<boolean> {
+    if (this.gpus.size > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      this.firstReading.push((ok) => {
+        clearTimeout(t);
+        resolve(ok);
+      });
+    });
+  }
+
+  /** GPUs seen so far, by index. */
+  gpuInfo(): GpuInfo[] {
+    return [...this.gpus.values()].sort((a, b) => a.index - b.index);
+  }
+
+  /** Health right now, without ending the interval. */
+  get failing(): boolean {
+    return this.current !== null;
+  }
+
+  /** Ends the report interval: per-GPU stats of its readings and the interval's health. */
+  takeInterval(): { gpus: GpuStats[]; health: AgentHealth } {
+    let worst = this.intervalWorst;
+    if (this.garbled > 0) {
+      // Any unreadable line makes the interval unknown: the line may have been a busy GPU we can no longer see.
+      worst = worse(worst, error('parse', `${this.garbled} unreadable line(s) from nvidia-smi, e.g. "${this.firstGarbled}"`));
+    }
+    const health: AgentHealth = this.current ?? worst ?? { state: 'ok' };
+    this.intervalWorst = null;
+    this.garbled = 0;
+    this.firstGarbled = '';
+    return { gpus: this.aggregator.take(), health };
+  }
+
+  private onLine(line: string): void {
+    const r = parseLine(line);
+    if (r.kind === 'reading') {
+      this.onReading(r.reading);
+      return;
+    }
+    if (r.code === 'driver') {
+      this.noteDriver(r.line);
+      return;
+    }
+    if (this.garbled === 0) this.firstGarbled = r.line.slice(0, 200);
+    this.garbled++;
+  }
+
+  private onStderr(line: string): void {
+    this.lastStderr = line.slice(0, 300);
+    const r = parseLine(line);
+    if (r.kind === 'error' && r.code === 'driver') this.noteDriver(r.line);
+    else this.opts.logger.debug(`nvidia-smi stderr: ${this.lastStderr}`);
+  }
+
+  private noteDriver(line: string): void {
+    if (this.driverLine === null) this.opts.logger.warn(`nvidia-smi cannot reach the driver: ${line}`);
+    this.driverLine = line;
+    this.intervalWorst = worse(this.intervalWorst, error('driver', line));
+  }
+
+  private onReading(reading: GpuReading): void {
+    if (this.current !== null) {
+      this.opts.logger.info('nvidia-smi readings resumed');
+      this.current = null;
+    }
+    this.aggregator.add(reading);
+    const known = this.gpus.get(reading.index);
+    if (!known || known.uuid !== reading.uuid || known.name !== (reading.name ?? '') || known.memTotalMiB !== reading.memTotalMiB) {
+      this.gpus.set(reading.index, {
+        index: reading.index,
+        uuid: reading.uuid,
+        name: reading.name ?? '',
+        memTotalMiB: reading.memTotalMiB,
+      });
+    }
+    for (const f of this.firstReading.splice(0)) f(true);
+  }
+
+  private onExit(e: ChildExit): void {
+    if (e.stopped) return;
+    const bin = this.opts.nvidiaSmi;
+    const after = `after ${(e.ranMs / 1000).toFixed(1)} s; retrying in ${(e.restartInMs / 1000).toFixed(1)} s`;
+    let err: HealthError;
+    if (e.errno === 'ENOENT') err = error('missing', `nvidia-smi not found (${bin}); is the NVIDIA driver installed?`);
+    else if (e.errno === 'EACCES') err = error('missing', `nvidia-smi is not executable (${bin})`);
+    else if (e.errno !== null) err = error('exited', `nvidia-smi could not start (${e.errno}) ${after}`);
+    else if (this.driverLine !== null || (e.code !== null && DRIVER_EXITS[e.code] !== undefined)) {
+      err = error('driver', this.driverLine ?? `nvidia-smi exited with code ${e.code}: ${DRIVER_EXITS[e.code!]}`);
+    } else if (e.stalled) err = error('exited', `nvidia-smi printed nothing for a while and was restarted ${after}`);
+    else {
+      const how = e.signal ? `signal ${e.signal}` : `code ${e.code}`;
+      err = error('exited', `nvidia-smi exited (${how}) ${after}${this.lastStderr ? `: ${this.lastStderr}` : ''}`);
+    }
+    if (this.current === null || this.current.message !== err.message) {
+      const line = `${err.message}${err.code === 'exited' ? '' : ` (retrying in ${(e.restartInMs / 1000).toFixed(1)} s)`}`;
+      if (this.current?.code === err.code) this.opts.logger.debug(line);
+      else this.opts.logger.warn(line);
+    }
+    this.current = err;
+    this.intervalWorst = worse(this.intervalWorst, err);
+    for (const f of this.firstReading.splice(0)) f(false);
+  }
+}
