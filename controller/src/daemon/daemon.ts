@@ -1,5 +1,6 @@
 // Everything `serve` adds to the HTTP server: providers, the optimizer loop, the engine's view for the API, the
 // dashboard, /metrics and the install routes; stopped in order on shutdown.
+import { join } from 'node:path';
 import type { Hono } from 'hono';
 import type { Provider } from '../providers/provider';
 import { createProvidersFromConfig } from '../providers';
@@ -71,7 +72,7 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   for (const p of providers) optimizer.addProvider(p.name, p);
   const opt = optimizer;
   const view = createEngineView({ store, idle: opt.idleTracker, config, capabilities: () => Object.fromEntries(providers.map((p) => [p.name, p.capabilities])) });
-  const install = installRoutes({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, logger });
+  const install = installRoutes({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, runtime: { cacheDir: join(config.dataDir, 'runtime-cache') }, logger });
 
   const ac = new AbortController();
   // The first cycle loads the idle states; the loop starts once the server listens (a microtask later).

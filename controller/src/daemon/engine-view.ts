@@ -15,9 +15,10 @@ export interface EngineViewDeps {
   capabilities: () => Partial<Record<string, { canPause: boolean; canDelete: boolean }>>;
 }
 
-export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number): { decision: Decision; instance: EngineInstance } {
+/** `checks` builds every rule's detail line: only for explain (it costs time across a whole fleet). */
+export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number, checks = false): { decision: Decision; instance: EngineInstance } {
   const instance = toEngineInstance(rec, d.store, now, d.config.dryRun);
-  const decision = decideOne(instance, d.idle.get(rec.id), d.config, now, { capabilities: d.capabilities() });
+  const decision = decideOne(instance, d.idle.get(rec.id), d.config, now, { capabilities: d.capabilities(), checks });
   return { decision, instance };
 }
 
@@ -36,7 +37,7 @@ export function createEngineView(d: EngineViewDeps): DecisionView {
     instance: (rec, now) => instanceViewOf(decisionFor(d, rec, now).decision),
     savings: (now) => ({ ...savingsFromStore(d.store, now) }),
     explain: (rec, now) => {
-      const { decision, instance } = decisionFor(d, rec, now);
+      const { decision, instance } = decisionFor(d, rec, now, true);
       return { text: explain(decision, instance), kind: decision.kind, code: decision.code, reason: decision.reason, checks: decision.checks, figures: decision.figures };
     },
   };

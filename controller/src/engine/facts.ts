@@ -1,0 +1,99 @@
+// Everything the rules look at for one instance, computed once from its EngineInstance, IdleState, config and `now`.
+import type { EngineConfig } from '../config/config';
+import { type EngineTimes, engineTimes } from './engine-times';
+import type { IdleState } from './idle-state';
+import { type WindowView, windowView } from './idle-window';
+import { type Protection, protectionsOf } from './protection';
+import type { DecideOptions, EngineInstance } from './types';
+
+const INACTIVE_STATES = new Set(['stopped', 'stopping']);
+
+export interface Facts {
+  inst: EngineInstance;
+  cfg: EngineConfig;
+  t: EngineTimes;
+  now: number;
+  st: IdleState | null;
+  w: WindowView;
+  protections: readonly Protection[];
+  holdUntil: number | null;
+  /** now - createdAt; null when createdAt is unknown or not a number. */
+  ageMs: number | null;
+  /** A lower bound of the age: ageMs, else the time since the controller first saw it; null when neither is known. */
+  ageLowerMs: number | null;
+  /** When the minimum age is reached (createdAt or first seen + MIN_INSTANCE_AGE_HOURS). */
+  ageReadyAt: number | null;
+  runningSince: number | null;
+  idleSince: number | null;
+  inactiveSince: number | null;
+  /** The delete warning that counts: sent during the current inactive stretch. */
+  warnedAt: number | null;
+  /** A planned pause/delete or a recent delete: no new action of any kind. */
+  blockedAll: string | null;
+  /** A pause done or dry-run recently (still shown running: the provider lags): no new pause. */
+  blockedPause: string | null;
+  canPause: boolean;
+  canDelete: boolean;
+}
+
+const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: EngineConfig, now: number, opts: DecideOptions, t: EngineTimes = engineTimes(cfg)): Facts {
+  const w = windowView(st, now, t);
+  const holdUntil = inst.holdUntil === undefined || inst.holdUntil === null ? null : inst.holdUntil;
+  const ageMs = fin(inst.createdAt) ? now - inst.createdAt : null;
+  const firstSeen = st !== null && fin(st.firstSeenAt) ? st.firstSeenAt : null;
+  const ageLowerMs = ageMs ?? (firstSeen === null ? null : now - firstSeen);
+  const ageBase = fin(inst.createdAt) ? inst.createdAt : firstSeen;
+  // Clocks only count when observeInventory saw the same state the provider reports now; a mismatch means the caller
+  // skipped observeInventory this cycle, and then no clock is trusted.
+  const sameState = st !== null && st.lastState === inst.state;
+  let runningSince = inst.state === 'running' && sameState ? st.runningSince : null;
+  const la = inst.lastAction;
+  if (runningSince !== null && la && la.kind === 'pause' && la.status === 'succeeded' && fin(la.at) && la.at > runningSince) {
+    // We paused it and it runs now: it was resumed after our pause, even if no inventory saw it stopped in between
+    // (a user who resumes within one cycle). Restart grace from the pause: the resumed instance gets a full window.
+    runningSince = la.at;
+  }
+  const idleSince = runningSince !== null && w.idleSince !== null ? Math.max(w.idleSince, runningSince) : null;
+  let inactiveSince: number | null = null;
+  if (inst.state === 'running') inactiveSince = idleSince;
+  else if (INACTIVE_STATES.has(inst.state) && sameState) inactiveSince = st.stoppedSince;
+  const warned = inst.deleteWarnedAt;
+  const warnedAt = fin(warned) && inactiveSince !== null && warned >= inactiveSince ? warned : null;
+
+  let blockedAll: string | null = null;
+  let blockedPause: string | null = null;
+  if (la && (la.kind === 'pause' || la.kind === 'delete')) {
+    // A non-numeric time is treated as recent: bad input never unblocks an action.
+    const recent = !fin(la.at) || now - la.at < t.cooldownMs;
+    const when = fin(la.at) ? new Date(la.at).toISOString() : 'an unknown time';
+    if (recent && la.status === 'planned') blockedAll = `a ${la.kind} is in progress (planned at ${when})`;
+    else if (recent && la.kind === 'delete' && (la.status === 'succeeded' || la.status === 'dry-run')) blockedAll = `deleted at ${when} (${la.status})`;
+    else if (recent && la.kind === 'pause' && (la.status === 'succeeded' || la.status === 'dry-run')) {
+      blockedPause = `paused at ${when} (${la.status}); waiting for the provider to show it stopped`;
+    }
+  }
+  const caps = opts.capabilities?.[inst.provider];
+  return {
+    inst,
+    cfg,
+    t,
+    now,
+    st,
+    w,
+    protections: protectionsOf(inst, holdUntil, cfg, now),
+    holdUntil,
+    ageMs,
+    ageLowerMs,
+    ageReadyAt: ageBase === null ? null : ageBase + t.minAgeMs,
+    runningSince,
+    idleSince,
+    inactiveSince,
+    warnedAt,
+    blockedAll,
+    blockedPause,
+    canPause: caps?.canPause ?? true,
+    canDelete: caps?.canDelete ?? true,
+  };
+}

@@ -1,0 +1,54 @@
+// observeInventory: folds one inventory reading (the provider's state of the instance) into its IdleState.
+//
+// Transitions (prev = the state at the previous call, null when never seen):
+// - to running from anything else (first seen included): runningSince = now and every source's idle run and sample
+//   counts are forgotten. Restart grace: the idle clock starts fresh when the instance is seen running, so a user who
+//   resumes a paused instance gets a full window, and samples from before that moment never count.
+// - running -> stopped/stopping: the inactive clock (stoppedSince) continues the idle run that preceded the stop
+//   (idle -> paused is one inactive stretch); if it was not idle right up to now, it starts now.
+// - stopped/stopping -> stopped/stopping: unchanged (set to now if missing, e.g. reset by a busy sample).
+// - anything else -> stopped/stopping (first seen, starting, unknown, deleted): inactive from now: we did not watch it
+//   before, so we cannot claim it was inactive earlier.
+// - starting / unknown / deleted: both clocks cleared. A starting instance is being resumed by someone; an unknown one
+//   may have done anything while we could not see it. Either way the clocks restart: this only delays actions.
+// Contract with the executor: after it verifies a pause (the provider shows the instance stopped), it calls
+// observeInventory with that verified state and time. Otherwise a user who resumes the instance before the next
+// inventory is never seen as a restart. (decide() also treats a running instance whose last action is a successful
+// pause as restarted at that pause, but it only sees the latest action.)
+import type { EngineConfig } from '../config/config';
+import type { ProviderInstance } from '../domain/instance';
+import { engineTimes } from './engine-times';
+import { emptyIdleState, forgetRun, type IdleState, type SourceTrack, type TrackSource } from './idle-state';
+import { windowView } from './idle-window';
+
+const INACTIVE = new Set(['stopped', 'stopping']);
+
+/** Returns the state updated with the instance's current provider state seen at `now`; never mutates `state`. */
+export function observeInventory(state: IdleState | null, inst: Pick<ProviderInstance, 'state'>, now: number, cfg: EngineConfig): IdleState {
+  const st = state ?? emptyIdleState();
+  const prev = st.lastState;
+  const next = inst.state;
+  const base: IdleState = { ...st, firstSeenAt: st.firstSeenAt ?? now, lastState: next, lastSeenAt: now };
+
+  if (next === 'running') {
+    if (prev === 'running' && st.runningSince !== null) return { ...base, stoppedSince: null };
+    const tracks: Partial<Record<TrackSource, SourceTrack>> = {};
+    for (const [k, tr] of Object.entries(st.tracks) as [TrackSource, SourceTrack][]) tracks[k] = forgetRun(tr);
+    return { ...base, runningSince: now, stoppedSince: null, tracks };
+  }
+
+  if (INACTIVE.has(next)) {
+    let stoppedSince: number;
+    if (prev === 'running') {
+      const idleSince = windowView(st, now, engineTimes(cfg)).idleSince;
+      stoppedSince = idleSince === null ? now : Math.min(idleSince, now);
+    } else if (prev !== null && INACTIVE.has(prev)) {
+      stoppedSince = st.stoppedSince ?? now;
+    } else {
+      stoppedSince = now;
+    }
+    return { ...base, runningSince: null, stoppedSince };
+  }
+
+  return { ...base, runningSince: null, stoppedSince: null };
+}

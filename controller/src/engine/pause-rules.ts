@@ -1,0 +1,157 @@
+// The pause conditions (DESIGN.md "Decision rules"): each one's outcome, its code and, on demand, its detail line.
+//
+// Pause when ALL hold: running; not protected (list, marker, hold); no pause/delete under way; no reading at or above
+// PAUSE_THRESHOLD_GPU from any source and no unknown reading in the last PAUSE_WINDOW_MINUTES; a current metric source
+// whose latest samples are idle; the window lies after the moment the instance was seen running (restart grace); the
+// idle samples cover the window; at least MIN_SAMPLES of them; the provider can pause. Age (MIN_INSTANCE_AGE_HOURS)
+// gates deletes only, as in the seed: a new instance left idle for a whole window is paused like any other.
+// Missing data is never idle; unknown readings are never idle.
+// Outcomes are cheap booleans; detail strings are built only for the reason and for explain (10,000 instances a cycle).
+import type { Facts } from './facts';
+import { dur, hours, iso, minutes, pct } from './format';
+import type { DecisionCode } from './types';
+
+export const PAUSE_RULES = [
+  'state',
+  'protection',
+  'hold',
+  'in-flight',
+  'busy',
+  'unknown',
+  'source',
+  'idle-run',
+  'restart-grace',
+  'coverage',
+  'min-samples',
+  'capability',
+] as const;
+export type PauseRule = (typeof PAUSE_RULES)[number];
+
+export function pauseOk(rule: PauseRule, f: Facts): boolean {
+  const w = f.w;
+  switch (rule) {
+    case 'state':
+      return f.inst.state === 'running';
+    case 'protection':
+      return !f.protections.some((p) => p.by !== 'hold');
+    case 'hold':
+      return !f.protections.some((p) => p.by === 'hold');
+    case 'in-flight':
+      return f.blockedAll === null && f.blockedPause === null;
+    case 'busy':
+      return w.busy === null;
+    case 'unknown':
+      return w.unknown === null;
+    case 'source':
+      return w.source !== null && f.inst.metricSource !== 'none';
+    case 'idle-run':
+      return w.runStart !== null;
+    case 'restart-grace':
+      return f.runningSince !== null && w.windowStart >= f.runningSince;
+    case 'coverage':
+      return w.covered;
+    case 'min-samples':
+      return w.samples >= f.cfg.minSamples;
+    case 'capability':
+      return f.canPause;
+  }
+}
+
+/** The first pause condition that fails, or null when a pause is due. */
+export function firstFailingPauseRule(f: Facts): PauseRule | null {
+  for (const r of PAUSE_RULES) if (!pauseOk(r, f)) return r;
+  return null;
+}
+
+/** The code a `none` decision gets when `rule` is the first condition that fails. */
+export function pauseCode(rule: PauseRule, f: Facts): DecisionCode {
+  switch (rule) {
+    case 'state':
+      return 'transitional';
+    case 'protection':
+      return f.protections[0]?.by === 'marker' ? 'protected-marker' : 'protected-config';
+    case 'hold':
+      return 'hold';
+    case 'in-flight':
+      return 'action-in-flight';
+    case 'busy':
+      return 'busy';
+    case 'unknown':
+      return 'unknown-reading';
+    case 'source':
+      return 'no-data';
+    case 'idle-run':
+      return 'not-idle';
+    case 'restart-grace':
+      return 'restart-grace';
+    case 'coverage':
+      return f.w.future ? 'clock-skew' : 'gap';
+    case 'min-samples':
+      return 'min-samples';
+    case 'capability':
+      return 'cannot-pause';
+  }
+}
+
+/** One human line with the figures behind the rule's outcome. */
+export function pauseDetail(rule: PauseRule, f: Facts): string {
+  const { inst, cfg, t, w, now } = f;
+  const thr = cfg.pauseThresholdGpu;
+  switch (rule) {
+    case 'state':
+      return `state ${inst.state} (provider: ${inst.rawState})${inst.state === 'running' ? '' : ': only a running instance is paused'}`;
+    case 'protection': {
+      const perm = f.protections.filter((p) => p.by !== 'hold');
+      return perm.length === 0 ? 'not protected' : `protected: ${perm.map((p) => p.detail).join('; ')}`;
+    }
+    case 'hold':
+      return f.protections.find((p) => p.by === 'hold')?.detail ?? 'no hold';
+    case 'in-flight':
+      return f.blockedAll ?? f.blockedPause ?? 'no action under way';
+    case 'busy':
+      return w.busy === null
+        ? `no reading at or above ${pct(thr)} in the last ${minutes(cfg.pauseWindowMinutes)}`
+        : `GPU busy: ${pct(w.busy.util)} from ${w.busy.source} ${dur(now - w.busy.at)} ago (threshold=${pct(thr)})`;
+    case 'unknown':
+      return w.unknown === null ? 'no unknown reading in the window' : `unknown GPU reading from ${w.unknown.source} ${dur(now - w.unknown.at)} ago: unknown is never idle`;
+    case 'source':
+      if (w.source === null) return `no sample from any source in the last ${dur(t.maxGapMs)}: missing data is never idle`;
+      return inst.metricSource === 'none' ? 'the controller reports no live metric source for this host' : `metric source ${w.source}`;
+    case 'idle-run':
+      if (w.rulesChanged) return 'the threshold, gap or window setting changed since these samples were counted: idle samples are counted again from now';
+      return w.runStart !== null
+        ? `idle since ${iso(w.runStart)} according to ${w.source}`
+        : `the latest sample${w.source ? ` from ${w.source}` : ''} is not idle (busy, unknown, or from before the restart)`;
+    case 'restart-grace': {
+      const rs = f.runningSince;
+      if (rs === null) return 'not seen running yet: the idle clock starts when it is';
+      if (w.windowStart >= rs) return `running since ${iso(rs)}`;
+      return `seen running since ${iso(rs)} (${dur(now - rs)}): the idle clock restarted then and needs ${minutes(cfg.pauseWindowMinutes)}`;
+    }
+    case 'coverage':
+      return coverageDetail(f);
+    case 'min-samples':
+      return `${w.samples} samples counted in the last ${minutes(cfg.pauseWindowMinutes)} (minimum ${cfg.minSamples})`;
+    case 'capability':
+      return f.canPause ? 'the provider can pause' : `${inst.provider} cannot pause instances`;
+  }
+}
+
+export function ageText(f: Facts): string {
+  if (f.ageMs !== null) return `age ${dur(f.ageMs)}`;
+  if (f.ageLowerMs !== null) return `age unknown (provider gives no creation time); watched for ${dur(f.ageLowerMs)}`;
+  return 'age unknown';
+}
+
+function coverageDetail(f: Facts): string {
+  const { w, t } = f;
+  const maxGap = dur(t.maxGapMs);
+  if (w.source === null || w.tailGapMs === null) return 'no current source: nothing covers the window';
+  if (w.future) return `the last sample from ${w.source} ends ${dur(-w.tailGapMs)} in the future (clock skew?): not trusted`;
+  if (w.tailGapMs > t.maxGapMs) return `the last sample ended ${dur(w.tailGapMs)} ago (more than the ${maxGap} allowed)`;
+  if (w.frontGapMs === null) return `no idle run from ${w.source} covers the window`;
+  if (w.frontGapMs > t.maxGapMs) {
+    return `idle samples from ${w.source} cover only the last ${dur(w.windowEnd - (w.runStart ?? w.windowEnd))} of the window (largest gap ${dur(w.largestGapMs)}, ${maxGap} allowed)`;
+  }
+  return `covered by ${w.source}: largest gap ${dur(w.largestGapMs)} (max ${maxGap}), last sample ${dur(Math.max(0, w.tailGapMs))} ago`;
+}

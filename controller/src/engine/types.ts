@@ -1,0 +1,128 @@
+// The engine's inputs beyond IdleState (EngineInstance) and its output (Decision with figures and rule checks).
+import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
+import type { Protection } from './protection';
+
+/** The audit log's view of the last action on an instance (INTERFACE.md `/api/actions`). */
+export interface LastAction {
+  kind: 'pause' | 'delete' | 'warn' | 'warn-delete';
+  status: 'planned' | 'succeeded' | 'failed' | 'dry-run' | 'skipped';
+  /** Epoch ms. */
+  at: number;
+}
+
+/** A ProviderInstance plus what the engine needs from outside it. */
+export interface EngineInstance extends ProviderInstance {
+  /** From `POST /api/instances/:id/hold`: no action before this epoch ms; null/absent when no hold. */
+  holdUntil?: number | null;
+  /**
+   * When the delete warning for this instance was sent (epoch ms), null/absent when never. A warning sent before the
+   * current inactive stretch began (activity returned since) does not count: a new one is needed.
+   */
+  deleteWarnedAt?: number | null;
+  /** The last pause/delete recorded for it: a recent planned/done/dry-run one is not decided again (see cooldownMs). */
+  lastAction?: LastAction | null;
+  /**
+   * The source the controller currently gets readings from, when it knows. `none` (no agent, SSH failing, no provider
+   * reading) means nothing reaches the host: never idle, whatever older samples say. Absent: the engine uses its own
+   * best current source.
+   */
+  metricSource?: MetricSource | null;
+}
+
+export interface DecideOptions {
+  /** Also return every rule's outcome and detail line (`Decision.checks`), for explain and the instance API. Costs time. */
+  checks?: boolean;
+  /** Provider capabilities (`Provider.capabilities`): a provider that cannot pause or delete is never asked to. */
+  capabilities?: Partial<Record<ProviderName, { canPause: boolean; canDelete: boolean }>>;
+}
+
+export type DecisionKind = 'none' | 'pause' | 'delete' | 'warn-delete';
+export type ActionKind = Exclude<DecisionKind, 'none'>;
+
+/** The rule that decided; stable strings for tests, metrics and the audit log. */
+export type DecisionCode =
+  | 'pause-idle'
+  | 'delete-inactive'
+  | 'warn-delete'
+  | 'deleted'
+  | 'state-unknown'
+  | 'transitional'
+  | 'protected-config'
+  | 'protected-marker'
+  | 'hold'
+  | 'action-in-flight'
+  | 'delete-waiting'
+  | 'stopped'
+  | 'too-young'
+  | 'restart-grace'
+  | 'no-data'
+  | 'busy'
+  | 'unknown-reading'
+  | 'not-idle'
+  | 'gap'
+  | 'clock-skew'
+  | 'min-samples'
+  | 'cannot-pause';
+
+export interface RuleCheck {
+  /** Which condition, e.g. `coverage`. */
+  rule: string;
+  ok: boolean;
+  /** One human line with the figures behind it. */
+  detail: string;
+}
+
+export interface NextAction {
+  kind: ActionKind;
+  /** Epoch ms: the earliest time it could happen if nothing changes (<= now: now). */
+  at: number;
+}
+
+export interface DecisionFigures {
+  now: number;
+  state: InstanceState;
+  /** The source the figures come from (best current one); null when no source reported recently. */
+  source: MetricSource | null;
+  windowStart: number;
+  windowEnd: number;
+  /** Samples counted in the window (a lower bound: whole buckets only). */
+  samples: number;
+  minSamples: number;
+  /** Max / mean utilization (%) of the counted samples; null when none was known. */
+  utilMax: number | null;
+  utilMean: number | null;
+  thresholdPct: number;
+  /** Latest busy reading (any source) touching the window. */
+  busyAt: number | null;
+  busyUtil: number | null;
+  /** Latest unknown reading (chosen or better source) touching the window. */
+  unknownAt: number | null;
+  lastSampleEnd: number | null;
+  /** Largest gap known in the window, seconds; null without a current source. */
+  largestGapSec: number | null;
+  maxGapSec: number;
+  covered: boolean;
+  runningSince: number | null;
+  /** Running and idle since (samples); null when not running or not idle right now. */
+  idleSince: number | null;
+  /** Start of the inactive stretch (idle while running, or stopped) the delete rule counts from. */
+  inactiveSince: number | null;
+  protection: readonly Protection[];
+  holdUntil: number | null;
+  /** Hours since createdAt; null when the provider does not say. */
+  ageHours: number | null;
+  /** The delete warning that counts for the current inactive stretch; null when none. */
+  deleteWarnedAt: number | null;
+  next: NextAction | null;
+}
+
+export interface Decision {
+  instanceId: string;
+  kind: DecisionKind;
+  code: DecisionCode;
+  /** One human line. */
+  reason: string;
+  figures: DecisionFigures;
+  /** Each pause and delete condition with its outcome, in the order the rules list them; only with `checks: true`. */
+  checks?: { pause: RuleCheck[]; delete: RuleCheck[] };
+}
