@@ -1,0 +1,218 @@
+// The HTTP client every REST provider uses: timeouts, retries with backoff, per-endpoint spacing, typed and redacted errors.
+import { type Dispatcher, request } from 'undici';
+import { ProviderError, type ProviderOp } from '../../domain/errors';
+import { errorMessage, type Logger, silentLogger } from '../../log';
+import { MinIntervalGate } from './min-interval-gate';
+import { bodySnippet, createRedactor, type Redactor } from './redact';
+import { backoffDelayMs, type RetryPolicy, resolveRetryPolicy, sleep } from './retry-policy';
+import { classifyTransportError } from './transport-errors';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface HttpClientOptions {
+  /** Provider name used in errors and logs (`vast`, `tensordock`). */
+  provider: string;
+  /** Base URL; request paths are appended verbatim (trailing slashes are significant on Vast.ai). */
+  baseUrl: string;
+  /** Headers sent with every request (e.g. `Authorization`). */
+  headers?: Record<string, string>;
+  /** Values scrubbed from every error and log line. */
+  secrets?: readonly (string | null | undefined)[];
+  /** Whole-exchange limit per attempt (connect, send, headers and body). Default 30 s. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Minimum spacing between calls, per endpoint key (see HttpRequest.endpoint). */
+  minIntervalMs?: Readonly<Record<string, number>>;
+  logger?: Logger;
+  /** undici dispatcher (connection pool); the global one by default. */
+  dispatcher?: Dispatcher;
+  /** Random source for jitter; tests pin it. */
+  random?: () => number;
+}
+
+export interface HttpRequest {
+  op: ProviderOp;
+  method: HttpMethod;
+  /** Path after the base URL, e.g. `/api/v0/instances/123/`. */
+  path: string;
+  query?: Record<string, string | number | boolean | null | undefined>;
+  /** JSON body; sets `Content-Type: application/json`. */
+  json?: unknown;
+  /** Form body (`application/x-www-form-urlencoded`), TensorDock v0. */
+  form?: Record<string, string>;
+  /** Rate-limit key for MinIntervalGate; defaults to the op. */
+  endpoint?: string;
+  /**
+   * Whether sending twice is harmless. Defaults to true for GET only. A non-idempotent request whose outcome is
+   * unknown (timeout or reset after sending, 5xx) is never resent here: it fails with `outcomeUnknown` and the
+   * caller re-reads the instance before deciding (see verified-mutation.ts).
+   */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+  /** Error statuses handed back to the caller instead of thrown (e.g. 404 = gone). */
+  acceptStatus?: readonly number[];
+}
+
+export interface HttpResponse {
+  status: number;
+  text: string;
+  /** Parsed body, or undefined when the body is not JSON. */
+  json: unknown;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class HttpClient {
+  readonly provider: string;
+  readonly redact: Redactor;
+  private readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly policy: RetryPolicy;
+  private readonly gate: MinIntervalGate;
+  private readonly logger: Logger;
+  private readonly dispatcher: Dispatcher | undefined;
+  private readonly random: () => number;
+
+  constructor(opts: HttpClientOptions) {
+    this.provider = opts.provider;
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.headers = { accept: 'application/json', ...(opts.headers ?? {}) };
+    this.redact = createRedactor(opts.secrets ?? []);
+    this.timeoutMs = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? opts.timeoutMs : DEFAULT_TIMEOUT_MS;
+    this.policy = resolveRetryPolicy(opts.retry);
+    this.gate = new MinIntervalGate(opts.minIntervalMs ?? {});
+    this.logger = opts.logger ?? silentLogger;
+    this.dispatcher = opts.dispatcher;
+    this.random = opts.random ?? Math.random;
+  }
+
+  get retryPolicy(): RetryPolicy {
+    return this.policy;
+  }
+
+  /** One logical call: retried on 429, 5xx and network errors as the request's idempotency allows. */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const idempotent = req.idempotent ?? req.method === 'GET';
+    const label = `${req.method} ${this.redact(req.path)}`;
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= this.policy.maxRetries;
+      await this.waitGate(req);
+      const outcome = await this.attempt(req, label, idempotent);
+      if (outcome.kind === 'response') return outcome.response;
+      const err = outcome.error;
+      // Retry only what is safe: 429 (the provider refused, nothing happened), anything on an idempotent
+      // request, and network errors that happened before the request left.
+      if (!outcome.resendable || last || req.signal?.aborted) throw err;
+      const delay = backoffDelayMs(attempt, this.policy, this.random);
+      this.logger.warn(`${err.message}; retry ${attempt + 1}/${this.policy.maxRetries} in ${delay} ms`);
+      await this.pause(delay, req);
+    }
+  }
+
+  private async waitGate(req: HttpRequest): Promise<void> {
+    try {
+      await this.gate.wait(req.endpoint ?? req.op, req.signal);
+    } catch (cause) {
+      throw this.error(req.op, 'aborted while waiting for the rate limit', { retryable: true, detail: cause });
+    }
+  }
+
+  private async pause(ms: number, req: HttpRequest): Promise<void> {
+    try {
+      await sleep(ms, req.signal);
+    } catch (cause) {
+      throw this.error(req.op, 'aborted while waiting to retry', { retryable: true, detail: cause });
+    }
+  }
+
+  private async attempt(
+    req: HttpRequest,
+    label: string,
+    idempotent: boolean,
+  ): Promise<{ kind: 'response'; response: HttpResponse } | { kind: 'error'; error: ProviderError; resendable: boolean }> {
+    const url = this.url(req);
+    const headers: Record<string, string> = { ...this.headers };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    } else if (req.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(req.form).toString();
+    }
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(url, { method: req.method, headers, body, signal, dispatcher: this.dispatcher });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (cause) {
+      const callerAborted = req.signal?.aborted === true;
+      const timedOut = !callerAborted && timeout.aborted;
+      const transport = classifyTransportError(cause);
+      const notSent = !timedOut && !callerAborted && transport.notSent;
+      const what = callerAborted ? 'aborted by caller' : timedOut ? `timed out after ${this.timeoutMs} ms` : transport.description;
+      const outcomeUnknown = !idempotent && !notSent;
+      const error = this.error(req.op, `${label}: ${what}${outcomeUnknown ? ' (outcome unknown)' : ''}`, {
+        retryable: true,
+        outcomeUnknown,
+        detail: cause,
+      });
+      return { kind: 'error', error, resendable: !callerAborted && (idempotent || notSent) };
+    }
+    const json = parseJson(text);
+    if (status < 400 || req.acceptStatus?.includes(status)) return { kind: 'response', response: { status, text, json } };
+    const snippet = bodySnippet(text, this.redact);
+    if (status === 429) {
+      // Vast.ai sends no Retry-After and often a plain-text body ("API requests too frequent"): back off ourselves.
+      return { kind: 'error', error: this.error(req.op, `${label}: HTTP 429 rate limited: ${snippet}`, { retryable: true, status }), resendable: true };
+    }
+    if (status >= 500) {
+      const outcomeUnknown = !idempotent;
+      const error = this.error(req.op, `${label}: HTTP ${status}: ${snippet}${outcomeUnknown ? ' (outcome unknown)' : ''}`, {
+        retryable: true,
+        status,
+        outcomeUnknown,
+      });
+      return { kind: 'error', error, resendable: idempotent };
+    }
+    const kind = status === 401 || status === 403 ? 'authentication failed' : 'request rejected';
+    return { kind: 'error', error: this.error(req.op, `${label}: HTTP ${status} ${kind}: ${snippet}`, { retryable: false, status }), resendable: false };
+  }
+
+  private url(req: HttpRequest): string {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== null) q.set(k, String(v));
+    const qs = q.toString();
+    return `${this.baseUrl}${req.path}${qs ? `?${qs}` : ''}`;
+  }
+
+  /** Builds a ProviderError whose message is redacted; the raw cause is not attached (it may hold headers). */
+  error(
+    op: ProviderOp,
+    message: string,
+    opts: { retryable: boolean; status?: number | null; outcomeUnknown?: boolean; detail?: unknown },
+  ): ProviderError {
+    if (opts.detail !== undefined) this.logger.debug(`${this.provider} ${op}: detail: ${this.redact(errorMessage(opts.detail))}`);
+    return new ProviderError({
+      provider: this.provider,
+      op,
+      message: this.redact(message),
+      retryable: opts.retryable,
+      status: opts.status ?? null,
+      outcomeUnknown: opts.outcomeUnknown ?? false,
+    });
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
