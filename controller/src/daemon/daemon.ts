@@ -67,6 +67,7 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
     notifier: opts.notifier,
     sshPoller: opts.sshPoller,
     executor: opts.executor,
+    retention: false,
     checkpoint: (id, timeoutMs) => ingest.requestPreparePause(id, timeoutMs),
   });
   for (const p of providers) optimizer.addProvider(p.name, p);

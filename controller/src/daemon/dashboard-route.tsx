@@ -13,15 +13,14 @@ const SPARK_MAX_INSTANCES = 300;
 export function sparklinePoints(samples: readonly SampleSummary[], from: number, to: number, points = SPARK_POINTS): (number | null)[] {
   const width = (to - from) / points;
   const out: (number | null)[] = new Array(points).fill(null);
-  const unknown: boolean[] = new Array(points).fill(false);
   for (const s of samples) {
     const i = Math.floor((s.t1 - from) / width);
-    if (i < 0 || i >= points) continue;
-    // An unknown reading makes its point unknown: the line breaks instead of suggesting idleness.
-    if (s.unknown || s.utilMax === null) unknown[i] = true;
-    else out[i] = Math.max(out[i] ?? 0, s.utilMax);
+    if (i < 0 || i >= points || s.utilMax === null) continue;
+    // The highest known reading of the bucket; a bucket with only unknown readings stays null and breaks the line
+    // (drawn as a gap, never as 0 %).
+    out[i] = Math.max(out[i] ?? 0, s.utilMax);
   }
-  return out.map((v, i) => (unknown[i] ? null : v));
+  return out;
 }
 
 export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refreshSeconds?: number }): RouteModule {

@@ -41,6 +41,7 @@ export function DashboardPage(p: DashboardProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta http-equiv="refresh" content={String(p.refreshSeconds ?? 15)} />
+        <link rel="icon" href="data:," />
         <title>Cost Optimizer</title>
         <style>{STYLES}</style>
       </head>

@@ -14,7 +14,7 @@ import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webho
 import type { Provider } from '../providers/provider';
 import { SshPoller, selectSshTargets, toSshSample } from '../ssh';
 import { DB_FILE_NAME, openStore, type Store } from '../store';
-import { toEngineInstance } from './engine-inputs';
+import { fleetContext, toEngineInstance } from './engine-inputs';
 import { IdleTracker } from './idle-tracker';
 import { listAll, type InventoryOutcome } from './inventory';
 import { planActions } from './plan-actions';
@@ -35,6 +35,8 @@ export interface CostOptimizerOptions {
   metrics?: Metrics;
   executor?: { verifyAttempts?: number; verifyDelayMs?: number; concurrency?: number; maxAttempts?: number };
   inventory?: { attempts?: number; baseDelayMs?: number };
+  /** Roll up old samples from run() (default true); `serve` has its own retention job and passes false. */
+  retention?: boolean;
 }
 
 export interface CycleReport {
@@ -148,7 +150,8 @@ export class CostOptimizer {
     this.idle.persist();
     this.alertSilentAgents(records, now);
 
-    const engineInstances = records.filter((r) => fresh.has(r.provider)).map((r) => toEngineInstance(r, this.store, now, this.config.dryRun));
+    const ctx = fleetContext(this.store, now);
+    const engineInstances = records.filter((r) => fresh.has(r.provider)).map((r) => toEngineInstance(r, this.store, now, this.config.dryRun, ctx));
     const decisions = decide(engineInstances, this.idle.all(), this.config, now, { capabilities: this.capabilities() });
     const byId = new Map(engineInstances.map((i) => [i.id, i]));
     this.lastDecisions.clear();
@@ -162,11 +165,6 @@ export class CostOptimizer {
       }
     }
     this.idle.persist();
-    try {
-      this.store.retentionStep(now);
-    } catch (err) {
-      this.logger.error('retention step failed', err);
-    }
 
     const report: CycleReport = { at: now, durationMs: Date.now() - started, providers: outcomes, decisions, actions, ssh: sshStats };
     this.lastReport = report;
@@ -175,13 +173,25 @@ export class CostOptimizer {
     return report;
   }
 
-  /** Runs a cycle every CHECK_INTERVAL seconds until `signal` aborts; a failing cycle is logged and the loop goes on. */
+  /**
+   * Runs a cycle every CHECK_INTERVAL seconds until `signal` aborts; a failing cycle is logged and the loop goes on.
+   * Unless `retention: false` (serve runs its own retention job), old samples are rolled up every 10 minutes.
+   */
   async run(signal: AbortSignal): Promise<void> {
+    let lastRetention = 0;
     while (!signal.aborted) {
       try {
         await this.runOnce();
       } catch (err) {
         this.logger.error('cycle failed', err);
+      }
+      if (this.opts.retention !== false && Date.now() - lastRetention > 600_000) {
+        lastRetention = Date.now();
+        try {
+          this.store.runRetention(this.now());
+        } catch (err) {
+          this.logger.error('retention failed', err);
+        }
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.config.checkIntervalSec * 1000);

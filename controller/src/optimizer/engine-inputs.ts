@@ -16,9 +16,30 @@ export function deleteWarnedAtOf(actions: readonly ActionRecord[], dryRun: boole
   return w ? w.createdAt : null;
 }
 
-export function toEngineInstance(rec: InstanceRecord, store: Store, now: number, dryRun: boolean): EngineInstance {
-  const actions = store.listActions({ instanceId: rec.id, limit: ACTIONS_PER_INSTANCE });
-  const hold = store.activeHold(rec.id, now);
+/** What the engine needs from the audit log and holds, read once per cycle for the whole fleet. */
+export interface FleetContext {
+  actionsByInstance: ReadonlyMap<string, ActionRecord[]>;
+  holdUntil: ReadonlyMap<string, number>;
+}
+
+/** Recent audit rows and active holds of every instance in two queries (not two per instance). */
+export function fleetContext(store: Store, now: number): FleetContext {
+  const actionsByInstance = new Map<string, ActionRecord[]>();
+  // Newest first; an instance whose rows are older than the newest 10,000 gets no warning credit (so no delete
+  // yet) and no cooldown (which lasts one window only): both err on the side of not acting.
+  for (const a of store.listActions({ limit: 10_000 })) {
+    const list = actionsByInstance.get(a.instanceId);
+    if (!list) actionsByInstance.set(a.instanceId, [a]);
+    else if (list.length < ACTIONS_PER_INSTANCE) list.push(a);
+  }
+  const holdUntil = new Map<string, number>();
+  for (const h of store.listHolds()) if (h.until > now) holdUntil.set(h.instanceId, h.until);
+  return { actionsByInstance, holdUntil };
+}
+
+export function toEngineInstance(rec: InstanceRecord, store: Store, now: number, dryRun: boolean, ctx?: FleetContext): EngineInstance {
+  const actions = ctx ? (ctx.actionsByInstance.get(rec.id) ?? []) : store.listActions({ instanceId: rec.id, limit: ACTIONS_PER_INSTANCE });
+  const holdUntil = ctx ? (ctx.holdUntil.get(rec.id) ?? null) : (store.activeHold(rec.id, now)?.until ?? null);
   return {
     id: rec.id,
     provider: rec.provider,
@@ -34,7 +55,7 @@ export function toEngineInstance(rec: InstanceRecord, store: Store, now: number,
     ssh: rec.ssh,
     labels: rec.labels,
     providerUtil: rec.providerUtil,
-    holdUntil: hold ? hold.until : null,
+    holdUntil,
     deleteWarnedAt: deleteWarnedAtOf(actions, dryRun),
     lastAction: lastActionOf(actions),
   };

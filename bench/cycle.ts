@@ -1,0 +1,53 @@
+// Whole-cycle benchmark: CostOptimizer.runOnce() over N instances with a real SQLite store and an in-process
+// provider (provider latency excluded, as DESIGN.md's target says): inventory upsert, idle-state updates, decide,
+// planning and the executor's bookkeeping. Used by bench/engine.ts; prints medians.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../controller/src/config/config';
+import { silentLogger } from '../controller/src/log';
+import { CostOptimizer } from '../controller/src/optimizer/cost-optimizer';
+import { openStore } from '../controller/src/store';
+import type { SampleInput } from '../controller/src/store';
+import { MemoryProvider, memoryInstance } from '../test/fakes/memory-provider';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function benchCycle(n: number, runs = 7): Promise<{ medianMs: number; firstMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'co-bench-cycle-'));
+  const store = openStore(join(dir, 'co.db'));
+  const T0 = Date.parse('2026-11-01T00:00:00Z');
+  let now = T0;
+  // One instance in ten is idle, the rest busy; prices vary. DRY_RUN so repeated cycles see the same work.
+  const instances = Array.from({ length: n }, (_, i) => memoryInstance(String(100_000 + i), { createdAt: T0 - 86_400_000, pricePerHour: 0.3 + (i % 7) * 0.2 }));
+  const provider = new MemoryProvider(instances);
+  const config = parseConfig({ DATA_DIR: dir, DRY_RUN: 'true' });
+  const opt = new CostOptimizer(config, { store, now: () => now, sshPoller: null, logger: silentLogger, executor: { verifyAttempts: 1, verifyDelayMs: 0 } });
+  opt.addProvider('vast', provider);
+  const t = performance.now();
+  await opt.runOnce();
+  const firstMs = performance.now() - t;
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    // A minute of agent samples for every instance arrives between cycles (not timed: that is ingest's cost).
+    const inputs: SampleInput[] = instances.map((inst, i) => ({
+      instanceId: inst.id,
+      source: 'agent',
+      t0: now,
+      t1: now + 60_000,
+      gpus: [{ index: 0, uuid: null, count: 60, utilUnknown: 0, util: i % 10 === 0 ? { min: 0, mean: 1, max: 2 } : { min: 60, mean: 80, max: 99 }, memUsed: null, memTotal: 24_000, temp: null, power: null }],
+      procs: 1,
+      health: { state: 'ok' },
+      run: null,
+    }));
+    now += 60_000;
+    store.insertSamples(inputs, now);
+    const a = performance.now();
+    await opt.runOnce();
+    times.push(performance.now() - a);
+  }
+  await opt.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { medianMs: median(times), firstMs };
+}
