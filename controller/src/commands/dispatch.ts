@@ -1,0 +1,36 @@
+// Parses the top-level arguments and runs the sub-command (help, version, unknown commands).
+import { type Command, type CommandIo, EXIT } from './command';
+import { COMMANDS } from './registry';
+import { VERSION } from './version';
+
+function topHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `Usage: cost-optimizer <command> [options]
+
+Watches rented GPU instances and pauses or deletes the idle ones.
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run "cost-optimizer <command> --help" for a command's options. Version ${VERSION}.
+`;
+}
+
+export async function main(argv: string[], io: CommandIo, commands: readonly Command[] = COMMANDS): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const sub = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    (name === undefined ? io.stderr : io.stdout)(sub ? sub.help : topHelp(commands));
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(VERSION + '\n');
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.stderr(`cost-optimizer: unknown command "${name.slice(0, 100)}"; see cost-optimizer --help\n`);
+    return EXIT.usage;
+  }
+  return command.run(rest, io);
+}

@@ -1,0 +1,10 @@
+// Every `cost-optimizer <command>`. Add a command by writing commands/<name>.ts and listing it here.
+import type { Command } from './command';
+import { demoCommand } from './demo';
+import { explainCommand } from './explain';
+import { runOnceCommand } from './run-once';
+import { serveCommand } from './serve';
+import { statusCommand } from './status';
+import { tokenCommand } from './token';
+
+export const COMMANDS: readonly Command[] = [serveCommand, runOnceCommand, statusCommand, explainCommand, tokenCommand, demoCommand];

@@ -1,0 +1,67 @@
+// `cost-optimizer serve`: the controller daemon (what the systemd unit runs). Stops gracefully on SIGTERM/SIGINT.
+import { redactConfig } from '../config/config';
+import { errorMessage } from '../log';
+import { createDaemon } from '../daemon/daemon';
+import { startServer } from '../server';
+import { type Command, EXIT, wantsHelp } from './command';
+import { loadConfigOrReport, loggerFor } from './config-or-exit';
+import { VERSION } from './version';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the controller daemon (HTTP API, agent ingest, engine)',
+  help: `Usage: cost-optimizer serve
+
+Runs the controller: HTTP API and dashboard, the /agent WebSocket endpoint, inventory and decisions.
+Configuration comes from the environment or a .env file in the working directory (see README).
+Logs "listening on http://HOST:PORT" once ready (PORT=0 picks a free port). SIGTERM or SIGINT stops it
+gracefully: received batches are committed and acknowledged, agents are told the server is going away.
+`,
+  async run(args, io) {
+    if (wantsHelp(args)) {
+      io.stdout(this.help);
+      return EXIT.ok;
+    }
+    if (args.length > 0) {
+      io.stderr(`cost-optimizer serve: unexpected argument "${args[0]}"; see cost-optimizer serve --help\n`);
+      return EXIT.usage;
+    }
+    const config = loadConfigOrReport(io);
+    if (config === null) return EXIT.usage;
+    const logger = loggerFor(config);
+    logger.info(`cost-optimizer ${VERSION} starting; config ${JSON.stringify(redactConfig(config))}`);
+    let server;
+    try {
+      server = await startServer(config, { logger, extend: (parts) => createDaemon(parts) });
+    } catch (err) {
+      logger.error('start-up failed', err);
+      io.stderr(`cost-optimizer: cannot start: ${errorMessage(err)}\n`);
+      return EXIT.failure;
+    }
+    logger.info(`listening on ${server.url}`);
+    const running = server;
+    return new Promise<number>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          logger.warn(`${signal} again: exiting without waiting`);
+          process.exit(EXIT.failure);
+        }
+        stopping = true;
+        logger.info(`${signal} received: shutting down`);
+        running.close().then(
+          () => {
+            logger.info('stopped');
+            resolve(EXIT.ok);
+          },
+          (err) => {
+            logger.error('shutdown failed', err);
+            resolve(EXIT.failure);
+          },
+        );
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+  },
+};

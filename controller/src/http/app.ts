@@ -1,0 +1,66 @@
+// The controller's HTTP API as a Hono app. createApp validates its options once; routes live one feature per file
+// in routes/ and more can be registered on the returned app (or through `routes`) by whoever wires the server.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Ingest } from '../ingest';
+import { type Logger, silentLogger } from '../log';
+import type { Store } from '../store';
+import { adminAuth } from './admin-auth';
+import type { AppContext, RouteModule } from './app-context';
+import { type DecisionView, emptyDecisionView } from './decision-view';
+import { actionRoutes } from './routes/actions';
+import { agentEndpointRoutes } from './routes/agent-endpoint';
+import { healthRoutes } from './routes/health';
+import { instanceRoutes } from './routes/instances';
+import { statusRoutes } from './routes/status';
+import { tokenRoutes } from './routes/tokens';
+
+export interface AppDeps {
+  store: Store;
+  /** When set, every /api/* route needs `Authorization: Bearer <adminToken>`. */
+  adminToken: string | null;
+  logger?: Logger;
+  decisionView?: DecisionView;
+  ingest?: AppContext['ingest'] | Ingest | null;
+  /** Default 3 minutes. */
+  staleAfterMs?: number;
+  /** Largest accepted request body; default 64 KiB. */
+  maxBodyBytes?: number;
+  now?: () => number;
+  /** Extra route modules, registered after the built-in ones (dashboard, /metrics, /install.sh...). */
+  routes?: RouteModule[];
+}
+
+export function createApp(deps: AppDeps): Hono {
+  if (!deps.store) throw new Error('createApp: store is required');
+  if (deps.adminToken !== null && (typeof deps.adminToken !== 'string' || deps.adminToken.length < 16)) {
+    throw new Error('createApp: adminToken must be null or at least 16 characters');
+  }
+  const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
+  const staleAfterMs = deps.staleAfterMs ?? 180_000;
+  if (!(maxBodyBytes > 0) || !(staleAfterMs > 0)) throw new Error('createApp: maxBodyBytes and staleAfterMs must be > 0');
+  const logger = deps.logger ?? silentLogger;
+  const ctx: AppContext = {
+    store: deps.store,
+    logger,
+    view: deps.decisionView ?? emptyDecisionView,
+    ingest: deps.ingest ?? null,
+    now: deps.now ?? Date.now,
+    staleAfterMs,
+  };
+
+  const app = new Hono();
+  app.onError((err, c) => {
+    // Never send the error itself: messages can carry paths or provider details; the log has them (secrets scrubbed).
+    logger.error(`${c.req.method} ${c.req.path} failed`, err);
+    return c.json({ error: 'internal error' }, 500);
+  });
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  if (deps.adminToken !== null) app.use('/api/*', adminAuth(deps.adminToken));
+  app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413) }));
+
+  for (const register of [healthRoutes, agentEndpointRoutes, statusRoutes, instanceRoutes, actionRoutes, tokenRoutes, ...(deps.routes ?? [])]) {
+    register(app, ctx);
+  }
+  return app;
+}

@@ -1,0 +1,31 @@
+// What the HTTP API shows of the engine's view (idle since, protection, next action, savings, explanation).
+// The lead wires the engine in; until then the default says nothing is known.
+import type { InstanceRecord } from '../store/types';
+
+export interface NextAction {
+  kind: 'pause' | 'delete' | 'warn' | 'resume';
+  /** Epoch ms when it is due (the API shows ISO time). */
+  at: number;
+  reason: string;
+}
+
+export interface InstanceView {
+  /** Epoch ms since when the instance counts as idle; null when it does not. */
+  idleSince: number | null;
+  protected: boolean;
+  nextAction: NextAction | null;
+}
+
+export interface DecisionView {
+  instance(instance: InstanceRecord, now: number): InstanceView;
+  /** Free-form savings figures for `/api/status`. */
+  savings(now: number): Record<string, unknown>;
+  /** The engine's explanation for `GET /api/instances/:id` and `explain`; null when none. */
+  explain(instance: InstanceRecord, now: number): unknown;
+}
+
+export const emptyDecisionView: DecisionView = {
+  instance: () => ({ idleSince: null, protected: false, nextAction: null }),
+  savings: () => ({}),
+  explain: () => null,
+};

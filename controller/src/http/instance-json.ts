@@ -1,0 +1,54 @@
+// The JSON shape of an instance in /api/status (INTERFACE.md's fields, exactly) and its detail view.
+import type { SampleSummary } from '../domain/sample';
+import type { HoldRecord, InstanceRecord } from '../store/types';
+import type { InstanceView } from './decision-view';
+
+export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export function lastSampleJson(s: SampleSummary | null) {
+  if (s === null) return null;
+  return { t: iso(s.t1), util: s.unknown ? null : s.utilMax, memUsed: s.memUsedMiB, memTotal: s.memTotalMiB };
+}
+
+export function statusInstanceJson(i: InstanceRecord, last: SampleSummary | null, view: InstanceView, now: number, staleAfterMs: number) {
+  // A source that has not delivered for a while is no source: the status must not suggest live data.
+  const fresh = i.lastSampleAt !== null && now - i.lastSampleAt <= staleAfterMs;
+  return {
+    id: i.id,
+    provider: i.provider,
+    name: i.name,
+    state: i.state,
+    gpuName: i.gpuName,
+    numGpus: i.numGpus,
+    pricePerHour: i.pricePerHour,
+    metricSource: fresh ? i.metricSource : 'none',
+    lastSample: lastSampleJson(last),
+    idleSince: iso(view.idleSince),
+    protected: view.protected,
+    nextAction: view.nextAction === null ? null : { kind: view.nextAction.kind, at: iso(view.nextAction.at), reason: view.nextAction.reason },
+  };
+}
+
+export function instanceDetailJson(
+  i: InstanceRecord,
+  base: ReturnType<typeof statusInstanceJson>,
+  extra: { agentConnected: boolean; hold: HoldRecord | null },
+) {
+  return {
+    ...base,
+    providerId: i.providerId,
+    rawState: i.rawState,
+    stoppedPricePerHour: i.stoppedPricePerHour,
+    createdAt: iso(i.createdAt),
+    firstSeen: iso(i.firstSeen),
+    lastInventoryAt: iso(i.lastInventoryAt),
+    runningSince: iso(i.runningSince),
+    lastSampleAt: iso(i.lastSampleAt),
+    ssh: i.ssh,
+    labels: i.labels,
+    providerUtil: i.providerUtil,
+    agentConnected: extra.agentConnected,
+    agent: i.agentFacts,
+    hold: extra.hold === null ? null : { until: iso(extra.hold.until), reason: extra.hold.reason, createdAt: iso(extra.hold.createdAt) },
+  };
+}

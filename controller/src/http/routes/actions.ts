@@ -1,0 +1,31 @@
+// GET /api/actions: the audit log, newest first. ?instance=<id>, ?limit=1..1000 (default 100), ?before=<id> to page.
+import type { RouteModule } from '../app-context';
+import { iso } from '../instance-json';
+
+function positiveInt(raw: string | undefined): number | null | undefined {
+  if (raw === undefined) return undefined;
+  return /^\d{1,15}$/.test(raw) && Number(raw) > 0 ? Number(raw) : null;
+}
+
+export const actionRoutes: RouteModule = (app, ctx) => {
+  app.get('/api/actions', (c) => {
+    const limit = positiveInt(c.req.query('limit'));
+    const before = positiveInt(c.req.query('before'));
+    if (limit === null || (limit !== undefined && limit > 1000)) return c.json({ error: 'limit must be a whole number from 1 to 1000' }, 400);
+    if (before === null) return c.json({ error: 'before must be a positive action id' }, 400);
+    const instanceId = c.req.query('instance');
+    const list = ctx.store.listActions({ instanceId, beforeId: before, limit: limit ?? 100 });
+    return c.json(
+      list.map((a) => ({
+        id: a.id,
+        instanceId: a.instanceId,
+        kind: a.kind,
+        status: a.status,
+        reason: a.reason,
+        at: iso(a.createdAt),
+        updatedAt: iso(a.updatedAt),
+        figures: a.figures,
+      })),
+    );
+  });
+};

@@ -1,0 +1,232 @@
+// One authenticated agent WebSocket: enforces hello-first, validates every frame, corrects clock skew, queues
+// batches for the writer and acknowledges them after the commit. The token decided the instance before this exists;
+// nothing the agent says can change it.
+import { randomUUID } from 'node:crypto';
+import type WebSocket from 'ws';
+import {
+  type Batch,
+  CloseCode,
+  type ControllerMessage,
+  type Hello,
+  PROTOCOL_VERSION,
+  type PreparePauseResult,
+} from '../../../protocol';
+import type { Logger } from '../log';
+import { FUTURE_TOLERANCE_MS } from '../store/samples-repo';
+import type { Store } from '../store';
+import type { InsertResult } from '../store/types';
+import type { BatchWriter } from './batch-writer';
+import { parseAgentFrame, truncateUtf8 } from './parse-frame';
+import type { IngestCounters, LatencyWindow } from './ingest-stats';
+
+export interface ConnectionDeps {
+  store: Store;
+  writer: BatchWriter;
+  logger: Logger;
+  counters: IngestCounters;
+  /** Receive-to-ack times (ms), for the stats line. */
+  ackLatency: LatencyWindow;
+  now: () => number;
+  /** Settings sent in the welcome. */
+  welcomeConfig: { reportIntervalMs?: number };
+}
+
+export interface AgentConnectionInfo {
+  instanceId: string;
+  remoteAddress: string;
+  connectedAt: number;
+  lastMessageAt: number;
+  runId: string | null;
+  agentVersion: string | null;
+  gpus: number | null;
+}
+
+interface PendingPrepare {
+  resolve(r: PreparePauseResult | null): void;
+  timer: NodeJS.Timeout;
+}
+
+export class AgentConnection {
+  readonly connectedAt: number;
+  lastMessageAt: number;
+  /** Cleared before each ping, set by any frame or pong; still false at the next ping means a dead socket. */
+  alive = true;
+  private hello: Hello | null = null;
+  private lastAck = 0;
+  private closing = false;
+  private readonly prepares = new Map<string, PendingPrepare>();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly instanceId: string,
+    readonly remoteAddress: string,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.connectedAt = deps.now();
+    this.lastMessageAt = this.connectedAt;
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('pong', () => (this.alive = true));
+    ws.on('error', (err) => {
+      // ws closes the socket itself after an error (oversize frame -> 1009, invalid UTF-8 -> 1007); we only log.
+      deps.counters.socketErrors++;
+      deps.logger.warn(`agent ${instanceId} (${remoteAddress}): ${err.message}`);
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closing && this.ws.readyState === this.ws.OPEN;
+  }
+
+  info(): AgentConnectionInfo {
+    return {
+      instanceId: this.instanceId,
+      remoteAddress: this.remoteAddress,
+      connectedAt: this.connectedAt,
+      lastMessageAt: this.lastMessageAt,
+      runId: this.hello?.runId ?? null,
+      agentVersion: this.hello?.agentVersion ?? null,
+      gpus: this.hello?.gpus.length ?? null,
+    };
+  }
+
+  /** Closes with a code and reason (<= 123 bytes); later frames are ignored. */
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.settlePrepares();
+    try {
+      this.ws.close(code, truncateUtf8(reason));
+    } catch (err) {
+      this.deps.logger.warn(`closing agent ${this.instanceId}: ${(err as Error).message}`);
+      this.ws.terminate();
+    }
+  }
+
+  /** Called once the socket is closed, whoever closed it. */
+  onClosed(): void {
+    this.closing = true;
+    this.settlePrepares();
+  }
+
+  /** Asks the agent to run its own checkpoint hook; null when no answer arrives within waitMs. */
+  preparePause(timeoutMs: number, waitMs: number): Promise<PreparePauseResult | null> {
+    if (!this.isOpen || this.hello === null) return Promise.resolve(null);
+    const requestId = randomUUID();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.prepares.delete(requestId);
+        this.deps.logger.warn(`agent ${this.instanceId} did not answer prepare-pause ${requestId} within ${waitMs} ms`);
+        resolve(null);
+      }, waitMs);
+      this.prepares.set(requestId, { resolve, timer });
+      this.send({ v: PROTOCOL_VERSION, type: 'prepare-pause', requestId, timeoutMs });
+    });
+  }
+
+  private settlePrepares(): void {
+    for (const p of this.prepares.values()) {
+      clearTimeout(p.timer);
+      p.resolve(null);
+    }
+    this.prepares.clear();
+  }
+
+  private send(msg: ControllerMessage): void {
+    if (!this.isOpen) return;
+    this.ws.send(JSON.stringify(msg), (err) => {
+      if (err) this.deps.logger.warn(`sending ${msg.type} to agent ${this.instanceId} failed: ${err.message}`);
+    });
+  }
+
+  private badFrame(reason: string): void {
+    this.deps.counters.badFrames++;
+    this.deps.logger.warn(`bad frame from agent ${this.instanceId} (${this.remoteAddress}), closing: ${reason}`);
+    this.close(CloseCode.BadFrame, reason);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closing) return;
+    const now = this.deps.now();
+    this.lastMessageAt = now;
+    this.alive = true;
+    this.deps.counters.frames++;
+    const parsed = parseAgentFrame(data, isBinary);
+    if (!parsed.ok) return this.badFrame(parsed.reason);
+    const msg = parsed.msg;
+    if (msg.type === 'hello') return this.onHello(msg, now);
+    if (this.hello === null) return this.badFrame(`first frame must be hello, got ${msg.type}`);
+    if (msg.type === 'batch') return this.onBatch(msg, now);
+    return this.onPrepareResult(msg);
+  }
+
+  private onHello(hello: Hello, now: number): void {
+    if (this.hello !== null) return this.badFrame('hello sent twice on one connection');
+    this.hello = hello;
+    this.deps.writer.enqueueHello(this.instanceId, hello);
+    let ackedSeq: number;
+    try {
+      ackedSeq = this.deps.store.ackedSeq(this.instanceId, hello.runId);
+    } catch (err) {
+      this.deps.logger.error(`reading acked sequence for ${this.instanceId}`, err);
+      return this.close(1011, 'server error; reconnect later');
+    }
+    this.lastAck = ackedSeq;
+    this.send({ v: PROTOCOL_VERSION, type: 'welcome', instanceId: this.instanceId, serverTime: now, ackedSeq, config: this.deps.welcomeConfig });
+    this.deps.logger.info(
+      `agent connected: ${this.instanceId} from ${this.remoteAddress} (agent ${hello.agentVersion}, run ${hello.runId}, ${hello.gpus.length} GPUs, acked ${ackedSeq})`,
+    );
+  }
+
+  private onBatch(b: Batch, now: number): void {
+    if (b.runId !== this.hello!.runId) return this.badFrame('batch runId differs from the hello');
+    // An interval cannot end after the frame carrying it was sent (replays carry a fresh sentAt).
+    if (b.t1 > b.sentAt + FUTURE_TOLERANCE_MS) return this.badFrame('batch t1 lies in the future (after sentAt)');
+    // Clock skew: shift the agent's times by (our receive time - its send time); network delay is the only error.
+    const offset = now - b.sentAt;
+    const received = performance.now();
+    const queued = this.deps.writer.enqueueSample(
+      {
+        instanceId: this.instanceId,
+        source: 'agent',
+        t0: b.t0 + offset,
+        t1: b.t1 + offset,
+        gpus: b.gpus,
+        procs: b.procs,
+        health: b.health,
+        run: { runId: b.runId, seq: b.seq },
+      },
+      (r) => this.onCommitted(b.seq, r, received),
+    );
+    if (!queued) {
+      this.deps.counters.busyRejections++;
+      this.deps.logger.warn(`write queue full, closing agent ${this.instanceId} so it retries later`);
+      this.close(1013, 'server busy; retry later');
+    }
+  }
+
+  private onCommitted(seq: number, r: InsertResult | Error, received: number): void {
+    if (r instanceof Error) {
+      this.close(1011, 'server error storing batch; reconnect and replay');
+      return;
+    }
+    this.deps.counters.batches[r.status]++;
+    if (r.status === 'rejected') return this.badFrame(`batch ${seq} refused: ${r.reason ?? 'invalid'}`);
+    const ack = r.maxSeq ?? seq;
+    if (ack > this.lastAck) {
+      this.lastAck = ack;
+      this.send({ v: PROTOCOL_VERSION, type: 'ack', runId: this.hello!.runId, seq: ack });
+    }
+    this.deps.ackLatency.add(performance.now() - received);
+  }
+
+  private onPrepareResult(r: PreparePauseResult): void {
+    const pending = this.prepares.get(r.requestId);
+    if (pending === undefined) {
+      this.deps.logger.warn(`agent ${this.instanceId} answered unknown prepare-pause ${r.requestId}`);
+      return;
+    }
+    this.prepares.delete(r.requestId);
+    clearTimeout(pending.timer);
+    pending.resolve(r);
+  }
+}

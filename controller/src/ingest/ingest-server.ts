@@ -1,0 +1,220 @@
+// The agent endpoint: WebSocket upgrades on /agent of the node HTTP server that also serves Hono. The bearer token
+// is checked BEFORE the upgrade is accepted (plain HTTP 401 otherwise) and alone decides the instance. Keeps one
+// live connection per instance, pings to find dead sockets, and exposes what the engine and status need.
+import type { IncomingMessage, Server } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { CloseCode, MAX_FRAME_BYTES, type PreparePauseResult } from '../../../protocol';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import { AgentConnection, type AgentConnectionInfo } from './agent-connection';
+import { BatchWriter, type WriterStats } from './batch-writer';
+import { type IngestCounters, LatencyWindow, newCounters } from './ingest-stats';
+
+export const AGENT_PATH = '/agent';
+const PING_SLOTS = 10;
+
+export interface IngestOptions {
+  store: Store;
+  logger: Logger;
+  /** How often each socket is pinged; one that has not answered (or sent anything) by its next ping is dropped. Default 30 s. */
+  pingIntervalMs?: number;
+  /** Extra wait for a prepare-pause answer beyond the hook's own timeout (transport, agent start-up). Default 5 s. */
+  prepareGraceMs?: number;
+  /** Writer tuning (see BatchWriter). */
+  flushDelayMs?: number;
+  maxBatch?: number;
+  maxQueue?: number;
+  /** Settings the welcome asks agents to use. */
+  welcomeConfig?: { reportIntervalMs?: number };
+  /** How often a one-line ingest summary is logged (info); 0 turns it off. Default 60 s. */
+  statsLogIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface IngestStats extends IngestCounters {
+  connected: number;
+  writer: WriterStats;
+}
+
+export interface Ingest {
+  /** Handles an HTTP upgrade request; call from the server's 'upgrade' event. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Registers handleUpgrade on a server. */
+  attach(server: Server): void;
+  /** Asks the instance's agent to run its checkpoint hook; null when it is not connected or does not answer in time. */
+  requestPreparePause(instanceId: string, timeoutMs: number): Promise<PreparePauseResult | null>;
+  isConnected(instanceId: string): boolean;
+  connection(instanceId: string): AgentConnectionInfo | null;
+  connections(): AgentConnectionInfo[];
+  stats(): IngestStats;
+  /** Commits what is queued (acks go out), then closes every socket with 1001 going away. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** `Bearer <token>` -> token; null for anything else. */
+export function bearerToken(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const m = /^Bearer +([^\s]+) *$/i.exec(header);
+  return m ? m[1]! : null;
+}
+
+function refuse(socket: Duplex, status: number, text: string, body: object): void {
+  const payload = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+  );
+}
+
+export function createIngest(opts: IngestOptions): Ingest {
+  const { store, logger } = opts;
+  const now = opts.now ?? Date.now;
+  const pingIntervalMs = opts.pingIntervalMs ?? 30_000;
+  const prepareGraceMs = opts.prepareGraceMs ?? 5_000;
+  if (!(pingIntervalMs > 0) || !(prepareGraceMs >= 0)) throw new Error('createIngest: pingIntervalMs must be > 0 and prepareGraceMs >= 0');
+  const counters = newCounters();
+  const ackLatency = new LatencyWindow();
+  const writer = new BatchWriter({ store, logger, flushDelayMs: opts.flushDelayMs, maxBatch: opts.maxBatch, maxQueue: opts.maxQueue, now });
+  // maxPayload: ws closes with 1009 (message too big) before buffering more than this.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false, perMessageDeflate: false });
+  const live = new Map<string, AgentConnection>();
+  const all = new Set<AgentConnection>();
+  let closing = false;
+  const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {} };
+
+  // One line a minute saying how ingest keeps up: receive-to-ack latency is measured here, event-loop delay tells
+  // whether the process itself (or the machine) is the bottleneck.
+  const statsEvery = opts.statsLogIntervalMs ?? 60_000;
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  let statsTimer: NodeJS.Timeout | null = null;
+  if (statsEvery > 0) {
+    loopDelay.enable();
+    let lastBatches = 0;
+    let lastAt = now();
+    statsTimer = setInterval(() => {
+      const b = counters.batches;
+      const total = b.inserted + b.duplicate + b.expired + b.rejected;
+      const t = now();
+      const rate = ((total - lastBatches) * 1000) / Math.max(1, t - lastAt);
+      lastBatches = total;
+      lastAt = t;
+      const lat = ackLatency.take();
+      const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
+      logger.info(
+        `ingest: ${live.size} agents, ${rate.toFixed(1)} batches/s (${b.inserted} stored, ${b.duplicate} replays, ${b.rejected} refused in total), ` +
+          `receive-to-ack p50 ${ms(lat.p50)} ms p99 ${ms(lat.p99)} ms max ${ms(lat.max)} ms, event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, ` +
+          `write queue ${writer.queued}, bad frames ${counters.badFrames}, refused upgrades ${counters.authFailures}`,
+      );
+      loopDelay.reset();
+    }, statsEvery);
+    statsTimer.unref();
+  }
+
+  // Pings are spread over PING_SLOTS ticks per interval (each connection in one slot) so 10,000 sockets never get
+  // their pings, and send their pongs, in one burst.
+  const slots: Set<AgentConnection>[] = Array.from({ length: PING_SLOTS }, () => new Set());
+  let nextSlot = 0;
+  let tick = 0;
+  const pinger = setInterval(() => {
+    for (const c of slots[tick++ % PING_SLOTS]!) {
+      if (!c.alive) {
+        logger.warn(`agent ${c.instanceId} (${c.remoteAddress}) stopped answering pings; dropping the connection`);
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch (err) {
+        logger.warn(`ping to agent ${c.instanceId} failed: ${(err as Error).message}`);
+      }
+    }
+  }, pingIntervalMs / PING_SLOTS);
+  pinger.unref();
+
+  function accept(ws: WebSocket, instanceId: string, remote: string): void {
+    const conn = new AgentConnection(ws, instanceId, remote, deps);
+    all.add(conn);
+    const slot = slots[nextSlot++ % PING_SLOTS]!;
+    slot.add(conn);
+    const previous = live.get(instanceId);
+    live.set(instanceId, conn);
+    if (previous !== undefined) {
+      logger.info(`agent ${instanceId}: new connection from ${remote} supersedes the one from ${previous.remoteAddress}`);
+      previous.close(CloseCode.Superseded, 'superseded by a newer connection for this instance');
+    }
+    ws.on('close', (code, reason) => {
+      all.delete(conn);
+      slot.delete(conn);
+      conn.onClosed();
+      if (live.get(instanceId) === conn) live.delete(instanceId);
+      logger.info(`agent disconnected: ${instanceId} (${code}${reason.length > 0 ? ' ' + reason.toString('utf8') : ''})`);
+    });
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (err) => logger.debug(`upgrade socket error: ${err.message}`));
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      path = '';
+    }
+    if (path !== AGENT_PATH) return refuse(socket, 404, 'Not Found', { error: 'not found' });
+    if (closing) return refuse(socket, 503, 'Service Unavailable', { error: 'shutting down' });
+    const token = bearerToken(req.headers.authorization);
+    let instanceId: string | null = null;
+    try {
+      instanceId = token === null ? null : store.instanceForToken(token);
+    } catch (err) {
+      logger.error('token lookup failed', err);
+      return refuse(socket, 503, 'Service Unavailable', { error: 'database unavailable' });
+    }
+    if (instanceId === null) {
+      counters.authFailures++;
+      logger.warn(`agent connection from ${remote} refused: ${token === null ? 'no bearer token' : 'unknown or revoked token'}`);
+      return refuse(socket, 401, 'Unauthorized', { error: 'unauthorized: send Authorization: Bearer <agent token>' });
+    }
+    const id = instanceId;
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, id, remote));
+  }
+
+  return {
+    handleUpgrade,
+    attach(server) {
+      server.on('upgrade', handleUpgrade);
+    },
+    requestPreparePause(instanceId, timeoutMs) {
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 3_600_000) {
+        return Promise.reject(new RangeError('timeoutMs must be a whole number of ms between 1 and 3600000'));
+      }
+      const conn = live.get(instanceId);
+      if (conn === undefined) return Promise.resolve(null);
+      return conn.preparePause(timeoutMs, timeoutMs + prepareGraceMs);
+    },
+    isConnected: (id) => live.get(id)?.isOpen ?? false,
+    connection: (id) => live.get(id)?.info() ?? null,
+    connections: () => [...live.values()].map((c) => c.info()),
+    stats: () => ({ ...counters, batches: { ...counters.batches }, connected: live.size, writer: writer.stats() }),
+    async close(timeoutMs = 5_000) {
+      if (closing) return;
+      closing = true;
+      clearInterval(pinger);
+      if (statsTimer !== null) clearInterval(statsTimer);
+      loopDelay.disable();
+      // Everything already received is committed and acknowledged before the sockets go.
+      writer.close();
+      const sockets = [...all];
+      const closed = Promise.all(sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve())))));
+      for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+      for (const c of all) c.ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

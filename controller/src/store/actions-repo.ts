@@ -1,0 +1,101 @@
+// The audit log of decisions and actions. decision_key is unique: inserting the same decision twice returns the
+// first record instead of a second one, which is what makes the executor idempotent across crashes.
+import type Database from 'better-sqlite3';
+import type { ActionKind, ActionRecord, ActionStatus, NewAction } from './types';
+
+interface ActionRow {
+  id: number;
+  instance_id: string;
+  kind: string;
+  status: string;
+  reason: string;
+  figures: string;
+  decision_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toRecord(r: ActionRow): ActionRecord {
+  let figures: Record<string, unknown> = {};
+  try {
+    figures = JSON.parse(r.figures) as Record<string, unknown>;
+  } catch {
+    // Written by us as JSON; an unreadable value is shown as empty rather than failing the whole audit listing.
+  }
+  return {
+    id: r.id,
+    instanceId: r.instance_id,
+    kind: r.kind as ActionKind,
+    status: r.status as ActionStatus,
+    reason: r.reason,
+    figures,
+    decisionKey: r.decision_key,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface ActionQuery {
+  instanceId?: string;
+  /** Only ids below this (paging backwards); newest first. */
+  beforeId?: number;
+  limit?: number;
+}
+
+export interface ActionUpdate {
+  status: ActionStatus;
+  reason?: string;
+  /** Merged into the stored figures. */
+  figures?: Record<string, unknown>;
+}
+
+export class ActionsRepo {
+  private readonly stmt;
+
+  constructor(db: Database.Database) {
+    this.stmt = {
+      insert: db.prepare(`INSERT INTO actions (instance_id, kind, status, reason, figures, decision_key, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      byId: db.prepare('SELECT * FROM actions WHERE id = ?'),
+      byKey: db.prepare('SELECT * FROM actions WHERE decision_key = ?'),
+      update: db.prepare('UPDATE actions SET status = ?, reason = ?, figures = ?, updated_at = ? WHERE id = ?'),
+      list: db.prepare(`SELECT * FROM actions WHERE (@instanceId IS NULL OR instance_id = @instanceId)
+        AND (@beforeId IS NULL OR id < @beforeId) ORDER BY id DESC LIMIT @limit`),
+    };
+  }
+
+  /** Records an action; with a decisionKey already present, returns the existing record and created = false. */
+  insert(a: NewAction, now: number): { record: ActionRecord; created: boolean } {
+    const key = a.decisionKey ?? null;
+    if (key !== null) {
+      const existing = this.getByDecisionKey(key);
+      if (existing !== null) return { record: existing, created: false };
+    }
+    const info = this.stmt.insert.run(a.instanceId, a.kind, a.status, a.reason, JSON.stringify(a.figures ?? {}), key, now, now);
+    return { record: this.get(Number(info.lastInsertRowid))!, created: true };
+  }
+
+  get(id: number): ActionRecord | null {
+    const row = this.stmt.byId.get(id) as ActionRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  getByDecisionKey(key: string): ActionRecord | null {
+    const row = this.stmt.byKey.get(key) as ActionRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** Returns the updated record, or null when there is no such action. */
+  update(id: number, u: ActionUpdate, now: number): ActionRecord | null {
+    const current = this.get(id);
+    if (current === null) return null;
+    const figures = u.figures === undefined ? current.figures : { ...current.figures, ...u.figures };
+    this.stmt.update.run(u.status, u.reason ?? current.reason, JSON.stringify(figures), now, id);
+    return this.get(id);
+  }
+
+  list(q: ActionQuery = {}): ActionRecord[] {
+    const limit = Math.max(1, Math.min(10_000, Math.floor(q.limit ?? 100)));
+    return (this.stmt.list.all({ instanceId: q.instanceId ?? null, beforeId: q.beforeId ?? null, limit }) as ActionRow[]).map(toRecord);
+  }
+}

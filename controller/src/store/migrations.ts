@@ -1,0 +1,142 @@
+// Versioned schema migrations: each runs once, in order, inside a transaction, and is recorded in schema_migrations.
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      -- Every instance ever seen. The INTEGER key keeps the samples table small; id is the public '<provider>:<id>'.
+      CREATE TABLE instances (
+        key INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        provider TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        raw_state TEXT NOT NULL,
+        gpu_name TEXT,
+        num_gpus INTEGER NOT NULL DEFAULT 0,
+        price_per_hour REAL,
+        stopped_price_per_hour REAL,
+        created_at INTEGER,
+        ssh_host TEXT,
+        ssh_port INTEGER,
+        labels TEXT NOT NULL DEFAULT '{}',
+        provider_util REAL,
+        first_seen INTEGER NOT NULL,
+        last_inventory_at INTEGER,
+        running_since INTEGER,
+        idle_state TEXT,
+        metric_source TEXT NOT NULL DEFAULT 'none',
+        last_sample_at INTEGER,
+        mem_total_mib INTEGER,
+        agent_facts TEXT
+      );
+      CREATE INDEX instances_by_provider ON instances(provider);
+
+      -- Agent tokens: only sha256(token) is stored.
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX tokens_by_instance ON tokens(instance_id);
+
+      -- One row per agent process (run): the highest committed sequence number makes replays no-ops.
+      CREATE TABLE agent_runs (
+        key INTEGER PRIMARY KEY,
+        inst INTEGER NOT NULL,
+        run_id TEXT NOT NULL,
+        max_seq INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (inst, run_id)
+      );
+
+      -- Raw samples, clustered by instance and time (WITHOUT ROWID: the primary key is the table, no second b-tree).
+      -- dur = t1 - t0; flags = source (bits 0-1) | unknown (bit 2) | health error (bit 3); run/seq are 0 for
+      -- ssh/provider samples; gpus is the compact per-GPU blob of gpu-codec.ts.
+      CREATE TABLE samples (
+        inst INTEGER NOT NULL,
+        t1 INTEGER NOT NULL,
+        run INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        dur INTEGER NOT NULL,
+        flags INTEGER NOT NULL,
+        cnt INTEGER NOT NULL,
+        procs INTEGER,
+        gpus BLOB NOT NULL,
+        PRIMARY KEY (inst, t1, run, seq)
+      ) WITHOUT ROWID;
+
+      -- 5-minute buckets of samples older than the raw retention. util_min / util_max: lowest / highest per-sample
+      -- peak utilization; util_sum / util_n: for the mean of per-sample mean utilization; sources: bitmask 1 agent,
+      -- 2 ssh, 4 provider.
+      CREATE TABLE rollups (
+        inst INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        sources INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        unknown_n INTEGER NOT NULL,
+        util_min INTEGER,
+        util_max INTEGER,
+        util_sum REAL NOT NULL,
+        util_n INTEGER NOT NULL,
+        mem_used_max INTEGER,
+        covered_ms INTEGER NOT NULL,
+        PRIMARY KEY (inst, bucket)
+      ) WITHOUT ROWID;
+
+      -- Audit log of every decision and action; decision_key makes "decided" -> "done" idempotent across crashes.
+      CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        figures TEXT NOT NULL DEFAULT '{}',
+        decision_key TEXT UNIQUE,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX actions_by_instance ON actions(instance_id, id);
+
+      -- Keep-alive holds: no action on the instance before 'until'.
+      CREATE TABLE holds (
+        instance_id TEXT PRIMARY KEY,
+        until INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** Applies the migrations the database has not seen; refuses a database written by a newer version. */
+export function migrate(db: Database.Database, now: number, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const newest = Math.max(0, ...migrations.map((m) => m.version));
+  const unknown = [...applied].filter((v) => v > newest);
+  if (unknown.length > 0) {
+    throw new Error(`database schema version ${Math.max(...unknown)} is newer than this program knows (${newest}); upgrade cost-optimizer`);
+  }
+  const ran: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
+    })();
+    ran.push(m.version);
+  }
+  return ran;
+}

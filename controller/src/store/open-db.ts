@@ -1,0 +1,46 @@
+// Opens the SQLite file with the settings the controller relies on (WAL, durability, busy timeout) and migrates it.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { migrate } from './migrations';
+
+export const DB_FILE_NAME = 'cost-optimizer.db';
+
+/** Where the database lives inside DATA_DIR. */
+export function dbPath(dataDir: string): string {
+  return join(dataDir, DB_FILE_NAME);
+}
+
+export type Synchronous = 'FULL' | 'NORMAL';
+
+export interface OpenDbOptions {
+  /**
+   * NORMAL (the default): in WAL mode a commit is written to the WAL file with write(2) before better-sqlite3
+   * returns, so it sits in the kernel's page cache and survives kill -9 of this process; only an OS crash or power
+   * loss can drop the last transactions (SQLite docs, "pragma synchronous": WAL + NORMAL is durable across
+   * application crashes). A lost tail then shows up as a gap, and a gap is never idleness, so no wrong action
+   * follows. FULL also fsyncs the WAL on every commit (survives power loss) at the cost of blocking the event loop
+   * for one fsync per flush.
+   */
+  synchronous?: Synchronous;
+  now?: number;
+}
+
+export function openDb(path: string, opts: OpenDbOptions = {}): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    // Another process (`cost-optimizer token create`) may write while the daemon runs: wait instead of failing.
+    db.pragma('busy_timeout = 5000');
+    // Keep the WAL from growing without bound after a burst; checkpoints happen every 1000 pages by default.
+    db.pragma('journal_size_limit = 67108864');
+    db.pragma('temp_store = MEMORY');
+    migrate(db, opts.now ?? Date.now());
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}

@@ -1,0 +1,165 @@
+// Retention: raw samples older than RETENTION_RAW_HOURS are folded into 5-minute rollups and deleted; rollups older
+// than RETENTION_ROLLUP_DAYS are deleted. Work is done in small steps (a bounded number of rows each, one instance
+// after another) so a step never holds the event loop or the write lock long enough to stall ingest.
+import type Database from 'better-sqlite3';
+import { decodeGpus } from './gpu-codec';
+import type { InstancesRepo } from './instances-repo';
+import { sourceFromCode, summarizeStored } from './summarize';
+import type { RollupRecord, SampleSource } from './types';
+
+export const ROLLUP_BUCKET_MS = 5 * 60_000;
+const SOURCE_BITS: Record<SampleSource, number> = { agent: 1, ssh: 2, provider: 4 };
+
+export interface RetentionProgress {
+  rolledUp: number;
+  deletedRollups: number;
+  deletedRuns: number;
+  /** True when the step reached the last instance: the pass is complete and the next step starts a new one. */
+  done: boolean;
+}
+
+interface Agg {
+  sources: number;
+  n: number;
+  unknownN: number;
+  utilMin: number | null;
+  utilMax: number | null;
+  utilSum: number;
+  utilN: number;
+  memMax: number | null;
+  coveredMs: number;
+}
+
+const minN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const maxN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+interface RollupRow {
+  bucket: number;
+  sources: number;
+  n: number;
+  unknown_n: number;
+  util_min: number | null;
+  util_max: number | null;
+  util_sum: number;
+  util_n: number;
+  mem_used_max: number | null;
+  covered_ms: number;
+}
+
+export class Retention {
+  private cursor = 0;
+  private readonly stmt;
+
+  constructor(
+    db: Database.Database,
+    private readonly instances: InstancesRepo,
+    private readonly rawMs: number,
+    private readonly rollupMs: number,
+  ) {
+    this.stmt = {
+      old: db.prepare('SELECT t1, run, seq, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 < ? ORDER BY t1 LIMIT ?'),
+      del: db.prepare('DELETE FROM samples WHERE inst = ? AND t1 = ? AND run = ? AND seq = ?'),
+      upsert: db.prepare(`INSERT INTO rollups (inst, bucket, sources, n, unknown_n, util_min, util_max, util_sum, util_n, mem_used_max, covered_ms)
+        VALUES (@inst, @bucket, @sources, @n, @unknownN, @utilMin, @utilMax, @utilSum, @utilN, @memMax, @coveredMs)
+        ON CONFLICT (inst, bucket) DO UPDATE SET
+          sources = sources | excluded.sources,
+          n = n + excluded.n,
+          unknown_n = unknown_n + excluded.unknown_n,
+          util_min = min(coalesce(util_min, excluded.util_min), coalesce(excluded.util_min, util_min)),
+          util_max = max(coalesce(util_max, excluded.util_max), coalesce(excluded.util_max, util_max)),
+          util_sum = util_sum + excluded.util_sum,
+          util_n = util_n + excluded.util_n,
+          mem_used_max = max(coalesce(mem_used_max, excluded.mem_used_max), coalesce(excluded.mem_used_max, mem_used_max)),
+          covered_ms = covered_ms + excluded.covered_ms`),
+      delRollups: db.prepare(`DELETE FROM rollups WHERE inst = ? AND bucket IN
+        (SELECT bucket FROM rollups WHERE inst = ? AND bucket < ? ORDER BY bucket LIMIT ?)`),
+      delRuns: db.prepare('DELETE FROM agent_runs WHERE key IN (SELECT key FROM agent_runs WHERE updated_at < ? LIMIT ?)'),
+      rollups: db.prepare('SELECT * FROM rollups WHERE inst = ? AND bucket >= ? ORDER BY bucket'),
+    };
+  }
+
+  /** One bounded step; call inside a transaction. Handles at most about `maxRows` rows. */
+  step(now: number, maxRows: number): RetentionProgress {
+    const rawCutoff = now - this.rawMs;
+    const rollupCutoff = now - this.rollupMs;
+    const progress: RetentionProgress = { rolledUp: 0, deletedRollups: 0, deletedRuns: 0, done: false };
+    let budget = Math.max(1, maxRows);
+    while (budget > 0) {
+      const [inst] = this.instances.keysAfter(this.cursor, 1);
+      if (inst === undefined) {
+        // End of the pass: runs not heard from within the raw retention can no longer dedupe anything we keep.
+        progress.deletedRuns = this.stmt.delRuns.run(rawCutoff, Math.max(budget, 100)).changes;
+        this.cursor = 0;
+        progress.done = true;
+        return progress;
+      }
+      const folded = this.foldOld(inst, rawCutoff, budget);
+      progress.rolledUp += folded;
+      budget -= folded;
+      const dropped = this.stmt.delRollups.run(inst, inst, rollupCutoff, Math.max(1, budget)).changes;
+      progress.deletedRollups += dropped;
+      budget -= dropped;
+      // Stay on this instance while it still has work; its next rows come first in the next step.
+      if (budget > 0) this.cursor = inst;
+    }
+    return progress;
+  }
+
+  /** Runs steps until a full pass is done (tests, and the `run-once` command). */
+  runPass(now: number, maxRowsPerStep = 5_000, transaction: <T>(fn: () => T) => T = (fn) => fn()): RetentionProgress {
+    const total: RetentionProgress = { rolledUp: 0, deletedRollups: 0, deletedRuns: 0, done: false };
+    for (;;) {
+      const p = transaction(() => this.step(now, maxRowsPerStep));
+      total.rolledUp += p.rolledUp;
+      total.deletedRollups += p.deletedRollups;
+      total.deletedRuns += p.deletedRuns;
+      if (p.done) return { ...total, done: true };
+    }
+  }
+
+  rollups(instanceId: string, sinceMs: number): RollupRecord[] {
+    const inst = this.instances.keyOf(instanceId);
+    if (inst === null) return [];
+    return (this.stmt.rollups.all(inst, sinceMs) as RollupRow[]).map((r) => ({
+      bucket: r.bucket,
+      sources: (Object.keys(SOURCE_BITS) as SampleSource[]).filter((s) => (r.sources & SOURCE_BITS[s]) !== 0),
+      samples: r.n,
+      unknownSamples: r.unknown_n,
+      utilMin: r.util_min,
+      utilMean: r.util_n === 0 ? null : Math.round((r.util_sum / r.util_n) * 100) / 100,
+      utilMax: r.util_max,
+      memUsedMaxMiB: r.mem_used_max,
+      coveredMs: r.covered_ms,
+    }));
+  }
+
+  private foldOld(inst: number, cutoff: number, limit: number): number {
+    type Row = { t1: number; run: number; seq: number; dur: number; flags: number; cnt: number; procs: number | null; gpus: Buffer };
+    const rows = this.stmt.old.all(inst, cutoff, limit) as Row[];
+    if (rows.length === 0) return 0;
+    const buckets = new Map<number, Agg>();
+    for (const r of rows) {
+      const s = summarizeStored(r.t1, r.dur, r.flags, r.cnt, r.procs, decodeGpus(r.gpus), null);
+      const bucket = Math.floor(r.t1 / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS;
+      let a = buckets.get(bucket);
+      if (a === undefined) {
+        a = { sources: 0, n: 0, unknownN: 0, utilMin: null, utilMax: null, utilSum: 0, utilN: 0, memMax: null, coveredMs: 0 };
+        buckets.set(bucket, a);
+      }
+      a.sources |= SOURCE_BITS[sourceFromCode(r.flags)];
+      a.n++;
+      if (s.unknown) a.unknownN++;
+      a.utilMin = minN(a.utilMin, s.utilMax);
+      a.utilMax = maxN(a.utilMax, s.utilMax);
+      if (s.utilMean !== null) {
+        a.utilSum += s.utilMean;
+        a.utilN++;
+      }
+      a.memMax = maxN(a.memMax, s.memUsedMiB);
+      a.coveredMs += r.dur;
+      this.stmt.del.run(inst, r.t1, r.run, r.seq);
+    }
+    for (const [bucket, a] of buckets) this.stmt.upsert.run({ inst, bucket, ...a });
+    return rows.length;
+  }
+}

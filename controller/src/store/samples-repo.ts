@@ -1,0 +1,156 @@
+// The samples table: one compact row per report interval per instance; agent replays are no-ops through agent_runs.
+import type Database from 'better-sqlite3';
+import type { SampleSummary } from '../domain/sample';
+import { decodeGpus, encodeGpus } from './gpu-codec';
+import type { InstancesRepo } from './instances-repo';
+import { FLAG_HEALTH_ERROR, prepareSample, summarizeStored } from './summarize';
+import type { InsertResult, SampleDetail, SampleInput } from './types';
+
+/** A sample may end at most this far after the controller's clock (network delay, rounding); later is a broken clock or a forged frame. */
+export const FUTURE_TOLERANCE_MS = 5_000;
+const MAX_INTERVAL_MS = 24 * 3_600_000;
+
+interface SampleRow {
+  t1: number;
+  dur: number;
+  flags: number;
+  cnt: number;
+  procs: number | null;
+  gpus: Buffer;
+}
+
+export class SamplesRepo {
+  private readonly stmt;
+  /** Newest sample per instance key: /api/status asks for all 10,000 at once, every few seconds. */
+  private readonly newest = new Map<number, SampleSummary | null>();
+
+  constructor(
+    db: Database.Database,
+    private readonly instances: InstancesRepo,
+    /** Samples older than this are not stored (they would be rolled up at once); see RETENTION_RAW_HOURS. */
+    private readonly rawRetentionMs: number,
+  ) {
+    this.stmt = {
+      getRun: db.prepare('SELECT key, max_seq AS maxSeq FROM agent_runs WHERE inst = ? AND run_id = ?'),
+      insertRun: db.prepare('INSERT INTO agent_runs (inst, run_id, max_seq, updated_at) VALUES (?, ?, 0, ?)'),
+      updateRun: db.prepare('UPDATE agent_runs SET max_seq = ?, updated_at = ? WHERE key = ?'),
+      maxSeq: db.prepare('SELECT max_seq FROM agent_runs WHERE inst = ? AND run_id = ?').pluck(),
+      insert: db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      since: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1'),
+      last: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? ORDER BY t1 DESC LIMIT 1'),
+      lastN: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1 DESC LIMIT ?'),
+      count: db.prepare('SELECT count(*) FROM samples WHERE inst = ?').pluck(),
+    };
+  }
+
+  /** Stores one input; call inside a transaction. Never throws for bad input: the result says what happened. */
+  insert(input: SampleInput, now: number): InsertResult {
+    const rejected = (reason: string): InsertResult => ({ status: 'rejected', reason, maxSeq: null });
+    if (!Number.isSafeInteger(input.t0) || !Number.isSafeInteger(input.t1) || input.t0 > input.t1) return rejected('bad interval');
+    if (input.t1 - input.t0 > MAX_INTERVAL_MS) return rejected('interval longer than a day');
+    if (input.t1 > now + FUTURE_TOLERANCE_MS) return rejected('interval ends in the future');
+    let inst: number;
+    try {
+      inst = this.instances.ensure(input.instanceId, now);
+    } catch {
+      return rejected('invalid instance id');
+    }
+
+    let runKey = 0;
+    let seq = 0;
+    let maxSeq: number | null = null;
+    if (input.run) {
+      seq = input.run.seq;
+      if (!Number.isSafeInteger(seq) || seq < 1) return rejected('bad sequence number');
+      const run = this.stmt.getRun.get(inst, input.run.runId) as { key: number; maxSeq: number } | undefined;
+      if (run === undefined) {
+        runKey = Number(this.stmt.insertRun.run(inst, input.run.runId, now).lastInsertRowid);
+        maxSeq = 0;
+      } else {
+        runKey = run.key;
+        maxSeq = run.maxSeq;
+        if (seq <= run.maxSeq) return { status: 'duplicate', maxSeq };
+      }
+    }
+
+    const advance = () => {
+      if (input.run) {
+        this.stmt.updateRun.run(seq, now, runKey);
+        maxSeq = seq;
+      }
+    };
+    if (input.t1 < now - this.rawRetentionMs) {
+      advance();
+      return { status: 'expired', maxSeq };
+    }
+
+    const p = prepareSample(input.source, input.gpus, input.health);
+    const dur = input.t1 - input.t0;
+    const info = this.stmt.insert.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, encodeGpus(p.gpus));
+    if (info.changes === 0) {
+      advance();
+      return { status: 'duplicate', maxSeq };
+    }
+    advance();
+    this.instances.afterSample(inst, input.source, input.t1, p.memTotalMiB);
+    if (input.source === 'agent') this.instances.recordHealth(inst, input.health, now);
+    const summary = summarizeStored(input.t1, dur, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB);
+    const cached = this.newest.get(inst);
+    // Only a known newest can be replaced; an unknown one is read from the database on demand.
+    if (cached === null || (cached !== undefined && summary.t1 >= cached.t1)) this.newest.set(inst, summary);
+    return { status: 'inserted', maxSeq, summary };
+  }
+
+  /** Highest committed sequence number of an agent run; 0 when none. */
+  maxSeq(instanceId: string, runId: string): number {
+    const inst = this.instances.keyOf(instanceId);
+    if (inst === null) return 0;
+    return (this.stmt.maxSeq.get(inst, runId) as number | undefined) ?? 0;
+  }
+
+  recent(instanceId: string, sinceMs: number): SampleSummary[] {
+    const inst = this.instances.keyOf(instanceId);
+    if (inst === null) return [];
+    const memTotal = this.instances.memTotal(inst);
+    return (this.stmt.since.all(inst, sinceMs) as SampleRow[]).map((r) => this.summary(r, memTotal));
+  }
+
+  last(instanceId: string): SampleSummary | null {
+    const inst = this.instances.keyOf(instanceId);
+    if (inst === null) return null;
+    const cached = this.newest.get(inst);
+    if (cached !== undefined) return cached;
+    const row = this.stmt.last.get(inst) as SampleRow | undefined;
+    const s = row === undefined ? null : this.summary(row, this.instances.memTotal(inst));
+    this.newest.set(inst, s);
+    return s;
+  }
+
+  /** After a rollback the cached newest samples may not exist. */
+  forgetCache(): void {
+    this.newest.clear();
+  }
+
+  /** Newest first, with per-GPU detail; at most `limit` rows. */
+  recentDetail(instanceId: string, sinceMs: number, limit: number): SampleDetail[] {
+    const inst = this.instances.keyOf(instanceId);
+    if (inst === null) return [];
+    const memTotal = this.instances.memTotal(inst);
+    return (this.stmt.lastN.all(inst, sinceMs, limit) as SampleRow[]).map((r) => ({
+      ...this.summary(r, memTotal),
+      gpus: decodeGpus(r.gpus),
+      healthError: (r.flags & FLAG_HEALTH_ERROR) !== 0,
+    }));
+  }
+
+  count(instanceId: string): number {
+    const inst = this.instances.keyOf(instanceId);
+    return inst === null ? 0 : (this.stmt.count.get(inst) as number);
+  }
+
+  private summary(r: SampleRow, memTotal: number | null): SampleSummary {
+    const gpus = decodeGpus(r.gpus);
+    return summarizeStored(r.t1, r.dur, r.flags, r.cnt, r.procs, gpus, gpus.length === 0 ? null : memTotal);
+  }
+}

@@ -1,0 +1,309 @@
+// The controller's database: one typed class over the SQLite file, synchronous (better-sqlite3), with every time
+// passed in as `now` so tests control the clock. Listeners hear about samples only after their transaction commits.
+import type Database from 'better-sqlite3';
+import type { Hello } from '../../../protocol';
+import type { ProviderInstance, ProviderName } from '../domain/instance';
+import type { SampleSummary } from '../domain/sample';
+import { type Logger, silentLogger } from '../log';
+import { ActionsRepo, type ActionQuery, type ActionUpdate } from './actions-repo';
+import { HoldsRepo } from './holds-repo';
+import { instanceIdProblem } from './instance-id';
+import { InstancesRepo, type InventoryResult } from './instances-repo';
+import { openDb, type Synchronous } from './open-db';
+import { Retention, type RetentionProgress } from './retention';
+import { SamplesRepo } from './samples-repo';
+import { TokensRepo } from './tokens-repo';
+import type {
+  ActionRecord,
+  HoldRecord,
+  InsertResult,
+  InstanceRecord,
+  NewAction,
+  RollupRecord,
+  SampleDetail,
+  SampleInput,
+} from './types';
+
+export type SamplesListener = (instanceId: string, summaries: SampleSummary[]) => void;
+
+export interface StoreOptions {
+  /** Raw samples are kept at least this long (RETENTION_RAW_HOURS). Default 48. */
+  retentionRawHours?: number;
+  /** Rollups are kept this long (RETENTION_ROLLUP_DAYS). Default 90. */
+  retentionRollupDays?: number;
+  synchronous?: Synchronous;
+  logger?: Logger;
+  /** Clock for the migration record only; everything else takes `now` explicitly. */
+  now?: number;
+}
+
+export class Store {
+  private readonly instances: InstancesRepo;
+  private readonly samples: SamplesRepo;
+  private readonly tokens: TokensRepo;
+  private readonly actions: ActionsRepo;
+  private readonly holds: HoldsRepo;
+  private readonly retention: Retention;
+  private readonly listeners = new Set<SamplesListener>();
+  private readonly logger: Logger;
+  private readonly ping;
+  /** Summaries of the running outermost transaction, delivered to listeners after it commits. */
+  private pending: Map<string, SampleSummary[]> | null = null;
+  private closed = false;
+
+  constructor(
+    readonly db: Database.Database,
+    opts: StoreOptions = {},
+  ) {
+    this.logger = opts.logger ?? silentLogger;
+    const rawMs = (opts.retentionRawHours ?? 48) * 3_600_000;
+    const rollupMs = (opts.retentionRollupDays ?? 90) * 86_400_000;
+    this.instances = new InstancesRepo(db);
+    this.samples = new SamplesRepo(db, this.instances, rawMs);
+    this.tokens = new TokensRepo(db);
+    this.actions = new ActionsRepo(db);
+    this.holds = new HoldsRepo(db);
+    this.retention = new Retention(db, this.instances, rawMs, rollupMs);
+    this.ping = db.prepare('SELECT 1').pluck();
+  }
+
+  // --- transactions and lifecycle -------------------------------------------------------------------------------
+
+  /**
+   * Runs `fn` in one transaction (nested calls join the outer one). Sample listeners are called after the outermost
+   * commit; on error everything rolls back and nobody is told.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.pending !== null) return fn();
+    this.pending = new Map();
+    let committed: Map<string, SampleSummary[]>;
+    try {
+      const result = this.db.transaction(fn)();
+      committed = this.pending;
+      this.pending = null;
+      this.emit(committed);
+      return result;
+    } catch (err) {
+      this.instances.forgetCaches();
+      this.samples.forgetCache();
+      throw err;
+    } finally {
+      this.pending = null;
+    }
+  }
+
+  /** True when the database answers a query (for /healthz). */
+  healthy(): boolean {
+    if (this.closed) return false;
+    try {
+      return this.ping.get() === 1;
+    } catch (err) {
+      this.logger.error('database health check failed', err);
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  // --- tokens ---------------------------------------------------------------------------------------------------
+
+  /** Registers the instance if needed and mints a token bound to it; returns the plaintext (shown once). */
+  createToken(instanceId: string, now: number): string {
+    const problem = instanceIdProblem(instanceId);
+    if (problem !== null) throw new Error(`invalid instance id: ${problem}`);
+    return this.transaction(() => {
+      this.instances.ensure(instanceId, now);
+      return this.tokens.create(instanceId, now);
+    });
+  }
+
+  instanceForToken(token: string): string | null {
+    return this.tokens.instanceFor(token);
+  }
+
+  revokeTokens(instanceId: string, now: number): number {
+    return this.tokens.revokeAll(instanceId, now);
+  }
+
+  // --- instances ------------------------------------------------------------------------------------------------
+
+  /** Registers an unknown id (manual host or placeholder); throws on a malformed id. */
+  ensureInstance(id: string, now: number): void {
+    this.instances.ensure(id, now);
+  }
+
+  /** Applies one provider's complete list; instances of that provider missing from it become deleted. */
+  upsertInventory(provider: ProviderName, list: readonly ProviderInstance[], now: number): InventoryResult {
+    return this.transaction(() => this.instances.upsertInventory(provider, list, now));
+  }
+
+  getInstance(id: string): InstanceRecord | null {
+    return this.instances.get(id);
+  }
+
+  listInstances(): InstanceRecord[] {
+    return this.instances.list();
+  }
+
+  /** Stores the agent's hello (host facts, GPUs) in agent_facts. */
+  recordHello(instanceId: string, hello: Hello, now: number): void {
+    this.transaction(() => this.instances.recordHello(this.instances.ensure(instanceId, now), hello, now));
+  }
+
+  // --- idle state (opaque JSON owned by the engine) -------------------------------------------------------------
+
+  getIdleState(instanceId: string): unknown {
+    return this.instances.getIdleState(instanceId);
+  }
+
+  /** Returns false when the instance does not exist. */
+  setIdleState(instanceId: string, value: unknown): boolean {
+    return this.instances.setIdleState(instanceId, value);
+  }
+
+  allIdleStates(): Map<string, unknown> {
+    return this.instances.allIdleStates();
+  }
+
+  // --- samples --------------------------------------------------------------------------------------------------
+
+  /**
+   * Stores samples from any source (agent batches, SSH poller, provider figures) in one transaction. Replays are
+   * no-ops ('duplicate'); results are in input order. Listeners get the inserted summaries after the commit.
+   */
+  insertSamples(inputs: readonly SampleInput[], now: number): InsertResult[] {
+    return this.transaction(() =>
+      inputs.map((input) => {
+        const r = this.samples.insert(input, now);
+        if (r.status === 'inserted' && r.summary) {
+          const list = this.pending!.get(input.instanceId);
+          if (list) list.push(r.summary);
+          else this.pending!.set(input.instanceId, [r.summary]);
+        }
+        return r;
+      }),
+    );
+  }
+
+  /** Highest committed sequence number of an agent run (0 when none): the welcome's ackedSeq. */
+  ackedSeq(instanceId: string, runId: string): number {
+    return this.samples.maxSeq(instanceId, runId);
+  }
+
+  /** Samples whose interval ends at or after sinceMs, oldest first. */
+  recentSamples(instanceId: string, sinceMs: number): SampleSummary[] {
+    return this.samples.recent(instanceId, sinceMs);
+  }
+
+  lastSample(instanceId: string): SampleSummary | null {
+    return this.samples.last(instanceId);
+  }
+
+  /** Newest first, with per-GPU detail. */
+  sampleDetails(instanceId: string, sinceMs: number, limit = 500): SampleDetail[] {
+    return this.samples.recentDetail(instanceId, sinceMs, limit);
+  }
+
+  sampleCount(instanceId: string): number {
+    return this.samples.count(instanceId);
+  }
+
+  rollups(instanceId: string, sinceMs: number): RollupRecord[] {
+    return this.retention.rollups(instanceId, sinceMs);
+  }
+
+  /** Subscribes to committed samples; returns the unsubscribe function. */
+  onSamplesCommitted(listener: SamplesListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // --- retention ------------------------------------------------------------------------------------------------
+
+  /** One bounded retention step in its own transaction. */
+  retentionStep(now: number, maxRows = 2_000): RetentionProgress {
+    const p = this.transaction(() => this.retention.step(now, maxRows));
+    // An instance silent for longer than the raw window just lost its newest sample.
+    if (p.rolledUp > 0) this.samples.forgetCache();
+    return p;
+  }
+
+  /** A whole retention pass (tests, run-once). */
+  runRetention(now: number, maxRowsPerStep = 5_000): RetentionProgress {
+    const p = this.retention.runPass(now, maxRowsPerStep, (fn) => this.transaction(fn));
+    if (p.rolledUp > 0) this.samples.forgetCache();
+    return p;
+  }
+
+  // --- actions (audit) ------------------------------------------------------------------------------------------
+
+  /** With a decisionKey that exists already, returns that record and created = false. */
+  insertAction(a: NewAction, now: number): { record: ActionRecord; created: boolean } {
+    return this.transaction(() => this.actions.insert(a, now));
+  }
+
+  updateAction(id: number, u: ActionUpdate, now: number): ActionRecord | null {
+    return this.transaction(() => this.actions.update(id, u, now));
+  }
+
+  getAction(id: number): ActionRecord | null {
+    return this.actions.get(id);
+  }
+
+  getActionByDecisionKey(key: string): ActionRecord | null {
+    return this.actions.getByDecisionKey(key);
+  }
+
+  /** Newest first. */
+  listActions(q: ActionQuery = {}): ActionRecord[] {
+    return this.actions.list(q);
+  }
+
+  // --- holds ----------------------------------------------------------------------------------------------------
+
+  setHold(instanceId: string, until: number, reason: string, now: number): HoldRecord {
+    return this.holds.set(instanceId, until, reason, now);
+  }
+
+  getHold(instanceId: string): HoldRecord | null {
+    return this.holds.get(instanceId);
+  }
+
+  activeHold(instanceId: string, now: number): HoldRecord | null {
+    return this.holds.active(instanceId, now);
+  }
+
+  listHolds(): HoldRecord[] {
+    return this.holds.list();
+  }
+
+  clearHold(instanceId: string): boolean {
+    return this.holds.clear(instanceId);
+  }
+
+  private emit(committed: Map<string, SampleSummary[]>): void {
+    if (committed.size === 0 || this.listeners.size === 0) return;
+    for (const [instanceId, summaries] of committed) {
+      for (const listener of this.listeners) {
+        try {
+          listener(instanceId, summaries);
+        } catch (err) {
+          this.logger.error(`samples listener failed for ${instanceId}`, err);
+        }
+      }
+    }
+  }
+}
+
+/** Opens (creating the directory and migrating) the database at `path`. */
+export function openStore(path: string, opts: StoreOptions = {}): Store {
+  return new Store(openDb(path, { synchronous: opts.synchronous, now: opts.now }), opts);
+}

@@ -1,0 +1,131 @@
+// Records the store reads and writes; what the rest of the controller sees of the database.
+import type { AgentHealth, GpuStats, Hello } from '../../../protocol';
+import type { InstanceState, MetricSource, ProviderName, SshEndpoint } from '../domain/instance';
+import type { SampleSummary } from '../domain/sample';
+import type { StoredGpu } from './gpu-codec';
+
+export type SampleSource = Exclude<MetricSource, 'none'>;
+
+/** What the agent last told about its host. */
+export interface AgentFacts {
+  hello: Hello | null;
+  helloAt: number | null;
+  health: AgentHealth | null;
+  healthAt: number | null;
+}
+
+export interface InstanceRecord {
+  id: string;
+  provider: ProviderName;
+  providerId: string;
+  name: string;
+  state: InstanceState;
+  rawState: string;
+  gpuName: string | null;
+  numGpus: number;
+  pricePerHour: number | null;
+  stoppedPricePerHour: number | null;
+  /** Epoch ms, provider's creation time; null when unknown. */
+  createdAt: number | null;
+  ssh: SshEndpoint | null;
+  labels: Record<string, string>;
+  providerUtil: number | null;
+  /** When the controller first heard of it (inventory, token or sample). */
+  firstSeen: number;
+  /** Last provider inventory that listed it; null for manual hosts and placeholders. */
+  lastInventoryAt: number | null;
+  /** When it was last seen turning running; null while not running. Idle clocks never start before this. */
+  runningSince: number | null;
+  /** Source of the newest sample; 'none' before the first. */
+  metricSource: MetricSource;
+  lastSampleAt: number | null;
+  /** Total GPU memory of the newest sample that knew it. */
+  memTotalMiB: number | null;
+  agentFacts: AgentFacts | null;
+}
+
+/** One batch of readings to store, from the agent, the SSH poller or the provider's own figure: all take this path. */
+export interface SampleInput {
+  instanceId: string;
+  source: SampleSource;
+  /** Interval covered, controller clock (the caller corrects agent clock skew), epoch ms. */
+  t0: number;
+  t1: number;
+  gpus: readonly GpuStats[];
+  procs: number | null;
+  health: AgentHealth;
+  /** Agent batches: (runId, seq) identify the batch so replays are no-ops. Absent for ssh/provider samples. */
+  run?: { runId: string; seq: number } | null;
+}
+
+export type InsertStatus =
+  /** Stored. */
+  | 'inserted'
+  /** Already stored (replay): nothing written, safe to acknowledge. */
+  | 'duplicate'
+  /** Older than the raw retention: dropped but acknowledged, the agent can forget it. */
+  | 'expired'
+  /** Not stored and not to be acknowledged (bad id, interval in the future). */
+  | 'rejected';
+
+export interface InsertResult {
+  status: InsertStatus;
+  /** For 'rejected': why, in one line. */
+  reason?: string;
+  /** For agent runs: highest sequence number committed for the run after this input (what an ack may carry). */
+  maxSeq: number | null;
+  /** For 'inserted': the summary the engine sees. */
+  summary?: SampleSummary;
+}
+
+/** A stored sample with its per-GPU detail, for `GET /api/instances/:id` and `explain`. */
+export interface SampleDetail extends SampleSummary {
+  gpus: StoredGpu[];
+  healthError: boolean;
+}
+
+export type ActionKind = 'pause' | 'delete' | 'warn' | 'resume';
+export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'dry-run' | 'skipped';
+
+export interface ActionRecord {
+  id: number;
+  instanceId: string;
+  kind: ActionKind;
+  status: ActionStatus;
+  reason: string;
+  figures: Record<string, unknown>;
+  /** Unique when set: the executor derives it from the decision so a crash between "decided" and "done" never acts twice. */
+  decisionKey: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewAction {
+  instanceId: string;
+  kind: ActionKind;
+  status: ActionStatus;
+  reason: string;
+  figures?: Record<string, unknown>;
+  decisionKey?: string | null;
+}
+
+export interface HoldRecord {
+  instanceId: string;
+  /** Epoch ms: no action before then. */
+  until: number;
+  reason: string;
+  createdAt: number;
+}
+
+export interface RollupRecord {
+  /** Bucket start, epoch ms. */
+  bucket: number;
+  sources: SampleSource[];
+  samples: number;
+  unknownSamples: number;
+  utilMin: number | null;
+  utilMean: number | null;
+  utilMax: number | null;
+  memUsedMaxMiB: number | null;
+  coveredMs: number;
+}

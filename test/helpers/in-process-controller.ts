@@ -1,0 +1,56 @@
+// Starts the real controller wiring (store, ingest, HTTP on a real socket) inside the test process, on a free
+// port with a temp DATA_DIR, capturing log lines so tests can check what was logged.
+import { parseConfig } from '../../controller/src/config/config';
+import { createLogger } from '../../controller/src/log';
+import { type RunningServer, type StartOptions, startServer } from '../../controller/src/server';
+import { makeTempDir, type TempDir } from './temp-dir';
+
+export interface TestController {
+  server: RunningServer;
+  url: string;
+  wsUrl: string;
+  dir: TempDir;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export async function startTestController(
+  env: Record<string, string> = {},
+  opts: Omit<StartOptions, 'logger'> = {},
+): Promise<TestController> {
+  const dir = makeTempDir('co-ctl-');
+  const logs: string[] = [];
+  const config = parseConfig({ DATA_DIR: dir.path, PORT: '0', HOST: '127.0.0.1', ...env });
+  const logger = createLogger({ level: 'debug', secrets: [config.adminToken], sink: (_l, line) => logs.push(line) });
+  const server = await startServer(config, { logger, ...opts });
+  let stopped = false;
+  return {
+    server,
+    url: server.url,
+    wsUrl: server.url.replace(/^http/, 'ws') + '/agent',
+    dir,
+    logs,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.close();
+      dir.cleanup();
+    },
+  };
+}
+
+/** Polls `check` until it returns true (or a value other than false/undefined); fails after timeoutMs. */
+export async function waitFor<T>(check: () => T | false | undefined | Promise<T | false | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== false && v !== undefined) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

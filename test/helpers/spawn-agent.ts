@@ -1,0 +1,58 @@
+// Runs the built agent (dist/agent.js) as a real process against a controller, with the fake nvidia-smi driven by
+// a JSON state file. Every agent started here is killed by killAllAgents().
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { FAKE_NVIDIA_SMI, type FakeState, writeFakeState } from '../fakes/fake-nvidia-smi';
+import { AGENT } from './build';
+
+export interface SpawnedAgent {
+  proc: ChildProcess;
+  statePath: string;
+  output(): string;
+  setGpus(state: FakeState): void;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+export function spawnAgent(opts: { controllerWsUrl: string; token: string; dir: string; name: string; env?: Record<string, string>; state?: FakeState }): SpawnedAgent {
+  const statePath = join(opts.dir, `${opts.name}.gpu.json`);
+  writeFakeState(statePath, opts.state ?? { gpus: [{ util: 0 }, { util: 0 }] });
+  const proc = spawn(process.execPath, [AGENT], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      CONTROLLER_URL: opts.controllerWsUrl,
+      AGENT_TOKEN: opts.token,
+      NVIDIA_SMI: FAKE_NVIDIA_SMI,
+      FAKE_NVIDIA_SMI_STATE: statePath,
+      SAMPLE_INTERVAL_MS: '100',
+      REPORT_INTERVAL_MS: '300',
+      LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return {
+    proc,
+    statePath,
+    output: () => out,
+    setGpus: (state) => writeFakeState(statePath, state),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
+      }),
+  };
+}
+
+export function killAllAgents(): void {
+  for (const p of running) p.kill('SIGKILL');
+  running.clear();
+}
