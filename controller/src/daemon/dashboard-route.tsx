@@ -31,7 +31,15 @@ export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refre
       const instances = records.map((r) => statusInstanceJson(r, ctx.store.lastSample(r.id), ctx.view.instance(r, now), now, ctx.staleAfterMs));
       const sparklines = new Map<string, (number | null)[]>();
       const from = now - SPARK_HOURS * 3_600_000;
-      for (const r of records.slice(0, SPARK_MAX_INSTANCES)) sparklines.set(r.id, sparklinePoints(ctx.store.recentSamples(r.id, from), from, now));
+      for (const r of records.slice(0, SPARK_MAX_INSTANCES)) {
+        const samples = ctx.store.recentSamples(r.id, from);
+        // A young instance's line spans its own data, not three mostly empty hours.
+        const start = samples.length > 0 ? Math.max(from, Math.min(samples[0]!.t0, now - 60_000)) : from;
+        // At least two report intervals per point, so a steady stream draws a line rather than dots.
+        const interval = samples.length > 0 ? Math.max(1000, samples[samples.length - 1]!.t1 - samples[samples.length - 1]!.t0) : 1;
+        const points = Math.max(2, Math.min(SPARK_POINTS, Math.floor((now - start) / (2 * interval))));
+        sparklines.set(r.id, sparklinePoints(samples, start, now, points));
+      }
       const actions = ctx.store.listActions({ limit: 50 }).map((a) => ({
         instanceId: a.instanceId,
         kind: a.kind,

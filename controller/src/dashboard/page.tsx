@@ -23,7 +23,7 @@ export interface DashboardProps {
   refreshSeconds?: number;
 }
 
-const money = (x: number) => `$${x.toFixed(2)}`;
+const money = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 1 ? 3 : 2)}`;
 
 function nextActionText(i: StatusInstanceView, now: number): string {
   if (i.protected) return 'protected';

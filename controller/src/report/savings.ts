@@ -59,7 +59,8 @@ export function computeSavings(actions: readonly SavingsAction[], now: number): 
     totalUsd += hours * r;
     if (end === now) rate += r;
   }
-  const round = (x: number) => Math.round(x * 100) / 100;
+  // Tenths of a cent: a fleet paused minutes ago has saved cents, and the dashboard should show them move.
+  const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     totalUsd: round(totalUsd),
     currentRateUsdPerHour: round(rate),
