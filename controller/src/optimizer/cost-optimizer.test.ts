@@ -159,4 +159,30 @@ describe('CostOptimizer', () => {
     await opt2.close();
     store2.close();
   });
+
+  it('a controller killed without closing rebuilds its idle states from the samples (busy readings are never lost)', async () => {
+    const { opt, store, setNow } = setup();
+    const vast = new MemoryProvider([memoryInstance('1'), memoryInstance('2')]);
+    opt.addProvider('vast', vast);
+    await opt.runOnce(); // cycle 1: full save
+    feed(store, 'vast:1', T0, T0 + 50_000, 0);
+    feed(store, 'vast:2', T0, T0 + 40_000, 0);
+    feed(store, 'vast:2', T0 + 40_000, T0 + 50_000, 80); // a busy reading the saved state has not seen
+    setNow(T0 + 50_000);
+    await opt.runOnce(); // cycle 2: only inventory transitions saved
+    // "kill -9": no close(); a new controller on the same database.
+    let now = T0 + 90_000;
+    feed(store, 'vast:1', T0 + 50_000, T0 + 90_000, 0);
+    feed(store, 'vast:2', T0 + 50_000, T0 + 90_000, 0);
+    const opt2 = new CostOptimizer(opt.config, { store, now: () => now, sshPoller: null, logger: createLogger({ sink: () => {} }), notifier: new ListNotifier(), executor: { verifyAttempts: 1, verifyDelayMs: 0 } });
+    opt2.addProvider('vast', vast);
+    const r = await opt2.runOnce();
+    // vast:1 idle for 90 s: paused. vast:2 was busy 40-50 s: its window (30-90 s) is not idle, so it is kept.
+    expect(r.actions.map((a) => [a.instanceId, a.kind])).toEqual([['vast:1', 'pause']]);
+    expect(r.decisions.find((d) => d.instanceId === 'vast:2')!.kind).toBe('none');
+    now = T0 + 120_000;
+    feed(store, 'vast:2', T0 + 90_000, T0 + 120_000, 0);
+    expect((await opt2.runOnce()).actions.map((a) => a.instanceId)).toEqual(['vast:2']);
+    await opt2.close();
+  });
 });

@@ -147,7 +147,8 @@ export class CostOptimizer {
 
     const sshStats = await this.pollSsh(records.filter((r) => fresh.has(r.provider)), now);
     this.recordProviderUtil(listed, now);
-    this.idle.persist();
+    // Inventory transitions every cycle; everything else every tenth cycle (replayed from samples after a crash).
+    this.idle.persist(this.cycles % 10 === 1);
     this.alertSilentAgents(records, now);
 
     const ctx = fleetContext(this.store, now);
@@ -164,7 +165,7 @@ export class CostOptimizer {
         this.idle.observeInventory({ id: a.instanceId, state: a.kind === 'pause' ? 'stopped' : 'deleted' }, this.now());
       }
     }
-    this.idle.persist();
+    this.idle.persist(false);
 
     const report: CycleReport = { at: now, durationMs: Date.now() - started, providers: outcomes, decisions, actions, ssh: sshStats };
     this.lastReport = report;

@@ -11,6 +11,8 @@ import type { Store } from '../store';
 export class IdleTracker {
   private readonly states = new Map<string, IdleState>();
   private readonly dirty = new Set<string>();
+  /** Changed by an inventory transition (running <-> stopped...): samples cannot rebuild these, so they are saved every cycle. */
+  private readonly urgent = new Set<string>();
   /** Last agent-sourced sample end per instance: who has a live agent (SSH target selection, silence alerts). */
   readonly agentLastSeen = new Map<string, number>();
   private readonly unsubscribe: () => void;
@@ -64,8 +66,13 @@ export class IdleTracker {
   }
 
   observeInventory(inst: Pick<ProviderInstance, 'id' | 'state'>, now: number): void {
-    this.states.set(inst.id, observeInventory(this.states.get(inst.id) ?? null, inst, now, this.cfg));
+    const before = this.states.get(inst.id) ?? null;
+    const after = observeInventory(before, inst, now, this.cfg);
+    this.states.set(inst.id, after);
     this.dirty.add(inst.id);
+    if (before === null || before.lastState !== after.lastState || before.runningSince !== after.runningSince || before.stoppedSince !== after.stoppedSince) {
+      this.urgent.add(inst.id);
+    }
   }
 
   get(instanceId: string): IdleState | null {
@@ -76,17 +83,23 @@ export class IdleTracker {
     return this.states;
   }
 
-  /** Writes the changed states in one transaction. */
-  persist(): number {
-    if (this.dirty.size === 0) return 0;
-    const ids = [...this.dirty];
+  /**
+   * Writes changed states in one transaction. `all: false` writes only the inventory transitions: what samples
+   * change is rebuilt at start-up by replaying the samples after each track's last end (see load()), so saving it
+   * every few cycles loses nothing and keeps a 10,000-instance cycle from serialising every state each time.
+   */
+  persist(all = true): number {
+    const ids = all ? [...this.dirty] : [...this.urgent];
+    if (ids.length === 0) return 0;
     this.store.transaction(() => {
       for (const id of ids) {
         const st = this.states.get(id);
         if (st) this.store.setIdleState(id, st);
       }
     });
-    this.dirty.clear();
+    if (all) this.dirty.clear();
+    else for (const id of ids) this.dirty.delete(id);
+    this.urgent.clear();
     return ids.length;
   }
 
