@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startGcpFake, gcpInstance, type GcpFake } from '../../../test/fakes/gcp-fake';
 import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../../test/fakes/tensordock-fake-v2';
 import { startVastFake, vastInstance, type VastFake } from '../../../test/fakes/vast-fake';
@@ -131,7 +131,8 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
       const token = server.store.createToken(ids[h.key]!, Date.now());
       const child = spawn(process.execPath, [agentJs], {
         env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          // The fake nvidia-smi is a node script: its shebang needs this node on the PATH.
+          PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
           CONTROLLER_URL: `ws://127.0.0.1:${server.port}/agent`,
           AGENT_TOKEN: token,
           NVIDIA_SMI: fakeSmi,

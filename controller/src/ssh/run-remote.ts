@@ -54,7 +54,8 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
 
     // detached: the child leads its own process group, so the deadline also kills what it started (a ProxyCommand,
     // a master that has not detached yet). A master that did detach (setsid) is left alone, as it should be.
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: opts.env ?? process.env });
+    // Without opts.env the child inherits this process's environment (ssh needs SSH_AUTH_SOCK, HOME).
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(opts.env ? { env: opts.env } : {}) });
 
     const killGroup = () => {
       try {
