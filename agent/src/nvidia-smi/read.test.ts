@@ -103,10 +103,17 @@ describe('GpuReader', () => {
 
   it('reports a driver failure (message, exit 9) as "driver"', async () => {
     const { poll } = setup({ mode: 'driver-fail' });
-    await expect.poll(() => lastHealth(poll()), { timeout: 15_000, interval: 200 }).toMatchObject({ state: 'error', code: 'driver' });
-    const h = lastHealth(poll());
+    // Keep the intervals of the poll that matched: a later poll() may return none yet.
+    let seen: ReturnType<typeof poll> = [];
+    await expect
+      .poll(() => {
+        seen = poll();
+        return lastHealth(seen);
+      }, { timeout: 15_000, interval: 200 })
+      .toMatchObject({ state: 'error', code: 'driver' });
+    const h = lastHealth(seen);
     expect(h.state === 'error' && h.message).toContain("couldn't communicate with the NVIDIA driver");
-    expect(poll().every((i) => i.gpus.length === 0)).toBe(true);
+    expect(seen.every((i) => i.gpus.length === 0)).toBe(true);
   });
 
   it('reports a missing binary as "missing"', async () => {
