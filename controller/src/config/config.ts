@@ -39,6 +39,8 @@ export interface EngineConfig {
   protectedInstances: string[];
   /** Longest gap between samples (seconds) still counted as covered. */
   maxGapSeconds: number;
+  /** Whether the provider's own utilization figure alone (Vast.ai gpu_util, a point reading per cycle) may justify a pause. */
+  providerMetricPause: boolean;
 }
 
 export interface Config extends EngineConfig {
@@ -177,6 +179,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
     protectedInstances: list(env, 'PROTECTED_INSTANCES'),
     // Default: three report intervals of 10 s, and never less than 30 s, so one lost batch is not a gap but a dead agent is.
     maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, pauseWindowMinutes * 60 / 5)), { gt: 0 }),
+    providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
     checkIntervalSec,
     dryRun: bool(env, 'DRY_RUN', false),
     host,

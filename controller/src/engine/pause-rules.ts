@@ -43,7 +43,9 @@ export function pauseOk(rule: PauseRule, f: Facts): boolean {
     case 'unknown':
       return w.unknown === null;
     case 'source':
-      return w.source !== null && f.inst.metricSource !== 'none';
+      // The provider's own figure (Vast.ai gpu_util) is one point reading a minute: it misses short bursts, so alone
+      // it pauses nothing unless PROVIDER_METRIC_PAUSE allows it (a busy provider reading still vetoes a pause).
+      return w.source !== null && f.inst.metricSource !== 'none' && (w.source !== 'provider' || f.cfg.providerMetricPause);
     case 'idle-run':
       return w.runStart !== null;
     case 'restart-grace':
@@ -116,7 +118,9 @@ export function pauseDetail(rule: PauseRule, f: Facts): string {
       return w.unknown === null ? 'no unknown reading in the window' : `unknown GPU reading from ${w.unknown.source} ${dur(now - w.unknown.at)} ago: unknown is never idle`;
     case 'source':
       if (w.source === null) return `no sample from any source in the last ${dur(t.maxGapMs)}: missing data is never idle`;
-      return inst.metricSource === 'none' ? 'the controller reports no live metric source for this host' : `metric source ${w.source}`;
+      if (inst.metricSource === 'none') return 'the controller reports no live metric source for this host';
+      if (w.source === 'provider' && !f.cfg.providerMetricPause) return 'only the provider\'s own coarse reading reaches this host (no agent, no SSH): not enough to pause (PROVIDER_METRIC_PAUSE=false)';
+      return `metric source ${w.source}`;
     case 'idle-run':
       if (w.rulesChanged) return 'the threshold, gap or window setting changed since these samples were counted: idle samples are counted again from now';
       return w.runStart !== null

@@ -22,6 +22,7 @@ export function engineConfig(over: Partial<EngineConfig> = {}): EngineConfig {
     minInstanceAgeHours: 1,
     protectedInstances: [],
     maxGapSeconds: 180,
+    providerMetricPause: true,
     ...over,
   };
 }
