@@ -14,6 +14,10 @@ export interface ScoreParams {
   deleteThresholdSec: number;
   /** Idle time within this long of the last work is not counted as missed (window + a couple of cycles). */
   graceSec: number;
+  /** How much of the trace was played (a short simulation); default the whole trace. */
+  durationSec?: number;
+  /** PAUSE_THRESHOLD_GPU: a reading at or above it (or an unknown one) is GPU activity. Default 10. */
+  thresholdPct?: number;
 }
 
 export interface InstanceScore {
@@ -25,23 +29,56 @@ export interface InstanceScore {
   missedIdleHours: number;
   pauses: number;
   deletes: number;
+  /**
+   * Not wrong, shown for transparency: pauses that came less than a pause window after the trace's last busy second,
+   * i.e. after a stretch the trace calls busy but whose GPU was idle (a notebook user thinking before leaving).
+   */
+  pausesSoonAfterBusy: number;
 }
 
-/** Seconds since the last busy second at or before t (Infinity when never busy), computed once per trace. */
-function lastBusyIndex(trace: Trace): Int32Array {
-  const last = new Int32Array(trace.durationSec).fill(-1);
+const lastCache = new WeakMap<Trace, Map<string, Int32Array>>();
+
+/**
+ * For each second t < duration, the last second at or before t where `hit` holds (-1 when never). Computed once per
+ * trace object and key and cached, so a fleet whose instances share trace objects scores in milliseconds.
+ */
+function lastIndex(trace: Trace, duration: number, key: string, hit: (t: number) => boolean): Int32Array {
+  let byKey = lastCache.get(trace);
+  if (!byKey) lastCache.set(trace, (byKey = new Map()));
+  const cached = byKey.get(key);
+  if (cached && cached.length >= duration) return cached;
+  const last = new Int32Array(duration).fill(-1);
   let prev = -1;
-  for (let t = 0; t < trace.durationSec; t++) {
-    if (trace.at(t).busy) prev = t;
+  for (let t = 0; t < duration; t++) {
+    if (hit(t)) prev = t;
     last[t] = prev;
   }
+  byKey.set(key, last);
   return last;
 }
 
+/**
+ * A pause is wrong when the trace is busy at that moment (work running, or the user at the machine), or when the GPU
+ * did work (a reading at or above the threshold, or an unknown one) less than a pause window before it: the second
+ * part is the engine's own rule checked against the ground-truth readings rather than what reached the controller.
+ * A pause 20 minutes after a notebook user left (their last GPU work 30 minutes back) is not wrong.
+ */
+export function isWrongPause(trace: Trace, t: number, p: ScoreParams): boolean {
+  const duration = Math.min(trace.durationSec, p.durationSec ?? trace.durationSec);
+  const thr = p.thresholdPct ?? 10;
+  const active = lastIndex(trace, duration, `active>=${thr}`, (s) => {
+    const u = trace.at(s).util;
+    return u === null || u >= thr;
+  });
+  const i = Math.min(duration - 1, Math.max(0, Math.floor(t)));
+  return trace.at(i).busy || (active[i]! >= 0 && i - active[i]! < p.pauseWindowSec);
+}
+
 export function scoreInstance(trace: Trace, events: readonly SimEvent[], p: ScoreParams): InstanceScore {
-  const last = lastBusyIndex(trace);
+  const duration = Math.min(trace.durationSec, p.durationSec ?? trace.durationSec);
+  const last = lastIndex(trace, duration, 'busy', (t) => trace.at(t).busy);
   const busyWithin = (t: number, span: number) => {
-    const i = Math.min(trace.durationSec - 1, Math.max(0, Math.floor(t)));
+    const i = Math.min(duration - 1, Math.max(0, Math.floor(t)));
     return last[i]! >= 0 && i - last[i]! <= span;
   };
   const sorted = [...events].sort((a, b) => a.t - b.t);
@@ -52,6 +89,7 @@ export function scoreInstance(trace: Trace, events: readonly SimEvent[], p: Scor
   let wrongPauses = 0;
   let wrongDeletes = 0;
   let pauses = 0;
+  let pausesSoonAfterBusy = 0;
   let deletes = 0;
   let lastPauseAt: number | null = null;
   let missedSec = 0;
@@ -65,11 +103,12 @@ export function scoreInstance(trace: Trace, events: readonly SimEvent[], p: Scor
     since = to;
   };
   for (const e of sorted) {
-    if (e.t > trace.durationSec) break;
+    if (e.t > duration) break;
     accrue(e.t);
     if (e.kind === 'pause' && state === 'running') {
       pauses++;
-      if (busyWithin(e.t, p.pauseWindowSec)) wrongPauses++;
+      if (isWrongPause(trace, e.t, p)) wrongPauses++;
+      else if (busyWithin(e.t, p.pauseWindowSec)) pausesSoonAfterBusy++;
       state = 'stopped';
       lastPauseAt = e.t;
     } else if (e.kind === 'resume' && state === 'stopped') {
@@ -83,16 +122,17 @@ export function scoreInstance(trace: Trace, events: readonly SimEvent[], p: Scor
       state = 'deleted';
     }
   }
-  accrue(trace.durationSec);
+  accrue(duration);
   const h = 3600;
   return {
     trace: trace.name,
-    costWithoutUsd: (trace.durationSec / h) * p.pricePerHour,
+    costWithoutUsd: (duration / h) * p.pricePerHour,
     costWithUsd: (runningSec / h) * p.pricePerHour + (stoppedSec / h) * p.stoppedPricePerHour,
     wrongPauses,
     wrongDeletes,
     missedIdleHours: missedSec / h,
     pauses,
     deletes,
+    pausesSoonAfterBusy,
   };
 }
