@@ -185,4 +185,17 @@ describe('CostOptimizer', () => {
     expect((await opt2.runOnce()).actions.map((a) => a.instanceId)).toEqual(['vast:2']);
     await opt2.close();
   });
+
+  it('settles audit rows a killed controller left planned, with the provider\'s word, and never acts on them', async () => {
+    const { opt, store } = setup();
+    const vast = new MemoryProvider([memoryInstance('1', { state: 'stopped' }), memoryInstance('2')]);
+    store.upsertInventory('vast', [...vast.instances.values()], T0);
+    const p1 = store.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'planned', reason: 'idle', decisionKey: 'pause:vast:1:0' }, T0).record;
+    const p2 = store.insertAction({ instanceId: 'vast:2', kind: 'pause', status: 'planned', reason: 'idle', decisionKey: 'pause:vast:2:0' }, T0).record;
+    opt.addProvider('vast', vast);
+    await opt.runOnce();
+    expect(store.getAction(p1.id)).toMatchObject({ status: 'succeeded' });
+    expect(store.getAction(p2.id)).toMatchObject({ status: 'failed', reason: 'interrupted by a controller restart; the instance is running' });
+    expect(vast.calls.filter((c) => c.startsWith('pause'))).toEqual([]);
+  });
 });

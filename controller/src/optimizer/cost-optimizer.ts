@@ -122,6 +122,7 @@ export class CostOptimizer {
     if (!this.loaded) {
       this.idle.load(now);
       this.loaded = true;
+      await this.resolveInterrupted(now);
     }
     this.cycles++;
     const outcomes = await listAll([...this.providers.values()], { logger: this.logger, ...this.opts.inventory });
@@ -207,6 +208,29 @@ export class CostOptimizer {
     await this.ssh?.close().catch((err: unknown) => this.logger.warn(`ssh poller close: ${errorMessage(err)}`));
     await this.notifier.flush(5_000);
     if (this.ownsStore) this.store.close();
+  }
+
+  /**
+   * Audit rows left `planned` by a controller that died mid-action: each is settled with the provider's word (done:
+   * `succeeded`; not done: `failed`, so a later cycle may decide afresh). Never acts; a provider that cannot answer
+   * leaves the row for the next start.
+   */
+  private async resolveInterrupted(now: number): Promise<void> {
+    const planned = this.store.listActions({ limit: 10_000 }).filter((a) => a.status === 'planned' && (a.kind === 'pause' || a.kind === 'delete'));
+    for (const a of planned) {
+      const rec = this.store.getInstance(a.instanceId);
+      const provider = rec ? this.providers.get(rec.provider) : undefined;
+      if (!rec || !provider) continue;
+      try {
+        const fresh = await provider.get(rec.providerId);
+        const state = fresh === null ? 'gone' : fresh.state;
+        const done = a.kind === 'pause' ? state === 'stopped' || state === 'stopping' : state === 'gone' || state === 'deleted';
+        this.store.updateAction(a.id, done ? { status: 'succeeded', reason: `${a.reason} (verified after a restart: ${state})` } : { status: 'failed', reason: `interrupted by a controller restart; the instance is ${state}` }, now);
+        this.logger.warn(`audit: ${a.kind} of ${a.instanceId} was interrupted by a restart; the provider says ${state}: recorded as ${done ? 'succeeded' : 'failed'}`);
+      } catch (err) {
+        this.logger.warn(`audit: cannot settle the interrupted ${a.kind} of ${a.instanceId} yet: ${errorMessage(err)}`);
+      }
+    }
   }
 
   /** A paused instance seen running again: its user resumed it. Recorded so savings stop counting and the log shows it. */
