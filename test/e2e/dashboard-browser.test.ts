@@ -95,6 +95,7 @@ describe('dashboard in Chromium', () => {
     expect(state('vast:602', 'stopped')).toBe(1);
     expect(state('vast:601', 'running')).toBe(1);
     expect(samples.find((s) => s.name === 'cost_optimizer_agents_connected')?.value).toBe(1);
+    expect(samples.find((s) => s.name === 'cost_optimizer_ingest_batches_total')!.value).toBeGreaterThan(0);
     expect(samples.some((s) => s.name === 'cost_optimizer_cycle_duration_seconds_count' && s.value >= 1)).toBe(true);
   });
 });

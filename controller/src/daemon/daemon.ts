@@ -40,15 +40,20 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   const now = opts.now ?? Date.now;
   const providers = opts.providers ?? (await createProvidersFromConfig(config, logger));
   let optimizer: CostOptimizer | null = null;
-  const seen = { batches: 0, duplicates: 0 };
+  const seen = { inserted: 0, duplicate: 0, badFrames: 0, authFailures: 0 };
+  // Ingest keeps running totals; the Prometheus counters advance by the difference since the last scrape.
+  const advance = (key: keyof typeof seen, value: number, inc: (n: number) => void) => {
+    if (value > seen[key]) inc(value - seen[key]);
+    seen[key] = Math.max(seen[key], value);
+  };
   const metrics = new Metrics(() => {
     const t = now();
     const s = savingsFromStore(store, t);
-    // Ingest keeps running totals; the counters advance by the difference since the last scrape.
     const st = ingest.stats();
-    const batches = Object.values(st.batches).reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0);
-    if (batches > seen.batches) metrics.ingestBatches.inc(batches - seen.batches);
-    seen.batches = Math.max(seen.batches, batches);
+    advance('inserted', st.batches.inserted, (n) => metrics.ingestBatches.inc(n));
+    advance('duplicate', st.batches.duplicate, (n) => metrics.ingestDuplicates.inc(n));
+    advance('badFrames', st.badFrames, (n) => metrics.ingestRejected.inc({ reason: 'bad-frame' }, n));
+    advance('authFailures', st.authFailures, (n) => metrics.ingestRejected.inc({ reason: 'auth' }, n));
     return {
       instances: store.listInstances().map((i) => {
         const last = store.lastSample(i.id);
