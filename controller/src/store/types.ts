@@ -1,6 +1,6 @@
 // Records the store reads and writes; what the rest of the controller sees of the database.
 import type { AgentHealth, GpuStats, Hello } from '../../../protocol';
-import type { InstanceState, MetricSource, ProviderName, SshEndpoint } from '../domain/instance';
+import type { MetricSource, ProviderInstance } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
 import type { StoredGpu } from './gpu-codec';
 
@@ -14,22 +14,8 @@ export interface AgentFacts {
   healthAt: number | null;
 }
 
-export interface InstanceRecord {
-  id: string;
-  provider: ProviderName;
-  providerId: string;
-  name: string;
-  state: InstanceState;
-  rawState: string;
-  gpuName: string | null;
-  numGpus: number;
-  pricePerHour: number | null;
-  stoppedPricePerHour: number | null;
-  /** Epoch ms, provider's creation time; null when unknown. */
-  createdAt: number | null;
-  ssh: SshEndpoint | null;
-  labels: Record<string, string>;
-  providerUtil: number | null;
+/** What the provider last said about the instance (ProviderInstance), plus what the controller knows of it. */
+export interface InstanceRecord extends ProviderInstance {
   /** When the controller first heard of it (inventory, token or sample). */
   firstSeen: number;
   /** Last provider inventory that listed it; null for manual hosts and placeholders. */
