@@ -122,176 +122,184 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
   });
   const calls: ActionCall[] = [];
   const abandoned: SimController[] = [];
-  const dbPath = join(dir, 'sim.db');
-  const startController = () => startSimController({ dbPath, config, clock, notifier, logger, fleet, calls });
-
-  const user = await fleet.makeProviders();
-  const live: LiveInstance[] = fleet.instances.map((inst) => {
-    const agent = new SimAgent({ trace: inst.trace, epochMs: epoch, memTotalMiB: inst.model.memMiB, runIdPrefix: `${inst.key}-s${o.seed}`, clockOffsetMs: clockOffsetFor(faults, inst.key) });
-    agent.start(0);
-    return { inst, key: inst.key, id: inst.id, agent, state: 'running', resumeAt: null, events: [], online: true };
-  });
-  const traces = [...new Set(fleet.instances.map((i) => i.trace))];
-  const states: FaultState[] = faults.map((spec) => ({ spec, started: false, endedAt: null, recoveredAt: null, notes: [], rejected: 0 }));
-  const hostFaults = (key: string) => states.filter((st) => 'instanceKey' in st.spec && st.spec.kind !== 'controller-kill' && st.spec.instanceKey === key);
-  let cycleNow = 0;
-  const tap = new IngestTap({
-    onReject: (h) => hostFaults(h.key).forEach((st) => (st.rejected = (st.rejected ?? 0) + 1)),
-    // A host fault has recovered once that host's data is taken again after the fault.
-    onAccept: (h) => {
-      for (const st of hostFaults(h.key)) {
-        const f = st.spec;
-        const end = f.kind === 'agent-offline' ? f.fromSec + f.durationSec : f.kind === 'clock-step' ? f.atSec : Infinity;
-        if (st.recoveredAt !== null || cycleNow < end || (f.kind === 'clock-step' && cycleNow === end)) continue;
-        st.endedAt ??= end;
-        st.recoveredAt = cycleNow;
-      }
-    },
-  });
-  let inventoryFailedCycles = 0;
-  const timing = { ingestMs: 0, cycleMs: 0, agentsMs: 0 };
-
-  let ctl: SimController | null = await startController();
-  let restartAt: number | null = null;
-  type KillSpec = Extract<FaultSpec, { kind: 'controller-kill' }>;
-  const kills = states.filter((st) => st.spec.kind === 'controller-kill');
-  /** The kill switch armed in the running controller (one at a time), and the last one that fired. */
-  let armed: FaultState | null = null;
-  let killState: FaultState | null = null;
-
   try {
-    for (let c = 0; c <= cycles; c++) {
-      const s = c * CYCLE_SEC;
-      cycleNow = s;
-      nowMs = epoch + s * 1000;
-
-      // The controller process: restarted after a kill; the kill switch armed once its time has come.
-      if (ctl === null && restartAt !== null && s >= restartAt) {
-        ctl = await startController();
-        restartAt = null;
-        killState?.notes.push(`restarted at ${(s / 3600).toFixed(2)} h on the same database`);
-        for (const l of live) l.agent.reconnect(); // every agent dials the new process and replays what it holds
-      }
-      const next: FaultState | undefined = ctl && !armed ? kills.find((st) => !st.started && s >= (st.spec as KillSpec).atSec) : undefined;
-      if (ctl && next) {
-        const k = next.spec as KillSpec;
-        next.started = true;
-        armed = next;
-        const target = k.instanceKey ? live.find((l) => l.inst.key === k.instanceKey)?.inst.providerId : undefined;
-        for (const p of ctl.probes) p.arm({ op: k.op ?? 'pause', providerId: target });
-      }
-      applyProviderFaults(states, fleet, s);
-
-      // Users come back to the instances their trace says they resume.
-      for (const l of live) {
-        if (l.state !== 'stopped' || l.resumeAt === null || l.resumeAt > s) continue;
-        try {
-          await user.get(l.inst.provider)!.resume(l.inst.providerId);
-        } catch (err) {
-          // The answer may be lost while the start happened: the provider's state decides (else the user retries).
-          logger.warn(`user resume of ${l.inst.id} failed: ${String(err)}`);
-        }
-        if (fleet.truth(l.inst) !== 'running') continue;
-        l.state = 'running';
-        l.resumeAt = null;
-        l.events.push({ t: s, kind: 'resume' });
-        l.agent.start(s);
-      }
-
-      // Agents close their intervals; those whose link is up send what the controller has not acknowledged.
-      let mark = cpuNow();
-      const connected: LiveInstance[] = [];
-      for (const l of live) {
-        if (l.state !== 'running') continue;
-        l.agent.advance(s);
-        const online = agentOnline(faults, l.inst.key, s);
-        if (online && !l.online) l.agent.reconnect();
-        l.online = online;
-        if (online && ctl !== null && l.agent.running) connected.push(l);
-      }
-      timing.agentsMs += cpuNow() - mark;
-      mark = cpuNow();
-      const acks: PendingAck[] = ctl === null ? [] : tap.deliver(ctl.store, connected, s, nowMs);
-      timing.ingestMs += cpuNow() - mark;
-      mark = cpuNow();
-      for (const l of live) if (l.inst.provider === 'vast' && l.state === 'running') fleet.setVastUtil(l.inst, l.inst.trace.at(Math.max(0, s - 1)).util);
-
-      if (ctl !== null) {
-        const c0 = ctl;
-        const report = await Promise.race([c0.opt.runOnce(), c0.life.killed.then(() => null)]);
-        timing.cycleMs += cpuNow() - mark;
-        if (report === null) {
-          // kill -9: no close, no acks for this cycle's batches (they were committed; the agents replay them). Requests
-          // already on the wire still reach the provider: let them land before reading the ground truth.
-          await c0.life.settled();
-          abandoned.push(c0);
-          ctl = null;
-          killState = armed!;
-          armed = null;
-          restartAt = s + ((killState.spec as KillSpec).downSec ?? 120);
-          killState.endedAt = s; // time to recover counts from the kill, downtime included
-          const by = c0.life.killedBy!;
-          killState.interrupted = { op: by.op, instanceId: fleet.instances.find((i) => i.provider === by.provider && i.providerId === by.providerId)?.id ?? by.providerId, at: s };
-        } else {
-          for (const a of acks) a.agent.ack(a.runId, a.seq);
-          if (report.providers.some((p) => !p.ok)) inventoryFailedCycles++;
-          observeCycle(states, report, s);
-          // After a kill: recovered at the restarted controller's first cycle that listed every provider.
-          if (killState && killState.endedAt !== null && killState.recoveredAt === null && allListed(report)) killState.recoveredAt = s;
-        }
-      }
-
-      // Ground truth: what the provider now says happened to each instance.
-      for (const l of live) {
-        if (l.state === 'gone') continue;
-        const t = fleet.truth(l.inst);
-        if (t === 'gone') {
-          l.state = 'gone';
-          l.events.push({ t: s, kind: 'delete' });
-          l.agent.stop();
-        } else if (t === 'stopped' && l.state === 'running') {
-          l.state = 'stopped';
-          l.events.push({ t: s, kind: 'pause' });
-          l.agent.stop();
-          const back = l.inst.trace.resumeAfterPause(s);
-          l.resumeAt = back === null ? null : Math.ceil(back / CYCLE_SEC) * CYCLE_SEC;
-        }
-      }
-      // Keep memory flat over a week: the fakes' request logs (the wire watch has what it needs) and past minutes.
-      fleet.vast?.clearRequests();
-      fleet.tensordock?.clearRequests();
-      fleet.gcp?.clearRequests();
-      for (const t of traces) releaseMinutesBefore(t, Math.floor(s / 60));
-      if (o.onProgress && c % (o.progressEvery ?? 1440) === 0) o.onProgress(c, cycles);
-    }
+    return await play();
   } finally {
-    await Promise.all([...user.values()].map((p) => ('close' in p && typeof p.close === 'function' ? (p.close as () => Promise<void>)() : undefined)));
-  }
-
-  const finalStore = ctl?.store ?? openStore(dbPath, { logger });
-  try {
-    return finishRun({
-      o,
-      store: finalStore,
-      durationSec,
-      cycles,
-      config,
-      live,
-      states,
-      calls,
-      fleet,
-      tap,
-      epochMs: epoch,
-      counters: { inventoryFailedCycles, notifications: notifier.count, errorLines: errorCount },
-      errorSample: errorLines,
-      wallMs: Date.now() - started,
-      timing: { ...timing, cpuMs: cpuSince(cpu0), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
-    });
-  } finally {
-    if (ctl) await ctl.opt.close();
-    finalStore.close();
     for (const a of abandoned) a.store.close();
     await fleet.close();
+  }
+
+  // The run proper, inside the fleet's lifetime.
+  async function play(): Promise<SimReport> {
+    const dbPath = join(dir, 'sim.db');
+    const startController = () => startSimController({ dbPath, config, clock, notifier, logger, fleet, calls });
+
+    const user = await fleet.makeProviders();
+    const live: LiveInstance[] = fleet.instances.map((inst) => {
+      const agent = new SimAgent({ trace: inst.trace, epochMs: epoch, memTotalMiB: inst.model.memMiB, runIdPrefix: `${inst.key}-s${o.seed}`, clockOffsetMs: clockOffsetFor(faults, inst.key) });
+      agent.start(0);
+      return { inst, key: inst.key, id: inst.id, agent, state: 'running', resumeAt: null, events: [], online: true };
+    });
+    const traces = [...new Set(fleet.instances.map((i) => i.trace))];
+    const states: FaultState[] = faults.map((spec) => ({ spec, started: false, endedAt: null, recoveredAt: null, notes: [], rejected: 0 }));
+    const hostFaults = (key: string) => states.filter((st) => 'instanceKey' in st.spec && st.spec.kind !== 'controller-kill' && st.spec.instanceKey === key);
+    let cycleNow = 0;
+    const tap = new IngestTap({
+      onReject: (h) => hostFaults(h.key).forEach((st) => (st.rejected = (st.rejected ?? 0) + 1)),
+      // A host fault has recovered once that host's data is taken again after the fault.
+      onAccept: (h) => {
+        for (const st of hostFaults(h.key)) {
+          const f = st.spec;
+          const end = f.kind === 'agent-offline' ? f.fromSec + f.durationSec : f.kind === 'clock-step' ? f.atSec : Infinity;
+          if (st.recoveredAt !== null || cycleNow < end || (f.kind === 'clock-step' && cycleNow === end)) continue;
+          st.endedAt ??= end;
+          st.recoveredAt = cycleNow;
+        }
+      },
+    });
+    let inventoryFailedCycles = 0;
+    const timing = { ingestMs: 0, cycleMs: 0, agentsMs: 0 };
+
+    let ctl: SimController | null = await startController();
+    let restartAt: number | null = null;
+    type KillSpec = Extract<FaultSpec, { kind: 'controller-kill' }>;
+    const kills = states.filter((st) => st.spec.kind === 'controller-kill');
+    /** The kill switch armed in the running controller (one at a time), and the last one that fired. */
+    let armed: FaultState | null = null;
+    let killState: FaultState | null = null;
+
+    try {
+      for (let c = 0; c <= cycles; c++) {
+        const s = c * CYCLE_SEC;
+        cycleNow = s;
+        nowMs = epoch + s * 1000;
+
+        // The controller process: restarted after a kill; the kill switch armed once its time has come.
+        if (ctl === null && restartAt !== null && s >= restartAt) {
+          ctl = await startController();
+          restartAt = null;
+          killState?.notes.push(`restarted at ${(s / 3600).toFixed(2)} h on the same database`);
+          for (const l of live) l.agent.reconnect(); // every agent dials the new process and replays what it holds
+        }
+        const next: FaultState | undefined = ctl && !armed ? kills.find((st) => !st.started && s >= (st.spec as KillSpec).atSec) : undefined;
+        if (ctl && next) {
+          const k = next.spec as KillSpec;
+          next.started = true;
+          armed = next;
+          const target = k.instanceKey ? live.find((l) => l.inst.key === k.instanceKey)?.inst.providerId : undefined;
+          for (const p of ctl.probes) p.arm({ op: k.op ?? 'pause', providerId: target });
+        }
+        applyProviderFaults(states, fleet, s);
+
+        // Users come back to the instances their trace says they resume.
+        for (const l of live) {
+          if (l.state !== 'stopped' || l.resumeAt === null || l.resumeAt > s) continue;
+          try {
+            await user.get(l.inst.provider)!.resume(l.inst.providerId);
+          } catch (err) {
+            // The answer may be lost while the start happened: the provider's state decides (else the user retries).
+            logger.warn(`user resume of ${l.inst.id} failed: ${String(err)}`);
+          }
+          if (fleet.truth(l.inst) !== 'running') continue;
+          l.state = 'running';
+          l.resumeAt = null;
+          l.events.push({ t: s, kind: 'resume' });
+          l.agent.start(s);
+        }
+
+        // Agents close their intervals; those whose link is up send what the controller has not acknowledged.
+        let mark = cpuNow();
+        const connected: LiveInstance[] = [];
+        for (const l of live) {
+          if (l.state !== 'running') continue;
+          l.agent.advance(s);
+          const online = agentOnline(faults, l.inst.key, s);
+          if (online && !l.online) l.agent.reconnect();
+          l.online = online;
+          if (online && ctl !== null && l.agent.running) connected.push(l);
+        }
+        timing.agentsMs += cpuNow() - mark;
+        mark = cpuNow();
+        const acks: PendingAck[] = ctl === null ? [] : tap.deliver(ctl.store, connected, s, nowMs);
+        timing.ingestMs += cpuNow() - mark;
+        mark = cpuNow();
+        for (const l of live) if (l.inst.provider === 'vast' && l.state === 'running') fleet.setVastUtil(l.inst, l.inst.trace.at(Math.max(0, s - 1)).util);
+
+        if (ctl !== null) {
+          const c0 = ctl;
+          const report = await Promise.race([c0.opt.runOnce(), c0.life.killed.then(() => null)]);
+          timing.cycleMs += cpuNow() - mark;
+          if (report === null) {
+            // kill -9: no close, no acks for this cycle's batches (they were committed; the agents replay them). Requests
+            // already on the wire still reach the provider: let them land before reading the ground truth.
+            await c0.life.settled();
+            abandoned.push(c0);
+            ctl = null;
+            killState = armed!;
+            armed = null;
+            restartAt = s + ((killState.spec as KillSpec).downSec ?? 120);
+            killState.endedAt = s; // time to recover counts from the kill, downtime included
+            const by = c0.life.killedBy!;
+            killState.interrupted = { op: by.op, instanceId: fleet.instances.find((i) => i.provider === by.provider && i.providerId === by.providerId)?.id ?? by.providerId, at: s };
+          } else {
+            for (const a of acks) a.agent.ack(a.runId, a.seq);
+            if (report.providers.some((p) => !p.ok)) inventoryFailedCycles++;
+            observeCycle(states, report, s);
+            // After a kill: recovered at the restarted controller's first cycle that listed every provider.
+            if (killState && killState.endedAt !== null && killState.recoveredAt === null && allListed(report)) killState.recoveredAt = s;
+          }
+        }
+
+        // Ground truth: what the provider now says happened to each instance.
+        for (const l of live) {
+          if (l.state === 'gone') continue;
+          const t = fleet.truth(l.inst);
+          if (t === 'gone') {
+            l.state = 'gone';
+            l.events.push({ t: s, kind: 'delete' });
+            l.agent.stop();
+          } else if (t === 'stopped' && l.state === 'running') {
+            l.state = 'stopped';
+            l.events.push({ t: s, kind: 'pause' });
+            l.agent.stop();
+            const back = l.inst.trace.resumeAfterPause(s);
+            l.resumeAt = back === null ? null : Math.ceil(back / CYCLE_SEC) * CYCLE_SEC;
+          }
+        }
+        // Keep memory flat over a week: the fakes' request logs (the wire watch has what it needs) and past minutes.
+        fleet.vast?.clearRequests();
+        fleet.tensordock?.clearRequests();
+        fleet.gcp?.clearRequests();
+        for (const t of traces) releaseMinutesBefore(t, Math.floor(s / 60));
+        if (o.onProgress && c % (o.progressEvery ?? 1440) === 0) o.onProgress(c, cycles);
+      }
+    } finally {
+      await Promise.all([...user.values()].map((p) => ('close' in p && typeof p.close === 'function' ? (p.close as () => Promise<void>)() : undefined)));
+    }
+
+    const finalStore = ctl?.store ?? openStore(dbPath, { logger });
+    try {
+      return finishRun({
+        o,
+        store: finalStore,
+        durationSec,
+        cycles,
+        config,
+        live,
+        states,
+        calls,
+        fleet,
+        tap,
+        epochMs: epoch,
+        counters: { inventoryFailedCycles, notifications: notifier.count, errorLines: errorCount },
+        errorSample: errorLines,
+        wallMs: Date.now() - started,
+        timing: { ...timing, cpuMs: cpuSince(cpu0), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
+      });
+    } finally {
+      if (ctl) await ctl.opt.close();
+      finalStore.close();
+    }
   }
 }
 

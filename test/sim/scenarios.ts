@@ -179,12 +179,16 @@ export function faultRun(name: FaultRunName, opts: { form?: FaultForm; seed?: nu
   }
 }
 
-/** The Vast bursty host whose agent drops: see the report (a pause on Vast's gpu_util snapshots). */
+/**
+ * A bursty inference server on Vast whose agent is cut off for 45 min: the controller falls back to Vast's own
+ * gpu_util, a snapshot per cycle that misses the bursts. This run found the engine pausing it (a wrong pause); the
+ * provider's figure alone no longer pauses (PROVIDER_METRIC_PAUSE), and this run checks that it stays so.
+ */
 export function vastProviderFallbackRun(hours = 4, seed = 1): SimOptions & { faults: FaultSpec[] } {
   return {
     days: hours / 24,
     seed,
-    name: 'probe: Vast bursty host, agent offline 45 min (provider gpu_util fallback)',
+    name: 'probe: bursty Vast host, agent offline 45 min (provider gpu_util fallback)',
     instances: [one('v0', 'vast', 'RTX 4090', burstyInference, 3), one('v1', 'vast', 'RTX 4090', longTraining, 1), one('v2', 'vast', 'RTX 4090', agentDies, 8)],
     faults: [{ kind: 'agent-offline', instanceKey: 'v0', fromSec: 2 * H, durationSec: 45 * 60 }],
   };

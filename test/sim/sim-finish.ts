@@ -40,7 +40,11 @@ export function finishReport(x: FinishInput): SimReport {
     if (f.kind === 'controller-kill') {
       if (!st.started) notes.push('never armed (run too short)');
       else if (!st.interrupted) notes.push(`no ${f.op ?? 'pause'} happened after the switch was armed: nothing was interrupted`);
-      else notes.push(`interrupted: ${st.interrupted.op} of ${st.interrupted.instanceId} at ${(st.interrupted.at / 3600).toFixed(2)} h`);
+      else {
+        const it = st.interrupted;
+        const row = (x.auditByInstance.get(it.instanceId) ?? []).filter((a) => a.kind === it.op && a.createdAt <= x.epochMs + it.at * 1000).sort((a, b) => b.createdAt - a.createdAt)[0];
+        notes.push(`interrupted: ${it.op} of ${it.instanceId} at ${(it.at / 3600).toFixed(2)} h; its audit row ends ${row ? `'${row.status}'` : 'missing'}`);
+      }
       notes.push(`${integrity.batchesDuplicate} replayed batches deduplicated`);
       if (integrity.auditLeftPlanned.length > 0) notes.push(`audit rows left 'planned': ${integrity.auditLeftPlanned.join(', ')}`);
     }
