@@ -110,7 +110,7 @@ export function observeCycle(states: readonly FaultState[], report: CycleReport,
     const f = st.spec;
     if (f.kind !== 'provider-errors') continue;
     const o = report.providers.find((p) => p.provider === f.provider);
-    if (o && !o.ok) st.failedCycles = (st.failedCycles ?? 0) + 1;
+    if (o && !o.ok && s >= f.fromSec && s < f.toSec) st.failedCycles = (st.failedCycles ?? 0) + 1;
     if (o?.ok && st.endedAt !== null && st.recoveredAt === null) st.recoveredAt = s;
   }
 }

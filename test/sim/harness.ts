@@ -227,7 +227,7 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
 
         if (ctl !== null) {
           const c0 = ctl;
-          const report = await Promise.race([c0.opt.runOnce(), c0.life.killed.then(() => null)]);
+          const report = await c0.life.race(c0.opt.runOnce());
           timing.cycleMs += cpuNow() - mark;
           if (report === null) {
             // kill -9: no close, no acks for this cycle's batches (they were committed; the agents replay them). Requests

@@ -33,6 +33,7 @@ export class SimProcess {
   killedBy: ActionCall | null = null;
   /** Provider requests on the wire: a killed process's requests still reach the provider. */
   private inflight = 0;
+  private listener: (() => void) | null = null;
   private waiters: (() => void)[] = [];
   private onKilled: (() => void) | null = null;
   /** Resolves when the process is killed. */
@@ -46,6 +47,29 @@ export class SimProcess {
   kill(): void {
     this.isDead = true;
     this.onKilled?.();
+    const l = this.listener;
+    this.listener = null;
+    l?.();
+  }
+  /**
+   * `p`, or null as soon as the process is killed. Each call subscribes afresh and unsubscribes when `p` settles:
+   * racing against the long-lived `killed` promise instead would keep every cycle's result alive through its reactions.
+   */
+  race<T>(p: Promise<T>): Promise<T | null> {
+    if (this.isDead) return Promise.resolve(null);
+    return new Promise<T | null>((resolve, reject) => {
+      this.listener = () => resolve(null);
+      p.then(
+        (v) => {
+          this.listener = null;
+          resolve(v);
+        },
+        (err: unknown) => {
+          this.listener = null;
+          reject(err);
+        },
+      );
+    });
   }
   /** Runs a provider request, counted until it settles (whether or not anyone still listens). */
   async track<T>(p: () => Promise<T>): Promise<T> {

@@ -53,7 +53,7 @@ export function finishReport(x: FinishInput): SimReport {
       notes.push(`${st.failedCycles ?? 0} cycles without ${f.provider} inventory`);
       notes.push(`${inWindow.length} ${f.provider} pause/delete calls during the fault`);
     }
-    if ((f.kind === 'clock-step' || f.kind === 'agent-offline') && (st.rejected ?? 0) > 0) notes.push(`${st.rejected} batches of the host rejected`);
+    if ((f.kind === 'clock-step' || f.kind === 'agent-offline') && (st.rejected ?? 0) > 0) notes.push(`${st.rejected} batches of the host refused at least once (the agent kept them and sent them again)`);
     const host = 'instanceKey' in f && f.kind !== 'controller-kill' ? f.instanceKey : undefined;
     if (host) {
       const r = perInstance.find((p) => p.key === host);
