@@ -15,6 +15,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const GPUS = Number(process.env.BENCH_GPUS ?? 8);
 /** CPU is measured after start-up (module load, host facts), which is a one-off cost. */
 const WARMUP_S = Math.min(10, Math.floor(SECONDS / 4));
+/** Extra node flags for the agent process (experiments; the installed agent's flags are in install/install.sh). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 function clockTicks(): number {
   try {
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   const spawnLog = join(dir, 'spawns.log');
   writeFakeState(statePath, { gpus: Array.from({ length: GPUS }, (_, i) => (i % 2 ? BUSY_H100 : IDLE_H100)), procs: 2 });
   const controller = await FakeAgentController.start({ token: 'bench-token-0000' });
-  const agent = spawn(process.execPath, [AGENT], {
+  const agent = spawn(process.execPath, [...NODE_FLAGS, AGENT], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       CONTROLLER_URL: controller.url,
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
 
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'OVER');
   const mb = (kib: number) => (kib / 1024).toFixed(1);
-  console.log(`agent bench: ${SECONDS} s, ${GPUS} fake GPU(s), 1 s sampling, 10 s reports, node ${process.version}`);
+  console.log(`agent bench: ${SECONDS} s, ${GPUS} fake GPU(s), 1 s sampling, 10 s reports, node ${process.version}${NODE_FLAGS.length ? `, flags ${NODE_FLAGS.join(' ')}` : ''}`);
   console.log(`  ${mark(Math.max(...rss) <= 45 * 1024)} RSS median ${mb(median(rss))} MB, max ${mb(Math.max(...rss))} MB   (target <= 45 MB)`);
   console.log(`       of which private (RssAnon) median ${mb(median(anon))} MB, node executable and other files (RssFile) ${mb(median(file))} MB`);
   console.log(`       control: a bare \`node -e "setInterval(() => {}, 1000)"\` has RSS ${mb(controlRss)} MB here`);

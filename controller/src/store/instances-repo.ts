@@ -3,74 +3,10 @@
 import type Database from 'better-sqlite3';
 import type { AgentHealth, Hello } from '../../../protocol';
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
+import { InstanceCache } from './instance-cache';
 import { parseInstanceId } from './instance-id';
+import { INSTANCE_COLUMNS, type InstanceRow, parseJsonColumn, toRecord } from './instance-row';
 import type { AgentFacts, InstanceRecord } from './types';
-
-const COLUMNS = `key, id, provider, provider_id, name, state, raw_state, gpu_name, num_gpus, price_per_hour,
-  stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen, last_inventory_at,
-  running_since, metric_source, last_sample_at, mem_total_mib, agent_facts`;
-
-function parseJson<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-/** A row in COLUMNS order (raw mode: better-sqlite3 builds 24-key row objects far more slowly than arrays). */
-type InstanceRow = [
-  key: number,
-  id: string,
-  provider: string,
-  providerId: string,
-  name: string,
-  state: string,
-  rawState: string,
-  gpuName: string | null,
-  numGpus: number,
-  pricePerHour: number | null,
-  stoppedPricePerHour: number | null,
-  createdAt: number | null,
-  sshHost: string | null,
-  sshPort: number | null,
-  labels: string,
-  providerUtil: number | null,
-  firstSeen: number,
-  lastInventoryAt: number | null,
-  runningSince: number | null,
-  metricSource: string,
-  lastSampleAt: number | null,
-  memTotalMiB: number | null,
-  agentFacts: string | null,
-];
-
-function toRecord(r: InstanceRow): InstanceRecord {
-  return {
-    id: r[1],
-    provider: r[2] as ProviderName,
-    providerId: r[3],
-    name: r[4],
-    state: r[5] as InstanceState,
-    rawState: r[6],
-    gpuName: r[7],
-    numGpus: r[8],
-    pricePerHour: r[9],
-    stoppedPricePerHour: r[10],
-    createdAt: r[11],
-    ssh: r[12] === null ? null : { host: r[12], port: r[13] ?? 22 },
-    labels: r[14] === '{}' ? {} : parseJson<Record<string, string>>(r[14], {}),
-    providerUtil: r[15],
-    firstSeen: r[16],
-    lastInventoryAt: r[17],
-    runningSince: r[18],
-    metricSource: r[19] as MetricSource,
-    lastSampleAt: r[20],
-    memTotalMiB: r[21],
-    agentFacts: parseJson<AgentFacts | null>(r[22], null),
-  };
-}
 
 export interface InventoryResult {
   added: string[];
@@ -78,18 +14,47 @@ export interface InventoryResult {
   changed: { id: string; from: InstanceState; to: InstanceState }[];
 }
 
+/** True when the stored record already says what this inventory entry says (so only last_inventory_at moves). */
+function sameInventory(r: InstanceRecord, p: ProviderInstance, runningSince: number | null): boolean {
+  return (
+    r.provider === p.provider &&
+    r.providerId === p.providerId &&
+    r.name === p.name &&
+    r.state === p.state &&
+    r.rawState === p.rawState &&
+    r.gpuName === p.gpuName &&
+    r.numGpus === p.numGpus &&
+    r.pricePerHour === p.pricePerHour &&
+    r.stoppedPricePerHour === p.stoppedPricePerHour &&
+    r.createdAt === p.createdAt &&
+    (r.ssh?.host ?? null) === (p.ssh?.host ?? null) &&
+    (r.ssh?.port ?? null) === (p.ssh?.port ?? null) &&
+    r.providerUtil === p.providerUtil &&
+    r.runningSince === runningSince &&
+    sameLabels(r.labels, p.labels ?? {})
+  );
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  // Key order matters too: the stored JSON keeps the provider's order.
+  return ka.length === kb.length && ka.every((k, i) => kb[i] === k && a[k] === b[k]);
+}
+
 export class InstancesRepo {
   private readonly keys = new Map<string, number>();
   /** Last health written per instance, so a batch only rewrites agent_facts when the health changed. */
   private readonly lastHealth = new Map<number, string>();
   private readonly stmt;
+  private readonly cache: InstanceCache;
 
   constructor(private readonly db: Database.Database) {
+    this.cache = new InstanceCache(db);
     this.stmt = {
       keyOf: db.prepare('SELECT key FROM instances WHERE id = ?').pluck(),
-      get: db.prepare(`SELECT ${COLUMNS} FROM instances WHERE id = ?`).raw(),
-      list: db.prepare(`SELECT ${COLUMNS} FROM instances ORDER BY id`).raw(),
-      listProvider: db.prepare('SELECT id, state, last_inventory_at, running_since FROM instances WHERE provider = ?'),
+      get: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`).raw(),
+      touchListed: db.prepare('UPDATE instances SET last_inventory_at = ? WHERE key IN (SELECT value FROM json_each(?))'),
       insertPlaceholder: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen)
         VALUES (?, ?, ?, ?, 'unknown', ?, ?)`),
       insertInventory: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, gpu_name,
@@ -124,6 +89,7 @@ export class InstancesRepo {
   forgetCaches(): void {
     this.keys.clear();
     this.lastHealth.clear();
+    this.cache.forget();
   }
 
   /** The integer key of an existing instance, or null. */
@@ -150,6 +116,7 @@ export class InstancesRepo {
     const info = this.stmt.insertPlaceholder.run(id, parsed.provider, parsed.providerId, parsed.providerId, raw, now);
     const key = Number(info.lastInsertRowid);
     this.keys.set(id, key);
+    this.cache.markStale(id, key);
     return key;
   }
 
@@ -158,19 +125,20 @@ export class InstancesRepo {
     return row === undefined ? null : toRecord(row);
   }
 
+  /** Every instance, ordered by id; the records are frozen and shared between callers. */
   list(): InstanceRecord[] {
-    return (this.stmt.list.all() as InstanceRow[]).map(toRecord);
+    return this.cache.list();
   }
 
-  /** Call inside a transaction: applies one provider's complete list. */
+  /**
+   * Call inside a transaction: applies one provider's complete list. A listed instance whose fields did not change
+   * only has last_inventory_at moved, for all such rows in one statement (a 10,000-instance inventory is mostly that).
+   */
   upsertInventory(provider: ProviderName, list: readonly ProviderInstance[], now: number): InventoryResult {
     const result: InventoryResult = { added: [], changed: [] };
-    const before = new Map<string, { state: InstanceState; listed: boolean; runningSince: number | null }>();
-    type Row = { id: string; state: string; last_inventory_at: number | null; running_since: number | null };
-    for (const r of this.stmt.listProvider.all(provider) as Row[]) {
-      before.set(r.id, { state: r.state as InstanceState, listed: r.last_inventory_at !== null, runningSince: r.running_since });
-    }
+    const before = this.cache.map();
     const seen = new Set<string>();
+    const unchanged: string[] = [];
     for (const p of list) {
       if (p.provider !== provider) throw new Error(`inventory for ${provider} contains ${p.id} of provider ${p.provider}`);
       if (parseInstanceId(p.id) === null) throw new Error(`inventory for ${provider} contains invalid id "${p.id.slice(0, 300)}"`);
@@ -180,6 +148,10 @@ export class InstancesRepo {
       // A fresh running period starts the idle clock afresh (DESIGN.md: a resumed instance gets a full window).
       const runningSince =
         p.state === 'running' ? (prev !== undefined && prev.state === 'running' && prev.runningSince !== null ? prev.runningSince : now) : null;
+      if (prev !== undefined && prev.lastInventoryAt !== null && sameInventory(prev, p, runningSince)) {
+        unchanged.push(p.id);
+        continue;
+      }
       const params = {
         id: p.id,
         provider: p.provider,
@@ -200,19 +172,31 @@ export class InstancesRepo {
         runningSince,
       };
       if (prev === undefined) {
-        const info = this.stmt.insertInventory.run(params);
-        this.keys.set(p.id, Number(info.lastInsertRowid));
+        const key = Number(this.stmt.insertInventory.run(params).lastInsertRowid);
+        this.keys.set(p.id, key);
+        this.cache.markStale(p.id, key);
         result.added.push(p.id);
       } else {
         this.stmt.updateInventory.run(params);
+        this.cache.markStale(p.id);
         if (prev.state !== p.state) result.changed.push({ id: p.id, from: prev.state, to: p.state });
       }
     }
-    for (const [id, prev] of before) {
+    if (unchanged.length > 0) {
+      const keys = unchanged.map((id) => this.cache.knownKey(id));
+      this.stmt.touchListed.run(now, JSON.stringify(keys));
+      for (const id of unchanged) this.cache.patchById(id, { lastInventoryAt: now });
+    }
+    const missing: InstanceRecord[] = [];
+    for (const prev of before.values()) {
       // Placeholders never listed yet (a token minted before the instance shows up) stay as they are.
-      if (seen.has(id) || !prev.listed || prev.state === 'deleted') continue;
-      this.stmt.markMissing.run(now, id);
-      result.changed.push({ id, from: prev.state, to: 'deleted' });
+      if (prev.provider !== provider || seen.has(prev.id) || prev.lastInventoryAt === null || prev.state === 'deleted') continue;
+      missing.push(prev);
+    }
+    for (const prev of missing) {
+      this.stmt.markMissing.run(now, prev.id);
+      this.cache.markStale(prev.id);
+      result.changed.push({ id: prev.id, from: prev.state, to: 'deleted' });
     }
     return result;
   }
@@ -220,6 +204,7 @@ export class InstancesRepo {
   recordHello(key: number, hello: Hello, now: number): void {
     const facts = this.facts(key);
     this.stmt.setFacts.run(JSON.stringify({ ...facts, hello, helloAt: now }), key);
+    this.cache.markStaleByKey(key);
   }
 
   /** Writes the agent's health only when it changed since the last write. */
@@ -228,16 +213,26 @@ export class InstancesRepo {
     if (this.lastHealth.get(key) === text) return;
     const facts = this.facts(key);
     this.stmt.setFacts.run(JSON.stringify({ ...facts, health, healthAt: now }), key);
+    this.cache.markStaleByKey(key);
     this.lastHealth.set(key, text);
   }
 
   private facts(key: number): AgentFacts {
     const empty: AgentFacts = { hello: null, helloAt: null, health: null, healthAt: null };
-    return { ...empty, ...parseJson<Partial<AgentFacts>>(this.stmt.getFacts.get(key) as string | null, {}) };
+    return { ...empty, ...parseJsonColumn<Partial<AgentFacts>>(this.stmt.getFacts.get(key) as string | null, {}) };
   }
 
   afterSample(key: number, source: MetricSource, t1: number, memTotal: number | null): void {
     this.stmt.afterSample.run({ key, source, t1, memTotal });
+    // The same rule as the statement above, on the in-memory copy.
+    this.cache.patchByKey(key, (r) => {
+      const newest = r.lastSampleAt === null || t1 >= r.lastSampleAt;
+      return {
+        metricSource: newest ? source : r.metricSource,
+        memTotalMiB: newest && memTotal !== null ? memTotal : r.memTotalMiB,
+        lastSampleAt: Math.max(r.lastSampleAt ?? 0, t1),
+      };
+    });
   }
 
   memTotal(key: number): number | null {
@@ -245,7 +240,7 @@ export class InstancesRepo {
   }
 
   getIdleState(id: string): unknown {
-    return parseJson<unknown>((this.stmt.getIdle.get(id) as string | null | undefined) ?? null, null);
+    return parseJsonColumn<unknown>((this.stmt.getIdle.get(id) as string | null | undefined) ?? null, null);
   }
 
   /** Returns false when the instance does not exist. */
@@ -255,7 +250,7 @@ export class InstancesRepo {
 
   allIdleStates(): Map<string, unknown> {
     const out = new Map<string, unknown>();
-    for (const r of this.stmt.allIdle.all() as { id: string; idle_state: string }[]) out.set(r.id, parseJson<unknown>(r.idle_state, null));
+    for (const r of this.stmt.allIdle.all() as { id: string; idle_state: string }[]) out.set(r.id, parseJsonColumn<unknown>(r.idle_state, null));
     return out;
   }
 

@@ -1,0 +1,72 @@
+// The instances table's row as read in raw mode (arrays: better-sqlite3 builds 24-key row objects far more slowly),
+// and its conversion to the InstanceRecord the rest of the controller sees.
+import type { InstanceState, MetricSource, ProviderName } from '../domain/instance';
+import type { AgentFacts, InstanceRecord } from './types';
+
+export const INSTANCE_COLUMNS = `key, id, provider, provider_id, name, state, raw_state, gpu_name, num_gpus, price_per_hour,
+  stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen, last_inventory_at,
+  running_since, metric_source, last_sample_at, mem_total_mib, agent_facts`;
+
+/** A row in INSTANCE_COLUMNS order. */
+export type InstanceRow = [
+  key: number,
+  id: string,
+  provider: string,
+  providerId: string,
+  name: string,
+  state: string,
+  rawState: string,
+  gpuName: string | null,
+  numGpus: number,
+  pricePerHour: number | null,
+  stoppedPricePerHour: number | null,
+  createdAt: number | null,
+  sshHost: string | null,
+  sshPort: number | null,
+  labels: string,
+  providerUtil: number | null,
+  firstSeen: number,
+  lastInventoryAt: number | null,
+  runningSince: number | null,
+  metricSource: string,
+  lastSampleAt: number | null,
+  memTotalMiB: number | null,
+  agentFacts: string | null,
+];
+
+/** JSON from a column, or `fallback` when it is NULL or unreadable (a damaged cell never stops a listing). */
+export function parseJsonColumn<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The record of a row; frozen, because the store hands the same object to every reader until the row changes. */
+export function toRecord(r: InstanceRow): InstanceRecord {
+  return Object.freeze({
+    id: r[1],
+    provider: r[2] as ProviderName,
+    providerId: r[3],
+    name: r[4],
+    state: r[5] as InstanceState,
+    rawState: r[6],
+    gpuName: r[7],
+    numGpus: r[8],
+    pricePerHour: r[9],
+    stoppedPricePerHour: r[10],
+    createdAt: r[11],
+    ssh: r[12] === null ? null : { host: r[12], port: r[13] ?? 22 },
+    labels: r[14] === '{}' ? {} : parseJsonColumn<Record<string, string>>(r[14], {}),
+    providerUtil: r[15],
+    firstSeen: r[16],
+    lastInventoryAt: r[17],
+    runningSince: r[18],
+    metricSource: r[19] as MetricSource,
+    lastSampleAt: r[20],
+    memTotalMiB: r[21],
+    agentFacts: parseJsonColumn<AgentFacts | null>(r[22], null),
+  });
+}
