@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       FAKE_NVIDIA_SMI_STATE: statePath,
       FAKE_NVIDIA_SMI_SPAWN_LOG: spawnLog,
       LOG_LEVEL: 'warn',
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

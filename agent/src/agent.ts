@@ -11,6 +11,7 @@ import { ProcsReader } from './nvidia-smi/procs';
 import { PreparePauseHandler } from './prepare-pause';
 import { AGENT_VERSION } from './version';
 import { AgentConnection } from './ws-client';
+import { agentNow } from './clock';
 
 /** The protocol carries at most this many GPUs per batch and hello. */
 const MAX_GPUS = 64;
@@ -38,7 +39,7 @@ export class Agent {
   readonly connection: AgentConnection;
   private reportIntervalMs: number;
   private seq = 0;
-  private t0 = Date.now();
+  private t0 = agentNow();
   private reportTimer: NodeJS.Timeout | null = null;
   private host: HostFacts | null = null;
   private identity: Identity = { provider: null, providerId: null, source: 'none' };
@@ -105,7 +106,7 @@ export class Agent {
   async start(): Promise<void> {
     const { logger } = this.deps;
     logger.info(`agent ${AGENT_VERSION} starting (run ${this.runId}); controller ${this.config.controllerUrl}`);
-    this.t0 = Date.now();
+    this.t0 = agentNow();
     this.reader.start();
     this.procs.start();
     this.scheduleReport();
@@ -146,7 +147,7 @@ export class Agent {
 
   private scheduleReport(): void {
     // Anchored to t0 so intervals do not drift by the timer's lateness.
-    const due = Math.max(0, this.t0 + this.reportIntervalMs - Date.now());
+    const due = Math.max(0, this.t0 + this.reportIntervalMs - agentNow());
     this.reportTimer = setTimeout(() => {
       this.report();
       if (!this.stopped) this.scheduleReport();
@@ -155,7 +156,7 @@ export class Agent {
 
   /** Ends the current interval: builds its batch, buffers it and sends whatever the link can take. */
   report(): Batch {
-    const t1 = Math.max(this.t0, Date.now());
+    const t1 = Math.max(this.t0, agentNow());
     const { gpus, health } = this.reader.takeInterval();
     const procs = this.procs.take(this.t0, t1);
     const batch: Batch = {
@@ -190,7 +191,7 @@ export class Agent {
       type: 'hello',
       agentVersion: AGENT_VERSION.slice(0, 64),
       runId: this.runId,
-      sentAt: Date.now(),
+      sentAt: agentNow(),
       host: this.host ?? {
         hostname: '',
         os: '',

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { PreparePauseResult } from '../../protocol';
 import { PROTOCOL_VERSION } from '../../protocol';
+import { agentNow } from './clock';
 
 export interface CheckpointOptions {
   /** The agent's CHECKPOINT_CMD; null means no hook: outcome 'none'. */
@@ -38,14 +39,14 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 
 /** Run the hook with `sh -c` in its own process group; never rejects. */
 export function runCheckpoint(requestId: string, opts: CheckpointOptions): Promise<PreparePauseResult> {
-  const started = Date.now();
+  const started = agentNow();
   const result = (outcome: PreparePauseResult['outcome'], exitCode: number | null, output: string): PreparePauseResult => ({
     v: PROTOCOL_VERSION,
     type: 'prepare-pause-result',
     requestId,
     outcome,
     exitCode,
-    durationMs: Math.max(0, Date.now() - started),
+    durationMs: Math.max(0, agentNow() - started),
     output: output.slice(-OUTPUT_MAX),
   });
   if (opts.command === null) return Promise.resolve(result('none', null, ''));

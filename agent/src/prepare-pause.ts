@@ -3,6 +3,7 @@
 import type { PreparePause, PreparePauseResult } from '../../protocol';
 import type { Logger } from '../../controller/src/log';
 import { runCheckpoint } from './checkpoint';
+import { agentNow } from './clock';
 
 export interface PreparePauseHandlerOptions {
   command: string | null;
@@ -24,7 +25,7 @@ export class PreparePauseHandler {
   constructor(private readonly opts: PreparePauseHandlerOptions) {}
 
   handle(req: PreparePause): Promise<PreparePauseResult> {
-    const now = Date.now();
+    const now = agentNow();
     for (const [id, r] of this.recent) if (now - r.at > REMEMBER_MS) this.recent.delete(id);
     const known = this.recent.get(req.requestId);
     if (known) {
@@ -55,7 +56,7 @@ export class PreparePauseHandler {
   }
 
   private remember(r: PreparePauseResult): PreparePauseResult {
-    this.recent.set(r.requestId, { at: Date.now(), result: r });
+    this.recent.set(r.requestId, { at: agentNow(), result: r });
     while (this.recent.size > REMEMBER_MAX) this.recent.delete(this.recent.keys().next().value!);
     return r;
   }

@@ -13,6 +13,7 @@ import {
 import { type Logger, errorMessage } from '../../controller/src/log';
 import { Backoff } from './backoff';
 import type { BatchBuffer } from './batch-buffer';
+import { agentNow } from './clock';
 
 export interface AgentConnectionOptions {
   /** Full ws(s):// URL, path included. */
@@ -179,7 +180,7 @@ export class AgentConnection {
     const since = this.awaitingAckSince;
     if (since === null || !this.ws) return;
     const limit = this.opts.ackTimeoutMs();
-    if (Date.now() - since > limit) {
+    if (agentNow() - since > limit) {
       this.opts.logger.warn(`no ack from the controller for ${Math.round(limit / 1000)} s; reconnecting`);
       this.ws.terminate();
     }
@@ -215,7 +216,7 @@ export class AgentConnection {
     if (this.welcomeTimer) clearTimeout(this.welcomeTimer);
     this.welcomeTimer = null;
     this.phase = 'ready';
-    this.readySince = Date.now();
+    this.readySince = agentNow();
     if (this.failures > 0) this.opts.logger.info(`reconnected to the controller as ${w.instanceId}`);
     else this.opts.logger.info(`connected to the controller as ${w.instanceId}`);
     this.failures = 0;
@@ -232,7 +233,7 @@ export class AgentConnection {
     }
     this.opts.buffer.ack(runId, seq);
     if (seq > this.ackedSeq) this.ackedSeq = seq;
-    this.awaitingAckSince = this.ackedSeq >= this.lastSentSeq ? null : Date.now();
+    this.awaitingAckSince = this.ackedSeq >= this.lastSentSeq ? null : agentNow();
     if (this.opts.buffer.size === 0) for (const w of this.ackWaiters.splice(0)) w(true);
   }
 
@@ -251,9 +252,9 @@ export class AgentConnection {
   private sendBatch(b: Batch): void {
     const ws = this.ws!;
     // sentAt on every (re)send lets the controller correct clock skew; dropped is the count as of now.
-    this.send(ws, { ...b, sentAt: Date.now(), dropped: this.opts.buffer.dropped });
+    this.send(ws, { ...b, sentAt: agentNow(), dropped: this.opts.buffer.dropped });
     this.lastSentSeq = b.seq;
-    if (this.awaitingAckSince === null) this.awaitingAckSince = Date.now();
+    if (this.awaitingAckSince === null) this.awaitingAckSince = agentNow();
   }
 
   private send(ws: WebSocket, msg: object): void {
@@ -272,7 +273,7 @@ export class AgentConnection {
     this.phase = 'idle';
     for (const w of this.ackWaiters.splice(0)) w(false);
     if (this.stopping) return;
-    if (wasReady && Date.now() - this.readySince >= STABLE_SESSION_MS) this.backoff.reset();
+    if (wasReady && agentNow() - this.readySince >= STABLE_SESSION_MS) this.backoff.reset();
     let delay = this.backoff.next();
     let why = lastError || `closed (${code}${reason ? ` ${reason}` : ''})`;
     if (code === CloseCode.Unauthorized || /\b401\b/.test(lastError)) {

@@ -63,32 +63,32 @@ describe('SimAgent', () => {
     expect(a.unackedAtStop).toHaveLength(5);
   });
 
-  it('after a clock step of -30 min sends a zero-length batch, then nothing for 30 min, as agent.ts does', () => {
+  it('through a clock step of -30 min or +2 h keeps sending one-minute batches on time, as agent.ts does', () => {
     const step = 2 * H;
-    const a = agent(notebookDaytime(), (s) => (s >= step ? -30 * 60_000 : 0));
-    a.start(step - 60);
-    a.advance(step + 40 * 60);
-    const bs = a.outbox(step + 40 * 60);
-    expect(bs.every((b) => BatchSchema.safeParse(b).success)).toBe(true);
-    // the report due at the step finds the agent's clock behind its interval start: t1 = t0
-    expect(bs[0]!.t1).toBe(bs[0]!.t0);
-    expect(bs[0]!.gpus[0]!.count).toBe(60);
-    // the next one waits until the agent's clock passes t0 + 60 s (30 min of real time) and holds all those readings
-    expect(bs[1]!.t1 - bs[1]!.t0).toBe(60_000);
-    expect(bs[1]!.gpus[0]!.count).toBe(30 * 60);
-    // then one a minute again
-    expect(bs.slice(2).map((b) => b.t1 - b.t0)).toEqual(Array.from({ length: 10 }, () => 60_000));
+    for (const stepMs of [-30 * 60_000, 2 * H * 1000]) {
+      const a = agent(notebookDaytime(), (s) => (s >= step ? stepMs : 0));
+      a.start(step - 60);
+      a.advance(step + 40 * 60);
+      const bs = a.outbox(step + 40 * 60);
+      expect(bs.every((b) => BatchSchema.safeParse(b).success)).toBe(true);
+      expect(bs).toHaveLength(41);
+      expect(bs.map((b) => b.t1 - b.t0)).toEqual(Array.from({ length: 41 }, () => 60_000));
+      expect(bs.map((b) => b.gpus[0]!.count)).toEqual(Array.from({ length: 41 }, () => 60));
+      // sentAt follows the process's clock, which the step did not move: the controller's skew correction is exact.
+      expect(bs[40]!.sentAt).toBe(a.clock(step + 40 * 60));
+      expect(a.clock(step + 40 * 60) - a.clock(step - 60)).toBe(41 * 60_000);
+    }
   });
 
-  it('after a clock step of +2 h sends one batch two hours long, then normal ones', () => {
-    const step = 2 * H;
-    const a = agent(notebookDaytime(), (s) => (s >= step ? 2 * H * 1000 : 0));
-    a.start(step - 60);
-    a.advance(step + 180);
-    const bs = a.outbox(step + 180);
-    expect(bs[0]!.t1 - bs[0]!.t0).toBe(2 * H * 1000 + 60_000);
-    expect(bs[0]!.gpus[0]!.count).toBe(60);
-    expect(bs.slice(1).map((b) => b.t1 - b.t0)).toEqual([60_000, 60_000, 60_000]);
+  it('a process started after a clock step runs on the stepped clock (the controller corrects the offset)', () => {
+    const a = agent(notebookDaytime(), (s) => (s >= 60 ? -30 * 60_000 : 0));
+    a.start(0);
+    const firstRunAt0 = a.clock(0);
+    a.advance(120);
+    expect(a.clock(120)).toBe(firstRunAt0 + 120_000);
+    a.stop();
+    a.start(180);
+    expect(a.clock(180)).toBe(firstRunAt0 + 180_000 - 30 * 60_000);
   });
 
   it('a new run (instance resumed) starts its sequence again under a new run id', () => {

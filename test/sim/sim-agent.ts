@@ -1,10 +1,11 @@
 // The agent of one simulated host: turns its trace into the protocol batches the real agent would send, buffered in
 // the real agent's BatchBuffer (replayed after an outage, pruned by acks), on the host's own (possibly stepped) clock.
 //
-// Timing follows agent/src/agent.ts: a report closes the interval [t0, max(t0, clock)] and the next report is due
-// max(0, t0 + interval - clock) later in real time (setTimeout runs on a monotonic clock, so a step of the wall clock
-// changes the interval bounds, not the timer). With no clock step and a 60 s interval every batch is exactly one trace
-// minute, looked up from the shared per-minute cache (fast path); a host with a clock step aggregates second by second.
+// Timing follows agent/src/agent.ts and agent/src/clock.ts: the agent reads the host's wall clock once, when its
+// process starts, and advances it with the monotonic clock, so a report closes [t0, t0 + interval] on time whatever
+// happens to the host's clock later; only a new process (a restart) picks up a stepped clock. With a 60 s interval
+// every batch is exactly one trace minute, looked up from the shared per-minute cache (fast path); a host with a
+// clock offset aggregates second by second.
 import { Aggregator } from '../../agent/src/aggregate';
 import { BatchBuffer } from '../../agent/src/batch-buffer';
 import { type Batch, type GpuStats, PROTOCOL_VERSION } from '../../protocol';
@@ -71,9 +72,12 @@ export class SimAgent {
     return this.droppedBefore + (this.buffer?.dropped ?? 0);
   }
 
+  /** The host's wall-clock offset read by the running process at its start (agent/src/clock.ts). */
+  private runOffsetMs = 0;
+
   /** Agent clock (epoch ms) at trace second s. */
   clock(s: number): number {
-    return this.o.epochMs + s * 1000 + (this.o.clockOffsetMs?.(s) ?? 0);
+    return this.o.epochMs + s * 1000 + this.runOffsetMs;
   }
 
   /** A new agent process starts at trace second `s` (instance booted or resumed). */
@@ -85,6 +89,7 @@ export class SimAgent {
     this.sentUpTo = 0;
     this.buffer = new BatchBuffer(this.runId, this.o.bufferMaxBatches ?? 8640);
     this.cursor = s;
+    this.runOffsetMs = this.o.clockOffsetMs?.(s) ?? 0;
     this.t0 = this.clock(s);
     this.dueAt = s + this.interval;
     this.agg = new Aggregator();

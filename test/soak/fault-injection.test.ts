@@ -81,13 +81,18 @@ describe(`fault injection (${form} form)`, () => {
     expect(r.integrity.batchesStored + r.integrity.lostWithAgent + r.integrity.batchesPendingAtEnd).toBe(r.integrity.batchesProduced);
   }, TIMEOUT);
 
-  it('host clocks stepping +2 h and -30 min: skew corrected or the frame refused, never a wrong action', async () => {
+  it('host clocks stepping +2 h and -30 min: the agents\' monotonic clock keeps every batch on time, never a wrong action', async () => {
     const r = await run('clock-step');
     const H = FAULT_HOSTS[form];
     expect(r.perInstance.find((p) => p.key === H.training)!.score.pauses).toBe(0);
     expect(r.perInstance.find((p) => p.key === H.dataloader)!.score.pauses).toBe(0);
-    // Refused frames were the ones straddling a backward step; the agent kept them and they were stored later.
-    expect(r.integrity.batchesRejected).toBeGreaterThan(0);
+    // Before agent/src/clock.ts, the batch straddling a backward step was refused and the next came 30 min late.
+    expect(r.integrity.batchesRejected).toBe(0);
+    const idle = r.perInstance.find((p) => p.key === H.forgotten)!;
+    // The forgotten host whose clock stepped back at 15 min is paused when its 30 min window is full, not 30 min late.
+    expect(idle.events[0]!.kind).toBe('pause');
+    expect(idle.events[0]!.t).toBeLessThanOrEqual(30 * 60 + 120);
+    for (const f of r.faults) expect(f.recoverySec, f.what).toBeLessThanOrEqual(60);
     expect(r.integrity.batchesStored + r.integrity.lostWithAgent + r.integrity.batchesPendingAtEnd).toBe(r.integrity.batchesProduced);
   }, TIMEOUT);
 

@@ -14,6 +14,7 @@
 // the controller treats procs as a hint and uses utilization for decisions.
 import type { Logger } from '../../../controller/src/log';
 import { SupervisedChild } from './supervised-child';
+import { agentNow } from '../clock';
 
 export interface ProcsReaderOptions {
   nvidiaSmi: string;
@@ -52,7 +53,7 @@ export class ProcsReader {
       onStdoutLine: (l) => this.onLine(l),
       onExit: (e) => {
         if (e.stopped) return;
-        this.exitedAt = Date.now();
+        this.exitedAt = agentNow();
         // The GPU reader reports nvidia-smi trouble in `health`; here one line per streak is enough.
         const line = `compute-process query stopped (${e.errno ?? (e.signal ? `signal ${e.signal}` : `code ${e.code}`)}); procs unknown, retrying in ${(e.restartInMs / 1000).toFixed(1)} s`;
         if (this.warned) opts.logger.debug(line);

@@ -2,6 +2,7 @@
 // exits, killed and restarted when it goes silent. Never one spawn per reading: DESIGN.md's target is one child a day.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Backoff } from '../backoff';
+import { agentNow } from '../clock';
 
 export interface ChildExit {
   /** Exit status, null when killed by a signal or never started. */
@@ -120,7 +121,7 @@ export class SupervisedChild {
     this.restartTimer = null;
     if (this.stopped) return;
     this.starts++;
-    this.startedAt = Date.now();
+    this.startedAt = agentNow();
     this.lastOutputAt = this.startedAt;
     let finished = false;
     let errno: string | null = null;
@@ -135,7 +136,7 @@ export class SupervisedChild {
     child.stdout!.setEncoding('utf8');
     child.stderr!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => {
-      this.lastOutputAt = Date.now();
+      this.lastOutputAt = agentNow();
       out.push(d);
     });
     child.stderr!.on('data', (d: string) => err.push(d));
@@ -148,7 +149,7 @@ export class SupervisedChild {
       if (this.silenceTimer) clearInterval(this.silenceTimer);
       this.silenceTimer = null;
       this.child = null;
-      const ranMs = Date.now() - this.startedAt;
+      const ranMs = agentNow() - this.startedAt;
       if (ranMs >= (this.opts.stableMs ?? 30_000)) this.backoff.reset();
       const restartInMs = this.stopped ? 0 : this.backoff.next();
       for (const w of this.exitWaiters.splice(0)) w();
@@ -170,7 +171,7 @@ export class SupervisedChild {
     if (silenceMs > 0) {
       this.silenceTimer = setInterval(
         () => {
-          if (Date.now() - this.lastOutputAt >= silenceMs && !finished) {
+          if (agentNow() - this.lastOutputAt >= silenceMs && !finished) {
             stalled = true;
             child.kill('SIGKILL');
           }
