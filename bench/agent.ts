@@ -15,8 +15,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const GPUS = Number(process.env.BENCH_GPUS ?? 8);
 /** CPU is measured after start-up (module load, host facts), which is a one-off cost. */
 const WARMUP_S = Math.min(10, Math.floor(SECONDS / 4));
-/** Extra node flags for the agent process (experiments; the installed agent's flags are in install/install.sh). */
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** The node flags install.sh runs the agent with (its AGENT_NODE_FLAGS line); BENCH_NODE_FLAGS overrides ('' for none). */
+function installedNodeFlags(): string {
+  const m = /^AGENT_NODE_FLAGS='([^']*)'$/m.exec(readFileSync(join(ROOT, 'install/install.sh'), 'utf8'));
+  if (!m) throw new Error("install/install.sh has no AGENT_NODE_FLAGS='...' line");
+  return m[1]!;
+}
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? installedNodeFlags()).split(/\s+/).filter(Boolean);
 
 function clockTicks(): number {
   try {

@@ -67,7 +67,7 @@ describe('install.sh on a host without Node >= 18', () => {
     const agent = join(r, 'opt/cost-optimizer/agent.js');
     expect(createHash('sha256').update(readFileSync(node)).digest('hex')).toBe(NODE_SHA);
     expect(modeOf(node)).toBe('755');
-    expect(readFileSync(join(r, 'opt/cost-optimizer/run-agent'), 'utf8')).toContain(`exec '${node}' '${agent}'`);
+    expect(readFileSync(join(r, 'opt/cost-optimizer/run-agent'), 'utf8')).toContain(`exec '${node}' --lite-mode --max-semi-space-size=1 '${agent}' "$@"`);
     // `<runtime> <agent.js> --help` works, and the supervised agent runs on the served runtime.
     expect((await run(node, [agent, '--help'])).stdout).toContain('usage: cost-optimizer-agent');
     const hello = await waitFor(() => srv.hellos.find((h) => h.execPath === node), 'a hello from the agent on the served runtime');

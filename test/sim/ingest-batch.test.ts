@@ -1,3 +1,4 @@
+// The simulator's view of one batch through the ingest: parser, then batchInput()'s checks and skew correction.
 import { describe, expect, it } from 'vitest';
 import { batch, gpus } from '../helpers/gpu-stats';
 import { batchToSampleInput } from './ingest-batch';

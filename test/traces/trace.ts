@@ -30,17 +30,8 @@ export interface Trace {
   resumeAfterPause(pausedAt: number): number | null;
 }
 
-/** Small deterministic PRNG (mulberry32) so a trace replays identically. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG (mulberry32) so a trace replays identically: the engine property tests' own. */
+export { prng as rng } from '../../controller/src/engine/scenario-kit';
 
 /** A stable hash of (seed, t) into [0, 1): lets `at(t)` be random-access without replaying from 0. */
 export function noise(seed: number, t: number): number {

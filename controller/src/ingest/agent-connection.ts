@@ -12,9 +12,9 @@ import {
   type PreparePauseResult,
 } from '../../../protocol';
 import type { Logger } from '../log';
-import { FUTURE_TOLERANCE_MS } from '../store/samples-repo';
 import type { Store } from '../store';
 import type { InsertResult } from '../store/types';
+import { batchInput } from './batch-input';
 import type { BatchWriter } from './batch-writer';
 import { parseAgentFrame, truncateUtf8 } from './parse-frame';
 import type { IngestCounters, LatencyWindow } from './ingest-stats';
@@ -179,22 +179,11 @@ export class AgentConnection {
 
   private onBatch(b: Batch, now: number): void {
     if (b.runId !== this.hello!.runId) return this.badFrame('batch runId differs from the hello');
-    // An interval cannot end after the frame carrying it was sent (replays carry a fresh sentAt).
-    if (b.t1 > b.sentAt + FUTURE_TOLERANCE_MS) return this.badFrame('batch t1 lies in the future (after sentAt)');
-    // Clock skew: shift the agent's times by (our receive time - its send time); network delay is the only error.
-    const offset = now - b.sentAt;
+    const converted = batchInput(this.instanceId, b, now);
+    if (!converted.ok) return this.badFrame(converted.reason);
     const received = performance.now();
     const queued = this.deps.writer.enqueueSample(
-      {
-        instanceId: this.instanceId,
-        source: 'agent',
-        t0: b.t0 + offset,
-        t1: b.t1 + offset,
-        gpus: b.gpus,
-        procs: b.procs,
-        health: b.health,
-        run: { runId: b.runId, seq: b.seq },
-      },
+      converted.input,
       (r) => this.onCommitted(b.seq, r, received),
     );
     if (!queued) {

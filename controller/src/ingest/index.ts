@@ -3,3 +3,4 @@ export { createIngest, bearerToken, AGENT_PATH, type Ingest, type IngestOptions,
 export type { AgentConnectionInfo } from './agent-connection';
 export { BatchWriter, type BatchWriterOptions, type WriterStats } from './batch-writer';
 export { parseAgentFrame, truncateUtf8, type FrameResult } from './parse-frame';
+export { batchInput, type BatchInput } from './batch-input';

@@ -1,0 +1,22 @@
+// What one agent batch becomes in the store: its checks against the frame's own send time and the clock-skew
+// correction. Pure; AgentConnection applies it to every batch, and the simulator (test/sim) to the batches it plays.
+import type { Batch } from '../../../protocol';
+import { FUTURE_TOLERANCE_MS, type SampleInput } from '../store';
+
+export type BatchInput = { ok: true; input: SampleInput; skewMs: number } | { ok: false; reason: string };
+
+/**
+ * `receivedAt` is the controller's clock when the frame arrived. Every time in the batch is shifted by
+ * (receivedAt - sentAt): sentAt is the agent's clock when the frame was (re)sent, so replays after an outage land
+ * where they belong and a host clock that is off is corrected; network delay is the only error left.
+ */
+export function batchInput(instanceId: string, b: Batch, receivedAt: number): BatchInput {
+  // An interval cannot end after the frame carrying it was sent (replays carry a fresh sentAt).
+  if (b.t1 > b.sentAt + FUTURE_TOLERANCE_MS) return { ok: false, reason: 'batch t1 lies in the future (after sentAt)' };
+  const offset = receivedAt - b.sentAt;
+  return {
+    ok: true,
+    skewMs: offset,
+    input: { instanceId, source: 'agent', t0: b.t0 + offset, t1: b.t1 + offset, gpus: b.gpus, procs: b.procs, health: b.health, run: { runId: b.runId, seq: b.seq } },
+  };
+}
