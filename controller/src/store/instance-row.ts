@@ -4,8 +4,9 @@ import type { InstanceState, MetricSource, ProviderName } from '../domain/instan
 import type { AgentFacts, InstanceRecord } from './types';
 
 export const INSTANCE_COLUMNS = `key, id, provider, provider_id, name, state, raw_state, gpu_name, num_gpus, price_per_hour,
-  stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen, last_inventory_at,
-  running_since, metric_source, last_sample_at, mem_total_mib, agent_facts`;
+  stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen,
+  (SELECT at FROM inventory_seen WHERE inventory_seen.inst = instances.key), running_since, metric_source, last_sample_at,
+  mem_total_mib, agent_facts`;
 
 /** A row in INSTANCE_COLUMNS order. */
 export type InstanceRow = [

@@ -14,7 +14,7 @@ export interface InventoryResult {
   changed: { id: string; from: InstanceState; to: InstanceState }[];
 }
 
-/** True when the stored record already says what this inventory entry says (so only last_inventory_at moves). */
+/** True when the stored record already says what this inventory entry says (so only its last inventory time moves). */
 function sameInventory(r: InstanceRecord, p: ProviderInstance, runningSince: number | null): boolean {
   return (
     r.provider === p.provider &&
@@ -54,21 +54,22 @@ export class InstancesRepo {
     this.stmt = {
       keyOf: db.prepare('SELECT key FROM instances WHERE id = ?').pluck(),
       get: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`).raw(),
-      touchListed: db.prepare('UPDATE instances SET last_inventory_at = ? WHERE key IN (SELECT value FROM json_each(?))'),
+      touchListed: db.prepare('UPDATE inventory_seen SET at = ? WHERE inst IN (SELECT value FROM json_each(?))'),
+      seen: db.prepare('INSERT INTO inventory_seen (inst, at) VALUES (?, ?) ON CONFLICT (inst) DO UPDATE SET at = excluded.at'),
       insertPlaceholder: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen)
         VALUES (?, ?, ?, ?, 'unknown', ?, ?)`),
       insertInventory: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, gpu_name,
         num_gpus, price_per_hour, stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util,
-        first_seen, last_inventory_at, running_since)
+        first_seen, running_since)
         VALUES (@id, @provider, @providerId, @name, @state, @rawState, @gpuName, @numGpus, @pricePerHour,
-        @stoppedPricePerHour, @createdAt, @sshHost, @sshPort, @labels, @providerUtil, @now, @now, @runningSince)`),
+        @stoppedPricePerHour, @createdAt, @sshHost, @sshPort, @labels, @providerUtil, @now, @runningSince)`),
       updateInventory: db.prepare(`UPDATE instances SET provider = @provider, provider_id = @providerId, name = @name,
         state = @state, raw_state = @rawState, gpu_name = @gpuName, num_gpus = @numGpus, price_per_hour = @pricePerHour,
         stopped_price_per_hour = @stoppedPricePerHour, created_at = @createdAt, ssh_host = @sshHost, ssh_port = @sshPort,
-        labels = @labels, provider_util = @providerUtil, last_inventory_at = @now, running_since = @runningSince
+        labels = @labels, provider_util = @providerUtil, running_since = @runningSince
         WHERE id = @id`),
       markMissing: db.prepare(`UPDATE instances SET state = 'deleted', raw_state = 'missing from provider inventory',
-        running_since = NULL, last_inventory_at = ? WHERE id = ?`),
+        running_since = NULL WHERE id = ?`),
       setFacts: db.prepare('UPDATE instances SET agent_facts = ? WHERE key = ?'),
       getFacts: db.prepare('SELECT agent_facts FROM instances WHERE key = ?').pluck(),
       afterSample: db.prepare(`UPDATE instances SET
@@ -132,7 +133,7 @@ export class InstancesRepo {
 
   /**
    * Call inside a transaction: applies one provider's complete list. A listed instance whose fields did not change
-   * only has last_inventory_at moved, for all such rows in one statement (a 10,000-instance inventory is mostly that).
+   * only has its last inventory time moved, for all such rows in one statement (a 10,000-instance inventory is mostly that).
    */
   upsertInventory(provider: ProviderName, list: readonly ProviderInstance[], now: number): InventoryResult {
     const result: InventoryResult = { added: [], changed: [] };
@@ -173,11 +174,13 @@ export class InstancesRepo {
       };
       if (prev === undefined) {
         const key = Number(this.stmt.insertInventory.run(params).lastInsertRowid);
+        this.stmt.seen.run(key, now);
         this.keys.set(p.id, key);
         this.cache.markStale(p.id, key);
         result.added.push(p.id);
       } else {
         this.stmt.updateInventory.run(params);
+        this.stmt.seen.run(this.keyOf(p.id), now);
         this.cache.markStale(p.id);
         if (prev.state !== p.state) result.changed.push({ id: p.id, from: prev.state, to: p.state });
       }
@@ -194,7 +197,8 @@ export class InstancesRepo {
       missing.push(prev);
     }
     for (const prev of missing) {
-      this.stmt.markMissing.run(now, prev.id);
+      this.stmt.markMissing.run(prev.id);
+      this.stmt.seen.run(this.keyOf(prev.id), now);
       this.cache.markStale(prev.id);
       result.changed.push({ id: prev.id, from: prev.state, to: 'deleted' });
     }

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { ProviderInstance } from '../domain/instance';
 import { batch, gpus, OK } from '../../../test/helpers/gpu-stats';
 import { useTempStore } from '../../../test/helpers/temp-store';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, migrate } from './migrations';
 import { dbPath } from './open-db';
 import { openStore, type Store } from './store';
 import type { SampleInput } from './types';
@@ -225,9 +228,24 @@ describe('database', () => {
   it('is in WAL mode, answers health checks and records its migration', () => {
     expect(t.store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(t.store.healthy()).toBe(true);
-    expect(t.store.db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
+    expect(t.store.db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2]);
     t.store.close();
     expect(t.store.healthy()).toBe(false);
+  });
+
+  it('upgrades a version-1 database: last inventory times move to their own table, nothing else changes', () => {
+    t.store.close();
+    const path = join(t.dir, 'v1.db');
+    const v1 = new Database(path);
+    migrate(v1, T, MIGRATIONS.filter((m) => m.version === 1));
+    v1.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen, last_inventory_at, idle_state)
+      VALUES ('vast:1', 'vast', '1', 'box-1', 'running', 'running', ?, ?, '{"x":1}'), ('manual:m', 'manual', 'm', 'm', 'unknown', '-', ?, NULL, NULL)`).run(T, T + 5, T);
+    v1.close();
+    const s = t.use(openStore(path));
+    expect(s.listInstances().map((r) => [r.id, r.lastInventoryAt, r.name])).toEqual([['manual:m', null, 'm'], ['vast:1', T + 5, 'box-1']]);
+    expect(s.getIdleState('vast:1')).toEqual({ x: 1 });
+    s.upsertInventory('vast', [vast('1')], T + 60_000);
+    expect(s.getInstance('vast:1')!.lastInventoryAt).toBe(T + 60_000);
   });
 
   it('refuses a database from a newer version', () => {
