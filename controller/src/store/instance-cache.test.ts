@@ -73,6 +73,10 @@ describe('instances cache', () => {
     expect(() => {
       (r as { name: string }).name = 'changed';
     }).toThrow(TypeError);
+    expect(() => {
+      (r!.labels as Record<string, string>).team = 'changed';
+    }).toThrow(TypeError);
+    expect(t.store.listInstances()[0]!.labels).toEqual({ team: 'a' });
     expect(t.store.listInstances()[0]!.name).toBe('box-1');
   });
 

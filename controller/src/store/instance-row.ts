@@ -45,9 +45,21 @@ export function parseJsonColumn<T>(text: string | null, fallback: T): T {
   }
 }
 
-/** The record of a row; frozen, because the store hands the same object to every reader until the row changes. */
+/** Freezes a parsed JSON value and everything in it. */
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const child of Object.values(v)) deepFreeze(child);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/**
+ * The record of a row, frozen to the bottom: the store hands the same object to every reader until the row changes,
+ * so no reader may change what the next one sees.
+ */
 export function toRecord(r: InstanceRow): InstanceRecord {
-  return Object.freeze({
+  return deepFreeze({
     id: r[1],
     provider: r[2] as ProviderName,
     providerId: r[3],
