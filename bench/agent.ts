@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeAgentController } from '../test/fakes/fake-agent-controller';
+import { agentNodeFlags } from '../test/helpers/agent-node-flags';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from '../test/fakes/fake-nvidia-smi';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,13 +16,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const GPUS = Number(process.env.BENCH_GPUS ?? 8);
 /** CPU is measured after start-up (module load, host facts), which is a one-off cost. */
 const WARMUP_S = Math.min(10, Math.floor(SECONDS / 4));
-/** The node flags install.sh runs the agent with (its AGENT_NODE_FLAGS line); BENCH_NODE_FLAGS overrides ('' for none). */
-function installedNodeFlags(): string {
-  const m = /^AGENT_NODE_FLAGS='([^']*)'$/m.exec(readFileSync(join(ROOT, 'install/install.sh'), 'utf8'));
-  if (!m) throw new Error("install/install.sh has no AGENT_NODE_FLAGS='...' line");
-  return m[1]!;
-}
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? installedNodeFlags()).split(/\s+/).filter(Boolean);
+/** install.sh's AGENT_NODE_FLAGS; BENCH_NODE_FLAGS overrides ('' for none). */
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : agentNodeFlags();
 
 function clockTicks(): number {
   try {

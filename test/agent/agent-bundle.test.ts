@@ -1,5 +1,5 @@
 // End to end: the BUILT dist/agent.js as a real process, with the fake nvidia-smi, against a real ws server.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchSchema } from '../../protocol';
 import { FakeAgentController } from '../fakes/fake-agent-controller';
+import { agentNodeFlags } from '../helpers/agent-node-flags';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from '../fakes/fake-nvidia-smi';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -91,6 +92,13 @@ describe('dist/agent.js', () => {
     expect(bad.out.trim().split('\n')).toHaveLength(1);
     expect(bad.out).toContain('REPORT_INTERVAL_MS');
     expect(runOnce({ AGENT_TOKEN: 'x' }, []).out).toContain('CONTROLLER_URL');
+  });
+
+  it("starts under install.sh's node flags without a word on stderr", () => {
+    const r = spawnSync(process.execPath, [...agentNodeFlags(), AGENT, '--help'], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: node agent.js');
+    expect(r.stderr).toBe('');
   });
 
   it('streams, survives nvidia-smi failure and a dropped link, answers prepare-pause, and stops cleanly', async () => {

@@ -22,6 +22,7 @@ import {
   writeExec,
 } from '../helpers/install-host';
 import { fakeAgentSource, type InstallServer, startInstallServer } from '../helpers/install-server';
+import { agentNodeFlags } from '../helpers/agent-node-flags';
 
 const TOKEN = 'agt_runtime.Test-token_0123456789';
 const NODE_SHA = createHash('sha256').update(readFileSync(process.execPath)).digest('hex');
@@ -67,7 +68,7 @@ describe('install.sh on a host without Node >= 18', () => {
     const agent = join(r, 'opt/cost-optimizer/agent.js');
     expect(createHash('sha256').update(readFileSync(node)).digest('hex')).toBe(NODE_SHA);
     expect(modeOf(node)).toBe('755');
-    expect(readFileSync(join(r, 'opt/cost-optimizer/run-agent'), 'utf8')).toContain(`exec '${node}' --lite-mode --max-semi-space-size=1 '${agent}' "$@"`);
+    expect(readFileSync(join(r, 'opt/cost-optimizer/run-agent'), 'utf8')).toContain(`exec '${node}' ${agentNodeFlags().join(' ')} '${agent}' "$@"`);
     // `<runtime> <agent.js> --help` works, and the supervised agent runs on the served runtime.
     expect((await run(node, [agent, '--help'])).stdout).toContain('usage: cost-optimizer-agent');
     const hello = await waitFor(() => srv.hellos.find((h) => h.execPath === node), 'a hello from the agent on the served runtime');
