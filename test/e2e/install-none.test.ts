@@ -2,10 +2,9 @@
 // (fake) agent, which reports to the test server with the installed settings; start hooks; restart on crash, update and uninstall.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   alive,
-  busyboxBin,
   cmdlineOf,
   contentOf,
   environOf,
@@ -17,9 +16,9 @@ import {
   SERVICE,
   SHELLS,
   snapshot,
-  waitFor,
-} from '../helpers/install-host';
-import { fakeAgentSource, type InstallServer, startInstallServer } from '../helpers/install-server';
+  waitFor } from '../helpers/install-host';
+import { useInstallHost } from '../helpers/install-fixture';
+import { fakeAgentSource, startInstallServer } from '../helpers/install-server';
 
 const TOKEN = 'agt_none.Test-token_0123456789';
 // Quotes, spaces and shell operators must reach the agent exactly as given.
@@ -28,32 +27,18 @@ const ONSTART = '#!/bin/bash\necho "user setup"\npython train.py --epochs 90\n';
 const RC_LOCAL = '#!/bin/sh -e\n# rc.local\nexit 0\n';
 
 describe.each(SHELLS)('install.sh --init none under %s', (shell) => {
-  let srv: InstallServer;
-  let root: string;
-  let path: string | undefined;
-  let pristine: Record<string, string>;
-  const cleanup: string[] = [];
-
-  beforeAll(async () => {
-    srv = await startInstallServer({ agentSource: fakeAgentSource('v1'), runtime: null });
-    root = makeRoot();
-    writeFileSync(join(root, 'root/onstart.sh'), ONSTART, { mode: 0o755 });
-    writeFileSync(join(root, 'etc/rc.local'), RC_LOCAL, { mode: 0o755 });
-    pristine = contentOf(snapshot(root));
-    path = shell === 'busybox' ? busyboxBin('/usr/bin/node') : undefined;
-    cleanup.push(root, ...(path ? [path] : []));
-  });
-  afterAll(async () => {
-    killLeftovers(root);
-    await srv.close();
-    for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-  });
+  const h = useInstallHost(shell, {
+    killLeftovers: true,
+    prepare: (root) => {
+      writeFileSync(join(root, 'root/onstart.sh'), ONSTART, { mode: 0o755 });
+      writeFileSync(join(root, 'etc/rc.local'), RC_LOCAL, { mode: 0o755 });
+    } });
 
   const install = (extra: string[] = ['--token', TOKEN], env: Record<string, string> = {}) =>
-    runInstaller(shell, ['--controller', srv.url, '--prefix', root, '--init', 'none', ...extra], { path, env });
+    runInstaller(shell, ['--controller', h.srv.url, '--prefix', h.root, '--init', 'none', ...extra], { path: h.path, env });
   const readPid = (name: string): number | undefined => {
     try {
-      const pid = Number(readFileSync(join(root, 'var/run', name), 'utf8').trim());
+      const pid = Number(readFileSync(join(h.root, 'var/run', name), 'utf8').trim());
       return Number.isInteger(pid) && pid > 0 ? pid : undefined;
     } catch {
       return undefined;
@@ -62,51 +47,51 @@ describe.each(SHELLS)('install.sh --init none under %s', (shell) => {
   const supervisorPid = () => readPid(`${SERVICE}.pid`) ?? 0;
   // The supervisor writes the agent's pid once it has started it: wait for the file (and for a new pid if asked).
   const agentPid = (not?: number) => waitFor(() => readPid(`${SERVICE}.child.pid`) !== not && readPid(`${SERVICE}.child.pid`), 'the agent pid file');
-  const helloFrom = (pid: number) => waitFor(() => srv.hellos.find((h) => h.pid === pid), `a hello from agent pid ${pid}`);
+  const helloFrom = (pid: number) => waitFor(() => h.srv.hellos.find((h) => h.pid === pid), `a hello from agent pid ${pid}`);
   const supervise = join('opt/cost-optimizer/supervise');
-  const hookLine = () => `'${join(root, supervise)}' start || true # ${SERVICE}: added by install.sh, removed by install.sh --uninstall`;
+  const hookLine = () => `'${join(h.root, supervise)}' start || true # ${SERVICE}: added by install.sh, removed by install.sh --uninstall`;
 
   it('refuses a tampered agent.js: nothing installed, nothing started', async () => {
-    srv.tamperAgent(true);
+    h.srv.tamperAgent(true);
     const r = await install();
-    srv.tamperAgent(false);
+    h.srv.tamperAgent(false);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/checksum mismatch: agent\.js .* refusing to install/);
-    expect(contentOf(snapshot(root))).toEqual(pristine);
+    expect(contentOf(snapshot(h.root))).toEqual(h.pristine);
   });
 
   it('starts the agent under a supervisor with the token from the 0600 env file, and hooks the start scripts', async () => {
     // The token comes in the environment this time: it must not stay in the supervisor's.
     const r = await install(['--checkpoint-cmd', CHECKPOINT], { AGENT_TOKEN: TOKEN });
     expect(r.code).toBe(0);
-    expect(modeOf(join(root, 'etc/cost-optimizer/agent.env'))).toBe('600');
-    expect(modeOf(join(root, supervise))).toBe('755');
+    expect(modeOf(join(h.root, 'etc/cost-optimizer/agent.env'))).toBe('600');
+    expect(modeOf(join(h.root, supervise))).toBe('755');
 
     const hello = await helloFrom(await agentPid());
     expect(hello.version).toBe('v1');
     expect(hello.auth).toBe(`Bearer ${TOKEN}`);
-    expect(hello.url).toBe(`ws://127.0.0.1:${new URL(srv.url).port}/agent`);
+    expect(hello.url).toBe(`ws://127.0.0.1:${new URL(h.srv.url).port}/agent`);
     expect(hello.checkpoint).toBe(CHECKPOINT);
     expect(alive(supervisorPid())).toBe(true);
-    expect(cmdlineOf(supervisorPid())).toContain(join(root, supervise));
+    expect(cmdlineOf(supervisorPid())).toContain(join(h.root, supervise));
     // The token is on no command line of the long-running processes.
     for (const pid of [supervisorPid(), await agentPid()]) expect(cmdlineOf(pid)).not.toContain(TOKEN);
     expect(environOf(supervisorPid())).toContain('PATH=');
     expect(environOf(supervisorPid())).not.toContain(TOKEN);
 
     // The start line goes right after the shebang: the user's script may end in a long-running command.
-    expect(readFileSync(join(root, 'root/onstart.sh'), 'utf8')).toBe(ONSTART.replace('\n', `\n${hookLine()}\n`));
-    expect(readFileSync(join(root, 'etc/rc.local'), 'utf8')).toBe(RC_LOCAL.replace('\n', `\n${hookLine()}\n`));
-    expect(modeOf(join(root, 'root/onstart.sh'))).toBe('755');
+    expect(readFileSync(join(h.root, 'root/onstart.sh'), 'utf8')).toBe(ONSTART.replace('\n', `\n${hookLine()}\n`));
+    expect(readFileSync(join(h.root, 'etc/rc.local'), 'utf8')).toBe(RC_LOCAL.replace('\n', `\n${hookLine()}\n`));
+    expect(modeOf(join(h.root, 'root/onstart.sh'))).toBe('755');
   });
 
   it('a second run changes no file and restarts nothing', async () => {
-    const before = snapshot(root, (rel) => rel.startsWith('var/log/'));
+    const before = snapshot(h.root, (rel) => rel.startsWith('var/log/'));
     const [sup, agent] = [supervisorPid(), await agentPid()];
     const r = await install([]); // no --token: the installed one is kept, and the checkpoint command too
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('keeping the token');
-    expect(snapshot(root, (rel) => rel.startsWith('var/log/'))).toEqual(before);
+    expect(snapshot(h.root, (rel) => rel.startsWith('var/log/'))).toEqual(before);
     expect([supervisorPid(), await agentPid()]).toEqual([sup, agent]);
     expect(alive(sup) && alive(agent)).toBe(true);
   });
@@ -119,7 +104,7 @@ describe.each(SHELLS)('install.sh --init none under %s', (shell) => {
 
   it('a new agent build is installed and the agent restarted', async () => {
     const [sup, agent] = [supervisorPid(), await agentPid()];
-    srv.setAgent(fakeAgentSource('v2'));
+    h.srv.setAgent(fakeAgentSource('v2'));
     const r = await install();
     expect(r.code).toBe(0);
     expect(supervisorPid()).not.toBe(sup);
@@ -131,17 +116,17 @@ describe.each(SHELLS)('install.sh --init none under %s', (shell) => {
     const hook = `${hookLine()}\n`;
     const sup = supervisorPid();
     const { execFileSync } = await import('node:child_process');
-    execFileSync('/bin/sh', ['-c', hook], { env: { PATH: path ?? '/usr/bin:/bin' } });
+    execFileSync('/bin/sh', ['-c', hook], { env: { PATH: h.path ?? '/usr/bin:/bin' } });
     expect(supervisorPid()).toBe(sup);
   });
 
   it('--uninstall stops the supervisor and the agent and removes everything it wrote', async () => {
     const [sup, agent] = [supervisorPid(), await agentPid()];
-    const r = await runInstaller(shell, ['--prefix', root, '--uninstall'], { path });
+    const r = await runInstaller(shell, ['--prefix', h.root, '--uninstall'], { path: h.path });
     expect(r.code).toBe(0);
     expect(alive(sup)).toBe(false);
     await waitFor(() => !alive(agent), 'the agent to exit');
-    expect(contentOf(snapshot(root))).toEqual(pristine);
+    expect(contentOf(snapshot(h.root))).toEqual(h.pristine);
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate } from './migrations';
 import { dbPath } from './open-db';
-import { openStore, type Store } from './store';
+import { openStore } from './store';
 import type { SampleInput } from './types';
 
 const T = 1_750_000_000_000;
@@ -33,8 +33,7 @@ function vast(id: string, state: ProviderInstance['state'] = 'running'): Provide
     createdAt: T - 86_400_000,
     ssh: { host: 'ssh5.vast.ai', port: 12345 },
     labels: { team: 'a' },
-    providerUtil: 12,
-  };
+    providerUtil: 12 };
 }
 
 describe('tokens', () => {
