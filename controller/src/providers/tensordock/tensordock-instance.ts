@@ -11,6 +11,8 @@ export interface TensorDockFields {
   pricePerHour: number | null;
   createdAt: number | null;
   ssh: SshEndpoint | null;
+  /** What it costs while stopped, where the API tells (v0 "Stopped" keeps the GPU reserved at the running rate). */
+  stoppedPricePerHour?: number | null;
 }
 
 export function toTensorDockInstance(f: TensorDockFields): ProviderInstance {
@@ -24,8 +26,8 @@ export function toTensorDockInstance(f: TensorDockFields): ProviderInstance {
     gpuName: f.gpuName,
     numGpus: f.numGpus,
     pricePerHour: f.pricePerHour,
-    // Neither API reports the stopped (storage) rate.
-    stoppedPricePerHour: null,
+    // Neither API reports the storage rate of a VM stopped with its GPU released.
+    stoppedPricePerHour: f.stoppedPricePerHour ?? null,
     createdAt: f.createdAt,
     ssh: f.ssh,
     labels: {},

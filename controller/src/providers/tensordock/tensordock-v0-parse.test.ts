@@ -61,6 +61,15 @@ describe('parseV0Instance', () => {
     ]);
   });
 
+  it('a VM stopped without releasing its GPU ("Stopped") costs the running rate while stopped; a released one is not priced', () => {
+    const stopped = ['Stopped', 'StoppedDisassociated', 'Running'].map((status) => parseV0Instance(ID, { ...VM, status })!);
+    expect(stopped.map((i) => [i.state, i.pricePerHour, i.stoppedPricePerHour])).toEqual([
+      ['stopped', 0.238, 0.238],
+      ['stopped', 0.238, null],
+      ['running', 0.238, null],
+    ]);
+  });
+
   it('garbled VMs: unknown fields, no crash; no id or no object = no instance', () => {
     expect(parseV0Instance(ID, { status: 5, specs: 'big', cost: '0.5', port_forwards: { '22': '22' }, ip_address: '1.2.3.4', timestamp_creation: 'soon' })).toMatchObject({
       state: 'unknown',

@@ -1,6 +1,6 @@
 // Parses TensorDock v0 (Marketplace) bodies: `{"success":...}` envelopes, VMs keyed by id, `port_forwards` external -> internal.
 import type { ProviderInstance, SshEndpoint } from '../../domain/instance';
-import { dateStringToMs, isRecord, type Json, readPrice, readString, toNumber, toPort } from '../parse-helpers';
+import { dateStringToMs, isRecord, type Json, readPrice, readString, statusKey, toNumber, toPort } from '../parse-helpers';
 import { toTensorDockInstance } from './tensordock-instance';
 
 /** The `error` text of `{"success":false,"error":"..."}`, or null when the body reports success. Non-objects are errors. */
@@ -32,13 +32,18 @@ export function parseV0Instance(id: string | null, raw: unknown): ProviderInstan
   const specs = isRecord(raw['specs']) ? raw['specs'] : {};
   const gpu = isRecord(specs['gpu']) ? specs['gpu'] : {};
   const amount = toNumber(gpu['amount']);
+  const pricePerHour = readPrice(raw, 'cost');
   return toTensorDockInstance({
     id: vmId,
     name: readString(raw, 'name'),
     status: raw['status'],
     gpuName: readString(gpu, 'type'),
     numGpus: amount !== null && Number.isInteger(amount) && amount >= 0 ? amount : 0,
-    pricePerHour: readPrice(raw, 'cost'),
+    pricePerHour,
+    // PROVIDERS.md: a v0 stop without disassociate_resources=true ("Stopped", as a console stop leaves it) keeps the
+    // GPU reserved and billing at the running rate; only "StoppedDisassociated" (our pause) bills storage alone. So
+    // savings never count such a stop, and it stays an inactive instance the delete rule applies to.
+    stoppedPricePerHour: statusKey(raw['status']) === 'stopped' ? pricePerHour : null,
     // "Sat, 10 Dec 2022 21:38:19 GMT" (RFC 1123).
     createdAt: dateStringToMs(raw['timestamp_creation']),
     ssh: v0Ssh(raw),
