@@ -30,9 +30,7 @@ export const explainCommand: Command = {
     try {
       const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, config.adminToken)) as {
         explanation?: { text?: string } | null;
-        metricSource?: string;
-        lastSample?: unknown;
-        agent?: { health?: { state: string; message?: string } | null } | null;
+        instance?: { agent?: { health?: { state: string; message?: string } | null } | null };
       };
       if (flags.json) {
         io.stdout(JSON.stringify(body, null, 2) + '\n');
@@ -40,7 +38,7 @@ export const explainCommand: Command = {
       }
       const text = body.explanation?.text;
       io.stdout((typeof text === 'string' ? text : `no explanation available for ${id} yet (the engine has not seen it)`) + '\n');
-      const health = body.agent?.health;
+      const health = body.instance?.agent?.health;
       if (health && health.state === 'error') io.stdout(`last reported error: ${health.message ?? 'unknown'}\n`);
       return EXIT.ok;
     } catch (err) {

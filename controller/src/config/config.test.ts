@@ -24,6 +24,11 @@ describe('parseConfig', () => {
     const c = parseConfig({ PAUSE_WINDOW_MINUTES: '0.1', CHECK_INTERVAL: '0.5', DELETE_THRESHOLD_HOURS: '0.01', DELETE_WARNING_HOURS: '0.001' });
     expect(c.pauseWindowMinutes).toBe(0.1);
     expect(c.checkIntervalSec).toBe(0.5);
+    // The threshold alone: the warning defaults to half of it instead of stopping start-up.
+    expect(parseConfig({ DELETE_THRESHOLD_HOURS: '0.5' }).deleteWarningHours).toBe(0.25);
+    expect(parseConfig({}).deleteWarningHours).toBe(1);
+    expect(() => parseConfig({ DELETE_THRESHOLD_HOURS: '0.5', DELETE_WARNING_HOURS: '1' })).toThrow(/^DELETE_WARNING_HOURS: must be smaller/);
+    expect(parseConfig({ PAUSE_THRESHOLD_GPU: '0' }).pauseThresholdGpu).toBe(0);
   });
 
   it.each([

@@ -162,7 +162,9 @@ export function parseConfig(env: Env, home = '/root'): Config {
   const checkIntervalSec = num(env, 'CHECK_INTERVAL', 60, { gt: 0, max: 86_400 });
   const pauseWindowMinutes = num(env, 'PAUSE_WINDOW_MINUTES', 30, { gt: 0, max: 7 * 24 * 60 });
   const deleteThresholdHours = num(env, 'DELETE_THRESHOLD_HOURS', 24, { gt: 0, max: 24 * 365 });
-  const deleteWarningHours = num(env, 'DELETE_WARNING_HOURS', 1, { min: 0, max: 24 * 365 });
+  // Default 1 h; with a threshold of 2 h or less (compressed timings) half the threshold, so setting the threshold
+  // alone never stops start-up. A warning set by hand must still come before the delete.
+  const deleteWarningHours = num(env, 'DELETE_WARNING_HOURS', Math.min(1, deleteThresholdHours / 2), { min: 0, max: 24 * 365 });
   if (deleteWarningHours >= deleteThresholdHours) {
     throw new ConfigError('DELETE_WARNING_HOURS', `must be smaller than DELETE_THRESHOLD_HOURS (${deleteThresholdHours})`);
   }
@@ -170,7 +172,8 @@ export function parseConfig(env: Env, home = '/root'): Config {
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
 
   return {
-    pauseThresholdGpu: num(env, 'PAUSE_THRESHOLD_GPU', 10, { gt: 0, max: 100 }),
+    // 0 is allowed: no reading is below 0 %, so nothing is ever idle (pausing, and deleting running instances, off).
+    pauseThresholdGpu: num(env, 'PAUSE_THRESHOLD_GPU', 10, { min: 0, max: 100 }),
     pauseWindowMinutes,
     minSamples: num(env, 'MIN_SAMPLES', 5, { min: 1, int: true, max: 1_000_000 }),
     deleteThresholdHours,

@@ -40,6 +40,8 @@ export interface ActionQuery {
   /** Only ids below this (paging backwards); newest first. */
   beforeId?: number;
   limit?: number;
+  /** Only these kinds (default: all). */
+  kinds?: readonly ActionKind[];
 }
 
 export interface ActionUpdate {
@@ -60,7 +62,8 @@ export class ActionsRepo {
       byKey: db.prepare('SELECT * FROM actions WHERE decision_key = ?'),
       update: db.prepare('UPDATE actions SET status = ?, reason = ?, figures = ?, updated_at = ? WHERE id = ?'),
       list: db.prepare(`SELECT * FROM actions WHERE (@instanceId IS NULL OR instance_id = @instanceId)
-        AND (@beforeId IS NULL OR id < @beforeId) ORDER BY id DESC LIMIT @limit`),
+        AND (@beforeId IS NULL OR id < @beforeId) AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
+        ORDER BY id DESC LIMIT @limit`),
     };
   }
 
@@ -96,6 +99,7 @@ export class ActionsRepo {
 
   list(q: ActionQuery = {}): ActionRecord[] {
     const limit = Math.max(1, Math.min(10_000, Math.floor(q.limit ?? 100)));
-    return (this.stmt.list.all({ instanceId: q.instanceId ?? null, beforeId: q.beforeId ?? null, limit }) as ActionRow[]).map(toRecord);
+    const kinds = q.kinds === undefined ? null : JSON.stringify(q.kinds);
+    return (this.stmt.list.all({ instanceId: q.instanceId ?? null, beforeId: q.beforeId ?? null, limit, kinds }) as ActionRow[]).map(toRecord);
   }
 }

@@ -1,0 +1,46 @@
+// `cost-optimizer explain` against a stand-in controller answering GET /api/instances/:id in the route's real shape.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CommandIo } from './command';
+import { explainCommand } from './explain';
+
+let server: Server | null = null;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+async function serve(status: number, body: unknown): Promise<string> {
+  server = createServer((req, res) => {
+    res.writeHead(req.url === '/api/instances/vast%3A1' ? status : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(req.url === '/api/instances/vast%3A1' ? body : { error: 'not found' }));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function explain(args: string[]) {
+  const out = { stdout: '', stderr: '' };
+  const io: CommandIo = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t) };
+  const code = await explainCommand.run(args, io);
+  return { code, ...out };
+}
+
+describe('cost-optimizer explain', () => {
+  it("prints the explanation and the agent's last reported error", async () => {
+    const url = await serve(200, {
+      instance: { id: 'vast:1', agent: { hello: null, helloAt: null, health: { state: 'error', code: 'driver', message: 'NVIDIA driver not loaded' }, healthAt: 1 } },
+      samples: [],
+      explanation: { text: 'vast:1: none - no samples in the window' },
+    });
+    const r = await explain(['vast:1', '--url', url]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('vast:1: none - no samples in the window\nlast reported error: NVIDIA driver not loaded\n');
+  });
+
+  it('says so when the engine has not seen the instance, and names an unknown one', async () => {
+    const url = await serve(200, { instance: { id: 'vast:1', agent: null }, samples: [], explanation: null });
+    expect((await explain(['vast:1', '--url', url])).stdout).toBe('no explanation available for vast:1 yet (the engine has not seen it)\n');
+    const missing = await explain(['vast:2', '--url', url]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('no instance "vast:2"');
+  });
+});
