@@ -91,6 +91,13 @@ describe('VastAiProvider with odd answers', () => {
     await expect(provider().get('5')).rejects.toMatchObject({ status: 404, retryable: false });
   });
 
+  it('an instance shown as destroyed (cur_state "unloaded") is gone: get() answers null, as for the other providers', async () => {
+    answer = () => ({ status: 200, json: { instances: { id: 5, actual_status: 'exited', intended_status: 'stopped', cur_state: 'unloaded' } } });
+    expect(await provider().get('5')).toBeNull();
+    answer = () => ({ status: 200, json: { instances: { id: 5, actual_status: 'exited', intended_status: 'stopped', cur_state: 'stopped' } } });
+    expect((await provider().get('5'))?.state).toBe('stopped');
+  });
+
   it('an HTTP 200 {"success":false} on PUT is a non-retryable ProviderError', async () => {
     answer = (_p, method) => (method === 'PUT' ? { status: 200, json: { success: false, error: 'missing_billing', msg: 'add credit' } } : { status: 200, json: { instances: null } });
     await expect(provider().pause('5')).rejects.toMatchObject({ op: 'pause', retryable: false, message: expect.stringContaining('missing_billing') });
@@ -99,6 +106,9 @@ describe('VastAiProvider with odd answers', () => {
   it('delete of an instance that is already gone resolves (404 not_found)', async () => {
     answer = () => ({ status: 404, json: { success: false, error: 'not_found', msg: 'Instance 5 not found' } });
     await expect(provider().delete('5')).resolves.toBeUndefined();
+    // Any other 404 (wrong base URL, an HTML page) is not "already gone": the delete is an error, never done unseen.
+    answer = () => ({ status: 404, text: '<html>Not Found</html>', headers: { 'content-type': 'text/html' } });
+    await expect(provider().delete('5')).rejects.toMatchObject({ op: 'delete', status: 404, retryable: false });
   });
 
   it('pause of an instance that is gone is an error, not a silent success', async () => {

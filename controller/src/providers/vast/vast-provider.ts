@@ -115,7 +115,8 @@ export class VastAiProvider implements Provider {
     if (raw === null) return null;
     const inst = parseVastInstance(raw);
     if (inst === null) throw this.http.error('get', `show ${id}: instance object has no numeric id`, { retryable: false });
-    return inst;
+    // Destroyed but still shown (`cur_state: "unloaded"`): gone, as Provider.get promises (null), like the others.
+    return inst.state === 'deleted' ? null : inst;
   }
 
   pause(providerId: string, signal?: AbortSignal): Promise<void> {
@@ -140,7 +141,11 @@ export class VastAiProvider implements Provider {
         acceptStatus: [404],
       });
       if (res.status === 404) {
-        // 404 `{"success":false,"error":"not_found"}`: already gone, which is what delete wants.
+        // 404 `{"success":false,"error":"not_found"}`: already gone, which is what delete wants. Any other 404 (a
+        // wrong VAST_API_URL, an HTML page) is an error, as in get(): a delete must never be reported done unseen.
+        if (!['no_such_instance', 'not_found'].includes(vastErrorCode(res.json))) {
+          throw this.http.error('delete', `DELETE /api/v0/instances/${id}/: HTTP 404 without Vast's not_found code (wrong VAST_API_URL?)`, { retryable: false, status: 404 });
+        }
         this.logger.info(`vast delete ${id}: already gone (${vastErrorText(res.json)})`);
         return;
       }
