@@ -70,6 +70,15 @@ describe('parseGcpInstance', () => {
     expect(parseGcpInstance(gcpInstance({ machineType: 'n1-standard-4', accelerators: [{ type: 'nvidia-tesla-t4', count: 1 }] }), null, { 'nvidia-tesla-t4': 0.11 })?.pricePerHour).toBe(0.3);
   });
 
+  it('a Spot or preemptible VM is not priced from the on-demand table: GCP_PRICES spot.<type>, else unknown', () => {
+    const spot = (scheduling: Record<string, unknown>, prices?: Record<string, number>) =>
+      parseGcpInstance({ ...gcpInstance({ machineType: 'a2-highgpu-1g' }), scheduling }, null, prices)?.pricePerHour;
+    expect(spot({ provisioningModel: 'SPOT', preemptible: false })).toBeNull();
+    expect(spot({ provisioningModel: 'STANDARD', preemptible: true })).toBeNull();
+    expect(spot({ provisioningModel: 'SPOT' }, { 'spot.a2-highgpu-1g': 1.1 })).toBe(1.1);
+    expect(spot({ provisioningModel: 'STANDARD', preemptible: false })).toBe(3.6731);
+  });
+
   it('a TERMINATED VM without its ephemeral IP has no SSH endpoint', () => {
     expect(parseGcpInstance(gcpInstance({ status: 'TERMINATED' }), null)).toMatchObject({ state: 'stopped', ssh: null });
   });

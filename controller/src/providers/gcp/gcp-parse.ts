@@ -2,7 +2,7 @@
 import type { InstanceState, ProviderInstance, SshEndpoint } from '../../domain/instance';
 import { dateStringToMs, isRecord, type Json, readLabels, readString, toNumber } from '../parse-helpers';
 import { gpusOf } from './gcp-machine-types';
-import { gcpDiskPrice, gcpHourlyPrice } from './gcp-prices';
+import { gcpDiskPrice, gcpHourlyPrice, gcpSpotPrice } from './gcp-prices';
 
 /**
  * Compute Engine statuses (PROVIDERS.md): a stopped VM reports TERMINATED; SUSPENDED keeps memory on disk and
@@ -94,7 +94,7 @@ export function parseGcpInstance(raw: unknown, zoneHint: string | null, prices: 
     rawState: typeof status === 'string' && status !== '' ? status : 'null',
     gpuName: gpus?.name ?? null,
     numGpus: gpus?.count ?? 0,
-    pricePerHour: gcpHourlyPrice(machineType, accels, prices),
+    pricePerHour: isSpot(raw) ? gcpSpotPrice(machineType, prices) : gcpHourlyPrice(machineType, accels, prices),
     // Stopped VMs pay no vCPU/GPU/memory, only disks and static IPs (PROVIDERS.md); the disk part is estimated.
     stoppedPricePerHour: gcpDiskPrice(diskSizes(raw)),
     createdAt: dateStringToMs(raw['creationTimestamp']),
@@ -102,6 +102,12 @@ export function parseGcpInstance(raw: unknown, zoneHint: string | null, prices: 
     labels: readLabels(raw['labels']),
     providerUtil: null,
   };
+}
+
+/** `scheduling{provisioningModel, preemptible}` (PROVIDERS.md): a Spot or preemptible VM. */
+function isSpot(raw: Record<string, unknown>): boolean {
+  const s = raw['scheduling'];
+  return isRecord(s) && (s['provisioningModel'] === 'SPOT' || s['preemptible'] === true);
 }
 
 /** `zone/name` (with or without `gcp:`) -> parts; null when it does not look like one. */

@@ -85,6 +85,14 @@ export function gcpHourlyPrice(
   return Math.round(total * 1e4) / 1e4;
 }
 
+/**
+ * Spot and preemptible VMs cost a fraction of the list price that changes with demand, so the on-demand table would
+ * overstate what pausing them saves: their price is GCP_PRICES' `spot.<machineType>` entry, else unknown (null).
+ */
+export function gcpSpotPrice(machineType: string | null, overrides: Readonly<Record<string, number>> = {}): number | null {
+  return machineType === null ? null : lookup({}, overrides, `spot.${machineType}`);
+}
+
 /** Estimated $/hour of the attached persistent disks (what a stopped VM still pays), or null without sizes. */
 export function gcpDiskPrice(diskSizesGb: number[]): number | null {
   if (diskSizesGb.length === 0) return null;
