@@ -136,8 +136,10 @@ describe('HttpClient', () => {
     await c.request({ op: 'list', method: 'GET', path: '/other-endpoint' });
     const t = agent.times;
     expect(t.length).toBe(4);
-    expect(t[1]! - t[0]!).toBeGreaterThanOrEqual(59);
-    expect(t[2]! - t[1]!).toBeGreaterThanOrEqual(59);
+    // The gate lets calls through 60 ms apart (min-interval-gate.test.ts proves that exactly); these are the times
+    // the requests reached the connection pool a moment later, which a loaded machine can shift by a few ms.
+    expect(t[1]! - t[0]!).toBeGreaterThanOrEqual(55);
+    expect(t[2]! - t[1]!).toBeGreaterThanOrEqual(55);
     await agent.close();
   });
 

@@ -23,6 +23,24 @@ describe('MinIntervalGate', () => {
     expect(c.sleeps).toEqual([3000]);
   });
 
+  it('sleeps again when a timer wakes it early, so no two calls are ever closer than the interval', async () => {
+    const c = { t: 0, sleeps: [] as number[] };
+    // A timer that fires 1 ms early, as Node's can by the wall clock (a 1 ms one still advances the clock).
+    const early = async (ms: number) => {
+      c.sleeps.push(ms);
+      c.t += ms > 1 ? ms - 1 : ms;
+    };
+    const gate = new MinIntervalGate({ show: 60 }, () => c.t, early);
+    const let_through: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await gate.wait('show');
+      let_through.push(c.t);
+    }
+    expect(let_through[1]! - let_through[0]!).toBeGreaterThanOrEqual(60);
+    expect(let_through[2]! - let_through[1]!).toBeGreaterThanOrEqual(60);
+    expect(c.sleeps).toEqual([60, 1, 60, 1]);
+  });
+
   it('does not wait once the interval has passed', async () => {
     const { c, now, sleep } = fakeClock(0);
     const gate = new MinIntervalGate({ put: 1000 }, now, sleep);

@@ -18,6 +18,10 @@ export class MinIntervalGate {
     return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
   }
 
+  private dueIn(key: string, interval: number): number {
+    return (this.last.get(key) ?? Number.NEGATIVE_INFINITY) + interval - this.now();
+  }
+
   /** Resolves when `key` may be called: at least its interval after the previous call was let through. */
   async wait(key: string, signal?: AbortSignal): Promise<void> {
     const interval = this.intervalOf(key);
@@ -29,8 +33,9 @@ export class MinIntervalGate {
     this.tail.set(key, tail);
     try {
       await abortable(prev, signal);
-      const due = (this.last.get(key) ?? Number.NEGATIVE_INFINITY) + interval - this.now();
-      if (due > 0) await this.sleepFn(due, signal);
+      // A timer may fire a millisecond early by the wall clock (Node rounds timers on its own clock): sleep again
+      // until the interval has really passed, so the spacing holds as the provider's clock sees it.
+      for (let due = this.dueIn(key, interval); due > 0; due = this.dueIn(key, interval)) await this.sleepFn(due, signal);
       this.last.set(key, this.now());
     } finally {
       release();
