@@ -7,6 +7,7 @@ import { silentLogger } from '../../controller/src/log';
 import { CostOptimizer } from '../../controller/src/optimizer/cost-optimizer';
 import { createProvidersFromConfig } from '../../controller/src/providers';
 import { openStore, type Store } from '../../controller/src/store';
+import { fakeProvidersEnv } from '../fakes/fake-providers-env';
 import { gcpInstance, startGcpFake, type GcpFake } from '../fakes/gcp-fake';
 import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../fakes/tensordock-fake-v2';
 import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
@@ -46,13 +47,7 @@ describe('optimizer with three providers', () => {
       PAUSE_WINDOW_MINUTES: '1',
       MIN_SAMPLES: '3',
       MAX_GAP_SECONDS: '30',
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
-      TENSORDOCK_API_TOKEN: td.token,
-      TENSORDOCK_API_URL: td.apiUrl,
-      GCP_PROJECT_ID: gcp.project,
-      GCP_API_ENDPOINT: gcp.url,
-      GCP_ACCESS_TOKEN: gcp.accessToken,
+      ...fakeProvidersEnv({ vast, td, gcp }),
     });
     const providers = await createProvidersFromConfig(config, silentLogger, { minIntervalMs: 0, timeoutMs: 5_000, retry: { maxRetries: 1, baseDelayMs: 5 } });
     expect(providers.map((p) => p.name)).toEqual(['vast', 'tensordock', 'gcp']);

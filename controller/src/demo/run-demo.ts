@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fakeProvidersEnv } from '../../../test/fakes/fake-providers-env';
 import { startGcpFake, gcpInstance, type GcpFake } from '../../../test/fakes/gcp-fake';
 import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../../test/fakes/tensordock-fake-v2';
 import { startVastFake, vastInstance, type VastFake } from '../../../test/fakes/vast-fake';
@@ -102,13 +103,7 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
       MIN_INSTANCE_AGE_HOURS: '0',
       AGENT_SILENT_SECONDS: '10',
       CHECKPOINT_TIMEOUT_SECONDS: '10',
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
-      TENSORDOCK_API_TOKEN: td.token,
-      TENSORDOCK_API_URL: td.apiUrl,
-      GCP_PROJECT_ID: gcp.project,
-      GCP_API_ENDPOINT: gcp.url,
-      GCP_ACCESS_TOKEN: gcp.accessToken,
+      ...fakeProvidersEnv({ vast, td, gcp }),
       SSH_USER: sshd?.user ?? 'root',
       SSH_PORT: String(sshd?.port ?? 22),
       SSH_KEY_PATH: sshKey ?? join(dataDir, 'no-key'),
