@@ -17,7 +17,7 @@ import {
   SHELLS,
   snapshot,
   waitFor } from '../helpers/install-host';
-import { useInstallHost } from '../helpers/install-fixture';
+import { expectTamperedAgentRefused, useInstallHost } from '../helpers/install-fixture';
 import { fakeAgentSource, startInstallServer } from '../helpers/install-server';
 
 const TOKEN = 'agt_none.Test-token_0123456789';
@@ -52,12 +52,7 @@ describe.each(SHELLS)('install.sh --init none under %s', (shell) => {
   const hookLine = () => `'${join(h.root, supervise)}' start || true # ${SERVICE}: added by install.sh, removed by install.sh --uninstall`;
 
   it('refuses a tampered agent.js: nothing installed, nothing started', async () => {
-    h.srv.tamperAgent(true);
-    const r = await install();
-    h.srv.tamperAgent(false);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/checksum mismatch: agent\.js .* refusing to install/);
-    expect(contentOf(snapshot(h.root))).toEqual(h.pristine);
+    await expectTamperedAgentRefused(h, () => install());
   });
 
   it('starts the agent under a supervisor with the token from the 0600 env file, and hooks the start scripts', async () => {

@@ -2,8 +2,8 @@
 // (with whatever `prepare` writes into it), stand-in service managers when asked, and under busybox a minimal host
 // (busybox applets such as wget, sha256sum and stat, plus node, nothing else). All removed after the last test.
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
-import { busyboxBin, contentOf, fakeManagers, killLeftovers, makeRoot, type Shell, snapshot } from './install-host';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { busyboxBin, contentOf, fakeManagers, killLeftovers, makeRoot, type RunResult, type Shell, snapshot } from './install-host';
 import { fakeAgentSource, type InstallServer, startInstallServer } from './install-server';
 
 export interface InstallHost {
@@ -71,4 +71,14 @@ export function useInstallHost(shell: Shell, opts: InstallHostOptions = {}): Ins
       cleanup.push(dir);
     },
   };
+}
+
+/** Every init branch: install.sh fed a tampered agent.js fails with a clear line and leaves the root as it was. */
+export async function expectTamperedAgentRefused(h: InstallHost, install: () => Promise<RunResult>): Promise<void> {
+  h.srv.tamperAgent(true);
+  const r = await install();
+  h.srv.tamperAgent(false);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/checksum mismatch: agent\.js .* refusing to install/);
+  expect(contentOf(snapshot(h.root))).toEqual(h.pristine);
 }
