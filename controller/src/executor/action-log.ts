@@ -1,7 +1,7 @@
 // What the executor needs from the audit table: one row per decision, written before and after acting.
+import type { ActionKind, ActionStatus } from '../domain/action';
 
-export type ActionKind = 'pause' | 'delete' | 'warn' | 'resume';
-export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'dry-run' | 'skipped';
+export type { ActionKind, ActionStatus };
 
 export interface ActionRecord {
   id: number;

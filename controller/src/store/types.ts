@@ -3,6 +3,7 @@ import type { AgentHealth, GpuStats, Hello } from '../../../protocol';
 import type { MetricSource, ProviderInstance } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
 import type { StoredGpu } from './gpu-codec';
+import type { ActionKind, ActionStatus } from '../domain/action';
 
 export type SampleSource = Exclude<MetricSource, 'none'>;
 
@@ -70,8 +71,7 @@ export interface SampleDetail extends SampleSummary {
   healthError: boolean;
 }
 
-export type ActionKind = 'pause' | 'delete' | 'warn' | 'resume';
-export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'dry-run' | 'skipped';
+export type { ActionKind, ActionStatus };
 
 export interface ActionRecord {
   id: number;
