@@ -279,9 +279,10 @@ export class AgentConnection {
     if (code === CloseCode.Unauthorized || /\b401\b/.test(lastError)) {
       why = `token rejected (${lastError || code}); check AGENT_TOKEN`;
       delay = this.opts.backoffMaxMs ?? 30_000;
-    } else if (code === CloseCode.Superseded) {
-      // Another agent connected with the same token; coming straight back would make the two fight.
-      why = 'another agent connected with this token';
+    } else if (code === CloseCode.Superseded || /\b409\b/.test(lastError)) {
+      // Another agent is connected with the same token (the controller keeps the first healthy one and warns its
+      // operator); knocking again at once would only repeat the refusal.
+      why = 'another agent is connected with this token (a second install, or a stolen token)';
       delay = this.opts.backoffMaxMs ?? 30_000;
     }
     this.failures++;

@@ -32,7 +32,7 @@ export interface StartOptions {
   extend?: (parts: ServerParts) => ServerExtension | Promise<ServerExtension>;
   now?: () => number;
   /** Ingest tuning for tests and benches. */
-  ingest?: { pingIntervalMs?: number; prepareGraceMs?: number; flushDelayMs?: number; maxBatch?: number; maxQueue?: number; statsLogIntervalMs?: number };
+  ingest?: { pingIntervalMs?: number; prepareGraceMs?: number; flushDelayMs?: number; maxBatch?: number; maxQueue?: number; statsLogIntervalMs?: number; probeTimeoutMs?: number; contestWindowMs?: number };
 }
 
 export interface RunningServer extends ServerParts {

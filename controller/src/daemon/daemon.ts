@@ -74,10 +74,19 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
     executor: opts.executor,
     retention: false,
     checkpoint: (id, timeoutMs) => ingest.requestPreparePause(id, timeoutMs),
+    contested: (id) => ingest.contested(id),
   });
   for (const p of providers) optimizer.addProvider(p.name, p);
   const opt = optimizer;
-  const view = createEngineView({ store, idle: opt.idleTracker, config, capabilities: () => Object.fromEntries(providers.map((p) => [p.name, p.capabilities])) });
+  // One voice per instance: a competing agent connection is a notification as well as the WARN line ingest logs.
+  ingest.onContest((_id, _contest, text) => opt.notify(`:rotating_light: ${text}`));
+  const view = createEngineView({
+    store,
+    idle: opt.idleTracker,
+    config,
+    capabilities: () => Object.fromEntries(providers.map((p) => [p.name, p.capabilities])),
+    contested: (id) => ingest.contested(id),
+  });
   const install = installRoutes({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, runtime: { cacheDir: join(config.dataDir, 'runtime-cache') }, logger });
 
   const ac = new AbortController();

@@ -1,7 +1,7 @@
 // The HTTP API's view of the engine: each instance decided afresh with its current idle state (cheap, pure), savings
 // from the audit log, and the explain text. Shared by /api/status, /api/instances/:id, the dashboard and `explain`.
 import type { Config } from '../config/config';
-import { type Decision, type EngineInstance, decideOne, explain } from '../engine';
+import { type Contested, type Decision, type EngineInstance, decideOne, explain } from '../engine';
 import type { DecisionView, InstanceView } from '../http/decision-view';
 import { toEngineInstance } from '../optimizer/engine-inputs';
 import type { IdleTracker } from '../optimizer/idle-tracker';
@@ -13,11 +13,13 @@ export interface EngineViewDeps {
   idle: IdleTracker;
   config: Config;
   capabilities: () => Partial<Record<string, { canPause: boolean; canDelete: boolean }>>;
+  /** One voice per instance: the ingest's contest for the instance, if any. */
+  contested?: (instanceId: string) => Contested | null;
 }
 
 /** `checks` builds every rule's detail line: only for explain (it costs time across a whole fleet). */
 export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number, checks = false): { decision: Decision; instance: EngineInstance } {
-  const instance = toEngineInstance(rec, d.store, now, d.config.dryRun);
+  const instance = { ...toEngineInstance(rec, d.store, now, d.config.dryRun), contested: d.contested?.(rec.id) ?? null };
   const decision = decideOne(instance, d.idle.get(rec.id), d.config, now, { capabilities: d.capabilities(), checks });
   return { decision, instance };
 }

@@ -129,6 +129,7 @@ function nextAction(f: Facts, kind: DecisionKind, warnAt: number | null, deleteA
   if (st === 'running' && f.canPause && f.w.pauseEarliest !== null && f.runningSince !== null) {
     bestKind = 'pause';
     at = Math.max(f.w.pauseEarliest, f.runningSince + f.t.windowMs, f.ageReadyAt ?? f.w.pauseEarliest);
+    if (f.contestedUntil !== null) at = Math.max(at, f.contestedUntil + f.t.windowMs + 1);
   }
   if (warnAt !== null && warnAt < at) {
     bestKind = 'warn-delete';

@@ -34,6 +34,8 @@ export interface Facts {
   blockedPause: string | null;
   canPause: boolean;
   canDelete: boolean;
+  /** EngineInstance.contested's `until` when it is a finite number (a malformed one counts as contested forever). */
+  contestedUntil: number | null;
 }
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -55,7 +57,12 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
     // (a user who resumes within one cycle). Restart grace from the pause: the resumed instance gets a full window.
     runningSince = la.at;
   }
-  const idleSince = runningSince !== null && w.idleSince !== null ? Math.max(w.idleSince, runningSince) : null;
+  // Two agents for one instance (the one-voice rule): no idle evidence counts before the contest ends, so neither the
+  // pause window nor the delete rule's inactive clock can begin before it. A malformed time never unblocks.
+  const c = inst.contested;
+  const contestedUntil = c === null || c === undefined ? null : fin(c.until) ? c.until : Infinity;
+  let idleSince = runningSince !== null && w.idleSince !== null ? Math.max(w.idleSince, runningSince) : null;
+  if (idleSince !== null && contestedUntil !== null) idleSince = contestedUntil < now ? Math.max(idleSince, contestedUntil + 1) : null;
   let inactiveSince: number | null = null;
   if (inst.state === 'running') inactiveSince = idleSince;
   else if (INACTIVE_STATES.has(inst.state) && sameState) inactiveSince = st.stoppedSince;
@@ -95,5 +102,6 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
     blockedPause,
     canPause: caps?.canPause ?? true,
     canDelete: caps?.canDelete ?? true,
+    contestedUntil,
   };
 }

@@ -16,6 +16,7 @@ export const PAUSE_RULES = [
   'protection',
   'hold',
   'in-flight',
+  'contested',
   'busy',
   'unknown',
   'source',
@@ -38,6 +39,8 @@ export function pauseOk(rule: PauseRule, f: Facts): boolean {
       return !f.protections.some((p) => p.by === 'hold');
     case 'in-flight':
       return f.blockedAll === null && f.blockedPause === null;
+    case 'contested':
+      return f.contestedUntil === null || f.contestedUntil < w.windowStart;
     case 'busy':
       return w.busy === null;
     case 'unknown':
@@ -76,6 +79,8 @@ export function pauseCode(rule: PauseRule, f: Facts): DecisionCode {
       return 'hold';
     case 'in-flight':
       return 'action-in-flight';
+    case 'contested':
+      return 'contested';
     case 'busy':
       return 'busy';
     case 'unknown':
@@ -110,6 +115,8 @@ export function pauseDetail(rule: PauseRule, f: Facts): string {
       return f.protections.find((p) => p.by === 'hold')?.detail ?? 'no hold';
     case 'in-flight':
       return f.blockedAll ?? f.blockedPause ?? 'no action under way';
+    case 'contested':
+      return contestedDetail(f);
     case 'busy':
       return w.busy === null
         ? `no reading at or above ${pct(thr)} in the last ${minutes(cfg.pauseWindowMinutes)}`
@@ -145,6 +152,14 @@ export function ageText(f: Facts): string {
   if (f.ageMs !== null) return `age ${dur(f.ageMs)}`;
   if (f.ageLowerMs !== null) return `age unknown (provider gives no creation time); watched for ${dur(f.ageLowerMs)}`;
   return 'age unknown';
+}
+
+function contestedDetail(f: Facts): string {
+  const c = f.inst.contested;
+  if (c === null || c === undefined || f.contestedUntil === null) return 'one agent reports for this instance';
+  const who = c.addresses.length > 0 ? c.addresses.join(', ') : 'unknown';
+  if (f.contestedUntil < f.w.windowStart) return `two agents reported for this instance until ${iso(f.contestedUntil)} (addresses ${who}); a whole window has passed since`;
+  return `kept: two agents report for this instance (addresses ${who}); no idle evidence counts until ${iso(f.contestedUntil)}, then a pause needs a whole ${minutes(f.cfg.pauseWindowMinutes)} window`;
 }
 
 function coverageDetail(f: Facts): string {

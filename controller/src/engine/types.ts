@@ -27,6 +27,18 @@ export interface EngineInstance extends ProviderInstance {
    * best current source.
    */
   metricSource?: MetricSource | null;
+  /**
+   * Two agents reported (or tried to) with this instance's token: nothing any agent says counts as idle until
+   * `until` (epoch ms), and a pause needs a whole window after it. `addresses` are the competing remote addresses,
+   * for the reason line. Set by the ingest's one-voice rule (docs/security.md); null/absent: no competing agent seen.
+   */
+  contested?: Contested | null;
+}
+
+/** A competing agent connection seen for one instance (see EngineInstance.contested). */
+export interface Contested {
+  until: number;
+  addresses: readonly string[];
 }
 
 export interface DecideOptions {
@@ -51,6 +63,7 @@ export type DecisionCode =
   | 'protected-marker'
   | 'hold'
   | 'action-in-flight'
+  | 'contested'
   | 'delete-waiting'
   | 'stopped'
   | 'too-young'

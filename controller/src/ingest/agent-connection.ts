@@ -18,6 +18,7 @@ import { batchInput } from './batch-input';
 import type { BatchWriter } from './batch-writer';
 import { parseAgentFrame, truncateUtf8 } from './parse-frame';
 import type { IngestCounters, LatencyWindow } from './ingest-stats';
+import { clampToFloor, evidenceFloor } from './trusted-time';
 
 export interface ConnectionDeps {
   store: Store;
@@ -53,6 +54,9 @@ export class AgentConnection {
   alive = true;
   private hello: Hello | null = null;
   private lastAck = 0;
+  /** Trusted time: no sample of this connection may start before this (set at the hello; see trusted-time.ts). */
+  private floor = 0;
+  private backdatingLogged = false;
   private closing = false;
   private readonly prepares = new Map<string, PendingPrepare>();
 
@@ -166,6 +170,8 @@ export class AgentConnection {
     let ackedSeq: number;
     try {
       ackedSeq = this.deps.store.ackedSeq(this.instanceId, hello.runId);
+      const lastAgentEnd = ackedSeq > 0 ? this.deps.store.lastAgentSampleEnd(this.instanceId) : null;
+      this.floor = evidenceFloor({ connectedAt: this.connectedAt, knownRun: ackedSeq > 0, lastAgentEnd });
     } catch (err) {
       this.deps.logger.error(`reading acked sequence for ${this.instanceId}`, err);
       return this.close(1011, 'server error; reconnect later');
@@ -181,9 +187,19 @@ export class AgentConnection {
     if (b.runId !== this.hello!.runId) return this.badFrame('batch runId differs from the hello');
     const converted = batchInput(this.instanceId, b, now);
     if (!converted.ok) return this.badFrame(converted.reason);
+    const clamped = clampToFloor(converted.input, this.floor);
+    if (clamped.cutMs > 60_000 && !this.backdatingLogged) {
+      // More than a report interval or two before the floor: a forged history, or a real agent that buffered before
+      // it could ever connect. Either way the controller cannot vouch for that time; said once per connection.
+      this.backdatingLogged = true;
+      this.deps.logger.warn(
+        `agent ${this.instanceId} (${this.remoteAddress}): batch ${b.seq} reaches ${Math.round(clamped.cutMs / 1000)} s before ${new Date(this.floor).toISOString()}, ` +
+          'the earliest time this connection can vouch for; it counts from then on (trusted time, docs/security.md)',
+      );
+    }
     const received = performance.now();
     const queued = this.deps.writer.enqueueSample(
-      converted.input,
+      clamped.input,
       (r) => this.onCommitted(b.seq, r, received),
     );
     if (!queued) {

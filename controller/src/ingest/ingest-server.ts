@@ -1,6 +1,7 @@
 // The agent endpoint: WebSocket upgrades on /agent of the node HTTP server that also serves Hono. The bearer token
 // is checked BEFORE the upgrade is accepted (plain HTTP 401 otherwise) and alone decides the instance. Keeps one
-// live connection per instance, pings to find dead sockets, and exposes what the engine and status need.
+// live connection per instance (voice-arbiter.ts: the first healthy one keeps it, a competing one is refused with 409
+// and the instance marked contested), pings to find dead sockets, and exposes what the engine and status need.
 import type { IncomingMessage, Server } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
@@ -11,6 +12,7 @@ import type { Store } from '../store';
 import { AgentConnection, type AgentConnectionInfo } from './agent-connection';
 import { BatchWriter, type WriterStats } from './batch-writer';
 import { type IngestCounters, LatencyWindow, newCounters } from './ingest-stats';
+import { type Contest, VoiceArbiter, type VoiceArbiterOptions } from './voice-arbiter';
 
 export const AGENT_PATH = '/agent';
 const PING_SLOTS = 10;
@@ -30,6 +32,10 @@ export interface IngestOptions {
   welcomeConfig?: { reportIntervalMs?: number };
   /** How often a one-line ingest summary is logged (info); 0 turns it off. Default 60 s. */
   statsLogIntervalMs?: number;
+  /** One voice per instance: how long a connected agent has to answer before a newcomer replaces it. Default 5 s. */
+  probeTimeoutMs?: number;
+  /** How long an instance stays contested (never idle) after a competing connection. Default 10 min. */
+  contestWindowMs?: number;
   now?: () => number;
 }
 
@@ -48,6 +54,10 @@ export interface Ingest {
   isConnected(instanceId: string): boolean;
   connection(instanceId: string): AgentConnectionInfo | null;
   connections(): AgentConnectionInfo[];
+  /** Two agents competed for this instance recently (see voice-arbiter.ts); null when not. */
+  contested(instanceId: string): Contest | null;
+  /** Who is told about a new contest (once per episode; the WARN line is logged anyway): the daemon's notifier. */
+  onContest(listener: VoiceArbiterOptions['onContest']): void;
   stats(): IngestStats;
   /** Commits what is queued (acks go out), then closes every socket with 1001 going away. */
   close(timeoutMs?: number): Promise<void>;
@@ -83,6 +93,7 @@ export function createIngest(opts: IngestOptions): Ingest {
   const all = new Set<AgentConnection>();
   let closing = false;
   const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {} };
+  const arbiter = new VoiceArbiter({ logger, now, probeTimeoutMs: opts.probeTimeoutMs, contestWindowMs: opts.contestWindowMs });
 
   // One line a minute saying how ingest keeps up: receive-to-ack latency is measured here, event-loop delay tells
   // whether the process itself (or the machine) is the bottleneck.
@@ -142,8 +153,9 @@ export function createIngest(opts: IngestOptions): Ingest {
     const previous = live.get(instanceId);
     live.set(instanceId, conn);
     if (previous !== undefined) {
-      logger.info(`agent ${instanceId}: new connection from ${remote} supersedes the one from ${previous.remoteAddress}`);
-      previous.close(CloseCode.Superseded, 'superseded by a newer connection for this instance');
+      // The arbiter found it dead (or it closed meanwhile): drop it without a goodbye it would not answer.
+      logger.info(`agent ${instanceId}: new connection from ${remote} replaces the dead one from ${previous.remoteAddress}`);
+      previous.ws.terminate();
     }
     ws.on('close', (code, reason) => {
       all.delete(conn);
@@ -179,7 +191,25 @@ export function createIngest(opts: IngestOptions): Ingest {
       return refuse(socket, 401, 'Unauthorized', { error: 'unauthorized: send Authorization: Bearer <agent token>' });
     }
     const id = instanceId;
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, id, remote));
+    const holder = live.get(id);
+    arbiter
+      .admit(id, holder, remote)
+      .then((verdict) => {
+        if (socket.destroyed) return;
+        if (closing) return refuse(socket, 503, 'Service Unavailable', { error: 'shutting down' });
+        if (!verdict.admit) return refuse(socket, 409, 'Conflict', { error: `${verdict.reason}; one agent per instance (retry later)` });
+        // Another newcomer may have been admitted while this one waited for the probe; only a dead holder goes.
+        const current = live.get(id);
+        if (current !== undefined && current !== verdict.replaced && current.isOpen) {
+          arbiter.mark(id, [current.remoteAddress, remote], `a second agent from ${remote} connected right after the one from ${current.remoteAddress}`);
+          return refuse(socket, 409, 'Conflict', { error: 'another agent is connected for this instance; one agent per instance (retry later)' });
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, id, remote));
+      })
+      .catch((err: unknown) => {
+        logger.error(`admitting agent ${id} from ${remote}`, err);
+        if (!socket.destroyed) refuse(socket, 503, 'Service Unavailable', { error: 'server error; retry later' });
+      });
   }
 
   return {
@@ -198,6 +228,8 @@ export function createIngest(opts: IngestOptions): Ingest {
     isConnected: (id) => live.get(id)?.isOpen ?? false,
     connection: (id) => live.get(id)?.info() ?? null,
     connections: () => [...live.values()].map((c) => c.info()),
+    contested: (id) => arbiter.contested(id),
+    onContest: (listener) => arbiter.setContestListener(listener),
     stats: () => ({ ...counters, batches: { ...counters.batches }, connected: live.size, writer: writer.stats() }),
     async close(timeoutMs = 5_000) {
       if (closing) return;

@@ -1,5 +1,6 @@
 // Agent ingest over real sockets: authentication before the upgrade, token-bound instances, bad frames closing only
-// their own connection, replay dedupe, skew correction, supersede, prepare-pause, dead sockets and shutdown.
+// their own connection, replay dedupe, skew correction, one voice per instance, trusted time, prepare-pause, dead
+// sockets and shutdown.
 import { connect as netConnect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ let ctl: TestController;
 const agents: SimAgent[] = [];
 
 beforeAll(async () => {
-  ctl = await startTestController({}, { ingest: { pingIntervalMs: 200, prepareGraceMs: 100, statsLogIntervalMs: 300 } });
+  ctl = await startTestController({}, { ingest: { pingIntervalMs: 200, prepareGraceMs: 100, statsLogIntervalMs: 300, probeTimeoutMs: 300 } });
 });
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((a) => a.close()));
@@ -94,11 +95,14 @@ describe('streaming', () => {
 
   it('corrects agent clock skew with the frame send time', async () => {
     const a = agent('manual:skewed', { clockOffsetMs: 3_600_000 });
+    const before = Date.now();
     await a.connect();
     await a.waitForAck(a.sendBatch(5));
     const [s] = ctl.server.store.recentSamples('manual:skewed', 0);
     expect(Math.abs(s!.t1 - Date.now())).toBeLessThan(60_000);
-    expect(s!.t1 - s!.t0).toBe(10_000);
+    // A new run's first batch counts only from the moment it connected (trusted time), not 10 s before.
+    expect(s!.t1 - s!.t0).toBeLessThanOrEqual(10_000);
+    expect(s!.t0).toBeGreaterThanOrEqual(before);
   });
 
   it('replays after a reconnect without duplicates: the welcome carries the acked sequence', async () => {
@@ -119,17 +123,108 @@ describe('streaming', () => {
     expect(ctl.server.store.sampleCount('manual:replay')).toBe(6);
   });
 
-  it('supersedes an older connection of the same instance', async () => {
+});
+
+describe('one voice per instance', () => {
+  it('keeps the first healthy connection: a second one with the same token gets HTTP 409, a WARN line and a contest', async () => {
     const token = ctl.server.store.createToken('manual:twice', Date.now());
     const first = new SimAgent({ url: ctl.wsUrl, token, gpus: 1 });
     const second = new SimAgent({ url: ctl.wsUrl, token, gpus: 1 });
     agents.push(first, second);
+    const heard: string[] = [];
+    ctl.server.ingest.onContest((id, c) => heard.push(`${id} ${c.addresses.join(' ')}`));
     await first.connect();
-    const closed = first.nextClose();
-    await second.connect();
-    expect((await closed).code).toBe(CloseCode.Superseded);
-    await second.waitForAck(second.sendBatch(1));
-    expect(ctl.server.ingest.connection('manual:twice')!.runId).toBe(second.runId);
+    await expect(second.connect()).rejects.toMatchObject({ status: 409 });
+    expect(first.connected).toBe(true);
+    await first.waitForAck(first.sendBatch(1));
+    expect(ctl.server.ingest.connection('manual:twice')!.runId).toBe(first.runId);
+    const c = ctl.server.ingest.contested('manual:twice');
+    expect(c).not.toBeNull();
+    expect(c!.until).toBeGreaterThan(Date.now());
+    expect(c!.addresses).toHaveLength(2);
+    const warn = ctl.logs.find((l) => l.includes('WARN') && l.includes('manual:twice') && l.includes('Two agents report'));
+    expect(warn).toBeDefined();
+    for (const a of c!.addresses) expect(warn).toContain(a);
+    expect(heard).toEqual([`manual:twice ${c!.addresses.join(' ')}`]);
+    expect(ctl.logs.some((l) => l.includes(token))).toBe(false);
+  });
+
+  it('lets a restarted agent in at once when the old socket closed', async () => {
+    const token = ctl.server.store.createToken('manual:restart', Date.now());
+    const old = new SimAgent({ url: ctl.wsUrl, token, gpus: 1 });
+    agents.push(old);
+    await old.connect();
+    await old.close();
+    const fresh = new SimAgent({ url: ctl.wsUrl, token, gpus: 1 });
+    agents.push(fresh);
+    await fresh.connect();
+    await fresh.waitForAck(fresh.sendBatch(1));
+    expect(ctl.server.ingest.contested('manual:restart')).toBeNull();
+  });
+
+  it('replaces a holder that no longer answers pings (a host that vanished) after one probe, without a contest', async () => {
+    const token = ctl.server.store.createToken('manual:vanished', Date.now());
+    const port = new URL(ctl.url).port;
+    // A raw TCP client that completes the handshake and then never answers a ping: a half-open socket.
+    const sock = netConnect(Number(port), '127.0.0.1');
+    sock.on('error', () => undefined);
+    sock.write(
+      `GET /agent HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
+        `Sec-WebSocket-Version: 13\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+    );
+    sock.resume();
+    await waitFor(() => ctl.server.ingest.isConnected('manual:vanished'), 5_000, 'raw socket accepted');
+    const fresh = new SimAgent({ url: ctl.wsUrl, token, gpus: 1 });
+    agents.push(fresh);
+    await fresh.connect();
+    await fresh.waitForAck(fresh.sendBatch(1));
+    expect(ctl.server.ingest.connection('manual:vanished')!.runId).toBe(fresh.runId);
+    expect(ctl.server.ingest.contested('manual:vanished')).toBeNull();
+    sock.destroy();
+  });
+});
+
+describe('trusted time', () => {
+  const idleBatch = (a: SimAgent, seq: number, t0: number, t1: number) => JSON.stringify({ ...batchOf(a), seq, t0, t1, sentAt: Date.now() });
+
+  it("counts a new run's back-dated history from the moment it connected only", async () => {
+    const a = agent('manual:backdated', { gpus: 1 });
+    const connectedBy = Date.now();
+    await a.connect();
+    const now = Date.now();
+    // A day of idle history, 10 s a batch, sent in a burst with a fresh sentAt: what a stolen token could forge.
+    for (let i = 0; i < 50; i++) a.sendRaw(idleBatch(a, i + 1, now - 86_400_000 + i * 10_000, now - 86_400_000 + (i + 1) * 10_000));
+    await waitFor(() => a.ackedSeq >= 50, 10_000, 'acks');
+    const stored = ctl.server.store.recentSamples('manual:backdated', 0);
+    expect(stored).toHaveLength(50);
+    for (const s of stored) expect(s.t0).toBeGreaterThanOrEqual(connectedBy);
+    expect(ctl.logs.some((l) => l.includes('manual:backdated') && l.includes('earliest time this connection can vouch for'))).toBe(true);
+  });
+
+  it('lets a known run replay what the controller missed, from its last stored sample on', async () => {
+    const token = ctl.server.store.createToken('manual:outage', Date.now());
+    const runId = 'outage-run-0001';
+    const t = Date.now();
+    // The controller last heard from this run 20 min ago (its batch 1 is stored); then the link was down.
+    const gpus = batchOf({ runId }).gpus;
+    ctl.server.store.insertSamples([{ instanceId: 'manual:outage', source: 'agent', t0: t - 20 * 60_000 - 10_000, t1: t - 20 * 60_000, gpus, procs: 0, health: { state: 'ok' }, run: { runId, seq: 1 } }], t);
+    const lastEnd = ctl.server.store.lastAgentSampleEnd('manual:outage')!;
+    const b = new SimAgent({ url: ctl.wsUrl, token, gpus: 1, runId });
+    agents.push(b);
+    const connectedBy = Date.now();
+    expect((await b.connect()).ackedSeq).toBe(1);
+    // The replay of the buffer: 120 batches of 10 s covering the outage, then one overlapping what was stored.
+    for (let i = 0; i < 120; i++) b.sendRaw(idleBatch(b, i + 2, lastEnd + i * 10_000, lastEnd + (i + 1) * 10_000));
+    b.sendRaw(idleBatch(b, 122, lastEnd - 60_000, lastEnd + 5));
+    await waitFor(() => b.ackedSeq >= 122, 10_000, 'acks');
+    const stored = ctl.server.store.recentSamples('manual:outage', 0);
+    expect(stored).toHaveLength(122);
+    // The missed time keeps its place (within the network delay the skew correction adds)...
+    const replayed = stored.filter((s) => s.t1 - s.t0 === 10_000);
+    expect(replayed.length).toBeGreaterThanOrEqual(120);
+    expect(Math.min(...replayed.map((s) => s.t0))).toBeLessThan(connectedBy - 19 * 60_000);
+    // ...and nothing reaches back over time the controller already had.
+    for (const s of stored.slice(1)) expect(s.t0).toBeGreaterThanOrEqual(lastEnd);
   });
 });
 

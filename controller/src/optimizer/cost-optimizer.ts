@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { PreparePauseResult } from '../../../protocol';
 import { type Config, parseConfig } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
-import { type Decision, type EngineInstance, decide, isProtectedByMarker } from '../engine';
+import { type Contested, type Decision, type EngineInstance, decide, isProtectedByMarker } from '../engine';
 import { Executor, type ActionOutcome } from '../executor/executor';
 import { createLogger, errorMessage, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
@@ -35,6 +35,8 @@ export interface CostOptimizerOptions {
   metrics?: Metrics;
   executor?: { verifyAttempts?: number; verifyDelayMs?: number; concurrency?: number; maxAttempts?: number };
   inventory?: { attempts?: number; baseDelayMs?: number };
+  /** One voice per instance: a recent competing agent connection (wired to the ingest by `serve`); see docs/security.md. */
+  contested?: (instanceId: string) => Contested | null;
   /** Roll up old samples from run() (default true); `serve` has its own retention job and passes false. */
   retention?: boolean;
 }
@@ -115,6 +117,11 @@ export class CostOptimizer {
     return list.includes(i.id) || list.includes(i.name) || isProtectedByMarker(i);
   }
 
+  /** Sends a message through the configured notifier (the ingest's one-voice warnings use it). */
+  notify(text: string): void {
+    this.notifier.notify(text);
+  }
+
   /** One inventory + decision + action cycle. */
   async runOnce(): Promise<CycleReport> {
     const started = Date.now();
@@ -153,7 +160,10 @@ export class CostOptimizer {
     this.alertSilentAgents(records, now);
 
     const ctx = fleetContext(this.store, now);
-    const engineInstances = records.filter((r) => fresh.has(r.provider)).map((r) => toEngineInstance(r, this.store, now, this.config.dryRun, ctx));
+    const contested = this.opts.contested;
+    const engineInstances = records
+      .filter((r) => fresh.has(r.provider))
+      .map((r) => ({ ...toEngineInstance(r, this.store, now, this.config.dryRun, ctx), contested: contested?.(r.id) ?? null }));
     const decisions = decide(engineInstances, this.idle.all(), this.config, now, { capabilities: this.capabilities() });
     const byId = new Map(engineInstances.map((i) => [i.id, i]));
     this.lastDecisions.clear();

@@ -41,6 +41,8 @@ export class SamplesRepo {
       last: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? ORDER BY t1 DESC LIMIT 1'),
       lastN: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1 DESC LIMIT ?'),
       count: db.prepare('SELECT count(*) FROM samples WHERE inst = ?').pluck(),
+      // Source code 0 is the agent (summarize.ts); walks the primary key backwards, past the few ssh/provider rows.
+      lastAgentEnd: db.prepare('SELECT t1 FROM samples WHERE inst = ? AND (flags & 3) = 0 ORDER BY t1 DESC LIMIT 1').pluck(),
     };
   }
 
@@ -107,6 +109,13 @@ export class SamplesRepo {
     const inst = this.instances.keyOf(instanceId);
     if (inst === null) return 0;
     return (this.stmt.maxSeq.get(inst, runId) as number | undefined) ?? 0;
+  }
+
+  /** End of the newest raw agent sample of the instance (any run); null when none. Trusted time (ingest/trusted-time.ts). */
+  lastAgentEnd(instanceId: string): number | null {
+    const inst = this.instances.keyOf(instanceId);
+    if (inst === null) return null;
+    return (this.stmt.lastAgentEnd.get(inst) as number | undefined) ?? null;
   }
 
   recent(instanceId: string, sinceMs: number): SampleSummary[] {

@@ -198,6 +198,11 @@ export class Store {
     return this.samples.maxSeq(instanceId, runId);
   }
 
+  /** End of the newest stored agent sample of the instance, any run; null when none (ingest's trusted time). */
+  lastAgentSampleEnd(instanceId: string): number | null {
+    return this.samples.lastAgentEnd(instanceId);
+  }
+
   /** Samples whose interval ends at or after sinceMs, oldest first. */
   recentSamples(instanceId: string, sinceMs: number): SampleSummary[] {
     return this.samples.recent(instanceId, sinceMs);
