@@ -5,7 +5,7 @@
 // Proves: no pause comes sooner than a live idle agent connecting at the moment of the attack could cause one
 // (window - max gap after it connected), and the live idle stream that follows still pauses it then: the rule delays
 // forged history, not honest data. The other side, a real outage replay still counting, is proven by
-// test/e2e/ingest-outage.test.ts and controller/src/ingest/ingest.test.ts ("trusted time").
+// outage-replay.test.ts here, test/e2e/ingest-outage.test.ts and controller/src/ingest/ingest.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../protocol';
 import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
