@@ -4,3 +4,5 @@ export type { AgentConnectionInfo } from './agent-connection';
 export { BatchWriter, type BatchWriterOptions, type WriterStats } from './batch-writer';
 export { parseAgentFrame, truncateUtf8, type FrameResult } from './parse-frame';
 export { batchInput, type BatchInput } from './batch-input';
+export { VoiceArbiter, type Contest } from './voice-arbiter';
+export { evidenceFloor, clampToFloor, MAX_REPLAY_MS } from './trusted-time';
