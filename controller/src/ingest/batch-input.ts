@@ -1,5 +1,7 @@
 // What one agent batch becomes in the store: its checks against the frame's own send time and the clock-skew
-// correction. Pure; AgentConnection applies it to every batch, and the simulator (test/sim) to the batches it plays.
+// correction. Pure; AgentConnection applies it to every batch (then clamps the result to the connection's trusted-time
+// floor, trusted-time.ts), and the simulator (test/sim) to the batches it plays (without the floor: it has no
+// connections).
 import type { Batch } from '../../../protocol';
 import { FUTURE_TOLERANCE_MS, type SampleInput } from '../store';
 
