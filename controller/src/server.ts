@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config/config';
+import { ensureAdminToken } from './http/admin-credential';
 import { createApp } from './http/app';
 import type { RouteModule } from './http/app-context';
 import type { DecisionView } from './http/decision-view';
@@ -32,7 +33,7 @@ export interface StartOptions {
   extend?: (parts: ServerParts) => ServerExtension | Promise<ServerExtension>;
   now?: () => number;
   /** Ingest tuning for tests and benches. */
-  ingest?: { pingIntervalMs?: number; prepareGraceMs?: number; flushDelayMs?: number; maxBatch?: number; maxQueue?: number; statsLogIntervalMs?: number };
+  ingest?: { pingIntervalMs?: number; prepareGraceMs?: number; flushDelayMs?: number; maxBatch?: number; maxQueue?: number; statsLogIntervalMs?: number; tokenCheckIntervalMs?: number };
 }
 
 export interface RunningServer extends ServerParts {
@@ -50,8 +51,10 @@ export function formatUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
+export async function startServer(configIn: Config, opts: StartOptions): Promise<RunningServer> {
   const { logger } = opts;
+  // /api/* always needs a credential: ADMIN_TOKEN, else the one kept in DATA_DIR (made at the first start).
+  const config: Config = { ...configIn, adminToken: configIn.adminToken ?? ensureAdminToken(configIn.dataDir, logger) };
   const now = opts.now ?? Date.now;
   const store = openStore(dbPath(config.dataDir), {
     retentionRawHours: config.retentionRawHours,
@@ -61,12 +64,20 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   let ingest: Ingest | null = null;
   let ext: ServerExtension = {};
   try {
-    ingest = createIngest({ store, logger, now, ...opts.ingest });
+    const l = config.limits;
+    ingest = createIngest({
+      store,
+      logger,
+      now,
+      limits: { dataDir: config.dataDir, minFreeDiskMb: l.minFreeDiskMb, maxConnections: l.maxAgentConnections, batchesPerSecond: l.agentBatchesPerSecond, batchBurst: l.agentBatchBurst, authFailuresPerMinute: l.authFailuresPerMinute },
+      ...opts.ingest,
+    });
     const parts: ServerParts = { config, store, ingest, logger };
     ext = (await opts.extend?.(parts)) ?? {};
     const app = createApp({
       store,
       adminToken: config.adminToken,
+      guard: { host: config.host, publicUrl: config.publicUrl, trustProxy: config.trustProxy },
       logger,
       decisionView: ext.decisionView,
       ingest,
