@@ -67,13 +67,13 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-const api = <T>(path: string) => getJson<T>(controller.url + path);
+const api = <T>(path: string) => getJson<T>(controller.url + path, controller.adminHeaders());
 
 describe('optimizer end to end', () => {
   it('pauses the idle agent instance, keeps the busy one, and says why', async () => {
     // Tokens through the HTTP API; the next inventory fills the instances in.
     const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
       return ((await r.json()) as { token: string }).token;
     };
     const idle = spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:701'), dir, name: 'idle', state: { gpus: [{ util: 1 }] } });
