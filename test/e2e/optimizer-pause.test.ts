@@ -102,10 +102,10 @@ describe('optimizer end to end', () => {
     expect(controller.output()).toMatch(/PAUSE: vast:701 \(RTX 4090\) - GPU avg=[\d.]+% max=[\d.]+% over 0\.1 min, \d+ samples from agent \(threshold=10\.0%\)/);
     expect(controller.output()).not.toContain('secret');
 
-    const { stdout } = await run(process.execPath, [CLI, 'explain', 'vast:702', '--url', controller.url], { env: { PATH: process.env.PATH ?? '' } });
+    const { stdout } = await run(process.execPath, [CLI, 'explain', 'vast:702', '--url', controller.url], { env: { PATH: process.env.PATH ?? '', DATA_DIR: controller.dataDir } });
     expect(stdout).toMatch(/decision:\s+KEEP/);
     expect(stdout).toMatch(/busy|93/);
-    const paused = await run(process.execPath, [CLI, 'status', '--url', controller.url], { env: { PATH: process.env.PATH ?? '' } });
+    const paused = await run(process.execPath, [CLI, 'status', '--url', controller.url], { env: { PATH: process.env.PATH ?? '', DATA_DIR: controller.dataDir } });
     expect(paused.stdout).toMatch(/vast:702\s+vast\s+running/);
     await idle.stop();
     await busy.stop();
