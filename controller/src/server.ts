@@ -13,6 +13,7 @@ import type { DecisionView } from './http/decision-view';
 import { createIngest, type Ingest } from './ingest';
 import type { Logger } from './log';
 import { dbPath, openStore, startRetention, type Store } from './store';
+import { DiskGuard } from './store/disk-guard';
 
 export interface ServerParts {
   config: Config;
@@ -65,11 +66,13 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
   let ext: ServerExtension = {};
   try {
     const l = config.limits;
+    const diskGuard = new DiskGuard({ dir: config.dataDir, minFreeMb: l.minFreeDiskMb, logger, now });
+    store.sampleGate = () => diskGuard.refusal();
     ingest = createIngest({
       store,
       logger,
       now,
-      limits: { dataDir: config.dataDir, minFreeDiskMb: l.minFreeDiskMb, maxConnections: l.maxAgentConnections, batchesPerSecond: l.agentBatchesPerSecond, batchBurst: l.agentBatchBurst, authFailuresPerMinute: l.authFailuresPerMinute },
+      limits: { diskGuard, maxConnections: l.maxAgentConnections, batchesPerSecond: l.agentBatchesPerSecond, batchBurst: l.agentBatchBurst, authFailuresPerMinute: l.authFailuresPerMinute },
       ...opts.ingest,
     });
     const parts: ServerParts = { config, store, ingest, logger };

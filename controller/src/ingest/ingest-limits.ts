@@ -1,8 +1,8 @@
 // Limits that keep one address or one agent from taking the controller down: failed agent authentication per source
 // address (rate-limited, logged once per burst), a cap on connections, a per-instance batch rate, and the disk guard.
-import { statfsSync } from 'node:fs';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Logger } from '../log';
+import type { DiskGuard } from '../store/disk-guard';
 
 export interface IngestLimitOptions {
   /** Failed upgrades one address may make per minute before it is answered 429 without a token check. Default 20. */
@@ -12,13 +12,8 @@ export interface IngestLimitOptions {
   /** Sustained batches per second one instance may send, and the burst on top (a full 24-h buffer replay is 8,640). */
   batchesPerSecond?: number;
   batchBurst?: number;
-  /** Directory whose file system holds the database, and the free space below which samples are refused (MiB; 0 = off). */
-  dataDir?: string | null;
-  minFreeDiskMb?: number;
-  /** How often free space is read. Default 5 s. */
-  diskCheckIntervalMs?: number;
-  /** Free bytes of the data directory's file system; tests replace it. */
-  freeBytes?: (dir: string) => number;
+  /** Below its free-space floor no batch is queued. */
+  diskGuard?: DiskGuard | null;
 }
 
 interface Burst {
@@ -34,11 +29,6 @@ interface Bucket {
 
 const BURST_QUIET_MS = 60_000;
 
-export const freeBytesOf = (dir: string): number => {
-  const s = statfsSync(dir);
-  return Number(s.bavail) * Number(s.bsize);
-};
-
 export class IngestLimits {
   readonly maxConnections: number;
   private readonly authPoints: number;
@@ -47,12 +37,7 @@ export class IngestLimits {
   private readonly batchRate: number;
   private readonly batchBurst: number;
   private readonly buckets = new Map<string, Bucket>();
-  private readonly minFreeBytes: number;
-  private diskLow = false;
-  private diskCheckedAt = -Infinity;
-  private readonly diskEveryMs: number;
-  private readonly freeBytes: (dir: string) => number;
-  private readonly dataDir: string | null;
+  private readonly diskGuard: DiskGuard | null;
 
   constructor(
     opts: IngestLimitOptions,
@@ -63,10 +48,7 @@ export class IngestLimits {
     this.maxConnections = opts.maxConnections ?? 20_000;
     this.batchRate = opts.batchesPerSecond ?? 20;
     this.batchBurst = opts.batchBurst ?? 10_000;
-    this.minFreeBytes = opts.dataDir ? (opts.minFreeDiskMb ?? 500) * 1024 * 1024 : 0;
-    this.diskEveryMs = opts.diskCheckIntervalMs ?? 5_000;
-    this.freeBytes = opts.freeBytes ?? freeBytesOf;
-    this.dataDir = opts.dataDir ?? null;
+    this.diskGuard = opts.diskGuard ?? null;
     if (!(this.authPoints >= 1) || !(this.maxConnections >= 1) || !(this.batchRate > 0) || !(this.batchBurst >= 1)) {
       throw new Error('IngestLimits: authFailuresPerMinute, maxConnections and batchBurst must be >= 1, batchesPerSecond > 0');
     }
@@ -127,7 +109,7 @@ export class IngestLimits {
    * does not refill the bucket.
    */
   batchRefusal(instanceId: string): string | null {
-    const disk = this.diskRefusal();
+    const disk = this.diskGuard?.refusal() ?? null;
     if (disk !== null) return disk;
     const t = this.now();
     let k = this.buckets.get(instanceId);
@@ -135,31 +117,5 @@ export class IngestLimits {
     if (this.refill(k, t) < 1) return `batch rate above ${this.batchRate}/s for this instance; retry later`;
     k.tokens -= 1;
     return null;
-  }
-
-  /** The disk guard: below the floor nothing new is stored (the engine then sees a gap, which never pauses). */
-  diskRefusal(): string | null {
-    if (this.minFreeBytes <= 0 || this.dataDir === null) return null;
-    const t = this.now();
-    if (t - this.diskCheckedAt >= this.diskEveryMs) {
-      this.diskCheckedAt = t;
-      let free: number;
-      try {
-        free = this.freeBytes(this.dataDir);
-      } catch (err) {
-        this.logger.error(`reading free space of ${this.dataDir} failed; samples keep being stored`, err);
-        free = Infinity;
-      }
-      const low = free < this.minFreeBytes;
-      if (low && !this.diskLow) {
-        this.logger.error(
-          `disk: ${Math.floor(free / 1048576)} MiB free in ${this.dataDir}, below MIN_FREE_DISK_MB=${this.minFreeBytes / 1048576}: refusing new samples (agents keep them and retry; instances without data are never paused)`,
-        );
-      } else if (!low && this.diskLow) {
-        this.logger.info(`disk: ${Math.floor(free / 1048576)} MiB free in ${this.dataDir} again; storing samples`);
-      }
-      this.diskLow = low;
-    }
-    return this.diskLow ? `controller disk below its free-space floor (MIN_FREE_DISK_MB=${this.minFreeBytes / 1048576}); batch not stored, retry later` : null;
   }
 }

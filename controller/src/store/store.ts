@@ -42,6 +42,8 @@ export class Store {
   private readonly samples: SamplesRepo;
   private readonly tokens: TokensRepo;
   private localTokenChanges = 0;
+  /** Why no sample may be stored now (the disk guard), or null; set by whoever wires the server. */
+  sampleGate: (() => string | null) | null = null;
   private readonly dataVersionStmt: Database.Statement;
   private readonly actions: ActionsRepo;
   private readonly holds: HoldsRepo;
@@ -204,6 +206,12 @@ export class Store {
    * no-ops ('duplicate'); results are in input order. Listeners get the inserted summaries after the commit.
    */
   insertSamples(inputs: readonly SampleInput[], now: number): InsertResult[] {
+    // SSH and provider samples meet the disk guard here; agent batches meet it before they are queued (the ingest
+    // closes the agent with the reason, so it keeps them and retries).
+    const refusal = this.sampleGate?.() ?? null;
+    if (refusal !== null && inputs.length > 0 && inputs.every((i) => i.source !== 'agent')) {
+      return inputs.map(() => ({ status: 'rejected', reason: refusal, maxSeq: null }));
+    }
     return this.transaction(() =>
       inputs.map((input) => {
         const r = this.samples.insert(input, now);
