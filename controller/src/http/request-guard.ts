@@ -44,7 +44,8 @@ export function requestGuard(opts: RequestGuardOptions): MiddlewareHandler {
   const allowed = allowedHost(opts);
   return async (c, next) => {
     const forwarded = opts.trustProxy ? c.req.header('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
-    const hostHeader = forwarded || c.req.header('host') || '';
+    // The node adapter builds the request URL from Host; the URL is the fallback for requests made in-process.
+    const hostHeader = forwarded || c.req.header('host') || new URL(c.req.url).host;
     const name = hostName(hostHeader);
     if (name === null || !allowed(name)) {
       return c.json({ error: `unknown Host "${hostHeader.slice(0, 100)}": this controller answers to its own names only (HOST, PUBLIC_URL, loopback)` }, 421);
