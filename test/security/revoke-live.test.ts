@@ -3,7 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbPath } from '../../controller/src/store/open-db';
 import { CLI, ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
@@ -65,6 +67,27 @@ describe('revocation that bites', () => {
     expect(await del.json()).toEqual({ instanceId: 'manual:revoke-api', revoked: 1 });
     await waitFor(() => /agent disconnected: manual:revoke-api \(4401/.test(ctl.output()), 30_000, 'the socket to close with 4401');
     await agent.stop();
+  });
+
+  it('`token create --expires-in` stores an expiry the controller honours', async () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir.path, DATA_DIR: dir.path };
+    const r = spawnSync(process.execPath, [CLI, 'token', 'create', 'manual:cli-expiring', '--expires-in', '1h'], { cwd: dir.path, env, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/valid until \d{4}-\d\d-\d\dT/);
+    const db = new Database(dbPath(dir.path), { readonly: true });
+    try {
+      const exp = db.prepare("SELECT t.expires_at FROM tokens t WHERE t.instance_id = 'manual:cli-expiring'").pluck().get() as number;
+      expect(exp - Date.now()).toBeGreaterThan(3_500_000);
+      expect(exp - Date.now()).toBeLessThanOrEqual(3_600_000);
+    } finally {
+      db.close();
+    }
+    const agent = new SimAgent({ url: ctl.wsUrl, token: r.stdout.trim() });
+    await agent.connect();
+    await agent.close();
+    const bad = spawnSync(process.execPath, [CLI, 'token', 'create', 'manual:cli-expiring', '--expires-in', 'soon'], { cwd: dir.path, env, encoding: 'utf8', timeout: 30_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--expires-in needs a duration');
   });
 
   it('an expired token is refused and its connection closed', async () => {
