@@ -44,6 +44,13 @@ describe('requestGuard', () => {
     expect((await a.request('http://127.0.0.1:8080/x', { method: 'DELETE', headers: { origin: 'https://evil.example' } })).status).toBe(403);
   });
 
+  it('accepts the PUBLIC_URL origin behind a proxy that rewrites Host', async () => {
+    const a = app({ publicUrl: 'https://co.example.com' });
+    const post = (origin: string) => a.request('http://127.0.0.1:8080/x', { method: 'POST', headers: { ...json, origin } });
+    expect((await post('https://co.example.com')).status).toBe(200);
+    expect((await post('https://evil.example')).status).toBe(403);
+  });
+
   it('parses Host values', () => {
     expect(hostName('Example.COM:80')).toBe('example.com');
     expect(hostName('[::1]:8080')).toBe('::1');

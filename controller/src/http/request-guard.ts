@@ -42,6 +42,8 @@ export function allowedHost(opts: RequestGuardOptions): (name: string) => boolea
 
 export function requestGuard(opts: RequestGuardOptions): MiddlewareHandler {
   const allowed = allowedHost(opts);
+  // Behind a proxy that rewrites Host (nginx's default), the browser's Origin is PUBLIC_URL's, not the Host seen here.
+  const publicHost = opts.publicUrl === null ? null : new URL(opts.publicUrl).host.toLowerCase();
   return async (c, next) => {
     const forwarded = opts.trustProxy ? c.req.header('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
     // The node adapter builds the request URL from Host; the URL is the fallback for requests made in-process.
@@ -59,7 +61,7 @@ export function requestGuard(opts: RequestGuardOptions): MiddlewareHandler {
       } catch {
         originHost = null;
       }
-      if (originHost !== hostHeader.toLowerCase()) {
+      if (originHost === null || (originHost !== hostHeader.toLowerCase() && originHost !== publicHost)) {
         return c.json({ error: 'cross-origin request refused: Origin does not match this controller' }, 403);
       }
     } else if (c.req.header('sec-fetch-site') === 'cross-site') {

@@ -28,6 +28,7 @@ interface Bucket {
 }
 
 const BURST_QUIET_MS = 60_000;
+const MAX_TRACKED_BURSTS = 10_000;
 
 export class IngestLimits {
   readonly maxConnections: number;
@@ -74,6 +75,9 @@ export class IngestLimits {
   private noteBurst(address: string, reason: string | null): void {
     const t = this.now();
     const b = this.bursts.get(address);
+    // Many addresses at once (a botnet, rotating IPv6): stop tracking new ones rather than grow without bound; the
+    // rate limiter and the refused-upgrades counter still see them.
+    if (b === undefined && this.bursts.size >= MAX_TRACKED_BURSTS) return;
     if (b === undefined) {
       this.bursts.set(address, { count: 1, firstAt: t, lastAt: t });
       this.logger.warn(

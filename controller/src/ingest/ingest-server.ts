@@ -238,6 +238,7 @@ export function createIngest(opts: IngestOptions): Ingest {
 
   function authorize(req: IncomingMessage, socket: Duplex, head: Buffer, remote: string, address: string, blocked: boolean): void {
     if (socket.destroyed) return;
+    if (closing) return refuse(socket, 503, 'Service Unavailable', { error: 'shutting down' });
     if (blocked) {
       counters.authFailures++;
       return refuse(socket, 429, 'Too Many Requests', { error: 'too many failed attempts from this address; wait a minute' });
