@@ -1,4 +1,5 @@
 // A small leveled logger writing one line per event; every line is scrubbed of the secrets registered at start-up.
+import { stripControl } from './domain/untrusted-text';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -41,7 +42,9 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   };
   const emit = (level: LogLevel, msg: string) => {
     if (ORDER[level] < min) return;
-    sink(level, scrub(`${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}`));
+    // Messages quote what agents and providers sent (names, error bodies): control characters and escapes are
+    // stripped so nobody can forge a log line or drive the terminal of whoever reads the log.
+    sink(level, scrub(`${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${stripControl(msg)}`));
   };
   return {
     debug: (m) => emit('debug', m),

@@ -33,7 +33,10 @@ describe('startServer', () => {
     expect(seen!.store).toBe(server.store);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     server.store.ensureInstance('manual:x', Date.now());
-    const status = (await (await fetch(`${server.url}/api/status`)).json()) as { instances: { protected: boolean }[]; savings: unknown };
+    // No ADMIN_TOKEN: the server generated one into DATA_DIR; the API wants it.
+    expect((await fetch(`${server.url}/api/status`)).status).toBe(401);
+    const auth = { authorization: `Bearer ${server.config.adminToken}` };
+    const status = (await (await fetch(`${server.url}/api/status`, { headers: auth })).json()) as { instances: { protected: boolean }[]; savings: unknown };
     expect(status.savings).toEqual({ wired: true });
     expect(status.instances[0]!.protected).toBe(true);
     expect(await (await fetch(`${server.url}/extra`)).text()).toBe('extra');

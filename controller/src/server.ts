@@ -6,12 +6,14 @@ import type { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config/config';
+import { ensureAdminToken } from './http/admin-credential';
 import { createApp } from './http/app';
 import type { RouteModule } from './http/app-context';
 import type { DecisionView } from './http/decision-view';
 import { createIngest, type Ingest } from './ingest';
 import type { Logger } from './log';
 import { dbPath, openStore, startRetention, type Store } from './store';
+import { DiskGuard } from './store/disk-guard';
 
 export interface ServerParts {
   config: Config;
@@ -32,7 +34,7 @@ export interface StartOptions {
   extend?: (parts: ServerParts) => ServerExtension | Promise<ServerExtension>;
   now?: () => number;
   /** Ingest tuning for tests and benches. */
-  ingest?: { pingIntervalMs?: number; prepareGraceMs?: number; flushDelayMs?: number; maxBatch?: number; maxQueue?: number; statsLogIntervalMs?: number; probeTimeoutMs?: number; contestWindowMs?: number };
+  ingest?: { pingIntervalMs?: number; prepareGraceMs?: number; flushDelayMs?: number; maxBatch?: number; maxQueue?: number; statsLogIntervalMs?: number; tokenCheckIntervalMs?: number; probeTimeoutMs?: number; contestWindowMs?: number };
 }
 
 export interface RunningServer extends ServerParts {
@@ -50,8 +52,10 @@ export function formatUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
+export async function startServer(configIn: Config, opts: StartOptions): Promise<RunningServer> {
   const { logger } = opts;
+  // /api/* always needs a credential: ADMIN_TOKEN, else the one kept in DATA_DIR (made at the first start).
+  const config: Config = { ...configIn, adminToken: configIn.adminToken ?? ensureAdminToken(configIn.dataDir, logger) };
   const now = opts.now ?? Date.now;
   const store = openStore(dbPath(config.dataDir), {
     retentionRawHours: config.retentionRawHours,
@@ -61,12 +65,22 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   let ingest: Ingest | null = null;
   let ext: ServerExtension = {};
   try {
-    ingest = createIngest({ store, logger, now, ...opts.ingest });
+    const l = config.limits;
+    const diskGuard = new DiskGuard({ dir: config.dataDir, minFreeMb: l.minFreeDiskMb, logger, now });
+    store.sampleGate = () => diskGuard.refusal();
+    ingest = createIngest({
+      store,
+      logger,
+      now,
+      limits: { diskGuard, maxConnections: l.maxAgentConnections, batchesPerSecond: l.agentBatchesPerSecond, batchBurst: l.agentBatchBurst, authFailuresPerMinute: l.authFailuresPerMinute },
+      ...opts.ingest,
+    });
     const parts: ServerParts = { config, store, ingest, logger };
     ext = (await opts.extend?.(parts)) ?? {};
     const app = createApp({
       store,
       adminToken: config.adminToken,
+      guard: { host: config.host, publicUrl: config.publicUrl, trustProxy: config.trustProxy },
       logger,
       decisionView: ext.decisionView,
       ingest,

@@ -2,6 +2,8 @@
 // on the fake nvidia-smi, SSH to a loopback sshd when one is installed). Within about a minute the idle notebook is
 // paused, the busy, bursty, MIG and protected instances keep running, and the savings move.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
@@ -15,6 +17,7 @@ interface Status {
 let demo: ChildProcess;
 let output = '';
 let url = '';
+let auth: Record<string, string> = {};
 
 beforeAll(async () => {
   ensureBuilt();
@@ -22,6 +25,9 @@ beforeAll(async () => {
   demo.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   demo.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   url = await waitFor(() => /dashboard at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1], 60_000, `the dashboard URL; output:\n${output}`);
+  // No ADMIN_TOKEN: the demo's controller generated its credential into its data directory.
+  const dataDir = await waitFor(() => /data: +(\S+)/.exec(output)?.[1], 60_000, 'the data directory');
+  auth = { authorization: `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}` };
 }, 90_000);
 
 afterAll(async () => {
@@ -38,7 +44,7 @@ describe('cost-optimizer demo', () => {
     const byName = (s: Status, name: string) => s.instances.find((i) => i.name === name);
     const status = await waitFor(
       async () => {
-        const s = await getJson<Status>(`${url}/api/status`);
+        const s = await getJson<Status>(`${url}/api/status`, auth);
         return byName(s, 'notebook-left-on')?.state === 'stopped' && s.savings.totalUsd > 0 ? s : false;
       },
       120_000,
@@ -50,7 +56,7 @@ describe('cost-optimizer demo', () => {
       expect(byName(status, kept)?.state, kept).toBe('running');
     }
     expect(status.savings.pauses).toBeGreaterThanOrEqual(1);
-    const actions = await getJson<{ instanceId: string; kind: string; status: string }[]>(`${url}/api/actions`);
+    const actions = await getJson<{ instanceId: string; kind: string; status: string }[]>(`${url}/api/actions`, auth);
     expect(actions.some((a) => a.instanceId === 'vast:9001' && a.kind === 'pause' && a.status === 'succeeded')).toBe(true);
     // No kept instance was ever asked to pause or delete.
     const acted = new Set(actions.filter((a) => a.kind === 'pause' || a.kind === 'delete').map((a) => a.instanceId));

@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 async function token(instanceId: string): Promise<string> {
-  const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+  const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
   expect(r.status).toBe(201);
   return ((await r.json()) as { token: string }).token;
 }
@@ -92,7 +92,7 @@ describe('fuzzing the controller', () => {
       const body = bodies[Math.floor(r() * bodies.length)]!;
       try {
         // reset: one connection per request, so a 413 that closes its connection cannot break the next request.
-        const res = await request(controller.url + routes[k % routes.length]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body, reset: true });
+        const res = await request(controller.url + routes[k % routes.length]!, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body, reset: true });
         expect(res.statusCode).toBeLessThan(500);
         await res.body.arrayBuffer();
       } catch (err) {

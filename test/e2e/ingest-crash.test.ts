@@ -19,7 +19,7 @@ const real: SpawnedAgent[] = [];
 let pump: NodeJS.Timeout | undefined;
 
 async function mintToken(url: string, instanceId: string): Promise<string> {
-  const r = await fetch(`${url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+  const r = await fetch(`${url}/api/tokens`, { method: 'POST', headers: { ...ctl.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
   expect(r.status).toBe(201);
   return ((await r.json()) as { token: string }).token;
 }

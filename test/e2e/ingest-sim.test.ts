@@ -74,7 +74,7 @@ describe('controller process with simulated agents', () => {
       db.close();
     }
 
-    const status = await getJson<Status>(`${ctl.url}/api/status`);
+    const status = await getJson<Status>(`${ctl.url}/api/status`, ctl.adminHeaders());
     const byId = Object.fromEntries(status.instances.map((i) => [i.id, i]));
     expect(byId['vast:e2e-1']).toMatchObject({ metricSource: 'agent', lastSample: { util: 70 } });
     // A GPU with unknown readings makes the sample unknown: util null, never 0.

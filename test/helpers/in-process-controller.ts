@@ -11,6 +11,8 @@ export interface TestController {
   wsUrl: string;
   dir: TempDir;
   logs: string[];
+  /** The admin credential (ADMIN_TOKEN or the generated one) as request headers. */
+  adminHeaders(): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startTestController(
     wsUrl: server.url.replace(/^http/, 'ws') + '/agent',
     dir,
     logs,
+    adminHeaders: () => ({ authorization: `Bearer ${server.config.adminToken}` }),
     async stop() {
       if (stopped) return;
       stopped = true;

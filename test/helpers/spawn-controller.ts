@@ -1,6 +1,8 @@
 // Runs the built controller (`node dist/cli.mjs serve`) as a real child process on PORT=0 with its own DATA_DIR,
 // and finds the bound port in its log. Every process started here is killed by killAllControllers().
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CLI, ROOT } from './build';
 
 export interface SpawnedController {
@@ -9,6 +11,10 @@ export interface SpawnedController {
   url: string;
   wsUrl: string;
   dataDir: string;
+  /** ADMIN_TOKEN, or the credential the controller generated into DATA_DIR/admin-token ('' when neither exists). */
+  adminToken: string;
+  /** `{authorization: Bearer <adminToken>}` for /api/* calls. */
+  adminHeaders(): Record<string, string>;
   /** Everything it printed so far (stdout + stderr). */
   output(): string;
   /** Resolves with the exit code (or signal name) once it has exited. */
@@ -70,7 +76,11 @@ export async function spawnController(opts: SpawnControllerOptions): Promise<Spa
     check();
   });
   const url = `http://127.0.0.1:${port}`;
+  const tokenFile = join(opts.dataDir, 'admin-token');
+  const adminToken = opts.env?.['ADMIN_TOKEN'] ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '');
   return {
+    adminToken,
+    adminHeaders: () => ({ authorization: `Bearer ${adminToken}` }),
     proc,
     port,
     url,

@@ -1,6 +1,7 @@
 // A tiny client of the running controller's HTTP API for CLI commands (status, explain), with the admin token.
 import { request } from 'undici';
 import type { Config } from '../config/config';
+import { readAdminTokenFile } from '../http/admin-credential';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -19,6 +20,11 @@ export function controllerUrl(config: Pick<Config, 'host' | 'port'>, override: s
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
 }
 
+/** The admin credential the CLI sends: ADMIN_TOKEN, else the one the controller generated in DATA_DIR/admin-token. */
+export function cliAdminToken(config: Pick<Config, 'adminToken' | 'dataDir'>): string | null {
+  return config.adminToken ?? readAdminTokenFile(config.dataDir);
+}
+
 export async function getJson(base: string, path: string, adminToken: string | null): Promise<unknown> {
   let res;
   try {
@@ -31,7 +37,14 @@ export async function getJson(base: string, path: string, adminToken: string | n
     throw new ApiError(`cannot reach the controller at ${base} (${(err as Error).message}); is "cost-optimizer serve" running? (--url to point elsewhere)`, null);
   }
   const text = await res.body.text();
-  if (res.statusCode === 401) throw new ApiError('the controller wants ADMIN_TOKEN (set it in the environment or .env)', 401);
+  if (res.statusCode === 401) {
+    throw new ApiError(
+      adminToken === null
+        ? 'the controller wants its admin token: set ADMIN_TOKEN, or run this where DATA_DIR holds the controller\'s admin-token file'
+        : 'the controller refused the admin token (ADMIN_TOKEN or DATA_DIR/admin-token differs from the controller\'s)',
+      401,
+    );
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);

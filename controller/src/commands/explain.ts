@@ -1,5 +1,6 @@
 // `cost-optimizer explain <instance-id> [--json] [--url URL]`: why an instance is or is not being paused/deleted.
-import { ApiError, controllerUrl, getJson, readFlags } from './api-client';
+import { stripControl } from '../domain/untrusted-text';
+import { ApiError, cliAdminToken, controllerUrl, getJson, readFlags } from './api-client';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -28,7 +29,7 @@ export const explainCommand: Command = {
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, config.adminToken)) as {
+      const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, cliAdminToken(config))) as {
         explanation?: { text?: string } | null;
         instance?: { agent?: { health?: { state: string; message?: string } | null } | null };
       };
@@ -37,9 +38,11 @@ export const explainCommand: Command = {
         return EXIT.ok;
       }
       const text = body.explanation?.text;
-      io.stdout((typeof text === 'string' ? text : `no explanation available for ${id} yet (the engine has not seen it)`) + '\n');
+      // The explanation quotes names and agent messages: each line is cleaned of terminal control, line breaks kept.
+      const clean = (s: string) => s.split('\n').map(stripControl).join('\n');
+      io.stdout(clean(typeof text === 'string' ? text : `no explanation available for ${id} yet (the engine has not seen it)`) + '\n');
       const health = body.instance?.agent?.health;
-      if (health && health.state === 'error') io.stdout(`last reported error: ${health.message ?? 'unknown'}\n`);
+      if (health && health.state === 'error') io.stdout(`last reported error: ${stripControl(String(health.message ?? 'unknown'))}\n`);
       return EXIT.ok;
     } catch (err) {
       io.stderr(`cost-optimizer explain: ${err instanceof ApiError ? (err.status === 404 ? `no instance "${id}"` : err.message) : String(err)}\n`);

@@ -67,6 +67,9 @@ export interface Config extends EngineConfig {
   gcp: GcpConfig | null;
   ssh: SshConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Abuse limits (docs/auth.md): free-space floor for storing samples (MiB, 0 = off), connection cap, per-instance
+   * batch rate and burst, failed agent authentications per address and minute. */
+  limits: { minFreeDiskMb: number; maxAgentConnections: number; agentBatchesPerSecond: number; agentBatchBurst: number; authFailuresPerMinute: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -228,6 +231,13 @@ export function parseConfig(env: Env, home = '/root'): Config {
       concurrency: num(env, 'SSH_CONCURRENCY', 32, { min: 1, max: 1024, int: true }),
     },
     logLevel: logLevel as Config['logLevel'],
+    limits: {
+      minFreeDiskMb: num(env, 'MIN_FREE_DISK_MB', 500, { min: 0, max: 1e9 }),
+      maxAgentConnections: num(env, 'MAX_AGENT_CONNECTIONS', 20_000, { min: 1, int: true, max: 1_000_000 }),
+      agentBatchesPerSecond: num(env, 'AGENT_BATCHES_PER_SECOND', 20, { gt: 0, max: 100_000 }),
+      agentBatchBurst: num(env, 'AGENT_BATCH_BURST', 10_000, { min: 1, int: true, max: 10_000_000 }),
+      authFailuresPerMinute: num(env, 'AUTH_FAILURES_PER_MINUTE', 20, { min: 1, int: true, max: 1_000_000 }),
+    },
   };
 }
 

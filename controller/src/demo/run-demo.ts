@@ -164,11 +164,12 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
       [
         '',
         `Cost Optimizer demo: dashboard at ${url}`,
+        `  login: any user name, the password is in ${join(dataDir, 'admin-token')} (the API always wants it)`,
         `  fleet: ${DEMO_FLEET.map((h) => `${ids[h.key]} (${h.label}: ${h.behaviour})`).join(', ')}`,
         `  timings: pause after 30 s idle, delete warning after 3 min inactive, delete after 6 min; a cycle every 5 s`,
         `  watch: "${DEMO_FLEET[0]!.label}" is paused within about a minute; the busy, bursty, MIG and protected ones are kept;`,
         `         ${sshd ? `"${sshHost.label}" has no agent and is read over SSH, then paused` : `"${sshHost.label}" has no agent and no sshd here: no data, so it is never paused`}`,
-        `  try:   cost-optimizer status --url http://127.0.0.1:${server.port}   |   cost-optimizer explain ${ids['trainer']} --url http://127.0.0.1:${server.port}`,
+        `  try:   DATA_DIR=${dataDir} cost-optimizer status --url http://127.0.0.1:${server.port}   |   cost-optimizer explain ${ids['trainer']} --url http://127.0.0.1:${server.port}`,
         `  data:  ${dataDir}   (Ctrl-C to stop)`,
         '',
       ].join('\n'),

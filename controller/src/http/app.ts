@@ -2,11 +2,13 @@
 // in routes/ and more can be registered on the returned app (or through `routes`) by whoever wires the server.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { Ingest } from '../ingest';
 import { type Logger, silentLogger } from '../log';
 import type { Store } from '../store';
 import { adminAuth } from './admin-auth';
 import type { AppContext, RouteModule } from './app-context';
+import { requestGuard, type RequestGuardOptions } from './request-guard';
 import { type DecisionView, emptyDecisionView } from './decision-view';
 import { actionRoutes } from './routes/actions';
 import { agentEndpointRoutes } from './routes/agent-endpoint';
@@ -17,8 +19,11 @@ import { tokenRoutes } from './routes/tokens';
 
 export interface AppDeps {
   store: Store;
-  /** When set, every /api/* route needs `Authorization: Bearer <adminToken>`. */
+  /** When set, every /api/* route needs `Authorization: Bearer <adminToken>` (or Basic with it as password). The server
+   * always sets one (ADMIN_TOKEN or DATA_DIR/admin-token); null is for embedding the app in tests without auth. */
   adminToken: string | null;
+  /** Host, Origin and JSON checks (request-guard.ts); the server always sets them. */
+  guard?: RequestGuardOptions;
   logger?: Logger;
   decisionView?: DecisionView;
   ingest?: AppContext['ingest'] | Ingest | null;
@@ -56,6 +61,26 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ error: 'internal error' }, 500);
   });
   app.notFound((c) => c.json({ error: 'not found' }, 404));
+  // Security headers on every answer; the dashboard is the page they matter for. Inline <style> is the page's own;
+  // a script must carry the per-response nonce (c.get('secureHeadersNonce')) or come from this origin. See docs/auth.md.
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'", NONCE],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'no-referrer',
+    }),
+  );
+  if (deps.guard) app.use('*', requestGuard(deps.guard));
   if (deps.adminToken !== null) app.use('/api/*', adminAuth(deps.adminToken));
   app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413) }));
 

@@ -198,14 +198,14 @@ export class AgentConnection {
       );
     }
     const received = performance.now();
-    const queued = this.deps.writer.enqueueSample(
+    const refused = this.deps.writer.enqueueSample(
       clamped.input,
       (r) => this.onCommitted(b.seq, r, received),
     );
-    if (!queued) {
+    if (refused !== null) {
       this.deps.counters.busyRejections++;
-      this.deps.logger.warn(`write queue full, closing agent ${this.instanceId} so it retries later`);
-      this.close(1013, 'server busy; retry later');
+      this.deps.logger.warn(`batch from agent ${this.instanceId} not queued (${refused}); closing so it retries later`);
+      this.close(1013, refused);
     }
   }
 

@@ -16,6 +16,15 @@ export interface BatchWriterOptions {
   maxBatch?: number;
   /** Refuse new items beyond this (the database cannot keep up); the agent keeps them and retries. */
   maxQueue?: number;
+  /**
+   * One instance's share of the queue: at this many queued batches `onBacklog(id, true)` asks its connection to stop
+   * reading (resumed at half), and at twice this many its batches are refused. One agent flooding therefore never
+   * fills the queue for the others. Default max(maxBatch, maxQueue / 25).
+   */
+  maxQueuePerSource?: number;
+  onBacklog?: (instanceId: string, over: boolean) => void;
+  /** Checked before a sample is queued: a reason to refuse it (disk guard, rate limit), or null. */
+  admit?: (instanceId: string) => string | null;
   now?: () => number;
 }
 
@@ -40,6 +49,8 @@ export class BatchWriter {
   private readonly flushDelayMs: number;
   private readonly maxBatch: number;
   private readonly maxQueue: number;
+  private readonly maxPerSource: number;
+  private readonly perSource = new Map<string, number>();
   private readonly now: () => number;
   private readonly counters: WriterStats = { queued: 0, flushes: 0, itemsWritten: 0, failures: 0, lastFlushMs: 0 };
 
@@ -48,17 +59,30 @@ export class BatchWriter {
     this.maxBatch = opts.maxBatch ?? 1000;
     this.maxQueue = opts.maxQueue ?? 50_000;
     this.now = opts.now ?? Date.now;
+    this.maxPerSource = opts.maxQueuePerSource ?? Math.max(this.maxBatch, Math.floor(this.maxQueue / 25));
     if (!(this.flushDelayMs >= 0) || !(this.maxBatch >= 1) || !(this.maxQueue >= this.maxBatch)) {
       throw new Error('BatchWriter: need flushDelayMs >= 0, maxBatch >= 1 and maxQueue >= maxBatch');
     }
   }
 
-  /** Queues a sample; false when the queue is full (nothing queued, callback never called). */
-  enqueueSample(input: SampleInput, done: WriteCallback): boolean {
-    if (this.samples.length >= this.maxQueue) return false;
+  /** Queues a sample; null when queued, else why not (nothing queued, callback never called). */
+  enqueueSample(input: SampleInput, done: WriteCallback): string | null {
+    const id = input.instanceId;
+    const mine = this.perSource.get(id) ?? 0;
+    if (mine >= 2 * this.maxPerSource) return 'this agent is over its share of the write queue; retry later';
+    if (this.samples.length >= this.maxQueue) return 'server busy; retry later';
+    const refusal = this.opts.admit?.(id) ?? null;
+    if (refusal !== null) return refusal;
     this.samples.push({ input, done });
+    this.perSource.set(id, mine + 1);
+    if (mine + 1 === this.maxPerSource) this.opts.onBacklog?.(id, true);
     this.schedule();
-    return true;
+    return null;
+  }
+
+  /** Batches of one instance waiting for the commit. */
+  queuedFor(instanceId: string): number {
+    return this.perSource.get(instanceId) ?? 0;
   }
 
   /** Host facts are written with the next flush; hellos are frequent after a controller restart. */
@@ -101,6 +125,11 @@ export class BatchWriter {
       this.counters.flushes++;
       this.counters.lastFlushMs = performance.now() - started;
       for (let i = 0; i < jobs.length; i++) {
+        const id = jobs[i]!.input.instanceId;
+        const left = (this.perSource.get(id) ?? 1) - 1;
+        if (left <= 0) this.perSource.delete(id);
+        else this.perSource.set(id, left);
+        if (left === Math.floor(this.maxPerSource / 2)) this.opts.onBacklog?.(id, false);
         const r = results instanceof Error ? results : results[i]!;
         try {
           jobs[i]!.done(r);

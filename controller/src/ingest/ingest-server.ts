@@ -9,8 +9,10 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, type PreparePauseResult } from '../../../protocol';
 import type { Logger } from '../log';
 import type { Store } from '../store';
+import type { TokenGrant } from '../store/tokens-repo';
 import { AgentConnection, type AgentConnectionInfo } from './agent-connection';
 import { BatchWriter, type WriterStats } from './batch-writer';
+import { IngestLimits, type IngestLimitOptions } from './ingest-limits';
 import { type IngestCounters, LatencyWindow, newCounters } from './ingest-stats';
 import { type Contest, VoiceArbiter, type VoiceArbiterOptions } from './voice-arbiter';
 
@@ -30,6 +32,10 @@ export interface IngestOptions {
   maxQueue?: number;
   /** Settings the welcome asks agents to use. */
   welcomeConfig?: { reportIntervalMs?: number };
+  /** Auth, connection, batch-rate and disk limits (ingest-limits.ts). */
+  limits?: IngestLimitOptions;
+  /** How often live connections' tokens are re-checked when tokens changed (revoke, another process) and for expiry. Default 1 s. */
+  tokenCheckIntervalMs?: number;
   /** How often a one-line ingest summary is logged (info); 0 turns it off. Default 60 s. */
   statsLogIntervalMs?: number;
   /** One voice per instance: how long a connected agent has to answer before a newcomer replaces it. Default 5 s. */
@@ -86,11 +92,29 @@ export function createIngest(opts: IngestOptions): Ingest {
   if (!(pingIntervalMs > 0) || !(prepareGraceMs >= 0)) throw new Error('createIngest: pingIntervalMs must be > 0 and prepareGraceMs >= 0');
   const counters = newCounters();
   const ackLatency = new LatencyWindow();
-  const writer = new BatchWriter({ store, logger, flushDelayMs: opts.flushDelayMs, maxBatch: opts.maxBatch, maxQueue: opts.maxQueue, now });
+  const limits = new IngestLimits(opts.limits ?? {}, logger, now);
+  const writer = new BatchWriter({
+    store,
+    logger,
+    flushDelayMs: opts.flushDelayMs,
+    maxBatch: opts.maxBatch,
+    maxQueue: opts.maxQueue,
+    now,
+    admit: (id) => limits.batchRefusal(id),
+    // Backpressure: an agent over its share of the queue is not read from until its batches are committed.
+    onBacklog: (id, over) => {
+      const ws = live.get(id)?.ws;
+      if (ws === undefined) return;
+      if (over) ws.pause();
+      else ws.resume();
+    },
+  });
   // maxPayload: ws closes with 1009 (message too big) before buffering more than this.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false, perMessageDeflate: false });
   const live = new Map<string, AgentConnection>();
   const all = new Set<AgentConnection>();
+  /** The token each connection came in with (its hash and expiry), re-checked while it lives. */
+  const grants = new Map<AgentConnection, TokenGrant>();
   let closing = false;
   const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {} };
   const arbiter = new VoiceArbiter({ logger, now, probeTimeoutMs: opts.probeTimeoutMs, contestWindowMs: opts.contestWindowMs });
@@ -123,6 +147,40 @@ export function createIngest(opts: IngestOptions): Ingest {
     statsTimer.unref();
   }
 
+  // Revocation that bites: when tokens may have changed (a revoke here, or any commit by another process such as
+  // `cost-optimizer token revoke`: SQLite's data_version), every live connection's token is looked up again; an
+  // expired one is closed on the first tick after its expiry. A tick with no change costs one PRAGMA.
+  let tokenEpoch: string | null = null;
+  const tokenCheck = setInterval(() => {
+    limits.sweep();
+    let epoch: string;
+    try {
+      epoch = store.tokenEpoch();
+    } catch (err) {
+      logger.error('token re-check failed', err);
+      return;
+    }
+    const changed = epoch !== tokenEpoch;
+    tokenEpoch = epoch;
+    const t = now();
+    for (const [conn, g] of grants) {
+      let why: string | null = null;
+      if (g.expiresAt !== null && g.expiresAt <= t) why = 'token expired';
+      else if (changed) {
+        try {
+          if (store.tokenGrantByHash(g.hash, t) === null) why = 'token revoked';
+        } catch (err) {
+          logger.error(`re-checking the token of agent ${conn.instanceId} failed`, err);
+        }
+      }
+      if (why === null) continue;
+      grants.delete(conn);
+      logger.warn(`agent ${conn.instanceId} (${conn.remoteAddress}): ${why}; closing its connection`);
+      conn.close(CloseCode.Unauthorized, why);
+    }
+  }, opts.tokenCheckIntervalMs ?? 1_000);
+  tokenCheck.unref();
+
   // Pings are spread over PING_SLOTS ticks per interval (each connection in one slot) so 10,000 sockets never get
   // their pings, and send their pongs, in one burst.
   const slots: Set<AgentConnection>[] = Array.from({ length: PING_SLOTS }, () => new Set());
@@ -145,9 +203,11 @@ export function createIngest(opts: IngestOptions): Ingest {
   }, pingIntervalMs / PING_SLOTS);
   pinger.unref();
 
-  function accept(ws: WebSocket, instanceId: string, remote: string): void {
+  function accept(ws: WebSocket, grant: TokenGrant, remote: string): void {
+    const instanceId = grant.instanceId;
     const conn = new AgentConnection(ws, instanceId, remote, deps);
     all.add(conn);
+    grants.set(conn, grant);
     const slot = slots[nextSlot++ % PING_SLOTS]!;
     slot.add(conn);
     const previous = live.get(instanceId);
@@ -159,6 +219,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     }
     ws.on('close', (code, reason) => {
       all.delete(conn);
+      grants.delete(conn);
       slot.delete(conn);
       conn.onClosed();
       if (live.get(instanceId) === conn) live.delete(instanceId);
@@ -177,20 +238,41 @@ export function createIngest(opts: IngestOptions): Ingest {
     }
     if (path !== AGENT_PATH) return refuse(socket, 404, 'Not Found', { error: 'not found' });
     if (closing) return refuse(socket, 503, 'Service Unavailable', { error: 'shutting down' });
+    const address = req.socket.remoteAddress ?? '?';
+    void limits.authBlocked(address).then(
+      (blocked) => authorize(req, socket, head, remote, address, blocked),
+      (err: unknown) => {
+        logger.error('auth rate limiter failed', err);
+        refuse(socket, 503, 'Service Unavailable', { error: 'try again later' });
+      },
+    );
+  }
+
+  function authorize(req: IncomingMessage, socket: Duplex, head: Buffer, remote: string, address: string, blocked: boolean): void {
+    if (socket.destroyed) return;
+    if (closing) return refuse(socket, 503, 'Service Unavailable', { error: 'shutting down' });
+    if (blocked) {
+      counters.authFailures++;
+      return refuse(socket, 429, 'Too Many Requests', { error: 'too many failed attempts from this address; wait a minute' });
+    }
+    if (all.size >= limits.maxConnections) {
+      return refuse(socket, 503, 'Service Unavailable', { error: `connection limit reached (${limits.maxConnections}); retry later` });
+    }
     const token = bearerToken(req.headers.authorization);
-    let instanceId: string | null = null;
+    let grant: TokenGrant | null = null;
     try {
-      instanceId = token === null ? null : store.instanceForToken(token);
+      grant = token === null ? null : store.tokenGrant(token, now());
     } catch (err) {
       logger.error('token lookup failed', err);
       return refuse(socket, 503, 'Service Unavailable', { error: 'database unavailable' });
     }
-    if (instanceId === null) {
+    if (grant === null) {
       counters.authFailures++;
-      logger.warn(`agent connection from ${remote} refused: ${token === null ? 'no bearer token' : 'unknown or revoked token'}`);
+      limits.authFailed(address, token === null ? 'no bearer token' : 'unknown, revoked or expired token');
       return refuse(socket, 401, 'Unauthorized', { error: 'unauthorized: send Authorization: Bearer <agent token>' });
     }
-    const id = instanceId;
+    const id = grant.instanceId;
+    const g = grant;
     const holder = live.get(id);
     arbiter
       .admit(id, holder, remote)
@@ -204,7 +286,7 @@ export function createIngest(opts: IngestOptions): Ingest {
           arbiter.mark(id, [current.remoteAddress, remote], `a second agent from ${remote} connected right after the one from ${current.remoteAddress}`);
           return refuse(socket, 409, 'Conflict', { error: 'another agent is connected for this instance; one agent per instance (retry later)' });
         }
-        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, id, remote));
+        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, g, remote));
       })
       .catch((err: unknown) => {
         logger.error(`admitting agent ${id} from ${remote}`, err);
@@ -235,6 +317,7 @@ export function createIngest(opts: IngestOptions): Ingest {
       if (closing) return;
       closing = true;
       clearInterval(pinger);
+      clearInterval(tokenCheck);
       if (statsTimer !== null) clearInterval(statsTimer);
       loopDelay.disable();
       // Everything already received is committed and acknowledged before the sockets go.

@@ -1,5 +1,6 @@
 // Slack-compatible webhook notifications ({"text": ...}): queued, retried with backoff, never blocking or failing an action.
 import { request } from 'undici';
+import { escapeMrkdwn, stripControl } from '../domain/untrusted-text';
 import { errorMessage, type Logger } from '../log';
 
 export interface Notifier {
@@ -40,7 +41,10 @@ export class WebhookNotifier implements Notifier {
     this.where = new URL(opts.url).origin;
   }
 
-  notify(text: string): void {
+  notify(raw: string): void {
+    // Messages quote instance names and provider error text: Slack must show them as text, never as a mention
+    // (`<!channel>`) or a disguised link. No message built today carries intended markup beyond :emoji: codes.
+    const text = raw.split('\n').map((line) => escapeMrkdwn(stripControl(line))).join('\n');
     if (this.queue.length >= this.maxQueue) {
       const dropped = this.queue.shift();
       this.opts.logger.warn(`webhook queue full, dropped oldest message: ${dropped?.slice(0, 80)}`);

@@ -26,6 +26,13 @@ describe('renderStatusTable', () => {
     expect(lines[2]).toMatch(/gcp:z\/b .*unknown\s+agent\s+-\s+protected/);
   });
 
+  it('prints no terminal control from names a provider or agent chose', () => {
+    const text = renderStatusTable([{ ...base, gpuName: 'H100\u001b[2J\u001b]0;owned\u0007\nfake row' }], 10 * 60_000);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text.trim().split('\n')).toHaveLength(2);
+    expect(text).toContain('H100 fake row');
+  });
+
   it('formats durations', () => {
     expect(formatDuration(59_000)).toBe('59s');
     expect(formatDuration(3 * 3_600_000 + 5 * 60_000)).toBe('3h05m');

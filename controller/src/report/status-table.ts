@@ -1,4 +1,5 @@
 // Renders GET /api/status as the terminal table `cost-optimizer status` prints (pure: JSON in, text out).
+import { stripControl } from '../domain/untrusted-text';
 
 export interface StatusInstanceView {
   id: string;
@@ -40,7 +41,8 @@ export function renderStatusTable(instances: readonly StatusInstanceView[], now:
       const at = i.nextAction.at ? Date.parse(i.nextAction.at) : NaN;
       next = `${i.nextAction.kind}${Number.isFinite(at) ? (at <= now ? ' now' : ` in ${formatDuration(at - now)}`) : ''}`;
     }
-    return [i.id, i.provider, i.state, gpu, util, i.metricSource, idle, next];
+    // Names and GPU strings come from agents and providers: no escape sequence reaches the operator's terminal.
+    return [i.id, i.provider, i.state, gpu, util, i.metricSource, idle, next].map((v) => stripControl(String(v)));
   });
   const widths = header.map((h, c) => Math.min(c === 0 ? 40 : 28, Math.max(h.length, ...rows.map((r) => r[c]!.length))));
   const line = (r: string[]) => r.map((v, c) => cell(v, widths[c]!)).join('  ').trimEnd();

@@ -131,6 +131,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE instances DROP COLUMN last_inventory_at;
     `,
   },
+  {
+    // Numbered after its issue (12) so migrations other branches add meanwhile (3, 4, ...) do not collide with it;
+    // gaps are fine: every version not yet applied runs, in order.
+    version: 12,
+    name: 'optional agent-token expiry',
+    sql: `ALTER TABLE tokens ADD COLUMN expires_at INTEGER;`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; refuses a database written by a newer version. */

@@ -12,7 +12,7 @@ import { InstancesRepo, type InventoryResult } from './instances-repo';
 import { openDb, type Synchronous } from './open-db';
 import { Retention, type RetentionProgress } from './retention';
 import { SamplesRepo } from './samples-repo';
-import { TokensRepo } from './tokens-repo';
+import { type TokenGrant, TokensRepo } from './tokens-repo';
 import type {
   ActionRecord,
   HoldRecord,
@@ -41,6 +41,10 @@ export class Store {
   private readonly instances: InstancesRepo;
   private readonly samples: SamplesRepo;
   private readonly tokens: TokensRepo;
+  private localTokenChanges = 0;
+  /** Why no sample may be stored now (the disk guard), or null; set by whoever wires the server. */
+  sampleGate: (() => string | null) | null = null;
+  private readonly dataVersionStmt: Database.Statement;
   private readonly actions: ActionsRepo;
   private readonly holds: HoldsRepo;
   private readonly retention: Retention;
@@ -61,6 +65,7 @@ export class Store {
     this.instances = new InstancesRepo(db);
     this.samples = new SamplesRepo(db, this.instances, rawMs);
     this.tokens = new TokensRepo(db);
+    this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
     this.actions = new ActionsRepo(db);
     this.holds = new HoldsRepo(db);
     this.retention = new Retention(db, this.instances, rawMs, rollupMs);
@@ -116,21 +121,42 @@ export class Store {
   // --- tokens ---------------------------------------------------------------------------------------------------
 
   /** Registers the instance if needed and mints a token bound to it; returns the plaintext (shown once). */
-  createToken(instanceId: string, now: number): string {
+  createToken(instanceId: string, now: number, expiresAt: number | null = null): string {
     const problem = instanceIdProblem(instanceId);
     if (problem !== null) throw new Error(`invalid instance id: ${problem}`);
+    if (expiresAt !== null && !(Number.isFinite(expiresAt) && expiresAt > now)) throw new Error('token expiry must lie in the future');
     return this.transaction(() => {
       this.instances.ensure(instanceId, now);
-      return this.tokens.create(instanceId, now);
+      return this.tokens.create(instanceId, now, expiresAt);
     });
   }
 
-  instanceForToken(token: string): string | null {
-    return this.tokens.instanceFor(token);
+  instanceForToken(token: string, now: number = Date.now()): string | null {
+    return this.tokens.instanceFor(token, now);
+  }
+
+  /** What a token grants now (instance, hash, expiry); null when unknown, revoked or expired. */
+  tokenGrant(token: string, now: number): TokenGrant | null {
+    return this.tokens.grant(token, now);
+  }
+
+  /** Re-checks a live connection's token by its hash. */
+  tokenGrantByHash(hash: string, now: number): TokenGrant | null {
+    return this.tokens.grantByHash(hash, now);
   }
 
   revokeTokens(instanceId: string, now: number): number {
-    return this.tokens.revokeAll(instanceId, now);
+    const n = this.tokens.revokeAll(instanceId, now);
+    this.localTokenChanges++;
+    return n;
+  }
+
+  /**
+   * Changes whenever tokens may have changed: a revoke through this store, or any commit by another connection to
+   * the same file (`cost-optimizer token revoke` runs as its own process; SQLite's data_version tells).
+   */
+  tokenEpoch(): string {
+    return `${this.dataVersionStmt.get() as number}:${this.localTokenChanges}`;
   }
 
   // --- instances ------------------------------------------------------------------------------------------------
@@ -180,6 +206,12 @@ export class Store {
    * no-ops ('duplicate'); results are in input order. Listeners get the inserted summaries after the commit.
    */
   insertSamples(inputs: readonly SampleInput[], now: number): InsertResult[] {
+    // SSH and provider samples meet the disk guard here; agent batches meet it before they are queued (the ingest
+    // closes the agent with the reason, so it keeps them and retries).
+    const refusal = this.sampleGate?.() ?? null;
+    if (refusal !== null && inputs.length > 0 && inputs.every((i) => i.source !== 'agent')) {
+      return inputs.map(() => ({ status: 'rejected', reason: refusal, maxSeq: null }));
+    }
     return this.transaction(() =>
       inputs.map((input) => {
         const r = this.samples.insert(input, now);

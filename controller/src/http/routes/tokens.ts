@@ -1,4 +1,6 @@
-// POST /api/tokens {instanceId} -> {instanceId, token}: mints an agent token bound to one instance (shown once).
+// POST /api/tokens {instanceId, expiresAt?} -> {instanceId, token, expiresAt}: mints an agent token bound to one
+// instance (shown once). DELETE /api/tokens/:instanceId revokes its tokens; the ingest closes a live connection
+// with one within seconds.
 import { z } from 'zod';
 import { instanceIdProblem } from '../../store/instance-id';
 import type { RouteModule } from '../app-context';
@@ -13,6 +15,8 @@ const TokenBody = z
         const problem = instanceIdProblem(id);
         if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
       }),
+    /** ISO 8601 time after which the token is refused (and a connection using it closed). */
+    expiresAt: z.string().datetime({ offset: true }).optional(),
   })
   .strict();
 
@@ -20,8 +24,20 @@ export const tokenRoutes: RouteModule = (app, ctx) => {
   app.post('/api/tokens', async (c) => {
     const body = await readJsonBody(c, TokenBody);
     if (!body.ok) return body.response;
-    const token = ctx.store.createToken(body.value.instanceId, ctx.now());
-    ctx.logger.info(`agent token created for ${body.value.instanceId}`);
-    return c.json({ instanceId: body.value.instanceId, token }, 201);
+    const now = ctx.now();
+    const expiresAt = body.value.expiresAt === undefined ? null : Date.parse(body.value.expiresAt);
+    if (expiresAt !== null && expiresAt <= now) return c.json({ error: 'invalid body: expiresAt: must lie in the future' }, 400);
+    const token = ctx.store.createToken(body.value.instanceId, now, expiresAt);
+    ctx.logger.info(`agent token created for ${body.value.instanceId}${expiresAt === null ? '' : `, expiring ${new Date(expiresAt).toISOString()}`}`);
+    return c.json({ instanceId: body.value.instanceId, token, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() }, 201);
+  });
+
+  app.delete('/api/tokens/:instanceId', (c) => {
+    const instanceId = c.req.param('instanceId');
+    const problem = instanceIdProblem(instanceId);
+    if (problem !== null) return c.json({ error: `invalid instance id: ${problem}` }, 400);
+    const revoked = ctx.store.revokeTokens(instanceId, ctx.now());
+    ctx.logger.info(`revoked ${revoked} agent token(s) of ${instanceId}`);
+    return c.json({ instanceId, revoked });
   });
 };
