@@ -1,5 +1,6 @@
 // Everything the rules look at for one instance, computed once from its EngineInstance, IdleState, config and `now`.
 import type { EngineConfig } from '../config/config';
+import { latestInteractiveInput } from '../domain/interactive';
 import { type EngineTimes, engineTimes } from './engine-times';
 import type { IdleState } from './idle-state';
 import { type WindowView, windowView } from './idle-window';
@@ -21,6 +22,10 @@ export interface Facts {
   ageMs: number | null;
   /** A lower bound of the age: ageMs, else the time since the controller first saw it; null when neither is known. */
   ageLowerMs: number | null;
+  /** When the controller first saw it (IdleState.firstSeenAt); null when never. */
+  firstSeen: number | null;
+  /** Latest interactive input reported by the agent, when INTERACTIVE_ACTIVITY counts it; null otherwise. */
+  interactiveAt: number | null;
   /** When the minimum age is reached (createdAt or first seen + MIN_INSTANCE_AGE_HOURS). */
   ageReadyAt: number | null;
   runningSince: number | null;
@@ -56,8 +61,10 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
     runningSince = la.at;
   }
   const idleSince = runningSince !== null && w.idleSince !== null ? Math.max(w.idleSince, runningSince) : null;
+  const interactiveAt = cfg.interactiveActivity !== false && inst.interactive ? latestInteractiveInput(inst.interactive) : null;
   let inactiveSince: number | null = null;
-  if (inst.state === 'running') inactiveSince = idleSince;
+  // Someone typing on a running instance is activity for the delete clock too: it never deletes under their hands.
+  if (inst.state === 'running') inactiveSince = idleSince === null ? null : Math.max(idleSince, interactiveAt ?? idleSince);
   else if (INACTIVE_STATES.has(inst.state) && sameState) inactiveSince = st.stoppedSince;
   const warned = inst.deleteWarnedAt;
   const warnedAt = fin(warned) && inactiveSince !== null && warned >= inactiveSince ? warned : null;
@@ -86,6 +93,8 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
     holdUntil,
     ageMs,
     ageLowerMs,
+    firstSeen,
+    interactiveAt,
     ageReadyAt: ageBase === null ? null : ageBase + t.minAgeMs,
     runningSince,
     idleSince,
