@@ -131,6 +131,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE instances DROP COLUMN last_inventory_at;
     `,
   },
+  {
+    version: 3,
+    name: 'latest interactive activity per instance',
+    // People at the keyboard (docs/what-counts-as-work.md): the agent's latest report of terminal input and Jupyter
+    // kernel activity, kept so a restart does not forget that someone typed a minute ago.
+    sql: `
+      CREATE TABLE interactive_activity (
+        instance_id TEXT PRIMARY KEY,
+        reported_at INTEGER NOT NULL,
+        terminal_input_at INTEGER,
+        terminals TEXT NOT NULL,
+        notebook_activity_at INTEGER,
+        notebook_busy INTEGER NOT NULL,
+        notebooks TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Applies the migrations the database has not seen; refuses a database written by a newer version. */
