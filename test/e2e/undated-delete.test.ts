@@ -77,5 +77,5 @@ describe('an instance the provider cannot date', () => {
     expect(Date.parse(del.at) - Date.parse(firstSeen)).toBeGreaterThan(0.01 * 3_600_000);
     expect(td.instances.has(ID)).toBe(false);
     expect(td.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([`/api/v2/instances/${ID}`]);
-  });
+  }, 240_000);
 });
