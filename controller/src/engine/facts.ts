@@ -65,7 +65,9 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
   let inactiveSince: number | null = null;
   // Someone typing on a running instance is activity for the delete clock too: it never deletes under their hands.
   if (inst.state === 'running') inactiveSince = idleSince === null ? null : Math.max(idleSince, interactiveAt ?? idleSince);
-  else if (INACTIVE_STATES.has(inst.state) && sameState) inactiveSince = st.stoppedSince;
+  // A stopped instance's inactive stretch carries the GPU-idle run from before the stop; input during that run (someone
+  // debugging at an idle GPU until the pause) moves its start to the last input.
+  else if (INACTIVE_STATES.has(inst.state) && sameState) inactiveSince = st.stoppedSince === null ? null : Math.max(st.stoppedSince, interactiveAt ?? st.stoppedSince);
   const warned = inst.deleteWarnedAt;
   const warnedAt = fin(warned) && inactiveSince !== null && warned >= inactiveSince ? warned : null;
 
