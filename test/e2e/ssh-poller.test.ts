@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuStatsSchema } from '../../protocol';
 import { SshPoller, toSshSample, type SshResult, type SshTarget } from '../../controller/src/ssh';
 import { hostKeyAlias } from '../../controller/src/ssh/ssh-args';
+import { openPseudoTerminal } from '../helpers/pseudo-terminal';
 import { openStore } from '../../controller/src/store';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, writeFakeState, type FakeState } from '../fakes/fake-nvidia-smi';
 import { fakeBinDir, generateKeyPair, startSilentServer, startSshd, type KeyPair, type Sshd } from '../helpers/sshd';
@@ -182,6 +183,24 @@ describe('SSH poller against real sshd', () => {
     for (let i = 0; i < 2; i++) expect((await p.sweep([t]))[0]!.ok).toBe(true);
     expect(accepted() - before).toBe(2);
     expect(p.controlPathFor(t)).toBeNull();
+  });
+
+  it('reads terminal input in the same command: a pseudo-terminal typed into on the host is reported', async () => {
+    const pty = await openPseudoTerminal();
+    try {
+      const typed = await pty.type();
+      const p = poller();
+      const [r] = await p.sweep([target('manual:idle', hosts.idle)]);
+      expect(r!.ok).toBe(true);
+      if (!r!.ok) throw new Error('unreachable');
+      expect(r!.gpus[0]).toMatchObject({ util: { max: 3 } }); // the GPU section still parses
+      expect(r!.interactive).toMatchObject({ terminals: 'ok', notebooks: 'not-read', notebookBusy: false });
+      // the newest terminal on the host is at least as recent as ours (stat prints whole seconds)
+      expect(r!.interactive!.terminalInputAt!).toBeGreaterThanOrEqual(typed - 2000);
+      expect(toSshSample(r!).interactive).toEqual(r!.interactive);
+    } finally {
+      pty.close();
+    }
   });
 
   it('reads [N/A] utilization as unknown, not 0', async () => {

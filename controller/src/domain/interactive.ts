@@ -1,8 +1,11 @@
 // People at the keyboard: the latest interactive input an agent saw on its host (terminals, notebook kernels).
 // See docs/what-counts-as-work.md "People at the keyboard".
 
-/** ok: read; none: nothing of that kind on the host (no terminal, no Jupyter server); unreadable: there but not readable. */
-export type EvidenceStatus = 'ok' | 'none' | 'unreadable';
+/**
+ * ok: read; none: nothing of that kind on the host (no terminal, no Jupyter server); unreadable: there but not
+ * readable; not-read: this source does not look (notebooks over SSH).
+ */
+export type EvidenceStatus = 'ok' | 'none' | 'unreadable' | 'not-read';
 
 /** The agent's latest report, times on the controller clock (corrected for the agent's clock skew). */
 export interface InteractiveActivity {

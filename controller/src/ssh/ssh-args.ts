@@ -2,9 +2,13 @@
 import { createHash } from 'node:crypto';
 import { QUERY_ARGS } from '../../../agent/src/nvidia-smi/query';
 import type { SshTarget } from './ssh-result';
+import { TERMINAL_INPUT_SUFFIX } from './terminal-input';
 
-/** Exactly the agent's query, one-shot (no -lms): the remote shell sees no metacharacters in it. */
-export const REMOTE_COMMAND: readonly string[] = ['nvidia-smi', ...QUERY_ARGS];
+/**
+ * The agent's query, one-shot (no -lms), then the terminal-input section (terminal-input.ts), in one command: the
+ * query's words hold no shell metacharacters; the section is fixed text.
+ */
+export const REMOTE_COMMAND: readonly string[] = ['nvidia-smi', ...QUERY_ARGS, ...TERMINAL_INPUT_SUFFIX];
 
 export interface ResolvedTarget {
   instanceId: string;

@@ -19,7 +19,7 @@ const BUSY_REWRITE_MS = 30_000;
 /** Any report is refreshed on disk at least this often (explain shows its age). */
 const REWRITE_MS = 5 * 60_000;
 
-const status = (s: string): EvidenceStatus => (s === 'ok' || s === 'none' ? s : 'unreadable');
+const status = (s: string): EvidenceStatus => (s === 'ok' || s === 'none' || s === 'not-read' ? s : 'unreadable');
 
 export class InteractiveRepo {
   private readonly stmt;
