@@ -23,7 +23,7 @@ function opt(args: string[], name: string): string | undefined {
 describe('buildSshArgs', () => {
   it('runs exactly the agent query, one-shot, after -- and the destination', () => {
     const a = buildSshArgs(t, opts);
-    expect(REMOTE_COMMAND).toEqual(['nvidia-smi', ...QUERY_ARGS, ...TERMINAL_INPUT_SUFFIX]);
+    expect(REMOTE_COMMAND).toEqual(['sh', '-c', `'${['nvidia-smi', ...QUERY_ARGS, ...TERMINAL_INPUT_SUFFIX].join(' ')}'`]);
     expect(REMOTE_COMMAND.join(' ')).not.toMatch(/-lms|-l /);
     const dd = a.indexOf('--');
     expect(a.slice(dd)).toEqual(['--', 'ssh4.vast.ai', ...REMOTE_COMMAND]);
