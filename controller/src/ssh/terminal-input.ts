@@ -6,11 +6,12 @@ import type { InteractiveActivity } from '../domain/interactive';
 export const TERMINAL_INPUT_MARKER = '@@cost-optimizer-terminal-input@@';
 
 /**
- * Appended to the nvidia-smi argv: ssh joins the words with spaces for the remote login shell (POSIX sh syntax:
- * sh, bash, dash, zsh). stat errors (no terminal: the glob stays literal) are silenced; the exit status stays
- * nvidia-smi's, so classify() reads failures as before.
+ * Appended to the nvidia-smi argv and run by `sh -c` (ssh-args.ts). stat errors (no terminal: the glob stays literal)
+ * are silenced; the exit status stays nvidia-smi's, so classify() reads failures as before. The host may point
+ * TERMINALS_DIR (the agent's setting's name) elsewhere in the SSH session's environment, e.g. with sshd's SetEnv
+ * when the terminals that matter are a container's mounted at another path.
  */
-export const TERMINAL_INPUT_SUFFIX: readonly string[] = [';', 'rc=$?;', 'echo', TERMINAL_INPUT_MARKER + ';', 'date', '+%s;', 'stat', '-c', '%X', '/dev/pts/[0-9]*', '2>/dev/null;', 'exit', '$rc'];
+export const TERMINAL_INPUT_SUFFIX: readonly string[] = [';', 'rc=$?;', 'echo', TERMINAL_INPUT_MARKER + ';', 'date', '+%s;', 'stat', '-L', '-c', '%X', '${TERMINALS_DIR:-/dev/pts}/[0-9]*', '2>/dev/null;', 'exit', '$rc'];
 
 /** The output without the terminal-input section: what the nvidia-smi parser reads. */
 export function withoutTerminalInput(stdout: string): string {
