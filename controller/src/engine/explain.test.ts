@@ -68,6 +68,6 @@ describe('explain', () => {
     const blind = engineInstance({ interactive: { ...base, terminalInputAt: null, terminals: 'unreadable', notebooks: 'unreadable' } });
     const paused = explain(decideOne(blind, st, cfg, T0, { checks: true }), blind);
     expect(paused).toContain('decision:       PAUSE [pause-idle]');
-    expect(paused).toContain('  [ok] interactive   no interactive input in the last 30 min (no evidence: terminals unreadable; no evidence: Jupyter server unreadable)');
+    expect(paused).toContain('  [ok] interactive   no interactive input in the last 30 min (no evidence: terminals unreadable; no evidence: Jupyter unreadable)');
   });
 });

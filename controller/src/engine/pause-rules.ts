@@ -160,7 +160,7 @@ export function interactiveDetail(f: Facts): string {
   const parts: string[] = [];
   if (a.terminals !== 'ok' || a.terminalInputAt === null) parts.push(a.terminals === 'unreadable' ? 'no evidence: terminals unreadable' : 'no evidence: no terminal');
   else parts.push(`terminal input ${dur(f.now - a.terminalInputAt)} ago`);
-  if (a.notebooks === 'unreadable') parts.push('no evidence: Jupyter server unreadable');
+  if (a.notebooks === 'unreadable') parts.push('no evidence: Jupyter unreadable');
   else if (a.notebooks === 'not-read') parts.push('no evidence: notebooks are not read over SSH');
   else if (a.notebooks === 'none') parts.push('no evidence: no Jupyter server found');
   else if (a.notebookBusy) parts.push(`notebook kernel busy (reported ${dur(f.now - a.reportedAt)} ago)`);
