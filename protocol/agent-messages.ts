@@ -67,6 +67,25 @@ export const HelloSchema = z
   })
   .strict();
 
+/** What the agent could read of one kind of interactive evidence: ok, none on this host, or there but unreadable. */
+export const EvidenceStatusSchema = z.enum(['ok', 'none', 'unreadable']);
+
+/**
+ * People at the keyboard (docs/what-counts-as-work.md): the latest terminal input (pseudo-terminal access time, as
+ * `w` computes IDLE) and Jupyter kernel activity on the host, agent clock. Optional: agents before it send none.
+ */
+export const InteractiveSchema = z
+  .object({
+    terminalInputAt: EpochMsSchema.nullable(),
+    terminals: EvidenceStatusSchema,
+    /** Newest `last_activity` of any kernel of any running Jupyter server. */
+    notebookActivityAt: EpochMsSchema.nullable(),
+    /** A kernel's `execution_state` was busy when the agent looked (at the end of the interval). */
+    notebookBusy: z.boolean(),
+    notebooks: EvidenceStatusSchema,
+  })
+  .strict();
+
 export const BatchSchema = z
   .object({
     v,
@@ -85,6 +104,8 @@ export const BatchSchema = z
     health: AgentHealthSchema,
     /** Batches the agent dropped (oldest first) because its buffer was full, since it started. */
     dropped: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    /** Latest interactive input seen on the host; absent from agents that do not look. */
+    interactive: InteractiveSchema.optional(),
   })
   .strict()
   .refine((b) => b.t0 <= b.t1, { message: 't0 <= t1' })
@@ -112,5 +133,6 @@ export type Identity = z.infer<typeof IdentitySchema>;
 export type AgentHealth = z.infer<typeof AgentHealthSchema>;
 export type Hello = z.infer<typeof HelloSchema>;
 export type Batch = z.infer<typeof BatchSchema>;
+export type Interactive = z.infer<typeof InteractiveSchema>;
 export type PreparePauseResult = z.infer<typeof PreparePauseResultSchema>;
 export type AgentMessage = z.infer<typeof AgentMessageSchema>;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AgentHealth, type Batch, type Hello, type HostFacts, type Identity, PROTOCOL_VERSION } from '../../protocol';
 import type { Logger } from '../../controller/src/log';
+import { InteractiveWatch } from './activity/interactive-watch';
 import { BatchBuffer } from './batch-buffer';
 import type { AgentConfig } from './config';
 import { collectHostFacts } from './host-facts';
@@ -37,6 +38,7 @@ export class Agent {
   readonly reader: GpuReader;
   readonly procs: ProcsReader;
   readonly connection: AgentConnection;
+  readonly interactive: InteractiveWatch;
   private reportIntervalMs: number;
   private seq = 0;
   private t0 = agentNow();
@@ -65,6 +67,14 @@ export class Agent {
       env: config.childEnv,
       logger,
       backoffMinMs: tuning.readerBackoffMinMs,
+    });
+    // Read at report interval, not per sample: the batch carries the latest reading.
+    this.interactive = new InteractiveWatch({
+      terminalsDir: config.terminalsDir,
+      jupyterRuntimeDirs: config.jupyterRuntimeDirs,
+      homesDir: config.homesDir,
+      intervalMs: config.reportIntervalMs,
+      logger,
     });
     const pause = new PreparePauseHandler({
       command: config.checkpointCmd,
@@ -109,6 +119,7 @@ export class Agent {
     this.t0 = agentNow();
     this.reader.start();
     this.procs.start();
+    this.interactive.start();
     this.scheduleReport();
     const [host, identity] = await Promise.all([
       (this.deps.hostFacts ?? (() => collectHostFacts({ logger })))(),
@@ -136,6 +147,7 @@ export class Agent {
     this.stopped = true;
     if (this.reportTimer) clearTimeout(this.reportTimer);
     this.reportTimer = null;
+    this.interactive.stop();
     await Promise.all([this.reader.stop(), this.procs.stop()]);
     if (this.connection.ready) {
       this.report();
@@ -173,6 +185,8 @@ export class Agent {
       health: this.tooManyGpus(gpus.length, health),
       dropped: this.buffer.dropped,
     };
+    const interactive = this.interactive.latest();
+    if (interactive !== undefined) batch.interactive = interactive;
     this.t0 = t1;
     this.buffer.push(batch);
     this.connection.flush();

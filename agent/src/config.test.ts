@@ -34,7 +34,16 @@ describe('parseAgentConfig', () => {
       checkpointTimeoutMs: 300_000,
       bufferMaxBatches: 8640,
       logLevel: 'info',
+      terminalsDir: '/dev/pts',
+      jupyterRuntimeDirs: ['/root/.local/share/jupyter/runtime'],
+      homesDir: '/home',
     });
+  });
+
+  it('finds the Jupyter runtime directories where jupyter_core puts them', () => {
+    const c = parse({ ...base, TERMINALS_DIR: '/host/dev/pts', JUPYTER_RUNTIME_DIR: '/run/jupyter', JUPYTER_DATA_DIR: '/data/jupyter', XDG_DATA_HOME: '/xdg', HOME: '/home/alice' });
+    expect(c.terminalsDir).toBe('/host/dev/pts');
+    expect(c.jupyterRuntimeDirs).toEqual(['/run/jupyter', '/data/jupyter/runtime', '/xdg/jupyter/runtime', '/home/alice/.local/share/jupyter/runtime', '/root/.local/share/jupyter/runtime']);
   });
 
   it('reads every variable', () => {

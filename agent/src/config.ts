@@ -24,6 +24,12 @@ export interface AgentConfig {
   /** Unacknowledged batches kept while the controller is unreachable; the oldest is dropped beyond this. */
   bufferMaxBatches: number;
   logLevel: LogLevel;
+  /** Pseudo-terminals whose access time is terminal input (TERMINALS_DIR, default /dev/pts). */
+  terminalsDir: string;
+  /** Jupyter runtime directories always read: $JUPYTER_RUNTIME_DIR, the agent user's and root's default one. */
+  jupyterRuntimeDirs: string[];
+  /** Each home under it adds its default Jupyter runtime directory (/home). */
+  homesDir: string;
   /** Environment for child processes: ours without AGENT_TOKEN. */
   childEnv: Record<string, string>;
 }
@@ -45,6 +51,8 @@ Environment:
   CHECKPOINT_CMD         shell command run before a pause, on the controller's request
   CHECKPOINT_TIMEOUT_MS  longest the checkpoint command may run                  [300000]
   BUFFER_MAX_BATCHES     unsent batches kept while offline (oldest dropped)      [8640]
+  TERMINALS_DIR          pseudo-terminals read for keyboard input                [/dev/pts]
+  JUPYTER_RUNTIME_DIR    also look for Jupyter servers here (besides each user's default)
   LOG_LEVEL              debug | info | warn | error                             [info]
 `;
 
@@ -149,6 +157,19 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'AGENT_TOKEN') childEnv[k] = v;
 
+  // Where jupyter_core puts runtime files by default: $JUPYTER_RUNTIME_DIR, else <data dir>/runtime, the data dir
+  // being $JUPYTER_DATA_DIR or $XDG_DATA_HOME/jupyter or ~/.local/share/jupyter. Other users' homes are added at read time.
+  const jupyterRuntimeDirs: string[] = [];
+  const runtimeDir = blankToUndefined(env.JUPYTER_RUNTIME_DIR);
+  if (runtimeDir !== undefined) jupyterRuntimeDirs.push(runtimeDir);
+  const dataDir = blankToUndefined(env.JUPYTER_DATA_DIR);
+  if (dataDir !== undefined) jupyterRuntimeDirs.push(`${dataDir}/runtime`);
+  const xdg = blankToUndefined(env.XDG_DATA_HOME);
+  if (xdg !== undefined) jupyterRuntimeDirs.push(`${xdg}/jupyter/runtime`);
+  const home = blankToUndefined(env.HOME);
+  if (home !== undefined) jupyterRuntimeDirs.push(`${home}/.local/share/jupyter/runtime`);
+  jupyterRuntimeDirs.push('/root/.local/share/jupyter/runtime');
+
   return {
     controllerUrl,
     token,
@@ -161,6 +182,9 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
     checkpointTimeoutMs,
     bufferMaxBatches,
     logLevel: level as LogLevel,
+    terminalsDir: blankToUndefined(env.TERMINALS_DIR) ?? '/dev/pts',
+    jupyterRuntimeDirs: [...new Set(jupyterRuntimeDirs)],
+    homesDir: '/home',
     childEnv,
   };
 }

@@ -1,13 +1,14 @@
 // The SSH fallback against real sshd processes on loopback, with the fake nvidia-smi on the remote PATH: readings
 // arrive with source ssh; a host that refuses the key, one that hangs, one whose nvidia-smi fails and one whose
 // nvidia-smi never returns all end as unknown, in the same sweep, without holding up the good hosts.
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuStatsSchema } from '../../protocol';
 import { SshPoller, toSshSample, type SshResult, type SshTarget } from '../../controller/src/ssh';
 import { hostKeyAlias } from '../../controller/src/ssh/ssh-args';
+import { openPseudoTerminal } from '../helpers/pseudo-terminal';
 import { openStore } from '../../controller/src/store';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, writeFakeState, type FakeState } from '../fakes/fake-nvidia-smi';
 import { fakeBinDir, generateKeyPair, startSilentServer, startSshd, type KeyPair, type Sshd } from '../helpers/sshd';
@@ -24,7 +25,7 @@ const pollers: SshPoller[] = [];
 const hosts: Record<'idle' | 'busy' | 'refusing' | 'driver' | 'smiHang', Sshd> = {} as never;
 
 /** One sshd = one simulated host, with its own fake GPU state file. */
-async function host(name: string, state: FakeState, authorized: KeyPair): Promise<Sshd> {
+async function host(name: string, state: FakeState, authorized: KeyPair, env: Record<string, string> = {}): Promise<Sshd> {
   const hdir = join(dir, name);
   const statePath = join(dir, `${name}.json`);
   mkdirSync(hdir, { recursive: true });
@@ -33,7 +34,7 @@ async function host(name: string, state: FakeState, authorized: KeyPair): Promis
     dir: hdir,
     authorizedKeys: [authorized.publicKey],
     binDir: fakeBinDir(dir, FAKE_NVIDIA_SMI),
-    env: { FAKE_NVIDIA_SMI_STATE: statePath },
+    env: { FAKE_NVIDIA_SMI_STATE: statePath, ...env },
   });
   servers.push(s);
   return s;
@@ -182,6 +183,36 @@ describe('SSH poller against real sshd', () => {
     for (let i = 0; i < 2; i++) expect((await p.sweep([t]))[0]!.ok).toBe(true);
     expect(accepted() - before).toBe(2);
     expect(p.controlPathFor(t)).toBeNull();
+  });
+
+  it('reads terminal input in the same command: a pseudo-terminal typed into on the host is reported', async () => {
+    const pty = await openPseudoTerminal();
+    try {
+      // This host's terminals: only ours (the sshd sets TERMINALS_DIR for the session, as a host may).
+      const pts = join(dir, 'keys-pts');
+      mkdirSync(pts, { recursive: true });
+      symlinkSync(pty.path, join(pts, pty.path.split('/').pop()!));
+      const keys = await host('keys', { gpus: [{ ...IDLE_H100, util: 3 }] }, userKey, { TERMINALS_DIR: pts });
+      await pty.age(7200);
+      const p = poller();
+      const [before] = await p.sweep([target('manual:keys', keys)]);
+      const typed = await pty.type();
+      const [after, none] = await p.sweep([target('manual:keys', keys), target('manual:idle', hosts.idle)]);
+      for (const r of [before, after]) {
+        if (!r!.ok) throw new Error(`poll failed: ${r!.code}`);
+        expect(r!.gpus[0]).toMatchObject({ util: { max: 3 } }); // the GPU section still parses
+        expect(r!.interactive).toMatchObject({ terminals: 'ok', notebooks: 'not-read', notebookBusy: false });
+      }
+      if (!before!.ok || !after!.ok) throw new Error('unreachable');
+      // stat prints whole seconds; the host clock is this one
+      expect(Math.abs(before!.interactive!.terminalInputAt! - (typed - 7_200_000))).toBeLessThan(3000);
+      expect(Math.abs(after!.interactive!.terminalInputAt! - typed)).toBeLessThan(3000);
+      expect(toSshSample(after!).interactive).toEqual(after!.interactive);
+      // a host with no terminal: reported as such, no evidence either way
+      expect(none!.ok && none!.interactive).toMatchObject({ terminals: 'none', terminalInputAt: null });
+    } finally {
+      pty.close();
+    }
   });
 
   it('reads [N/A] utilization as unknown, not 0', async () => {

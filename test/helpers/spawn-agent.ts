@@ -27,6 +27,8 @@ export function spawnAgent(opts: { controllerWsUrl: string; token: string; dir: 
       FAKE_NVIDIA_SMI_STATE: statePath,
       SAMPLE_INTERVAL_MS: '100',
       REPORT_INTERVAL_MS: '300',
+      // Test hosts have no terminal of their own: the machine's (other tests type into theirs) must not keep them.
+      TERMINALS_DIR: join(opts.dir, 'no-terminals'),
       LOG_LEVEL: 'info',
       ...opts.env,
     },

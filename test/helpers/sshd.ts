@@ -90,6 +90,8 @@ function writeConfig(o: SshdOptions, ports: number[], hostKey: string, authorize
     // The shared fake logs "<pid> <args>" per start: stop() ends the ones still running (a fake in mode "hang" is
     // not killed with its ssh session: without a tty nothing signals it).
     FAKE_NVIDIA_SMI_SPAWN_LOG: join(o.dir, 'nvidia-smi-spawns.log'),
+    // A simulated host has no terminals of its own: the machine's (other tests type into theirs) must not keep it.
+    TERMINALS_DIR: join(o.dir, 'no-terminals'),
     ...o.env,
   };
   const lines = [

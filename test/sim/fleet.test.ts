@@ -12,10 +12,16 @@ afterEach(async () => {
 
 describe('simulated fleet', () => {
   it('lays out every workload on every provider, deterministically', () => {
-    const a = fleetLayout({ count: 27, traces: ALL_TRACES, seed: 5 });
-    const b = fleetLayout({ count: 27, traces: ALL_TRACES, seed: 5 });
+    const n = ALL_TRACES.length;
+    const a = fleetLayout({ count: 3 * n, traces: ALL_TRACES, seed: 5 });
+    const b = fleetLayout({ count: 3 * n, traces: ALL_TRACES, seed: 5 });
     expect(a.map((s) => [s.key, s.provider, s.trace.name, s.model.gpu])).toEqual(b.map((s) => [s.key, s.provider, s.trace.name, s.model.gpu]));
-    for (const p of ['vast', 'tensordock', 'gcp']) expect(new Set(a.filter((s) => s.provider === p).map((s) => s.trace.name)).size).toBe(9);
+    // every workload on every provider, except one tied to a provider (forgotten TensorDock v2 instances): only there
+    for (const p of ['vast', 'tensordock', 'gcp']) {
+      const expected = ALL_TRACES.map((f) => f()).filter((t) => t.provider === undefined || t.provider === p).map((t) => t.name);
+      expect(new Set(a.filter((s) => s.provider === p).map((s) => s.trace.name))).toEqual(new Set(expected));
+    }
+    expect(a.filter((s) => s.trace.name === 'forgotten-tensordock-v2').every((s) => s.provider === 'tensordock')).toBe(true);
     const rotated = fleetLayout({ count: 9, traces: ALL_TRACES, seed: 5, rotate: true });
     expect(new Set(rotated.map((s) => s.provider)).size).toBe(3);
   });

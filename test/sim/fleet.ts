@@ -104,7 +104,9 @@ export function fleetLayout(o: LayoutOptions): SimInstanceSpec[] {
   for (let k = 0; k < o.count; k++) {
     const factory = o.traces[k % o.traces.length]!;
     const round = Math.floor(k / o.traces.length);
-    const provider = providers[(o.rotate ? k + 1 + round : round) % providers.length]!;
+    // A workload tied to one provider (forgotten TensorDock v2 instances) goes there when the run includes it.
+    const pinned = factory().provider;
+    const provider = pinned !== undefined && providers.includes(pinned) ? pinned : providers[(o.rotate ? k + 1 + round : round) % providers.length]!;
     const cat = GPU_CATALOGUE[provider];
     const traceSeed = 1000 * ((k % o.traces.length) + 1) + (round % variants);
     out.push({ key: `i${String(k).padStart(3, '0')}`, provider, trace: sharedTrace(factory, traceSeed), model: cat[Math.floor(pick() * cat.length)]! });

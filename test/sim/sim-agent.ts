@@ -8,7 +8,7 @@
 // clock offset aggregates second by second.
 import { Aggregator } from '../../agent/src/aggregate';
 import { BatchBuffer } from '../../agent/src/batch-buffer';
-import { type Batch, type GpuStats, PROTOCOL_VERSION } from '../../protocol';
+import { type Batch, type GpuStats, type Interactive, PROTOCOL_VERSION } from '../../protocol';
 import type { Trace } from '../traces/trace';
 import { minuteStats, readingOf } from './trace-readings';
 
@@ -111,7 +111,7 @@ export class SimAgent {
       for (; this.cursor + 60 <= end; this.cursor += 60) {
         const m = minuteStats(this.o.trace, this.cursor / 60);
         if (m.gpus === null) return this.die();
-        this.emit(this.clock(this.cursor), this.clock(this.cursor + 60), m.gpus, m.procs);
+        this.emit(this.clock(this.cursor), this.clock(this.cursor + 60), m.gpus, m.procs, this.cursor + 60);
         if (!this.buffer) return;
       }
       return;
@@ -124,7 +124,7 @@ export class SimAgent {
       if (s < this.dueAt) continue;
       const now = this.clock(s);
       const t1 = Math.max(this.t0, now);
-      this.emit(this.t0, t1, this.agg.take(), p.memUsedMiB > 1000 ? 1 : 0);
+      this.emit(this.t0, t1, this.agg.take(), p.memUsedMiB > 1000 ? 1 : 0, s);
       this.dueAt = s + Math.max(1, Math.ceil((t1 + this.interval * 1000 - now) / 1000));
     }
   }
@@ -151,7 +151,20 @@ export class SimAgent {
     this.stop();
   }
 
-  private emit(t0: number, t1: number, gpus: GpuStats[], procs: number): void {
+  /** The agent's interactive report at trace second s (agent/src/activity): terminal input or notebook kernels. */
+  private interactive(s: number): Interactive {
+    const k = this.o.trace.interactive?.(s - 1);
+    const at = k?.lastInputSec === null || k === undefined ? null : this.clock(k.lastInputSec);
+    return {
+      terminalInputAt: k?.kind === 'terminal' ? at : null,
+      terminals: k?.kind === 'terminal' ? 'ok' : 'none',
+      notebookActivityAt: k?.kind === 'notebook' ? at : null,
+      notebookBusy: k?.kind === 'notebook' && k.kernelBusy,
+      notebooks: k?.kind === 'notebook' ? 'ok' : 'none',
+    };
+  }
+
+  private emit(t0: number, t1: number, gpus: GpuStats[], procs: number, s: number): void {
     const withMem = gpus.map((g) => ({ ...g, memTotal: this.o.memTotalMiB }));
     this.seq++;
     this.produced++;
@@ -167,6 +180,7 @@ export class SimAgent {
       procs,
       health: { state: 'ok' },
       dropped: this.buffer!.dropped,
+      interactive: this.interactive(s),
     });
     this.t0 = t1;
   }

@@ -28,6 +28,14 @@ export interface Trace {
    * Called with the time the instance was paused.
    */
   resumeAfterPause(pausedAt: number): number | null;
+  /**
+   * People at the keyboard (the agent's interactive report) at second `t`: the trace second of the latest terminal
+   * input or notebook kernel activity at or before t (null: none yet), and whether a kernel is executing at t.
+   * Absent: the host shows no interactive input (the agent reports an idle terminal and no Jupyter server).
+   */
+  interactive?(t: number): { lastInputSec: number | null; kernelBusy: boolean; kind: 'terminal' | 'notebook' };
+  /** The provider this workload runs on, when it matters (forgotten TensorDock v2 instances); absent: any. */
+  provider?: 'vast' | 'tensordock' | 'gcp';
 }
 
 /** Small deterministic PRNG (mulberry32) so a trace replays identically: the engine property tests' own. */

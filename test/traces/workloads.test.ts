@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_TRACES } from './workloads';
+import { ALL_TRACES, interactiveDebugging, jupyterSession } from './workloads';
 
 describe('trace library', () => {
   it.each(ALL_TRACES.map((f) => [f().name, f] as const))('%s is deterministic and well-formed', (_n, make) => {
@@ -40,5 +40,27 @@ describe('trace library', () => {
     }
     expect(longest).toBeGreaterThan(30);
     expect(longest).toBeLessThan(1800);
+  });
+
+  it('people at the keyboard: input within every 30 min of a session, none for hours overnight (sampled every 7 s over 3 days)', () => {
+    for (const make of [interactiveDebugging, jupyterSession]) {
+      const tr = make();
+      let prev: number | null = null;
+      for (let t = 0; t < 3 * 86_400; t += 7) {
+        const k = tr.interactive!(t);
+        expect(k.lastInputSec === null || k.lastInputSec <= t).toBe(true);
+        if (prev !== null && k.lastInputSec !== null) expect(k.lastInputSec).toBeGreaterThanOrEqual(prev); // never goes back
+        prev = k.lastInputSec ?? prev;
+        const p = tr.at(t);
+        if (p.busy) {
+          // during a session (after its first few minutes) the last input is under 25 min old: the window keeps it
+          const sessionAge = t % 86_400 - (tr.name === 'jupyter-session' ? 13 : 10) * 3600;
+          if (sessionAge > 1200) expect(t - k.lastInputSec!).toBeLessThan(1500);
+        } else if (t % 86_400 >= 3600 * (tr.name === 'jupyter-session' ? 20 : 15) || (t % 86_400 < 9 * 3600 && t > 86_400)) {
+          expect(t - (k.lastInputSec ?? -1e9)).toBeGreaterThan(2 * 3600); // overnight: hours since the last input
+        }
+        if (k.kernelBusy) expect(tr.name === 'jupyter-session' && k.lastInputSec === t).toBe(true); // a running cell is activity now
+      }
+    }
   });
 });

@@ -154,4 +154,103 @@ export function userRestartsAfterPause(seed = 9): Trace {
   };
 }
 
-export const ALL_TRACES = [longTraining, dataLoaderBound, burstyInference, notebookDaytime, forgotten, jobFinishesAtHour5, migUnderLoad, agentDies, userRestartsAfterPause];
+// --- People at the keyboard and instances a provider cannot date (docs/what-counts-as-work.md) ---------------------
+
+/** The next `hour`:00 after a pause at `p` (the user comes back then). */
+const nextDayAt = (p: number, hour: number) => {
+  const d = Math.floor(p / DAY);
+  return (p % DAY) / H < hour ? d * DAY + hour * H : (d + 1) * DAY + hour * H;
+};
+
+/**
+ * Someone debugging over SSH 10:00-12:00 every day: the GPU idle (a model loaded, stepping through code), a keystroke
+ * every 3 minutes or so; gone overnight. Must not be paused during the session; should be paused after it.
+ */
+export function interactiveDebugging(seed = 10): Trace {
+  const SLOT = 180;
+  const start = 10 * H;
+  const end = 12 * H;
+  /** The keystroke of slot i (a time inside it); slots cover the session only. */
+  const key = (i: number) => i * SLOT + Math.floor(noise(seed, i) * 120);
+  const inSession = (t: number) => t % DAY >= start && t % DAY < end;
+  const lastKey = (t: number): number | null => {
+    const day = Math.floor(t / DAY);
+    const tod = t % DAY;
+    // Before today's session: the last keystroke of yesterday's; after it: today's last one.
+    if (tod < start) return day === 0 ? null : key(((day - 1) * DAY + end) / SLOT - 1);
+    if (tod >= end) return key((day * DAY + end) / SLOT - 1);
+    const i = Math.floor(t / SLOT);
+    if (key(i) <= t) return key(i);
+    return i * SLOT > day * DAY + start ? key(i - 1) : day === 0 ? null : key(((day - 1) * DAY + end) / SLOT - 1);
+  };
+  return {
+    name: 'interactive-debugging',
+    description: 'an SSH debugging session 10:00-12:00 daily: GPU idle, a keystroke every ~3 min; gone overnight',
+    expected: 'never paused during the session (terminal input), paused after it, resumed the next morning',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => (inSession(t) ? { ...idlePoint(seed, t), memUsedMiB: 14_000, busy: true } : { ...idlePoint(seed, t), memUsedMiB: 14_000 }),
+    resumeAfterPause: (p) => nextDayAt(p, 10),
+    interactive: (t) => ({ lastInputSec: lastKey(t), kernelBusy: false, kind: 'terminal' }),
+  };
+}
+
+/**
+ * A Jupyter notebook used 13:00-17:00 daily: the user runs a cell every 10-20 minutes and it executes for 1-4
+ * minutes of CPU-side work (GPU near 0 %); the kernel sits idle overnight with the server left running.
+ */
+export function jupyterSession(seed = 11): Trace {
+  const BLOCK = 1200;
+  const start = 13 * H;
+  const end = 17 * H;
+  const inSession = (t: number) => t % DAY >= start && t % DAY < end;
+  /** Block i's cell: starts inside the first half of the block, runs 60-240 s. */
+  const cell = (i: number) => {
+    const s = i * BLOCK + Math.floor(noise(seed, i) * 600);
+    return { s, e: s + 60 + Math.floor(noise(seed + 1, i) * 180) };
+  };
+  const none = { lastInputSec: null, kernelBusy: false };
+  /** The session's last cell, ended by the time the next session starts. */
+  const lastOfDay = (day: number) => (day < 0 ? none : { lastInputSec: cell((day * DAY + end) / BLOCK - 1).e, kernelBusy: false });
+  const last = (t: number): { lastInputSec: number | null; kernelBusy: boolean } => {
+    const day = Math.floor(t / DAY);
+    const tod = t % DAY;
+    if (tod < start) return lastOfDay(day - 1);
+    const i = Math.floor(Math.min(t, day * DAY + end - 1) / BLOCK);
+    for (const j of [i, i - 1]) {
+      if (j * BLOCK < day * DAY + start) break;
+      const c = cell(j);
+      if (c.s <= t) return { lastInputSec: Math.min(t, c.e), kernelBusy: t < c.e };
+    }
+    return lastOfDay(day - 1);
+  };
+  return {
+    name: 'jupyter-session',
+    description: 'a Jupyter notebook 13:00-17:00 daily: cells run 1-4 min every 10-20 min at ~0 % GPU; kernel idle overnight',
+    expected: 'never paused while cells run (notebook kernel activity), paused overnight, resumed the next afternoon',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => (inSession(t) ? { ...idlePoint(seed, t), memUsedMiB: 9_000, busy: true } : { ...idlePoint(seed, t), memUsedMiB: 9_000 }),
+    resumeAfterPause: (p) => nextDayAt(p, 13),
+    interactive: (t) => ({ ...last(t), kind: 'notebook' }),
+  };
+}
+
+/** Rented on TensorDock (whose v2 API gives no creation time) and forgotten: aged from the controller's first sighting. */
+export function forgottenTensorDock(seed = 12): Trace {
+  return {
+    name: 'forgotten-tensordock-v2',
+    description: 'rented on TensorDock v2 (no creation time in its API) and forgotten: idle from the first second',
+    expected: 'paused after the window, deleted after DELETE_THRESHOLD_HOURS (age from the first sighting)',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => idlePoint(seed, t),
+    resumeAfterPause: () => null,
+    provider: 'tensordock',
+  };
+}
+
+/** The workloads above, kept apart from ALL_TRACES' first nine so that other additions merge cleanly. */
+export const INTERACTIVE_TRACES = [interactiveDebugging, jupyterSession, forgottenTensorDock];
+
+export const ALL_TRACES = [longTraining, dataLoaderBound, burstyInference, notebookDaytime, forgotten, jobFinishesAtHour5, migUnderLoad, agentDies, userRestartsAfterPause, ...INTERACTIVE_TRACES];

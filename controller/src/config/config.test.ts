@@ -18,6 +18,12 @@ describe('parseConfig', () => {
     expect(c.dataDir).toBe('./data');
     expect(c.vast).toBeNull();
     expect(c.ssh).toMatchObject({ user: 'root', port: 22 });
+    expect(c.interactiveActivity).toBe(true);
+  });
+
+  it('INTERACTIVE_ACTIVITY turns the people-at-the-keyboard rule off', () => {
+    expect(parseConfig({ INTERACTIVE_ACTIVITY: 'false' }).interactiveActivity).toBe(false);
+    expect(parseConfig({ INTERACTIVE_ACTIVITY: 'true' }).interactiveActivity).toBe(true);
   });
 
   it('accepts decimals for compressed timings', () => {
@@ -39,6 +45,7 @@ describe('parseConfig', () => {
     ['PORT', '70000'],
     ['CHECK_INTERVAL', '0'],
     ['DRY_RUN', 'maybe'],
+    ['INTERACTIVE_ACTIVITY', 'sometimes'],
     ['WEBHOOK_URL', 'not a url'],
     ['PAUSE_WINDOW_MINUTES', 'NaN'],
     ['PAUSE_WINDOW_MINUTES', 'Infinity'],

@@ -41,6 +41,8 @@ export interface EngineConfig {
   maxGapSeconds: number;
   /** Whether the provider's own utilization figure alone (Vast.ai gpu_util, a point reading per cycle) may justify a pause. */
   providerMetricPause: boolean;
+  /** INTERACTIVE_ACTIVITY: recent terminal or notebook input reported by the agent keeps an instance (absent: true). */
+  interactiveActivity?: boolean;
 }
 
 export interface Config extends EngineConfig {
@@ -186,6 +188,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
     // Default: three report intervals of 10 s, and never less than 30 s, so one lost batch is not a gap but a dead agent is.
     maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, pauseWindowMinutes * 60 / 5)), { gt: 0 }),
     providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
+    interactiveActivity: bool(env, 'INTERACTIVE_ACTIVITY', true),
     checkIntervalSec,
     dryRun: bool(env, 'DRY_RUN', false),
     host,

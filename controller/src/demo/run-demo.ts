@@ -135,6 +135,8 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
           SAMPLE_INTERVAL_MS: '1000',
           REPORT_INTERVAL_MS: '2000',
           INSTANCE_ID: ids[h.key]!,
+          // Simulated hosts: the terminals of the machine running the demo are not theirs (no terminal, no evidence).
+          TERMINALS_DIR: join(dataDir, 'no-terminals'),
           LOG_LEVEL: 'warn',
         },
         stdio: ['ignore', 'ignore', 'inherit'],

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineConfig } from '../config/config';
 import type { InstanceState } from '../domain/instance';
+import type { InteractiveActivity } from '../domain/interactive';
 import type { SampleSummary } from '../domain/sample';
 import { decide, decideOne } from './decide';
 import type { IdleState } from './idle-state';
@@ -39,6 +40,8 @@ function stopped(o: { idleFrom: number; stoppedAt: number; inst?: Partial<Engine
   return { inst: engineInstance({ state: o.state ?? 'stopped', rawState: 'exited', ...o.inst }), st, cfg: c };
 }
 
+/** An agent's interactive report made at NOW: no terminal input, no Jupyter server, unless overridden. */
+const keys = (o: Partial<InteractiveActivity>): InteractiveActivity => ({ reportedAt: NOW - 5_000, terminalInputAt: null, terminals: 'ok', notebookActivityAt: null, notebookBusy: false, notebooks: 'none', ...o });
 const idleWith = (...extra: SampleSummary[]) => [...stream(NOW - 2 * HOUR, NOW, 10_000, 3), ...extra];
 const withGap = (gapStart: number, gapEnd: number) => stream(NOW - 2 * HOUR, NOW, 10_000, 3).filter((s) => s.t1 <= gapStart || s.t0 >= gapEnd);
 
@@ -75,7 +78,8 @@ const rows: Row[] = [
   { name: 'state unknown', setup: () => ({ ...running(), inst: engineInstance({ state: 'unknown', rawState: 'offline' }) }), kind: 'none', code: 'state-unknown', reason: 'provider: offline' },
   { name: 'already deleted', setup: () => ({ ...running(), inst: engineInstance({ state: 'deleted', rawState: 'unloaded' }) }), kind: 'none', code: 'deleted', reason: 'already deleted' },
   { name: 'a state name outside the list (adapter bug) is never acted on', setup: () => ({ ...running(), inst: engineInstance({ state: 'paused' as never, rawState: 'paused' }) }), kind: 'none', code: 'transitional', reason: 'only a running instance is paused' },
-  { name: 'createdAt not a number is unknown age', setup: () => stopped({ idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { createdAt: Number.NaN, deleteWarnedAt: NOW - 2 * HOUR } }), kind: 'none', code: 'stopped', reason: 'never deleted' },
+  { name: 'createdAt not a number: dated by the first sighting', setup: () => stopped({ idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { createdAt: Number.NaN, deleteWarnedAt: NOW - 2 * HOUR } }), kind: 'delete', code: 'delete-inactive', reason: 'inactive 1.3 d since 2024-12-30T18:00:00.000Z (stopped)' },
+  { name: 'createdAt unknown and never seen by the controller: not deleted', setup: () => ({ ...stopped({ idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { createdAt: null, deleteWarnedAt: NOW - 2 * HOUR } }), st: null }), kind: 'none', code: 'stopped', reason: 'stopped' },
   { name: 'provider says running but observeInventory not told', setup: () => ({ inst: engineInstance(), st: feed(null, stream(NOW - 2 * HOUR, NOW, 10_000, 3), cfg) }), kind: 'none', code: 'restart-grace', reason: 'not seen running yet' },
   // protection
   { name: 'protected by id in PROTECTED_INSTANCES', setup: () => running({ cfg: engineConfig({ protectedInstances: ['vast:123456'] }) }), kind: 'none', code: 'protected-config', reason: 'PROTECTED_INSTANCES lists "vast:123456"' },
@@ -92,6 +96,16 @@ const rows: Row[] = [
   { name: 'young but idle for a whole window: paused', setup: () => running({ inst: { createdAt: NOW - 50 * MIN } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
   { name: 'unknown createdAt, watched for 2 h: pause allowed', setup: () => running({ inst: { createdAt: null } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
   { name: 'unknown createdAt, watched for 40 min: pause allowed', setup: () => running({ seenAt: NOW - 40 * MIN, inst: { createdAt: null } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
+  // people at the keyboard (INTERACTIVE_ACTIVITY)
+  { name: 'terminal input 3 min ago keeps a GPU-idle instance', setup: () => running({ inst: { interactive: keys({ terminalInputAt: NOW - 3 * MIN }) } }), kind: 'none', code: 'interactive', reason: 'kept: terminal input 3 min ago' },
+  { name: 'terminal untouched for 2 h: paused', setup: () => running({ inst: { interactive: keys({ terminalInputAt: NOW - 2 * HOUR }) } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
+  { name: 'notebook kernel busy keeps it', setup: () => running({ inst: { interactive: keys({ notebooks: 'ok', notebookBusy: true, notebookActivityAt: NOW - 40 * MIN }) } }), kind: 'none', code: 'interactive', reason: 'kept: notebook kernel busy' },
+  { name: 'notebook kernel run 10 min ago keeps it', setup: () => running({ inst: { interactive: keys({ notebooks: 'ok', notebookActivityAt: NOW - 10 * MIN }) } }), kind: 'none', code: 'interactive', reason: 'kept: notebook kernel activity 10 min ago' },
+  { name: 'notebook left on overnight, kernel idle for hours: paused', setup: () => running({ inst: { interactive: keys({ notebooks: 'ok', notebookActivityAt: NOW - 9 * HOUR, terminalInputAt: NOW - 9 * HOUR }) } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
+  { name: 'terminals unreadable and no Jupyter: no evidence, paused', setup: () => running({ inst: { interactive: keys({ terminals: 'unreadable' }) } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
+  { name: 'INTERACTIVE_ACTIVITY=false: input does not keep it', setup: () => running({ cfg: engineConfig({ interactiveActivity: false }), inst: { interactive: keys({ terminalInputAt: NOW - MIN }) } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
+  { name: 'running GPU-idle 25 h, warned, typed into 10 min ago: not deleted', setup: () => running({ seenAt: NOW - 25 * HOUR, samples: stream(NOW - 25 * HOUR, NOW, 10_000, 1), inst: { deleteWarnedAt: NOW - 2 * HOUR, interactive: keys({ terminalInputAt: NOW - 10 * MIN }) } }), kind: 'none', code: 'interactive', reason: 'kept: terminal input 10 min ago' },
+  { name: 'stopped 23.5 h after a GPU-idle debugging session whose last keystroke was 22 h ago: no warning yet', setup: () => stopped({ idleFrom: NOW - 23.5 * HOUR, stoppedAt: NOW - 21.5 * HOUR, inst: { interactive: keys({ reportedAt: NOW - 21.6 * HOUR, terminalInputAt: NOW - 22 * HOUR }) } }), kind: 'none', code: 'stopped', reason: 'inactive since 2024-12-31T02:00:00.000Z' },
   // sources
   { name: 'provider readings alone (Vast gpu_util), PROVIDER_METRIC_PAUSE=true', setup: () => running({ samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'pause', code: 'pause-idle', reason: 'samples from provider' },
   { name: 'provider readings alone, by default: not enough to pause', setup: () => running({ cfg: engineConfig({ providerMetricPause: false }), samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'none', code: 'no-data', reason: 'provider' },
@@ -121,7 +135,10 @@ const rows: Row[] = [
   { name: 'inactive 25 h, warned 1.5 h ago: delete', setup: () => stopped({ idleFrom: NOW - 25 * HOUR, stoppedAt: NOW - 24 * HOUR, inst: { deleteWarnedAt: NOW - 1.5 * HOUR } }), kind: 'delete', code: 'delete-inactive', reason: 'warned 1.5 h ago' },
   { name: 'inactive 25 h, warned 30 min ago: wait', setup: () => stopped({ idleFrom: NOW - 25 * HOUR, stoppedAt: NOW - 24 * HOUR, inst: { deleteWarnedAt: NOW - 30 * MIN } }), kind: 'none', code: 'delete-waiting', reason: 'delete at 2025-01-01T00:30:00.000Z' },
   { name: 'warning from before the inactive stretch does not count', setup: () => stopped({ idleFrom: NOW - 25 * HOUR, stoppedAt: NOW - 24 * HOUR, inst: { deleteWarnedAt: NOW - 30 * HOUR } }), kind: 'warn-delete', code: 'warn-delete', reason: 'unless activity returns' },
-  { name: 'unknown createdAt is never deleted', setup: () => stopped({ idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { createdAt: null, deleteWarnedAt: NOW - 2 * HOUR } }), kind: 'none', code: 'stopped', reason: 'creation time unknown: never deleted' },
+  // a provider that cannot date its instances (TensorDock v2): the first sighting is a lower bound of the age
+  { name: 'unknown createdAt, first seen 30 h ago, warned: deleted', setup: () => stopped({ idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { createdAt: null, deleteWarnedAt: NOW - 2 * HOUR } }), kind: 'delete', code: 'delete-inactive', reason: 'warned 2 h ago' },
+  { name: 'unknown createdAt, first seen 30 h ago, not warned: warned first', setup: () => stopped({ idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { createdAt: null } }), kind: 'warn-delete', code: 'warn-delete', reason: 'unless activity returns' },
+  { name: 'unknown createdAt, first seen 30 h ago, MIN_INSTANCE_AGE_HOURS 48: too young', setup: () => stopped({ cfg: engineConfig({ minInstanceAgeHours: 48 }), idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { createdAt: null, deleteWarnedAt: NOW - 2 * HOUR } }), kind: 'none', code: 'too-young', reason: 'age >= 1.3 d (first seen 2024-12-30T18:00:00.000Z; provider gives no creation time) (minimum 48 h): not deleted yet' },
   { name: 'too young to delete', setup: () => stopped({ cfg: engineConfig({ minInstanceAgeHours: 72 }), idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { deleteWarnedAt: NOW - 2 * HOUR } }), kind: 'none', code: 'too-young', reason: 'minimum 72 h' },
   { name: 'protected stopped instance is never deleted', setup: () => stopped({ idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { name: 'keep me [protect]', deleteWarnedAt: NOW - 2 * HOUR } }), kind: 'none', code: 'protected-marker', reason: 'protected' },
   { name: 'held stopped instance is never deleted', setup: () => stopped({ idleFrom: NOW - 30 * HOUR, stoppedAt: NOW - 29 * HOUR, inst: { holdUntil: NOW + 1, deleteWarnedAt: NOW - 2 * HOUR } }), kind: 'none', code: 'hold', reason: 'held until' },

@@ -114,6 +114,9 @@ function figuresOf(f: Facts, kind: DecisionKind, del: DeleteEval): DecisionFigur
     protection: f.protections,
     holdUntil: f.holdUntil,
     ageHours: f.ageMs === null ? null : f.ageMs / 3_600_000,
+    ageAtLeastHours: f.ageLowerMs === null ? null : f.ageLowerMs / 3_600_000,
+    firstSeenAt: f.firstSeen,
+    interactiveAt: f.interactiveAt,
     deleteWarnedAt: f.warnedAt,
     next: nextAction(f, kind, del.warnAt, del.deleteAt),
   };
@@ -128,7 +131,7 @@ function nextAction(f: Facts, kind: DecisionKind, warnAt: number | null, deleteA
   let at = Infinity;
   if (st === 'running' && f.canPause && f.w.pauseEarliest !== null && f.runningSince !== null) {
     bestKind = 'pause';
-    at = Math.max(f.w.pauseEarliest, f.runningSince + f.t.windowMs, f.ageReadyAt ?? f.w.pauseEarliest);
+    at = Math.max(f.w.pauseEarliest, f.runningSince + f.t.windowMs, f.ageReadyAt ?? f.w.pauseEarliest, f.interactiveAt === null ? 0 : f.interactiveAt + f.t.windowMs);
     if (f.contestedUntil !== null) at = Math.max(at, f.contestedUntil + f.t.windowMs + 1);
   }
   if (warnAt !== null && warnAt < at) {

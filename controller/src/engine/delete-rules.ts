@@ -1,13 +1,15 @@
 // The delete conditions (DESIGN.md "Decision rules") and the warning that must come DELETE_WARNING_HOURS before.
 //
-// Delete when ALL hold: running or stopped (a known, settled state); not protected, no hold; createdAt known and older
-// than MIN_INSTANCE_AGE_HOURS (unknown age: never deleted); inactive (idle while running, or stopped/paused) for more
+// Delete when ALL hold: running or stopped (a known, settled state); not protected, no hold; older than
+// MIN_INSTANCE_AGE_HOURS: by createdAt, or, when the provider gives none (TensorDock v2), by the controller's first
+// sighting, a lower bound of the age kept across restarts in the idle state (never seen: never deleted); inactive (idle while running, or stopped/paused) for more
 // than DELETE_THRESHOLD_HOURS; a warning was sent during this inactive stretch at least DELETE_WARNING_HOURS ago; no
 // action under way; the provider can delete. The warning is due once inactive for more than
 // DELETE_THRESHOLD_HOURS - DELETE_WARNING_HOURS. Activity in between moves the inactive clock past the warning, which
 // then no longer counts: no delete without a fresh warning.
 import type { Facts } from './facts';
 import { dur, hours, iso } from './format';
+import { ageText } from './pause-rules';
 
 export const DELETE_RULES = ['state', 'protection', 'hold', 'age-known', 'age', 'inactive', 'warned', 'in-flight', 'capability'] as const;
 export type DeleteRule = (typeof DELETE_RULES)[number];
@@ -21,9 +23,9 @@ export function deleteOk(rule: DeleteRule, f: Facts): boolean {
     case 'hold':
       return !f.protections.some((p) => p.by === 'hold');
     case 'age-known':
-      return f.ageMs !== null;
+      return f.ageLowerMs !== null;
     case 'age':
-      return f.ageMs !== null && f.ageMs > f.t.minAgeMs;
+      return f.ageLowerMs !== null && f.ageLowerMs > f.t.minAgeMs;
     case 'inactive':
       return f.inactiveSince !== null && f.now - f.inactiveSince > f.t.deleteMs;
     case 'warned':
@@ -47,9 +49,12 @@ export function deleteDetail(rule: DeleteRule, f: Facts): string {
     case 'hold':
       return f.protections.find((p) => p.by === 'hold')?.detail ?? 'no hold';
     case 'age-known':
-      return f.ageMs !== null ? 'creation time known' : 'creation time unknown: never deleted';
+      if (f.ageMs !== null) return 'creation time known';
+      return f.ageLowerMs !== null
+        ? `provider gives no creation time: first seen ${iso(f.firstSeen)} is a lower bound of the age`
+        : 'creation time unknown and never seen by this controller: not deleted';
     case 'age':
-      return `age ${dur(f.ageMs)} (minimum ${hours(cfg.minInstanceAgeHours)})`;
+      return `${ageText(f)} (minimum ${hours(cfg.minInstanceAgeHours)})`;
     case 'inactive':
       return f.inactiveSince === null
         ? 'active (or not idle for sure)'
@@ -95,7 +100,7 @@ export function deleteEval(f: Facts): DeleteEval {
   let warnAt: number | null = null;
   let deleteAt: number | null = null;
   const permanent = f.protections.some((p) => p.by !== 'hold');
-  if (since !== null && f.ageMs !== null && deleteOk('state', f) && f.canDelete && !permanent) {
+  if (since !== null && f.ageLowerMs !== null && deleteOk('state', f) && f.canDelete && !permanent) {
     const ageReady = f.ageReadyAt ?? now;
     warnAt = f.warnedAt === null ? Math.max(since + t.deleteMs - t.warnLeadMs + 1, ageReady) : null;
     deleteAt = Math.max(since + t.deleteMs + 1, (f.warnedAt ?? warnAt ?? now) + t.warnLeadMs, ageReady + 1);

@@ -44,9 +44,10 @@ describe('explain', () => {
     const inst = engineInstance({ state: 'stopped', rawState: 'exited', createdAt: null });
     const text = explain(decideOne(inst, st, cfg, T0, { checks: true }), inst);
     expect(text).toContain('inactive since: 2024-12-31T04:00:00.000Z (20 h ago)');
-    expect(text).toContain('age:            unknown (never deleted)');
-    expect(text).toContain('  [no] age-known     creation time unknown: never deleted');
-    expect(text).toContain('next action:    none expected');
+    expect(text).toContain('age:            >= 20 h (first seen 2024-12-31T04:00:00.000Z; provider gives no creation time)');
+    expect(text).toContain('  [ok] age-known     provider gives no creation time: first seen 2024-12-31T04:00:00.000Z is a lower bound of the age');
+    expect(text).toContain('  [ok] age           age >= 20 h (first seen 2024-12-31T04:00:00.000Z; provider gives no creation time) (minimum 1 h)');
+    expect(text).toContain('next action:    warn-delete at 2025-01-01T03:00:00.001Z (in 3 h)');
   });
 
   it('without checks, says how to get them', () => {
@@ -54,5 +55,19 @@ describe('explain', () => {
     const d = decideOne(inst, null, cfg, T0);
     expect(d.checks).toBeUndefined();
     expect(explain(d, inst)).toContain('rules:          (not computed: decide with {checks: true} to list each rule)');
+  });
+
+  it('shows the interactive evidence: what kept it, and what the agent could not read', () => {
+    let st = observeInventory(null, { state: 'running' }, T0 - 2 * HOUR, cfg);
+    st = feed(st, stream(T0 - 2 * HOUR, T0, 10_000, 2), cfg);
+    const base = { reportedAt: T0 - 5_000, notebookActivityAt: null, notebookBusy: false };
+    const typing = engineInstance({ interactive: { ...base, terminalInputAt: T0 - 3 * MIN, terminals: 'ok', notebooks: 'none' } });
+    const kept = explain(decideOne(typing, st, cfg, T0, { checks: true }), typing);
+    expect(kept).toContain('decision:       KEEP [interactive] - kept: terminal input 3 min ago (inside the 30 min window; terminal input 3 min ago; no evidence: no Jupyter server found)');
+    expect(kept).toContain('interactive:    kept: terminal input 3 min ago');
+    const blind = engineInstance({ interactive: { ...base, terminalInputAt: null, terminals: 'unreadable', notebooks: 'unreadable' } });
+    const paused = explain(decideOne(blind, st, cfg, T0, { checks: true }), blind);
+    expect(paused).toContain('decision:       PAUSE [pause-idle]');
+    expect(paused).toContain('  [ok] interactive   no interactive input in the last 30 min (no evidence: terminals unreadable; no evidence: Jupyter unreadable)');
   });
 });

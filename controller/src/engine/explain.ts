@@ -36,8 +36,10 @@ export function explain(d: Decision, inst: Inst): string {
   lines.push(`running since:  ${ago(f.runningSince)}`);
   lines.push(`idle since:     ${ago(f.idleSince)}`);
   lines.push(`inactive since: ${ago(f.inactiveSince)}`);
+  const interactive = d.checks?.pause.find((c) => c.rule === 'interactive');
+  lines.push(`interactive:    ${interactive ? interactive.detail : f.interactiveAt === null ? 'no input reported' : `latest input ${ago(f.interactiveAt)}`}`);
   lines.push(`protection:     ${f.protection.length === 0 ? 'none' : f.protection.map((p) => `${p.by}: ${p.detail}`).join('; ')}`);
-  lines.push(`age:            ${f.ageHours === null ? 'unknown (never deleted)' : dur(f.ageHours * 3_600_000)}`);
+  lines.push(`age:            ${ageLine(f)}`);
   lines.push(`delete warning: ${f.deleteWarnedAt === null ? 'none for this inactive stretch' : `sent ${ago(f.deleteWarnedAt)}`}`);
   lines.push(`next action:    ${f.next === null ? 'none expected' : `${f.next.kind} at ${iso(f.next.at)}${f.next.at > now ? ` (in ${dur(f.next.at - now)})` : ' (now)'}`}`);
   if (d.checks) {
@@ -49,6 +51,12 @@ export function explain(d: Decision, inst: Inst): string {
     lines.push('rules:          (not computed: decide with {checks: true} to list each rule)');
   }
   return lines.join('\n');
+}
+
+function ageLine(f: Decision['figures']): string {
+  if (f.ageHours !== null) return dur(f.ageHours * 3_600_000);
+  if (f.ageAtLeastHours !== null) return `>= ${dur(f.ageAtLeastHours * 3_600_000)} (first seen ${iso(f.firstSeenAt)}; provider gives no creation time)`;
+  return 'unknown (provider gives no creation time; not seen yet: never deleted)';
 }
 
 function checkLine(c: RuleCheck): string {

@@ -1,5 +1,6 @@
 // Everything the rules look at for one instance, computed once from its EngineInstance, IdleState, config and `now`.
 import type { EngineConfig } from '../config/config';
+import { latestInteractiveInput } from '../domain/interactive';
 import { type EngineTimes, engineTimes } from './engine-times';
 import type { IdleState } from './idle-state';
 import { type WindowView, windowView } from './idle-window';
@@ -21,6 +22,10 @@ export interface Facts {
   ageMs: number | null;
   /** A lower bound of the age: ageMs, else the time since the controller first saw it; null when neither is known. */
   ageLowerMs: number | null;
+  /** When the controller first saw it (IdleState.firstSeenAt); null when never. */
+  firstSeen: number | null;
+  /** Latest interactive input reported by the agent, when INTERACTIVE_ACTIVITY counts it; null otherwise. */
+  interactiveAt: number | null;
   /** When the minimum age is reached (createdAt or first seen + MIN_INSTANCE_AGE_HOURS). */
   ageReadyAt: number | null;
   runningSince: number | null;
@@ -63,9 +68,13 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
   const contestedUntil = c === null || c === undefined ? null : fin(c.until) ? c.until : Infinity;
   let idleSince = runningSince !== null && w.idleSince !== null ? Math.max(w.idleSince, runningSince) : null;
   if (idleSince !== null && contestedUntil !== null) idleSince = contestedUntil < now ? Math.max(idleSince, contestedUntil + 1) : null;
+  const interactiveAt = cfg.interactiveActivity !== false && inst.interactive ? latestInteractiveInput(inst.interactive) : null;
   let inactiveSince: number | null = null;
-  if (inst.state === 'running') inactiveSince = idleSince;
-  else if (INACTIVE_STATES.has(inst.state) && sameState) inactiveSince = st.stoppedSince;
+  // Someone typing on a running instance is activity for the delete clock too: it never deletes under their hands.
+  if (inst.state === 'running') inactiveSince = idleSince === null ? null : Math.max(idleSince, interactiveAt ?? idleSince);
+  // A stopped instance's inactive stretch carries the GPU-idle run from before the stop; input during that run (someone
+  // debugging at an idle GPU until the pause) moves its start to the last input.
+  else if (INACTIVE_STATES.has(inst.state) && sameState) inactiveSince = st.stoppedSince === null ? null : Math.max(st.stoppedSince, interactiveAt ?? st.stoppedSince);
   const warned = inst.deleteWarnedAt;
   const warnedAt = fin(warned) && inactiveSince !== null && warned >= inactiveSince ? warned : null;
 
@@ -93,6 +102,8 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
     holdUntil,
     ageMs,
     ageLowerMs,
+    firstSeen,
+    interactiveAt,
     ageReadyAt: ageBase === null ? null : ageBase + t.minAgeMs,
     runningSince,
     idleSince,

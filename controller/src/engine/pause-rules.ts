@@ -5,6 +5,8 @@
 // whose latest samples are idle; the window lies after the moment the instance was seen running (restart grace); the
 // idle samples cover the window; at least MIN_SAMPLES of them; the provider can pause. Age (MIN_INSTANCE_AGE_HOURS)
 // gates deletes only, as in the seed: a new instance left idle for a whole window is paused like any other.
+// Interactive input (terminal keystrokes, notebook kernel activity) reported by the agent inside the window keeps the
+// instance (INTERACTIVE_ACTIVITY); what the agent could not read is no evidence either way, never activity.
 // Missing data is never idle; unknown readings are never idle.
 // Outcomes are cheap booleans; detail strings are built only for the reason and for explain (10,000 instances a cycle).
 import type { Facts } from './facts';
@@ -19,6 +21,7 @@ export const PAUSE_RULES = [
   'contested',
   'busy',
   'unknown',
+  'interactive',
   'source',
   'idle-run',
   'restart-grace',
@@ -45,6 +48,8 @@ export function pauseOk(rule: PauseRule, f: Facts): boolean {
       return w.busy === null;
     case 'unknown':
       return w.unknown === null;
+    case 'interactive':
+      return f.interactiveAt === null || f.interactiveAt <= f.now - f.t.windowMs;
     case 'source':
       // The provider's own figure (Vast.ai gpu_util) is one point reading a minute: it misses short bursts, so alone
       // it pauses nothing unless PROVIDER_METRIC_PAUSE allows it (a busy provider reading still vetoes a pause).
@@ -85,6 +90,8 @@ export function pauseCode(rule: PauseRule, f: Facts): DecisionCode {
       return 'busy';
     case 'unknown':
       return 'unknown-reading';
+    case 'interactive':
+      return 'interactive';
     case 'source':
       return 'no-data';
     case 'idle-run':
@@ -123,6 +130,8 @@ export function pauseDetail(rule: PauseRule, f: Facts): string {
         : `GPU busy: ${pct(w.busy.util)} from ${w.busy.source} ${dur(now - w.busy.at)} ago (threshold=${pct(thr)})`;
     case 'unknown':
       return w.unknown === null ? 'no unknown reading in the window' : `unknown GPU reading from ${w.unknown.source} ${dur(now - w.unknown.at)} ago: unknown is never idle`;
+    case 'interactive':
+      return interactiveDetail(f);
     case 'source':
       if (w.source === null) return `no sample from any source in the last ${dur(t.maxGapMs)}: missing data is never idle`;
       if (inst.metricSource === 'none') return 'the controller reports no live metric source for this host';
@@ -148,10 +157,34 @@ export function pauseDetail(rule: PauseRule, f: Facts): string {
   }
 }
 
+/** "kept: terminal input 3 min ago", "kept: notebook kernel busy", or why input does not keep it, with the evidence. */
+export function interactiveDetail(f: Facts): string {
+  const a = f.inst.interactive;
+  if (f.cfg.interactiveActivity === false) return 'interactive input not counted (INTERACTIVE_ACTIVITY=false)';
+  if (!a) return 'no evidence: no interactive-activity report from an agent (no agent, or an agent too old to send one)';
+  const at = f.interactiveAt;
+  const kept = at !== null && at > f.now - f.t.windowMs;
+  const parts: string[] = [];
+  if (a.terminals !== 'ok' || a.terminalInputAt === null) parts.push(a.terminals === 'unreadable' ? 'no evidence: terminals unreadable' : 'no evidence: no terminal');
+  else parts.push(`terminal input ${dur(f.now - a.terminalInputAt)} ago`);
+  if (a.notebooks === 'unreadable') parts.push('no evidence: Jupyter unreadable');
+  else if (a.notebooks === 'not-read') parts.push('no evidence: notebooks are not read over SSH');
+  else if (a.notebooks === 'none') parts.push('no evidence: no Jupyter server found');
+  else if (a.notebookBusy) parts.push(`notebook kernel busy (reported ${dur(f.now - a.reportedAt)} ago)`);
+  else if (a.notebookActivityAt === null) parts.push('no notebook kernel running');
+  else parts.push(`notebook kernel activity ${dur(f.now - a.notebookActivityAt)} ago`);
+  if (kept) {
+    const first = a.notebookBusy && at === a.reportedAt ? 'notebook kernel busy' : at === a.terminalInputAt ? `terminal input ${dur(f.now - at)} ago` : `notebook kernel activity ${dur(f.now - at)} ago`;
+    return `kept: ${first} (inside the ${minutes(f.cfg.pauseWindowMinutes)} window; ${parts.join('; ')})`;
+  }
+  return `no interactive input in the last ${minutes(f.cfg.pauseWindowMinutes)} (${parts.join('; ')})`;
+}
+
+/** `age 3 h`, or for an instance the provider cannot date `age >= 3 h (first seen ...; provider gives no creation time)`. */
 export function ageText(f: Facts): string {
   if (f.ageMs !== null) return `age ${dur(f.ageMs)}`;
-  if (f.ageLowerMs !== null) return `age unknown (provider gives no creation time); watched for ${dur(f.ageLowerMs)}`;
-  return 'age unknown';
+  if (f.ageLowerMs !== null) return `age >= ${dur(f.ageLowerMs)} (first seen ${iso(f.firstSeen)}; provider gives no creation time)`;
+  return 'age unknown (provider gives no creation time and the controller has not seen it yet)';
 }
 
 function contestedDetail(f: Facts): string {

@@ -1,5 +1,6 @@
 // The engine's inputs beyond IdleState (EngineInstance) and its output (Decision with figures and rule checks).
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
+import type { InteractiveActivity } from '../domain/interactive';
 import type { Protection } from './protection';
 
 /** The audit log's view of the last action on an instance (INTERFACE.md `/api/actions`). */
@@ -27,6 +28,8 @@ export interface EngineInstance extends ProviderInstance {
    * best current source.
    */
   metricSource?: MetricSource | null;
+  /** The agent's latest report of terminal / notebook input on the host; null/absent when none (no agent, an old agent). */
+  interactive?: InteractiveActivity | null;
   /**
    * Two agents reported (or tried to) with this instance's token: nothing any agent says counts as idle until
    * `until` (epoch ms), and a pause needs a whole window after it. `addresses` are the competing remote addresses,
@@ -70,6 +73,7 @@ export type DecisionCode =
   | 'restart-grace'
   | 'no-data'
   | 'busy'
+  | 'interactive'
   | 'unknown-reading'
   | 'not-idle'
   | 'gap'
@@ -124,6 +128,12 @@ export interface DecisionFigures {
   holdUntil: number | null;
   /** Hours since createdAt; null when the provider does not say. */
   ageHours: number | null;
+  /** A lower bound of the age in hours: ageHours, else the time since the controller first saw it; null when neither. */
+  ageAtLeastHours: number | null;
+  /** When the controller first saw the instance (the age's lower bound when the provider gives no creation time). */
+  firstSeenAt: number | null;
+  /** Latest terminal or notebook input the agent reported (busy kernel: when reported); null when none or not counted. */
+  interactiveAt: number | null;
   /** The delete warning that counts for the current inactive stretch; null when none. */
   deleteWarnedAt: number | null;
   next: NextAction | null;

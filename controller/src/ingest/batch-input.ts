@@ -16,9 +16,18 @@ export function batchInput(instanceId: string, b: Batch, receivedAt: number): Ba
   // An interval cannot end after the frame carrying it was sent (replays carry a fresh sentAt).
   if (b.t1 > b.sentAt + FUTURE_TOLERANCE_MS) return { ok: false, reason: 'batch t1 lies in the future (after sentAt)' };
   const offset = receivedAt - b.sentAt;
-  return {
-    ok: true,
-    skewMs: offset,
-    input: { instanceId, source: 'agent', t0: b.t0 + offset, t1: b.t1 + offset, gpus: b.gpus, procs: b.procs, health: b.health, run: { runId: b.runId, seq: b.seq } },
-  };
+  const input: SampleInput = { instanceId, source: 'agent', t0: b.t0 + offset, t1: b.t1 + offset, gpus: b.gpus, procs: b.procs, health: b.health, run: { runId: b.runId, seq: b.seq } };
+  const k = b.interactive;
+  if (k !== undefined) {
+    // Agent clock to controller clock, like the interval; the report was made at the end of the interval.
+    input.interactive = {
+      reportedAt: input.t1,
+      terminalInputAt: k.terminalInputAt === null ? null : k.terminalInputAt + offset,
+      terminals: k.terminals,
+      notebookActivityAt: k.notebookActivityAt === null ? null : k.notebookActivityAt + offset,
+      notebookBusy: k.notebookBusy,
+      notebooks: k.notebooks,
+    };
+  }
+  return { ok: true, skewMs: offset, input };
 }

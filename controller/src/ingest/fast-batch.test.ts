@@ -45,6 +45,19 @@ describe('fastCheckBatch', () => {
     expect(fastCheckBatch({ ...valid(), gpus: gpuStatsFor(2, null) })).not.toBeNull();
   });
 
+  it('accepts the optional interactive report, and never what BatchSchema refuses in it', () => {
+    const withKeys = () => ({ ...valid(), interactive: { terminalInputAt: T - 60_000, terminals: 'ok', notebookActivityAt: null, notebookBusy: false, notebooks: 'none' } });
+    expect(fastCheckBatch(withKeys())).not.toBeNull();
+    const keyPaths = [['interactive'], ...['terminalInputAt', 'terminals', 'notebookActivityAt', 'notebookBusy', 'notebooks'].map((k) => ['interactive', k])];
+    fc.assert(
+      fc.property(fc.constantFrom(...keyPaths), edge, fc.constantFrom('set', 'delete', 'add') as fc.Arbitrary<'set' | 'delete' | 'add'>, (path, value, op) => {
+        const candidate = mutate(withKeys() as unknown as ReturnType<typeof valid>, path, value, op);
+        if (fastCheckBatch(candidate) !== null) expect(BatchSchema.safeParse(candidate).success).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('never accepts what BatchSchema refuses (mutations of every field)', () => {
     fc.assert(
       fc.property(fc.constantFrom(...paths), edge, fc.constantFrom('set', 'delete', 'add') as fc.Arbitrary<'set' | 'delete' | 'add'>, (path, value, op) => {

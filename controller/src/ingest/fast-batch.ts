@@ -10,6 +10,10 @@ const DAY_MS = 24 * 3_600_000;
 const EPS = 1e-9;
 
 const BATCH_KEYS = new Set(['v', 'type', 'runId', 'seq', 't0', 't1', 'sentAt', 'gpus', 'procs', 'health', 'dropped']);
+/** A batch from an agent that reports interactive activity (optional field). */
+const BATCH_KEYS_INTERACTIVE = new Set([...BATCH_KEYS, 'interactive']);
+const INTERACTIVE_KEYS = new Set(['terminalInputAt', 'terminals', 'notebookActivityAt', 'notebookBusy', 'notebooks']);
+const EVIDENCE = new Set(['ok', 'none', 'unreadable']);
 const GPU_KEYS = new Set(['index', 'uuid', 'count', 'utilUnknown', 'util', 'memUsed', 'memTotal', 'temp', 'power']);
 const ERROR_CODES = new Set(['driver', 'missing', 'exited', 'parse']);
 
@@ -69,9 +73,19 @@ function health(v: unknown): boolean {
   return typeof v.code === 'string' && ERROR_CODES.has(v.code) && str(v.message, 0, 1024);
 }
 
+function interactive(v: unknown): boolean {
+  if (!isObject(v) || !hasExactly(v, INTERACTIVE_KEYS)) return false;
+  if (!(v.terminalInputAt === null || int(v.terminalInputAt, EPOCH_MIN, EPOCH_MAX))) return false;
+  if (!(v.notebookActivityAt === null || int(v.notebookActivityAt, EPOCH_MIN, EPOCH_MAX))) return false;
+  return typeof v.notebookBusy === 'boolean' && EVIDENCE.has(v.terminals as string) && EVIDENCE.has(v.notebooks as string);
+}
+
 /** The value as a Batch when it certainly satisfies BatchSchema; null when unsure (then ask BatchSchema). */
 export function fastCheckBatch(v: unknown): Batch | null {
-  if (!isObject(v) || !hasExactly(v, BATCH_KEYS)) return null;
+  if (!isObject(v)) return null;
+  const withInteractive = 'interactive' in v;
+  if (!hasExactly(v, withInteractive ? BATCH_KEYS_INTERACTIVE : BATCH_KEYS)) return null;
+  if (withInteractive && !interactive(v.interactive)) return null;
   if (v.v !== PROTOCOL_VERSION || v.type !== 'batch') return null;
   if (!str(v.runId, 8, 64)) return null;
   if (!int(v.seq, 1, Number.MAX_SAFE_INTEGER) || !int(v.dropped, 0, Number.MAX_SAFE_INTEGER)) return null;

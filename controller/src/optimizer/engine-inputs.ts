@@ -58,5 +58,6 @@ export function toEngineInstance(rec: InstanceRecord, store: Store, now: number,
     holdUntil,
     deleteWarnedAt: deleteWarnedAtOf(actions, dryRun),
     lastAction: lastActionOf(actions),
+    interactive: store.interactiveActivity(rec.id),
   };
 }

@@ -4,6 +4,7 @@ import { statsOf } from '../../../agent/src/aggregate';
 import type { GpuStats } from '../../../protocol';
 import type { RunOutcome } from './run-remote';
 import type { SshFailureCode } from './ssh-result';
+import { withoutTerminalInput } from './terminal-input';
 
 export type Classified = { ok: true; gpus: GpuStats[] } | { ok: false; code: SshFailureCode; message: string };
 
@@ -28,7 +29,9 @@ function fail(code: SshFailureCode, message: string): Classified {
   return { ok: false, code, message };
 }
 
-export function classify(run: RunOutcome, timeoutMs: number): Classified {
+export function classify(output: RunOutcome, timeoutMs: number): Classified {
+  // The terminal-input section after nvidia-smi's output is read by the poller (terminal-input.ts), not here.
+  const run = { ...output, stdout: withoutTerminalInput(output.stdout) };
   const errLine = lastLine(run.stderr);
   if (run.spawnError !== null) return fail('unreachable', `cannot run the ssh client: ${run.spawnError}`);
   if (run.timedOut) return fail('timeout', `no answer within ${(timeoutMs / 1000).toFixed(1)} s${errLine ? ` (${errLine})` : ''}`);

@@ -7,6 +7,7 @@ import { ConfigError } from '../domain/errors';
 import { errorMessage, silentLogger, type Logger } from '../log';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { classify } from './classify';
+import { terminalInputOf } from './terminal-input';
 import { resolveControlDir } from './control-dir';
 import { runCommand } from './run-remote';
 import { buildSshArgs, controlCommandArgs, controlSocketName, optionPath, resolveTarget, targetKey, type ResolvedTarget } from './ssh-args';
@@ -156,7 +157,7 @@ export class SshPoller {
           this.failing.delete(key);
           this.log.info(`ssh ${r.instanceId}: readings again after ${was}`);
         }
-        return { instanceId: t.instanceId, target: t, ok: true, gpus: c.gpus, procs: null, t0, t1, durationMs: run.durationMs };
+        return { instanceId: t.instanceId, target: t, ok: true, gpus: c.gpus, procs: null, interactive: terminalInputOf(run.stdout, t1), t0, t1, durationMs: run.durationMs };
       }
       if (this.failing.get(key) !== c.code) this.log.warn(`ssh ${r.instanceId} (${r.user}@${r.host}:${r.port}): ${c.code}: ${c.message}`);
       else this.log.debug(`ssh ${r.instanceId}: still ${c.code}: ${c.message}`);

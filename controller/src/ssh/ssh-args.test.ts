@@ -1,6 +1,7 @@
 // The ssh argv: exact query, safe destination, options and paths ssh would otherwise rewrite.
 import { describe, expect, it } from 'vitest';
 import { QUERY_ARGS } from '../../../agent/src/nvidia-smi/query';
+import { TERMINAL_INPUT_SUFFIX } from './terminal-input';
 import { buildSshArgs, controlSocketName, hostKeyAlias, expansionSafe, optionPath, REMOTE_COMMAND, resolveTarget, targetKey, type SshArgsOptions } from './ssh-args';
 
 const opts: SshArgsOptions = {
@@ -22,7 +23,7 @@ function opt(args: string[], name: string): string | undefined {
 describe('buildSshArgs', () => {
   it('runs exactly the agent query, one-shot, after -- and the destination', () => {
     const a = buildSshArgs(t, opts);
-    expect(REMOTE_COMMAND).toEqual(['nvidia-smi', ...QUERY_ARGS]);
+    expect(REMOTE_COMMAND).toEqual(['sh', '-c', `'${['nvidia-smi', ...QUERY_ARGS, ...TERMINAL_INPUT_SUFFIX].join(' ')}'`]);
     expect(REMOTE_COMMAND.join(' ')).not.toMatch(/-lms|-l /);
     const dd = a.indexOf('--');
     expect(a.slice(dd)).toEqual(['--', 'ssh4.vast.ai', ...REMOTE_COMMAND]);

@@ -2,9 +2,16 @@
 import { createHash } from 'node:crypto';
 import { QUERY_ARGS } from '../../../agent/src/nvidia-smi/query';
 import type { SshTarget } from './ssh-result';
+import { TERMINAL_INPUT_SUFFIX } from './terminal-input';
 
-/** Exactly the agent's query, one-shot (no -lms): the remote shell sees no metacharacters in it. */
-export const REMOTE_COMMAND: readonly string[] = ['nvidia-smi', ...QUERY_ARGS];
+/**
+ * The agent's query, one-shot (no -lms), then the terminal-input section (terminal-input.ts), in one command run by
+ * `sh -c '...'` whatever the login shell (fish and csh do not speak the section's sh syntax). The query's words hold
+ * no shell metacharacters and the section is fixed text, so the single quotes need no escaping.
+ */
+const REMOTE_SCRIPT = ['nvidia-smi', ...QUERY_ARGS, ...TERMINAL_INPUT_SUFFIX].join(' ');
+if (REMOTE_SCRIPT.includes("'")) throw new Error('the remote script must not contain a single quote');
+export const REMOTE_COMMAND: readonly string[] = ['sh', '-c', `'${REMOTE_SCRIPT}'`];
 
 export interface ResolvedTarget {
   instanceId: string;

@@ -1,5 +1,6 @@
 // What one SSH poll of one host yields: the GPU stats, or why there are none. A failure is always unknown, never idle.
 import type { GpuStats } from '../../../protocol';
+import type { InteractiveActivity } from '../domain/interactive';
 
 /** One host the poller should query; `user` defaults to SSH_USER. */
 export interface SshTarget {
@@ -45,6 +46,8 @@ export interface SshOk extends SshResultBase {
   gpus: GpuStats[];
   /** A one-shot query does not list compute processes. */
   procs: null;
+  /** Terminal input read in the same command (terminal-input.ts); null when the section was missing or unreadable. */
+  interactive?: InteractiveActivity | null;
 }
 
 export interface SshFailure extends SshResultBase {

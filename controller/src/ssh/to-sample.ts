@@ -1,6 +1,7 @@
 // Turns an SSH poll result into what the store's shared insert path takes for an agent batch, with source 'ssh'.
 import type { AgentHealth, GpuStats } from '../../../protocol';
 import type { MetricSource } from '../domain/instance';
+import type { InteractiveActivity } from '../domain/interactive';
 import type { SshFailureCode, SshResult } from './ssh-result';
 
 export interface SshSample {
@@ -13,6 +14,8 @@ export interface SshSample {
   gpus: GpuStats[];
   procs: null;
   health: AgentHealth;
+  /** Terminal input read over SSH with the GPUs (absent when none was read). */
+  interactive?: InteractiveActivity | null;
 }
 
 /** The protocol's health codes are the agent's; the SSH-only reasons travel as 'exited' with the code in the message. */
@@ -23,7 +26,7 @@ function healthCode(code: SshFailureCode): Extract<AgentHealth, { state: 'error'
 
 export function toSshSample(r: SshResult): SshSample {
   const base = { instanceId: r.instanceId, source: 'ssh' as const, t0: r.t0, t1: Math.max(r.t0, r.t1), procs: null };
-  if (r.ok) return { ...base, gpus: r.gpus, health: { state: 'ok' } };
+  if (r.ok) return { ...base, gpus: r.gpus, health: { state: 'ok' }, ...(r.interactive ? { interactive: r.interactive } : {}) };
   return {
     ...base,
     gpus: [],

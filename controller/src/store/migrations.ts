@@ -132,6 +132,23 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'latest interactive activity per instance',
+    // People at the keyboard (docs/what-counts-as-work.md): the agent's latest report of terminal input and Jupyter
+    // kernel activity, kept so a restart does not forget that someone typed a minute ago.
+    sql: `
+      CREATE TABLE interactive_activity (
+        instance_id TEXT PRIMARY KEY,
+        reported_at INTEGER NOT NULL,
+        terminal_input_at INTEGER,
+        terminals TEXT NOT NULL,
+        notebook_activity_at INTEGER,
+        notebook_busy INTEGER NOT NULL,
+        notebooks TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     // Numbered after its issue (12) so migrations other branches add meanwhile (3, 4, ...) do not collide with it;
     // gaps are fine: every version not yet applied runs, in order.
     version: 12,

@@ -223,11 +223,34 @@ describe('actions and holds', () => {
   });
 });
 
+describe('interactive activity', () => {
+  const report = (reportedAt: number, terminalInputAt: number | null) =>
+    ({ reportedAt, terminalInputAt, terminals: 'ok', notebookActivityAt: null, notebookBusy: false, notebooks: 'none' }) as const;
+
+  it('keeps the newest report of each instance across a restart; a replayed older batch does not roll it back', () => {
+    t.store.insertSamples([{ ...agentInput('vast:1', 'run-aaaaaaaa', 1, T), interactive: report(T, T - 60_000) }], T);
+    t.store.insertSamples([{ ...agentInput('vast:1', 'run-aaaaaaaa', 2, T + 10_000), interactive: report(T + 10_000, T + 5_000) }], T + 10_000);
+    // a replay of seq 1 from another run id (an agent restarted with an old buffer) carries an older report
+    t.store.insertSamples([{ ...agentInput('vast:1', 'run-bbbbbbbb', 1, T - 20_000), interactive: report(T - 20_000, T - 90_000) }], T + 11_000);
+    expect(t.store.interactiveActivity('vast:1')).toEqual(report(T + 10_000, T + 5_000));
+    expect(t.store.interactiveActivity('vast:2')).toBeNull();
+    t.store.close();
+    const s = t.use(openStore(dbPath(t.dir)));
+    expect(s.interactiveActivity('vast:1')).toEqual(report(T + 10_000, T + 5_000));
+  });
+
+  it('a sample without a report (old agent, SSH) leaves the last report alone', () => {
+    t.store.insertSamples([{ ...agentInput('vast:1', 'run-aaaaaaaa', 1, T), interactive: report(T, T - 60_000) }], T);
+    t.store.insertSamples([agentInput('vast:1', 'run-aaaaaaaa', 2, T + 10_000)], T + 10_000);
+    expect(t.store.interactiveActivity('vast:1')).toEqual(report(T, T - 60_000));
+  });
+});
+
 describe('database', () => {
   it('is in WAL mode, answers health checks and records its migration', () => {
     expect(t.store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(t.store.healthy()).toBe(true);
-    expect(t.store.db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2, 12]);
+    expect(t.store.db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2, 3, 12]);
     t.store.close();
     expect(t.store.healthy()).toBe(false);
   });

@@ -6,7 +6,9 @@ import type { ProviderInstance, ProviderName } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
 import { type Logger, silentLogger } from '../log';
 import { ActionsRepo, type ActionQuery, type ActionUpdate } from './actions-repo';
+import type { InteractiveActivity } from '../domain/interactive';
 import { HoldsRepo } from './holds-repo';
+import { InteractiveRepo } from './interactive-repo';
 import { instanceIdProblem } from './instance-id';
 import { InstancesRepo, type InventoryResult } from './instances-repo';
 import { openDb, type Synchronous } from './open-db';
@@ -47,6 +49,7 @@ export class Store {
   private readonly dataVersionStmt: Database.Statement;
   private readonly actions: ActionsRepo;
   private readonly holds: HoldsRepo;
+  private readonly interactive: InteractiveRepo;
   private readonly retention: Retention;
   private readonly listeners = new Set<SamplesListener>();
   private readonly logger: Logger;
@@ -68,6 +71,7 @@ export class Store {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
     this.actions = new ActionsRepo(db);
     this.holds = new HoldsRepo(db);
+    this.interactive = new InteractiveRepo(db);
     this.retention = new Retention(db, this.instances, rawMs, rollupMs);
     this.ping = db.prepare('SELECT 1').pluck();
   }
@@ -91,6 +95,7 @@ export class Store {
     } catch (err) {
       this.instances.forgetCaches();
       this.samples.forgetCache();
+      this.interactive.forgetUnwritten();
       throw err;
     } finally {
       this.pending = null;
@@ -215,6 +220,7 @@ export class Store {
     return this.transaction(() =>
       inputs.map((input) => {
         const r = this.samples.insert(input, now);
+        if (r.status === 'inserted' && input.interactive) this.interactive.record(input.instanceId, input.interactive);
         if (r.status === 'inserted' && r.summary) {
           const list = this.pending!.get(input.instanceId);
           if (list) list.push(r.summary);
@@ -223,6 +229,11 @@ export class Store {
         return r;
       }),
     );
+  }
+
+  /** The latest interactive activity its agent reported (terminal input, notebook kernels); null when none. */
+  interactiveActivity(instanceId: string): InteractiveActivity | null {
+    return this.interactive.get(instanceId);
   }
 
   /** Highest committed sequence number of an agent run (0 when none): the welcome's ackedSeq. */

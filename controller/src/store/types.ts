@@ -1,6 +1,7 @@
 // Records the store reads and writes; what the rest of the controller sees of the database.
 import type { AgentHealth, GpuStats, Hello } from '../../../protocol';
 import type { MetricSource, ProviderInstance } from '../domain/instance';
+import type { InteractiveActivity } from '../domain/interactive';
 import type { SampleSummary } from '../domain/sample';
 import type { StoredGpu } from './gpu-codec';
 import type { ActionKind, ActionStatus } from '../domain/action';
@@ -43,6 +44,8 @@ export interface SampleInput {
   health: AgentHealth;
   /** Agent batches: (runId, seq) identify the batch so replays are no-ops. Absent for ssh/provider samples. */
   run?: { runId: string; seq: number } | null;
+  /** Agent batches: the host's latest interactive input, controller clock; absent from older agents and other sources. */
+  interactive?: InteractiveActivity | null;
 }
 
 export type InsertStatus =

@@ -1,0 +1,122 @@
+// End to end: people at the keyboard keep a GPU-idle instance. The built controller with the Vast.ai fake and three
+// real agents on an idle fake GPU: one whose real pseudo-terminal is typed into every few seconds, one whose terminal
+// was last touched long before the window, one whose (stand-in) Jupyter server has a busy kernel. Compressed timings:
+// a 30-second pause window, a cycle every second. The untouched one is paused; the other two are kept, and `explain`
+// says why; once the typing stops and the kernel goes idle for hours, they are paused too.
+import { execFile } from 'node:child_process';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeJupyter, startFakeJupyter } from '../fakes/fake-jupyter';
+import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { CLI, ensureBuilt } from '../helpers/build';
+import { waitFor } from '../helpers/in-process-controller';
+import { openPseudoTerminal, type PseudoTerminal } from '../helpers/pseudo-terminal';
+import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
+import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { makeTempDir } from '../helpers/temp-dir';
+
+const run = promisify(execFile);
+let vast: VastFake;
+let controller: SpawnedController;
+let jupyter: FakeJupyter;
+const ptys: PseudoTerminal[] = [];
+const tmp = makeTempDir('co-e2e-keys-');
+const noSsh = { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} };
+
+beforeAll(async () => {
+  ensureBuilt();
+  const now = Math.floor(Date.now() / 1000);
+  vast = await startVastFake({
+    transitionMs: 200,
+    instances: [
+      vastInstance({ id: 901, label: 'debugging-session', startDate: now - 7200, raw: noSsh }),
+      vastInstance({ id: 902, label: 'terminal-left-open', startDate: now - 7200, raw: noSsh }),
+      vastInstance({ id: 903, label: 'notebook', startDate: now - 7200, raw: noSsh }),
+    ],
+  });
+  controller = await spawnController({
+    dataDir: tmp.path,
+    env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, PAUSE_WINDOW_MINUTES: '0.5', MIN_SAMPLES: '5', MAX_GAP_SECONDS: '3', CHECK_INTERVAL: '1', AGENT_SILENT_SECONDS: '5', MIN_INSTANCE_AGE_HOURS: '0' },
+  });
+});
+
+afterAll(async () => {
+  killAllAgents();
+  for (const p of ptys) p.close();
+  await jupyter?.close();
+  await controller?.stop();
+  killAllControllers();
+  await vast?.close();
+  tmp.cleanup();
+});
+
+const tokenFor = async (instanceId: string) => {
+  const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+  return ((await r.json()) as { token: string }).token;
+};
+
+/** A terminals directory holding only this test's terminal (the machine's other terminals are not ours to read). */
+async function terminalDir(name: string): Promise<{ pty: PseudoTerminal; dir: string }> {
+  const pty = await openPseudoTerminal();
+  ptys.push(pty);
+  const dir = join(tmp.path, `${name}-pts`);
+  mkdirSync(dir);
+  symlinkSync(pty.path, join(dir, pty.path.split('/').pop()!));
+  return { pty, dir };
+}
+
+const pausedIds = async () =>
+  (await getJson<{ instanceId: string; kind: string; status: string }[]>(`${controller.url}/api/actions`)).filter((a) => a.kind === 'pause' && a.status === 'succeeded').map((a) => a.instanceId);
+
+async function explainText(id: string): Promise<string> {
+  const { stdout } = await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], { env: { PATH: process.env.PATH ?? '' } });
+  return stdout;
+}
+
+describe('people at the keyboard', () => {
+  it('recent terminal input and a busy kernel keep GPU-idle instances; an untouched terminal and an idle kernel do not', async () => {
+    const typing = await terminalDir('typing');
+    const untouched = await terminalDir('untouched');
+    await untouched.pty.age(3600); // last keystroke an hour ago: far outside the 30 s window
+    await typing.pty.type();
+    const noJupyter = join(tmp.path, 'no-jupyter');
+    const nbRuntime = join(tmp.path, 'jupyter-runtime');
+    mkdirSync(noJupyter);
+    mkdirSync(nbRuntime);
+    jupyter = await startFakeJupyter({ runtimeDir: nbRuntime, token: 'a3f9c2e1d4b5a6978812fedcba0123456789abcdef012345', kernels: [{ execution_state: 'busy', last_activity: new Date().toISOString() }] });
+
+    const idleGpu = { gpus: [{ util: 1 }] };
+    spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:901'), dir: tmp.path, name: 'typing', state: idleGpu, env: { TERMINALS_DIR: typing.dir, JUPYTER_RUNTIME_DIR: noJupyter } });
+    spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:902'), dir: tmp.path, name: 'untouched', state: idleGpu, env: { TERMINALS_DIR: untouched.dir, JUPYTER_RUNTIME_DIR: noJupyter } });
+    spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:903'), dir: tmp.path, name: 'notebook', state: idleGpu, env: { TERMINALS_DIR: join(tmp.path, 'no-terminals'), JUPYTER_RUNTIME_DIR: nbRuntime } });
+
+    // Someone types every few seconds (the kernel moves a terminal's access time at most every 8 s).
+    const keystrokes = setInterval(() => void typing.pty.type().catch(() => undefined), 3000);
+    try {
+      await waitFor(async () => (await pausedIds()).includes('vast:902'), 90_000, 'the instance with the untouched terminal paused');
+      // Same idle GPU, same window, covered: only the people at the keyboard kept these two.
+      expect(await pausedIds()).toEqual(['vast:902']);
+      const kept = await explainText('vast:901');
+      expect(kept).toMatch(/decision:\s+KEEP \[interactive\] - kept: terminal input [\d.]+ s ago/);
+      expect(kept).toContain('no evidence: no Jupyter server found');
+      const nb = await explainText('vast:903');
+      expect(nb).toMatch(/decision:\s+KEEP \[interactive\] - kept: notebook kernel busy/);
+      expect(nb).toContain('no evidence: no terminal');
+      const gone = await explainText('vast:902');
+      expect(gone).toMatch(/interactive:\s+no interactive input in the last 0\.5 min \(terminal input 1(\.0)? h ago; no evidence: no Jupyter server found\)/);
+    } finally {
+      clearInterval(keystrokes);
+    }
+
+    // The person leaves; the notebook is left on overnight with its kernel idle for hours.
+    jupyter.setKernels([{ execution_state: 'idle', last_activity: new Date(Date.now() - 5 * 3_600_000).toISOString() }]);
+    await waitFor(async () => {
+      const p = await pausedIds();
+      return p.includes('vast:901') && p.includes('vast:903');
+    }, 120_000, 'both paused once the input stopped');
+    expect(vast.instances.get(901)!['intended_status']).toBe('stopped');
+    expect(vast.instances.get(903)!['intended_status']).toBe('stopped');
+  }, 240_000);
+});
