@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config/config';
+import { enrolRoutes } from './enrol/enrol-route';
 import { createApp } from './http/app';
 import type { RouteModule } from './http/app-context';
 import type { DecisionView } from './http/decision-view';
@@ -73,7 +74,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       now,
       // Three report or poll intervals without a sample: the instance has no live metric source.
       staleAfterMs: Math.max(config.agentSilentSec, 3 * config.checkIntervalSec) * 1000,
-      routes: ext.routes,
+      routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...(ext.routes ?? [])],
     });
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     ingest.attach(server);

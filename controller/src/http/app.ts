@@ -12,6 +12,7 @@ import { actionRoutes } from './routes/actions';
 import { agentEndpointRoutes } from './routes/agent-endpoint';
 import { healthRoutes } from './routes/health';
 import { instanceRoutes } from './routes/instances';
+import { joinTokenRoutes } from './routes/join-tokens';
 import { statusRoutes } from './routes/status';
 import { tokenRoutes } from './routes/tokens';
 
@@ -59,7 +60,7 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.adminToken !== null) app.use('/api/*', adminAuth(deps.adminToken));
   app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413) }));
 
-  for (const register of [healthRoutes, agentEndpointRoutes, statusRoutes, instanceRoutes, actionRoutes, tokenRoutes, ...(deps.routes ?? [])]) {
+  for (const register of [healthRoutes, agentEndpointRoutes, statusRoutes, instanceRoutes, actionRoutes, tokenRoutes, joinTokenRoutes, ...(deps.routes ?? [])]) {
     register(app, ctx);
   }
   return app;

@@ -131,6 +131,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE instances DROP COLUMN last_inventory_at;
     `,
   },
+  {
+    version: 3,
+    name: 'fleet join tokens and the public address enrolment checks',
+    sql: `
+      ALTER TABLE instances ADD COLUMN public_address TEXT;
+      -- Fleet join tokens (docs/enrolment.md): only sha256(token) is stored; id is a short public handle for revoke.
+      CREATE TABLE join_tokens (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Applies the migrations the database has not seen; refuses a database written by a newer version. */

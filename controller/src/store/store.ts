@@ -12,6 +12,7 @@ import { InstancesRepo, type InventoryResult } from './instances-repo';
 import { openDb, type Synchronous } from './open-db';
 import { Retention, type RetentionProgress } from './retention';
 import { SamplesRepo } from './samples-repo';
+import { JoinTokensRepo, type JoinTokenInfo } from './join-tokens-repo';
 import { TokensRepo } from './tokens-repo';
 import type {
   ActionRecord,
@@ -41,6 +42,7 @@ export class Store {
   private readonly instances: InstancesRepo;
   private readonly samples: SamplesRepo;
   private readonly tokens: TokensRepo;
+  private readonly joinTokens: JoinTokensRepo;
   private readonly actions: ActionsRepo;
   private readonly holds: HoldsRepo;
   private readonly retention: Retention;
@@ -61,6 +63,7 @@ export class Store {
     this.instances = new InstancesRepo(db);
     this.samples = new SamplesRepo(db, this.instances, rawMs);
     this.tokens = new TokensRepo(db);
+    this.joinTokens = new JoinTokensRepo(db);
     this.actions = new ActionsRepo(db);
     this.holds = new HoldsRepo(db);
     this.retention = new Retention(db, this.instances, rawMs, rollupMs);
@@ -131,6 +134,38 @@ export class Store {
 
   revokeTokens(instanceId: string, now: number): number {
     return this.tokens.revokeAll(instanceId, now);
+  }
+
+  // --- fleet join tokens (docs/enrolment.md) ---------------------------------------------------------------------
+
+  /** Mints a fleet join token; the plaintext is returned once, only its hash is kept. */
+  createJoinToken(now: number, expiresAt: number | null): { id: string; token: string } {
+    return this.joinTokens.create(now, expiresAt);
+  }
+
+  /** The id of a live (known, unrevoked, unexpired) join token, or null. */
+  joinTokenId(token: string, now: number): string | null {
+    return this.joinTokens.validId(token, now);
+  }
+
+  revokeJoinToken(id: string, now: number): 'revoked' | 'already' | 'unknown' {
+    return this.joinTokens.revoke(id, now);
+  }
+
+  listJoinTokens(): JoinTokenInfo[] {
+    return this.joinTokens.list();
+  }
+
+  /**
+   * A granted enrolment: the instance's earlier tokens are revoked (no agent holds them, the caller checked) and a
+   * new agent token is minted, in one transaction. Returns the plaintext.
+   */
+  grantEnrolment(instanceId: string, now: number): string {
+    return this.transaction(() => {
+      this.instances.ensure(instanceId, now);
+      this.tokens.revokeAll(instanceId, now);
+      return this.tokens.create(instanceId, now);
+    });
   }
 
   // --- instances ------------------------------------------------------------------------------------------------
