@@ -24,6 +24,8 @@ export interface ServerParts {
 export interface ServerExtension {
   decisionView?: DecisionView;
   routes?: RouteModule[];
+  /** The optimizer loop's health for /healthz. */
+  loopHealth?: () => { ok: boolean };
   /** Runs on shutdown after ingest has closed and before the database closes. */
   close?: () => void | Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       // Three report or poll intervals without a sample: the instance has no live metric source.
       staleAfterMs: Math.max(config.agentSilentSec, 3 * config.checkIntervalSec) * 1000,
       routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...(ext.routes ?? [])],
+      loopHealth: ext.loopHealth,
     });
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     ingest.attach(server);

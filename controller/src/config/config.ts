@@ -45,6 +45,11 @@ export interface EngineConfig {
 
 export interface Config extends EngineConfig {
   checkIntervalSec: number;
+  /**
+   * LOOP_WATCHDOG_SECONDS: `serve` exits (non-zero, for the service manager to restart it) when no cycle finished
+   * for this long; 0 turns it off. Default 10 CHECK_INTERVALs, at least 10 minutes (docs/health.md).
+   */
+  loopWatchdogSec: number;
   dryRun: boolean;
   host: string;
   port: number;
@@ -168,6 +173,11 @@ export function parseConfig(env: Env, home = '/root'): Config {
   if (deleteWarningHours >= deleteThresholdHours) {
     throw new ConfigError('DELETE_WARNING_HOURS', `must be smaller than DELETE_THRESHOLD_HOURS (${deleteThresholdHours})`);
   }
+  const loopWatchdogSec = num(env, 'LOOP_WATCHDOG_SECONDS', Math.max(600, 10 * checkIntervalSec), { min: 0, max: 7 * 86_400 });
+  // Cycles finish CHECK_INTERVAL plus a cycle's duration apart: a shorter watchdog would restart a healthy loop.
+  if (loopWatchdogSec > 0 && loopWatchdogSec < 2 * checkIntervalSec) {
+    throw new ConfigError('LOOP_WATCHDOG_SECONDS', `must be 0 (off) or at least twice CHECK_INTERVAL (${2 * checkIntervalSec})`);
+  }
   const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
 
@@ -184,6 +194,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
     maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, pauseWindowMinutes * 60 / 5)), { gt: 0 }),
     providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
     checkIntervalSec,
+    loopWatchdogSec,
     dryRun: bool(env, 'DRY_RUN', false),
     host,
     port: num(env, 'PORT', 8080, { min: 0, max: 65535, int: true }),

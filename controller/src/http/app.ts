@@ -30,6 +30,7 @@ export interface AppDeps {
   now?: () => number;
   /** Extra route modules, registered after the built-in ones (dashboard, /metrics, /install.sh...). */
   routes?: RouteModule[];
+  loopHealth?: AppContext['loopHealth'];
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Hono {
     ingest: deps.ingest ?? null,
     now: deps.now ?? Date.now,
     staleAfterMs,
+    loopHealth: deps.loopHealth,
   };
 
   const app = new Hono();
