@@ -50,6 +50,8 @@ export interface Config extends EngineConfig {
    * for this long; 0 turns it off. Default 10 CHECK_INTERVALs, at least 10 minutes (docs/health.md).
    */
   loopWatchdogSec: number;
+  /** DELETE_SAVINGS_HORIZON_DAYS: a delete's savings count for this many days after it (docs/savings.md). */
+  deleteSavingsHorizonDays: number;
   dryRun: boolean;
   host: string;
   port: number;
@@ -195,6 +197,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
     providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
     checkIntervalSec,
     loopWatchdogSec,
+    deleteSavingsHorizonDays: num(env, 'DELETE_SAVINGS_HORIZON_DAYS', 30, { gt: 0, max: 3650 }),
     dryRun: bool(env, 'DRY_RUN', false),
     host,
     port: num(env, 'PORT', 8080, { min: 0, max: 65535, int: true }),

@@ -52,7 +52,7 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   };
   const metrics = new Metrics(() => {
     const t = now();
-    const s = savingsFromStore(store, t);
+    const s = savingsFromStore(store, t, config.deleteSavingsHorizonDays);
     const st = ingest.stats();
     advance('inserted', st.batches.inserted, (n) => metrics.ingestBatches.inc(n));
     advance('duplicate', st.batches.duplicate, (n) => metrics.ingestDuplicates.inc(n));
