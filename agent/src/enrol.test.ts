@@ -91,4 +91,14 @@ describe('enrolment (agent side)', () => {
     keepToken(stateDir, 'co_new');
     expect(readKeptToken(stateDir, log.logger)).toBe('co_new');
   });
+
+  it('reports with the granted token even when it cannot keep it, and says so', async () => {
+    const ctl = await controller(() => [201, { instanceId: 'vast:801', token: 'co_unkept' }]);
+    const blocker = join(tempDir(), 'file');
+    writeFileSync(blocker, 'not a directory');
+    const log = memoryLogger();
+    const token = await obtainAgentToken({ controllerUrl: ctl.url, joinToken: JOIN, stateDir: join(blocker, 'state'), identity: vast, logger: log.logger });
+    expect(token).toBe('co_unkept');
+    expect(log.lines.some((l) => l.includes('cannot keep the agent token') && l.includes('AGENT_STATE_DIR'))).toBe(true);
+  });
 });

@@ -127,8 +127,13 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
       if (answer.status === 201) {
         const grant = EnrolGrantSchema.safeParse(JSON.parse(answer.body));
         if (!grant.success || grant.data.instanceId !== claim.instanceId) throw new Error('the controller answered 201 with an unexpected body');
-        const path = keepToken(opts.stateDir, grant.data.token);
-        logger.info(`enrolled as ${claim.instanceId}; agent token kept in ${path} (JOIN_TOKEN is no longer needed on this host)`);
+        try {
+          const path = keepToken(opts.stateDir, grant.data.token);
+          logger.info(`enrolled as ${claim.instanceId}; agent token kept in ${path} (JOIN_TOKEN is no longer needed on this host)`);
+        } catch (err) {
+          // Report with the token we hold; a restart enrols again (the controller revokes this token then).
+          logger.warn(`enrolled as ${claim.instanceId}, but cannot keep the agent token in ${opts.stateDir}: ${errorMessage(err)}; set AGENT_STATE_DIR to a writable directory`);
+        }
         return grant.data.token;
       }
       if (answer.status === 400) throw new EnrolError(`the controller calls the claim for ${claim.instanceId} malformed: ${answer.body.slice(0, 200)}`);
