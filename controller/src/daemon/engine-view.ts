@@ -36,9 +36,15 @@ export function instanceViewOf(decision: Decision): InstanceView {
 export function createEngineView(d: EngineViewDeps): DecisionView {
   // The dry-run figures read samples after each would-be action: worked out at most every 30 s, not per refresh.
   let cached: { at: number; value: WouldHave } | null = null;
+  const memo = new Map<string, number>();
   const wouldHave = (now: number): WouldHave => {
     if (cached === null || now - cached.at > 30_000 || now < cached.at) {
-      cached = { at: now, value: wouldHaveFromStore(d.store, now, { days: 7, threshold: d.config.pauseThresholdGpu, horizonDays: d.config.deleteSavingsHorizonDays }) };
+      const idleSince = (id: string) => {
+        const rec = d.store.getInstance(id);
+        return rec === null || rec.state !== 'running' ? null : decisionFor(d, rec, now).decision.figures.idleSince;
+      };
+      const opts = { days: 7, threshold: d.config.pauseThresholdGpu, horizonDays: d.config.deleteSavingsHorizonDays };
+      cached = { at: now, value: wouldHaveFromStore(d.store, now, opts, { idleSince, memo }) };
     }
     return cached.value;
   };

@@ -119,7 +119,28 @@ export function computeWouldHave(rows: readonly ActionRecord[], now: number, opt
   };
 }
 
-export function wouldHaveFromStore(store: Store, now: number, opts: WouldHaveOptions): WouldHave {
+export interface WouldHaveHelpers {
+  /** Since when the instance has been idle without a break (the engine's view), or null: not idle now. */
+  idleSince?: (instanceId: string) => number | null;
+  /** Ends already found, by `<instance id>@<decision time>`: an end once found never changes, so it is looked up once. */
+  memo?: Map<string, number>;
+}
+
+export function wouldHaveFromStore(store: Store, now: number, opts: WouldHaveOptions, helpers: WouldHaveHelpers = {}): WouldHave {
   const rows = store.listActions({ limit: 10_000, kinds: ['pause', 'delete'] });
-  return computeWouldHave(rows, now, opts, (id, at) => neededAgainAt(store, id, at, opts.threshold));
+  const memo = helpers.memo ?? new Map<string, number>();
+  return computeWouldHave(rows, now, opts, (id, at) => {
+    const key = `${id}@${at}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    // Idle without a break since before the decision: not needed again, and no samples need reading to know it.
+    const since = helpers.idleSince?.(id) ?? null;
+    if (since !== null && since <= at) return null;
+    const end = neededAgainAt(store, id, at, opts.threshold);
+    if (end !== null) {
+      if (memo.size >= 100_000) memo.clear(); // the audit log is read 10,000 rows at a time: this is never reached in use
+      memo.set(key, end);
+    }
+    return end;
+  });
 }
