@@ -51,10 +51,13 @@ Installs the Cost Optimizer agent, which reports this host's GPU use to the cont
 
   curl -fsSL http://<controller>/install.sh | sh -s -- --token <token>
   curl -fsSL http://<controller>/install.sh | AGENT_TOKEN=<token> sh
+  curl -fsSL http://<controller>/install.sh | JOIN_TOKEN=<fleet join token> sh   (start-up scripts)
 
 Options:
   --token TOKEN          agent token from `cost-optimizer token create <instance-id>` (or AGENT_TOKEN);
                          on a re-run the installed token is kept when none is given
+  --join-token TOKEN     fleet join token from `cost-optimizer token create --join` (or JOIN_TOKEN), instead
+                         of --token: the agent enrols itself and keeps its own token (docs/enrolment.md)
   --controller URL       controller base URL (or CONTROLLER_URL; default: the URL that served this script)
   --checkpoint-cmd CMD   command the agent runs before a pause (or CHECKPOINT_CMD; '' removes it)
   --sha256 HEX           expected sha256 of agent.js, obtained from a channel you trust
@@ -76,6 +79,7 @@ need_value() {
 
 parse_args() {
   OPT_TOKEN=${AGENT_TOKEN:-}
+  OPT_JOIN=${JOIN_TOKEN:-}
   OPT_URL=${CONTROLLER_URL:-}
   OPT_CHECKPOINT=${CHECKPOINT_CMD:-}
   OPT_CHECKPOINT_SET=0
@@ -90,6 +94,8 @@ parse_args() {
     case $1 in
       --token) need_value $# "$1"; OPT_TOKEN=$2; shift 2 ;;
       --token=*) OPT_TOKEN=${1#*=}; shift ;;
+      --join-token) need_value $# "$1"; OPT_JOIN=$2; shift 2 ;;
+      --join-token=*) OPT_JOIN=${1#*=}; shift ;;
       --controller) need_value $# "$1"; OPT_URL=$2; shift 2 ;;
       --controller=*) OPT_URL=${1#*=}; shift ;;
       --checkpoint-cmd) need_value $# "$1"; OPT_CHECKPOINT=$2; OPT_CHECKPOINT_SET=1; shift 2 ;;
@@ -132,6 +138,7 @@ set_paths() {
   OPT_DIR=$ROOT/opt/cost-optimizer
   ETC_DIR=$ROOT/etc/cost-optimizer
   ENV_FILE=$ETC_DIR/agent.env
+  STATE_DIR=$ROOT/var/lib/cost-optimizer-agent
   AGENT_JS=$OPT_DIR/agent.js
   RUNTIME_NODE=$OPT_DIR/node
   RUN_AGENT=$OPT_DIR/run-agent
@@ -306,16 +313,24 @@ resolve_controller() {
 
 resolve_token() {
   TOKEN=$OPT_TOKEN
-  if [ -z "$TOKEN" ] && [ -f "$ENV_FILE" ]; then
+  # A fleet join token only when no agent token is given: the agent then enrols and keeps its own in STATE_DIR.
+  JOIN=''
+  [ -n "$TOKEN" ] || JOIN=$OPT_JOIN
+  if [ -z "$TOKEN$JOIN" ] && [ -f "$ENV_FILE" ]; then
     TOKEN=$(
       # shellcheck disable=SC1090
       . "$ENV_FILE" >/dev/null 2>&1
       printf '%s' "${AGENT_TOKEN:-}"
     ) || TOKEN=''
-    [ -z "$TOKEN" ] || say "no --token given: keeping the token already in $ENV_FILE"
+    [ -n "$TOKEN" ] || JOIN=$(
+      # shellcheck disable=SC1090
+      . "$ENV_FILE" >/dev/null 2>&1
+      printf '%s' "${JOIN_TOKEN:-}"
+    ) || JOIN=''
+    [ -z "$TOKEN$JOIN" ] || say "no --token given: keeping the token already in $ENV_FILE"
   fi
-  [ -n "$TOKEN" ] || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id>"
-  case $TOKEN in
+  [ -n "$TOKEN$JOIN" ] || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id> (or a fleet join token: --join-token, from cost-optimizer token create --join)"
+  case $TOKEN$JOIN in
     *[!A-Za-z0-9._~+/=:-]*) die "the token holds unexpected characters (spaces, quotes?): copy it again from 'cost-optimizer token create'" ;;
   esac
   CHECKPOINT=$OPT_CHECKPOINT
@@ -432,7 +447,12 @@ gen_env() {
   {
     printf '# Cost Optimizer agent settings, written by install.sh. Mode 0600: it holds the agent token.\n'
     printf 'CONTROLLER_URL=%s\n' "$(q "$WS_URL")"
-    printf 'AGENT_TOKEN=%s\n' "$(q "$TOKEN")"
+    if [ -n "$TOKEN" ]; then
+      printf 'AGENT_TOKEN=%s\n' "$(q "$TOKEN")"
+    else
+      printf 'JOIN_TOKEN=%s\n' "$(q "$JOIN")"
+      printf 'AGENT_STATE_DIR=%s\n' "$(q "$STATE_DIR")"
+    fi
     [ -z "$CHECKPOINT" ] || printf 'CHECKPOINT_CMD=%s\n' "$(q "$CHECKPOINT")"
   } >"$1"
 }
@@ -443,7 +463,7 @@ gen_run_agent() {
     printf '# Starts the Cost Optimizer agent with its settings; written by install.sh. The token stays in the env file.\n'
     printf 'set -eu\n'
     printf '# The env file is the only source of these, whatever the environment that started us held.\n'
-    printf 'unset CONTROLLER_URL AGENT_TOKEN CHECKPOINT_CMD\n'
+    printf 'unset CONTROLLER_URL AGENT_TOKEN JOIN_TOKEN AGENT_STATE_DIR CHECKPOINT_CMD\n'
     printf '# The usual umask for the checkpoint command'"'"'s files, whatever started us (install.sh runs with 077).\n'
     printf 'umask 022\n'
     printf 'set -a\n'
@@ -540,7 +560,7 @@ start() {
   # supervisor (whose environment outlives this shell in /proc) gets none of it.
   (
     trap '' HUP
-    unset AGENT_TOKEN CONTROLLER_URL CHECKPOINT_CMD
+    unset AGENT_TOKEN JOIN_TOKEN AGENT_STATE_DIR CONTROLLER_URL CHECKPOINT_CMD
     exec /bin/sh "$SELF" run
   ) </dev/null >/dev/null 2>&1 &
   echo "$!" >"$PIDFILE"
@@ -814,6 +834,9 @@ do_uninstall() {
   rm -f "$AGENT_JS" "$RUNTIME_NODE" "$RUN_AGENT" "$ENV_FILE" "$LOG_FILE" "$LOG_FILE.1"
   rmdir "$OPT_DIR" 2>/dev/null || true
   rmdir "$ETC_DIR" 2>/dev/null || true
+  # The agent token an enrolment kept: the instance enrols afresh if the agent is installed again.
+  rm -f "$STATE_DIR/agent-token"
+  rmdir "$STATE_DIR" 2>/dev/null || true
   say "uninstalled the Cost Optimizer agent"
 }
 

@@ -3,3 +3,4 @@ export * from './version';
 export * from './gpu-stats';
 export * from './agent-messages';
 export * from './controller-messages';
+export * from './enrolment';

@@ -48,7 +48,8 @@ export class Agent {
   private stopped = false;
 
   constructor(
-    private readonly config: AgentConfig,
+    /** The token is resolved by then: AGENT_TOKEN, or the one enrolment kept (main.ts). */
+    private readonly config: AgentConfig & { token: string },
     private readonly deps: AgentDeps,
   ) {
     const { logger, tuning = {} } = deps;

@@ -129,4 +129,21 @@ describe('parseAgentConfig', () => {
     const c = parse({ ...base, PATH: '/usr/bin', HOME: '/root' });
     expect(c.childEnv).toEqual({ CONTROLLER_URL: base.CONTROLLER_URL, PATH: '/usr/bin', HOME: '/root' });
   });
+
+  it('enrols with JOIN_TOKEN when no AGENT_TOKEN is given, and keeps it from children', () => {
+    const c = parse({ CONTROLLER_URL: base.CONTROLLER_URL, JOIN_TOKEN: 'coj_join', AGENT_STATE_DIR: '/var/lib/co', PATH: '/usr/bin' });
+    expect(c).toMatchObject({ token: null, joinToken: 'coj_join', stateDir: '/var/lib/co' });
+    expect(c.childEnv).toEqual({ CONTROLLER_URL: base.CONTROLLER_URL, AGENT_STATE_DIR: '/var/lib/co', PATH: '/usr/bin' });
+    expect(parse({ CONTROLLER_URL: base.CONTROLLER_URL, JOIN_TOKEN: 'j', STATE_DIRECTORY: '/var/lib/x:/var/lib/y' }).stateDir).toBe('/var/lib/x');
+    expect(parse({ CONTROLLER_URL: base.CONTROLLER_URL, JOIN_TOKEN: 'j', HOME: '/home/u' }).stateDir).toBe('/home/u/.cost-optimizer-agent');
+    expect(errorOf({ CONTROLLER_URL: base.CONTROLLER_URL }).message).toMatch(/JOIN_TOKEN/);
+    const bad = errorOf({ CONTROLLER_URL: base.CONTROLLER_URL, JOIN_TOKEN: 'a b-secret' });
+    expect(bad.variable).toBe('JOIN_TOKEN');
+    expect(bad.message).not.toContain('b-secret');
+  });
+
+  it("reads the Vast.ai instance id from VAST_CONTAINERLABEL (C.<id>) before CONTAINER_ID", () => {
+    expect(parse({ ...base, VAST_CONTAINERLABEL: 'C.28001234', CONTAINER_ID: '5' }).vastContainerId).toBe('28001234');
+    expect(parse({ ...base, VAST_CONTAINERLABEL: 'garbage', CONTAINER_ID: '5' }).vastContainerId).toBe('5');
+  });
 });

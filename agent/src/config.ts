@@ -1,5 +1,7 @@
 // The agent's typed configuration, parsed and validated once at start-up from argv and the environment.
 // This is the only agent file that reads process.env / process.argv; everything else gets an AgentConfig.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '../../controller/src/domain/errors';
 import type { LogLevel } from '../../controller/src/log';
 
@@ -8,11 +10,15 @@ export { ConfigError };
 export interface AgentConfig {
   /** ws:// or wss:// URL of the controller's agent endpoint (path defaults to /agent). */
   controllerUrl: string;
-  /** Bearer token; never logged, never put on a child's argv or environment. */
-  token: string;
+  /** Bearer token; never logged, never put on a child's argv or environment. Null: enrol with joinToken. */
+  token: string | null;
+  /** JOIN_TOKEN (docs/enrolment.md): the fleet join token used to obtain `token` when none is given or kept. */
+  joinToken: string | null;
+  /** Where the agent keeps what it must remember across restarts (the token it got by enrolling, 0600). */
+  stateDir: string;
   /** INSTANCE_ID override of the detected identity, or null. */
   instanceId: string | null;
-  /** Vast.ai puts the instance id in CONTAINER_ID inside its containers (a guess per PROVIDERS.md), or null. */
+  /** The Vast.ai instance id from VAST_CONTAINERLABEL (`C.<id>`) or CONTAINER_ID inside its containers, or null. */
   vastContainerId: string | null;
   nvidiaSmi: string;
   sampleIntervalMs: number;
@@ -43,7 +49,10 @@ a flag is visible to every user in the process list.
 
 Environment:
   CONTROLLER_URL         ws:// or wss:// URL of the controller (path defaults to /agent)   (required)
-  AGENT_TOKEN            token from \`cost-optimizer token create <instance-id>\`            (required)
+  AGENT_TOKEN            token from \`cost-optimizer token create <instance-id>\`  (this or JOIN_TOKEN)
+  JOIN_TOKEN             fleet join token (\`cost-optimizer token create --join\`): the agent claims its
+                         instance and keeps the agent token it is granted in AGENT_STATE_DIR
+  AGENT_STATE_DIR        where that token is kept        [$STATE_DIRECTORY or ~/.cost-optimizer-agent]
   INSTANCE_ID            override the detected instance identity (e.g. vast:123456)
   NVIDIA_SMI             path of nvidia-smi                                      [nvidia-smi]
   SAMPLE_INTERVAL_MS     nvidia-smi reading interval                             [1000]
@@ -126,20 +135,26 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   const controllerUrl = normalizeControllerUrl(rawUrl, urlSource);
 
   const tokenSource = values.token !== undefined ? '--token' : 'AGENT_TOKEN';
-  const token = values.token ?? blankToUndefined(env.AGENT_TOKEN);
-  if (token === undefined) throw new ConfigError('AGENT_TOKEN', 'required (or --token TOKEN)');
-  // It goes into an HTTP header: visible ASCII only, so it can never split the header. The value is never echoed.
-  if (!/^[\x21-\x7e]+$/.test(token) || token.length > 512) {
-    throw new ConfigError(tokenSource, 'must be 1-512 printable ASCII characters without spaces');
+  const token = values.token ?? blankToUndefined(env.AGENT_TOKEN) ?? null;
+  const joinToken = blankToUndefined(env.JOIN_TOKEN) ?? null;
+  if (token === null && joinToken === null) throw new ConfigError('AGENT_TOKEN', 'required (or --token TOKEN, or JOIN_TOKEN to enrol)');
+  // They go into an HTTP header: visible ASCII only, so they can never split the header. The value is never echoed.
+  for (const [value, source] of [[token, tokenSource], [joinToken, 'JOIN_TOKEN']] as const) {
+    if (value !== null && (!/^[\x21-\x7e]+$/.test(value) || value.length > 512)) {
+      throw new ConfigError(source, 'must be 1-512 printable ASCII characters without spaces');
+    }
   }
+  const stateDir = blankToUndefined(env.AGENT_STATE_DIR) ?? blankToUndefined(env.STATE_DIRECTORY)?.split(':')[0] ?? join(blankToUndefined(env.HOME) ?? homedir(), '.cost-optimizer-agent');
 
   const instanceSource = values.instanceId !== undefined ? '--instance-id' : 'INSTANCE_ID';
   const instanceId = values.instanceId ?? blankToUndefined(env.INSTANCE_ID) ?? null;
   if (instanceId !== null && (instanceId.length > 256 || /[\x00-\x1f]/.test(instanceId))) {
     throw new ConfigError(instanceSource, 'must be at most 256 characters without control characters');
   }
+  // Vast.ai sets VAST_CONTAINERLABEL=C.<instance id> in its containers; CONTAINER_ID (the id alone) is the older name.
+  const label = /^C\.(\d{1,20})$/.exec(blankToUndefined(env.VAST_CONTAINERLABEL) ?? '');
   const containerId = blankToUndefined(env.CONTAINER_ID);
-  const vastContainerId = containerId !== undefined && /^\d{1,20}$/.test(containerId) ? containerId : null;
+  const vastContainerId = label !== null ? label[1]! : containerId !== undefined && /^\d{1,20}$/.test(containerId) ? containerId : null;
 
   const sampleIntervalMs = integer(env, 'SAMPLE_INTERVAL_MS', 1000, 50, 3_600_000);
   const reportIntervalMs = integer(env, 'REPORT_INTERVAL_MS', 10_000, 100, 3_600_000);
@@ -155,7 +170,7 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   }
 
   const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'AGENT_TOKEN') childEnv[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'AGENT_TOKEN' && k !== 'JOIN_TOKEN') childEnv[k] = v;
 
   // Where jupyter_core puts runtime files by default: $JUPYTER_RUNTIME_DIR, else <data dir>/runtime, the data dir
   // being $JUPYTER_DATA_DIR or $XDG_DATA_HOME/jupyter or ~/.local/share/jupyter. Other users' homes are added at read time.
@@ -173,6 +188,8 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   return {
     controllerUrl,
     token,
+    joinToken,
+    stateDir,
     instanceId,
     vastContainerId,
     nvidiaSmi: blankToUndefined(env.NVIDIA_SMI) ?? 'nvidia-smi',

@@ -1,5 +1,6 @@
-// Finds out which rented instance this host is, best first: INSTANCE_ID override > Vast.ai CONTAINER_ID > GCP metadata.
-// Informational only: the token decides which instance the agent reports for (DESIGN.md, security model).
+// Finds out which rented instance this host is, best first: INSTANCE_ID override > Vast.ai VAST_CONTAINERLABEL /
+// CONTAINER_ID > GCP metadata. With an agent token it is informational (the token decides the instance); with a join
+// token it is the claim the controller checks before granting one (docs/enrolment.md).
 import { get } from 'node:http';
 import type { Identity } from '../../protocol';
 import { type Logger, errorMessage } from '../../controller/src/log';
@@ -9,7 +10,7 @@ const PROVIDERS = ['vast', 'tensordock', 'gcp', 'manual'] as const;
 
 export interface IdentityOptions {
   instanceIdOverride: string | null;
-  /** CONTAINER_ID from the environment, digits only (config.ts checks). */
+  /** The Vast.ai instance id from VAST_CONTAINERLABEL or CONTAINER_ID, digits only (config.ts checks). */
   vastContainerId: string | null;
   logger: Logger;
   /** Base of the GCE metadata server; tests point it at a local server. */
@@ -60,7 +61,7 @@ export async function gcpIdentity(base: string, timeoutMs: number): Promise<Iden
 
 export async function detectIdentity(opts: IdentityOptions): Promise<Identity> {
   if (opts.instanceIdOverride !== null) return parseOverride(opts.instanceIdOverride);
-  // Vast.ai sets CONTAINER_ID to the instance id inside its containers: widely relied on, but a guess (PROVIDERS.md).
+  // Vast.ai sets VAST_CONTAINERLABEL=C.<id> (and, per common use, CONTAINER_ID) inside its containers.
   if (opts.vastContainerId !== null) return { provider: 'vast', providerId: opts.vastContainerId, source: 'vast-env' };
   try {
     const gcp = await gcpIdentity(opts.gcpMetadataUrl ?? GCP_METADATA_URL, opts.gcpTimeoutMs ?? 300);

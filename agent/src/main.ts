@@ -3,6 +3,8 @@ import './v8-tuning';
 import { createLogger, errorMessage } from '../../controller/src/log';
 import { Agent } from './agent';
 import { ConfigError, HELP_TEXT, loadAgentConfig } from './config';
+import { EnrolError, obtainAgentToken } from './enrol';
+import { detectIdentity } from './identity';
 import { AGENT_VERSION } from './version';
 
 async function main(): Promise<void> {
@@ -20,20 +22,26 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP_TEXT}\nversion ${AGENT_VERSION}\n`);
     return;
   }
-  const logger = createLogger({ level: config.logLevel, secrets: [config.token] });
-  const agent = new Agent(config, { logger });
+  let logger = createLogger({ level: config.logLevel, secrets: [config.token, config.joinToken] });
+  let agent: Agent | null = null;
+  const enrolling = new AbortController();
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: stopping`);
+    if (agent === null) {
+      // Still enrolling: nothing to flush.
+      enrolling.abort();
+      process.exit(0);
+    }
     // A stuck shutdown must not keep a service manager waiting forever.
     setTimeout(() => {
       logger.warn('shutdown took too long; exiting');
       process.exit(0);
     }, 8000).unref();
-    agent.stop().then(
+    agent!.stop().then(
       () => process.exit(0),
       (e: unknown) => {
         logger.error('error while stopping', e);
@@ -50,6 +58,21 @@ async function main(): Promise<void> {
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
+
+  let token = config.token;
+  if (token === null) {
+    // JOIN_TOKEN without AGENT_TOKEN: the kept token, or enrol (docs/enrolment.md).
+    const identity = await detectIdentity({ instanceIdOverride: config.instanceId, vastContainerId: config.vastContainerId, logger });
+    try {
+      token = await obtainAgentToken({ controllerUrl: config.controllerUrl, joinToken: config.joinToken!, stateDir: config.stateDir, identity, logger, signal: enrolling.signal });
+    } catch (e) {
+      if (!(e instanceof EnrolError)) throw e;
+      logger.error(`cannot enrol: ${e.message}`);
+      process.exit(2);
+    }
+    logger = createLogger({ level: config.logLevel, secrets: [token, config.joinToken] });
+  }
+  agent = new Agent({ ...config, token }, { logger });
   await agent.start();
 }
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config/config';
 import { ensureAdminToken } from './http/admin-credential';
+import { enrolRoutes } from './enrol/enrol-route';
 import { createApp } from './http/app';
 import type { RouteModule } from './http/app-context';
 import type { DecisionView } from './http/decision-view';
@@ -25,6 +26,8 @@ export interface ServerParts {
 export interface ServerExtension {
   decisionView?: DecisionView;
   routes?: RouteModule[];
+  /** The optimizer loop's health for /healthz. */
+  loopHealth?: () => { ok: boolean };
   /** Runs on shutdown after ingest has closed and before the database closes. */
   close?: () => void | Promise<void>;
 }
@@ -87,7 +90,8 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
       now,
       // Three report or poll intervals without a sample: the instance has no live metric source.
       staleAfterMs: Math.max(config.agentSilentSec, 3 * config.checkIntervalSec) * 1000,
-      routes: ext.routes,
+      routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...(ext.routes ?? [])],
+      loopHealth: ext.loopHealth,
     });
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     ingest.attach(server);

@@ -85,6 +85,29 @@ describe.each(SHELLS)('install.sh errors under %s', (shell) => {
     expect(readFileSync(join(r, 'opt/cost-optimizer/agent.js'), 'utf8')).toBe(fakeAgentSource('v1'));
   });
 
+  it('curl <controller>/install.sh | JOIN_TOKEN=... sh: the start-up-script line writes the join token and a state dir', async () => {
+    const r = root();
+    const join0 = 'coj_' + 'J'.repeat(43);
+    const sh = shell === 'dash' ? 'dash' : 'busybox sh';
+    // The one line docs/enrolment.md gives for a Vast.ai on-start script (plus the test's prefix).
+    const cmd = `curl -fsSL ${srv.url}/install.sh | JOIN_TOKEN=${join0} ${sh} -s -- --prefix ${r} --init none --no-start`;
+    const out = await new Promise<{ code: number; stderr: string }>((done) =>
+      execFile('/bin/sh', ['-c', cmd], (err, _o, stderr) => done({ code: err ? Number(err.code) : 0, stderr })),
+    );
+    expect(out.code).toBe(0);
+    const env = readFileSync(join(r, 'etc/cost-optimizer/agent.env'), 'utf8');
+    expect(env).toContain(`JOIN_TOKEN='${join0}'`);
+    expect(env).toContain(`AGENT_STATE_DIR='${join(r, 'var/lib/cost-optimizer-agent')}'`);
+    expect(env).not.toContain('AGENT_TOKEN');
+    // A re-run without a token keeps it; an agent token given later replaces it.
+    expect((await runInstaller(shell, ['--controller', srv.url, '--prefix', r, '--init', 'none', '--no-start'])).stdout).toContain('keeping the token');
+    expect(readFileSync(join(r, 'etc/cost-optimizer/agent.env'), 'utf8')).toContain(`JOIN_TOKEN='${join0}'`);
+    await runInstaller(shell, ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--init', 'none', '--no-start'], { env: { JOIN_TOKEN: join0 } });
+    const after = readFileSync(join(r, 'etc/cost-optimizer/agent.env'), 'utf8');
+    expect(after).toContain(`AGENT_TOKEN='${TOKEN}'`);
+    expect(after).not.toContain('JOIN_TOKEN');
+  });
+
   it('--help prints the usage and changes nothing', async () => {
     const res = await runInstaller(shell, ['--help']);
     expect(res.code).toBe(0);

@@ -2,9 +2,10 @@
 import type { Command } from './command';
 import { demoCommand } from './demo';
 import { explainCommand } from './explain';
+import { reportCommand } from './report';
 import { runOnceCommand } from './run-once';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { tokenCommand } from './token';
 
-export const COMMANDS: readonly Command[] = [serveCommand, runOnceCommand, statusCommand, explainCommand, tokenCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, runOnceCommand, statusCommand, explainCommand, tokenCommand, reportCommand, demoCommand];

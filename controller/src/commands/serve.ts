@@ -7,6 +7,9 @@ import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport, loggerFor } from './config-or-exit';
 import { VERSION } from './version';
 
+/** Exit status when the loop watchdog fires (EX_SOFTWARE); systemd's Restart=on-failure restarts the unit. */
+export const EXIT_LOOP_STALLED = 70;
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the controller daemon (HTTP API, agent ingest, engine)',
@@ -32,7 +35,8 @@ gracefully: received batches are committed and acknowledged, agents are told the
     logger.info(`cost-optimizer ${VERSION} starting; config ${JSON.stringify(redactConfig(config))}`);
     let server;
     try {
-      server = await startServer(config, { logger, extend: (parts) => createDaemon(parts) });
+      // A stalled loop (docs/health.md): exit non-zero at once, without the graceful close that would wait on it.
+      server = await startServer(config, { logger, extend: (parts) => createDaemon(parts, { onLoopStall: () => process.exit(EXIT_LOOP_STALLED) }) });
     } catch (err) {
       logger.error('start-up failed', err);
       io.stderr(`cost-optimizer: cannot start: ${errorMessage(err)}\n`);

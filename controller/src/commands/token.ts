@@ -1,17 +1,26 @@
 // `cost-optimizer token create <instance-id>` mints an agent token (printed once, only its hash is kept);
-// `cost-optimizer token revoke <instance-id>` revokes every token of an instance.
-import { dbPath, instanceIdProblem, openStore } from '../store';
+// `cost-optimizer token revoke <instance-id>` revokes every token of an instance; with --join the same for fleet join
+// tokens (docs/enrolment.md): `token create --join [--expires-hours N]`, `token revoke --join <id>`, `token list --join`.
+import { dbPath, instanceIdProblem, JOIN_TOKEN_ID_SHAPE, openStore, type Store } from '../store';
 import { errorMessage } from '../log';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
 const HELP = `Usage: cost-optimizer token create <instance-id> [--expires-in DURATION]
        cost-optimizer token revoke <instance-id>
+       cost-optimizer token create --join [--expires-hours N]
+       cost-optimizer token revoke --join <join-token-id>
+       cost-optimizer token list --join
 
 create  mints an agent token bound to one instance and prints it once on stdout; only its hash is stored.
         The agent with this token can report for that instance and no other.
         --expires-in 30d (s, m, h, d): the token is refused after that, and a connection using it closed.
 revoke  revokes every token of the instance; a running controller closes its live connection within seconds.
+
+--join  a fleet join token for provider start-up scripts and templates (docs/enrolment.md): an agent started
+        with JOIN_TOKEN claims its instance and gets its own agent token when the provider lists that instance as
+        running, no agent is connected for it and the claim comes from the instance's public address. Printed
+        once on stdout; its id (for revoke and list) on stderr. Revoking stops new enrolments only.
 
 Instance ids are <provider>:<provider's id>: vast:123456, tensordock:<uuid>, gcp:<zone>/<name>, manual:<name>.
 The database is the one in DATA_DIR (default ./data), shared with a running controller.
@@ -27,13 +36,14 @@ export function parseDuration(s: string): number | null {
 
 export const tokenCommand: Command = {
   name: 'token',
-  summary: 'create or revoke agent tokens (token create <instance-id>)',
+  summary: 'create or revoke agent tokens (token create <instance-id>) and fleet join tokens (--join)',
   help: HELP,
   async run(args, io) {
     if (wantsHelp(args)) {
       io.stdout(HELP);
       return EXIT.ok;
     }
+    if (args.includes('--join')) return runJoin(args.filter((a) => a !== '--join'), io);
     const positional: string[] = [];
     let expiresInMs: number | null = null;
     for (let i = 0; i < args.length; i++) {
@@ -89,3 +99,74 @@ export const tokenCommand: Command = {
     }
   },
 };
+
+type Io = Parameters<Command['run']>[1];
+
+/** Opens the store of DATA_DIR for a token command; null (after a clear line) when it cannot. */
+function openForTokens(io: Io): Store | null {
+  const config = loadConfigOrReport(io);
+  if (config === null) return null;
+  try {
+    return openStore(dbPath(config.dataDir), { retentionRawHours: config.retentionRawHours, retentionRollupDays: config.retentionRollupDays });
+  } catch (err) {
+    io.stderr(`cost-optimizer token: cannot open the database in ${config.dataDir}: ${errorMessage(err)}\n`);
+    return null;
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+
+async function runJoin(args: string[], io: Io): Promise<number> {
+  const [action, ...rest] = args;
+  let expiresHours: number | null = null;
+  let id: string | null = null;
+  if (action === 'create') {
+    if (rest.length === 2 && rest[0] === '--expires-hours') {
+      const n = Number(rest[1]);
+      if (!/^\d+(\.\d+)?$/.test(rest[1]!) || !(n > 0)) {
+        io.stderr(`cost-optimizer token: --expires-hours needs a positive number of hours, got "${rest[1]!.slice(0, 40)}"\n`);
+        return EXIT.usage;
+      }
+      expiresHours = n;
+    } else if (rest.length !== 0) {
+      io.stderr('cost-optimizer token: expected "create --join [--expires-hours N]"; see cost-optimizer token --help\n');
+      return EXIT.usage;
+    }
+  } else if (action === 'revoke') {
+    if (rest.length !== 1 || !JOIN_TOKEN_ID_SHAPE.test(rest[0]!)) {
+      io.stderr('cost-optimizer token: expected "revoke --join <id>" with the 12-hex-digit id that create and list show\n');
+      return EXIT.usage;
+    }
+    id = rest[0]!;
+  } else if (action !== 'list' || rest.length !== 0) {
+    io.stderr('cost-optimizer token: with --join, expected "create", "revoke <id>" or "list"; see cost-optimizer token --help\n');
+    return EXIT.usage;
+  }
+  const store = openForTokens(io);
+  if (store === null) return EXIT.failure;
+  try {
+    const now = Date.now();
+    if (action === 'create') {
+      const expiresAt = expiresHours === null ? null : Math.round(now + expiresHours * 3_600_000);
+      const created = store.createJoinToken(now, expiresAt);
+      io.stdout(created.token + '\n');
+      io.stderr(
+        `fleet join token ${created.id} created${expiresAt === null ? ' (no expiry)' : `, expires ${iso(expiresAt)}`}; it is shown only this once ` +
+          `(set JOIN_TOKEN in the instances' start-up script; revoke with: cost-optimizer token revoke --join ${created.id})\n`,
+      );
+    } else if (action === 'revoke') {
+      const result = store.revokeJoinToken(id!, now);
+      if (result === 'unknown') {
+        io.stderr(`cost-optimizer token: no join token ${id}\n`);
+        return EXIT.failure;
+      }
+      io.stderr(result === 'revoked' ? `join token ${id} revoked\n` : `join token ${id} was already revoked\n`);
+    } else {
+      io.stdout('id            created                   expires                   revoked\n');
+      for (const t of store.listJoinTokens()) io.stdout(`${t.id}  ${iso(t.createdAt).padEnd(24)}  ${iso(t.expiresAt).padEnd(24)}  ${iso(t.revokedAt)}\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
+}

@@ -47,6 +47,13 @@ export interface EngineConfig {
 
 export interface Config extends EngineConfig {
   checkIntervalSec: number;
+  /**
+   * LOOP_WATCHDOG_SECONDS: `serve` exits (non-zero, for the service manager to restart it) when no cycle finished
+   * for this long; 0 turns it off. Default 10 CHECK_INTERVALs, at least 10 minutes (docs/health.md).
+   */
+  loopWatchdogSec: number;
+  /** DELETE_SAVINGS_HORIZON_DAYS: a delete's savings count for this many days after it (docs/savings.md). */
+  deleteSavingsHorizonDays: number;
   dryRun: boolean;
   host: string;
   port: number;
@@ -173,6 +180,11 @@ export function parseConfig(env: Env, home = '/root'): Config {
   if (deleteWarningHours >= deleteThresholdHours) {
     throw new ConfigError('DELETE_WARNING_HOURS', `must be smaller than DELETE_THRESHOLD_HOURS (${deleteThresholdHours})`);
   }
+  const loopWatchdogSec = num(env, 'LOOP_WATCHDOG_SECONDS', Math.max(600, 10 * checkIntervalSec), { min: 0, max: 7 * 86_400 });
+  // Cycles finish CHECK_INTERVAL plus a cycle's duration apart: a shorter watchdog would restart a healthy loop.
+  if (loopWatchdogSec > 0 && loopWatchdogSec < 2 * checkIntervalSec) {
+    throw new ConfigError('LOOP_WATCHDOG_SECONDS', `must be 0 (off) or at least twice CHECK_INTERVAL (${2 * checkIntervalSec})`);
+  }
   const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
 
@@ -190,6 +202,8 @@ export function parseConfig(env: Env, home = '/root'): Config {
     providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
     interactiveActivity: bool(env, 'INTERACTIVE_ACTIVITY', true),
     checkIntervalSec,
+    loopWatchdogSec,
+    deleteSavingsHorizonDays: num(env, 'DELETE_SAVINGS_HORIZON_DAYS', 30, { gt: 0, max: 3650 }),
     dryRun: bool(env, 'DRY_RUN', false),
     host,
     port: num(env, 'PORT', 8080, { min: 0, max: 65535, int: true }),

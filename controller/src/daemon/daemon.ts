@@ -14,6 +14,8 @@ import { browserAuth } from './browser-auth';
 import { dashboardRoute } from './dashboard-route';
 import { createEngineView } from './engine-view';
 import { metricsRoute } from './metrics-route';
+import { LoopHealth } from '../optimizer/loop-health';
+import { startLoopWatchdog } from './loop-watchdog';
 import { savingsFromStore } from './savings-view';
 
 export interface DaemonOptions {
@@ -28,6 +30,8 @@ export interface DaemonOptions {
   executor?: { verifyAttempts?: number; verifyDelayMs?: number };
   /** Start the cycle loop (default true); `false` leaves cycles to the caller. */
   loop?: boolean;
+  /** What the loop watchdog does when LOOP_WATCHDOG_SECONDS pass without a cycle; default: only its log line. */
+  onLoopStall?: () => void;
 }
 
 export interface Daemon extends ServerExtension {
@@ -48,7 +52,7 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   };
   const metrics = new Metrics(() => {
     const t = now();
-    const s = savingsFromStore(store, t);
+    const s = savingsFromStore(store, t, config.deleteSavingsHorizonDays);
     const st = ingest.stats();
     advance('inserted', st.batches.inserted, (n) => metrics.ingestBatches.inc(n));
     advance('duplicate', st.batches.duplicate, (n) => metrics.ingestDuplicates.inc(n));
@@ -64,7 +68,9 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
       agentsConnected: st.connected,
     };
   });
+  const health = new LoopHealth(config.checkIntervalSec, providers.map((p) => p.name));
   optimizer = new CostOptimizer(config, {
+    onCycle: (report) => health.cycleFinished(report),
     store,
     logger,
     now,
@@ -92,10 +98,15 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   const ac = new AbortController();
   // The first cycle loads the idle states; the loop starts once the server listens (a microtask later).
   const loop = opts.loop === false ? Promise.resolve() : Promise.resolve().then(() => opt.run(ac.signal));
+  const watchdog =
+    opts.loop === false || config.loopWatchdogSec === 0
+      ? null
+      : startLoopWatchdog({ health, limitSec: config.loopWatchdogSec, logger, onStall: opts.onLoopStall ?? (() => undefined) });
   return {
     optimizer: opt,
     metrics,
     decisionView: view,
+    loopHealth: () => health.snapshot(),
     routes: [
       (app: Hono) => {
         app.use('/', browserAuth(config.adminToken));
@@ -108,6 +119,7 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
       },
     ],
     close: async () => {
+      watchdog?.stop();
       ac.abort();
       await loop;
       await opt.close();

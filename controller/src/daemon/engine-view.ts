@@ -7,6 +7,7 @@ import { toEngineInstance } from '../optimizer/engine-inputs';
 import type { IdleTracker } from '../optimizer/idle-tracker';
 import type { InstanceRecord, Store } from '../store';
 import { savingsFromStore } from './savings-view';
+import { type WouldHave, wouldHaveFromStore } from './would-have-view';
 
 export interface EngineViewDeps {
   store: Store;
@@ -35,9 +36,26 @@ export function instanceViewOf(decision: Decision): InstanceView {
 }
 
 export function createEngineView(d: EngineViewDeps): DecisionView {
+  // The dry-run figures read samples after each would-be action: worked out at most every 30 s, not per refresh.
+  let cached: { at: number; value: WouldHave } | null = null;
+  const memo = new Map<string, number>();
+  const wouldHave = (now: number): WouldHave => {
+    if (cached === null || now - cached.at > 30_000 || now < cached.at) {
+      const idleSince = (id: string) => {
+        const rec = d.store.getInstance(id);
+        return rec === null || rec.state !== 'running' ? null : decisionFor(d, rec, now).decision.figures.idleSince;
+      };
+      const opts = { days: 7, threshold: d.config.pauseThresholdGpu, horizonDays: d.config.deleteSavingsHorizonDays };
+      cached = { at: now, value: wouldHaveFromStore(d.store, now, opts, { idleSince, memo }) };
+    }
+    return cached.value;
+  };
   return {
     instance: (rec, now) => instanceViewOf(decisionFor(d, rec, now).decision),
-    savings: (now) => ({ ...savingsFromStore(d.store, now) }),
+    savings: (now) => ({
+      ...savingsFromStore(d.store, now, d.config.deleteSavingsHorizonDays),
+      ...(d.config.dryRun ? { wouldHave: wouldHave(now) } : {}),
+    }),
     explain: (rec, now) => {
       const { decision, instance } = decisionFor(d, rec, now, true);
       return { text: explain(decision, instance), kind: decision.kind, code: decision.code, reason: decision.reason, checks: decision.checks, figures: decision.figures };

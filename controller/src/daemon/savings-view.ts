@@ -34,6 +34,7 @@ export function savingsActions(rows: readonly ActionRecord[]): SavingsAction[] {
   return out;
 }
 
-export function savingsFromStore(store: Store, now: number): Savings {
-  return computeSavings(savingsActions(store.listActions({ limit: 10_000 })), now);
+/** `horizonDays`: DELETE_SAVINGS_HORIZON_DAYS (default 30). */
+export function savingsFromStore(store: Store, now: number, horizonDays?: number): Savings {
+  return computeSavings(savingsActions(store.listActions({ limit: 10_000 })), now, horizonDays === undefined ? {} : { deleteHorizonMs: horizonDays * 86_400_000 });
 }

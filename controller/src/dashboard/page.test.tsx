@@ -12,7 +12,7 @@ describe('dashboard page', () => {
         ]}
         sparklines={new Map([['vast:1', [1, 2, null, 3]]])}
         actions={[{ instanceId: 'vast:1', kind: 'pause', status: 'succeeded', reason: 'idle 30 min', at: '2026-11-29T03:00:00.000Z' }]}
-        savings={{ totalUsd: 12.5, currentRateUsdPerHour: 0.48, monthlyProjectionUsd: 350.4, pausedHours: 25, pauses: 1, deletes: 0 }}
+        savings={{ totalUsd: 12.5, currentRateUsdPerHour: 0.48, monthlyProjectionUsd: 350.4, pausedHours: 25, pauses: 1, deletes: 0, lastDayUsd: 11.5, lastWeekUsd: 12.5, byProvider: { vast: 12.5 }, deleteHorizonDays: 30 }}
         now={Date.parse('2026-11-29T04:00:00Z')}
         threshold={10}
         dryRun={false}

@@ -1,6 +1,7 @@
 // The dashboard page: fleet table, savings, audit log. Server-rendered Hono JSX, no front-end build; refreshes itself.
 import type { Savings } from '../report/savings';
 import { formatDuration, type StatusInstanceView } from '../report/status-table';
+import { SavingsBreakdown } from './savings-breakdown';
 import { Sparkline } from './sparkline';
 import { STYLES } from './styles';
 
@@ -72,6 +73,7 @@ export function DashboardPage(p: DashboardProps) {
             </div>
           </div>
         </section>
+        <SavingsBreakdown savings={p.savings} />
         <h2>Fleet</h2>
         <div class="scroll">
           <table id="fleet">

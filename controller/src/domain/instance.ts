@@ -35,4 +35,9 @@ export interface ProviderInstance {
   labels: Record<string, string>;
   /** The provider's own utilization reading in percent (Vast.ai `gpu_util`), null if none. */
   providerUtil: number | null;
+  /**
+   * The instance's public IP address as the provider lists it (Vast.ai `public_ipaddr`, GCP `natIP`, TensorDock's
+   * IP); enrolment with a join token is granted only to a connection from it. Absent or null when not known.
+   */
+  publicAddress?: string | null;
 }

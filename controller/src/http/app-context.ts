@@ -14,6 +14,8 @@ export interface AppContext {
   now: () => number;
   /** A sample older than this means the instance currently has no metric source. */
   staleAfterMs: number;
+  /** The optimizer loop's health for /healthz (docs/health.md); absent when no loop runs in this process. */
+  loopHealth?: () => { ok: boolean };
 }
 
 /** A feature's routes: one function per file that registers them on the app. */

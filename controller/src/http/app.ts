@@ -14,6 +14,7 @@ import { actionRoutes } from './routes/actions';
 import { agentEndpointRoutes } from './routes/agent-endpoint';
 import { healthRoutes } from './routes/health';
 import { instanceRoutes } from './routes/instances';
+import { joinTokenRoutes } from './routes/join-tokens';
 import { statusRoutes } from './routes/status';
 import { tokenRoutes } from './routes/tokens';
 
@@ -34,6 +35,7 @@ export interface AppDeps {
   now?: () => number;
   /** Extra route modules, registered after the built-in ones (dashboard, /metrics, /install.sh...). */
   routes?: RouteModule[];
+  loopHealth?: AppContext['loopHealth'];
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -52,6 +54,7 @@ export function createApp(deps: AppDeps): Hono {
     ingest: deps.ingest ?? null,
     now: deps.now ?? Date.now,
     staleAfterMs,
+    loopHealth: deps.loopHealth,
   };
 
   const app = new Hono();
@@ -84,7 +87,7 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.adminToken !== null) app.use('/api/*', adminAuth(deps.adminToken));
   app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413) }));
 
-  for (const register of [healthRoutes, agentEndpointRoutes, statusRoutes, instanceRoutes, actionRoutes, tokenRoutes, ...(deps.routes ?? [])]) {
+  for (const register of [healthRoutes, agentEndpointRoutes, statusRoutes, instanceRoutes, actionRoutes, tokenRoutes, joinTokenRoutes, ...(deps.routes ?? [])]) {
     register(app, ctx);
   }
   return app;

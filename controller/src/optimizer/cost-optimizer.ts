@@ -39,6 +39,8 @@ export interface CostOptimizerOptions {
   contested?: (instanceId: string) => Contested | null;
   /** Roll up old samples from run() (default true); `serve` has its own retention job and passes false. */
   retention?: boolean;
+  /** Called at the end of every finished cycle (serve's /healthz and loop watchdog, docs/health.md). */
+  onCycle?: (report: CycleReport) => void;
 }
 
 export interface CycleReport {
@@ -180,6 +182,7 @@ export class CostOptimizer {
 
     const report: CycleReport = { at: now, durationMs: Date.now() - started, providers: outcomes, decisions, actions, ssh: sshStats };
     this.lastReport = report;
+    this.opts.onCycle?.(report);
     this.opts.metrics?.cycleDuration.observe(report.durationMs / 1000);
     this.logCycle(report, records.length);
     return report;

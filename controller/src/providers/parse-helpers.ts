@@ -1,4 +1,5 @@
 // Tolerant readers for provider JSON: a wrong type reads as "absent", never as a crash or a made-up value.
+import { isIP } from 'node:net';
 
 export type Json = Record<string, unknown>;
 
@@ -66,4 +67,10 @@ export function readLabels(v: unknown): Record<string, string> {
 /** Status text compared case-insensitively with `_`, `-` and spaces removed (TensorDock mixes `StoppedDisassociated` and `stopped_disassociated`). */
 export function statusKey(v: unknown): string {
   return typeof v === 'string' ? v.toLowerCase().replace(/[\s_-]+/g, '') : '';
+}
+
+/** A provider's address field as a plain IP address (surrounding space dropped); null for anything else. */
+export function readIpAddress(raw: Json, key: string): string | null {
+  const v = readString(raw, key)?.trim() ?? null;
+  return v !== null && isIP(v) !== 0 ? v : null;
 }

@@ -38,4 +38,28 @@ describe('computeSavings', () => {
   it('never counts unknown prices', () => {
     expect(computeSavings([pause({ pricePerHour: null })], 10 * H).totalUsd).toBe(0);
   });
+
+  it('counts a delete over the stated horizon only, then no longer projects it', () => {
+    const del = pause({ kind: 'delete', pricePerHour: 2, stateBefore: 'running' });
+    const within = computeSavings([del], 10 * H, { deleteHorizonMs: 24 * H });
+    expect(within.totalUsd).toBe(20);
+    expect(within.currentRateUsdPerHour).toBe(2);
+    const after = computeSavings([del], 1000 * H, { deleteHorizonMs: 24 * H });
+    expect(after.totalUsd).toBe(48);
+    expect(after.currentRateUsdPerHour).toBe(0);
+    expect(after.deleteHorizonDays).toBe(1);
+    // The default horizon is 30 days.
+    expect(computeSavings([del], 10_000 * H).totalUsd).toBe(30 * 24 * 2);
+  });
+
+  it('splits the savings by day, week and provider', () => {
+    const now = 30 * 24 * H;
+    const s = computeSavings(
+      [pause({ at: now - 48 * H }), pause({ instanceId: 'gcp:us-east1-b/a', at: now - 10 * H, pricePerHour: 3, stoppedPricePerHour: 1 })],
+      now,
+    );
+    expect(s.lastDayUsd).toBeCloseTo(24 * 0.9 + 10 * 2, 5);
+    expect(s.lastWeekUsd).toBeCloseTo(48 * 0.9 + 10 * 2, 5);
+    expect(s.byProvider).toEqual({ vast: 43.2, gcp: 20 });
+  });
 });

@@ -9,3 +9,4 @@ export type { ActionQuery, ActionUpdate } from './actions-repo';
 export type { StoredGpu } from './gpu-codec';
 export type * from './types';
 export { startRetention, type RetentionScheduler } from './retention-scheduler';
+export { JOIN_TOKEN_ID_SHAPE, type JoinTokenInfo } from './join-tokens-repo';

@@ -6,7 +6,7 @@ import type { AgentFacts, InstanceRecord } from './types';
 export const INSTANCE_COLUMNS = `key, id, provider, provider_id, name, state, raw_state, gpu_name, num_gpus, price_per_hour,
   stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen,
   (SELECT at FROM inventory_seen WHERE inventory_seen.inst = instances.key), running_since, metric_source, last_sample_at,
-  mem_total_mib, agent_facts`;
+  mem_total_mib, agent_facts, public_address`;
 
 /** A row in INSTANCE_COLUMNS order. */
 export type InstanceRow = [
@@ -33,6 +33,7 @@ export type InstanceRow = [
   lastSampleAt: number | null,
   memTotalMiB: number | null,
   agentFacts: string | null,
+  publicAddress: string | null,
 ];
 
 /** JSON from a column, or `fallback` when it is NULL or unreadable (a damaged cell never stops a listing). */
@@ -81,5 +82,6 @@ export function toRecord(r: InstanceRow): InstanceRecord {
     lastSampleAt: r[20],
     memTotalMiB: r[21],
     agentFacts: parseJsonColumn<AgentFacts | null>(r[22], null),
+    publicAddress: r[23] ?? null,
   });
 }

@@ -30,6 +30,7 @@ function sameInventory(r: InstanceRecord, p: ProviderInstance, runningSince: num
     (r.ssh?.host ?? null) === (p.ssh?.host ?? null) &&
     (r.ssh?.port ?? null) === (p.ssh?.port ?? null) &&
     r.providerUtil === p.providerUtil &&
+    (r.publicAddress ?? null) === (p.publicAddress ?? null) &&
     r.runningSince === runningSince &&
     sameLabels(r.labels, p.labels ?? {})
   );
@@ -60,13 +61,13 @@ export class InstancesRepo {
         VALUES (?, ?, ?, ?, 'unknown', ?, ?)`),
       insertInventory: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, gpu_name,
         num_gpus, price_per_hour, stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util,
-        first_seen, running_since)
+        first_seen, running_since, public_address)
         VALUES (@id, @provider, @providerId, @name, @state, @rawState, @gpuName, @numGpus, @pricePerHour,
-        @stoppedPricePerHour, @createdAt, @sshHost, @sshPort, @labels, @providerUtil, @now, @runningSince)`),
+        @stoppedPricePerHour, @createdAt, @sshHost, @sshPort, @labels, @providerUtil, @now, @runningSince, @publicAddress)`),
       updateInventory: db.prepare(`UPDATE instances SET provider = @provider, provider_id = @providerId, name = @name,
         state = @state, raw_state = @rawState, gpu_name = @gpuName, num_gpus = @numGpus, price_per_hour = @pricePerHour,
         stopped_price_per_hour = @stoppedPricePerHour, created_at = @createdAt, ssh_host = @sshHost, ssh_port = @sshPort,
-        labels = @labels, provider_util = @providerUtil, running_since = @runningSince
+        labels = @labels, provider_util = @providerUtil, running_since = @runningSince, public_address = @publicAddress
         WHERE id = @id`),
       markMissing: db.prepare(`UPDATE instances SET state = 'deleted', raw_state = 'missing from provider inventory',
         running_since = NULL WHERE id = ?`),
@@ -169,6 +170,7 @@ export class InstancesRepo {
         sshPort: p.ssh?.port ?? null,
         labels: JSON.stringify(p.labels ?? {}),
         providerUtil: p.providerUtil,
+        publicAddress: p.publicAddress ?? null,
         now,
         runningSince,
       };

@@ -149,9 +149,22 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Numbered after its issue (12) so migrations other branches add meanwhile (3, 4, ...) do not collide with it;
-    // gaps are fine: every version not yet applied runs, in order.
-    version: 12,
+    version: 4,
+    name: 'fleet join tokens and the public address enrolment checks',
+    sql: `
+      ALTER TABLE instances ADD COLUMN public_address TEXT;
+      -- Fleet join tokens (docs/enrolment.md): only sha256(token) is stored; id is a short public handle for revoke.
+      CREATE TABLE join_tokens (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 5,
     name: 'optional agent-token expiry',
     sql: `ALTER TABLE tokens ADD COLUMN expires_at INTEGER;`,
   },

@@ -15,6 +15,7 @@ import { openDb, type Synchronous } from './open-db';
 import { Retention, type RetentionProgress } from './retention';
 import { SamplesRepo } from './samples-repo';
 import { type TokenGrant, TokensRepo } from './tokens-repo';
+import { JoinTokensRepo, type JoinTokenInfo } from './join-tokens-repo';
 import type {
   ActionRecord,
   HoldRecord,
@@ -47,6 +48,7 @@ export class Store {
   /** Why no sample may be stored now (the disk guard), or null; set by whoever wires the server. */
   sampleGate: (() => string | null) | null = null;
   private readonly dataVersionStmt: Database.Statement;
+  private readonly joinTokens: JoinTokensRepo;
   private readonly actions: ActionsRepo;
   private readonly holds: HoldsRepo;
   private readonly interactive: InteractiveRepo;
@@ -69,6 +71,7 @@ export class Store {
     this.samples = new SamplesRepo(db, this.instances, rawMs);
     this.tokens = new TokensRepo(db);
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
+    this.joinTokens = new JoinTokensRepo(db);
     this.actions = new ActionsRepo(db);
     this.holds = new HoldsRepo(db);
     this.interactive = new InteractiveRepo(db);
@@ -162,6 +165,38 @@ export class Store {
    */
   tokenEpoch(): string {
     return `${this.dataVersionStmt.get() as number}:${this.localTokenChanges}`;
+  }
+
+  // --- fleet join tokens (docs/enrolment.md) ---------------------------------------------------------------------
+
+  /** Mints a fleet join token; the plaintext is returned once, only its hash is kept. */
+  createJoinToken(now: number, expiresAt: number | null): { id: string; token: string } {
+    return this.joinTokens.create(now, expiresAt);
+  }
+
+  /** The id of a live (known, unrevoked, unexpired) join token, or null. */
+  joinTokenId(token: string, now: number): string | null {
+    return this.joinTokens.validId(token, now);
+  }
+
+  revokeJoinToken(id: string, now: number): 'revoked' | 'already' | 'unknown' {
+    return this.joinTokens.revoke(id, now);
+  }
+
+  listJoinTokens(): JoinTokenInfo[] {
+    return this.joinTokens.list();
+  }
+
+  /**
+   * A granted enrolment: the instance's earlier tokens are revoked (no agent holds them, the caller checked) and a
+   * new agent token is minted, in one transaction. Returns the plaintext.
+   */
+  grantEnrolment(instanceId: string, now: number): string {
+    return this.transaction(() => {
+      this.instances.ensure(instanceId, now);
+      this.tokens.revokeAll(instanceId, now);
+      return this.tokens.create(instanceId, now);
+    });
   }
 
   // --- instances ------------------------------------------------------------------------------------------------

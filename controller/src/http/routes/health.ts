@@ -1,6 +1,13 @@
-// GET /healthz: 200 while the process serves and the database answers, 503 otherwise (for systemd and probes).
+// GET /healthz (docs/health.md): 503 when the database does not answer or, where the optimizer loop runs, when no
+// cycle finished within 3 CHECK_INTERVALs; otherwise 200. The body says when the last cycle finished and when each
+// provider's inventory last succeeded, for probes, systemd and a person with curl.
 import type { RouteModule } from '../app-context';
 
 export const healthRoutes: RouteModule = (app, ctx) => {
-  app.get('/healthz', (c) => (ctx.store.healthy() ? c.json({ ok: true }) : c.json({ ok: false, error: 'database unavailable' }, 503)));
+  app.get('/healthz', (c) => {
+    if (!ctx.store.healthy()) return c.json({ ok: false, error: 'database unavailable' }, 503);
+    const loop = ctx.loopHealth?.();
+    if (loop === undefined) return c.json({ ok: true, lastCycleAt: null });
+    return c.json(loop, loop.ok ? 200 : 503);
+  });
 };

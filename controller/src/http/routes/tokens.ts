@@ -1,6 +1,7 @@
 // POST /api/tokens {instanceId, expiresAt?} -> {instanceId, token, expiresAt}: mints an agent token bound to one
 // instance (shown once). DELETE /api/tokens/:instanceId revokes its tokens; the ingest closes a live connection
 // with one within seconds.
+// POST /api/tokens {join: true, expiresInHours?} -> {id, token, expiresAt}: a fleet join token (docs/enrolment.md).
 import { z } from 'zod';
 import { instanceIdProblem } from '../../store/instance-id';
 import type { RouteModule } from '../app-context';
@@ -20,8 +21,28 @@ const TokenBody = z
   })
   .strict();
 
+const JoinBody = z
+  .object({
+    join: z.literal(true),
+    /** Hours until it stops working; absent: until revoked. */
+    expiresInHours: z.number().positive().max(24 * 365 * 10).optional(),
+  })
+  .strict();
+
 export const tokenRoutes: RouteModule = (app, ctx) => {
   app.post('/api/tokens', async (c) => {
+    // A body naming `join` is a join-token request; Hono caches the body, so readJsonBody reads it again below.
+    const peek: unknown = await c.req.json().catch(() => null);
+    if (peek !== null && typeof peek === 'object' && 'join' in peek) {
+      const join = await readJsonBody(c, JoinBody);
+      if (!join.ok) return join.response;
+      const now = ctx.now();
+      const hours = join.value.expiresInHours;
+      const expiresAt = hours === undefined ? null : Math.round(now + hours * 3_600_000);
+      const { id, token } = ctx.store.createJoinToken(now, expiresAt);
+      ctx.logger.info(`fleet join token ${id} created${expiresAt === null ? '' : `, expires ${new Date(expiresAt).toISOString()}`}`);
+      return c.json({ id, token, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() }, 201);
+    }
     const body = await readJsonBody(c, TokenBody);
     if (!body.ok) return body.response;
     const now = ctx.now();

@@ -45,6 +45,7 @@ describe('parseGcpInstance', () => {
       ssh: { host: '34.1.2.3', port: 0 },
       labels: { team: 'ml' },
       providerUtil: null,
+      publicAddress: '34.1.2.3',
     });
   });
 

@@ -101,6 +101,7 @@ export function parseGcpInstance(raw: unknown, zoneHint: string | null, prices: 
     ssh: natSsh(raw),
     labels: readLabels(raw['labels']),
     providerUtil: null,
+    publicAddress: natSsh(raw)?.host ?? null,
   };
 }
 

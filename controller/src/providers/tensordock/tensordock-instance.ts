@@ -1,4 +1,5 @@
 // Builds the normalized ProviderInstance from the fields both TensorDock APIs share once each parser has read them.
+import { isIP } from 'node:net';
 import type { ProviderInstance, SshEndpoint } from '../../domain/instance';
 import { tensordockState } from './tensordock-state';
 
@@ -32,6 +33,8 @@ export function toTensorDockInstance(f: TensorDockFields): ProviderInstance {
     ssh: f.ssh,
     labels: {},
     providerUtil: null,
+    // The SSH host TensorDock lists is the VM's own IP address (ip_address / ipAddress).
+    publicAddress: f.ssh !== null && isIP(f.ssh.host) !== 0 ? f.ssh.host : null,
   };
 }
 

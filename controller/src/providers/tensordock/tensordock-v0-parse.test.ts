@@ -49,6 +49,7 @@ describe('parseV0Instance', () => {
       ssh: { host: '203.0.113.9', port: 30118 },
       labels: {},
       providerUtil: null,
+      publicAddress: '203.0.113.9',
     });
   });
 

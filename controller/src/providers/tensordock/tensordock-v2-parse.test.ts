@@ -56,6 +56,7 @@ describe('parseV2Instance', () => {
       ssh: { host: '174.94.145.71', port: 20456 },
       labels: {},
       providerUtil: null,
+      publicAddress: '174.94.145.71',
     });
   });
 

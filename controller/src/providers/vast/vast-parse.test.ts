@@ -28,6 +28,7 @@ describe('parseVastInstance', () => {
       ssh: { host: 'ssh123.vast.ai', port: 10600 },
       labels: { label: 'ML Training Job' },
       providerUtil: 0,
+      publicAddress: '192.0.2.45',
     });
   });
 

@@ -1,6 +1,6 @@
 // Parses Vast.ai instance objects and list/show envelopes into ProviderInstance; every field is read tolerantly.
 import type { ProviderInstance, SshEndpoint } from '../../domain/instance';
-import { epochSecondsToMs, isRecord, type Json, readNumber, readPrice, readString, toPort } from '../parse-helpers';
+import { epochSecondsToMs, isRecord, type Json, readIpAddress, readNumber, readPrice, readString, toPort } from '../parse-helpers';
 import { vastRawState, vastState } from './vast-state';
 
 /** One instance object; null when it has no usable id (nothing can be done with it). */
@@ -26,6 +26,7 @@ export function parseVastInstance(raw: unknown): ProviderInstance | null {
     ssh: vastSsh(raw),
     labels: label === null ? {} : { label },
     providerUtil: util(raw),
+    publicAddress: readIpAddress(raw, 'public_ipaddr'),
   };
 }
 

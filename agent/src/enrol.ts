@@ -1,0 +1,157 @@
+// Zero-touch enrolment (docs/enrolment.md): an agent started with JOIN_TOKEN and no AGENT_TOKEN uses the token it
+// kept from an earlier enrolment, or claims its instance from the controller (POST /agent/enrol) and keeps the agent
+// token it is granted in a 0600 file, so a restart needs neither the join token nor the controller's consent again.
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { ENROL_PATH, EnrolGrantSchema, type EnrolRequest, type Identity, PROTOCOL_VERSION } from '../../protocol';
+import { type Logger, errorMessage } from '../../controller/src/log';
+import { Backoff } from './backoff';
+
+export const KEPT_TOKEN_FILE = 'agent-token';
+
+/** Enrolment cannot go on (no identity to claim, a request the controller calls malformed): retrying will not help. */
+export class EnrolError extends Error {}
+
+/** The enrolment URL on the controller's origin: ws -> http, wss -> https, path ENROL_PATH. */
+export function enrolUrl(controllerUrl: string): string {
+  const u = new URL(controllerUrl);
+  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+  u.pathname = ENROL_PATH;
+  u.search = '';
+  return u.toString();
+}
+
+/** The token kept by an earlier enrolment, or null when there is none (a damaged file is reported and ignored). */
+export function readKeptToken(stateDir: string, logger: Logger): string | null {
+  const path = join(stateDir, KEPT_TOKEN_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn(`cannot read the kept agent token ${path}: ${errorMessage(err)}; enrolling again`);
+    return null;
+  }
+  const token = text.trim();
+  if (!/^[\x21-\x7e]{1,512}$/.test(token)) {
+    logger.warn(`the kept agent token ${path} is not a token; enrolling again`);
+    return null;
+  }
+  return token;
+}
+
+/** Writes the token to <stateDir>/agent-token, 0600 from its first byte, replacing any earlier one atomically. */
+export function keepToken(stateDir: string, token: string): string {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const path = join(stateDir, KEPT_TOKEN_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, token + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600); // the umask can only take bits away, but a pre-existing tmp file keeps its own mode
+  renameSync(tmp, path);
+  return path;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+function post(url: string, joinToken: string, payload: string, timeoutMs: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${joinToken}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+          if (body.length > 64 * 1024) req.destroy(new Error('answer too long'));
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export interface EnrolOptions {
+  controllerUrl: string;
+  joinToken: string;
+  stateDir: string;
+  identity: Identity;
+  logger: Logger;
+  /** Waits between refused or failed claims (full jitter); default 5 s doubling to 5 min. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  requestTimeoutMs?: number;
+  /** Stops the retries (agent shutdown); enrol() then rejects. */
+  signal?: AbortSignal;
+}
+
+function claimOf(identity: Identity): EnrolRequest {
+  if (identity.provider === null || identity.providerId === null || identity.source === 'none') {
+    throw new EnrolError(
+      'cannot tell which instance this host is (no VAST_CONTAINERLABEL, no GCE metadata server): set INSTANCE_ID=<provider>:<id>, e.g. vast:123456',
+    );
+  }
+  return { v: PROTOCOL_VERSION, instanceId: `${identity.provider}:${identity.providerId}`, source: identity.source };
+}
+
+/** The kept token, or a new one from the controller (kept before it is returned). Retries until granted or aborted. */
+export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
+  const { logger } = opts;
+  const kept = readKeptToken(opts.stateDir, logger);
+  if (kept !== null) {
+    logger.info(`using the agent token kept from an earlier enrolment (${join(opts.stateDir, KEPT_TOKEN_FILE)})`);
+    return kept;
+  }
+  const claim = claimOf(opts.identity);
+  const url = enrolUrl(opts.controllerUrl);
+  const payload = JSON.stringify(claim);
+  const backoff = new Backoff({ minMs: opts.retryMinMs ?? 5_000, maxMs: opts.retryMaxMs ?? 300_000, jitter: 'full' });
+  for (;;) {
+    if (opts.signal?.aborted) throw new EnrolError('stopped before enrolment finished');
+    let why: string;
+    try {
+      const answer = await post(url, opts.joinToken, payload, opts.requestTimeoutMs ?? 15_000);
+      if (answer.status === 201) {
+        const grant = EnrolGrantSchema.safeParse(JSON.parse(answer.body));
+        if (!grant.success || grant.data.instanceId !== claim.instanceId) throw new Error('the controller answered 201 with an unexpected body');
+        try {
+          const path = keepToken(opts.stateDir, grant.data.token);
+          logger.info(`enrolled as ${claim.instanceId}; agent token kept in ${path} (JOIN_TOKEN is no longer needed on this host)`);
+        } catch (err) {
+          // Report with the token we hold; a restart enrols again (the controller revokes this token then).
+          logger.warn(`enrolled as ${claim.instanceId}, but cannot keep the agent token in ${opts.stateDir}: ${errorMessage(err)}; set AGENT_STATE_DIR to a writable directory`);
+        }
+        return grant.data.token;
+      }
+      if (answer.status === 400) throw new EnrolError(`the controller calls the claim for ${claim.instanceId} malformed: ${answer.body.slice(0, 200)}`);
+      // The controller says no more on purpose; every condition is named so the person reading this can check them.
+      why =
+        answer.status === 403
+          ? `enrolment as ${claim.instanceId} refused by the controller (a token is granted only with a valid join token, for an ` +
+            'instance its provider lists as running, with no agent connected, claimed from that instance\'s public address)'
+          : `enrolment request failed: HTTP ${answer.status}`;
+    } catch (err) {
+      if (err instanceof EnrolError) throw err;
+      why = `enrolment request to ${url} failed: ${errorMessage(err)}`;
+    }
+    const delay = backoff.next();
+    logger.warn(`${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, delay);
+      opts.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+  }
+}

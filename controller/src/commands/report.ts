@@ -1,0 +1,85 @@
+// `cost-optimizer report [--days N] [--json]`: what DRY_RUN would have paused and deleted over the last N days and the
+// money that would have saved (the audit log's dry-run rows, docs/savings.md), and what was actually saved.
+import { computeSavings } from '../report/savings';
+import { savingsActions } from '../daemon/savings-view';
+import { wouldHaveFromStore } from '../daemon/would-have-view';
+import { errorMessage } from '../log';
+import { dbPath, openStore } from '../store';
+import { type Command, EXIT, wantsHelp } from './command';
+import { loadConfigOrReport } from './config-or-exit';
+
+const HELP = `Usage: cost-optimizer report [--days N] [--json]
+
+What the controller would have paused and deleted in DRY_RUN over the last N days (default 7), and the money that
+would have saved; then what it actually saved. A would-be pause counts until the instance was next in use (its first
+busy or unknown sample afterwards); a delete counts at most DELETE_SAVINGS_HORIZON_DAYS (default 30).
+Reads the database in DATA_DIR (default ./data), shared with a running controller.
+`;
+
+const money = (usd: number) => `$${usd.toFixed(2)}`;
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'what DRY_RUN would have paused, deleted and saved over the last N days (report --days N)',
+  help: HELP,
+  async run(args, io) {
+    if (wantsHelp(args)) {
+      io.stdout(HELP);
+      return EXIT.ok;
+    }
+    let days = 7;
+    let json = false;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '--json') json = true;
+      else if (a === '--days' || a.startsWith('--days=')) {
+        const v = a === '--days' ? args[++i] : a.slice('--days='.length);
+        if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || !(Number(v) > 0) || Number(v) > 3650) {
+          io.stderr(`cost-optimizer report: --days needs a number of days between 0 and 3650, got "${(v ?? '').slice(0, 40)}"\n`);
+          return EXIT.usage;
+        }
+        days = Number(v);
+      } else {
+        io.stderr(`cost-optimizer report: unexpected argument "${a.slice(0, 100)}"; see cost-optimizer report --help\n`);
+        return EXIT.usage;
+      }
+    }
+    const config = loadConfigOrReport(io);
+    if (config === null) return EXIT.usage;
+    let store;
+    try {
+      store = openStore(dbPath(config.dataDir), { retentionRawHours: config.retentionRawHours, retentionRollupDays: config.retentionRollupDays });
+    } catch (err) {
+      io.stderr(`cost-optimizer report: cannot open the database in ${config.dataDir}: ${errorMessage(err)}\n`);
+      return EXIT.failure;
+    }
+    try {
+      const now = Date.now();
+      const would = wouldHaveFromStore(store, now, { days, threshold: config.pauseThresholdGpu, horizonDays: config.deleteSavingsHorizonDays });
+      const saved = computeSavings(savingsActions(store.listActions({ limit: 10_000 })), now, { deleteHorizonMs: config.deleteSavingsHorizonDays * 86_400_000 });
+      if (json) {
+        io.stdout(JSON.stringify({ dryRun: config.dryRun, wouldHave: would, saved }, null, 2) + '\n');
+        return EXIT.ok;
+      }
+      const providers = Object.entries(would.byProvider).map(([p, usd]) => `${p} ${money(usd)}`).join(', ');
+      io.stdout(`Dry run, last ${days} day${days === 1 ? '' : 's'} (${would.from} to ${would.to})${config.dryRun ? '' : '; DRY_RUN is off now'}:\n`);
+      io.stdout(
+        `would have paused ${would.pauses} and deleted ${would.deletes} instance${would.pauses + would.deletes === 1 ? '' : 's'}, ` +
+          `saving ${money(would.usd)}${providers === '' ? '' : ` (${providers})`}\n`,
+      );
+      for (const it of would.items) {
+        io.stdout(
+          `  ${it.at}  ${it.kind.padEnd(6)}  ${it.instanceId}  ${money(it.usd).padStart(9)}  ${it.reason}` +
+            `${it.neededAgainAt === null ? '' : ` (in use again ${it.neededAgainAt})`}\n`,
+        );
+      }
+      io.stdout(
+        `Actually saved: ${money(saved.totalUsd)} in all, ${money(saved.lastDayUsd)} in the last day, ${money(saved.lastWeekUsd)} in the last week ` +
+          `(${saved.pauses} pauses, ${saved.deletes} deletes; a delete counts for ${saved.deleteHorizonDays} days)\n`,
+      );
+      return EXIT.ok;
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,41 @@
+// Each enrolment check on its own: a claim passes only when every one holds, and each failure names its check.
+import { describe, expect, it } from 'vitest';
+import type { InstanceRecord } from '../store';
+import { type ClaimFacts, checkClaim } from './claim-check';
+import { normalizeAddress } from './client-address';
+
+const T = 1_750_000_000_000;
+const record = {
+  id: 'vast:1', provider: 'vast', providerId: '1', name: 'a', state: 'running', rawState: 'running', gpuName: null, numGpus: 1, pricePerHour: 1,
+  stoppedPricePerHour: null, createdAt: null, ssh: null, labels: {}, providerUtil: null, publicAddress: '192.0.2.1', firstSeen: T, lastInventoryAt: T,
+  runningSince: T, metricSource: 'none', lastSampleAt: null, memTotalMiB: null, agentFacts: null,
+} as InstanceRecord;
+const ok: ClaimFacts = { instanceId: 'vast:1', record, agentConnected: false, remoteAddress: '192.0.2.1', grantedAt: null, now: T, grantCooldownMs: 60_000 };
+
+describe('checkClaim', () => {
+  it('grants a listed running instance claimed from its public address', () => {
+    expect(checkClaim(ok)).toEqual({ ok: true });
+    expect(checkClaim({ ...ok, grantedAt: T - 60_000 })).toEqual({ ok: true });
+  });
+
+  it.each<[string, Partial<ClaimFacts>, RegExp]>([
+    ['an unknown instance', { record: null }, /no provider inventory lists/],
+    ['a placeholder never listed', { record: { ...record, lastInventoryAt: null } }, /no provider inventory lists/],
+    ['a manual host', { record: { ...record, provider: 'manual' } }, /no provider inventory lists/],
+    ['a stopped instance', { record: { ...record, state: 'stopped', rawState: 'exited' } }, /lists it as stopped \(exited\), not running/],
+    ['an instance with a live agent', { agentConnected: true }, /already connected/],
+    ['a second claim right after a grant', { grantedAt: T - 5_000 }, /granted for it 5 s ago/],
+    ['an instance without a listed address', { record: { ...record, publicAddress: null } }, /no public address/],
+    ['a connection of unknown origin', { remoteAddress: null }, /no known source address/],
+    ['a claim from another address', { remoteAddress: '198.51.100.1' }, /came from 198\.51\.100\.1, its provider lists 192\.0\.2\.1/],
+  ])('refuses %s', (_what, change, reason) => {
+    const v = checkClaim({ ...ok, ...change });
+    expect(v.ok).toBe(false);
+    expect(v.ok ? '' : v.reason).toMatch(reason);
+  });
+
+  it('compares IPv4-mapped IPv6 peers as IPv4', () => {
+    expect(normalizeAddress('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(normalizeAddress('2001:DB8::1')).toBe('2001:db8::1');
+  });
+});

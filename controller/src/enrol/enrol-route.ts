@@ -1,0 +1,58 @@
+// POST /agent/enrol (protocol/enrolment.ts, docs/enrolment.md): an agent holding the fleet join token claims its
+// instance and gets its own agent token when the claim checks out. Every refusal is the same 403 on the wire; the log
+// line says which check failed.
+import { ENROL_PATH, ENROL_REFUSED, EnrolRequestSchema } from '../../../protocol';
+import { bearerToken } from '../ingest/ingest-server';
+import type { RouteModule } from '../http/app-context';
+import { readJsonBody } from '../http/json-body';
+import { instanceIdProblem } from '../store';
+import { checkClaim } from './claim-check';
+import { clientAddress } from './client-address';
+
+export interface EnrolRouteOptions {
+  /** Honour X-Forwarded-For (TRUST_PROXY): only behind a proxy that sets it. */
+  trustProxy: boolean;
+  /** See ClaimFacts.grantCooldownMs; default 60 s. */
+  grantCooldownMs?: number;
+}
+
+export function enrolRoutes(opts: EnrolRouteOptions): RouteModule {
+  const cooldownMs = opts.grantCooldownMs ?? 60_000;
+  /** Instance id -> time of its last grant, pruned as entries age past the cooldown. */
+  const granted = new Map<string, number>();
+
+  return (app, ctx) => {
+    app.post(ENROL_PATH, async (c) => {
+      const now = ctx.now();
+      const from = clientAddress(c, opts.trustProxy);
+      const refuse = (instanceId: string, reason: string) => {
+        ctx.logger.warn(`enrolment refused: ${instanceId} from ${from ?? 'an unknown address'}: ${reason}`);
+        return c.json({ error: ENROL_REFUSED }, 403);
+      };
+      const token = bearerToken(c.req.header('authorization'));
+      const joinId = token === null ? null : ctx.store.joinTokenId(token, now);
+      if (joinId === null) return refuse('(claim not read)', token === null ? 'no bearer token' : 'unknown, revoked or expired join token');
+      const body = await readJsonBody(c, EnrolRequestSchema);
+      if (!body.ok) return body.response;
+      const { instanceId, source } = body.value;
+      const problem = instanceIdProblem(instanceId);
+      if (problem !== null) return c.json({ error: `invalid instanceId: ${problem}` }, 400);
+
+      for (const [id, at] of granted) if (now - at >= cooldownMs) granted.delete(id);
+      const verdict = checkClaim({
+        instanceId,
+        record: ctx.store.getInstance(instanceId),
+        agentConnected: ctx.ingest?.isConnected(instanceId) ?? false,
+        remoteAddress: from,
+        grantedAt: granted.get(instanceId) ?? null,
+        now,
+        grantCooldownMs: cooldownMs,
+      });
+      if (!verdict.ok) return refuse(instanceId, `${verdict.reason} (join token ${joinId}, identity from ${source})`);
+      const agentToken = ctx.store.grantEnrolment(instanceId, now);
+      granted.set(instanceId, now);
+      ctx.logger.info(`enrolment granted: ${instanceId} from ${from} (join token ${joinId}, identity from ${source}); earlier tokens of it revoked`);
+      return c.json({ instanceId, token: agentToken }, 201);
+    });
+  };
+}
