@@ -58,12 +58,12 @@ afterAll(async () => {
 
 describe('DRY_RUN: what would have been done and saved', () => {
   it('shows the would-be pause and its money in the API, the dashboard and `report`', async () => {
-    const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId: 'vast:711' }) });
+    const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId: 'vast:711' }) });
     const token = ((await r.json()) as { token: string }).token;
     spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'idle', state: { gpus: [{ util: 1 }] } });
 
     const would = await waitFor(async () => {
-      const s = await getJson<{ savings: { wouldHave?: WouldHave; lastDayUsd: number; byProvider: Record<string, number>; deleteHorizonDays: number } }>(`${controller.url}/api/status`);
+      const s = await getJson<{ savings: { wouldHave?: WouldHave; lastDayUsd: number; byProvider: Record<string, number>; deleteHorizonDays: number } }>(`${controller.url}/api/status`, controller.adminHeaders());
       return s.savings.wouldHave !== undefined && s.savings.wouldHave.pauses === 1 && s.savings;
     }, 60_000, 'a dry-run pause in /api/status');
     expect(would.wouldHave!.items[0]).toMatchObject({ instanceId: 'vast:711', kind: 'pause' });
@@ -76,7 +76,7 @@ describe('DRY_RUN: what would have been done and saved', () => {
 
     // The money grows while the instance stays idle ($3.60/h running - $0.0021/h storage).
     await waitFor(async () => {
-      const s = await getJson<{ savings: { wouldHave: WouldHave } }>(`${controller.url}/api/status`);
+      const s = await getJson<{ savings: { wouldHave: WouldHave } }>(`${controller.url}/api/status`, controller.adminHeaders());
       return s.savings.wouldHave.usd > 0;
     }, 60_000, 'the would-be saving to grow');
 

@@ -39,7 +39,7 @@ beforeAll(async () => {
     ],
   });
   controller = await spawnController({ dataDir: join(dir, 'data'), env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, CHECK_INTERVAL: '1' } });
-  await waitFor(async () => (await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`)).instances.some((i) => i.id === 'vast:801'), 30_000, 'inventory');
+  await waitFor(async () => (await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders())).instances.some((i) => i.id === 'vast:801'), 30_000, 'inventory');
 });
 
 afterAll(async () => {
@@ -80,7 +80,7 @@ describe('zero-touch enrolment', () => {
     expect(made.stdout.trim()).toMatch(/^coj_[A-Za-z0-9_-]{43}$/);
     expect(id).toBeDefined();
     cliToken = { token: made.stdout.trim(), id: id! };
-    const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ join: true, expiresInHours: 2 }) });
+    const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ join: true, expiresInHours: 2 }) });
     expect(r.status).toBe(201);
     const body = (await r.json()) as { id: string; token: string; expiresAt: string };
     expect(body.token).toMatch(/^coj_/);
@@ -91,7 +91,7 @@ describe('zero-touch enrolment', () => {
   it('enrols a listed instance connecting from its public address, keeps the token 0600, and streams', async () => {
     const a = joinAgent('a', cliToken.token, { VAST_CONTAINERLABEL: 'C.801' });
     await waitFor(async () => {
-      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`);
+      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
       const i = s.instances.find((x) => x.id === 'vast:801');
       return i?.metricSource === 'agent' && i.lastSample?.util === 42;
     }, 30_000, 'samples from the enrolled agent');
@@ -136,7 +136,7 @@ describe('zero-touch enrolment', () => {
     const a = joinAgent('a', 'coj_' + 'r'.repeat(43), { VAST_CONTAINERLABEL: 'C.801' });
     a.setGpus({ gpus: [{ util: 55 }] });
     await waitFor(async () => {
-      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`);
+      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
       return s.instances.find((x) => x.id === 'vast:801')?.lastSample?.util === 55;
     }, 30_000, 'samples over the kept token');
     expect(a.output()).toContain('using the agent token kept');
@@ -156,7 +156,7 @@ describe('zero-touch enrolment', () => {
     // It streams again: a fresh sample with the new reading.
     a.setGpus({ gpus: [{ util: 77 }] });
     await waitFor(async () => {
-      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`);
+      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
       return s.instances.find((x) => x.id === 'vast:801')?.lastSample?.util === 77;
     }, 30_000, 'samples after restart');
     expect(controller.output().split('enrolment granted: vast:801').length).toBe(before);
