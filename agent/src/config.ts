@@ -10,6 +10,8 @@ export interface AgentConfig {
   controllerUrl: string;
   /** Bearer token; never logged, never put on a child's argv or environment. */
   token: string;
+  /** CONTROLLER_PIN `sha256//<base64>`: the only server key accepted (whatever signed it), checked before anything is sent; null = ordinary TLS verification. */
+  controllerPin: string | null;
   /** INSTANCE_ID override of the detected identity, or null. */
   instanceId: string | null;
   /** Vast.ai puts the instance id in CONTAINER_ID inside its containers (a guess per PROVIDERS.md), or null. */
@@ -38,6 +40,8 @@ a flag is visible to every user in the process list.
 Environment:
   CONTROLLER_URL         ws:// or wss:// URL of the controller (path defaults to /agent)   (required)
   AGENT_TOKEN            token from \`cost-optimizer token create <instance-id>\`            (required)
+  CONTROLLER_PIN         sha256//<base64>: accept exactly this controller key (printed by token create)
+  ALLOW_PLAINTEXT        true: allow ws:// to a non-loopback controller (token in clear)   [false]
   INSTANCE_ID            override the detected instance identity (e.g. vast:123456)
   NVIDIA_SMI             path of nvidia-smi                                      [nvidia-smi]
   SAMPLE_INTERVAL_MS     nvidia-smi reading interval                             [1000]
@@ -81,6 +85,13 @@ function blankToUndefined(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
+function bool(env: Env, name: string): boolean {
+  const raw = (blankToUndefined(env[name]) ?? 'false').toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw.slice(0, 20)}"`);
+}
+
 function integer(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = blankToUndefined(env[name]);
   if (raw === undefined) return def;
@@ -107,6 +118,14 @@ export function normalizeControllerUrl(raw: string, variable = 'CONTROLLER_URL')
   return url.toString();
 }
 
+/** 127.0.0.0/8, ::1 and localhost: the only hosts plain ws:// may reach without ALLOW_PLAINTEXT. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+const PIN = /^sha256\/\/[A-Za-z0-9+/]{43}=$/;
+
 /** Parse argv (without node and script) and an environment record. Returns 'help' when help was asked for. */
 export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig | 'help' {
   const { help, values } = parseFlags(argv);
@@ -116,6 +135,20 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   const rawUrl = values.controller ?? blankToUndefined(env.CONTROLLER_URL);
   if (rawUrl === undefined) throw new ConfigError('CONTROLLER_URL', 'required (or --controller URL)');
   const controllerUrl = normalizeControllerUrl(rawUrl, urlSource);
+
+  const allowPlaintext = bool(env, 'ALLOW_PLAINTEXT');
+  const parsedUrl = new URL(controllerUrl);
+  if (parsedUrl.protocol === 'ws:' && !isLoopbackHost(parsedUrl.hostname) && !allowPlaintext) {
+    throw new ConfigError(
+      urlSource,
+      `refusing plain ws:// to ${parsedUrl.host}: the token would cross the network in clear; use wss:// (with CONTROLLER_PIN for a self-signed controller) or set ALLOW_PLAINTEXT=true`,
+    );
+  }
+  const controllerPin = blankToUndefined(env.CONTROLLER_PIN) ?? null;
+  if (controllerPin !== null) {
+    if (!PIN.test(controllerPin)) throw new ConfigError('CONTROLLER_PIN', 'must be sha256//<44 base64 characters> (as printed by `cost-optimizer token create`)');
+    if (parsedUrl.protocol !== 'wss:') throw new ConfigError('CONTROLLER_PIN', `needs a wss:// controller URL, got ${parsedUrl.protocol}//`);
+  }
 
   const tokenSource = values.token !== undefined ? '--token' : 'AGENT_TOKEN';
   const token = values.token ?? blankToUndefined(env.AGENT_TOKEN);
@@ -152,6 +185,7 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   return {
     controllerUrl,
     token,
+    controllerPin,
     instanceId,
     vastContainerId,
     nvidiaSmi: blankToUndefined(env.NVIDIA_SMI) ?? 'nvidia-smi',

@@ -6,7 +6,9 @@ import { CLI, ROOT } from './build';
 export interface SpawnedController {
   proc: ChildProcess;
   port: number;
+  /** http(s)://127.0.0.1:port, as the controller announced it. */
   url: string;
+  /** ws(s)://127.0.0.1:port/agent */
   wsUrl: string;
   dataDir: string;
   /** Everything it printed so far (stdout + stderr). */
@@ -44,16 +46,18 @@ export async function spawnController(opts: SpawnControllerOptions): Promise<Spa
       resolve(code ?? signal ?? 'unknown');
     }),
   );
+  let scheme = 'http' as 'http' | 'https';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
       reject(new Error(`controller did not report its port within ${opts.timeoutMs ?? 30_000} ms:\n${out}`));
     }, opts.timeoutMs ?? 30_000);
     const check = () => {
-      const m = /listening on http:\/\/[^\s]+:(\d+)/.exec(out);
+      const m = /listening on (https?):\/\/[^\s]+:(\d+)/.exec(out);
       if (m) {
         cleanup();
-        resolve(Number(m[1]));
+        scheme = m[1] as 'http' | 'https';
+        resolve(Number(m[2]));
       }
     };
     const onExit = (code: number | null) => {
@@ -69,12 +73,12 @@ export async function spawnController(opts: SpawnControllerOptions): Promise<Spa
     proc.once('exit', onExit);
     check();
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${scheme}://127.0.0.1:${port}`;
   return {
     proc,
     port,
     url,
-    wsUrl: `ws://127.0.0.1:${port}/agent`,
+    wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${port}/agent`,
     dataDir: opts.dataDir,
     output: () => out,
     exited,

@@ -1,5 +1,5 @@
 // `cost-optimizer explain <instance-id> [--json] [--url URL]`: why an instance is or is not being paused/deleted.
-import { ApiError, controllerUrl, getJson, readFlags } from './api-client';
+import { ApiError, controllerUrl, getJson, localCertificate, readFlags } from './api-client';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -28,7 +28,7 @@ export const explainCommand: Command = {
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, config.adminToken)) as {
+      const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, config.adminToken, localCertificate(config))) as {
         explanation?: { text?: string } | null;
         instance?: { agent?: { health?: { state: string; message?: string } | null } | null };
       };
