@@ -1,11 +1,14 @@
 #!/bin/sh
-# Cost Optimizer agent installer: curl -fsSL http://<controller>/install.sh | sh -s -- --token <token>
+# Cost Optimizer agent installer. `cost-optimizer token create <instance-id>` prints the whole command, e.g.
+#   curl -fsSk --proto =https --pinnedpubkey sha256//<pin> https://<controller>/install.sh | AGENT_TOKEN=<token> sh -s -- --pin sha256//<pin>
 #
-# Decisions (install/README.md has the long form):
+# Decisions (install/README.md and docs/tls.md have the long form):
 # - Trust: the controller serves this script with its public URL filled in (CONTROLLER_URL_DEFAULT), then
-#   /agent.js and /agent.js.sha256. Hash and file come over the same channel, so the check catches corrupt,
-#   truncated or half-updated downloads, not a man in the middle: use https in production, or pin the hash
-#   from another channel with --sha256 HEX.
+#   /agent.js and /agent.js.sha256. With --pin (the controller's public-key pin, curl's --pinnedpubkey format) every
+#   download is made by curl over https accepting exactly that key, so the hashes fetched beside the files are the
+#   controller's own and catch tampering, not just corruption; the pin goes into the env file as CONTROLLER_PIN and
+#   the agent checks it on every connection. Without a pin, https is verified against the system CAs (a CA-signed
+#   certificate or a TLS proxy). Plain http:// is refused unless the controller is on loopback or --insecure is given.
 # - No Node >= 18 on the host: the controller serves its own Node binary (/runtime/node.gz or /runtime/node,
 #   sha256 at /runtime/node.sha256, platform at /runtime/info). It is used only when this host's
 #   os/arch/libc match, is checked like agent.js, goes to <prefix>/opt/cost-optimizer/node and runs only the
@@ -56,6 +59,9 @@ Options:
   --token TOKEN          agent token from `cost-optimizer token create <instance-id>` (or AGENT_TOKEN);
                          on a re-run the installed token is kept when none is given
   --controller URL       controller base URL (or CONTROLLER_URL; default: the URL that served this script)
+  --pin sha256//BASE64   the controller's public-key pin (or CONTROLLER_PIN): downloads and the agent accept
+                         exactly that key; needs curl and an https URL
+  --insecure             allow plain http:// to a non-loopback controller (token and downloads in clear)
   --checkpoint-cmd CMD   command the agent runs before a pause (or CHECKPOINT_CMD; '' removes it)
   --sha256 HEX           expected sha256 of agent.js, obtained from a channel you trust
   --node PATH            Node >= 18 binary to run the agent with (default: `node` on PATH, else the
@@ -81,6 +87,8 @@ parse_args() {
   OPT_CHECKPOINT_SET=0
   [ -z "${CHECKPOINT_CMD+x}" ] || OPT_CHECKPOINT_SET=1
   OPT_SHA=''
+  OPT_PIN=${CONTROLLER_PIN:-}
+  OPT_INSECURE=0
   OPT_NODE=''
   OPT_INIT=auto
   OPT_PREFIX=/
@@ -94,6 +102,9 @@ parse_args() {
       --controller=*) OPT_URL=${1#*=}; shift ;;
       --checkpoint-cmd) need_value $# "$1"; OPT_CHECKPOINT=$2; OPT_CHECKPOINT_SET=1; shift 2 ;;
       --checkpoint-cmd=*) OPT_CHECKPOINT=${1#*=}; OPT_CHECKPOINT_SET=1; shift ;;
+      --pin) need_value $# "$1"; OPT_PIN=$2; shift 2 ;;
+      --pin=*) OPT_PIN=${1#*=}; shift ;;
+      --insecure) OPT_INSECURE=1; shift ;;
       --sha256) need_value $# "$1"; OPT_SHA=$2; shift 2 ;;
       --sha256=*) OPT_SHA=${1#*=}; shift ;;
       --node) need_value $# "$1"; OPT_NODE=$2; shift 2 ;;
@@ -116,6 +127,7 @@ parse_args() {
     OPT_SHA=$(printf '%s' "$OPT_SHA" | tr 'A-F' 'a-f')
     is_sha256 "$OPT_SHA" || die "--sha256 must be 64 hex digits (the sha256 of agent.js)"
   fi
+  [ -z "$OPT_PIN" ] || is_pin "$OPT_PIN" || die "--pin must be sha256//<44 base64 characters>, as printed by 'cost-optimizer token create'"
   case $OPT_PREFIX in
     /*) ;;
     *) die "--prefix must be an absolute path, not '$OPT_PREFIX'" ;;
@@ -207,10 +219,23 @@ is_sha256() {
   [ ${#1} -eq 64 ]
 }
 
+is_pin() {
+  case $1 in
+    sha256//*[!A-Za-z0-9+/=]*) return 1 ;;
+    sha256//*=) [ ${#1} -eq 52 ] ;;
+    *) return 1 ;;
+  esac
+}
+
 file_mode() { stat -c %a "$1"; }
 
+# With a pin: https only, and exactly the pinned key whatever signed it (-k: a self-signed controller has no CA;
+# --pinnedpubkey is checked before curl sends or receives anything).
 download() {
-  if have curl; then
+  if [ -n "$PIN" ]; then
+    DL_TOOL=curl
+    curl -fsSL --retry 2 --connect-timeout 15 --proto =https --proto-redir =https -k --pinnedpubkey "$PIN" -o "$2" "$1"
+  elif have curl; then
     DL_TOOL=curl
     curl -fsSL --retry 2 --connect-timeout 15 -o "$2" "$1"
   elif have wget; then
@@ -299,9 +324,50 @@ resolve_controller() {
   esac
   BASE_URL=$url
   WS_URL=ws${BASE_URL#http}/agent
+  PLAINTEXT=0
   case $BASE_URL in
-    http://*) warn "$BASE_URL is plain http: the download and the token travel unencrypted; use https in production" ;;
+    http://*)
+      if ! is_loopback_url "$BASE_URL"; then
+        [ "$OPT_INSECURE" = 1 ] ||
+          die "refusing plain http:// to $BASE_URL: the token and the downloads would travel in clear; use the https line from 'cost-optimizer token create', or pass --insecure"
+        warn "$BASE_URL is plain http (--insecure): the download and the token travel unencrypted"
+        PLAINTEXT=1
+      fi
+      ;;
   esac
+}
+
+# True for http(s)://127.x.y.z, localhost or [::1], with or without a port and path.
+is_loopback_url() {
+  h=${1#*://}
+  h=${h%%/*}
+  case $h in
+    '[::1]' | '[::1]:'*) return 0 ;;
+  esac
+  h=${h%:*}
+  case $h in
+    localhost | 127.*) return 0 ;;
+  esac
+  return 1
+}
+
+# The pin: --pin / CONTROLLER_PIN, else the one already in the env file (a re-run keeps it).
+resolve_pin() {
+  PIN=$OPT_PIN
+  if [ -z "$PIN" ] && [ -f "$ENV_FILE" ]; then
+    PIN=$(
+      # shellcheck disable=SC1090
+      . "$ENV_FILE" >/dev/null 2>&1
+      printf '%s' "${CONTROLLER_PIN:-}"
+    ) || PIN=''
+    is_pin "$PIN" || PIN=''
+  fi
+  [ -n "$PIN" ] || return 0
+  case $BASE_URL in
+    https://*) ;;
+    *) die "--pin needs an https:// controller URL (got $BASE_URL)" ;;
+  esac
+  have curl || die "--pin needs curl (wget cannot check a pinned key): install curl and run again"
 }
 
 resolve_token() {
@@ -433,6 +499,8 @@ gen_env() {
     printf '# Cost Optimizer agent settings, written by install.sh. Mode 0600: it holds the agent token.\n'
     printf 'CONTROLLER_URL=%s\n' "$(q "$WS_URL")"
     printf 'AGENT_TOKEN=%s\n' "$(q "$TOKEN")"
+    [ -z "$PIN" ] || printf 'CONTROLLER_PIN=%s\n' "$(q "$PIN")"
+    [ "$PLAINTEXT" = 0 ] || printf 'ALLOW_PLAINTEXT=true\n'
     [ -z "$CHECKPOINT" ] || printf 'CHECKPOINT_CMD=%s\n' "$(q "$CHECKPOINT")"
   } >"$1"
 }
@@ -443,7 +511,7 @@ gen_run_agent() {
     printf '# Starts the Cost Optimizer agent with its settings; written by install.sh. The token stays in the env file.\n'
     printf 'set -eu\n'
     printf '# The env file is the only source of these, whatever the environment that started us held.\n'
-    printf 'unset CONTROLLER_URL AGENT_TOKEN CHECKPOINT_CMD\n'
+    printf 'unset CONTROLLER_URL AGENT_TOKEN CHECKPOINT_CMD CONTROLLER_PIN ALLOW_PLAINTEXT\n'
     printf '# The usual umask for the checkpoint command'"'"'s files, whatever started us (install.sh runs with 077).\n'
     printf 'umask 022\n'
     printf 'set -a\n'
@@ -762,6 +830,7 @@ do_install() {
   [ -n "$ROOT" ] || [ "$(id -u)" = 0 ] || die "run as root (... | sudo sh -s -- --token <token>), or pass --prefix DIR"
   resolve_controller
   resolve_token
+  resolve_pin
   detect_init
   fetch_agent
   choose_node
@@ -823,6 +892,7 @@ main() {
   parse_args "$@"
   set_paths
   TMP=''
+  PIN=''
   trap 'rm -rf "$TMP"' EXIT
   trap 'exit 130' INT TERM
   TMP=$(mktemp -d 2>/dev/null || mktemp -d -t cost-optimizer.XXXXXX) || die "cannot create a temporary directory"
