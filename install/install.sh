@@ -168,15 +168,16 @@ manager_allowed() {
   esac
 }
 
+# Prints the init system to install for: systemd, openrc or none.
 detect_init() {
   if [ "$OPT_INIT" != auto ]; then
-    INIT=$OPT_INIT
+    echo "$OPT_INIT"
   elif [ -d /run/systemd/system ]; then
-    INIT=systemd # sd_booted(3): this directory exists only when systemd is PID 1
+    echo systemd # sd_booted(3): this directory exists only when systemd is PID 1
   elif { [ -x /sbin/openrc-run ] || have rc-service; } && [ -d /run/openrc ]; then
-    INIT=openrc # OpenRC installed in an image but not booted (common in containers) has no /run/openrc
+    echo openrc # OpenRC installed in an image but not booted (common in containers) has no /run/openrc
   else
-    INIT=none
+    echo none
   fi
 }
 
@@ -233,13 +234,10 @@ file_mode() { stat -c %a "$1"; }
 # --pinnedpubkey is checked before curl sends or receives anything).
 download() {
   if [ -n "$PIN" ]; then
-    DL_TOOL=curl
     curl -fsSL --retry 2 --connect-timeout 15 --proto =https --proto-redir =https -k --pinnedpubkey "$PIN" -o "$2" "$1"
   elif have curl; then
-    DL_TOOL=curl
     curl -fsSL --retry 2 --connect-timeout 15 -o "$2" "$1"
   elif have wget; then
-    DL_TOOL=wget
     # Some busybox builds (Debian's) have no -T: then wget's own defaults apply.
     if wget --help 2>&1 | grep -q -- '-T'; then
       wget -q -T 30 -O "$2" "$1"
@@ -251,11 +249,16 @@ download() {
   fi
 }
 
+# Prints the name of the tool download uses (for messages).
+dl_tool() {
+  if [ -n "$PIN" ] || have curl; then echo curl; else echo wget; fi
+}
+
 # fetch URL DEST HINT: download or stop with a message naming the URL and what to check.
 fetch() {
   rc=0
   download "$1" "$2" || rc=$?
-  [ "$rc" -eq 0 ] || die "could not download $1 ($DL_TOOL exit status $rc): $3"
+  [ "$rc" -eq 0 ] || die "could not download $1 ($(dl_tool) exit status $rc): $3"
 }
 
 # Reads the first field of a `<hex>  <name>` checksum file and checks it is a sha256.
@@ -266,17 +269,14 @@ read_sha_file() {
   printf '%s\n' "$sum"
 }
 
-# put_file SRC DEST MODE: installs SRC as DEST unless DEST already has that content and mode.
+# put_file SRC DEST MODE: installs SRC as DEST unless DEST already has that content and mode. Succeeds when it
+# wrote DEST, fails (status 1) when DEST was already right.
 put_file() {
-  PUT_CHANGED=0
   if [ -f "$2" ] && [ ! -L "$2" ] && [ "$(file_mode "$2")" = "$3" ] && same_content "$1" "$2"; then
-    return 0
+    return 1
   fi
-  cp "$1" "$2.new.$$"
-  chmod "$3" "$2.new.$$"
-  mv -f "$2.new.$$" "$2"
-  PUT_CHANGED=1
-  CHANGED=1
+  # Called as a condition, where set -e does not apply: each step is checked here.
+  { cp "$1" "$2.new.$$" && chmod "$3" "$2.new.$$" && mv -f "$2.new.$$" "$2"; } || die "cannot write $2"
 }
 
 # ensure_dir DIR MODE: creates DIR with MODE; an existing directory keeps its mode.
@@ -301,7 +301,9 @@ node_major() {
 
 # ---------------------------------------------------------------- settings
 
-resolve_controller() {
+# Prints the controller's base URL (http(s)://host[:port][/path]); refuses plain http to a non-loopback host
+# unless --insecure.
+controller_url() {
   url=$OPT_URL
   [ -n "$url" ] || url=$CONTROLLER_URL_DEFAULT
   case $url in
@@ -322,18 +324,19 @@ resolve_controller() {
     http://?* | https://?*) ;;
     *) die "the controller URL must start with http:// or https:// (got '$url')" ;;
   esac
-  BASE_URL=$url
-  WS_URL=ws${BASE_URL#http}/agent
-  PLAINTEXT=0
-  case $BASE_URL in
-    http://*)
-      if ! is_loopback_url "$BASE_URL"; then
-        [ "$OPT_INSECURE" = 1 ] ||
-          die "refusing plain http:// to $BASE_URL: the token and the downloads would travel in clear; use the https line from 'cost-optimizer token create', or pass --insecure"
-        warn "$BASE_URL is plain http (--insecure): the download and the token travel unencrypted"
-        PLAINTEXT=1
-      fi
-      ;;
+  if is_plaintext "$url"; then
+    [ "$OPT_INSECURE" = 1 ] ||
+      die "refusing plain http:// to $url: the token and the downloads would travel in clear; use the https line from 'cost-optimizer token create', or pass --insecure"
+    warn "$url is plain http (--insecure): the download and the token travel unencrypted"
+  fi
+  printf '%s\n' "$url"
+}
+
+# True for plain http to a host other than this one (the agent then needs ALLOW_PLAINTEXT).
+is_plaintext() {
+  case $1 in
+    http://*) ! is_loopback_url "$1" ;;
+    *) return 1 ;;
   esac
 }
 
@@ -351,62 +354,69 @@ is_loopback_url() {
   return 1
 }
 
-# The pin: --pin / CONTROLLER_PIN, else the one already in the env file (a re-run keeps it).
-resolve_pin() {
-  PIN=$OPT_PIN
-  if [ -z "$PIN" ] && [ -f "$ENV_FILE" ]; then
-    PIN=$(
-      # shellcheck disable=SC1090
-      . "$ENV_FILE" >/dev/null 2>&1
-      printf '%s' "${CONTROLLER_PIN:-}"
-    ) || PIN=''
-    is_pin "$PIN" || PIN=''
+# saved_setting NAME: prints NAME's value from the installed env file (empty when there is none).
+saved_setting() {
+  [ -f "$ENV_FILE" ] || return 0
+  (
+    # shellcheck disable=SC1090
+    . "$ENV_FILE" >/dev/null 2>&1
+    eval "printf '%s' \"\${$1:-}\""
+  ) || true
+}
+
+# Prints the pin: --pin / CONTROLLER_PIN, else the one already in the env file (a re-run keeps it); empty for none.
+controller_pin() {
+  pin=$OPT_PIN
+  if [ -z "$pin" ]; then
+    pin=$(saved_setting CONTROLLER_PIN)
+    is_pin "$pin" || pin=''
   fi
-  [ -n "$PIN" ] || return 0
+  [ -n "$pin" ] || return 0
   case $BASE_URL in
     https://*) ;;
     *) die "--pin needs an https:// controller URL (got $BASE_URL)" ;;
   esac
   have curl || die "--pin needs curl (wget cannot check a pinned key): install curl and run again"
+  printf '%s\n' "$pin"
 }
 
-resolve_token() {
-  TOKEN=$OPT_TOKEN
-  if [ -z "$TOKEN" ] && [ -f "$ENV_FILE" ]; then
-    TOKEN=$(
-      # shellcheck disable=SC1090
-      . "$ENV_FILE" >/dev/null 2>&1
-      printf '%s' "${AGENT_TOKEN:-}"
-    ) || TOKEN=''
-    [ -z "$TOKEN" ] || say "no --token given: keeping the token already in $ENV_FILE"
+# Prints the agent token: --token / AGENT_TOKEN, else the installed one.
+agent_token() {
+  token=$OPT_TOKEN
+  if [ -z "$token" ]; then
+    token=$(saved_setting AGENT_TOKEN)
   fi
-  [ -n "$TOKEN" ] || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id>"
-  case $TOKEN in
+  [ -n "$token" ] || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id>"
+  case $token in
     *[!A-Za-z0-9._~+/=:-]*) die "the token holds unexpected characters (spaces, quotes?): copy it again from 'cost-optimizer token create'" ;;
   esac
-  CHECKPOINT=$OPT_CHECKPOINT
-  if [ "$OPT_CHECKPOINT_SET" = 0 ] && [ -f "$ENV_FILE" ]; then
-    CHECKPOINT=$(
-      # shellcheck disable=SC1090
-      . "$ENV_FILE" >/dev/null 2>&1
-      printf '%s' "${CHECKPOINT_CMD:-}"
-    ) || CHECKPOINT=''
+  printf '%s\n' "$token"
+}
+
+# Prints the checkpoint command: --checkpoint-cmd / CHECKPOINT_CMD when given (even empty), else the installed one.
+checkpoint_cmd() {
+  if [ "$OPT_CHECKPOINT_SET" = 1 ]; then
+    printf '%s\n' "$OPT_CHECKPOINT"
+  else
+    saved_setting CHECKPOINT_CMD
   fi
 }
 
 # ---------------------------------------------------------------- downloads (nothing is installed yet)
 
+# Downloads agent.js into $TMP, checks it against the announced (and any --sha256) hash and prints that hash.
 fetch_agent() {
   fetch "$BASE_URL/agent.js.sha256" "$TMP/agent.js.sha256" \
     "is the controller URL right, the controller reachable from this host, and its agent built (npm run build)?"
-  AGENT_SHA=$(read_sha_file "$TMP/agent.js.sha256" "$BASE_URL/agent.js.sha256")
-  if [ -n "$OPT_SHA" ] && [ "$OPT_SHA" != "$AGENT_SHA" ]; then
-    die "checksum mismatch: the controller announces agent.js sha256 $AGENT_SHA but --sha256 says $OPT_SHA; nothing was installed"
+  sha=$(read_sha_file "$TMP/agent.js.sha256" "$BASE_URL/agent.js.sha256")
+  if [ -n "$OPT_SHA" ] && [ "$OPT_SHA" != "$sha" ]; then
+    die "checksum mismatch: the controller announces agent.js sha256 $sha but --sha256 says $OPT_SHA; nothing was installed"
   fi
   fetch "$BASE_URL/agent.js" "$TMP/agent.js" "is the agent built on the controller (npm run build)?"
   got=$(sha256_file "$TMP/agent.js")
-  [ "$got" = "$AGENT_SHA" ] ||
-    die "checksum mismatch: agent.js from $BASE_URL has sha256 $got, expected $AGENT_SHA; refusing to install it (nothing was installed)"
+  [ "$got" = "$sha" ] ||
+    die "checksum mismatch: agent.js from $BASE_URL has sha256 $got, expected $sha; refusing to install it (nothing was installed)"
+  printf '%s\n' "$sha"
 }
 
 host_platform() {
@@ -463,7 +473,7 @@ choose_node() {
 fetch_runtime() {
   rc=0
   download "$BASE_URL/runtime/info" "$TMP/runtime-info" || rc=$?
-  [ "$rc" -eq 0 ] || die "this host has no Node >= $MIN_NODE_MAJOR and the controller serves no Node runtime ($BASE_URL/runtime/info: $DL_TOOL exit status $rc): install Node >= $MIN_NODE_MAJOR, or pass --node PATH"
+  [ "$rc" -eq 0 ] || die "this host has no Node >= $MIN_NODE_MAJOR and the controller serves no Node runtime ($BASE_URL/runtime/info: $(dl_tool) exit status $rc): install Node >= $MIN_NODE_MAJOR, or pass --node PATH"
   served=$(json_field os "$TMP/runtime-info")-$(json_field arch "$TMP/runtime-info")-$(json_field libc "$TMP/runtime-info")
   here=$(host_platform)
   [ "$served" = "$here" ] ||
@@ -500,7 +510,7 @@ gen_env() {
     printf 'CONTROLLER_URL=%s\n' "$(q "$WS_URL")"
     printf 'AGENT_TOKEN=%s\n' "$(q "$TOKEN")"
     [ -z "$PIN" ] || printf 'CONTROLLER_PIN=%s\n' "$(q "$PIN")"
-    [ "$PLAINTEXT" = 0 ] || printf 'ALLOW_PLAINTEXT=true\n'
+    ! is_plaintext "$BASE_URL" || printf 'ALLOW_PLAINTEXT=true\n'
     [ -z "$CHECKPOINT" ] || printf 'CHECKPOINT_CMD=%s\n' "$(q "$CHECKPOINT")"
   } >"$1"
 }
@@ -562,138 +572,31 @@ gen_openrc() {
   } >"$1"
 }
 
+# The supervisor program, install/supervise.sh: inlined here by the controller when it serves /install.sh; from a
+# checkout, read beside this script. Its first two lines (shebang, shellcheck directive) are left out.
+supervise_program() {
+  body=$(
+    cat <<'SUPERVISE_SH_EOF'
+@@SUPERVISE_SH@@
+SUPERVISE_SH_EOF
+  )
+  if [ "$body" = '@@SUPERVISE_SH@@' ]; then
+    src=$(dirname "$0")/supervise.sh
+    [ -f "$src" ] || die "this copy of install.sh lacks its supervisor: fetch install.sh from the controller (/install.sh)"
+    tail -n +3 "$src"
+  else
+    printf '%s\n' "$body"
+  fi
+}
+
 gen_supervise() {
   {
     printf '#!/bin/sh\n'
-    printf '# Keeps the Cost Optimizer agent running where there is no init system (Docker-based instances); written by install.sh.\n'
-    printf '# Usage: supervise start|stop|restart|status|run\n'
+    printf '# Written by install.sh; the program below is install/supervise.sh.\n'
     printf 'set -u\n'
     printf 'SELF=%s\nRUN=%s\nPIDFILE=%s\nCHILDFILE=%s\nLOG=%s\n' "$(q "$SUPERVISE")" "$(q "$RUN_AGENT")" \
       "$(q "$PID_FILE")" "$(q "$CHILD_PID_FILE")" "$(q "$LOG_FILE")"
-    cat <<'EOF'
-LOG_MAX_BYTES=5242880
-
-log() { printf '%s supervise: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOG"; }
-
-# A process that exited but was not reaped (PID 1 of many containers reaps nothing) is not alive.
-alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  [ -r "/proc/$1/stat" ] || return 0
-  state=$(cut -d')' -f2 <"/proc/$1/stat" | cut -d' ' -f2)
-  [ "$state" != Z ]
-}
-
-# Prints the supervisor's pid when it runs. A pid file left by an earlier container start can name an
-# unrelated process, so the process must also be this script.
-running_pid() {
-  [ -f "$PIDFILE" ] || return 1
-  pid=''
-  read -r pid <"$PIDFILE" || true
-  case $pid in '' | *[!0-9]*) return 1 ;; esac
-  alive "$pid" || return 1
-  if [ -r "/proc/$pid/cmdline" ]; then
-    tr '\000' ' ' <"/proc/$pid/cmdline" | grep -qF "$SELF" || return 1
-  fi
-  printf '%s\n' "$pid"
-}
-
-start() {
-  if pid=$(running_pid); then
-    echo "cost-optimizer-agent: already running (pid $pid)"
-    return 0
-  fi
-  mkdir -p "$(dirname "$PIDFILE")" "$(dirname "$LOG")"
-  # As nohup (absent from some busybox builds) does: HUP stays ignored across exec when the login ends.
-  # The install shell may hold AGENT_TOKEN in its environment: the agent gets it from the env file, and the
-  # supervisor (whose environment outlives this shell in /proc) gets none of it.
-  (
-    trap '' HUP
-    unset AGENT_TOKEN CONTROLLER_URL CHECKPOINT_CMD
-    exec /bin/sh "$SELF" run
-  ) </dev/null >/dev/null 2>&1 &
-  echo "$!" >"$PIDFILE"
-  echo "cost-optimizer-agent: started (pid $!)"
-}
-
-stop() {
-  if ! pid=$(running_pid); then
-    rm -f "$PIDFILE" "$CHILDFILE"
-    echo "cost-optimizer-agent: not running"
-    return 0
-  fi
-  kill -TERM "$pid" 2>/dev/null || true
-  i=0
-  while alive "$pid" && [ "$i" -lt 100 ]; do
-    sleep 0.2
-    i=$((i + 1))
-  done
-  if alive "$pid"; then
-    echo "cost-optimizer-agent: did not stop within 20 s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    child=''
-    [ ! -f "$CHILDFILE" ] || read -r child <"$CHILDFILE" || true
-    case $child in '' | *[!0-9]*) ;; *) kill -KILL "$child" 2>/dev/null || true ;; esac
-  fi
-  rm -f "$PIDFILE" "$CHILDFILE"
-  echo "cost-optimizer-agent: stopped"
-}
-
-rotate_log() {
-  [ -f "$LOG" ] || return 0
-  size=$(wc -c <"$LOG" | tr -d ' ')
-  [ "$size" -le "$LOG_MAX_BYTES" ] || mv -f "$LOG" "$LOG.1"
-}
-
-on_signal() {
-  log "stopping"
-  [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
-  if [ -n "$child" ]; then
-    kill -TERM "$child" 2>/dev/null || true
-    wait "$child" 2>/dev/null || true
-  fi
-  rm -f "$CHILDFILE"
-  exit 0
-}
-
-# The agent runs as a background child so that TERM interrupts `wait` at once; restarts back off to 60 s.
-run() {
-  child=''
-  sleeper=''
-  trap on_signal TERM INT
-  echo "$$" >"$PIDFILE"
-  log "started (pid $$)"
-  delay=1
-  while :; do
-    rotate_log
-    started=$(date +%s)
-    "$RUN" >>"$LOG" 2>&1 </dev/null &
-    child=$!
-    echo "$child" >"$CHILDFILE"
-    rc=0
-    wait "$child" || rc=$?
-    child=''
-    if [ $(($(date +%s) - started)) -ge 60 ]; then delay=1; fi
-    log "agent exited with status $rc; restarting in $delay s"
-    sleep "$delay" &
-    sleeper=$!
-    wait "$sleeper" || true
-    sleeper=''
-    delay=$((delay * 2))
-    [ "$delay" -le 60 ] || delay=60
-  done
-}
-
-case ${1:-} in
-  start) start ;;
-  stop) stop ;;
-  restart) stop && start ;;
-  status)
-    if pid=$(running_pid); then echo "cost-optimizer-agent: running (pid $pid)"; else echo "cost-optimizer-agent: not running"; exit 3; fi
-    ;;
-  run) run ;;
-  *) echo "usage: $0 start|stop|restart|status|run" >&2; exit 2 ;;
-esac
-EOF
+    supervise_program
   } >"$1"
 }
 
@@ -728,8 +631,10 @@ write_common() {
   ensure_dir "$OPT_DIR" 755
   ensure_dir "$ETC_DIR" 700
   CHANGED=0
-  put_file "$TMP/agent.js" "$AGENT_JS" 644
-  [ "$PUT_CHANGED" = 0 ] || say "installed agent.js (sha256 $AGENT_SHA)"
+  if put_file "$TMP/agent.js" "$AGENT_JS" 644; then
+    CHANGED=1
+    say "installed agent.js (sha256 $AGENT_SHA)"
+  fi
   if [ -n "$RUNTIME_NEW" ]; then
     mv -f "$RUNTIME_NEW" "$RUNTIME_NODE.new.$$"
     mv -f "$RUNTIME_NODE.new.$$" "$RUNTIME_NODE"
@@ -740,16 +645,19 @@ write_common() {
     say "removed $RUNTIME_NODE: this host's Node is used now"
   fi
   gen_env "$TMP/agent.env"
-  put_file "$TMP/agent.env" "$ENV_FILE" 600
+  if put_file "$TMP/agent.env" "$ENV_FILE" 600; then CHANGED=1; fi
   gen_run_agent "$TMP/run-agent"
-  put_file "$TMP/run-agent" "$RUN_AGENT" 755
+  if put_file "$TMP/run-agent" "$RUN_AGENT" 755; then CHANGED=1; fi
 }
 
 install_systemd() {
   ensure_dir "$(dirname "$UNIT_FILE")" 755
   gen_unit "$TMP/unit"
-  put_file "$TMP/unit" "$UNIT_FILE" 644
-  unit_changed=$PUT_CHANGED
+  unit_changed=0
+  if put_file "$TMP/unit" "$UNIT_FILE" 644; then
+    unit_changed=1
+    CHANGED=1
+  fi
   if ! manager_allowed systemd; then
     say "not starting the service (--no-start, or --prefix without SYSTEMCTL); run: systemctl enable --now $SERVICE"
     return 0
@@ -771,7 +679,7 @@ install_systemd() {
 install_openrc() {
   ensure_dir "$(dirname "$OPENRC_FILE")" 755
   gen_openrc "$TMP/openrc"
-  put_file "$TMP/openrc" "$OPENRC_FILE" 755
+  if put_file "$TMP/openrc" "$OPENRC_FILE" 755; then CHANGED=1; fi
   if ! manager_allowed openrc; then
     say "not starting the service (--no-start, or --prefix without RC_SERVICE/RC_UPDATE); run: rc-update add $SERVICE default && rc-service $SERVICE start"
     return 0
@@ -792,7 +700,7 @@ install_openrc() {
 
 install_none() {
   gen_supervise "$TMP/supervise"
-  put_file "$TMP/supervise" "$SUPERVISE" 755
+  if put_file "$TMP/supervise" "$SUPERVISE" 755; then CHANGED=1; fi
   hooked=0
   for f in $HOOK_FILES; do
     if [ -f "$f" ]; then
@@ -828,11 +736,14 @@ remove_other_inits() {
 
 do_install() {
   [ -n "$ROOT" ] || [ "$(id -u)" = 0 ] || die "run as root (... | sudo sh -s -- --token <token>), or pass --prefix DIR"
-  resolve_controller
-  resolve_token
-  resolve_pin
-  detect_init
-  fetch_agent
+  BASE_URL=$(controller_url)
+  WS_URL=ws${BASE_URL#http}/agent
+  TOKEN=$(agent_token)
+  [ -n "$OPT_TOKEN" ] || say "no --token given: keeping the token already in $ENV_FILE"
+  CHECKPOINT=$(checkpoint_cmd)
+  PIN=$(controller_pin)
+  INIT=$(detect_init)
+  AGENT_SHA=$(fetch_agent)
   choose_node
   write_common
   remove_other_inits
