@@ -1,15 +1,15 @@
 // The install line printed by `cost-optimizer token create` on a fresh host (the installer tests' temporary root):
 // run as printed, it installs the real agent over pinned TLS and the agent streams to the real controller. The same
 // line with another pin (a man in the middle answering for the controller) installs nothing and sends nothing.
-import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFakeState, FAKE_NVIDIA_SMI } from '../fakes/fake-nvidia-smi';
 import { CLI, ensureBuilt, ROOT } from '../helpers/build';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/in-process-controller';
-import { contentOf, killLeftovers, makeRoot, modeOf, snapshot, tempDir } from '../helpers/install-host';
+import { freshHost, runLine } from '../helpers/fresh-host';
+import { contentOf, killLeftovers, modeOf, snapshot } from '../helpers/install-host';
 import { storedSeqs } from '../helpers/sample-db';
 import { killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
@@ -20,27 +20,6 @@ const roots: string[] = [];
 let ctl: SpawnedController;
 let env: Record<string, string>;
 let pin: string;
-
-/** Runs a shell line as a user pasting it would, with --prefix (the fixture's root) appended: nothing else. */
-function runLine(line: string, root: string, hostEnv: Record<string, string>): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('/usr/bin/dash', ['-c', `${line} --prefix ${root} --init none`], { env: hostEnv, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: stdout + stderr }),
-    );
-  });
-}
-
-/** A fresh host: a root, and a PATH whose nvidia-smi is the fake replaying a busy GPU. */
-function freshHost(): { root: string; env: Record<string, string> } {
-  const root = makeRoot();
-  roots.push(root);
-  const bin = tempDir('co-line-bin-');
-  roots.push(bin);
-  symlinkSync(FAKE_NVIDIA_SMI, join(bin, 'nvidia-smi'));
-  const state = join(bin, 'gpu.json');
-  writeFakeState(state, { gpus: [{ util: 80 }] });
-  return { root, env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: '/root', FAKE_NVIDIA_SMI_STATE: state } };
-}
 
 beforeAll(async () => {
   ensureBuilt();
@@ -59,6 +38,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const r of roots) killLeftovers(r);
   killAllControllers();
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
   dir.cleanup();
 });
 
@@ -78,7 +58,8 @@ describe('the install line from token create', () => {
     expect(line).toContain(`--pinnedpubkey '${pin}'`);
     expect(line).toContain('--proto =https');
     const host = freshHost();
-    const r = await runLine(line, host.root, host.env);
+    roots.push(...host.dirs);
+    const r = await runLine(line, host);
     expect(r.out).not.toContain(token);
     expect(r.code, r.out).toBe(0);
     const envFile = join(host.root, 'etc/cost-optimizer/agent.env');
@@ -94,8 +75,9 @@ describe('the install line from token create', () => {
     const { line } = tokenCreate('manual:mitm-host');
     const wrong = selfSigned(dir.path, 'impostor').pin;
     const host = freshHost();
+    roots.push(...host.dirs);
     const before = contentOf(snapshot(host.root));
-    const r = await runLine(line.split(pin).join(wrong), host.root, host.env);
+    const r = await runLine(line.split(pin).join(wrong), host);
     // curl | sh: curl refuses the key before sending the request, so sh reads an empty script (and exits 0).
     expect(r.out).toMatch(/curl: \(90\)|pinned public key/i);
     expect(contentOf(snapshot(host.root))).toEqual(before);
