@@ -35,6 +35,7 @@ CONTROLLER_URL_DEFAULT='@@CONTROLLER_URL@@'
 SERVICE=cost-optimizer-agent
 HOOK_MARKER="# $SERVICE: added by install.sh, removed by install.sh --uninstall"
 MIN_NODE_MAJOR=18
+AGENT_USER_DEFAULT=cost-optimizer
 # V8 options the agent runs with: its work is a few short lines a second, so V8's optimizing tiers and a large young
 # generation buy nothing and cost resident memory (about 1.5 MB of DESIGN.md's 45 MB; measured by bench/agent.ts,
 # which reads this line). --no-expose-wasm: lite mode turns WebAssembly off anyway and warns on stderr unless told.
@@ -68,6 +69,10 @@ Options:
                          controller's runtime)
   --init KIND            systemd, openrc, none or auto (default auto)
   --prefix DIR           install under DIR instead of / (tests); service managers are left alone
+  --user NAME            run the agent as NAME (default: cost-optimizer, created as a system user;
+                         with --prefix: the installing user)
+  --root                 run the agent as root: needed when CHECKPOINT_CMD must act on other users'
+                         processes and files, or to see other users' terminals and notebooks
   --no-start             write the files, start nothing
   --uninstall            stop the agent and remove everything this script installed
   -h, --help             this text
@@ -93,6 +98,8 @@ parse_args() {
   OPT_INIT=auto
   OPT_PREFIX=/
   OPT_NO_START=0
+  OPT_USER=''
+  OPT_ROOT=0
   OPT_UNINSTALL=0
   while [ $# -gt 0 ]; do
     case $1 in
@@ -114,6 +121,9 @@ parse_args() {
       --prefix) need_value $# "$1"; OPT_PREFIX=$2; shift 2 ;;
       --prefix=*) OPT_PREFIX=${1#*=}; shift ;;
       --no-start) OPT_NO_START=1; shift ;;
+      --user) need_value $# "$1"; OPT_USER=$2; shift 2 ;;
+      --user=*) OPT_USER=${1#*=}; shift ;;
+      --root) OPT_ROOT=1; shift ;;
       --uninstall) OPT_UNINSTALL=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown option '$1' (see --help)" ;;
@@ -127,6 +137,14 @@ parse_args() {
     OPT_SHA=$(printf '%s' "$OPT_SHA" | tr 'A-F' 'a-f')
     is_sha256 "$OPT_SHA" || die "--sha256 must be 64 hex digits (the sha256 of agent.js)"
   fi
+  [ "$OPT_ROOT" = 0 ] || [ -z "$OPT_USER" ] || die "--root and --user exclude each other"
+  case $OPT_USER in
+    '' | [a-z_]*) ;;
+    *) die "--user must be a user name (lower-case letters, digits, _ and -), not '$OPT_USER'" ;;
+  esac
+  case $OPT_USER in
+    *[!a-z0-9_-]*) die "--user must be a user name (lower-case letters, digits, _ and -), not '$OPT_USER'" ;;
+  esac
   [ -z "$OPT_PIN" ] || is_pin "$OPT_PIN" || die "--pin must be sha256//<44 base64 characters>, as printed by 'cost-optimizer token create'"
   case $OPT_PREFIX in
     /*) ;;
@@ -515,6 +533,49 @@ gen_env() {
   } >"$1"
 }
 
+# Prints the user the agent runs as: --root, --user, the installing user under --prefix, else cost-optimizer.
+agent_user() {
+  if [ "$OPT_ROOT" = 1 ]; then
+    echo root
+  elif [ -n "$OPT_USER" ]; then
+    echo "$OPT_USER"
+  elif [ -n "$ROOT" ]; then
+    id -un
+  else
+    echo "$AGENT_USER_DEFAULT"
+  fi
+}
+
+# Creates the agent's system user (no home, no login shell; in the video group where /dev/nvidia* may belong to
+# it) on a real install; under --prefix the user must exist already.
+ensure_agent_user() {
+  id -u "$1" >/dev/null 2>&1 && return 0
+  [ -z "$ROOT" ] || die "user '$1' does not exist (with --prefix, users are not created)"
+  if have useradd; then
+    if getent group video >/dev/null 2>&1; then groups='-G video'; else groups=''; fi
+    # shellcheck disable=SC2086 # $groups is empty or one option and its value
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin $groups "$1" ||
+      die "cannot create the user '$1' (useradd failed); create it, or pass --user NAME or --root"
+  elif have adduser; then
+    adduser -S -D -H -h /nonexistent -s /sbin/nologin "$1" ||
+      die "cannot create the user '$1' (adduser failed); create it, or pass --user NAME or --root"
+    ! getent group video >/dev/null 2>&1 || addgroup "$1" video || true
+  else
+    die "cannot create the user '$1' (no useradd or adduser): create it, or pass --user NAME or --root"
+  fi
+  say "created the system user '$1' for the agent"
+}
+
+# Prints the command prefix that switches from root to the agent's user (empty when it runs as the caller).
+drop_privileges() {
+  [ "$1" != "$(id -un)" ] || return 0
+  if have setpriv; then
+    printf 'setpriv --reuid=%s --regid=%s --init-groups --\n' "$1" "$(id -gn "$1")"
+  else
+    die "cannot run the agent as '$1': setpriv (util-linux) is missing; install it, or pass --root"
+  fi
+}
+
 gen_run_agent() {
   {
     printf '#!/bin/sh\n'
@@ -527,7 +588,10 @@ gen_run_agent() {
     printf 'set -a\n'
     printf '. %s\n' "$(q "$ENV_FILE")"
     printf 'set +a\n'
-    printf 'exec %s %s %s "$@"\n' "$(q "$NODE_BIN")" "$AGENT_NODE_FLAGS" "$(q "$AGENT_JS")"
+    if [ -n "$DROP" ]; then
+      printf '# Sourced as root (the env file is 0600 root), then run as %s: the agent needs no privilege to stream.\n' "$AGENT_USER"
+    fi
+    printf 'exec %s%s %s %s "$@"\n' "${DROP:+$DROP }" "$(q "$NODE_BIN")" "$AGENT_NODE_FLAGS" "$(q "$AGENT_JS")"
   } >"$1"
 }
 
@@ -548,8 +612,8 @@ Restart=always
 RestartSec=5
 KillSignal=SIGTERM
 TimeoutStopSec=30
-# Runs as root: the checkpoint hook acts on the user's own processes and files, and nvidia-smi may need
-# to load the driver. So no ProtectSystem/ProtectKernelModules here; nothing may gain privileges though.
+# Starts as root to read the 0600 env file; $RUN_AGENT then runs the agent as $AGENT_USER (install.sh
+# --root keeps root for a checkpoint hook acting on other users' processes). Nothing may gain privileges.
 NoNewPrivileges=yes
 
 [Install]
@@ -743,12 +807,15 @@ do_install() {
   CHECKPOINT=$(checkpoint_cmd)
   PIN=$(controller_pin)
   INIT=$(detect_init)
+  AGENT_USER=$(agent_user)
+  ensure_agent_user "$AGENT_USER"
+  DROP=$(drop_privileges "$AGENT_USER")
   AGENT_SHA=$(fetch_agent)
   choose_node
   write_common
   remove_other_inits
   "install_$INIT"
-  say "done: agent $AGENT_JS (sha256 $AGENT_SHA), Node $NODE_BIN (from $NODE_FROM), init $INIT, controller $WS_URL"
+  say "done: agent $AGENT_JS (sha256 $AGENT_SHA), Node $NODE_BIN (from $NODE_FROM), init $INIT, user $AGENT_USER, controller $WS_URL"
 }
 
 # ---------------------------------------------------------------- uninstall
