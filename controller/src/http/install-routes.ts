@@ -1,7 +1,8 @@
-// GET /install.sh (with the controller's public URL filled in), /agent.js with its sha256, and /runtime/* (the Node
-// binary for GPU hosts without Node >= 18). Trust model: install.sh, agent.js and the hashes all come over the one
-// channel the host used, so the hashes catch corrupt or half-updated downloads, not a man in the middle: production
-// controllers are reached over https (a TLS reverse proxy), and a user who wants more pins the hash (install.sh --sha256).
+// GET /install.sh (with the controller's public URL and install/supervise.sh filled in), /agent.js with its sha256,
+// and /runtime/* (the Node binary for GPU hosts without Node >= 18). Trust model (docs/tls.md): install.sh, agent.js
+// and the hashes all come over the one channel the host used; the install line from `token create` makes that channel
+// https with the controller's key pinned (curl --pinnedpubkey, install.sh --pin), so the hashes are the controller's
+// own. Behind a TLS proxy the CA vouches for it instead.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
