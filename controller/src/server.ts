@@ -5,7 +5,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Server as TlsServer } from 'node:tls';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Config } from './config/config';
 import { createApp } from './http/app';
@@ -105,6 +105,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     let stopWatching = () => {};
     if (certificate !== null && tlsFiles !== null) {
       logger.info(`serving HTTPS and WSS only; certificate ${tlsFiles.certFile}, key pin ${certificate.pin}`);
+      // Failed handshakes (plain HTTP on this port, scanners) are closed without an answer; debug only, as they are noise.
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        logger.debug(`TLS handshake from ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+        socket.destroy();
+      });
       stopWatching = watchCertificate(server as unknown as TlsServer, tlsFiles, certificate, logger, opts.tlsWatchIntervalMs);
     }
     const retention = startRetention(store, logger, { now });
