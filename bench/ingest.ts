@@ -4,11 +4,13 @@
 //   npm run bench:ingest                  (1000 agents, 60 s)
 //   BENCH_AGENTS=10000 npm run bench:ingest
 // Env: BENCH_AGENTS (or argv[2]), BENCH_SECONDS (60), BENCH_WORKERS, BENCH_GPUS (8), BENCH_INTERVAL_MS (10000),
-// BENCH_DATA_PARENT (where the temporary DATA_DIR goes; default the OS temp dir).
+// BENCH_DATA_PARENT (where the temporary DATA_DIR goes; default the OS temp dir), BENCH_TLS=1 (the controller serves
+// wss:// with a self-signed certificate made by openssl; agents verify it as their only CA: handshakes included).
 // Each agent is one socket in a worker and one in the controller: the open-file limit (ulimit -n) must exceed the
 // agents per process; the script checks and says so.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent as HttpAgent, request } from 'undici';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,8 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 
 interface WorkerJob {
   url: string;
+  /** PEM of the controller's self-signed certificate (BENCH_TLS=1), trusted as the only CA. */
+  ca?: string;
   tokens: string[];
   /** This worker's first agent's index among all agents (for the even spread). */
   offsetIndex: number;
@@ -49,7 +53,7 @@ async function worker(): Promise<void> {
   let acked = 0;
   for (let i = 0; i < job.tokens.length; i += job.connectConcurrency) {
     const slice = job.tokens.slice(i, i + job.connectConcurrency).map((token) => {
-      const a = new SimAgent({ url: job.url, token, gpus: job.gpus, intervalMs: job.intervalMs, autoReconnect: true, reconnectDelayMs: 1000 });
+      const a = new SimAgent({ url: job.url, ca: job.ca, token, gpus: job.gpus, intervalMs: job.intervalMs, autoReconnect: true, reconnectDelayMs: 1000 });
       a.on('ack', () => acked++);
       agents.push(a);
       return a.connect().catch(() => connectErrors++);
@@ -144,13 +148,23 @@ async function main(): Promise<void> {
     console.log(`minted ${agentsN} tokens in ${Date.now() - t0} ms`);
 
     const port = await freePort();
+    const tls = process.env.BENCH_TLS === '1';
+    let ca: string | undefined;
+    const tlsEnv: Record<string, string> = {};
+    if (tls) {
+      const [cert, key] = [join(dataDir, 'bench-cert.pem'), join(dataDir, 'bench-key.pem')];
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=bench', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      ca = readFileSync(cert, 'utf8');
+      Object.assign(tlsEnv, { TLS_CERT_FILE: cert, TLS_KEY_FILE: key });
+    }
+    const scheme = tls ? 'https' : 'http';
     // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the controller there (it is stopped with SIGTERM to flush it).
     const profDir = process.env.BENCH_CPU_PROF;
     const ctl = spawn(process.execPath, [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), join(ROOT, 'dist/cli.mjs'), 'serve'], {
       cwd: ROOT,
       // info: the controller's own once-a-minute "ingest:" line (receive-to-ack latency, event-loop delay) is shown
       // below; it also logs one line per agent connection, all before the measurement starts.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...tlsEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(ctl);
@@ -166,9 +180,9 @@ async function main(): Promise<void> {
       ctlOut += d.toString();
       if (ctlOut.length > 1e6) ctlOut = ctlOut.slice(-1e5);
     });
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, () => ctl.exitCode !== null, () => ctlOut);
-    const url = `ws://127.0.0.1:${port}/agent`;
-    console.log(`controller pid ${ctl.pid} on port ${port}; starting ${workersN} worker(s) with ${agentsN} agents x ${gpus} GPUs, one batch per ${intervalMs} ms each`);
+    await waitForHttp(`${scheme}://127.0.0.1:${port}/healthz`, 30_000, () => ctl.exitCode !== null, () => ctlOut, ca);
+    const url = `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/agent`;
+    console.log(`controller pid ${ctl.pid} on port ${port} (${tls ? 'TLS' : 'plain'}); starting ${workersN} worker(s) with ${agentsN} agents x ${gpus} GPUs, one batch per ${intervalMs} ms each`);
 
     const reports = new Map<number, WorkerReport>();
     const latencyWindow: number[] = [];
@@ -186,7 +200,7 @@ async function main(): Promise<void> {
         if (measuring) for (const l of m.latencies) latencyWindow.push(l);
         for (const l of m.latencies) secondWindow.push(l);
       });
-      child.send({ url, tokens: slice, offsetIndex: w * perWorker, total: agentsN, gpus, intervalMs, connectConcurrency: 100 } satisfies WorkerJob);
+      child.send({ url, ca, tokens: slice, offsetIndex: w * perWorker, total: agentsN, gpus, intervalMs, connectConcurrency: 100 } satisfies WorkerJob);
     }
     const sum = (k: 'connected' | 'sent' | 'acked' | 'connectErrors') => [...reports.values()].reduce((s, r) => s + r[k], 0);
     while (reports.size < workersN || sum('connected') < agentsN) {
@@ -259,11 +273,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function waitForHttp(url: string, timeoutMs: number, died: () => boolean, output: () => string): Promise<void> {
+async function waitForHttp(url: string, timeoutMs: number, died: () => boolean, output: () => string, ca?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const dispatcher = ca ? new HttpAgent({ connect: { ca } }) : undefined;
   for (;;) {
     try {
-      if ((await fetch(url)).ok) return;
+      const res = await request(url, { dispatcher });
+      await res.body.dump();
+      if (res.statusCode === 200) return;
     } catch {
       // not listening yet
     }

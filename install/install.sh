@@ -1,11 +1,14 @@
 #!/bin/sh
-# Cost Optimizer agent installer: curl -fsSL http://<controller>/install.sh | sh -s -- --token <token>
+# Cost Optimizer agent installer. `cost-optimizer token create <instance-id>` prints the whole command, e.g.
+#   curl -fsSk --proto =https --pinnedpubkey sha256//<pin> https://<controller>/install.sh | AGENT_TOKEN=<token> sh -s -- --pin sha256//<pin>
 #
-# Decisions (install/README.md has the long form):
+# Decisions (install/README.md and docs/tls.md have the long form):
 # - Trust: the controller serves this script with its public URL filled in (CONTROLLER_URL_DEFAULT), then
-#   /agent.js and /agent.js.sha256. Hash and file come over the same channel, so the check catches corrupt,
-#   truncated or half-updated downloads, not a man in the middle: use https in production, or pin the hash
-#   from another channel with --sha256 HEX.
+#   /agent.js and /agent.js.sha256. With --pin (the controller's public-key pin, curl's --pinnedpubkey format) every
+#   download is made by curl over https accepting exactly that key, so the hashes fetched beside the files are the
+#   controller's own and catch tampering, not just corruption; the pin goes into the env file as CONTROLLER_PIN and
+#   the agent checks it on every connection. Without a pin, https is verified against the system CAs (a CA-signed
+#   certificate or a TLS proxy). Plain http:// is refused unless the controller is on loopback or --insecure is given.
 # - No Node >= 18 on the host: the controller serves its own Node binary (/runtime/node.gz or /runtime/node,
 #   sha256 at /runtime/node.sha256, platform at /runtime/info). It is used only when this host's
 #   os/arch/libc match, is checked like agent.js, goes to <prefix>/opt/cost-optimizer/node and runs only the
@@ -32,6 +35,7 @@ CONTROLLER_URL_DEFAULT='@@CONTROLLER_URL@@'
 SERVICE=cost-optimizer-agent
 HOOK_MARKER="# $SERVICE: added by install.sh, removed by install.sh --uninstall"
 MIN_NODE_MAJOR=18
+AGENT_USER_DEFAULT=cost-optimizer
 # V8 options the agent runs with: its work is a few short lines a second, so V8's optimizing tiers and a large young
 # generation buy nothing and cost resident memory (about 1.5 MB of DESIGN.md's 45 MB; measured by bench/agent.ts,
 # which reads this line). --no-expose-wasm: lite mode turns WebAssembly off anyway and warns on stderr unless told.
@@ -59,12 +63,19 @@ Options:
   --join-token TOKEN     fleet join token from `cost-optimizer token create --join` (or JOIN_TOKEN), instead
                          of --token: the agent enrols itself and keeps its own token (docs/enrolment.md)
   --controller URL       controller base URL (or CONTROLLER_URL; default: the URL that served this script)
+  --pin sha256//BASE64   the controller's public-key pin (or CONTROLLER_PIN): downloads and the agent accept
+                         exactly that key; needs curl and an https URL
+  --insecure             allow plain http:// to a non-loopback controller (token and downloads in clear)
   --checkpoint-cmd CMD   command the agent runs before a pause (or CHECKPOINT_CMD; '' removes it)
   --sha256 HEX           expected sha256 of agent.js, obtained from a channel you trust
   --node PATH            Node >= 18 binary to run the agent with (default: `node` on PATH, else the
                          controller's runtime)
   --init KIND            systemd, openrc, none or auto (default auto)
   --prefix DIR           install under DIR instead of / (tests); service managers are left alone
+  --user NAME            run the agent as NAME (default: cost-optimizer, created as a system user;
+                         with --prefix: the installing user)
+  --root                 run the agent as root: needed when CHECKPOINT_CMD must act on other users'
+                         processes and files, or to see other users' terminals and notebooks
   --no-start             write the files, start nothing
   --uninstall            stop the agent and remove everything this script installed
   -h, --help             this text
@@ -85,10 +96,14 @@ parse_args() {
   OPT_CHECKPOINT_SET=0
   [ -z "${CHECKPOINT_CMD+x}" ] || OPT_CHECKPOINT_SET=1
   OPT_SHA=''
+  OPT_PIN=${CONTROLLER_PIN:-}
+  OPT_INSECURE=0
   OPT_NODE=''
   OPT_INIT=auto
   OPT_PREFIX=/
   OPT_NO_START=0
+  OPT_USER=''
+  OPT_ROOT=0
   OPT_UNINSTALL=0
   while [ $# -gt 0 ]; do
     case $1 in
@@ -100,6 +115,9 @@ parse_args() {
       --controller=*) OPT_URL=${1#*=}; shift ;;
       --checkpoint-cmd) need_value $# "$1"; OPT_CHECKPOINT=$2; OPT_CHECKPOINT_SET=1; shift 2 ;;
       --checkpoint-cmd=*) OPT_CHECKPOINT=${1#*=}; OPT_CHECKPOINT_SET=1; shift ;;
+      --pin) need_value $# "$1"; OPT_PIN=$2; shift 2 ;;
+      --pin=*) OPT_PIN=${1#*=}; shift ;;
+      --insecure) OPT_INSECURE=1; shift ;;
       --sha256) need_value $# "$1"; OPT_SHA=$2; shift 2 ;;
       --sha256=*) OPT_SHA=${1#*=}; shift ;;
       --node) need_value $# "$1"; OPT_NODE=$2; shift 2 ;;
@@ -109,6 +127,9 @@ parse_args() {
       --prefix) need_value $# "$1"; OPT_PREFIX=$2; shift 2 ;;
       --prefix=*) OPT_PREFIX=${1#*=}; shift ;;
       --no-start) OPT_NO_START=1; shift ;;
+      --user) need_value $# "$1"; OPT_USER=$2; shift 2 ;;
+      --user=*) OPT_USER=${1#*=}; shift ;;
+      --root) OPT_ROOT=1; shift ;;
       --uninstall) OPT_UNINSTALL=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown option '$1' (see --help)" ;;
@@ -122,6 +143,15 @@ parse_args() {
     OPT_SHA=$(printf '%s' "$OPT_SHA" | tr 'A-F' 'a-f')
     is_sha256 "$OPT_SHA" || die "--sha256 must be 64 hex digits (the sha256 of agent.js)"
   fi
+  [ "$OPT_ROOT" = 0 ] || [ -z "$OPT_USER" ] || die "--root and --user exclude each other"
+  case $OPT_USER in
+    '' | [a-z_]*) ;;
+    *) die "--user must be a user name (lower-case letters, digits, _ and -), not '$OPT_USER'" ;;
+  esac
+  case $OPT_USER in
+    *[!a-z0-9_-]*) die "--user must be a user name (lower-case letters, digits, _ and -), not '$OPT_USER'" ;;
+  esac
+  [ -z "$OPT_PIN" ] || is_pin "$OPT_PIN" || die "--pin must be sha256//<44 base64 characters>, as printed by 'cost-optimizer token create'"
   case $OPT_PREFIX in
     /*) ;;
     *) die "--prefix must be an absolute path, not '$OPT_PREFIX'" ;;
@@ -163,15 +193,16 @@ manager_allowed() {
   esac
 }
 
+# Prints the init system to install for: systemd, openrc or none.
 detect_init() {
   if [ "$OPT_INIT" != auto ]; then
-    INIT=$OPT_INIT
+    echo "$OPT_INIT"
   elif [ -d /run/systemd/system ]; then
-    INIT=systemd # sd_booted(3): this directory exists only when systemd is PID 1
+    echo systemd # sd_booted(3): this directory exists only when systemd is PID 1
   elif { [ -x /sbin/openrc-run ] || have rc-service; } && [ -d /run/openrc ]; then
-    INIT=openrc # OpenRC installed in an image but not booted (common in containers) has no /run/openrc
+    echo openrc # OpenRC installed in an image but not booted (common in containers) has no /run/openrc
   else
-    INIT=none
+    echo none
   fi
 }
 
@@ -214,14 +245,24 @@ is_sha256() {
   [ ${#1} -eq 64 ]
 }
 
+is_pin() {
+  case $1 in
+    sha256//*[!A-Za-z0-9+/=]*) return 1 ;;
+    sha256//*=) [ ${#1} -eq 52 ] ;;
+    *) return 1 ;;
+  esac
+}
+
 file_mode() { stat -c %a "$1"; }
 
+# With a pin: https only, and exactly the pinned key whatever signed it (-k: a self-signed controller has no CA;
+# --pinnedpubkey is checked before curl sends or receives anything).
 download() {
-  if have curl; then
-    DL_TOOL=curl
+  if [ -n "$PIN" ]; then
+    curl -fsSL --retry 2 --connect-timeout 15 --proto =https --proto-redir =https -k --pinnedpubkey "$PIN" -o "$2" "$1"
+  elif have curl; then
     curl -fsSL --retry 2 --connect-timeout 15 -o "$2" "$1"
   elif have wget; then
-    DL_TOOL=wget
     # Some busybox builds (Debian's) have no -T: then wget's own defaults apply.
     if wget --help 2>&1 | grep -q -- '-T'; then
       wget -q -T 30 -O "$2" "$1"
@@ -233,11 +274,16 @@ download() {
   fi
 }
 
+# Prints the name of the tool download uses (for messages).
+dl_tool() {
+  if [ -n "$PIN" ] || have curl; then echo curl; else echo wget; fi
+}
+
 # fetch URL DEST HINT: download or stop with a message naming the URL and what to check.
 fetch() {
   rc=0
   download "$1" "$2" || rc=$?
-  [ "$rc" -eq 0 ] || die "could not download $1 ($DL_TOOL exit status $rc): $3"
+  [ "$rc" -eq 0 ] || die "could not download $1 ($(dl_tool) exit status $rc): $3"
 }
 
 # Reads the first field of a `<hex>  <name>` checksum file and checks it is a sha256.
@@ -248,17 +294,14 @@ read_sha_file() {
   printf '%s\n' "$sum"
 }
 
-# put_file SRC DEST MODE: installs SRC as DEST unless DEST already has that content and mode.
+# put_file SRC DEST MODE: installs SRC as DEST unless DEST already has that content and mode. Succeeds when it
+# wrote DEST, fails (status 1) when DEST was already right.
 put_file() {
-  PUT_CHANGED=0
   if [ -f "$2" ] && [ ! -L "$2" ] && [ "$(file_mode "$2")" = "$3" ] && same_content "$1" "$2"; then
-    return 0
+    return 1
   fi
-  cp "$1" "$2.new.$$"
-  chmod "$3" "$2.new.$$"
-  mv -f "$2.new.$$" "$2"
-  PUT_CHANGED=1
-  CHANGED=1
+  # Called as a condition, where set -e does not apply: each step is checked here.
+  { cp "$1" "$2.new.$$" && chmod "$3" "$2.new.$$" && mv -f "$2.new.$$" "$2"; } || die "cannot write $2"
 }
 
 # ensure_dir DIR MODE: creates DIR with MODE; an existing directory keeps its mode.
@@ -283,7 +326,9 @@ node_major() {
 
 # ---------------------------------------------------------------- settings
 
-resolve_controller() {
+# Prints the controller's base URL (http(s)://host[:port][/path]); refuses plain http to a non-loopback host
+# unless --insecure.
+controller_url() {
   url=$OPT_URL
   [ -n "$url" ] || url=$CONTROLLER_URL_DEFAULT
   case $url in
@@ -304,58 +349,113 @@ resolve_controller() {
     http://?* | https://?*) ;;
     *) die "the controller URL must start with http:// or https:// (got '$url')" ;;
   esac
-  BASE_URL=$url
-  WS_URL=ws${BASE_URL#http}/agent
-  case $BASE_URL in
-    http://*) warn "$BASE_URL is plain http: the download and the token travel unencrypted; use https in production" ;;
+  if is_plaintext "$url"; then
+    [ "$OPT_INSECURE" = 1 ] ||
+      die "refusing plain http:// to $url: the token and the downloads would travel in clear; use the https line from 'cost-optimizer token create', or pass --insecure"
+    warn "$url is plain http (--insecure): the download and the token travel unencrypted"
+  fi
+  printf '%s\n' "$url"
+}
+
+# True for plain http to a host other than this one (the agent then needs ALLOW_PLAINTEXT).
+is_plaintext() {
+  case $1 in
+    http://*) ! is_loopback_url "$1" ;;
+    *) return 1 ;;
   esac
 }
 
-resolve_token() {
-  TOKEN=$OPT_TOKEN
-  # A fleet join token only when no agent token is given: the agent then enrols and keeps its own in STATE_DIR.
-  JOIN=''
-  [ -n "$TOKEN" ] || JOIN=$OPT_JOIN
-  if [ -z "$TOKEN$JOIN" ] && [ -f "$ENV_FILE" ]; then
-    TOKEN=$(
-      # shellcheck disable=SC1090
-      . "$ENV_FILE" >/dev/null 2>&1
-      printf '%s' "${AGENT_TOKEN:-}"
-    ) || TOKEN=''
-    [ -n "$TOKEN" ] || JOIN=$(
-      # shellcheck disable=SC1090
-      . "$ENV_FILE" >/dev/null 2>&1
-      printf '%s' "${JOIN_TOKEN:-}"
-    ) || JOIN=''
-    [ -z "$TOKEN$JOIN" ] || say "no --token given: keeping the token already in $ENV_FILE"
+# True for http(s)://127.x.y.z, localhost or [::1], with or without a port and path.
+is_loopback_url() {
+  h=${1#*://}
+  h=${h%%/*}
+  case $h in
+    '[::1]' | '[::1]:'*) return 0 ;;
+  esac
+  h=${h%:*}
+  case $h in
+    localhost | 127.*) return 0 ;;
+  esac
+  return 1
+}
+
+# saved_setting NAME: prints NAME's value from the installed env file (empty when there is none).
+saved_setting() {
+  [ -f "$ENV_FILE" ] || return 0
+  (
+    # shellcheck disable=SC1090
+    . "$ENV_FILE" >/dev/null 2>&1
+    eval "printf '%s' \"\${$1:-}\""
+  ) || true
+}
+
+# Prints the pin: --pin / CONTROLLER_PIN, else the one already in the env file (a re-run keeps it); empty for none.
+controller_pin() {
+  pin=$OPT_PIN
+  if [ -z "$pin" ]; then
+    pin=$(saved_setting CONTROLLER_PIN)
+    is_pin "$pin" || pin=''
   fi
-  [ -n "$TOKEN$JOIN" ] || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id> (or a fleet join token: --join-token, from cost-optimizer token create --join)"
-  case $TOKEN$JOIN in
+  [ -n "$pin" ] || return 0
+  case $BASE_URL in
+    https://*) ;;
+    *) die "--pin needs an https:// controller URL (got $BASE_URL)" ;;
+  esac
+  have curl || die "--pin needs curl (wget cannot check a pinned key): install curl and run again"
+  printf '%s\n' "$pin"
+}
+
+# Prints the agent token: --token / AGENT_TOKEN, else the installed one; empty when a join token stands in for it.
+agent_token() {
+  token=$OPT_TOKEN
+  if [ -z "$token" ] && [ -z "$OPT_JOIN" ]; then
+    token=$(saved_setting AGENT_TOKEN)
+  fi
+  [ -n "$token" ] || [ -n "$(join_token)" ] || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id> (or a fleet join token: --join-token, from cost-optimizer token create --join)"
+  [ -n "$token" ] || return 0
+  case $token in
     *[!A-Za-z0-9._~+/=:-]*) die "the token holds unexpected characters (spaces, quotes?): copy it again from 'cost-optimizer token create'" ;;
   esac
-  CHECKPOINT=$OPT_CHECKPOINT
-  if [ "$OPT_CHECKPOINT_SET" = 0 ] && [ -f "$ENV_FILE" ]; then
-    CHECKPOINT=$(
-      # shellcheck disable=SC1090
-      . "$ENV_FILE" >/dev/null 2>&1
-      printf '%s' "${CHECKPOINT_CMD:-}"
-    ) || CHECKPOINT=''
+  printf '%s\n' "$token"
+}
+
+# Prints the fleet join token (--join-token / JOIN_TOKEN, else the installed one) when no agent token is given;
+# the agent then enrols and keeps the token it is granted in STATE_DIR (docs/enrolment.md).
+join_token() {
+  [ -z "$OPT_TOKEN" ] || return 0
+  join=$OPT_JOIN
+  [ -n "$join" ] || [ -n "$(saved_setting AGENT_TOKEN)" ] || join=$(saved_setting JOIN_TOKEN)
+  [ -n "$join" ] || return 0
+  case $join in
+    *[!A-Za-z0-9._~+/=:-]*) die "the join token holds unexpected characters (spaces, quotes?): copy it again from 'cost-optimizer token create --join'" ;;
+  esac
+  printf '%s\n' "$join"
+}
+
+# Prints the checkpoint command: --checkpoint-cmd / CHECKPOINT_CMD when given (even empty), else the installed one.
+checkpoint_cmd() {
+  if [ "$OPT_CHECKPOINT_SET" = 1 ]; then
+    printf '%s\n' "$OPT_CHECKPOINT"
+  else
+    saved_setting CHECKPOINT_CMD
   fi
 }
 
 # ---------------------------------------------------------------- downloads (nothing is installed yet)
 
+# Downloads agent.js into $TMP, checks it against the announced (and any --sha256) hash and prints that hash.
 fetch_agent() {
   fetch "$BASE_URL/agent.js.sha256" "$TMP/agent.js.sha256" \
     "is the controller URL right, the controller reachable from this host, and its agent built (npm run build)?"
-  AGENT_SHA=$(read_sha_file "$TMP/agent.js.sha256" "$BASE_URL/agent.js.sha256")
-  if [ -n "$OPT_SHA" ] && [ "$OPT_SHA" != "$AGENT_SHA" ]; then
-    die "checksum mismatch: the controller announces agent.js sha256 $AGENT_SHA but --sha256 says $OPT_SHA; nothing was installed"
+  sha=$(read_sha_file "$TMP/agent.js.sha256" "$BASE_URL/agent.js.sha256")
+  if [ -n "$OPT_SHA" ] && [ "$OPT_SHA" != "$sha" ]; then
+    die "checksum mismatch: the controller announces agent.js sha256 $sha but --sha256 says $OPT_SHA; nothing was installed"
   fi
   fetch "$BASE_URL/agent.js" "$TMP/agent.js" "is the agent built on the controller (npm run build)?"
   got=$(sha256_file "$TMP/agent.js")
-  [ "$got" = "$AGENT_SHA" ] ||
-    die "checksum mismatch: agent.js from $BASE_URL has sha256 $got, expected $AGENT_SHA; refusing to install it (nothing was installed)"
+  [ "$got" = "$sha" ] ||
+    die "checksum mismatch: agent.js from $BASE_URL has sha256 $got, expected $sha; refusing to install it (nothing was installed)"
+  printf '%s\n' "$sha"
 }
 
 host_platform() {
@@ -412,7 +512,7 @@ choose_node() {
 fetch_runtime() {
   rc=0
   download "$BASE_URL/runtime/info" "$TMP/runtime-info" || rc=$?
-  [ "$rc" -eq 0 ] || die "this host has no Node >= $MIN_NODE_MAJOR and the controller serves no Node runtime ($BASE_URL/runtime/info: $DL_TOOL exit status $rc): install Node >= $MIN_NODE_MAJOR, or pass --node PATH"
+  [ "$rc" -eq 0 ] || die "this host has no Node >= $MIN_NODE_MAJOR and the controller serves no Node runtime ($BASE_URL/runtime/info: $(dl_tool) exit status $rc): install Node >= $MIN_NODE_MAJOR, or pass --node PATH"
   served=$(json_field os "$TMP/runtime-info")-$(json_field arch "$TMP/runtime-info")-$(json_field libc "$TMP/runtime-info")
   here=$(host_platform)
   [ "$served" = "$here" ] ||
@@ -453,8 +553,53 @@ gen_env() {
       printf 'JOIN_TOKEN=%s\n' "$(q "$JOIN")"
       printf 'AGENT_STATE_DIR=%s\n' "$(q "$STATE_DIR")"
     fi
+    [ -z "$PIN" ] || printf 'CONTROLLER_PIN=%s\n' "$(q "$PIN")"
+    ! is_plaintext "$BASE_URL" || printf 'ALLOW_PLAINTEXT=true\n'
     [ -z "$CHECKPOINT" ] || printf 'CHECKPOINT_CMD=%s\n' "$(q "$CHECKPOINT")"
   } >"$1"
+}
+
+# Prints the user the agent runs as: --root, --user, the installing user under --prefix, else cost-optimizer.
+agent_user() {
+  if [ "$OPT_ROOT" = 1 ]; then
+    echo root
+  elif [ -n "$OPT_USER" ]; then
+    echo "$OPT_USER"
+  elif [ -n "$ROOT" ]; then
+    id -un
+  else
+    echo "$AGENT_USER_DEFAULT"
+  fi
+}
+
+# Creates the agent's system user (no home, no login shell; in the video group where /dev/nvidia* may belong to
+# it) on a real install; under --prefix the user must exist already.
+ensure_agent_user() {
+  id -u "$1" >/dev/null 2>&1 && return 0
+  [ -z "$ROOT" ] || die "user '$1' does not exist (with --prefix, users are not created)"
+  if have useradd; then
+    if getent group video >/dev/null 2>&1; then groups='-G video'; else groups=''; fi
+    # shellcheck disable=SC2086 # $groups is empty or one option and its value
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin $groups "$1" ||
+      die "cannot create the user '$1' (useradd failed); create it, or pass --user NAME or --root"
+  elif have adduser; then
+    adduser -S -D -H -h /nonexistent -s /sbin/nologin "$1" ||
+      die "cannot create the user '$1' (adduser failed); create it, or pass --user NAME or --root"
+    ! getent group video >/dev/null 2>&1 || addgroup "$1" video || true
+  else
+    die "cannot create the user '$1' (no useradd or adduser): create it, or pass --user NAME or --root"
+  fi
+  say "created the system user '$1' for the agent"
+}
+
+# Prints the command prefix that switches from root to the agent's user (empty when it runs as the caller).
+drop_privileges() {
+  [ "$1" != "$(id -un)" ] || return 0
+  if have setpriv; then
+    printf 'setpriv --reuid=%s --regid=%s --init-groups --\n' "$1" "$(id -gn "$1")"
+  else
+    die "cannot run the agent as '$1': setpriv (util-linux) is missing; install it, or pass --root"
+  fi
 }
 
 gen_run_agent() {
@@ -463,13 +608,16 @@ gen_run_agent() {
     printf '# Starts the Cost Optimizer agent with its settings; written by install.sh. The token stays in the env file.\n'
     printf 'set -eu\n'
     printf '# The env file is the only source of these, whatever the environment that started us held.\n'
-    printf 'unset CONTROLLER_URL AGENT_TOKEN JOIN_TOKEN AGENT_STATE_DIR CHECKPOINT_CMD\n'
+    printf 'unset CONTROLLER_URL AGENT_TOKEN JOIN_TOKEN AGENT_STATE_DIR CHECKPOINT_CMD CONTROLLER_PIN ALLOW_PLAINTEXT\n'
     printf '# The usual umask for the checkpoint command'"'"'s files, whatever started us (install.sh runs with 077).\n'
     printf 'umask 022\n'
     printf 'set -a\n'
     printf '. %s\n' "$(q "$ENV_FILE")"
     printf 'set +a\n'
-    printf 'exec %s %s %s "$@"\n' "$(q "$NODE_BIN")" "$AGENT_NODE_FLAGS" "$(q "$AGENT_JS")"
+    if [ -n "$DROP" ]; then
+      printf '# Sourced as root (the env file is 0600 root), then run as %s: the agent needs no privilege to stream.\n' "$AGENT_USER"
+    fi
+    printf 'exec %s%s %s %s "$@"\n' "${DROP:+$DROP }" "$(q "$NODE_BIN")" "$AGENT_NODE_FLAGS" "$(q "$AGENT_JS")"
   } >"$1"
 }
 
@@ -490,8 +638,8 @@ Restart=always
 RestartSec=5
 KillSignal=SIGTERM
 TimeoutStopSec=30
-# Runs as root: the checkpoint hook acts on the user's own processes and files, and nvidia-smi may need
-# to load the driver. So no ProtectSystem/ProtectKernelModules here; nothing may gain privileges though.
+# Starts as root to read the 0600 env file; $RUN_AGENT then runs the agent as $AGENT_USER (install.sh
+# --root keeps root for a checkpoint hook acting on other users' processes). Nothing may gain privileges.
 NoNewPrivileges=yes
 
 [Install]
@@ -514,138 +662,31 @@ gen_openrc() {
   } >"$1"
 }
 
+# The supervisor program, install/supervise.sh: inlined here by the controller when it serves /install.sh; from a
+# checkout, read beside this script. Its first two lines (shebang, shellcheck directive) are left out.
+supervise_program() {
+  body=$(
+    cat <<'SUPERVISE_SH_EOF'
+@@SUPERVISE_SH@@
+SUPERVISE_SH_EOF
+  )
+  if [ "$body" = '@@SUPERVISE_SH@@' ]; then
+    src=$(dirname "$0")/supervise.sh
+    [ -f "$src" ] || die "this copy of install.sh lacks its supervisor: fetch install.sh from the controller (/install.sh)"
+    tail -n +3 "$src"
+  else
+    printf '%s\n' "$body"
+  fi
+}
+
 gen_supervise() {
   {
     printf '#!/bin/sh\n'
-    printf '# Keeps the Cost Optimizer agent running where there is no init system (Docker-based instances); written by install.sh.\n'
-    printf '# Usage: supervise start|stop|restart|status|run\n'
+    printf '# Written by install.sh; the program below is install/supervise.sh.\n'
     printf 'set -u\n'
     printf 'SELF=%s\nRUN=%s\nPIDFILE=%s\nCHILDFILE=%s\nLOG=%s\n' "$(q "$SUPERVISE")" "$(q "$RUN_AGENT")" \
       "$(q "$PID_FILE")" "$(q "$CHILD_PID_FILE")" "$(q "$LOG_FILE")"
-    cat <<'EOF'
-LOG_MAX_BYTES=5242880
-
-log() { printf '%s supervise: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOG"; }
-
-# A process that exited but was not reaped (PID 1 of many containers reaps nothing) is not alive.
-alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  [ -r "/proc/$1/stat" ] || return 0
-  state=$(cut -d')' -f2 <"/proc/$1/stat" | cut -d' ' -f2)
-  [ "$state" != Z ]
-}
-
-# Prints the supervisor's pid when it runs. A pid file left by an earlier container start can name an
-# unrelated process, so the process must also be this script.
-running_pid() {
-  [ -f "$PIDFILE" ] || return 1
-  pid=''
-  read -r pid <"$PIDFILE" || true
-  case $pid in '' | *[!0-9]*) return 1 ;; esac
-  alive "$pid" || return 1
-  if [ -r "/proc/$pid/cmdline" ]; then
-    tr '\000' ' ' <"/proc/$pid/cmdline" | grep -qF "$SELF" || return 1
-  fi
-  printf '%s\n' "$pid"
-}
-
-start() {
-  if pid=$(running_pid); then
-    echo "cost-optimizer-agent: already running (pid $pid)"
-    return 0
-  fi
-  mkdir -p "$(dirname "$PIDFILE")" "$(dirname "$LOG")"
-  # As nohup (absent from some busybox builds) does: HUP stays ignored across exec when the login ends.
-  # The install shell may hold AGENT_TOKEN in its environment: the agent gets it from the env file, and the
-  # supervisor (whose environment outlives this shell in /proc) gets none of it.
-  (
-    trap '' HUP
-    unset AGENT_TOKEN JOIN_TOKEN AGENT_STATE_DIR CONTROLLER_URL CHECKPOINT_CMD
-    exec /bin/sh "$SELF" run
-  ) </dev/null >/dev/null 2>&1 &
-  echo "$!" >"$PIDFILE"
-  echo "cost-optimizer-agent: started (pid $!)"
-}
-
-stop() {
-  if ! pid=$(running_pid); then
-    rm -f "$PIDFILE" "$CHILDFILE"
-    echo "cost-optimizer-agent: not running"
-    return 0
-  fi
-  kill -TERM "$pid" 2>/dev/null || true
-  i=0
-  while alive "$pid" && [ "$i" -lt 100 ]; do
-    sleep 0.2
-    i=$((i + 1))
-  done
-  if alive "$pid"; then
-    echo "cost-optimizer-agent: did not stop within 20 s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    child=''
-    [ ! -f "$CHILDFILE" ] || read -r child <"$CHILDFILE" || true
-    case $child in '' | *[!0-9]*) ;; *) kill -KILL "$child" 2>/dev/null || true ;; esac
-  fi
-  rm -f "$PIDFILE" "$CHILDFILE"
-  echo "cost-optimizer-agent: stopped"
-}
-
-rotate_log() {
-  [ -f "$LOG" ] || return 0
-  size=$(wc -c <"$LOG" | tr -d ' ')
-  [ "$size" -le "$LOG_MAX_BYTES" ] || mv -f "$LOG" "$LOG.1"
-}
-
-on_signal() {
-  log "stopping"
-  [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
-  if [ -n "$child" ]; then
-    kill -TERM "$child" 2>/dev/null || true
-    wait "$child" 2>/dev/null || true
-  fi
-  rm -f "$CHILDFILE"
-  exit 0
-}
-
-# The agent runs as a background child so that TERM interrupts `wait` at once; restarts back off to 60 s.
-run() {
-  child=''
-  sleeper=''
-  trap on_signal TERM INT
-  echo "$$" >"$PIDFILE"
-  log "started (pid $$)"
-  delay=1
-  while :; do
-    rotate_log
-    started=$(date +%s)
-    "$RUN" >>"$LOG" 2>&1 </dev/null &
-    child=$!
-    echo "$child" >"$CHILDFILE"
-    rc=0
-    wait "$child" || rc=$?
-    child=''
-    if [ $(($(date +%s) - started)) -ge 60 ]; then delay=1; fi
-    log "agent exited with status $rc; restarting in $delay s"
-    sleep "$delay" &
-    sleeper=$!
-    wait "$sleeper" || true
-    sleeper=''
-    delay=$((delay * 2))
-    [ "$delay" -le 60 ] || delay=60
-  done
-}
-
-case ${1:-} in
-  start) start ;;
-  stop) stop ;;
-  restart) stop && start ;;
-  status)
-    if pid=$(running_pid); then echo "cost-optimizer-agent: running (pid $pid)"; else echo "cost-optimizer-agent: not running"; exit 3; fi
-    ;;
-  run) run ;;
-  *) echo "usage: $0 start|stop|restart|status|run" >&2; exit 2 ;;
-esac
-EOF
+    supervise_program
   } >"$1"
 }
 
@@ -680,8 +721,10 @@ write_common() {
   ensure_dir "$OPT_DIR" 755
   ensure_dir "$ETC_DIR" 700
   CHANGED=0
-  put_file "$TMP/agent.js" "$AGENT_JS" 644
-  [ "$PUT_CHANGED" = 0 ] || say "installed agent.js (sha256 $AGENT_SHA)"
+  if put_file "$TMP/agent.js" "$AGENT_JS" 644; then
+    CHANGED=1
+    say "installed agent.js (sha256 $AGENT_SHA)"
+  fi
   if [ -n "$RUNTIME_NEW" ]; then
     mv -f "$RUNTIME_NEW" "$RUNTIME_NODE.new.$$"
     mv -f "$RUNTIME_NODE.new.$$" "$RUNTIME_NODE"
@@ -692,16 +735,19 @@ write_common() {
     say "removed $RUNTIME_NODE: this host's Node is used now"
   fi
   gen_env "$TMP/agent.env"
-  put_file "$TMP/agent.env" "$ENV_FILE" 600
+  if put_file "$TMP/agent.env" "$ENV_FILE" 600; then CHANGED=1; fi
   gen_run_agent "$TMP/run-agent"
-  put_file "$TMP/run-agent" "$RUN_AGENT" 755
+  if put_file "$TMP/run-agent" "$RUN_AGENT" 755; then CHANGED=1; fi
 }
 
 install_systemd() {
   ensure_dir "$(dirname "$UNIT_FILE")" 755
   gen_unit "$TMP/unit"
-  put_file "$TMP/unit" "$UNIT_FILE" 644
-  unit_changed=$PUT_CHANGED
+  unit_changed=0
+  if put_file "$TMP/unit" "$UNIT_FILE" 644; then
+    unit_changed=1
+    CHANGED=1
+  fi
   if ! manager_allowed systemd; then
     say "not starting the service (--no-start, or --prefix without SYSTEMCTL); run: systemctl enable --now $SERVICE"
     return 0
@@ -723,7 +769,7 @@ install_systemd() {
 install_openrc() {
   ensure_dir "$(dirname "$OPENRC_FILE")" 755
   gen_openrc "$TMP/openrc"
-  put_file "$TMP/openrc" "$OPENRC_FILE" 755
+  if put_file "$TMP/openrc" "$OPENRC_FILE" 755; then CHANGED=1; fi
   if ! manager_allowed openrc; then
     say "not starting the service (--no-start, or --prefix without RC_SERVICE/RC_UPDATE); run: rc-update add $SERVICE default && rc-service $SERVICE start"
     return 0
@@ -744,7 +790,7 @@ install_openrc() {
 
 install_none() {
   gen_supervise "$TMP/supervise"
-  put_file "$TMP/supervise" "$SUPERVISE" 755
+  if put_file "$TMP/supervise" "$SUPERVISE" 755; then CHANGED=1; fi
   hooked=0
   for f in $HOOK_FILES; do
     if [ -f "$f" ]; then
@@ -780,15 +826,32 @@ remove_other_inits() {
 
 do_install() {
   [ -n "$ROOT" ] || [ "$(id -u)" = 0 ] || die "run as root (... | sudo sh -s -- --token <token>), or pass --prefix DIR"
-  resolve_controller
-  resolve_token
-  detect_init
-  fetch_agent
+  BASE_URL=$(controller_url)
+  WS_URL=ws${BASE_URL#http}/agent
+  TOKEN=$(agent_token)
+  JOIN=''
+  [ -n "$TOKEN" ] || JOIN=$(join_token)
+  [ -n "$OPT_TOKEN$OPT_JOIN" ] || say "no --token given: keeping the token already in $ENV_FILE"
+  CHECKPOINT=$(checkpoint_cmd)
+  PIN=$(controller_pin)
+  INIT=$(detect_init)
+  AGENT_USER=$(agent_user)
+  ensure_agent_user "$AGENT_USER"
+  DROP=$(drop_privileges "$AGENT_USER")
+  ensure_state_dir "$AGENT_USER"
+  AGENT_SHA=$(fetch_agent)
   choose_node
   write_common
   remove_other_inits
   "install_$INIT"
-  say "done: agent $AGENT_JS (sha256 $AGENT_SHA), Node $NODE_BIN (from $NODE_FROM), init $INIT, controller $WS_URL"
+  say "done: agent $AGENT_JS (sha256 $AGENT_SHA), Node $NODE_BIN (from $NODE_FROM), init $INIT, user $AGENT_USER, controller $WS_URL"
+}
+
+# The agent keeps the token an enrolment grants here; only its own user may read it.
+ensure_state_dir() {
+  mkdir -p "$STATE_DIR"
+  chmod 0700 "$STATE_DIR"
+  if [ "$(id -u)" = 0 ] && [ "$1" != root ]; then chown "$1" "$STATE_DIR" || die "cannot give $STATE_DIR to user $1"; fi
 }
 
 # ---------------------------------------------------------------- uninstall
@@ -846,6 +909,7 @@ main() {
   parse_args "$@"
   set_paths
   TMP=''
+  PIN=''
   trap 'rm -rf "$TMP"' EXIT
   trap 'exit 130' INT TERM
   TMP=$(mktemp -d 2>/dev/null || mktemp -d -t cost-optimizer.XXXXXX) || die "cannot create a temporary directory"

@@ -34,6 +34,8 @@ export interface SimAgentOptions {
   /** Reconnect after the connection drops (not after close()). */
   autoReconnect?: boolean;
   reconnectDelayMs?: number;
+  /** For wss:// to a self-signed controller: the certificate (PEM) to trust as the only CA. */
+  ca?: string;
   helloOverrides?: Partial<Hello>;
   /** Answer to prepare-pause; default: outcome 'none' (no hook configured). Return null to stay silent. */
   onPreparePause?: (msg: PreparePause) => PreparePauseResult | null;
@@ -110,7 +112,11 @@ export class SimAgent extends EventEmitter {
   connect(): Promise<Welcome> {
     this.stopped = false;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.opts.url, { headers: { authorization: `Bearer ${this.opts.token}` }, perMessageDeflate: false });
+      const ws = new WebSocket(this.opts.url, {
+        headers: { authorization: `Bearer ${this.opts.token}` },
+        perMessageDeflate: false,
+        ...(this.opts.ca ? { ca: this.opts.ca } : {}),
+      });
       this.ws = ws;
       this.welcome = null;
       let settled = false;

@@ -87,6 +87,7 @@ export class Agent {
     this.connection = new AgentConnection({
       url: config.controllerUrl,
       token: config.token,
+      pin: config.controllerPin,
       runId: this.runId,
       buffer: this.buffer,
       logger,

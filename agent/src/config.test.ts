@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseAgentConfig } from './config';
 
-const base = { CONTROLLER_URL: 'ws://ctl.example:8080', AGENT_TOKEN: 'tok-abcdef-123' };
+const base = { CONTROLLER_URL: 'wss://ctl.example:8080', AGENT_TOKEN: 'tok-abcdef-123' };
 
 function parse(env: Record<string, string | undefined>, argv: string[] = []) {
   const c = parseAgentConfig(argv, env);
@@ -23,7 +23,7 @@ describe('parseAgentConfig', () => {
   it('applies the documented defaults', () => {
     const c = parse(base);
     expect(c).toMatchObject({
-      controllerUrl: 'ws://ctl.example:8080/agent',
+      controllerUrl: 'wss://ctl.example:8080/agent',
       token: 'tok-abcdef-123',
       instanceId: null,
       vastContainerId: null,
@@ -81,7 +81,7 @@ describe('parseAgentConfig', () => {
 
   it('keeps an explicit path and adds /agent to a bare host', () => {
     expect(parse({ ...base, CONTROLLER_URL: 'wss://h/' }).controllerUrl).toBe('wss://h/agent');
-    expect(parse({ ...base, CONTROLLER_URL: 'ws://h:1/x/agent' }).controllerUrl).toBe('ws://h:1/x/agent');
+    expect(parse({ ...base, CONTROLLER_URL: 'ws://127.0.0.1:1/x/agent' }).controllerUrl).toBe('ws://127.0.0.1:1/x/agent');
   });
 
   it('returns help for -h and --help', () => {
@@ -91,7 +91,7 @@ describe('parseAgentConfig', () => {
 
   it('names the variable at fault', () => {
     expect(errorOf({ AGENT_TOKEN: 'x' }).variable).toBe('CONTROLLER_URL');
-    expect(errorOf({ CONTROLLER_URL: 'ws://h' }).variable).toBe('AGENT_TOKEN');
+    expect(errorOf({ CONTROLLER_URL: 'wss://h' }).variable).toBe('AGENT_TOKEN');
     expect(errorOf({ ...base, CONTROLLER_URL: 'http://h' }).variable).toBe('CONTROLLER_URL');
     expect(errorOf({ ...base, CONTROLLER_URL: 'not a url' }).variable).toBe('CONTROLLER_URL');
     expect(errorOf({ ...base, CONTROLLER_URL: 'ws://u:p@h' }).variable).toBe('CONTROLLER_URL');
@@ -145,5 +145,23 @@ describe('parseAgentConfig', () => {
   it("reads the Vast.ai instance id from VAST_CONTAINERLABEL (C.<id>) before CONTAINER_ID", () => {
     expect(parse({ ...base, VAST_CONTAINERLABEL: 'C.28001234', CONTAINER_ID: '5' }).vastContainerId).toBe('28001234');
     expect(parse({ ...base, VAST_CONTAINERLABEL: 'garbage', CONTAINER_ID: '5' }).vastContainerId).toBe('5');
+  });
+
+  it('refuses ws:// to a non-loopback host unless ALLOW_PLAINTEXT=true, and allows it to loopback', () => {
+    const e = errorOf({ ...base, CONTROLLER_URL: 'ws://10.0.0.5:8080' });
+    expect(e.variable).toBe('CONTROLLER_URL');
+    expect(e.message).toMatch(/refusing plain ws:\/\/ to 10\.0\.0\.5:8080.*ALLOW_PLAINTEXT=true/);
+    expect(parse({ ...base, CONTROLLER_URL: 'ws://10.0.0.5:8080', ALLOW_PLAINTEXT: 'true' }).controllerUrl).toBe('ws://10.0.0.5:8080/agent');
+    for (const h of ['127.0.0.1', 'localhost', '[::1]', '127.9.8.7']) expect(parse({ ...base, CONTROLLER_URL: `ws://${h}:1` }).controllerUrl).toContain('ws://');
+    expect(errorOf({ ...base, ALLOW_PLAINTEXT: 'maybe' }).variable).toBe('ALLOW_PLAINTEXT');
+  });
+
+  it('takes CONTROLLER_PIN in curl format only, and only with wss://', () => {
+    const pin = `sha256//${'A'.repeat(43)}=`;
+    expect(parse({ ...base, CONTROLLER_PIN: pin }).controllerPin).toBe(pin);
+    expect(parse(base).controllerPin).toBeNull();
+    expect(errorOf({ ...base, CONTROLLER_PIN: 'sha256//short' }).variable).toBe('CONTROLLER_PIN');
+    expect(errorOf({ ...base, CONTROLLER_PIN: 'A'.repeat(44) }).variable).toBe('CONTROLLER_PIN');
+    expect(errorOf({ ...base, CONTROLLER_URL: 'ws://127.0.0.1:1', CONTROLLER_PIN: pin }).message).toMatch(/wss:\/\//);
   });
 });

@@ -16,6 +16,8 @@ export interface AgentConfig {
   joinToken: string | null;
   /** Where the agent keeps what it must remember across restarts (the token it got by enrolling, 0600). */
   stateDir: string;
+  /** CONTROLLER_PIN `sha256//<base64>`: the only server key accepted (whatever signed it), checked before anything is sent; null = ordinary TLS verification. */
+  controllerPin: string | null;
   /** INSTANCE_ID override of the detected identity, or null. */
   instanceId: string | null;
   /** The Vast.ai instance id from VAST_CONTAINERLABEL (`C.<id>`) or CONTAINER_ID inside its containers, or null. */
@@ -53,6 +55,8 @@ Environment:
   JOIN_TOKEN             fleet join token (\`cost-optimizer token create --join\`): the agent claims its
                          instance and keeps the agent token it is granted in AGENT_STATE_DIR
   AGENT_STATE_DIR        where that token is kept        [$STATE_DIRECTORY or ~/.cost-optimizer-agent]
+  CONTROLLER_PIN         sha256//<base64>: accept exactly this controller key (printed by token create)
+  ALLOW_PLAINTEXT        true: allow ws:// to a non-loopback controller (token in clear)   [false]
   INSTANCE_ID            override the detected instance identity (e.g. vast:123456)
   NVIDIA_SMI             path of nvidia-smi                                      [nvidia-smi]
   SAMPLE_INTERVAL_MS     nvidia-smi reading interval                             [1000]
@@ -98,6 +102,13 @@ function blankToUndefined(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
+function bool(env: Env, name: string): boolean {
+  const raw = (blankToUndefined(env[name]) ?? 'false').toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw.slice(0, 20)}"`);
+}
+
 function integer(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = blankToUndefined(env[name]);
   if (raw === undefined) return def;
@@ -124,6 +135,14 @@ export function normalizeControllerUrl(raw: string, variable = 'CONTROLLER_URL')
   return url.toString();
 }
 
+/** 127.0.0.0/8, ::1 and localhost: the only hosts plain ws:// may reach without ALLOW_PLAINTEXT. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+const PIN = /^sha256\/\/[A-Za-z0-9+/]{43}=$/;
+
 /** Parse argv (without node and script) and an environment record. Returns 'help' when help was asked for. */
 export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig | 'help' {
   const { help, values } = parseFlags(argv);
@@ -133,6 +152,20 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   const rawUrl = values.controller ?? blankToUndefined(env.CONTROLLER_URL);
   if (rawUrl === undefined) throw new ConfigError('CONTROLLER_URL', 'required (or --controller URL)');
   const controllerUrl = normalizeControllerUrl(rawUrl, urlSource);
+
+  const allowPlaintext = bool(env, 'ALLOW_PLAINTEXT');
+  const parsedUrl = new URL(controllerUrl);
+  if (parsedUrl.protocol === 'ws:' && !isLoopbackHost(parsedUrl.hostname) && !allowPlaintext) {
+    throw new ConfigError(
+      urlSource,
+      `refusing plain ws:// to ${parsedUrl.host}: the token would cross the network in clear; use wss:// (with CONTROLLER_PIN for a self-signed controller) or set ALLOW_PLAINTEXT=true`,
+    );
+  }
+  const controllerPin = blankToUndefined(env.CONTROLLER_PIN) ?? null;
+  if (controllerPin !== null) {
+    if (!PIN.test(controllerPin)) throw new ConfigError('CONTROLLER_PIN', 'must be sha256//<44 base64 characters> (as printed by `cost-optimizer token create`)');
+    if (parsedUrl.protocol !== 'wss:') throw new ConfigError('CONTROLLER_PIN', `needs a wss:// controller URL, got ${parsedUrl.protocol}//`);
+  }
 
   const tokenSource = values.token !== undefined ? '--token' : 'AGENT_TOKEN';
   const token = values.token ?? blankToUndefined(env.AGENT_TOKEN) ?? null;
@@ -190,6 +223,7 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
     token,
     joinToken,
     stateDir,
+    controllerPin,
     instanceId,
     vastContainerId,
     nvidiaSmi: blankToUndefined(env.NVIDIA_SMI) ?? 'nvidia-smi',

@@ -1,11 +1,11 @@
 // What the agent tells the controller about its host in `hello`: informational (shown in the dashboard), never trusted.
-// The OS comes from systeminformation's osinfo submodule only (the package's main entry bundles every collector);
-// CPU and memory come from node:os, which reads the same /proc files without spawning lscpu (systeminformation's cpu()).
+// Everything comes from node:os and /etc/os-release, read in-process: no shell command runs for a display string
+// (systeminformation's osInfo ran `hostname -f`, `cat /etc/*-release` and more, as root, at every start).
+import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import type { HostFacts } from '../../protocol';
 import { type Logger, errorMessage } from '../../controller/src/log';
 
-/** The subset of systeminformation's OsData we use. */
 export interface OsFacts {
   hostname: string;
   distro: string;
@@ -16,48 +16,57 @@ export interface OsFacts {
 
 export interface HostFactsOptions {
   logger: Logger;
-  /** Injectable for tests; default: systeminformation osInfo(). */
-  osInfo?: () => Promise<OsFacts>;
-  timeoutMs?: number;
+  /** Injectable for tests; default: the text of /etc/os-release (else /usr/lib/os-release). */
+  osRelease?: () => Promise<string>;
 }
 
 const cut = (s: string, n: number) => s.slice(0, n);
 
-async function systeminformationOsInfo(): Promise<OsFacts> {
-  // Loaded lazily: the module is only needed once, at start-up.
-  const { osInfo } = await import('systeminformation/lib/osinfo');
-  return osInfo();
+/** os-release(5): the file in /etc, else the vendor one in /usr/lib. */
+async function readOsRelease(): Promise<string> {
+  try {
+    return await readFile('/etc/os-release', 'utf8');
+  } catch {
+    return readFile('/usr/lib/os-release', 'utf8');
+  }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+/** KEY=value lines of os-release(5); values may be quoted with " or ' and use backslash escapes. */
+export function parseOsRelease(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (!m) continue;
+    let v = m[2]!.trim();
+    const q = v[0];
+    if ((q === '"' || q === "'") && v.endsWith(q) && v.length >= 2) v = v.slice(1, -1);
+    out[m[1]!] = v.replace(/\\(["'$`\\])/g, '$1');
+  }
+  return out;
 }
 
-/** Node's own view, used when systeminformation fails. */
+/** Node's own view: what is shown when os-release is missing or unreadable. */
 export function nodeOsFacts(): OsFacts {
   return { hostname: os.hostname(), distro: os.type(), release: '', kernel: os.release(), arch: os.arch() };
 }
 
-export async function collectHostFacts(opts: HostFactsOptions): Promise<HostFacts> {
-  let facts: OsFacts;
+async function osFacts(opts: HostFactsOptions): Promise<OsFacts> {
+  const facts = nodeOsFacts();
+  let text: string;
   try {
-    facts = await withTimeout((opts.osInfo ?? systeminformationOsInfo)(), opts.timeoutMs ?? 5000);
+    text = await (opts.osRelease ?? readOsRelease)();
   } catch (e) {
-    opts.logger.warn(`host facts from systeminformation failed (${errorMessage(e)}); using node:os`);
-    facts = nodeOsFacts();
+    opts.logger.warn(`cannot read /etc/os-release (${errorMessage(e)}); showing the OS as ${facts.distro}`);
+    return facts;
   }
+  const r = parseOsRelease(text);
+  // "22.04.4 LTS (Jammy Jellyfish)" -> "22.04.4 LTS": the code name adds length, not information.
+  const version = (r.VERSION ?? '').replace(/\s*\(.*\)\s*$/, '').trim() || (r.VERSION_ID ?? '');
+  return { ...facts, distro: r.NAME || r.ID || facts.distro, release: version };
+}
+
+export async function collectHostFacts(opts: HostFactsOptions): Promise<HostFacts> {
+  const facts = await osFacts(opts);
   const fallback = nodeOsFacts();
   const str = (v: unknown, def: string) => (typeof v === 'string' && v.trim() !== '' && v !== 'unknown' ? v.trim() : def);
   const distro = str(facts.distro, fallback.distro);

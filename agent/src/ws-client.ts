@@ -1,5 +1,6 @@
 // The agent's WebSocket link to the controller: hello -> welcome -> replay of unacknowledged batches -> live batches,
 // cumulative acks, reconnects with full-jitter backoff, dead-link detection, prepare-pause requests.
+import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import {
   type Batch,
@@ -14,11 +15,14 @@ import { type Logger, errorMessage } from '../../controller/src/log';
 import { Backoff } from './backoff';
 import type { BatchBuffer } from './batch-buffer';
 import { agentNow } from './clock';
+import { connectPinned, PinMismatchError } from './pinned-tls';
 
 export interface AgentConnectionOptions {
   /** Full ws(s):// URL, path included. */
   url: string;
   token: string;
+  /** CONTROLLER_PIN: the server key must hash to this before anything (the token above all) is sent. */
+  pin?: string | null;
   runId: string;
   buffer: BatchBuffer;
   logger: Logger;
@@ -129,7 +133,29 @@ export class AgentConnection {
     if (this.stopping) return;
     this.phase = 'connecting';
     this.connects++;
+    const pin = this.opts.pin;
+    if (!pin) {
+      this.open(null);
+      return;
+    }
+    // Pinned: the TLS connection is made and its key checked first; the upgrade is written only on a checked socket.
+    const u = new URL(this.opts.url);
+    connectPinned({ host: u.hostname, port: Number(u.port || 443), pin, timeoutMs: 15_000 }).then(
+      (socket) => {
+        if (this.stopping) socket.destroy();
+        else this.open(socket);
+      },
+      (err: unknown) => {
+        if (this.stopping) return;
+        this.phase = 'idle';
+        this.retry(err instanceof PinMismatchError ? `${err.message} (check CONTROLLER_PIN, or a man in the middle)` : errorMessage(err), err instanceof PinMismatchError, false);
+      },
+    );
+  }
+
+  private open(socket: TLSSocket | null): void {
     const ws = new WebSocket(this.opts.url, {
+      ...(socket ? { createConnection: () => socket } : {}),
       headers: {
         Authorization: `Bearer ${this.opts.token}`,
         ...(this.opts.userAgent ? { 'User-Agent': this.opts.userAgent } : {}),
@@ -273,18 +299,26 @@ export class AgentConnection {
     this.phase = 'idle';
     for (const w of this.ackWaiters.splice(0)) w(false);
     if (this.stopping) return;
-    if (wasReady && agentNow() - this.readySince >= STABLE_SESSION_MS) this.backoff.reset();
-    let delay = this.backoff.next();
     let why = lastError || `closed (${code}${reason ? ` ${reason}` : ''})`;
+    let slow = false;
     if (code === CloseCode.Unauthorized || /\b401\b/.test(lastError)) {
       why = `token rejected (${lastError || code}); check AGENT_TOKEN`;
-      delay = this.opts.backoffMaxMs ?? 30_000;
+      slow = true;
     } else if (code === CloseCode.Superseded || /\b409\b/.test(lastError)) {
       // Another agent is connected with the same token (the controller keeps the first healthy one and warns its
       // operator); knocking again at once would only repeat the refusal.
       why = 'another agent is connected with this token (a second install, or a stolen token)';
-      delay = this.opts.backoffMaxMs ?? 30_000;
+      slow = true;
     }
+    this.retry(why, slow, wasReady);
+  }
+
+  /** Schedules the next connect: the longest delay when coming straight back cannot help (`slow`). */
+  private retry(why: string, slow: boolean, wasReady: boolean): void {
+    for (const w of this.ackWaiters.splice(0)) w(false);
+    if (wasReady && agentNow() - this.readySince >= STABLE_SESSION_MS) this.backoff.reset();
+    let delay = this.backoff.next();
+    if (slow) delay = this.opts.backoffMaxMs ?? 30_000;
     this.failures++;
     const line = `controller link down: ${why}; retrying in ${(delay / 1000).toFixed(1)} s`;
     if (this.failures === 1) this.opts.logger.warn(line);

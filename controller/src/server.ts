@@ -5,6 +5,8 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Config } from './config/config';
 import { ensureAdminToken } from './http/admin-credential';
 import { enrolRoutes } from './enrol/enrol-route';
@@ -15,6 +17,7 @@ import { createIngest, type Ingest } from './ingest';
 import type { Logger } from './log';
 import { dbPath, openStore, startRetention, type Store } from './store';
 import { DiskGuard } from './store/disk-guard';
+import { ensureSelfSigned, loadCertificate, tlsFilesFor, watchCertificate } from './tls/certificate';
 
 export interface ServerParts {
   config: Config;
@@ -37,6 +40,8 @@ export interface StartOptions {
   extend?: (parts: ServerParts) => ServerExtension | Promise<ServerExtension>;
   now?: () => number;
   /** Ingest tuning for tests and benches. */
+  /** How often the TLS certificate files are polled for a renewal (default 5 s). */
+  tlsWatchIntervalMs?: number;
   ingest?: { pingIntervalMs?: number; prepareGraceMs?: number; flushDelayMs?: number; maxBatch?: number; maxQueue?: number; statsLogIntervalMs?: number; tokenCheckIntervalMs?: number; probeTimeoutMs?: number; contestWindowMs?: number };
 }
 
@@ -45,14 +50,16 @@ export interface RunningServer extends ServerParts {
   server: Server;
   host: string;
   port: number;
-  /** http://host:port as bound (PORT=0 gives the real port). */
+  /** http(s)://host:port as bound (PORT=0 gives the real port). */
   url: string;
+  /** sha256//... of the served TLS key (an agent's CONTROLLER_PIN), or null on plain HTTP. */
+  tlsPin: string | null;
   /** Graceful: stop accepting, commit and ack what was received, close agents with 1001, close the database. */
   close(): Promise<void>;
 }
 
-export function formatUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+export function formatUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export async function startServer(configIn: Config, opts: StartOptions): Promise<RunningServer> {
@@ -60,6 +67,10 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
   // /api/* always needs a credential: ADMIN_TOKEN, else the one kept in DATA_DIR (made at the first start).
   const config: Config = { ...configIn, adminToken: configIn.adminToken ?? ensureAdminToken(configIn.dataDir, logger) };
   const now = opts.now ?? Date.now;
+  // TLS first: a public controller that cannot serve TLS must not start (it would answer plain HTTP).
+  const tlsFiles = tlsFilesFor(config);
+  if (tlsFiles?.selfSigned) await ensureSelfSigned(tlsFiles, logger);
+  const certificate = tlsFiles === null ? null : await loadCertificate(tlsFiles);
   const store = openStore(dbPath(config.dataDir), {
     retentionRawHours: config.retentionRawHours,
     retentionRollupDays: config.retentionRollupDays,
@@ -93,7 +104,12 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
       routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...(ext.routes ?? [])],
       loopHealth: ext.loopHealth,
     });
-    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    // With a certificate the one port speaks TLS only: a plain-HTTP request fails the handshake and gets no answer.
+    const server = (
+      certificate === null
+        ? createAdaptorServer({ fetch: app.fetch })
+        : createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { cert: certificate.cert, key: certificate.key } })
+    ) as Server;
     ingest.attach(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -104,6 +120,16 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
     });
     server.on('error', (err) => logger.error('http server error', err));
     const port = (server.address() as AddressInfo).port;
+    let stopWatching = () => {};
+    if (certificate !== null && tlsFiles !== null) {
+      logger.info(`serving HTTPS and WSS only; certificate ${tlsFiles.certFile}, key pin ${certificate.pin}`);
+      // Failed handshakes (plain HTTP on this port, scanners) are closed without an answer; debug only, as they are noise.
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        logger.debug(`TLS handshake from ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+        socket.destroy();
+      });
+      stopWatching = watchCertificate(server as unknown as TlsServer, tlsFiles, certificate, logger, opts.tlsWatchIntervalMs);
+    }
     const retention = startRetention(store, logger, { now });
     const running = ingest;
     const extension = ext;
@@ -114,9 +140,11 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
       server,
       host: config.host,
       port,
-      url: formatUrl(config.host, port),
+      url: formatUrl(config.host, port, certificate === null ? 'http' : 'https'),
+      tlsPin: certificate?.pin ?? null,
       close: () =>
         (closing ??= (async () => {
+          stopWatching();
           retention.stop();
           const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();

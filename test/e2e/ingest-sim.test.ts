@@ -37,20 +37,24 @@ afterAll(async () => {
 type Status = { instances: { id: string; metricSource: string; lastSample: { util: number | null } | null }[] };
 
 describe('controller process with simulated agents', () => {
-  it('mints tokens with the CLI while the daemon runs, prints them once on stdout', () => {
+  it('mints tokens with the CLI while the daemon runs, prints them once on stdout with the install line', () => {
     const r = cli(['token', 'create', 'manual:e2e-a']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^co_[A-Za-z0-9_-]{43}\n$/);
+    const [token, line, ...rest] = r.stdout.split('\n');
+    expect(token).toMatch(/^co_[A-Za-z0-9_-]{43}$/);
+    expect(line).toMatch(/^curl -fsS '.*\/install\.sh' \| AGENT_TOKEN='co_[A-Za-z0-9_-]{43}' sh -s -- --controller /);
+    expect(line).toContain(token);
+    expect(rest).toEqual(['']);
     expect(r.stderr).toContain('manual:e2e-a');
-    expect(r.stderr).not.toContain(r.stdout.trim());
+    expect(r.stderr).not.toContain(token);
     const bad = cli(['token', 'create', 'aws:1']);
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
   });
 
   it('stores what two agents stream, in SQLite and in /api/status', async () => {
-    const tokenA = cli(['token', 'create', 'vast:e2e-1']).stdout.trim();
-    const tokenB = cli(['token', 'create', 'gcp:us-east1-b/e2e-2']).stdout.trim();
+    const tokenA = cli(['token', 'create', 'vast:e2e-1']).stdout.split('\n')[0]!;
+    const tokenB = cli(['token', 'create', 'gcp:us-east1-b/e2e-2']).stdout.split('\n')[0]!;
     const a = new SimAgent({ url: ctl.wsUrl, token: tokenA, gpus: 8 });
     const b = new SimAgent({ url: ctl.wsUrl, token: tokenB, gpus: 4 });
     agents.push(a, b);

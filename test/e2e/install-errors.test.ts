@@ -47,6 +47,9 @@ describe.each(SHELLS)('install.sh errors under %s', (shell) => {
     ['an unknown option', (r) => ['--token', TOKEN, '--bogus', '--prefix', r], /unknown option '--bogus'/],
     ['a relative --prefix', () => ['--token', TOKEN, '--prefix', 'rel/dir'], /--prefix must be an absolute path/],
     ['--token without a value', () => ['--token'], /--token needs a value/],
+    ['plain http to a non-loopback controller', (r) => ['--token', TOKEN, '--controller', 'http://192.0.2.1:8080', '--prefix', r], /refusing plain http:\/\/ to http:\/\/192\.0\.2\.1:8080.*--insecure/],
+    ['a --pin that is no pin', (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--pin', 'sha256//abc'], /--pin must be sha256\/\/<44 base64 characters>/],
+    ['a --pin with an http URL', (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--pin', `sha256//${'A'.repeat(43)}=`], /--pin needs an https:\/\/ controller URL/],
     ['a --sha256 that is no sha256', (r) => ['--token', TOKEN, '--prefix', r, '--sha256', 'abc'], /--sha256 must be 64 hex digits/],
     [
       'a pinned --sha256 that differs from the served one',

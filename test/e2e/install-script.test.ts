@@ -42,6 +42,21 @@ describe('install/ scripts and units', () => {
     expect(r.code).toBe(0);
   });
 
+  it('the supervisor program is its own file, shellchecked, and the served install.sh carries it inlined', async () => {
+    const sup = resolve(INSTALL_SH, '../supervise.sh');
+    const r = await exec('shellcheck', ['--shell=sh', '--severity=style', sup]);
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+    const served = await (await fetch(`${srv.url}/install.sh`)).text();
+    expect(served).not.toMatch(/^@@SUPERVISE_SH@@$/m);
+    expect(served).toContain(readFileSync(sup, 'utf8').split('\n').slice(2).join('\n').trimEnd());
+    const dir = tempDir('co-served-');
+    dirs.push(dir);
+    writeFileSync(join(dir, 'install.sh'), served);
+    const s = await exec('shellcheck', ['--shell=sh', '--severity=style', join(dir, 'install.sh')]);
+    expect(s.out).toBe('');
+  });
+
   it('install.sh has the installer shape: set -eu, everything in functions, one main "$@" at the end', () => {
     const text = readFileSync(INSTALL_SH, 'utf8');
     expect(text.startsWith('#!/bin/sh\n')).toBe(true);

@@ -8,7 +8,9 @@ import { CLI, ROOT } from './build';
 export interface SpawnedController {
   proc: ChildProcess;
   port: number;
+  /** http(s)://127.0.0.1:port, as the controller announced it. */
   url: string;
+  /** ws(s)://127.0.0.1:port/agent */
   wsUrl: string;
   dataDir: string;
   /** ADMIN_TOKEN, or the credential the controller generated into DATA_DIR/admin-token ('' when neither exists). */
@@ -50,16 +52,18 @@ export async function spawnController(opts: SpawnControllerOptions): Promise<Spa
       resolve(code ?? signal ?? 'unknown');
     }),
   );
+  let scheme = 'http' as 'http' | 'https';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
       reject(new Error(`controller did not report its port within ${opts.timeoutMs ?? 30_000} ms:\n${out}`));
     }, opts.timeoutMs ?? 30_000);
     const check = () => {
-      const m = /listening on http:\/\/[^\s]+:(\d+)/.exec(out);
+      const m = /listening on (https?):\/\/[^\s]+:(\d+)/.exec(out);
       if (m) {
         cleanup();
-        resolve(Number(m[1]));
+        scheme = m[1] as 'http' | 'https';
+        resolve(Number(m[2]));
       }
     };
     const onExit = (code: number | null) => {
@@ -75,7 +79,7 @@ export async function spawnController(opts: SpawnControllerOptions): Promise<Spa
     proc.once('exit', onExit);
     check();
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${scheme}://127.0.0.1:${port}`;
   const tokenFile = join(opts.dataDir, 'admin-token');
   const adminToken = opts.env?.['ADMIN_TOKEN'] ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '');
   return {
@@ -84,7 +88,7 @@ export async function spawnController(opts: SpawnControllerOptions): Promise<Spa
     proc,
     port,
     url,
-    wsUrl: `ws://127.0.0.1:${port}/agent`,
+    wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${port}/agent`,
     dataDir: opts.dataDir,
     output: () => out,
     exited,

@@ -1,7 +1,9 @@
 // A tiny client of the running controller's HTTP API for CLI commands (status, explain), with the admin token.
-import { request } from 'undici';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
 import type { Config } from '../config/config';
 import { readAdminTokenFile } from '../http/admin-credential';
+import { tlsFilesFor } from '../tls/certificate';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -13,11 +15,14 @@ export class ApiError extends Error {
   }
 }
 
-/** The controller's URL as the CLI reaches it: --url, else http://HOST:PORT (a wildcard HOST means this machine). */
-export function controllerUrl(config: Pick<Config, 'host' | 'port'>, override: string | null): string {
+type LocalConfig = Pick<Config, 'host' | 'port' | 'tls' | 'allowPlaintext' | 'dataDir'>;
+
+/** The controller's URL as the CLI reaches it: --url, else http(s)://HOST:PORT (a wildcard HOST means this machine). */
+export function controllerUrl(config: LocalConfig, override: string | null): string {
   if (override) return override.replace(/\/+$/, '');
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  const scheme = tlsFilesFor(config) === null ? 'http' : 'https';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
 }
 
 /** The admin credential the CLI sends: ADMIN_TOKEN, else the one the controller generated in DATA_DIR/admin-token. */
@@ -25,10 +30,30 @@ export function cliAdminToken(config: Pick<Config, 'adminToken' | 'dataDir'>): s
   return config.adminToken ?? readAdminTokenFile(config.dataDir);
 }
 
-export async function getJson(base: string, path: string, adminToken: string | null): Promise<unknown> {
+/**
+ * The local controller's own certificate, trusted as the only CA when the CLI talks to it (it may be self-signed,
+ * and 127.0.0.1 is not a name a CA-signed one carries); null when it serves plain HTTP or the file is unreadable.
+ */
+export function localCertificate(config: LocalConfig): Buffer | null {
+  const files = tlsFilesFor(config);
+  if (files === null) return null;
+  try {
+    return readFileSync(files.certFile);
+  } catch {
+    return null;
+  }
+}
+
+export async function getJson(base: string, path: string, adminToken: string | null, trustCert: Buffer | null = null): Promise<unknown> {
   let res;
   try {
+    const dispatcher =
+      trustCert === null || !base.startsWith('https:')
+        ? undefined
+        : // Exactly this certificate is trusted; the name check is skipped because the key itself is what we trust.
+          new Agent({ connect: { ca: trustCert, checkServerIdentity: () => undefined } });
     res = await request(base + path, {
+      dispatcher,
       headers: { accept: 'application/json', ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}) },
       headersTimeout: 15_000,
       bodyTimeout: 15_000,

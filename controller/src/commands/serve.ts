@@ -17,7 +17,7 @@ export const serveCommand: Command = {
 
 Runs the controller: HTTP API and dashboard, the /agent WebSocket endpoint, inventory and decisions.
 Configuration comes from the environment or a .env file in the working directory (see README).
-Logs "listening on http://HOST:PORT" once ready (PORT=0 picks a free port). SIGTERM or SIGINT stops it
+Logs "listening on http(s)://HOST:PORT" once ready (PORT=0 picks a free port). SIGTERM or SIGINT stops it
 gracefully: received batches are committed and acknowledged, agents are told the server is going away.
 `,
   async run(args, io) {

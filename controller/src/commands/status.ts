@@ -1,6 +1,6 @@
 // `cost-optimizer status [--json] [--url URL]`: the fleet table from the running controller.
 import { renderStatusTable, type StatusInstanceView } from '../report/status-table';
-import { ApiError, cliAdminToken, controllerUrl, getJson, readFlags } from './api-client';
+import { ApiError, cliAdminToken, controllerUrl, getJson, localCertificate, readFlags } from './api-client';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -28,7 +28,7 @@ export const statusCommand: Command = {
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      const body = (await getJson(controllerUrl(config, flags.url), '/api/status', cliAdminToken(config))) as { instances?: StatusInstanceView[]; savings?: Record<string, unknown> };
+      const body = (await getJson(controllerUrl(config, flags.url), '/api/status', cliAdminToken(config), localCertificate(config))) as { instances?: StatusInstanceView[]; savings?: Record<string, unknown> };
       if (flags.json) {
         io.stdout(JSON.stringify(body, null, 2) + '\n');
         return EXIT.ok;

@@ -2,7 +2,9 @@
 // `cost-optimizer token revoke <instance-id>` revokes every token of an instance; with --join the same for fleet join
 // tokens (docs/enrolment.md): `token create --join [--expires-hours N]`, `token revoke --join <id>`, `token list --join`.
 import { dbPath, instanceIdProblem, JOIN_TOKEN_ID_SHAPE, openStore, type Store } from '../store';
-import { errorMessage } from '../log';
+import { errorMessage, silentLogger } from '../log';
+import { ensureSelfSigned, loadCertificate, tlsFilesFor } from '../tls/certificate';
+import { installBaseUrl, installLine } from '../tls/install-line';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -12,8 +14,10 @@ const HELP = `Usage: cost-optimizer token create <instance-id> [--expires-in DUR
        cost-optimizer token revoke --join <join-token-id>
        cost-optimizer token list --join
 
-create  mints an agent token bound to one instance and prints it once on stdout; only its hash is stored.
-        The agent with this token can report for that instance and no other.
+create  mints an agent token bound to one instance and prints it once on stdout (first line), then the
+        complete install command for the host (second line): it checks the controller's key (pin) before
+        anything is sent or run. Only the token's hash is stored. The agent with this token can report for
+        that instance and no other. The URL in the command is PUBLIC_URL, else this machine's name and PORT.
         --expires-in 30d (s, m, h, d): the token is refused after that, and a connection using it closed.
 revoke  revokes every token of the instance; a running controller closes its live connection within seconds.
 
@@ -83,12 +87,26 @@ export const tokenCommand: Command = {
     try {
       const now = Date.now();
       if (action === 'create') {
+        // The pin first: a controller that cannot show its key gets no token minted.
+        const tls = tlsFilesFor(config);
+        let pin: string | null = null;
+        if (tls !== null) {
+          try {
+            // The controller makes the same pair at start; making it here first lets the line be printed before.
+            if (tls.selfSigned) await ensureSelfSigned(tls, silentLogger);
+            pin = (await loadCertificate(tls)).pin;
+          } catch (err) {
+            io.stderr(`cost-optimizer token: cannot read the controller's TLS certificate: ${errorMessage(err)}\n`);
+            return EXIT.failure;
+          }
+        }
         const expiresAt = expiresInMs === null ? null : now + expiresInMs;
         const token = store.createToken(instanceId, now, expiresAt);
+        const baseUrl = installBaseUrl(config, tls);
         io.stdout(token + '\n');
-        io.stderr(
-          `token for ${instanceId} created${expiresAt === null ? '' : `, valid until ${new Date(expiresAt).toISOString()}`}; it is shown only this once (set AGENT_TOKEN on the instance)\n`,
-        );
+        io.stdout(installLine({ baseUrl, pin, token }) + '\n');
+        io.stderr(`token for ${instanceId} created${expiresAt === null ? '' : `, valid until ${new Date(expiresAt).toISOString()}`}; it is shown only this once. Line 2 installs the agent on the host (run it as root)` +
+          `${config.publicUrl === null ? `; it uses ${baseUrl}: set PUBLIC_URL if hosts reach the controller by another name` : ''}\n`);
       } else {
         const n = store.revokeTokens(instanceId, now);
         io.stderr(`revoked ${n} token${n === 1 ? '' : 's'} of ${instanceId}\n`);

@@ -54,6 +54,17 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^${name}:`));
   });
 
+  it('reads TLS_CERT_FILE / TLS_KEY_FILE as a pair and ALLOW_PLAINTEXT', () => {
+    expect(parseConfig({}).tls).toBeNull();
+    expect(parseConfig({}).allowPlaintext).toBe(false);
+    expect(parseConfig({ TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }).tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });
+    expect(() => parseConfig({ TLS_CERT_FILE: '/c.pem' })).toThrow(/TLS_KEY_FILE.*set both or neither/);
+    expect(() => parseConfig({ TLS_KEY_FILE: '/k.pem' })).toThrow(/^TLS_CERT_FILE/);
+    expect(parseConfig({ ALLOW_PLAINTEXT: 'true' }).allowPlaintext).toBe(true);
+    expect(() => parseConfig({ ALLOW_PLAINTEXT: 'true', TLS_CERT_FILE: '/c', TLS_KEY_FILE: '/k' })).toThrow(/ALLOW_PLAINTEXT/);
+    expect(() => parseConfig({ ALLOW_PLAINTEXT: 'sometimes' })).toThrow(/ALLOW_PLAINTEXT/);
+  });
+
   it('refuses a non-loopback listen address without ADMIN_TOKEN', () => {
     expect(() => parseConfig({ HOST: '0.0.0.0' })).toThrow(/ADMIN_TOKEN/);
     expect(parseConfig({ HOST: '0.0.0.0', ADMIN_TOKEN: 'a'.repeat(32) }).host).toBe('0.0.0.0');

@@ -64,6 +64,10 @@ export interface Config extends EngineConfig {
   publicUrl: string | null;
   /** Believe X-Forwarded-Proto/Host (only behind a reverse proxy that sets them). */
   trustProxy: boolean;
+  /** TLS_CERT_FILE / TLS_KEY_FILE (PEM): the one port then speaks HTTPS and WSS only; null = none configured. */
+  tls: { certFile: string; keyFile: string } | null;
+  /** ALLOW_PLAINTEXT: serve plain HTTP on a non-loopback HOST (a TLS proxy on a private network); see docs/tls.md. */
+  allowPlaintext: boolean;
   /** An agent not heard from for this long is treated as absent (SSH fallback, notification). */
   agentSilentSec: number;
   /** How long the controller waits for an agent's checkpoint hook before giving up on the pause. */
@@ -159,6 +163,14 @@ export function parseConfig(env: Env, home = '/root'): Config {
   }
   if (adminToken !== null && adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters');
 
+  const certFile = str(env, 'TLS_CERT_FILE');
+  const keyFile = str(env, 'TLS_KEY_FILE');
+  if ((certFile === null) !== (keyFile === null)) {
+    throw new ConfigError(certFile === null ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither');
+  }
+  const allowPlaintext = bool(env, 'ALLOW_PLAINTEXT', false);
+  if (allowPlaintext && certFile !== null) throw new ConfigError('ALLOW_PLAINTEXT', 'cannot be true while TLS_CERT_FILE is set (the port speaks TLS only)');
+
   const vastKey = str(env, 'VAST_API_KEY');
   const tdKey = str(env, 'TENSORDOCK_API_KEY');
   const tdToken = str(env, 'TENSORDOCK_API_TOKEN');
@@ -212,6 +224,8 @@ export function parseConfig(env: Env, home = '/root'): Config {
     webhookUrl: url(env, 'WEBHOOK_URL', null),
     publicUrl: url(env, 'PUBLIC_URL', null),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    tls: certFile === null || keyFile === null ? null : { certFile, keyFile },
+    allowPlaintext,
     agentSilentSec: num(env, 'AGENT_SILENT_SECONDS', 60, { gt: 0 }),
     checkpointTimeoutSec: num(env, 'CHECKPOINT_TIMEOUT_SECONDS', 300, { gt: 0, max: 3600 }),
     retentionRawHours: num(env, 'RETENTION_RAW_HOURS', 48, { min: 48, max: 24 * 365 }),

@@ -1,7 +1,8 @@
-// GET /install.sh (with the controller's public URL filled in), /agent.js with its sha256, and /runtime/* (the Node
-// binary for GPU hosts without Node >= 18). Trust model: install.sh, agent.js and the hashes all come over the one
-// channel the host used, so the hashes catch corrupt or half-updated downloads, not a man in the middle: production
-// controllers are reached over https (a TLS reverse proxy), and a user who wants more pins the hash (install.sh --sha256).
+// GET /install.sh (with the controller's public URL and install/supervise.sh filled in), /agent.js with its sha256,
+// and /runtime/* (the Node binary for GPU hosts without Node >= 18). Trust model (docs/tls.md): install.sh, agent.js
+// and the hashes all come over the one channel the host used; the install line from `token create` makes that channel
+// https with the controller's key pinned (curl --pinnedpubkey, install.sh --pin), so the hashes are the controller's
+// own. Behind a TLS proxy the CA vouches for it instead.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -23,6 +24,8 @@ export interface InstallRoutesOptions {
   trustProxy?: boolean;
   /** Default: `install/install.sh` in the package. */
   installScriptPath?: string;
+  /** The supervisor program inlined into install.sh; default: `supervise.sh` beside the installer. */
+  superviseScriptPath?: string;
   /** Default: `dist/agent.js` in the package (built by `npm run build`). */
   agentPath?: string;
   /** The Node runtime served under /runtime/; null serves none. Default: this process's own node binary. */
@@ -31,6 +34,19 @@ export interface InstallRoutesOptions {
 }
 
 const PLACEHOLDER = "'@@CONTROLLER_URL@@'";
+const SUPERVISE_PLACEHOLDER = '\n@@SUPERVISE_SH@@\n';
+const SUPERVISE_END = 'SUPERVISE_SH_EOF';
+
+/**
+ * install.sh with install/supervise.sh inlined (without its first two lines: shebang and shellcheck directive), so
+ * that one download carries both. The supervisor goes into a quoted here-document: nothing in it is expanded.
+ */
+export function inlineSupervisor(installer: string, supervise: string, where = 'install.sh'): string {
+  if (!installer.includes(SUPERVISE_PLACEHOLDER)) throw new Error(`${where} has no @@SUPERVISE_SH@@ line`);
+  const body = supervise.split('\n').slice(2).join('\n').replace(/\n+$/, '');
+  if (body.split('\n').includes(SUPERVISE_END)) throw new Error(`the supervisor holds a line ${SUPERVISE_END}, which would end its here-document`);
+  return installer.replace(SUPERVISE_PLACEHOLDER, () => `\n${body}\n`);
+}
 // The characters install.sh accepts in a controller URL: nothing that needs quoting in sh or a unit file.
 const SAFE_URL = /^https?:\/\/[A-Za-z0-9._~:/@%+=[\]-]+$/;
 const HOST_HEADER = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -97,8 +113,10 @@ export function installRoutes(opts: InstallRoutesOptions = {}): Hono {
   const scriptPath = opts.installScriptPath ?? join(root, 'install', 'install.sh');
   const agentPath = opts.agentPath ?? join(root, 'dist', 'agent.js');
   // Read once: a missing or wrong installer stops start-up instead of failing on a host later.
-  const template = readFileSync(scriptPath, 'utf8');
-  if (!template.includes(PLACEHOLDER)) throw new Error(`${scriptPath} has no ${PLACEHOLDER} placeholder`);
+  const supervisePath = opts.superviseScriptPath ?? join(dirname(scriptPath), 'supervise.sh');
+  const installer = readFileSync(scriptPath, 'utf8');
+  if (!installer.includes(PLACEHOLDER)) throw new Error(`${scriptPath} has no ${PLACEHOLDER} placeholder`);
+  const template = inlineSupervisor(installer, readFileSync(supervisePath, 'utf8'), scriptPath);
   const runtime = opts.runtime === null ? null : new ServedRuntime({ logger, ...opts.runtime });
 
   // The agent is read on each request so that a rebuild is served at once, body and hash from the same bytes.

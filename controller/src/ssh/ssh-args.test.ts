@@ -30,6 +30,12 @@ describe('buildSshArgs', () => {
     expect(a.slice(dd - 4, dd)).toEqual(['-p', '10600', '-l', 'root']);
   });
 
+  it('never forwards the operator\'s ssh-agent and offers only the configured key', () => {
+    const a = buildSshArgs(t, opts);
+    expect(opt(a, 'ForwardAgent')).toBe('no');
+    expect(opt(a, 'IdentitiesOnly')).toBe('yes');
+  });
+
   it('sets batch mode, timeouts, accept-new host keys in our own known_hosts, and connection reuse', () => {
     const a = buildSshArgs(t, opts);
     expect(opt(a, 'BatchMode')).toBe('yes');

@@ -103,6 +103,8 @@ export function buildSshArgs(t: ResolvedTarget, o: SshArgsOptions): string[] {
     '-o', `ServerAliveInterval=${o.serverAliveIntervalSec}`,
     '-o', `ServerAliveCountMax=${o.serverAliveCountMax}`,
     '-o', 'ClearAllForwardings=yes', // an operator's LocalForward would clash between hundreds of connections
+    '-o', 'ForwardAgent=no', // a rented host's root must not reach the operator's ssh-agent (and through it other hosts)
+    '-o', 'IdentitiesOnly=yes', // offer only SSH_KEY_PATH, not every key the operator's agent holds
     '-o', 'LogLevel=ERROR', // drop "Permanently added ..." chatter; errors still reach stderr for classification
   ];
   if (o.control) {

@@ -1,0 +1,85 @@
+// A real nginx in front of a controller, as docs/tls.md tells users to run it: TLS on its port, plain HTTP to the
+// controller on loopback, WebSocket upgrade on /agent, X-Forwarded-* set. Temporary prefix, stopped with SIGTERM.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
+
+/** The server block of docs/tls.md with test paths filled in. */
+export function nginxConfig(o: { dir: string; listenPort: number; upstreamPort: number; certFile: string; keyFile: string }): string {
+  return `daemon off;
+master_process off;
+pid ${join(o.dir, 'nginx.pid')};
+error_log ${join(o.dir, 'error.log')} warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${join(o.dir, 'tmp')};
+  proxy_temp_path ${join(o.dir, 'tmp')};
+  fastcgi_temp_path ${join(o.dir, 'tmp')};
+  uwsgi_temp_path ${join(o.dir, 'tmp')};
+  scgi_temp_path ${join(o.dir, 'tmp')};
+
+  # --- from docs/tls.md ---
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  server {
+    listen 127.0.0.1:${o.listenPort} ssl;
+    ssl_certificate ${o.certFile};
+    ssl_certificate_key ${o.keyFile};
+    location / {
+      proxy_pass http://127.0.0.1:${o.upstreamPort};
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $host:$server_port;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }
+    location = /agent {
+      proxy_pass http://127.0.0.1:${o.upstreamPort};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_read_timeout 1h;
+      proxy_send_timeout 1h;
+    }
+  }
+  # --- end ---
+}
+`;
+}
+
+export async function startNginx(o: { dir: string; listenPort: number; upstreamPort: number; certFile: string; keyFile: string }): Promise<{ proc: ChildProcess; stop(): Promise<void> }> {
+  if (NGINX === null) throw new Error('nginx is not installed');
+  mkdirSync(join(o.dir, 'tmp'), { recursive: true });
+  const conf = join(o.dir, 'nginx.conf');
+  writeFileSync(conf, nginxConfig(o));
+  const proc = spawn(NGINX, ['-p', o.dir, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  // Up when the port accepts TLS; nginx prints nothing on success.
+  const { connect } = await import('node:net');
+  for (let i = 0; ; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(o.listenPort, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) break;
+    if (proc.exitCode !== null || i > 200) throw new Error(`nginx did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
