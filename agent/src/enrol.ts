@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ENROL_PATH, EnrolGrantSchema, type EnrolRequest, type Identity, PROTOCOL_VERSION } from '../../protocol';
 import { type Logger, errorMessage } from '../../controller/src/log';
 import { Backoff } from './backoff';
+import { connectPinned } from './pinned-tls';
 
 export const KEPT_TOKEN_FILE = 'agent-token';
 
@@ -57,12 +58,23 @@ interface Answer {
   body: string;
 }
 
-function post(url: string, joinToken: string, payload: string, timeoutMs: number): Promise<Answer> {
+/**
+ * POSTs the claim. With CONTROLLER_PIN the TLS socket is opened and its key checked first (pinned-tls.ts), so the join
+ * token goes out only to the pinned controller, exactly as the agent token does on the WebSocket.
+ */
+async function post(url: string, joinToken: string, payload: string, timeoutMs: number, pin: string | null): Promise<Answer> {
+  let socket: Awaited<ReturnType<typeof connectPinned>> | null = null;
+  if (pin !== null) {
+    const u = new URL(url);
+    socket = await connectPinned({ host: u.hostname, port: Number(u.port || 443), pin, timeoutMs });
+  }
+  const pinned = socket;
   return new Promise((resolve, reject) => {
     const send = url.startsWith('https:') ? httpsRequest : httpRequest;
     const req = send(
       url,
       {
+        ...(pinned === null ? {} : { agent: false, createConnection: () => pinned }),
         method: 'POST',
         headers: { Authorization: `Bearer ${joinToken}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
         timeout: timeoutMs,
@@ -87,6 +99,8 @@ function post(url: string, joinToken: string, payload: string, timeoutMs: number
 export interface EnrolOptions {
   controllerUrl: string;
   joinToken: string;
+  /** CONTROLLER_PIN, or null for ordinary TLS verification. */
+  controllerPin?: string | null;
   stateDir: string;
   identity: Identity;
   logger: Logger;
@@ -123,7 +137,7 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
     if (opts.signal?.aborted) throw new EnrolError('stopped before enrolment finished');
     let why: string;
     try {
-      const answer = await post(url, opts.joinToken, payload, opts.requestTimeoutMs ?? 15_000);
+      const answer = await post(url, opts.joinToken, payload, opts.requestTimeoutMs ?? 15_000, opts.controllerPin ?? null);
       if (answer.status === 201) {
         const grant = EnrolGrantSchema.safeParse(JSON.parse(answer.body));
         if (!grant.success || grant.data.instanceId !== claim.instanceId) throw new Error('the controller answered 201 with an unexpected body');
