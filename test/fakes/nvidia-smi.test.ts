@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseLine, parseOutput } from '../../agent/src/nvidia-smi/parse';
-import { QUERY_ARGS, loopArgs } from '../../agent/src/nvidia-smi/query';
+import { parseLine, parseOutput } from '../../protocol/nvidia-smi/parse';
+import { QUERY_ARGS, loopArgs } from '../../protocol/nvidia-smi/query';
 import { loadCaptureSections } from '../fixtures/captures';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from './fake-nvidia-smi';
 

@@ -1,8 +1,8 @@
 // Turns a trace's 1 s points into the agent's per-interval GpuStats with the agent's own Aggregator, cached per minute.
 // A week of 200 instances is 121 M readings; instances that play the same trace object share one cache, so each
 // (trace, seed) is aggregated once and the simulator's hot path only looks minutes up.
-import { Aggregator } from '../../agent/src/aggregate';
-import type { GpuReading } from '../../agent/src/nvidia-smi/parse';
+import { Aggregator } from '../../protocol/nvidia-smi/aggregate';
+import type { GpuReading } from '../../protocol/nvidia-smi/parse';
 import type { GpuStats } from '../../protocol';
 import type { Trace, TracePoint } from '../traces/trace';
 

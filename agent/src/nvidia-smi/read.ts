@@ -2,9 +2,9 @@
 // half; parse.ts is the pure half), aggregates its readings per report interval and tracks the reader's health.
 import type { AgentHealth, GpuInfo, GpuStats } from '../../../protocol';
 import type { Logger } from '../../../controller/src/log';
-import { Aggregator } from '../aggregate';
-import { type GpuReading, parseLine } from './parse';
-import { loopArgs } from './query';
+import { Aggregator } from '../../../protocol/nvidia-smi/aggregate';
+import { type GpuReading, parseLine } from '../../../protocol/nvidia-smi/parse';
+import { loopArgs } from '../../../protocol/nvidia-smi/query';
 import { type ChildExit, SupervisedChild } from './supervised-child';
 
 export type HealthError = Extract<AgentHealth, { state: 'error' }>;

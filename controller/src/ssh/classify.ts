@@ -1,6 +1,6 @@
 // Turns the outcome of one `ssh ... nvidia-smi` run into a result (pure): GPU stats, or the reason there are none.
-import { parseOutput } from '../../../agent/src/nvidia-smi/parse';
-import { statsOf } from '../../../agent/src/aggregate';
+import { parseOutput } from '../../../protocol/nvidia-smi/parse';
+import { statsOf } from '../../../protocol/nvidia-smi/aggregate';
 import type { GpuStats } from '../../../protocol';
 import type { RunOutcome } from './run-remote';
 import type { SshFailureCode } from './ssh-result';

@@ -1,6 +1,6 @@
 // The ssh argv: exact query, safe destination, options and paths ssh would otherwise rewrite.
 import { describe, expect, it } from 'vitest';
-import { QUERY_ARGS } from '../../../agent/src/nvidia-smi/query';
+import { QUERY_ARGS } from '../../../protocol/nvidia-smi/query';
 import { buildSshArgs, controlSocketName, hostKeyAlias, expansionSafe, optionPath, REMOTE_COMMAND, resolveTarget, targetKey, type SshArgsOptions } from './ssh-args';
 
 const opts: SshArgsOptions = {

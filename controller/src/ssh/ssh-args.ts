@@ -1,6 +1,6 @@
 // Builds the argv of the system OpenSSH client for one poll (pure): options, control socket, destination, command.
 import { createHash } from 'node:crypto';
-import { QUERY_ARGS } from '../../../agent/src/nvidia-smi/query';
+import { QUERY_ARGS } from '../../../protocol/nvidia-smi/query';
 import type { SshTarget } from './ssh-result';
 
 /** Exactly the agent's query, one-shot (no -lms): the remote shell sees no metacharacters in it. */

@@ -1,6 +1,6 @@
 // Folds per-reading GPU values into per-interval min/mean/max per GPU (the protocol's GpuStats).
-import type { GpuStats, Stat } from '../../protocol';
-import type { GpuReading } from './nvidia-smi/parse';
+import type { GpuStats, Stat } from '../index';
+import type { GpuReading } from './parse';
 
 class Acc {
   n = 0;
