@@ -1,6 +1,6 @@
 // The ssh argv: exact query, safe destination, options and paths ssh would otherwise rewrite.
 import { describe, expect, it } from 'vitest';
-import { QUERY_ARGS } from '../../../protocol/nvidia-smi/query';
+import { discoverAndQueryScript } from '../../../protocol/nvidia-smi/query';
 import { buildSshArgs, controlSocketName, hostKeyAlias, expansionSafe, optionPath, REMOTE_COMMAND, resolveTarget, targetKey, type SshArgsOptions } from './ssh-args';
 
 const opts: SshArgsOptions = {
@@ -20,9 +20,10 @@ function opt(args: string[], name: string): string | undefined {
 }
 
 describe('buildSshArgs', () => {
-  it('runs exactly the agent query, one-shot, after -- and the destination', () => {
+  it('runs the agent discovery and query, one-shot, after -- and the destination', () => {
     const a = buildSshArgs(t, opts);
-    expect(REMOTE_COMMAND).toEqual(['nvidia-smi', ...QUERY_ARGS]);
+    expect(REMOTE_COMMAND).toEqual(['sh', '-c', `'${discoverAndQueryScript()}'`]);
+    expect(discoverAndQueryScript()).not.toContain("'"); // it travels single-quoted
     expect(REMOTE_COMMAND.join(' ')).not.toMatch(/-lms|-l /);
     const dd = a.indexOf('--');
     expect(a.slice(dd)).toEqual(['--', 'ssh4.vast.ai', ...REMOTE_COMMAND]);

@@ -1,10 +1,13 @@
 // Builds the argv of the system OpenSSH client for one poll (pure): options, control socket, destination, command.
 import { createHash } from 'node:crypto';
-import { QUERY_ARGS } from '../../../protocol/nvidia-smi/query';
+import { discoverAndQueryScript } from '../../../protocol/nvidia-smi/query';
 import type { SshTarget } from './ssh-result';
 
-/** Exactly the agent's query, one-shot (no -lms): the remote shell sees no metacharacters in it. */
-export const REMOTE_COMMAND: readonly string[] = ['nvidia-smi', ...QUERY_ARGS];
+/**
+ * The agent's discovery and query in one round trip, one-shot (no -lms): a fixed script, built from constants only
+ * (nothing from a provider reaches it), single-quoted for `sh -c` so every login shell passes it through unchanged.
+ */
+export const REMOTE_COMMAND: readonly string[] = ['sh', '-c', `'${discoverAndQueryScript()}'`];
 
 export interface ResolvedTarget {
   instanceId: string;
