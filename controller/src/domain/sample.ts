@@ -24,6 +24,8 @@ export interface SampleSummary {
    * evidence" either way; only `utilMax` (SM) being unknown makes a sample unknown.
    */
   engines?: SampleEngines;
+  /** Hottest GPU's peak temperature in whole degrees C; null (or absent) when unknown. For display, never a decision. */
+  tempC?: number | null;
 }
 
 export type EngineName = 'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions';

@@ -64,7 +64,9 @@ export function summarizeStored(
   let meanN = 0;
   let memUsed: number | null = null;
   let engines: SampleEngines | undefined;
+  let tempC: number | null = null;
   for (const g of gpus) {
+    if (g.tempC !== null) tempC = Math.max(tempC ?? -Infinity, g.tempC);
     if (g.engines !== undefined) engines = addEngines(engines ?? {}, g);
     if (g.util !== null) {
       utilMax = utilMax === null ? g.util.max : Math.max(utilMax, g.util.max);
@@ -84,6 +86,7 @@ export function summarizeStored(
     memUsedMiB: memUsed,
     memTotalMiB,
     procs,
+    tempC,
     ...(engines === undefined ? {} : { engines }),
   };
 }
