@@ -10,7 +10,7 @@ export const GPU_UUID = 'GPU-5a1e0000-0000-4000-8000-000000000000';
 
 /** What nvidia-smi would print for one trace second (one GPU). memTotal is filled in per instance by the agent. */
 export function readingOf(p: TracePoint): GpuReading {
-  return {
+  const r: GpuReading = {
     index: 0,
     uuid: GPU_UUID,
     name: null,
@@ -20,6 +20,9 @@ export function readingOf(p: TracePoint): GpuReading {
     tempC: 35 + Math.round((p.util ?? 60) / 3),
     powerW: Math.round(p.powerW * 100) / 100,
   };
+  // The other engines, as a driver that lists them prints them (video workloads).
+  if (p.engines) Object.assign(r, p.engines);
+  return r;
 }
 
 /** The stats of one full minute of readings, or null when the agent was down for any second of it. */
