@@ -87,11 +87,16 @@ describe('gpu codec', () => {
     expect(encodeGpus(stored)[0]).toBe(1); // no engine fields: the old format, no byte added
   });
 
-  it('stores engines: one byte for an all-zero GPU, figures kept, unknown distinct from 0, absent distinct from both', () => {
+  it('stores engines: no byte when every GPU is all-zero, one for an all-zero GPU beside others, figures kept, unknown distinct from 0, absent distinct from both', () => {
     const zero = { min: 0, mean: 0, max: 0 };
     const idle = quantizeGpu({ ...gpuStats(0, 0), enc: zero, dec: zero, jpeg: zero, ofa: zero, encSessions: zero });
     const plain = quantizeGpu(gpuStats(1, 0));
-    expect(encodeGpus([idle, idle]).length).toBe(encodeGpus([plain, plain]).length + 2);
+    // Every GPU all-zero (a training or idle host on a current driver): not one byte more than without engines.
+    const idleHost = [idle, { ...idle, index: 1 }];
+    expect(encodeGpus(idleHost).length).toBe(encodeGpus([{ ...plain, index: 0 }, plain]).length);
+    expect(decodeGpus(encodeGpus(idleHost))).toEqual(idleHost);
+    // Mixed with a GPU that reports none: one byte for the all-zero one.
+    expect(encodeGpus([idle, plain]).length).toBe(encodeGpus([{ ...plain, index: 0 }, plain]).length + 1 + 2);
     const encode = quantizeGpu({ ...gpuStats(0, 8), enc: { min: 60, mean: 63.6, max: 99.2 }, dec: zero, jpeg: null, ofa: zero, encSessions: { min: 2, mean: 2, max: 2 } });
     expect(encode.engines).toEqual({ enc: { mean: 64, max: 100 }, dec: { mean: 0, max: 0 }, jpeg: null, ofa: { mean: 0, max: 0 }, encSessions: 2 });
     const older = quantizeGpu({ ...gpuStats(2, 8), enc: { min: 5, mean: 6, max: 7 }, dec: zero });

@@ -45,13 +45,17 @@ export interface StoredGpu {
 
 const FORMAT_SEQUENTIAL = 1; // GPU indexes are 0..n-1 in order: not stored.
 const FORMAT_INDEXED = 2; // each GPU carries its index as a varint.
-// Formats 3 and 4: as 1 and 2, each GPU entry followed by its engines. Written only when some GPU has engine fields,
+// Formats 3 and 4: as 1 and 2, each GPU entry followed by its engines. Written only when some GPU has engine fields
 // so rows of older agents keep their size and every earlier blob still reads.
 //   engine byte 0: all five engine fields present and all 0 (an idle or a compute-only GPU: one byte);
 //   otherwise 0x80 | present mask (bit i = STORED_ENGINE_KEYS[i] queried), then a mask of the present fields that are
 //   not 0, then for each of those: utilization max u8 (255 = null) and, unless null, mean u8; sessions optVarint.
 const FORMAT_SEQUENTIAL_ENGINES = 3;
 const FORMAT_INDEXED_ENGINES = 4;
+// Formats 5 and 6: as 1 and 2, and every GPU has all five engine fields at 0 (a training or an idle host on a current
+// driver, the common case): no engine byte at all, so the 1 MB per instance-day budget holds for 8 busy GPUs.
+const FORMAT_SEQUENTIAL_ZERO_ENGINES = 5;
+const FORMAT_INDEXED_ZERO_ENGINES = 6;
 const ENGINES_ALL_ZERO = 0;
 const ENGINES_MARK = 0x80;
 const ALL_PRESENT = 0x1f;
@@ -132,9 +136,15 @@ function writeEngines(w: Writer, e: StoredEngines | undefined): void {
   });
 }
 
+const allZero = (): StoredEngines => ({ enc: { mean: 0, max: 0 }, dec: { mean: 0, max: 0 }, jpeg: { mean: 0, max: 0 }, ofa: { mean: 0, max: 0 }, encSessions: 0 });
+
+function isAllZero(e: StoredEngines | undefined): boolean {
+  return e !== undefined && STORED_ENGINE_KEYS.every((k) => e[k] !== undefined && isZero(e[k]));
+}
+
 function readEngines(r: Reader): StoredEngines | undefined {
   const lead = r.u8();
-  if (lead === ENGINES_ALL_ZERO) return { enc: { mean: 0, max: 0 }, dec: { mean: 0, max: 0 }, jpeg: { mean: 0, max: 0 }, ofa: { mean: 0, max: 0 }, encSessions: 0 };
+  if (lead === ENGINES_ALL_ZERO) return allZero();
   if ((lead & ENGINES_MARK) === 0 || (lead & ~(ENGINES_MARK | ALL_PRESENT)) !== 0) throw new Error(`gpu blob: bad engine byte ${lead}`);
   const present = lead & ALL_PRESENT;
   const nonZero = r.u8();
@@ -215,10 +225,12 @@ class Reader {
 
 export function encodeGpus(gpus: readonly StoredGpu[]): Buffer {
   const sequential = gpus.every((g, i) => g.index === i);
-  const withEngines = gpus.some((g) => g.engines !== undefined);
+  const zeroEngines = gpus.length > 0 && gpus.every((g) => isAllZero(g.engines));
+  const withEngines = !zeroEngines && gpus.some((g) => g.engines !== undefined);
   // Upper bound per GPU: index 2 + lead/unknown 2 + util 3 + mem 8 + temp 1 + power 8 (+ engines 2 + 4 * 2 + 8).
   const w = new Writer(1 + gpus.length * 42);
-  if (withEngines) w.u8(sequential ? FORMAT_SEQUENTIAL_ENGINES : FORMAT_INDEXED_ENGINES);
+  if (zeroEngines) w.u8(sequential ? FORMAT_SEQUENTIAL_ZERO_ENGINES : FORMAT_INDEXED_ZERO_ENGINES);
+  else if (withEngines) w.u8(sequential ? FORMAT_SEQUENTIAL_ENGINES : FORMAT_INDEXED_ENGINES);
   else w.u8(sequential ? FORMAT_SEQUENTIAL : FORMAT_INDEXED);
   for (const g of gpus) {
     if (!sequential) w.varint(g.index);
@@ -245,9 +257,10 @@ export function encodeGpus(gpus: readonly StoredGpu[]): Buffer {
 export function decodeGpus(blob: Uint8Array): StoredGpu[] {
   const r = new Reader(blob);
   const format = r.u8();
-  if (format < FORMAT_SEQUENTIAL || format > FORMAT_INDEXED_ENGINES) throw new Error(`unknown gpu blob format ${format}`);
-  const sequential = format === FORMAT_SEQUENTIAL || format === FORMAT_SEQUENTIAL_ENGINES;
-  const withEngines = format >= FORMAT_SEQUENTIAL_ENGINES;
+  if (format < FORMAT_SEQUENTIAL || format > FORMAT_INDEXED_ZERO_ENGINES) throw new Error(`unknown gpu blob format ${format}`);
+  const sequential = format === FORMAT_SEQUENTIAL || format === FORMAT_SEQUENTIAL_ENGINES || format === FORMAT_SEQUENTIAL_ZERO_ENGINES;
+  const withEngines = format === FORMAT_SEQUENTIAL_ENGINES || format === FORMAT_INDEXED_ENGINES;
+  const zeroEngines = format === FORMAT_SEQUENTIAL_ZERO_ENGINES || format === FORMAT_INDEXED_ZERO_ENGINES;
   const out: StoredGpu[] = [];
   while (r.more) {
     const index = sequential ? out.length : r.varint();
@@ -270,7 +283,7 @@ export function decodeGpus(blob: Uint8Array): StoredGpu[] {
     const temp = r.u8();
     const powerW = r.optVarint();
     const g: StoredGpu = { index, util, utilUnknown, memUsedMiB, tempC: temp === UNKNOWN_U8 ? null : temp, powerW };
-    const engines = withEngines ? readEngines(r) : undefined;
+    const engines = withEngines ? readEngines(r) : zeroEngines ? allZero() : undefined;
     if (engines !== undefined) g.engines = engines;
     out.push(g);
   }
