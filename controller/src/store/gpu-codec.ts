@@ -45,8 +45,8 @@ export interface StoredGpu {
 
 const FORMAT_SEQUENTIAL = 1; // GPU indexes are 0..n-1 in order: not stored.
 const FORMAT_INDEXED = 2; // each GPU carries its index as a varint.
-// Formats 3 and 4: as 1 and 2, each GPU entry followed by its engines. Written only when some GPU has engine fields
-// so rows of older agents keep their size and every earlier blob still reads.
+// Formats 3 and 4: as 1 and 2, each GPU entry followed by its engines. Written only when some GPU has engine fields and
+// not all read 0 (then formats 5/6), so rows of older agents keep their size and every earlier blob still reads.
 //   engine byte 0: all five engine fields present and all 0 (an idle or a compute-only GPU: one byte);
 //   otherwise 0x80 | present mask (bit i = STORED_ENGINE_KEYS[i] queried), then a mask of the present fields that are
 //   not 0, then for each of those: utilization max u8 (255 = null) and, unless null, mean u8; sessions optVarint.
