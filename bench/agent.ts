@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   console.log(`       control: the bare node process used ${controlCpuPct.toFixed(3)} % over the same window (clock tick ${(1000 / hz).toFixed(0)} ms)`);
   console.log(`  ${mark(bundle <= 300 * 1024)} bundle ${(bundle / 1024).toFixed(1)} KB   (target <= 300 KB)`);
   console.log(
-    `  ${mark(spawns <= 2)} nvidia-smi children started: ${spawns} (one --query-gpu loop + one --query-compute-apps loop; target: 1 per day plus restarts, see agent/src/nvidia-smi/procs.ts)`,
+    `  ${mark(spawns <= 3)} nvidia-smi children started: ${spawns} (one --help-query-gpu run for the driver's field list, one --query-gpu loop with every engine it lists, one --query-compute-apps loop; none per sample; see agent/src/nvidia-smi/read.ts and procs.ts)`,
   );
   console.log(`       batches received ${batches}, invalid frames ${controller.invalid.length}, agent exit code ${code}`);
 }

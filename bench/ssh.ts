@@ -4,7 +4,7 @@
 // The "hosts" are instance records pointing at one throwaway sshd on loopback that listens on several ports; every
 // record gets its own control master, as distinct hosts would. sshd runs with MaxStartups 1000: its default 10:30:100
 // starts refusing concurrent unauthenticated connections beyond 10 and would measure sshd, not the poller. The remote
-// nvidia-smi is a two-line sh script printing a real H100 capture line (the shared node fake costs ~50 ms of CPU per
+// nvidia-smi is a small sh script printing a real H100 capture (its engine fields and row) (the shared node fake costs ~50 ms of CPU per
 // start, which on a real fleet is spent on the GPU hosts, not here). Both ends share this machine's cores, so the
 // figures are pessimistic for the controller. Env: BENCH_SSH_HOSTS (500), BENCH_SSH_CONCURRENCY (48),
 // BENCH_SSH_PORTS (10), BENCH_SSH_TIMEOUT (15 s, SSH_TIMEOUT_SECONDS's default).
@@ -119,9 +119,12 @@ async function measure(label: string, poller: SshPoller, targets: SshTarget[], c
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ssh-'));
-  const line = loadCaptureSections().find((s) => s.file.includes('h100-80gb') && s.phase === 'idle')!.line;
+  // The remote command is the agent's discovery and query in one sh script: the fake answers --help-query-gpu with the
+  // capture's engine fields and the query with the capture's row for them (the wider query, all engines).
+  const idle = loadCaptureSections().find((s) => s.file.includes('h100-80gb') && s.phase === 'idle')!;
+  const listed = idle.fields.map((f) => `'"${f}"'`).join(' ');
   const fake = join(dir, 'nvidia-smi-sh');
-  writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' '${line}'\n`);
+  writeFileSync(fake, `#!/bin/sh\nif [ "$1" = --help-query-gpu ]; then printf '%s\\n' ${listed}; exit 0; fi\nprintf '%s\\n' '${idle.wideLine}'\n`);
   chmodSync(fake, 0o755);
   const key = await generateKeyPair(join(dir, 'user_key'));
   const sshdDir = join(dir, 'sshd');

@@ -29,9 +29,25 @@ export const GpuStatsSchema = z
     memTotal: bounded(0, 1e9).nullable(),
     temp: StatSchema.nullable(),
     power: StatSchema.nullable(),
+    // Other engines; optional so batches of older agents stay valid. Absent: not queried (the host's driver does not
+    // list the field: not applicable). null: queried but never a number this interval ([N/A] on MIG, [Not Supported]).
+    /** NVENC utilization, percent. */
+    enc: PercentStatSchema.nullable().optional(),
+    /** NVDEC utilization, percent. */
+    dec: PercentStatSchema.nullable().optional(),
+    /** NVJPG utilization, percent. */
+    jpeg: PercentStatSchema.nullable().optional(),
+    /** Optical-flow accelerator utilization, percent. */
+    ofa: PercentStatSchema.nullable().optional(),
+    /** Open NVENC sessions (encoder.stats.sessionCount). */
+    encSessions: StatSchema.nullable().optional(),
   })
   .strict()
   .refine((g) => g.utilUnknown <= g.count, { message: 'utilUnknown <= count' });
 
 export type Stat = z.infer<typeof StatSchema>;
 export type GpuStats = z.infer<typeof GpuStatsSchema>;
+
+/** The utilization engines of GpuStats besides SM, in display order. */
+export const ENGINE_STATS = ['enc', 'dec', 'jpeg', 'ofa'] as const;
+export type EngineStat = (typeof ENGINE_STATS)[number];

@@ -126,7 +126,7 @@ describe('dist/agent.js', () => {
     await expect.poll(() => controller.of('batch').some((f) => f.msg.procs === 2), { timeout: 30_000 }).toBe(true);
     for (let i = 1; i < batches.length; i++) expect(batches[i]!.t0).toBe(batches[i - 1]!.t1);
     // One long-lived child per query, not one per reading.
-    expect(countFakeSpawns(spawnLog)).toBe(2);
+    expect(countFakeSpawns(spawnLog)).toBe(3); // the field list once, then the query and the process-count loops
 
     // The token is in no argv and no child environment; never in the logs.
     expect(readFileSync(`/proc/${agent.pid}/cmdline`, 'utf8')).not.toContain(TOKEN);

@@ -12,6 +12,7 @@ import { openPseudoTerminal } from '../helpers/pseudo-terminal';
 import { openStore } from '../../controller/src/store';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, writeFakeState, type FakeState } from '../fakes/fake-nvidia-smi';
 import { fakeBinDir, generateKeyPair, startSilentServer, startSshd, type KeyPair, type Sshd } from '../helpers/sshd';
+import { fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
 
 // Hard deadline per host; ssh's ConnectTimeout (banner wait of the silent host) is 70 % of it. Large next to a good
 // poll (under a second) so the ordering checks below hold on a loaded machine.
@@ -221,6 +222,23 @@ describe('SSH poller against real sshd', () => {
     try {
       const [r] = await poller({}, join(dir, 'data-na')).sweep([target('manual:na', hosts.idle)]);
       expect(r!.ok && r!.gpus[0]).toMatchObject({ util: null, utilUnknown: 1, count: 1 });
+    } finally {
+      writeFakeState(statePath, { gpus: [{ ...IDLE_H100, util: 3 }] });
+    }
+  });
+
+  it('reads every engine the host driver lists, in the same single SSH command (2080 SUPER NVENC load, then an older driver)', async () => {
+    const statePath = join(dir, 'idle.json');
+    const load = loadCaptureSections().find((s) => s.file.includes('2080-super__595') && s.phase === 'load')!;
+    try {
+      writeFakeState(statePath, { capture: load.file, gpus: [fakeGpuOf(load)] });
+      const [r] = await poller({}, join(dir, 'data-engines')).sweep([target('manual:nvenc', hosts.idle)]);
+      expect(r!.ok && r!.gpus[0]).toMatchObject({ util: { max: 8 }, enc: { max: 100 }, dec: { max: 0 }, jpeg: { max: 0 }, ofa: { max: 0 }, encSessions: { max: 2 } });
+      // A driver without NVJPG/OFA fields: the script leaves them out (one unknown field would refuse the whole query).
+      writeFakeState(statePath, { capture: load.file, driverLacks: ['utilization.jpeg', 'utilization.ofa'], gpus: [fakeGpuOf(load)] });
+      const [old] = await poller({}, join(dir, 'data-engines-old')).sweep([target('manual:nvenc-old', hosts.idle)]);
+      expect(old!.ok && old!.gpus[0]).toMatchObject({ util: { max: 8 }, enc: { max: 100 } });
+      expect(old!.ok && old!.gpus[0]).not.toHaveProperty('jpeg');
     } finally {
       writeFakeState(statePath, { gpus: [{ ...IDLE_H100, util: 3 }] });
     }

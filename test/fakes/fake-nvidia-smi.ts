@@ -5,7 +5,8 @@
 // `FAKE_NVIDIA_SMI_STATE: <path>` in the child's env, then call writeFakeState(path, {...}) whenever the GPU should
 // change. Format (all fields optional; no file: one idle H100):
 //   { mode: 'ok' | 'driver-fail' | 'exit' | 'garbage' | 'na' | 'hang',
-//     gpus: [{ name, uuid?, util (null = [N/A]), memUsed, memTotal, temp, power }], procs: number, exitCode?: number }
+//     gpus: [{ name, uuid?, util (null = [N/A]), memUsed, memTotal, temp, power, enc?, dec?, jpeg?, ofa?, encSessions? }],
+//     procs: number, exitCode?: number, capture?: string, driverLacks?: string[] }
 // Env FAKE_NVIDIA_SMI_SPAWN_LOG=<file>: the fake appends "<pid> <args...>" per start; countFakeSpawns() reads it.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -27,6 +28,13 @@ export interface FakeGpu {
   memTotal?: number;
   temp?: number;
   power?: number;
+  /** Engine utilization in percent (NVENC, NVDEC, NVJPG, optical flow); default 0; null prints [N/A]. */
+  enc?: number | null;
+  dec?: number | null;
+  jpeg?: number | null;
+  ofa?: number | null;
+  /** Open encoder sessions; default 0; null prints [N/A]. */
+  encSessions?: number | null;
 }
 
 export interface FakeState {
@@ -36,10 +44,14 @@ export interface FakeState {
   procs?: number;
   /** Exit status for mode 'exit' (default 1). */
   exitCode?: number;
+  /** Capture file (name in ../shared/fixtures/nvidia-smi/ or a path) whose driver's field list the fake answers and accepts. */
+  capture?: string;
+  /** Fields that driver lacks (an older driver): not listed, and refused in a query. */
+  driverLacks?: string[];
 }
 
 /** Real-capture values of an idle H100 80GB HBM3 (driver 590.48.01). */
-export const IDLE_H100: Required<Omit<FakeGpu, 'uuid'>> = {
+export const IDLE_H100: Required<Omit<FakeGpu, 'uuid' | 'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions'>> = {
   name: 'NVIDIA H100 80GB HBM3',
   util: 0,
   memUsed: 0,
@@ -49,7 +61,7 @@ export const IDLE_H100: Required<Omit<FakeGpu, 'uuid'>> = {
 };
 
 /** Real-capture values of an H100 under gpu-burn. */
-export const BUSY_H100: Required<Omit<FakeGpu, 'uuid'>> = {
+export const BUSY_H100: Required<Omit<FakeGpu, 'uuid' | 'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions'>> = {
   name: 'NVIDIA H100 80GB HBM3',
   util: 100,
   memUsed: 19818,

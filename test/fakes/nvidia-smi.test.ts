@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseLine, parseOutput } from '../../agent/src/nvidia-smi/parse';
-import { QUERY_ARGS, loopArgs } from '../../agent/src/nvidia-smi/query';
-import { loadCaptureSections } from '../fixtures/captures';
+import { parseLine, parseOutput } from '../../protocol/nvidia-smi/parse';
+import { QUERY_ARGS, loopArgs } from '../../protocol/nvidia-smi/query';
+import { captureFiles, helpQueryGpu, loadCaptureSections } from '../fixtures/captures';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from './fake-nvidia-smi';
 
 const run = promisify(execFile);
@@ -52,6 +52,21 @@ describe('fake nvidia-smi', () => {
   it('rejects unknown fields and missing --format like the real CLI (exit 2)', async () => {
     expect((await once(null, ['--query-gpu=index,bogus', '--format=csv'])).code).toBe(2);
     expect((await once(null, ['--query-gpu=index'])).code).toBe(2);
+  });
+
+  it("answers --help-query-gpu with the capture's driver, and refuses a field that driver does not list", async () => {
+    for (const file of captureFiles()) {
+      const r = await once({ capture: file }, ['--help-query-gpu']);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trimEnd()).toBe(helpQueryGpu(file).trimEnd());
+    }
+    const load = loadCaptureSections().find((s) => s.file.includes('2080-super__595') && s.phase === 'load')!;
+    const wide = ['--query-gpu=' + load.fields.join(','), '--format=csv,noheader,nounits'];
+    expect(await once({ capture: load.file, gpus: [{ ...IDLE_H100, util: 8, enc: 100, encSessions: 2 }] }, wide)).toMatchObject({ code: 0, stdout: expect.stringContaining(', 8, ') });
+    const old = await once({ capture: load.file, driverLacks: ['utilization.ofa'] }, wide);
+    expect(old.code).toBe(2);
+    expect(old.stdout).toContain('Field "utilization.ofa" is not a valid field to query.');
+    expect((await once({ capture: load.file, driverLacks: ['utilization.ofa'] }, ['--help-query-gpu'])).stdout).not.toContain('"utilization.ofa"');
   });
 
   it('lists compute processes', async () => {

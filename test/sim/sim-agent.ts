@@ -6,7 +6,7 @@
 // happens to the host's clock later; only a new process (a restart) picks up a stepped clock. With a 60 s interval
 // every batch is exactly one trace minute, looked up from the shared per-minute cache (fast path); a host with a
 // clock offset aggregates second by second.
-import { Aggregator } from '../../agent/src/aggregate';
+import { Aggregator } from '../../protocol/nvidia-smi/aggregate';
 import { BatchBuffer } from '../../agent/src/batch-buffer';
 import { type Batch, type GpuStats, type Interactive, PROTOCOL_VERSION } from '../../protocol';
 import type { Trace } from '../traces/trace';

@@ -1,8 +1,8 @@
 // Turns a trace's 1 s points into the agent's per-interval GpuStats with the agent's own Aggregator, cached per minute.
 // A week of 200 instances is 121 M readings; instances that play the same trace object share one cache, so each
 // (trace, seed) is aggregated once and the simulator's hot path only looks minutes up.
-import { Aggregator } from '../../agent/src/aggregate';
-import type { GpuReading } from '../../agent/src/nvidia-smi/parse';
+import { Aggregator } from '../../protocol/nvidia-smi/aggregate';
+import type { GpuReading } from '../../protocol/nvidia-smi/parse';
 import type { GpuStats } from '../../protocol';
 import type { Trace, TracePoint } from '../traces/trace';
 
@@ -10,7 +10,7 @@ export const GPU_UUID = 'GPU-5a1e0000-0000-4000-8000-000000000000';
 
 /** What nvidia-smi would print for one trace second (one GPU). memTotal is filled in per instance by the agent. */
 export function readingOf(p: TracePoint): GpuReading {
-  return {
+  const r: GpuReading = {
     index: 0,
     uuid: GPU_UUID,
     name: null,
@@ -20,6 +20,9 @@ export function readingOf(p: TracePoint): GpuReading {
     tempC: 35 + Math.round((p.util ?? 60) / 3),
     powerW: Math.round(p.powerW * 100) / 100,
   };
+  // The other engines, as a driver that lists them prints them (video workloads).
+  if (p.engines) Object.assign(r, p.engines);
+  return r;
 }
 
 /** The stats of one full minute of readings, or null when the agent was down for any second of it. */

@@ -10,6 +10,11 @@ export interface TracePoint {
   busy: boolean;
   /** Whether the host's agent is alive and can report this second. */
   agentUp: boolean;
+  /**
+   * The other engines nvidia-smi reports (percent; encSessions: open NVENC sessions); absent: the trace's host does
+   * not report them (an older driver), so the agent sends SM only.
+   */
+  engines?: { enc: number; dec: number; jpeg: number; ofa: number; encSessions: number };
 }
 
 export interface Trace {

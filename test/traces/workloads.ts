@@ -253,4 +253,47 @@ export function forgottenTensorDock(seed = 12): Trace {
 /** The workloads above, kept apart from ALL_TRACES' first nine so that other additions merge cleanly. */
 export const INTERACTIVE_TRACES = [interactiveDebugging, jupyterSession, forgottenTensorDock];
 
-export const ALL_TRACES = [longTraining, dataLoaderBound, burstyInference, notebookDaytime, forgotten, jobFinishesAtHour5, migUnderLoad, agentDies, userRestartsAfterPause, ...INTERACTIVE_TRACES];
+// ---- Work on the other GPU engines (issue 11): SM nearly idle while NVENC / NVDEC carry the work.
+
+export function videoTranscoding(seed = 10): Trace {
+  return {
+    name: 'video-transcoding',
+    description: 'a transcoding server: ffmpeg NVENC encodes, SM 5-9 %, encoder 40-90 %, 1-3 encoder sessions open',
+    expected: 'never paused (the encoder is busy)',
+    mayPause: false,
+    durationSec: WEEK,
+    at: (t) => ({
+      // The real 2080 SUPER capture reads SM 8 % under two NVENC encodes.
+      util: 5 + Math.floor(noise(seed, t) * 5),
+      memUsedMiB: 820,
+      powerW: 95 + noise(seed + 1, t) * 20,
+      busy: true,
+      agentUp: true,
+      engines: { enc: 40 + Math.floor(noise(seed + 2, t) * 51), dec: Math.floor(noise(seed + 3, t) * 20), jpeg: 0, ofa: 0, encSessions: 1 + Math.floor(noise(seed + 4, Math.floor(t / 600)) * 3) },
+    }),
+    resumeAfterPause: (p) => p + 60,
+  };
+}
+
+export function videoAnalytics(seed = 11): Trace {
+  return {
+    name: 'video-analytics',
+    description: 'a video-analytics box decoding camera streams: NVDEC 30-70 %, SM 2-6 % (light inference between frames), no encoder',
+    expected: 'never paused (the decoder is busy)',
+    mayPause: false,
+    durationSec: WEEK,
+    at: (t) => ({
+      util: 2 + Math.floor(noise(seed, t) * 5),
+      memUsedMiB: 2_400,
+      powerW: 70 + noise(seed + 1, t) * 15,
+      busy: true,
+      agentUp: true,
+      engines: { enc: 0, dec: 30 + Math.floor(noise(seed + 2, t) * 41), jpeg: 0, ofa: 0, encSessions: 0 },
+    }),
+    resumeAfterPause: (p) => p + 60,
+  };
+}
+
+export const ENGINE_TRACES = [videoTranscoding, videoAnalytics];
+
+export const ALL_TRACES = [longTraining, dataLoaderBound, burstyInference, notebookDaytime, forgotten, jobFinishesAtHour5, migUnderLoad, agentDies, userRestartsAfterPause, ...INTERACTIVE_TRACES, ...ENGINE_TRACES];

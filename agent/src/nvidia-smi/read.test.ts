@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AgentHealth, type GpuStats, GpuStatsSchema } from '../../../protocol';
 import { BUSY_H100, FAKE_NVIDIA_SMI, type FakeState, IDLE_H100, countFakeSpawns, writeFakeState } from '../../../test/fakes/fake-nvidia-smi';
+import { fakeGpuOf, loadCaptureSections } from '../../../test/fixtures/captures';
 import { memoryLogger } from '../test-logger';
 import { GpuReader } from './read';
 
@@ -63,8 +64,33 @@ describe('GpuReader', () => {
     expect(stats[0]).toMatchObject({ index: 0, utilUnknown: 0, util: { min: 0, mean: 0, max: 0 }, memTotal: 81559 });
     expect(stats[1]).toMatchObject({ index: 1, util: { min: 100, mean: 100, max: 100 }, memUsed: { min: 19818, max: 19818 } });
     expect(reader.gpuInfo().map((g) => g.name)).toEqual([IDLE_H100.name, BUSY_H100.name]);
-    expect(reader.spawnCount).toBe(1);
-    expect(countFakeSpawns(spawnLog)).toBe(1);
+    // One short --help-query-gpu run (the driver's field list), then the one long-lived query child.
+    expect(reader.spawnCount).toBe(2);
+    expect(countFakeSpawns(spawnLog)).toBe(2);
+  });
+
+  it('queries every engine the driver lists and streams their figures (2080 SUPER NVENC load, driver 595)', async () => {
+    const load = loadCaptureSections().find((x) => x.file.includes('2080-super__595') && x.phase === 'load')!;
+    const { reader, poll } = setup({ capture: load.file, gpus: [fakeGpuOf(load)] });
+    expect(await reader.waitForFirstReading(10_000)).toBe(true);
+    expect(reader.queryFields).toEqual(load.fields);
+    reader.takeInterval();
+    let g: GpuStats | undefined;
+    await expect.poll(() => (g = poll().at(-1)?.gpus[0]) !== undefined && g.count >= 2, { timeout: 15_000, interval: 300 }).toBe(true);
+    expect(GpuStatsSchema.safeParse(g).success).toBe(true);
+    expect(g).toMatchObject({ util: { max: 8 }, enc: { min: 100, max: 100 }, dec: { max: 0 }, jpeg: { max: 0 }, ofa: { max: 0 }, encSessions: { max: 2 } });
+  });
+
+  it('leaves out the engine fields an older driver does not list (one unknown field would refuse the whole query)', async () => {
+    const { reader, poll } = setup({ driverLacks: ['utilization.jpeg', 'utilization.ofa'], gpus: [{ ...IDLE_H100, enc: 55 }] });
+    expect(await reader.waitForFirstReading(10_000)).toBe(true);
+    expect(reader.queryFields).not.toContain('utilization.jpeg');
+    reader.takeInterval();
+    let g: GpuStats | undefined;
+    await expect.poll(() => (g = poll().at(-1)?.gpus[0]) !== undefined && g.count >= 1, { timeout: 15_000, interval: 300 }).toBe(true);
+    expect(g).toMatchObject({ enc: { max: 55 }, dec: { max: 0 } });
+    expect(g).not.toHaveProperty('jpeg');
+    expect(g).not.toHaveProperty('ofa');
   });
 
   it('reports [N/A] utilization (MIG) as unknown readings, never as 0 %', async () => {
@@ -89,7 +115,7 @@ describe('GpuReader', () => {
 
   it('restarts nvidia-smi with backoff when it exits, reports "exited", and recovers', async () => {
     const { reader, poll, statePath, lines, spawnLog } = setup({ mode: 'exit', exitCode: 1 });
-    await expect.poll(() => reader.spawnCount, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => reader.spawnCount, { timeout: 20_000 }).toBeGreaterThanOrEqual(5); // the field-list run + 4
     const health = lastHealth(poll());
     expect(health).toMatchObject({ state: 'error', code: 'exited' });
     // The delays double: 0.1, 0.2, 0.4 s...
@@ -129,7 +155,7 @@ describe('GpuReader', () => {
 
   it('kills a hung nvidia-smi and starts a new one', async () => {
     const { reader, poll, lines } = setup({ mode: 'hang' }, { silenceMs: 1500 });
-    await expect.poll(() => reader.spawnCount, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => reader.spawnCount, { timeout: 30_000 }).toBeGreaterThanOrEqual(3); // the field-list run + 2
     expect(lastHealth(poll())).toMatchObject({ state: 'error', code: 'exited' });
     expect(lines.some((l) => l.includes('printed nothing for a while'))).toBe(true);
   });

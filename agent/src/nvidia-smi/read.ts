@@ -1,11 +1,17 @@
 // Reads the GPUs through ONE long-lived `nvidia-smi --query-gpu=... -lms <interval>` child (node_exporter's read()
-// half; parse.ts is the pure half), aggregates its readings per report interval and tracks the reader's health.
+// half; protocol/nvidia-smi/parse.ts is the pure half), aggregates its readings per report interval and tracks the
+// reader's health. Before the first start it asks the driver once which fields it knows (`--help-query-gpu`): one
+// unknown field makes nvidia-smi reject the whole query, and drivers differ in the engine fields they list.
 import type { AgentHealth, GpuInfo, GpuStats } from '../../../protocol';
 import type { Logger } from '../../../controller/src/log';
-import { Aggregator } from '../aggregate';
-import { type GpuReading, parseLine } from './parse';
-import { loopArgs } from './query';
+import { Aggregator } from '../../../protocol/nvidia-smi/aggregate';
+import { type GpuReading, parseLine } from '../../../protocol/nvidia-smi/parse';
+import { execFile } from 'node:child_process';
+import { BASE_FIELDS, fieldsFor, HELP_QUERY_GPU_ARGS, listedFields, loopArgs, type QueryField } from '../../../protocol/nvidia-smi/query';
 import { type ChildExit, SupervisedChild } from './supervised-child';
+
+/** What nvidia-smi prints when a query names a field its driver does not know (the whole query is refused). */
+const NOT_A_FIELD = /is not a valid field to query/i;
 
 export type HealthError = Extract<AgentHealth, { state: 'error' }>;
 type HealthCode = HealthError['code'];
@@ -52,6 +58,14 @@ export class GpuReader {
   private lastStderr = '';
   private readonly gpus = new Map<number, GpuInfo>();
   private firstReading: ((ok: boolean) => void)[] = [];
+  /** The query's fields: the core ones until the driver's list is known. */
+  private fields: readonly QueryField[] = BASE_FIELDS;
+  /** True once the driver's field list was read; until then each restart asks again. */
+  private discovered = false;
+  private discovering: Promise<void> | null = null;
+  private helpRuns = 0;
+  private stopped = true;
+  private rejected = false;
 
   constructor(private readonly opts: GpuReaderOptions) {
     this.child = new SupervisedChild({
@@ -73,17 +87,57 @@ export class GpuReader {
     });
   }
 
-  /** nvidia-smi processes started so far (restarts included). */
+  /** nvidia-smi processes started so far: the field-list run(s) and the query child's starts (restarts included). */
   get spawnCount(): number {
-    return this.child.startCount;
+    return this.helpRuns + this.child.startCount;
+  }
+
+  /** The fields queried now (engine fields only where the driver lists them). */
+  get queryFields(): readonly QueryField[] {
+    return this.fields;
   }
 
   start(): void {
-    this.child.start();
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.discover().then(() => {
+      if (!this.stopped) this.child.start();
+    });
   }
 
   stop(): Promise<void> {
+    // A field-list run still under way ends on its own (10 s at most); the query child is then not started.
+    this.stopped = true;
     return this.child.stop();
+  }
+
+  /** Reads the driver's field list once (a short run, not one per sample) and sets the query for the next start. */
+  private discover(): Promise<void> {
+    if (this.discovered) return Promise.resolve();
+    this.discovering ??= new Promise<void>((resolve) => {
+      this.helpRuns++;
+      execFile(this.opts.nvidiaSmi, [...HELP_QUERY_GPU_ARGS], { env: this.opts.env, timeout: 10_000, maxBuffer: 4 << 20, encoding: 'utf8' }, (err, stdout) => {
+        const listed = listedFields(stdout ?? '');
+        if (listed.has('utilization.gpu')) {
+          this.discovered = true;
+          this.setFields(fieldsFor(listed));
+        } else {
+          // Asked again before the next restart; meanwhile the core query, which every driver knows.
+          this.opts.logger.warn(`nvidia-smi --help-query-gpu gave no field list (${err ? err.message.split('\n')[0] : 'empty output'}); reading SM utilization only until it does`);
+          this.setFields(BASE_FIELDS);
+        }
+        this.discovering = null;
+        resolve();
+      });
+    });
+    return this.discovering;
+  }
+
+  private setFields(fields: readonly QueryField[]): void {
+    this.fields = fields;
+    this.child.setArgs(loopArgs(this.opts.sampleIntervalMs, fields));
+    const engines = fields.slice(BASE_FIELDS.length);
+    this.opts.logger.debug(`nvidia-smi query: ${engines.length === 0 ? 'SM only' : `SM and ${engines.join(', ')}`}`);
   }
 
   /** Resolves true at the first reading; false when nvidia-smi exits first or after `timeoutMs`. */
@@ -123,7 +177,8 @@ export class GpuReader {
   }
 
   private onLine(line: string): void {
-    const r = parseLine(line);
+    if (NOT_A_FIELD.test(line)) this.rejected = true;
+    const r = parseLine(line, this.fields);
     if (r.kind === 'reading') {
       this.onReading(r.reading);
       return;
@@ -137,6 +192,7 @@ export class GpuReader {
   }
 
   private onStderr(line: string): void {
+    if (NOT_A_FIELD.test(line)) this.rejected = true;
     this.lastStderr = line.slice(0, 300);
     const r = parseLine(line);
     if (r.kind === 'error' && r.code === 'driver') this.noteDriver(r.line);
@@ -169,6 +225,12 @@ export class GpuReader {
 
   private onExit(e: ChildExit): void {
     if (e.stopped) return;
+    if (this.rejected && this.fields.length > BASE_FIELDS.length) {
+      // The driver listed a field its query refuses: fall back to the core query rather than read nothing.
+      this.rejected = false;
+      this.opts.logger.warn(`nvidia-smi refused the engine fields it listed; reading SM utilization only`);
+      this.setFields(BASE_FIELDS);
+    } else if (!this.discovered) void this.discover();
     const bin = this.opts.nvidiaSmi;
     const after = `after ${(e.ranMs / 1000).toFixed(1)} s; retrying in ${(e.restartInMs / 1000).toFixed(1)} s`;
     let err: HealthError;

@@ -97,6 +97,11 @@ export class SupervisedChild {
     return this.child ? this.startedAt : 0;
   }
 
+  /** Arguments for the next start (the running child keeps its own): the GPU reader's query once the driver is known. */
+  setArgs(args: readonly string[]): void {
+    this.opts.args = [...args];
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;

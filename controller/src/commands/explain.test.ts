@@ -36,6 +36,14 @@ describe('cost-optimizer explain', () => {
     expect(r.stdout).toBe('vast:1: none - no samples in the window\nlast reported error: NVIDIA driver not loaded\n');
   });
 
+  it("prints every engine's figure of the latest sample: the encoder behind a kept transcode", async () => {
+    const lastSample = { t: '2026-11-29T04:00:00.000Z', util: 8, memUsed: 819, memTotal: 8192, tempC: 45, engines: { enc: { max: 100, mean: 100, gpu: 0 }, dec: { max: 0, mean: 0, gpu: 0 }, encSessions: { max: 2, mean: 2, gpu: 0 } } };
+    const url = await serve(200, { instance: { id: 'vast:1', agent: null, lastSample }, samples: [], explanation: { text: 'busy reading:   kept: encoder 100 % on GPU 0 (SM 8.0%)' } });
+    const r = await explain(['vast:1', '--url', url]);
+    expect(r.stdout).toContain('kept: encoder 100 % on GPU 0');
+    expect(r.stdout).toContain('last sample:    SM 8 %, encoder 100 % on GPU 0, decoder 0 %, encoder sessions 2 on GPU 0, 45 °C\n');
+  });
+
   it('says so when the engine has not seen the instance, and names an unknown one', async () => {
     const url = await serve(200, { instance: { id: 'vast:1', agent: null }, samples: [], explanation: null });
     expect((await explain(['vast:1', '--url', url])).stdout).toBe('no explanation available for vast:1 yet (the engine has not seen it)\n');

@@ -11,6 +11,34 @@ samples counted, max utilization, gaps, idle since, protection, hold, age and th
 GET /api/instances/<id> as is.
 `;
 
+interface LastSample {
+  util?: number | null;
+  tempC?: number | null;
+  engines?: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', { max?: unknown; gpu?: unknown }>>;
+}
+
+const ENGINE_NAMES = [
+  ['enc', 'encoder', ' %'],
+  ['dec', 'decoder', ' %'],
+  ['jpeg', 'JPEG', ' %'],
+  ['ofa', 'optical flow', ' %'],
+  ['encSessions', 'encoder sessions', ''],
+] as const;
+
+/** Every engine's figure in the latest sample (busiest GPU each): `SM 8 %, encoder 100 % on GPU 0, ...`; null without one. */
+export function engineFigures(s: LastSample | null | undefined): string | null {
+  if (!s) return null;
+  const parts = [`SM ${typeof s.util === 'number' ? `${s.util} %` : 'unknown'}`];
+  for (const [k, label, unit] of ENGINE_NAMES) {
+    const e = s.engines?.[k];
+    if (!e || typeof e.max !== 'number') continue;
+    parts.push(`${label} ${e.max}${unit}${typeof e.gpu === 'number' && e.max > 0 ? ` on GPU ${e.gpu}` : ''}`);
+  }
+  if (s.engines === undefined) parts.push('other engines not reported');
+  if (typeof s.tempC === 'number') parts.push(`${s.tempC} °C`);
+  return parts.join(', ');
+}
+
 export const explainCommand: Command = {
   name: 'explain',
   summary: 'why an instance is or is not being paused/deleted, with figures',
@@ -31,7 +59,7 @@ export const explainCommand: Command = {
     try {
       const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, cliAdminToken(config), localCertificate(config))) as {
         explanation?: { text?: string } | null;
-        instance?: { agent?: { health?: { state: string; message?: string } | null } | null };
+        instance?: { agent?: { health?: { state: string; message?: string } | null } | null; lastSample?: LastSample | null };
       };
       if (flags.json) {
         io.stdout(JSON.stringify(body, null, 2) + '\n');
@@ -41,6 +69,8 @@ export const explainCommand: Command = {
       // The explanation quotes names and agent messages: each line is cleaned of terminal control, line breaks kept.
       const clean = (s: string) => s.split('\n').map(stripControl).join('\n');
       io.stdout(clean(typeof text === 'string' ? text : `no explanation available for ${id} yet (the engine has not seen it)`) + '\n');
+      const engines = engineFigures(body.instance?.lastSample);
+      if (engines !== null) io.stdout(clean(`last sample:    ${engines}`) + '\n');
       const health = body.instance?.agent?.health;
       if (health && health.state === 'error') io.stdout(`last reported error: ${stripControl(String(health.message ?? 'unknown'))}\n`);
       return EXIT.ok;

@@ -61,7 +61,9 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
     return {
       instances: store.listInstances().map((i) => {
         const last = store.lastSample(i.id);
-        return { id: i.id, provider: i.provider, state: i.state, util: last && !last.unknown ? last.utilMax : null, pricePerHour: i.pricePerHour };
+        const engines: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', number>> = {};
+        for (const [k, p] of Object.entries(last?.engines ?? {}) as [keyof typeof engines, { max: number }][]) engines[k] = p.max;
+        return { id: i.id, provider: i.provider, state: i.state, util: last && !last.unknown ? last.utilMax : null, pricePerHour: i.pricePerHour, engines, tempC: last?.tempC ?? null };
       }),
       savingsTotalUsd: s.totalUsd,
       savingsMonthlyUsd: s.monthlyProjectionUsd,

@@ -28,6 +28,23 @@ describe('dashboard page', () => {
     expect(html).toContain('http-equiv="refresh"');
   });
 
+  it('shows the other engines and the temperature under the SM figure', () => {
+    const encode = { t: 0, util: 8, memUsed: 819, memTotal: 8192, tempC: 45, engines: { enc: { max: 100, mean: 100, gpu: 0 }, dec: { max: 0, mean: 0, gpu: 0 }, jpeg: { max: 0, mean: 0, gpu: 0 }, encSessions: { max: 2, mean: 2, gpu: 0 } } };
+    const html = String(
+      <DashboardPage
+        instances={[{ id: 'vast:9', provider: 'vast', name: 'ffmpeg', state: 'running', gpuName: 'RTX 2080 SUPER', numGpus: 1, pricePerHour: 0.2, metricSource: 'agent', lastSample: encode, idleSince: null, protected: false, nextAction: null }]}
+        sparklines={new Map()}
+        actions={[]}
+        savings={{ totalUsd: 0, currentRateUsdPerHour: 0, monthlyProjectionUsd: 0, pausedHours: 0, pauses: 0, deletes: 0, lastDayUsd: 0, lastWeekUsd: 0, byProvider: {}, deleteHorizonDays: 30 }}
+        now={Date.parse('2026-11-29T04:00:00Z')}
+        threshold={10}
+        dryRun={false}
+      />,
+    );
+    expect(html).toContain('8%');
+    expect(html).toContain('enc 100% · dec 0% · 2 enc sessions · 45°C');
+  });
+
   it('breaks the sparkline at unknown points instead of drawing 0', () => {
     const paths = sparklinePaths([10, 20, null, null, 50], 100, 22);
     expect(paths).toHaveLength(2);

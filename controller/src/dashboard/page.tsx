@@ -104,7 +104,10 @@ export function DashboardPage(p: DashboardProps) {
                   <td>
                     <Sparkline points={p.sparklines.get(i.id) ?? []} threshold={p.threshold} />
                   </td>
-                  <td>{i.lastSample ? (i.lastSample.util === null ? 'unknown' : `${i.lastSample.util.toFixed(0)}%`) : '-'}</td>
+                  <td>
+                    <div>{i.lastSample ? (i.lastSample.util === null ? 'unknown' : `${i.lastSample.util.toFixed(0)}%`) : '-'}</div>
+                    {i.lastSample && engineText(i.lastSample) !== '' ? <div class="sub engines">{engineText(i.lastSample)}</div> : ''}
+                  </td>
                   <td>{i.metricSource}</td>
                   <td>{i.idleSince ? formatDuration(p.now - Date.parse(i.idleSince)) : '-'}</td>
                   <td title={i.nextAction?.reason ?? ''}>{nextActionText(i, p.now)}</td>
@@ -145,4 +148,20 @@ export function DashboardPage(p: DashboardProps) {
       </body>
     </html>
   );
+}
+
+/**
+ * The other engines and the temperature under the SM figure: `enc 100% · dec 0% · 2 enc sessions · 45°C`. Engines
+ * the GPU does not report are left out; JPEG and optical flow only when in use (rare; they would crowd the cell).
+ */
+export function engineText(s: { engines?: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', { max: number }>>; tempC?: number | null }): string {
+  const e = s.engines ?? {};
+  const parts: string[] = [];
+  if (e.enc) parts.push(`enc ${e.enc.max.toFixed(0)}%`);
+  if (e.dec) parts.push(`dec ${e.dec.max.toFixed(0)}%`);
+  if (e.jpeg && e.jpeg.max > 0) parts.push(`jpeg ${e.jpeg.max.toFixed(0)}%`);
+  if (e.ofa && e.ofa.max > 0) parts.push(`ofa ${e.ofa.max.toFixed(0)}%`);
+  if (e.encSessions && e.encSessions.max > 0) parts.push(`${e.encSessions.max.toFixed(0)} enc session${e.encSessions.max === 1 ? '' : 's'}`);
+  if (s.tempC !== undefined && s.tempC !== null) parts.push(`${s.tempC.toFixed(0)}°C`);
+  return parts.join(' · ');
 }

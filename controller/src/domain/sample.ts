@@ -18,4 +18,23 @@ export interface SampleSummary {
   memTotalMiB: number | null;
   /** Compute processes on the GPUs at the end of the interval, null when not read. */
   procs: number | null;
+  /**
+   * The busiest GPU of each other engine (NVENC, NVDEC, NVJPG, optical flow, open encoder sessions), over the GPUs
+   * whose driver reports it. Absent (or an engine absent) when no GPU reported it: not applicable, never "idle
+   * evidence" either way; only `utilMax` (SM) being unknown makes a sample unknown.
+   */
+  engines?: SampleEngines;
+  /** Hottest GPU's peak temperature in whole degrees C; null (or absent) when unknown. For display, never a decision. */
+  tempC?: number | null;
 }
+
+export type EngineName = 'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions';
+
+/** One engine's figure on its busiest GPU: percent (utilization engines) or open sessions (encSessions). */
+export interface EnginePeak {
+  max: number;
+  mean: number;
+  gpu: number;
+}
+
+export type SampleEngines = Partial<Record<EngineName, EnginePeak>>;

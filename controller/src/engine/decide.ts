@@ -103,6 +103,7 @@ function figuresOf(f: Facts, kind: DecisionKind, del: DeleteEval): DecisionFigur
     thresholdPct: cfg.pauseThresholdGpu,
     busyAt: w.busy?.at ?? null,
     busyUtil: w.busy?.util ?? null,
+    busyWhy: w.busy?.why ?? null,
     unknownAt: w.unknown?.at ?? null,
     lastSampleEnd: w.lastSampleEnd,
     largestGapSec: w.largestGapMs === null ? null : w.largestGapMs / 1000,

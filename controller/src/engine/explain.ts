@@ -28,7 +28,7 @@ export function explain(d: Decision, inst: Inst): string {
   lines.push(`window:         ${iso(f.windowStart)} -> ${iso(f.windowEnd)} (${dur(f.windowEnd - f.windowStart)})`);
   lines.push(`samples:        ${f.samples} counted (minimum ${f.minSamples}; whole buckets only, so a lower bound)`);
   lines.push(`utilization:    max ${pct(f.utilMax)}, mean ${pct(f.utilMean)} (threshold ${pct(f.thresholdPct)})`);
-  if (f.busyAt !== null) lines.push(`busy reading:   ${pct(f.busyUtil)} in a sample ending ${ago(f.busyAt)}`);
+  if (f.busyAt !== null) lines.push(`busy reading:   ${f.busyWhy !== null ? `kept: ${f.busyWhy} (SM ${pct(f.busyUtil)})` : pct(f.busyUtil)} in a sample ending ${ago(f.busyAt)}`);
   if (f.unknownAt !== null) lines.push(`unknown reading: in a sample ending ${ago(f.unknownAt)}`);
   lines.push(
     `coverage:       ${f.covered ? 'covered' : 'NOT covered'}; largest gap ${f.largestGapSec === null ? 'n/a' : dur(f.largestGapSec * 1000)} (max ${dur(f.maxGapSec * 1000)}); last sample ended ${ago(f.lastSampleEnd)}`,

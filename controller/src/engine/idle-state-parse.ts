@@ -21,7 +21,8 @@ function parseBucket(v: unknown): Bucket | null {
 
 function parseTrack(v: unknown): SourceTrack | null {
   if (!isObj(v)) return null;
-  const { lastEnd, runStart, runCount, runMaxGapMs, gapBeforeRunMs, lastBusyEnd, lastBusyUtil, lastUnknownEnd, bucketMs, buckets } = v;
+  const { lastEnd, runStart, runCount, runMaxGapMs, gapBeforeRunMs, lastBusyEnd, lastBusyUtil, lastBusyWhy, lastUnknownEnd, bucketMs, buckets } = v;
+  if (!(lastBusyWhy === undefined || lastBusyWhy === null || (typeof lastBusyWhy === 'string' && lastBusyWhy.length <= 200))) return null;
   if (![lastEnd, runStart, gapBeforeRunMs, lastBusyEnd, lastBusyUtil, lastUnknownEnd].every(numOrNull)) return null;
   if (!isNum(runCount) || runCount < 0 || !isNum(runMaxGapMs) || !isNum(bucketMs) || bucketMs <= 0) return null;
   if (!Array.isArray(buckets) || buckets.length > MAX_BUCKETS) return null;
@@ -40,6 +41,7 @@ function parseTrack(v: unknown): SourceTrack | null {
     gapBeforeRunMs: gapBeforeRunMs as number | null,
     lastBusyEnd: lastBusyEnd as number | null,
     lastBusyUtil: lastBusyUtil as number | null,
+    lastBusyWhy: lastBusyWhy ?? null,
     lastUnknownEnd: lastUnknownEnd as number | null,
     bucketMs,
     buckets: parsed,

@@ -42,6 +42,8 @@ export interface SourceTrack {
   lastBusyEnd: number | null;
   /** Highest utilization of that busy sample, for reasons and explain. */
   lastBusyUtil: number | null;
+  /** What made that sample busy, e.g. `encoder 64 % on GPU 0` (optional: states stored before engines counted lack it). */
+  lastBusyWhy?: string | null;
   /** End of the latest unknown sample ([N/A], error, no GPU, bad data) seen from this source, late ones included. */
   lastUnknownEnd: number | null;
   /** Bucket width the buckets were built with; buckets are dropped when the configured window changes. */
@@ -90,6 +92,7 @@ export function emptyTrack(bucketMs: number): SourceTrack {
     gapBeforeRunMs: null,
     lastBusyEnd: null,
     lastBusyUtil: null,
+    lastBusyWhy: null,
     lastUnknownEnd: null,
     bucketMs,
     buckets: [],

@@ -17,6 +17,8 @@ export interface Reading {
   at: number;
   source: TrackSource;
   util: number | null;
+  /** What made it busy (`encoder 64 % on GPU 0`); null for unknown readings and states stored before engines counted. */
+  why?: string | null;
 }
 
 export interface WindowView extends WindowStats {
@@ -71,7 +73,7 @@ export function windowView(st: IdleState | null, now: number, t: EngineTimes): W
     if (!tr) continue;
     if (tr.lastBusyEnd !== null) {
       lastNotIdle = Math.max(lastNotIdle ?? -Infinity, tr.lastBusyEnd);
-      if (tr.lastBusyEnd >= ws && (busy === null || tr.lastBusyEnd > busy.at)) busy = { at: tr.lastBusyEnd, source: k, util: tr.lastBusyUtil };
+      if (tr.lastBusyEnd >= ws && (busy === null || tr.lastBusyEnd > busy.at)) busy = { at: tr.lastBusyEnd, source: k, util: tr.lastBusyUtil, why: tr.lastBusyWhy ?? null };
     }
     if (rank <= rankLimit && tr.lastUnknownEnd !== null) {
       lastNotIdle = Math.max(lastNotIdle ?? -Infinity, tr.lastUnknownEnd);

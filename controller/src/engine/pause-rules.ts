@@ -127,7 +127,7 @@ export function pauseDetail(rule: PauseRule, f: Facts): string {
     case 'busy':
       return w.busy === null
         ? `no reading at or above ${pct(thr)} in the last ${minutes(cfg.pauseWindowMinutes)}`
-        : `GPU busy: ${pct(w.busy.util)} from ${w.busy.source} ${dur(now - w.busy.at)} ago (threshold=${pct(thr)})`;
+        : `GPU busy: ${w.busy.why ?? pct(w.busy.util)} from ${w.busy.source} ${dur(now - w.busy.at)} ago (threshold=${pct(thr)})`;
     case 'unknown':
       return w.unknown === null ? 'no unknown reading in the window' : `unknown GPU reading from ${w.unknown.source} ${dur(now - w.unknown.at)} ago: unknown is never idle`;
     case 'interactive':

@@ -112,6 +112,8 @@ export interface DecisionFigures {
   /** Latest busy reading (any source) touching the window. */
   busyAt: number | null;
   busyUtil: number | null;
+  /** What made it busy, engine and GPU (`encoder 64 % on GPU 0`); null when not known. */
+  busyWhy: string | null;
   /** Latest unknown reading (chosen or better source) touching the window. */
   unknownAt: number | null;
   lastSampleEnd: number | null;

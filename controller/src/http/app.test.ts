@@ -156,7 +156,7 @@ describe('GET /api/status and /api/instances/:id', () => {
       numGpus: 2,
       pricePerHour: 4.5,
       metricSource: 'agent',
-      lastSample: { t: new Date(NOW - 10_000).toISOString(), util: 43, memUsed: 80_000, memTotal: 163_118 },
+      lastSample: { t: new Date(NOW - 10_000).toISOString(), util: 43, memUsed: 80_000, memTotal: 163_118, tempC: 40 },
       idleSince: new Date(NOW - 5000).toISOString(),
       protected: true,
       nextAction: { kind: 'pause', at: new Date(NOW + 60_000).toISOString(), reason: 'idle' },

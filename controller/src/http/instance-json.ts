@@ -7,7 +7,15 @@ export const iso = (ms: number | null | undefined): string | null => (ms === nul
 
 export function lastSampleJson(s: SampleSummary | null) {
   if (s === null) return null;
-  return { t: iso(s.t1), util: s.unknown ? null : s.utilMax, memUsed: s.memUsedMiB, memTotal: s.memTotalMiB };
+  // util stays the busiest GPU's SM utilization; the other engines (busiest GPU each) and the temperature come beside it.
+  return {
+    t: iso(s.t1),
+    util: s.unknown ? null : s.utilMax,
+    memUsed: s.memUsedMiB,
+    memTotal: s.memTotalMiB,
+    tempC: s.tempC ?? null,
+    ...(s.engines === undefined ? {} : { engines: s.engines }),
+  };
 }
 
 export function statusInstanceJson(i: InstanceRecord, last: SampleSummary | null, view: InstanceView, now: number, staleAfterMs: number) {

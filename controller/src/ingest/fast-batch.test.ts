@@ -7,7 +7,10 @@ import { gpuStatsFor } from '../../../test/sim-agent';
 import { fastCheckBatch } from './fast-batch';
 
 const T = 1_750_000_000_000;
-const valid = () => ({ v: 1, type: 'batch', runId: 'run-abcdefgh', seq: 7, t0: T - 10_000, t1: T, sentAt: T + 5, gpus: gpuStatsFor(8, 40), procs: 2, health: { state: 'ok' }, dropped: 0 });
+/** GPU 3 carries the optional engine fields (a newer agent), the others not (mixed fleets batch alike). */
+const withEngines = (gpus: ReturnType<typeof gpuStatsFor>) =>
+  gpus.map((g, i) => (i === 3 ? { ...g, enc: { min: 40, mean: 64, max: 90 }, dec: null, jpeg: { min: 0, mean: 0, max: 0 }, ofa: { min: 0, mean: 0, max: 0 }, encSessions: { min: 2, mean: 2, max: 2 } } : g));
+const valid = () => ({ v: 1, type: 'batch', runId: 'run-abcdefgh', seq: 7, t0: T - 10_000, t1: T, sentAt: T + 5, gpus: withEngines(gpuStatsFor(8, 40)), procs: 2, health: { state: 'ok' }, dropped: 0 });
 
 const edge = fc.oneof(
   fc.constantFrom(null, undefined, true, '', 'x', 'batch', 'ok', 'error', 'driver', 0, -0, 1, -1, 0.5, 100, 100.0000000001, 101, 1e9, 1e9 + 1, 1024, 1023, 64, 65,
@@ -34,6 +37,8 @@ const paths: (string | number)[][] = [
   ...Object.keys(valid()).map((k) => [k]),
   ...['index', 'uuid', 'count', 'utilUnknown', 'util', 'memUsed', 'memTotal', 'temp', 'power'].map((k) => ['gpus', 3, k]),
   ...['min', 'mean', 'max'].flatMap((k) => [['gpus', 0, 'util', k], ['gpus', 7, 'memUsed', k], ['gpus', 2, 'power', k]]),
+  ...['enc', 'dec', 'jpeg', 'ofa', 'encSessions'].map((k) => ['gpus', 3, k]),
+  ...['min', 'mean', 'max'].flatMap((k) => [['gpus', 3, 'enc', k], ['gpus', 3, 'encSessions', k]]),
   ['health', 'state'],
   ['gpus', 0],
 ];
@@ -41,6 +46,8 @@ const paths: (string | number)[][] = [
 describe('fastCheckBatch', () => {
   it('accepts a real-looking batch, with errors, nulls and no GPUs', () => {
     expect(fastCheckBatch(valid())).not.toBeNull();
+    expect(BatchSchema.safeParse(valid()).success).toBe(true);
+    expect(fastCheckBatch({ ...valid(), gpus: gpuStatsFor(8, 40) })).not.toBeNull(); // an older agent: no engine fields
     expect(fastCheckBatch({ ...valid(), gpus: [], procs: null, health: { state: 'error', code: 'driver', message: 'NVIDIA-SMI has failed' } })).not.toBeNull();
     expect(fastCheckBatch({ ...valid(), gpus: gpuStatsFor(2, null) })).not.toBeNull();
   });

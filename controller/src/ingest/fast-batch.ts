@@ -15,6 +15,8 @@ const BATCH_KEYS_INTERACTIVE = new Set([...BATCH_KEYS, 'interactive']);
 const INTERACTIVE_KEYS = new Set(['terminalInputAt', 'terminals', 'notebookActivityAt', 'notebookBusy', 'notebooks']);
 const EVIDENCE = new Set(['ok', 'none', 'unreadable']);
 const GPU_KEYS = new Set(['index', 'uuid', 'count', 'utilUnknown', 'util', 'memUsed', 'memTotal', 'temp', 'power']);
+/** Optional per-GPU engine stats (GpuStatsSchema): percent stats, and the encoder session count. */
+const GPU_ENGINE_KEYS = ['enc', 'dec', 'jpeg', 'ofa'] as const;
 const ERROR_CODES = new Set(['driver', 'missing', 'exited', 'parse']);
 
 type Obj = Record<string, unknown>;
@@ -52,8 +54,27 @@ function stat(v: unknown, max: number): boolean {
   return (min as number) <= (mean as number) + EPS && (mean as number) <= (hi as number) + EPS;
 }
 
+/** The required GPU keys, and the optional engine keys each at most once and valid. */
+function gpuKeys(v: Obj): boolean {
+  let optional = 0;
+  for (const k of GPU_ENGINE_KEYS) {
+    if (!(k in v)) continue;
+    if (!(v[k] === null || v[k] === undefined || stat(v[k], 100))) return false;
+    optional++;
+  }
+  if ('encSessions' in v) {
+    if (!(v.encSessions === null || v.encSessions === undefined || stat(v.encSessions, 1e9))) return false;
+    optional++;
+  }
+  const own = Object.keys(v);
+  if (own.length !== GPU_KEYS.size + optional) return false;
+  let required = 0;
+  for (const k of own) if (GPU_KEYS.has(k)) required++;
+  return required === GPU_KEYS.size;
+}
+
 function gpu(v: unknown): boolean {
-  if (!isObject(v) || !hasExactly(v, GPU_KEYS)) return false;
+  if (!isObject(v) || !gpuKeys(v)) return false;
   if (!int(v.index, 0, 1023)) return false;
   if (!(v.uuid === null || str(v.uuid, 0, 128))) return false;
   if (!int(v.count, 0, 100_000) || !int(v.utilUnknown, 0, 100_000)) return false;

@@ -2,7 +2,17 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface FleetSnapshot {
-  instances: { id: string; provider: string; state: string; util: number | null; pricePerHour: number | null }[];
+  instances: {
+    id: string;
+    provider: string;
+    state: string;
+    util: number | null;
+    pricePerHour: number | null;
+    /** Busiest GPU's figure per other engine (percent; encSessions: open sessions); absent when not reported. */
+    engines?: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', number>>;
+    /** Hottest GPU, degrees C; null when unknown. */
+    tempC?: number | null;
+  }[];
   savingsTotalUsd: number;
   savingsMonthlyUsd: number;
   agentsConnected: number;
@@ -25,6 +35,14 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly util = new Gauge({ name: 'cost_optimizer_instance_gpu_utilization_percent', help: 'Last GPU utilization (max over GPUs); absent when unknown', labelNames: ['instance', 'provider'], registers: [this.registry] });
+  private readonly engineUtil = new Gauge({
+    name: 'cost_optimizer_instance_gpu_engine_utilization_percent',
+    help: 'Last utilization of each GPU engine (max over GPUs): sm, encoder, decoder, jpeg, ofa; absent when unknown or not reported',
+    labelNames: ['instance', 'provider', 'engine'],
+    registers: [this.registry],
+  });
+  private readonly encSessions = new Gauge({ name: 'cost_optimizer_instance_gpu_encoder_sessions', help: 'Open NVENC sessions (max over GPUs) in the last sample', labelNames: ['instance', 'provider'], registers: [this.registry] });
+  private readonly temp = new Gauge({ name: 'cost_optimizer_instance_gpu_temperature_celsius', help: 'Hottest GPU temperature in the last sample', labelNames: ['instance', 'provider'], registers: [this.registry] });
   private readonly state = new Gauge({ name: 'cost_optimizer_instance_state', help: '1 for the instance state', labelNames: ['instance', 'provider', 'state'], registers: [this.registry] });
   private readonly price = new Gauge({ name: 'cost_optimizer_instance_price_usd_per_hour', help: 'Price while running', labelNames: ['instance', 'provider'], registers: [this.registry] });
   private readonly savings = new Gauge({ name: 'cost_optimizer_savings_usd', help: 'USD saved so far', registers: [this.registry] });
@@ -37,10 +55,20 @@ export class Metrics {
   async render(): Promise<string> {
     const s = this.snapshot();
     this.util.reset();
+    this.engineUtil.reset();
+    this.encSessions.reset();
+    this.temp.reset();
     this.state.reset();
     this.price.reset();
     for (const i of s.instances) {
       if (i.util !== null) this.util.set({ instance: i.id, provider: i.provider }, i.util);
+      if (i.util !== null) this.engineUtil.set({ instance: i.id, provider: i.provider, engine: 'sm' }, i.util);
+      for (const [k, engine] of [['enc', 'encoder'], ['dec', 'decoder'], ['jpeg', 'jpeg'], ['ofa', 'ofa']] as const) {
+        const v = i.engines?.[k];
+        if (v !== undefined) this.engineUtil.set({ instance: i.id, provider: i.provider, engine }, v);
+      }
+      if (i.engines?.encSessions !== undefined) this.encSessions.set({ instance: i.id, provider: i.provider }, i.engines.encSessions);
+      if (i.tempC !== undefined && i.tempC !== null) this.temp.set({ instance: i.id, provider: i.provider }, i.tempC);
       for (const st of STATES) this.state.set({ instance: i.id, provider: i.provider, state: st }, i.state === st ? 1 : 0);
       if (i.pricePerHour !== null) this.price.set({ instance: i.id, provider: i.provider }, i.pricePerHour);
     }

@@ -10,7 +10,15 @@ export interface StatusInstanceView {
   numGpus: number;
   pricePerHour: number | null;
   metricSource: string;
-  lastSample: { t: number | string | null; util: number | null; memUsed: number | null; memTotal: number | null } | null;
+  lastSample: {
+    t: number | string | null;
+    util: number | null;
+    memUsed: number | null;
+    memTotal: number | null;
+    /** Busiest GPU per other engine (percent; encSessions: open sessions); absent from older controllers. */
+    engines?: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', { max: number; mean: number; gpu: number }>>;
+    tempC?: number | null;
+  } | null;
   idleSince: string | null;
   protected: boolean;
   nextAction: { kind: string; at: string | null; reason: string } | null;

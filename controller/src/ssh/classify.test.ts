@@ -1,6 +1,7 @@
 // Classification of ssh/nvidia-smi outcomes, on real capture lines and the messages OpenSSH and nvidia-smi print.
 import { describe, expect, it } from 'vitest';
-import { loadCaptureSections } from '../../../test/fixtures/captures';
+import { FIELDS_MARK, QUERY_FIELDS } from '../../../protocol/nvidia-smi/query';
+import { loadCaptureSections, scriptOutput } from '../../../test/fixtures/captures';
 import { classify } from './classify';
 import type { RunOutcome } from './run-remote';
 
@@ -25,16 +26,33 @@ describe('classify', () => {
     const sections = loadCaptureSections();
     expect(sections.length).toBeGreaterThan(0);
     for (const s of sections) {
-      const c = classify(run({ stdout: s.line + '\n' }), 15_000);
+      const c = classify(run({ stdout: scriptOutput(s) }), 15_000);
       expect(c.ok, s.file).toBe(true);
     }
+  });
+
+  it('reads the engines the field line names: the 2080 SUPER NVENC load has encoder 100 % and 2 sessions', () => {
+    const load = loadCaptureSections().find((s) => s.file.includes('2080-super__595') && s.phase === 'load')!;
+    const c = classify(run({ stdout: scriptOutput(load) }), 15_000);
+    expect(c.ok && c.gpus[0]).toMatchObject({ util: { max: 8 }, enc: { max: 100 }, dec: { max: 0 }, encSessions: { max: 2 } });
+    // A host whose driver lists no engine field: the core query alone, engines absent (not applicable).
+    const core = classify(run({ stdout: `${FIELDS_MARK}${QUERY_FIELDS.join(',')}\n${load.line}\n` }), 15_000);
+    expect(core.ok && core.gpus[0]).not.toHaveProperty('enc');
+  });
+
+  it('refuses output without a usable field line: the columns could not be named', () => {
+    const s = loadCaptureSections()[0]!;
+    expect(code({ stdout: s.line + '\n' })).toBe('parse');
+    expect(code({ stdout: `${FIELDS_MARK}index,uuid,bogus.field\n${s.line}\n` })).toBe('parse');
+    // Field line and row disagree in width: garbled, never a reading.
+    expect(code({ stdout: `${FIELDS_MARK}${s.fields.join(',')}\n${s.line}\n` })).toBe('parse');
   });
 
   it('keeps [N/A] utilization (MIG) unknown in the stats, never 0', () => {
     const mig = loadCaptureSections().find((s) => s.file.includes('mig') && s.line.includes('[N/A]'));
     expect(mig).toBeDefined();
-    const c = classify(run({ stdout: mig!.line }), 15_000);
-    expect(c.ok && c.gpus[0]).toMatchObject({ util: null, utilUnknown: 1 });
+    const c = classify(run({ stdout: scriptOutput(mig!) }), 15_000);
+    expect(c.ok && c.gpus[0]).toMatchObject({ util: null, utilUnknown: 1, enc: null, dec: null });
   });
 
   it('tells ssh failures apart by what ssh printed', () => {
@@ -64,11 +82,13 @@ describe('classify', () => {
   });
 
   it('refuses output it cannot fully read', () => {
+    const head = `${FIELDS_MARK}${QUERY_FIELDS.join(',')}\n`;
     const good = '0, GPU-a, NVIDIA H100 80GB HBM3, 0, 0, 81559, 41, 69.85';
     expect(code({ stdout: '' })).toBe('parse');
-    expect(code({ stdout: good + '\n@@ garbled ,,,\n' })).toBe('parse');
-    expect(code({ stdout: `${good}\n${good}\n` })).toBe('parse');
-    expect(code({ stdout: good, truncated: true })).toBe('parse');
-    expect(code({ stdout: good + '\n' + good.replace(/^0/, '1') })).toBe('ok');
+    expect(code({ stdout: head })).toBe('parse');
+    expect(code({ stdout: head + good + '\n@@ garbled ,,,\n' })).toBe('parse');
+    expect(code({ stdout: `${head}${good}\n${good}\n` })).toBe('parse');
+    expect(code({ stdout: head + good, truncated: true })).toBe('parse');
+    expect(code({ stdout: head + good + '\n' + good.replace(/^0/, '1') })).toBe('ok');
   });
 });

@@ -1,6 +1,7 @@
 // Turns the outcome of one `ssh ... nvidia-smi` run into a result (pure): GPU stats, or the reason there are none.
-import { parseOutput } from '../../../agent/src/nvidia-smi/parse';
-import { statsOf } from '../../../agent/src/aggregate';
+import { parseOutput } from '../../../protocol/nvidia-smi/parse';
+import { splitFieldsLine } from '../../../protocol/nvidia-smi/query';
+import { statsOf } from '../../../protocol/nvidia-smi/aggregate';
 import type { GpuStats } from '../../../protocol';
 import type { RunOutcome } from './run-remote';
 import type { SshFailureCode } from './ssh-result';
@@ -52,7 +53,10 @@ export function classify(output: RunOutcome, timeoutMs: number): Classified {
   }
   if (code !== 0) return fail('exited', `nvidia-smi exited ${code}${errLine ? `: ${errLine}` : lastLine(run.stdout) ? `: ${lastLine(run.stdout)}` : ''}`);
 
-  const parsed = parseOutput(run.stdout);
+  // The script's first line names the fields the host's driver was asked for (the agent's discovery, same rule).
+  const { fields, rest } = splitFieldsLine(run.stdout);
+  if (fields === null) return fail('parse', `no field list before the readings: ${JSON.stringify(lastLine(run.stdout, 120))}`);
+  const parsed = parseOutput(rest, fields);
   const driver = parsed.errors.find((e) => e.code === 'driver');
   if (driver) return fail('driver', driver.line);
   // A line we cannot read may be a GPU we cannot see: treating the rest as the whole host could call it idle.

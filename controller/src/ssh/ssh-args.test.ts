@@ -1,6 +1,6 @@
 // The ssh argv: exact query, safe destination, options and paths ssh would otherwise rewrite.
 import { describe, expect, it } from 'vitest';
-import { QUERY_ARGS } from '../../../agent/src/nvidia-smi/query';
+import { discoverAndQueryScript } from '../../../protocol/nvidia-smi/query';
 import { TERMINAL_INPUT_SUFFIX } from './terminal-input';
 import { buildSshArgs, controlSocketName, hostKeyAlias, expansionSafe, optionPath, REMOTE_COMMAND, resolveTarget, targetKey, type SshArgsOptions } from './ssh-args';
 
@@ -21,9 +21,10 @@ function opt(args: string[], name: string): string | undefined {
 }
 
 describe('buildSshArgs', () => {
-  it('runs exactly the agent query, one-shot, after -- and the destination', () => {
+  it('runs the agent discovery and query, one-shot, after -- and the destination', () => {
     const a = buildSshArgs(t, opts);
-    expect(REMOTE_COMMAND).toEqual(['sh', '-c', `'${['nvidia-smi', ...QUERY_ARGS, ...TERMINAL_INPUT_SUFFIX].join(' ')}'`]);
+    expect(REMOTE_COMMAND).toEqual(['sh', '-c', `'${[discoverAndQueryScript(), ...TERMINAL_INPUT_SUFFIX].join(' ')}'`]);
+    expect(discoverAndQueryScript()).not.toContain("'"); // it travels single-quoted
     expect(REMOTE_COMMAND.join(' ')).not.toMatch(/-lms|-l /);
     const dd = a.indexOf('--');
     expect(a.slice(dd)).toEqual(['--', 'ssh4.vast.ai', ...REMOTE_COMMAND]);

@@ -1,15 +1,15 @@
 // Builds the argv of the system OpenSSH client for one poll (pure): options, control socket, destination, command.
 import { createHash } from 'node:crypto';
-import { QUERY_ARGS } from '../../../agent/src/nvidia-smi/query';
+import { discoverAndQueryScript } from '../../../protocol/nvidia-smi/query';
 import type { SshTarget } from './ssh-result';
 import { TERMINAL_INPUT_SUFFIX } from './terminal-input';
 
 /**
- * The agent's query, one-shot (no -lms), then the terminal-input section (terminal-input.ts), in one command run by
- * `sh -c '...'` whatever the login shell (fish and csh do not speak the section's sh syntax). The query's words hold
- * no shell metacharacters and the section is fixed text, so the single quotes need no escaping.
+ * The agent's discovery and query in one round trip, one-shot (no -lms), then the terminal-input section
+ * (terminal-input.ts): a fixed script built from constants only (nothing from a provider reaches it), run by
+ * `sh -c '...'` whatever the login shell (fish and csh do not speak its sh syntax), so it needs no escaping.
  */
-const REMOTE_SCRIPT = ['nvidia-smi', ...QUERY_ARGS, ...TERMINAL_INPUT_SUFFIX].join(' ');
+const REMOTE_SCRIPT = [discoverAndQueryScript(), ...TERMINAL_INPUT_SUFFIX].join(' ');
 if (REMOTE_SCRIPT.includes("'")) throw new Error('the remote script must not contain a single quote');
 export const REMOTE_COMMAND: readonly string[] = ['sh', '-c', `'${REMOTE_SCRIPT}'`];
 

@@ -77,4 +77,35 @@ describe('gpu codec', () => {
       }),
     );
   });
+
+  it('reads blobs written before engines were stored (format 1 and 2 rows stay valid)', () => {
+    // Bytes as the previous release wrote them: format 1, one GPU at util 0/0/3, mem 2 units, temp 40, power 70.
+    const old = Buffer.from([1, 0, 0, 3, 3, 40, 71]);
+    expect(decodeGpus(old)).toEqual([{ index: 0, util: { min: 0, mean: 0, max: 3 }, utilUnknown: 0, memUsedMiB: 32, tempC: 40, powerW: 70 }]);
+    const stored = [quantizeGpu(gpuStats(0, 50))];
+    expect(stored[0]).not.toHaveProperty('engines');
+    expect(encodeGpus(stored)[0]).toBe(1); // no engine fields: the old format, no byte added
+  });
+
+  it('stores engines: no byte when every GPU is all-zero, one for an all-zero GPU beside others, figures kept, unknown distinct from 0, absent distinct from both', () => {
+    const zero = { min: 0, mean: 0, max: 0 };
+    const idle = quantizeGpu({ ...gpuStats(0, 0), enc: zero, dec: zero, jpeg: zero, ofa: zero, encSessions: zero });
+    const plain = quantizeGpu(gpuStats(1, 0));
+    // Every GPU all-zero (a training or idle host on a current driver): not one byte more than without engines.
+    const idleHost = [idle, { ...idle, index: 1 }];
+    expect(encodeGpus(idleHost).length).toBe(encodeGpus([{ ...plain, index: 0 }, plain]).length);
+    expect(decodeGpus(encodeGpus(idleHost))).toEqual(idleHost);
+    // Mixed with a GPU that reports none: one byte for the all-zero one.
+    expect(encodeGpus([idle, plain]).length).toBe(encodeGpus([{ ...plain, index: 0 }, plain]).length + 1 + 2);
+    const encode = quantizeGpu({ ...gpuStats(0, 8), enc: { min: 60, mean: 63.6, max: 99.2 }, dec: zero, jpeg: null, ofa: zero, encSessions: { min: 2, mean: 2, max: 2 } });
+    expect(encode.engines).toEqual({ enc: { mean: 64, max: 100 }, dec: { mean: 0, max: 0 }, jpeg: null, ofa: { mean: 0, max: 0 }, encSessions: 2 });
+    const older = quantizeGpu({ ...gpuStats(2, 8), enc: { min: 5, mean: 6, max: 7 }, dec: zero });
+    const list = [encode, idle, plain, older].map((g, i) => ({ ...g, index: i }));
+    expect(decodeGpus(encodeGpus(list))).toEqual(list);
+  });
+
+  it('refuses engine bytes that name an absent engine', () => {
+    // format 3, GPU 0 util 0/0/0, mem null, temp 40, power null, engines: only enc present (0x81), non-zero mask = dec.
+    expect(() => decodeGpus(Buffer.from([3, 0, 0, 0, 0, 40, 0, 0x81, 0x02]))).toThrow(/absent engine/);
+  });
 });

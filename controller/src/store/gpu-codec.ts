@@ -1,7 +1,30 @@
 // Compact per-GPU detail of one sample, stored as a BLOB: about 6-8 bytes per GPU, so a day of 8-GPU samples every
 // 10 s stays under the 1 MB per instance-day target (DESIGN.md). Quantized values are what the summaries are built
 // from, both when a batch is committed and when it is read back, so the engine sees the same numbers either way.
-import type { GpuStats } from '../../../protocol';
+import type { GpuStats, Stat } from '../../../protocol';
+
+/** Engine utilization as stored: whole percent, max ceiled (rounding never makes an engine look idler). */
+export interface StoredEngineUtil {
+  mean: number;
+  max: number;
+}
+
+/**
+ * The other engines of one GPU over one interval. A key is absent when the engine was not queried (the host's driver
+ * does not list it, or the sample predates engine support: not applicable); null when queried and never a number.
+ */
+export interface StoredEngines {
+  enc?: StoredEngineUtil | null;
+  dec?: StoredEngineUtil | null;
+  jpeg?: StoredEngineUtil | null;
+  ofa?: StoredEngineUtil | null;
+  /** Peak open encoder sessions. */
+  encSessions?: number | null;
+}
+
+/** Engine keys in their bit order in the stored mask. */
+export const STORED_ENGINE_KEYS = ['enc', 'dec', 'jpeg', 'ofa', 'encSessions'] as const;
+const UTIL_KEYS = ['enc', 'dec', 'jpeg', 'ofa'] as const;
 
 /** One GPU's readings over one interval, as stored. */
 export interface StoredGpu {
@@ -16,10 +39,26 @@ export interface StoredGpu {
   tempC: number | null;
   /** Mean power draw in whole W; null when unknown. */
   powerW: number | null;
+  /** Absent on samples without engine fields (older agents and blobs). */
+  engines?: StoredEngines;
 }
 
 const FORMAT_SEQUENTIAL = 1; // GPU indexes are 0..n-1 in order: not stored.
 const FORMAT_INDEXED = 2; // each GPU carries its index as a varint.
+// Formats 3 and 4: as 1 and 2, each GPU entry followed by its engines. Written only when some GPU has engine fields and
+// not all read 0 (then formats 5/6), so rows of older agents keep their size and every earlier blob still reads.
+//   engine byte 0: all five engine fields present and all 0 (an idle or a compute-only GPU: one byte);
+//   otherwise 0x80 | present mask (bit i = STORED_ENGINE_KEYS[i] queried), then a mask of the present fields that are
+//   not 0, then for each of those: utilization max u8 (255 = null) and, unless null, mean u8; sessions optVarint.
+const FORMAT_SEQUENTIAL_ENGINES = 3;
+const FORMAT_INDEXED_ENGINES = 4;
+// Formats 5 and 6: as 1 and 2, and every GPU has all five engine fields at 0 (a training or an idle host on a current
+// driver, the common case): no engine byte at all, so the 1 MB per instance-day budget holds for 8 busy GPUs.
+const FORMAT_SEQUENTIAL_ZERO_ENGINES = 5;
+const FORMAT_INDEXED_ZERO_ENGINES = 6;
+const ENGINES_ALL_ZERO = 0;
+const ENGINES_MARK = 0x80;
+const ALL_PRESENT = 0x1f;
 const UNKNOWN_U8 = 255;
 /**
  * Memory is stored in 16 MiB units: a busy GPU's 20-140 GiB then takes 2 varint bytes instead of 3 (8 bytes per
@@ -30,6 +69,27 @@ export const MEM_UNIT_MIB = 16;
 const LEAD_PARTLY_UNKNOWN = 254; // then: unknown count u8, min, mean, max
 const LEAD_UTIL_NULL = 255; // then: unknown count u8
 
+function quantizeEngine(s: Stat | null): StoredEngineUtil | null {
+  if (s === null) return null;
+  const max = Math.max(0, Math.min(100, Math.ceil(s.max)));
+  return { mean: Math.max(0, Math.min(max, Math.round(s.mean))), max };
+}
+
+function quantizeEngines(g: GpuStats): StoredEngines | undefined {
+  let e: StoredEngines | undefined;
+  for (const k of UTIL_KEYS) {
+    const v = g[k];
+    if (v !== undefined) (e ??= {})[k] = quantizeEngine(v);
+  }
+  if (g.encSessions !== undefined) (e ??= {}).encSessions = g.encSessions === null ? null : Math.min(1e6, Math.ceil(g.encSessions.max));
+  return e;
+}
+
+/** True when the engine value is absent/zero-free: 0 % utilization or no session. */
+function isZero(v: StoredEngineUtil | number | null | undefined): boolean {
+  return v === 0 || (typeof v === 'object' && v !== null && v.max === 0);
+}
+
 export function quantizeGpu(g: GpuStats): StoredGpu {
   let util: StoredGpu['util'] = null;
   if (g.util !== null) {
@@ -38,7 +98,7 @@ export function quantizeGpu(g: GpuStats): StoredGpu {
     const mean = Math.max(min, Math.min(max, Math.round(g.util.mean)));
     util = { min, mean, max };
   }
-  return {
+  const out: StoredGpu = {
     index: g.index,
     util,
     utilUnknown: Math.min(UNKNOWN_U8, g.utilUnknown),
@@ -46,6 +106,68 @@ export function quantizeGpu(g: GpuStats): StoredGpu {
     tempC: g.temp === null ? null : Math.max(0, Math.min(254, Math.round(g.temp.max))),
     powerW: g.power === null ? null : Math.round(g.power.mean),
   };
+  const engines = quantizeEngines(g);
+  if (engines !== undefined) out.engines = engines;
+  return out;
+}
+
+function writeEngines(w: Writer, e: StoredEngines | undefined): void {
+  let present = 0;
+  let nonZero = 0;
+  STORED_ENGINE_KEYS.forEach((k, i) => {
+    if (e === undefined || e[k] === undefined) return;
+    present |= 1 << i;
+    if (!isZero(e[k])) nonZero |= 1 << i;
+  });
+  if (present === ALL_PRESENT && nonZero === 0) {
+    w.u8(ENGINES_ALL_ZERO);
+    return;
+  }
+  w.u8(ENGINES_MARK | present);
+  w.u8(nonZero);
+  STORED_ENGINE_KEYS.forEach((k, i) => {
+    if ((nonZero & (1 << i)) === 0 || e === undefined) return;
+    if (k === 'encSessions') w.optVarint(e.encSessions ?? null);
+    else {
+      const u = e[k] ?? null;
+      w.u8(u === null ? UNKNOWN_U8 : u.max);
+      if (u !== null) w.u8(u.mean);
+    }
+  });
+}
+
+const allZero = (): StoredEngines => ({ enc: { mean: 0, max: 0 }, dec: { mean: 0, max: 0 }, jpeg: { mean: 0, max: 0 }, ofa: { mean: 0, max: 0 }, encSessions: 0 });
+
+function isAllZero(e: StoredEngines | undefined): boolean {
+  return e !== undefined && STORED_ENGINE_KEYS.every((k) => e[k] !== undefined && isZero(e[k]));
+}
+
+function readEngines(r: Reader): StoredEngines | undefined {
+  const lead = r.u8();
+  if (lead === ENGINES_ALL_ZERO) return allZero();
+  if ((lead & ENGINES_MARK) === 0 || (lead & ~(ENGINES_MARK | ALL_PRESENT)) !== 0) throw new Error(`gpu blob: bad engine byte ${lead}`);
+  const present = lead & ALL_PRESENT;
+  const nonZero = r.u8();
+  if ((nonZero & ~present) !== 0) throw new Error(`gpu blob: engine value for an absent engine (${nonZero})`);
+  if (present === 0) return undefined;
+  const e: StoredEngines = {};
+  STORED_ENGINE_KEYS.forEach((k, i) => {
+    if ((present & (1 << i)) === 0) return;
+    const set = (nonZero & (1 << i)) !== 0;
+    if (k === 'encSessions') {
+      e.encSessions = set ? r.optVarint() : 0;
+      return;
+    }
+    if (!set) {
+      e[k] = { mean: 0, max: 0 };
+      return;
+    }
+    const max = r.u8();
+    if (max === UNKNOWN_U8) e[k] = null;
+    else if (max > 100) throw new Error(`gpu blob: bad engine utilization byte ${max}`);
+    else e[k] = { mean: Math.min(max, r.u8()), max };
+  });
+  return e;
 }
 
 class Writer {
@@ -103,9 +225,13 @@ class Reader {
 
 export function encodeGpus(gpus: readonly StoredGpu[]): Buffer {
   const sequential = gpus.every((g, i) => g.index === i);
-  // Upper bound per GPU: index 2 + lead/unknown 2 + util 3 + mem 8 + temp 1 + power 8.
-  const w = new Writer(1 + gpus.length * 24);
-  w.u8(sequential ? FORMAT_SEQUENTIAL : FORMAT_INDEXED);
+  const zeroEngines = gpus.length > 0 && gpus.every((g) => isAllZero(g.engines));
+  const withEngines = !zeroEngines && gpus.some((g) => g.engines !== undefined);
+  // Upper bound per GPU: index 2 + lead/unknown 2 + util 3 + mem 8 + temp 1 + power 8 (+ engines 2 + 4 * 2 + 8).
+  const w = new Writer(1 + gpus.length * 42);
+  if (zeroEngines) w.u8(sequential ? FORMAT_SEQUENTIAL_ZERO_ENGINES : FORMAT_INDEXED_ZERO_ENGINES);
+  else if (withEngines) w.u8(sequential ? FORMAT_SEQUENTIAL_ENGINES : FORMAT_INDEXED_ENGINES);
+  else w.u8(sequential ? FORMAT_SEQUENTIAL : FORMAT_INDEXED);
   for (const g of gpus) {
     if (!sequential) w.varint(g.index);
     if (g.util === null) {
@@ -123,6 +249,7 @@ export function encodeGpus(gpus: readonly StoredGpu[]): Buffer {
     w.optVarint(g.memUsedMiB === null ? null : Math.ceil(g.memUsedMiB / MEM_UNIT_MIB));
     w.u8(g.tempC === null ? UNKNOWN_U8 : g.tempC);
     w.optVarint(g.powerW);
+    if (withEngines) writeEngines(w, g.engines);
   }
   return w.done();
 }
@@ -130,10 +257,13 @@ export function encodeGpus(gpus: readonly StoredGpu[]): Buffer {
 export function decodeGpus(blob: Uint8Array): StoredGpu[] {
   const r = new Reader(blob);
   const format = r.u8();
-  if (format !== FORMAT_SEQUENTIAL && format !== FORMAT_INDEXED) throw new Error(`unknown gpu blob format ${format}`);
+  if (format < FORMAT_SEQUENTIAL || format > FORMAT_INDEXED_ZERO_ENGINES) throw new Error(`unknown gpu blob format ${format}`);
+  const sequential = format === FORMAT_SEQUENTIAL || format === FORMAT_SEQUENTIAL_ENGINES || format === FORMAT_SEQUENTIAL_ZERO_ENGINES;
+  const withEngines = format === FORMAT_SEQUENTIAL_ENGINES || format === FORMAT_INDEXED_ENGINES;
+  const zeroEngines = format === FORMAT_SEQUENTIAL_ZERO_ENGINES || format === FORMAT_INDEXED_ZERO_ENGINES;
   const out: StoredGpu[] = [];
   while (r.more) {
-    const index = format === FORMAT_SEQUENTIAL ? out.length : r.varint();
+    const index = sequential ? out.length : r.varint();
     const lead = r.u8();
     let util: StoredGpu['util'] = null;
     let utilUnknown = 0;
@@ -152,7 +282,10 @@ export function decodeGpus(blob: Uint8Array): StoredGpu[] {
     const memUsedMiB = memUnits === null ? null : memUnits * MEM_UNIT_MIB;
     const temp = r.u8();
     const powerW = r.optVarint();
-    out.push({ index, util, utilUnknown, memUsedMiB, tempC: temp === UNKNOWN_U8 ? null : temp, powerW });
+    const g: StoredGpu = { index, util, utilUnknown, memUsedMiB, tempC: temp === UNKNOWN_U8 ? null : temp, powerW };
+    const engines = withEngines ? readEngines(r) : zeroEngines ? allZero() : undefined;
+    if (engines !== undefined) g.engines = engines;
+    out.push(g);
   }
   return out;
 }

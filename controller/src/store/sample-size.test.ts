@@ -12,6 +12,8 @@ import type { SampleInput } from './types';
 const dir = makeTempDir();
 afterAll(() => dir.cleanup());
 
+const zero = { min: 0, mean: 0, max: 0 };
+
 /** The worst realistic case: every GPU busy all day (large memory and power figures take the most bytes). */
 function gpuList(i: number): GpuStats[] {
   return Array.from({ length: 8 }, (_, g) => {
@@ -26,6 +28,12 @@ function gpuList(i: number): GpuStats[] {
       memTotal: 143_771,
       temp: { min: 30, mean: 35, max: 70 },
       power: { min: 60, mean: 450 + (i % 200), max: 700 },
+      // A current driver reports the other engines too; on a training GPU they read 0 (stored in no extra byte).
+      enc: zero,
+      dec: zero,
+      jpeg: zero,
+      ofa: zero,
+      encSessions: zero,
     };
   });
 }

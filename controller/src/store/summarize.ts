@@ -2,8 +2,8 @@
 // The summary is built from the quantized per-GPU values that are stored, so a summary computed at commit time and
 // one read back from the database later are identical.
 import type { AgentHealth, GpuStats } from '../../../protocol';
-import type { SampleSummary } from '../domain/sample';
-import { quantizeGpu, type StoredGpu } from './gpu-codec';
+import type { EnginePeak, SampleEngines, SampleSummary } from '../domain/sample';
+import { quantizeGpu, STORED_ENGINE_KEYS, type StoredGpu } from './gpu-codec';
 import type { SampleSource } from './types';
 
 const SOURCE_CODES: Record<SampleSource, number> = { agent: 0, ssh: 1, provider: 2 };
@@ -63,7 +63,11 @@ export function summarizeStored(
   let meanSum = 0;
   let meanN = 0;
   let memUsed: number | null = null;
+  let engines: SampleEngines | undefined;
+  let tempC: number | null = null;
   for (const g of gpus) {
+    if (g.tempC !== null) tempC = Math.max(tempC ?? -Infinity, g.tempC);
+    if (g.engines !== undefined) engines = addEngines(engines ?? {}, g);
     if (g.util !== null) {
       utilMax = utilMax === null ? g.util.max : Math.max(utilMax, g.util.max);
       meanSum += g.util.mean;
@@ -82,5 +86,19 @@ export function summarizeStored(
     memUsedMiB: memUsed,
     memTotalMiB,
     procs,
+    tempC,
+    ...(engines === undefined ? {} : { engines }),
   };
+}
+
+/** Keeps, per engine, the GPU with the highest figure (the first one on a tie). Unknown engine readings add nothing. */
+function addEngines(acc: SampleEngines, g: StoredGpu): SampleEngines {
+  for (const k of STORED_ENGINE_KEYS) {
+    const v = g.engines?.[k];
+    if (v === undefined || v === null) continue;
+    const peak: EnginePeak = typeof v === 'number' ? { max: v, mean: v, gpu: g.index } : { max: v.max, mean: v.mean, gpu: g.index };
+    const cur = acc[k];
+    if (cur === undefined || peak.max > cur.max) acc[k] = peak;
+  }
+  return acc;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captureFiles, loadCaptureSections } from '../../../test/fixtures/captures';
+import { captureFiles, loadCaptureSections } from '../../test/fixtures/captures';
 import { parseLine, parseOutput } from './parse';
 
 const sections = loadCaptureSections();

@@ -1,6 +1,6 @@
 // Folds per-reading GPU values into per-interval min/mean/max per GPU (the protocol's GpuStats).
-import type { GpuStats, Stat } from '../../protocol';
-import type { GpuReading } from './nvidia-smi/parse';
+import type { GpuStats, Stat } from '../index';
+import type { GpuReading } from './parse';
 
 class Acc {
   n = 0;
@@ -24,6 +24,9 @@ class Acc {
   }
 }
 
+const ENGINE_READINGS = ['enc', 'dec', 'jpeg', 'ofa', 'encSessions'] as const;
+type EngineReading = (typeof ENGINE_READINGS)[number];
+
 interface GpuAcc {
   uuid: string | null;
   count: number;
@@ -33,6 +36,8 @@ interface GpuAcc {
   memTotal: number | null;
   temp: Acc;
   power: Acc;
+  /** The engines that were queried (present on a reading), each with its accumulator. */
+  engines: Partial<Record<EngineReading, Acc>>;
 }
 
 /** Collects readings for one interval; `take()` returns the stats and starts the next interval. */
@@ -42,7 +47,7 @@ export class Aggregator {
   add(r: GpuReading): void {
     let g = this.gpus.get(r.index);
     if (!g) {
-      g = { uuid: r.uuid, count: 0, utilUnknown: 0, util: new Acc(), mem: new Acc(), memTotal: null, temp: new Acc(), power: new Acc() };
+      g = { uuid: r.uuid, count: 0, utilUnknown: 0, util: new Acc(), mem: new Acc(), memTotal: null, temp: new Acc(), power: new Acc(), engines: {} };
       this.gpus.set(r.index, g);
     }
     g.count++;
@@ -53,6 +58,11 @@ export class Aggregator {
     if (r.uuid !== null) g.uuid = r.uuid;
     g.temp.add(r.tempC);
     g.power.add(r.powerW);
+    for (const k of ENGINE_READINGS) {
+      const v = r[k];
+      if (v === undefined) continue; // not queried on this host: not applicable
+      (g.engines[k] ??= new Acc()).add(v);
+    }
   }
 
   /** Readings collected since the last take(). */
@@ -65,17 +75,24 @@ export class Aggregator {
   take(): GpuStats[] {
     const out: GpuStats[] = [...this.gpus.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, g]) => ({
-        index,
-        uuid: g.uuid,
-        count: g.count,
-        utilUnknown: g.utilUnknown,
-        util: g.util.stat(),
-        memUsed: g.mem.stat(),
-        memTotal: g.memTotal,
-        temp: g.temp.stat(),
-        power: g.power.stat(),
-      }));
+      .map(([index, g]) => {
+        const s: GpuStats = {
+          index,
+          uuid: g.uuid,
+          count: g.count,
+          utilUnknown: g.utilUnknown,
+          util: g.util.stat(),
+          memUsed: g.mem.stat(),
+          memTotal: g.memTotal,
+          temp: g.temp.stat(),
+          power: g.power.stat(),
+        };
+        for (const k of ENGINE_READINGS) {
+          const acc = g.engines[k];
+          if (acc) s[k] = acc.stat();
+        }
+        return s;
+      });
     this.gpus = new Map();
     return out;
   }

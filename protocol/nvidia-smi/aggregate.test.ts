@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GpuStatsSchema } from '../../protocol';
+import { GpuStatsSchema } from '../index';
 import { Aggregator, statsOf } from './aggregate';
-import type { GpuReading } from './nvidia-smi/parse';
+import type { GpuReading } from './parse';
 
 const reading = (index: number, util: number | null, mem = 100): GpuReading => ({
   index,
