@@ -9,6 +9,7 @@ import type { Config } from './config/config';
 import { createApp } from './http/app';
 import type { RouteModule } from './http/app-context';
 import type { DecisionView } from './http/decision-view';
+import type { InstanceOperations } from './operations/instance-operations';
 import { createIngest, type Ingest } from './ingest';
 import type { Logger } from './log';
 import { dbPath, openStore, startRetention, type Store } from './store';
@@ -23,6 +24,8 @@ export interface ServerParts {
 export interface ServerExtension {
   decisionView?: DecisionView;
   routes?: RouteModule[];
+  /** Resume/hold/release with providers and notifications (the daemon's). */
+  operations?: InstanceOperations;
   /** Runs on shutdown after ingest has closed and before the database closes. */
   close?: () => void | Promise<void>;
 }
@@ -74,6 +77,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       // Three report or poll intervals without a sample: the instance has no live metric source.
       staleAfterMs: Math.max(config.agentSilentSec, 3 * config.checkIntervalSec) * 1000,
       routes: ext.routes,
+      operations: ext.operations,
     });
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     ingest.attach(server);

@@ -20,11 +20,31 @@ export function controllerUrl(config: Pick<Config, 'host' | 'port'>, override: s
 }
 
 export async function getJson(base: string, path: string, adminToken: string | null): Promise<unknown> {
+  return callJson(base, 'GET', path, adminToken);
+}
+
+/**
+ * A state-changing call: a JSON body (always, `{}` when there is nothing to say) with the Origin of the controller
+ * (the server refuses state changes whose Origin is not its own), marked as coming from the CLI for the audit log.
+ */
+export async function sendJson(base: string, method: 'POST' | 'DELETE', path: string, body: unknown, adminToken: string | null): Promise<unknown> {
+  return callJson(base, method, path, adminToken, body);
+}
+
+async function callJson(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, adminToken: string | null, body?: unknown): Promise<unknown> {
   let res;
   try {
+    const send = body !== undefined;
     res = await request(base + path, {
-      headers: { accept: 'application/json', ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}) },
-      headersTimeout: 15_000,
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}),
+        ...(send ? { 'content-type': 'application/json', origin: new URL(base).origin, 'x-cost-optimizer-client': 'cli' } : {}),
+      },
+      body: send ? JSON.stringify(body) : undefined,
+      // A resume waits for the provider's answer; 60 s leaves room for its retries.
+      headersTimeout: send ? 60_000 : 15_000,
       bodyTimeout: 15_000,
     });
   } catch (err) {
@@ -32,17 +52,17 @@ export async function getJson(base: string, path: string, adminToken: string | n
   }
   const text = await res.body.text();
   if (res.statusCode === 401) throw new ApiError('the controller wants ADMIN_TOKEN (set it in the environment or .env)', 401);
-  let body: unknown;
+  let parsed: unknown;
   try {
-    body = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new ApiError(`the controller answered HTTP ${res.statusCode} with a non-JSON body`, res.statusCode);
   }
   if (res.statusCode >= 400) {
-    const msg = body && typeof body === 'object' && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${res.statusCode}`;
+    const msg = parsed && typeof parsed === 'object' && 'error' in parsed ? String((parsed as { error: unknown }).error) : `HTTP ${res.statusCode}`;
     throw new ApiError(msg, res.statusCode);
   }
-  return body;
+  return parsed;
 }
 
 /** `--url X` / `--url=X` and `--json` parsing shared by the read-only commands; returns the rest. */

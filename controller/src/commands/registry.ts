@@ -2,9 +2,11 @@
 import type { Command } from './command';
 import { demoCommand } from './demo';
 import { explainCommand } from './explain';
+import { holdCommand, releaseCommand } from './hold';
+import { resumeCommand } from './resume';
 import { runOnceCommand } from './run-once';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { tokenCommand } from './token';
 
-export const COMMANDS: readonly Command[] = [serveCommand, runOnceCommand, statusCommand, explainCommand, tokenCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, runOnceCommand, statusCommand, explainCommand, resumeCommand, holdCommand, releaseCommand, tokenCommand, demoCommand];

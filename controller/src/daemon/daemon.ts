@@ -12,6 +12,8 @@ import type { Notifier } from '../notify/webhook-notifier';
 import type { SshPoller } from '../ssh';
 import { browserAuth } from './browser-auth';
 import { dashboardRoute } from './dashboard-route';
+import { CsrfTokens, dashboardActionRoutes } from './dashboard-actions';
+import { InstanceOperations } from '../operations/instance-operations';
 import { createEngineView } from './engine-view';
 import { metricsRoute } from './metrics-route';
 import { savingsFromStore } from './savings-view';
@@ -78,6 +80,8 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   for (const p of providers) optimizer.addProvider(p.name, p);
   const opt = optimizer;
   const view = createEngineView({ store, idle: opt.idleTracker, config, capabilities: () => Object.fromEntries(providers.map((p) => [p.name, p.capabilities])) });
+  const operations = new InstanceOperations({ store, logger, now, provider: (name) => providers.find((p) => p.name === name), notifier: opt.notifications, publicUrl: config.publicUrl });
+  const csrf = new CsrfTokens();
   const install = installRoutes({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, runtime: { cacheDir: join(config.dataDir, 'runtime-cache') }, logger });
 
   const ac = new AbortController();
@@ -87,12 +91,15 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
     optimizer: opt,
     metrics,
     decisionView: view,
+    operations,
     routes: [
       (app: Hono) => {
         app.use('/', browserAuth(config.adminToken));
         app.use('/metrics', browserAuth(config.adminToken));
+        app.use('/ui/*', browserAuth(config.adminToken));
       },
-      dashboardRoute({ threshold: config.pauseThresholdGpu, dryRun: config.dryRun, refreshSeconds: opts.refreshSeconds }),
+      dashboardRoute({ threshold: config.pauseThresholdGpu, dryRun: config.dryRun, refreshSeconds: opts.refreshSeconds, csrf }),
+      dashboardActionRoutes({ csrf, trustProxy: config.trustProxy }),
       metricsRoute(metrics),
       (app: Hono) => {
         app.route('/', install);

@@ -4,6 +4,7 @@ import { statusInstanceJson } from '../http/instance-json';
 import { DashboardPage } from '../dashboard/page';
 import type { Savings } from '../report/savings';
 import type { SampleSummary } from '../domain/sample';
+import type { CsrfTokens } from './dashboard-actions';
 
 /** Sparklines cover this long, in this many points; only the first instances get one (it reads their samples). */
 const SPARK_HOURS = 3;
@@ -23,7 +24,17 @@ export function sparklinePoints(samples: readonly SampleSummary[], from: number,
   return out;
 }
 
-export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refreshSeconds?: number }): RouteModule {
+export interface DashboardRouteOptions {
+  threshold: number;
+  dryRun: boolean;
+  refreshSeconds?: number;
+  /** Page tokens for the buttons; without it the page is read-only. */
+  csrf?: CsrfTokens;
+  /** Per-instance policy lines (name/label markers) for the policy column. */
+  policyLines?: (r: import('../store').InstanceRecord) => readonly string[];
+}
+
+export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
   return (app, ctx) => {
     app.get('/', (c) => {
       const now = ctx.now();
@@ -48,6 +59,10 @@ export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refre
         at: new Date(a.updatedAt).toISOString(),
       }));
       const savings = ctx.view.savings(now) as unknown as Savings;
+      const holds = new Map<string, number>();
+      for (const h of ctx.store.listHolds()) if (h.until > now) holds.set(h.instanceId, h.until);
+      const policies = new Map<string, readonly string[]>();
+      if (opts.policyLines) for (const r of records) policies.set(r.id, opts.policyLines(r));
       return c.html(
         '<!doctype html>' +
           String(
@@ -60,6 +75,9 @@ export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refre
               threshold={opts.threshold}
               dryRun={opts.dryRun}
               refreshSeconds={opts.refreshSeconds}
+              csrfToken={opts.csrf?.issue(now)}
+              holds={holds}
+              policies={policies}
             />,
           ),
       );

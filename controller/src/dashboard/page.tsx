@@ -1,6 +1,7 @@
 // The dashboard page: fleet table, savings, audit log. Server-rendered Hono JSX, no front-end build; refreshes itself.
 import type { Savings } from '../report/savings';
 import { formatDuration, type StatusInstanceView } from '../report/status-table';
+import { instanceAnchor } from '../notify/messages';
 import { Sparkline } from './sparkline';
 import { STYLES } from './styles';
 
@@ -21,9 +22,39 @@ export interface DashboardProps {
   threshold: number;
   dryRun: boolean;
   refreshSeconds?: number;
+  /** The page token the buttons send (x-csrf-token); no buttons without it. */
+  csrfToken?: string;
+  /** Active holds: instance id -> until (epoch ms). */
+  holds?: ReadonlyMap<string, number>;
+  /** Per-instance policy lines (e.g. `idle window 2 h (name [idle=2h])`), by instance id. */
+  policies?: ReadonlyMap<string, readonly string[]>;
 }
 
 const money = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 1 ? 3 : 2)}`;
+
+const hhmm = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+
+/** Resume, hold 2 h / 8 h and release: sent by /ui/dashboard.js as JSON with the page token. */
+function ActButtons(props: { i: StatusInstanceView; heldUntil: number | undefined }) {
+  const { i, heldUntil } = props;
+  const canResume = i.state === 'stopped';
+  const live = i.state !== 'deleted';
+  const held = heldUntil !== undefined;
+  const btn = (act: string, label: string, enabled: boolean, hours?: number) => (
+    <button type="button" data-act={act} data-hours={hours === undefined ? undefined : String(hours)} data-enabled={String(enabled)} disabled={!enabled}>
+      {label}
+    </button>
+  );
+  return (
+    <div class="acts">
+      {btn('resume', 'Resume', canResume)}
+      {btn('hold', 'Hold 2 h', live, 2)}
+      {btn('hold', 'Hold 8 h', live, 8)}
+      {btn('release', 'Release', held)}
+      <span class="act-msg">{held ? `held until ${hhmm(heldUntil)}` : ''}</span>
+    </div>
+  );
+}
 
 function nextActionText(i: StatusInstanceView, now: number): string {
   if (i.protected) return 'protected';
@@ -42,6 +73,7 @@ export function DashboardPage(p: DashboardProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta http-equiv="refresh" content={String(p.refreshSeconds ?? 15)} />
         <link rel="icon" href="data:," />
+        {p.csrfToken && <meta name="csrf-token" content={p.csrfToken} />}
         <title>Cost Optimizer</title>
         <style>{STYLES}</style>
       </head>
@@ -86,11 +118,13 @@ export function DashboardPage(p: DashboardProps) {
                 <th>Idle for</th>
                 <th>Next action</th>
                 <th>$/h</th>
+                <th>Policy</th>
+                {p.csrfToken && <th>Keep / resume</th>}
               </tr>
             </thead>
             <tbody>
               {p.instances.map((i) => (
-                <tr data-instance={i.id} data-state={i.state}>
+                <tr id={instanceAnchor(i.id)} data-instance={i.id} data-state={i.state} data-held={String(p.holds?.has(i.id) ?? false)}>
                   <td>
                     <div class="id">{i.id}</div>
                     <div class="sub">{i.name}</div>
@@ -107,6 +141,12 @@ export function DashboardPage(p: DashboardProps) {
                   <td>{i.idleSince ? formatDuration(p.now - Date.parse(i.idleSince)) : '-'}</td>
                   <td title={i.nextAction?.reason ?? ''}>{nextActionText(i, p.now)}</td>
                   <td>{i.pricePerHour === null ? '-' : i.pricePerHour.toFixed(2)}</td>
+                  <td class="policy">{(p.policies?.get(i.id) ?? []).join('; ') || 'default'}</td>
+                  {p.csrfToken && (
+                    <td>
+                      <ActButtons i={i} heldUntil={p.holds?.get(i.id)} />
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -139,6 +179,7 @@ export function DashboardPage(p: DashboardProps) {
             </tbody>
           </table>
         </div>
+        {p.csrfToken && <script src="/ui/dashboard.js" defer></script>}
         <footer>Updated {new Date(p.now).toISOString().replace('T', ' ').slice(0, 19)} UTC, refreshes every {p.refreshSeconds ?? 15} s.</footer>
       </body>
     </html>

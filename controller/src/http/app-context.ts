@@ -4,6 +4,7 @@ import type { Ingest } from '../ingest';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { DecisionView } from './decision-view';
+import type { InstanceOperations } from '../operations/instance-operations';
 
 export interface AppContext {
   store: Store;
@@ -14,6 +15,8 @@ export interface AppContext {
   now: () => number;
   /** A sample older than this means the instance currently has no metric source. */
   staleAfterMs: number;
+  /** Resume, hold and release (audited and announced). */
+  operations: InstanceOperations;
 }
 
 /** A feature's routes: one function per file that registers them on the app. */

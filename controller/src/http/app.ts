@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health';
 import { instanceRoutes } from './routes/instances';
 import { statusRoutes } from './routes/status';
 import { tokenRoutes } from './routes/tokens';
+import { InstanceOperations } from '../operations/instance-operations';
 
 export interface AppDeps {
   store: Store;
@@ -29,6 +30,8 @@ export interface AppDeps {
   now?: () => number;
   /** Extra route modules, registered after the built-in ones (dashboard, /metrics, /install.sh...). */
   routes?: RouteModule[];
+  /** Resume/hold/release; default: holds only (no providers to resume through, no notifications). */
+  operations?: InstanceOperations;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -47,6 +50,7 @@ export function createApp(deps: AppDeps): Hono {
     ingest: deps.ingest ?? null,
     now: deps.now ?? Date.now,
     staleAfterMs,
+    operations: deps.operations ?? new InstanceOperations({ store: deps.store, logger, now: deps.now ?? Date.now }),
   };
 
   const app = new Hono();

@@ -105,6 +105,11 @@ export class CostOptimizer {
     return [...this.providers.keys()];
   }
 
+  /** Where notifications go (the webhook, or the log): the operator acts announce through it too. */
+  get notifications(): Notifier {
+    return this.notifier;
+  }
+
   /** The idle tracker: the ingest path feeds it through the store; the status API reads it. */
   get idleTracker(): IdleTracker {
     return this.idle;

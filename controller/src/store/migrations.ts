@@ -131,6 +131,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE instances DROP COLUMN last_inventory_at;
     `,
   },
+  {
+    version: 3,
+    name: 'who did each action',
+    // Resume, hold and release come from people (cli, api, dashboard); the optimizer's own rows are 'controller'.
+    sql: `ALTER TABLE actions ADD COLUMN actor TEXT NOT NULL DEFAULT 'controller';`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; refuses a database written by a newer version. */

@@ -3,7 +3,7 @@ import type { AgentHealth, GpuStats, Hello } from '../../../protocol';
 import type { MetricSource, ProviderInstance } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
 import type { StoredGpu } from './gpu-codec';
-import type { ActionKind, ActionStatus } from '../domain/action';
+import type { ActionActor, ActionKind, ActionStatus } from '../domain/action';
 
 export type SampleSource = Exclude<MetricSource, 'none'>;
 
@@ -71,7 +71,7 @@ export interface SampleDetail extends SampleSummary {
   healthError: boolean;
 }
 
-export type { ActionKind, ActionStatus };
+export type { ActionActor, ActionKind, ActionStatus };
 
 export interface ActionRecord {
   id: number;
@@ -82,6 +82,8 @@ export interface ActionRecord {
   figures: Record<string, unknown>;
   /** Unique when set: the executor derives it from the decision so a crash between "decided" and "done" never acts twice. */
   decisionKey: string | null;
+  /** Who did it (`controller` for the optimizer's own decisions). */
+  actor: ActionActor;
   createdAt: number;
   updatedAt: number;
 }
@@ -93,6 +95,8 @@ export interface NewAction {
   reason: string;
   figures?: Record<string, unknown>;
   decisionKey?: string | null;
+  /** Default `controller`. */
+  actor?: ActionActor;
 }
 
 export interface HoldRecord {
