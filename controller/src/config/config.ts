@@ -41,10 +41,14 @@ export interface EngineConfig {
   maxGapSeconds: number;
   /** Whether the provider's own utilization figure alone (Vast.ai gpu_util, a point reading per cycle) may justify a pause. */
   providerMetricPause: boolean;
+  /** PAUSE_WARNING_MINUTES: notify this long before a pause (0 or absent: no warning). */
+  pauseWarningMinutes?: number;
 }
 
 export interface Config extends EngineConfig {
   checkIntervalSec: number;
+  /** DIGEST_HOUR_UTC: hour (0-23) of the daily digest of actions and savings to WEBHOOK_URL; null = no digest. */
+  digestHourUtc: number | null;
   dryRun: boolean;
   host: string;
   port: number;
@@ -183,7 +187,9 @@ export function parseConfig(env: Env, home = '/root'): Config {
     // Default: three report intervals of 10 s, and never less than 30 s, so one lost batch is not a gap but a dead agent is.
     maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, pauseWindowMinutes * 60 / 5)), { gt: 0 }),
     providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
+    pauseWarningMinutes: num(env, 'PAUSE_WARNING_MINUTES', 5, { min: 0, max: 24 * 60 }),
     checkIntervalSec,
+    digestHourUtc: str(env, 'DIGEST_HOUR_UTC') === null ? null : num(env, 'DIGEST_HOUR_UTC', 0, { min: 0, max: 23, int: true }),
     dryRun: bool(env, 'DRY_RUN', false),
     host,
     port: num(env, 'PORT', 8080, { min: 0, max: 65535, int: true }),

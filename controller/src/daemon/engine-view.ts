@@ -28,7 +28,7 @@ export function instanceViewOf(decision: Decision): InstanceView {
   return {
     idleSince: f.idleSince,
     protected: f.protection.length > 0,
-    nextAction: next === null ? null : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind, at: next.at, reason: decision.reason },
+    nextAction: next === null ? null : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind === 'warn-pause' ? 'pause' : next.kind, at: next.at, reason: decision.reason },
   };
 }
 

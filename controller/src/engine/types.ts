@@ -1,5 +1,6 @@
 // The engine's inputs beyond IdleState (EngineInstance) and its output (Decision with figures and rule checks).
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
+import type { InstancePolicy } from './instance-policy';
 import type { Protection } from './protection';
 
 /** The audit log's view of the last action on an instance (INTERFACE.md `/api/actions`). */
@@ -27,6 +28,10 @@ export interface EngineInstance extends ProviderInstance {
    * best current source.
    */
   metricSource?: MetricSource | null;
+  /** When the pause warning for this instance went out (epoch ms); it counts only for the current idle episode. */
+  pauseWarnedAt?: number | null;
+  /** The last hold, release or resume (epoch ms): a pause warning sent before it no longer counts. */
+  pauseWarningResetAt?: number | null;
 }
 
 export interface DecideOptions {
@@ -36,7 +41,7 @@ export interface DecideOptions {
   capabilities?: Partial<Record<ProviderName, { canPause: boolean; canDelete: boolean }>>;
 }
 
-export type DecisionKind = 'none' | 'pause' | 'delete' | 'warn-delete';
+export type DecisionKind = 'none' | 'pause' | 'delete' | 'warn-delete' | 'warn-pause';
 export type ActionKind = Exclude<DecisionKind, 'none'>;
 
 /** The rule that decided; stable strings for tests, metrics and the audit log. */
@@ -62,7 +67,9 @@ export type DecisionCode =
   | 'gap'
   | 'clock-skew'
   | 'min-samples'
-  | 'cannot-pause';
+  | 'cannot-pause'
+  | 'warn-pause'
+  | 'policy-window';
 
 export interface RuleCheck {
   /** Which condition, e.g. `coverage`. */
@@ -114,6 +121,16 @@ export interface DecisionFigures {
   /** The delete warning that counts for the current inactive stretch; null when none. */
   deleteWarnedAt: number | null;
   next: NextAction | null;
+  /** The instance's own policy (name/label markers); absent from callers that predate it. */
+  policy?: InstancePolicy;
+  /** The pause warning that counts for this idle episode; null when none. */
+  pauseWarnedAt?: number | null;
+  /** Start of the episode the pause warning belongs to (the warn-pause decision key). */
+  pauseWarnEpisode?: number | null;
+  /** For a warn-pause: when the pause comes. */
+  pauseAt?: number | null;
+  /** For a warn-delete: when the delete comes at the earliest. */
+  deleteAt?: number | null;
 }
 
 export interface Decision {

@@ -88,6 +88,7 @@ export class CostOptimizer {
       checkpoint: opts.checkpoint,
       checkpointTimeoutMs: c.checkpointTimeoutSec * 1000,
       isProtected: (i) => this.isProtected(i),
+      messages: { publicUrl: c.publicUrl ?? null },
       ...opts.executor,
     });
   }
@@ -163,7 +164,7 @@ export class CostOptimizer {
     const byId = new Map(engineInstances.map((i) => [i.id, i]));
     this.lastDecisions.clear();
     decisions.forEach((d) => this.lastDecisions.set(d.instanceId, { decision: d, instance: byId.get(d.instanceId)! }));
-    const actions = await this.executor.execute(planActions(decisions, byId));
+    const actions = await this.executor.execute(planActions(decisions, byId, { publicUrl: this.config.publicUrl ?? null, deleteThresholdHours: this.config.deleteThresholdHours }));
     for (const a of actions) {
       this.opts.metrics?.actions.inc({ kind: a.kind, status: a.status });
       // Tell the idle clock at once: a user who resumes before the next inventory must still get restart grace.
@@ -300,7 +301,7 @@ export class CostOptimizer {
     const acted = (s: string) => r.actions.filter((a) => a.status === s).length;
     const failedProviders = r.providers.filter((p) => !p.ok).map((p) => p.provider);
     this.logger.info(
-      `cycle ${this.cycles}: ${instances} instances; decisions pause=${count('pause')} delete=${count('delete')} warn=${count('warn-delete')}; ` +
+      `cycle ${this.cycles}: ${instances} instances; decisions pause=${count('pause')} delete=${count('delete')} warn=${count('warn-delete')} warn-pause=${count('warn-pause')}; ` +
         `actions succeeded=${acted('succeeded')} failed=${acted('failed')} dry-run=${acted('dry-run')} skipped=${acted('skipped')}; ` +
         `ssh ${r.ssh.ok}/${r.ssh.polled} ok` +
         (failedProviders.length ? `; provider errors: ${failedProviders.join(', ')}` : '') +
