@@ -14,6 +14,7 @@ import { browserAuth } from './browser-auth';
 import { dashboardRoute } from './dashboard-route';
 import { CsrfTokens, dashboardActionRoutes } from './dashboard-actions';
 import { InstanceOperations } from '../operations/instance-operations';
+import { instancePolicy, policyLines } from '../engine';
 import { createEngineView } from './engine-view';
 import { metricsRoute } from './metrics-route';
 import { savingsFromStore } from './savings-view';
@@ -98,7 +99,13 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
         app.use('/metrics', browserAuth(config.adminToken));
         app.use('/ui/*', browserAuth(config.adminToken));
       },
-      dashboardRoute({ threshold: config.pauseThresholdGpu, dryRun: config.dryRun, refreshSeconds: opts.refreshSeconds, csrf }),
+      dashboardRoute({
+        threshold: config.pauseThresholdGpu,
+        dryRun: config.dryRun,
+        refreshSeconds: opts.refreshSeconds,
+        csrf,
+        policyLines: (r) => policyLines(instancePolicy(r, config.pauseWindowMinutes)),
+      }),
       dashboardActionRoutes({ csrf, trustProxy: config.trustProxy }),
       metricsRoute(metrics),
       (app: Hono) => {
