@@ -14,6 +14,7 @@ import { browserAuth } from './browser-auth';
 import { dashboardRoute } from './dashboard-route';
 import { CsrfTokens, dashboardActionRoutes } from './dashboard-actions';
 import { InstanceOperations } from '../operations/instance-operations';
+import { startDigestJob } from './digest-job';
 import { instancePolicy, policyLines } from '../engine';
 import { createEngineView } from './engine-view';
 import { metricsRoute } from './metrics-route';
@@ -83,6 +84,8 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   const view = createEngineView({ store, idle: opt.idleTracker, config, capabilities: () => Object.fromEntries(providers.map((p) => [p.name, p.capabilities])) });
   const operations = new InstanceOperations({ store, logger, now, provider: (name) => providers.find((p) => p.name === name), notifier: opt.notifications, publicUrl: config.publicUrl });
   const csrf = new CsrfTokens();
+  const stopDigest =
+    config.digestHourUtc === null ? () => {} : startDigestJob({ store, notifier: opt.notifications, logger, hourUtc: config.digestHourUtc, publicUrl: config.publicUrl, now });
   const install = installRoutes({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, runtime: { cacheDir: join(config.dataDir, 'runtime-cache') }, logger });
 
   const ac = new AbortController();
@@ -113,6 +116,7 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
       },
     ],
     close: async () => {
+      stopDigest();
       ac.abort();
       await loop;
       await opt.close();
