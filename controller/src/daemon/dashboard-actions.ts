@@ -8,7 +8,7 @@
 // - an `x-csrf-token` header must carry the per-page token: an HMAC of the page's time under a per-process secret,
 //   valid for 24 hours; another site cannot read the page, so it cannot know it.
 // The routes sit behind the dashboard's own credential (browserAuth, registered by the daemon on /ui/*).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import type { RouteModule } from '../http/app-context';
 import { readJsonBody } from '../http/json-body';
@@ -63,7 +63,8 @@ export function dashboardActionRoutes(opts: { csrf: CsrfTokens; trustProxy: bool
   return (app, ctx) => {
     app.get('/ui/dashboard.js', (c) => {
       c.header('content-type', 'text/javascript; charset=utf-8');
-      c.header('cache-control', 'no-cache');
+      // The page links it with its hash (DASHBOARD_SCRIPT_PATH): cached for good, so a refresh stays one request.
+      c.header('cache-control', 'private, max-age=31536000, immutable');
       return c.body(CLIENT_SCRIPT);
     });
 
@@ -88,6 +89,11 @@ export function dashboardActionRoutes(opts: { csrf: CsrfTokens; trustProxy: bool
       return r.ok ? c.json(r.body) : c.json({ error: r.error }, r.status);
     });
   };
+}
+
+/** The script's URL with its content hash: a new version gets a new URL, the old one stays cached. */
+export function dashboardScriptPath(): string {
+  return `/ui/dashboard.js?v=${createHash('sha256').update(CLIENT_SCRIPT).digest('hex').slice(0, 12)}`;
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { Config } from '../config/config';
 import { type Decision, type EngineInstance, decideOne, explain } from '../engine';
 import type { DecisionView, InstanceView } from '../http/decision-view';
-import { toEngineInstance } from '../optimizer/engine-inputs';
+import { fleetContext, toEngineInstance } from '../optimizer/engine-inputs';
 import type { IdleTracker } from '../optimizer/idle-tracker';
 import type { InstanceRecord, Store } from '../store';
 import { savingsFromStore } from './savings-view';
@@ -35,6 +35,11 @@ export function instanceViewOf(decision: Decision): InstanceView {
 export function createEngineView(d: EngineViewDeps): DecisionView {
   return {
     instance: (rec, now) => instanceViewOf(decisionFor(d, rec, now).decision),
+    instances: (recs, now) => {
+      const fc = fleetContext(d.store, now);
+      const caps = d.capabilities();
+      return recs.map((rec) => instanceViewOf(decideOne(toEngineInstance(rec, d.store, now, d.config.dryRun, fc), d.idle.get(rec.id), d.config, now, { capabilities: caps })));
+    },
     savings: (now) => ({ ...savingsFromStore(d.store, now) }),
     explain: (rec, now) => {
       const { decision, instance } = decisionFor(d, rec, now, true);

@@ -24,6 +24,8 @@ export interface DashboardProps {
   refreshSeconds?: number;
   /** The page token the buttons send (x-csrf-token); no buttons without it. */
   csrfToken?: string;
+  /** URL of the buttons' script (versioned so it is cached across refreshes). */
+  scriptPath?: string;
   /** Active holds: instance id -> until (epoch ms). */
   holds?: ReadonlyMap<string, number>;
   /** Per-instance policy lines (e.g. `idle window 2 h (name [idle=2h])`), by instance id. */
@@ -179,7 +181,7 @@ export function DashboardPage(p: DashboardProps) {
             </tbody>
           </table>
         </div>
-        {p.csrfToken && <script src="/ui/dashboard.js" defer></script>}
+        {p.csrfToken && <script src={p.scriptPath ?? '/ui/dashboard.js'} defer></script>}
         <footer>Updated {new Date(p.now).toISOString().replace('T', ' ').slice(0, 19)} UTC, refreshes every {p.refreshSeconds ?? 15} s.</footer>
       </body>
     </html>
