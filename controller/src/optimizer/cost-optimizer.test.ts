@@ -89,6 +89,27 @@ describe('CostOptimizer', () => {
     expect(lines.some((l) => /cycle 2: 4 instances; decisions pause=1/.test(l))).toBe(true);
   });
 
+  it('warns before the pause, and says so when the instance gets busy and the pause is called off', async () => {
+    const { opt, store, notifier, setNow } = setup({ PAUSE_WARNING_MINUTES: '0.5', PUBLIC_URL: 'https://co.example.com' });
+    const vast = new MemoryProvider([memoryInstance('1', { name: 'render-farm-7' })]);
+    opt.addProvider('vast', vast);
+    await opt.runOnce();
+    feed(store, 'vast:1', T0, T0 + 50_000, 2);
+    setNow(T0 + 50_000);
+    const warned = await opt.runOnce();
+    expect(warned.actions.map((a) => [a.kind, a.status])).toEqual([['warn-pause', 'succeeded']]);
+    expect(notifier.messages.at(-1)).toMatch(/^:hourglass: \*render-farm-7\* \(vast:1; .*\) will be paused at 00:01 UTC unless it gets busy/);
+    feed(store, 'vast:1', T0 + 50_000, T0 + 70_000, 85);
+    setNow(T0 + 70_000);
+    const busy = await opt.runOnce();
+    expect(busy.actions).toEqual([]);
+    expect(vast.instances.get('1')!.state).toBe('running');
+    expect(notifier.messages.at(-1)).toBe(':white_check_mark: *render-farm-7* (vast:1; Vast.ai, RTX 4090, $0.500/h) will not be paused after all: its GPU is busy again.');
+    setNow(T0 + 80_000);
+    await opt.runOnce();
+    expect(notifier.messages.filter((m) => m.startsWith(':white_check_mark:'))).toHaveLength(1);
+  });
+
   it('in DRY_RUN decides and records but acts on nothing', async () => {
     const { opt, store, setNow } = setup({ DRY_RUN: 'true' });
     const vast = new MemoryProvider([memoryInstance('1')]);
