@@ -13,6 +13,7 @@ import { enrolRoutes } from './enrol/enrol-route';
 import { createApp } from './http/app';
 import type { RouteModule } from './http/app-context';
 import type { DecisionView } from './http/decision-view';
+import type { InstanceOperations } from './operations/instance-operations';
 import { createIngest, type Ingest } from './ingest';
 import type { Logger } from './log';
 import { dbPath, openStore, startRetention, type Store } from './store';
@@ -31,6 +32,8 @@ export interface ServerExtension {
   routes?: RouteModule[];
   /** The optimizer loop's health for /healthz. */
   loopHealth?: () => { ok: boolean };
+  /** Resume/hold/release with providers and notifications (the daemon's). */
+  operations?: InstanceOperations;
   /** Runs on shutdown after ingest has closed and before the database closes. */
   close?: () => void | Promise<void>;
 }
@@ -103,6 +106,7 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
       staleAfterMs: Math.max(config.agentSilentSec, 3 * config.checkIntervalSec) * 1000,
       routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...(ext.routes ?? [])],
       loopHealth: ext.loopHealth,
+      operations: ext.operations,
     });
     // With a certificate the one port speaks TLS only: a plain-HTTP request fails the handshake and gets no answer.
     const server = (

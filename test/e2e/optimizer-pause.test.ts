@@ -97,7 +97,7 @@ describe('optimizer end to end', () => {
     const status = await api<{ instances: { id: string; state: string; metricSource: string }[] }>('/api/status');
     expect(status.instances.find((i) => i.id === 'vast:702')).toMatchObject({ state: 'running', metricSource: 'agent' });
 
-    await waitFor(() => hookMessages.some((m) => m.includes('PAUSE: vast:701')), 20_000, 'the webhook message');
+    await waitFor(() => hookMessages.some((m) => m.startsWith(':pause_button: Paused *idle-notebook* (vast:701;')), 20_000, 'the webhook message');
     expect(hookMessages.some((m) => m.includes('vast:702'))).toBe(false);
     expect(controller.output()).toMatch(/PAUSE: vast:701 \(RTX 4090\) - GPU avg=[\d.]+% max=[\d.]+% over 0\.1 min, \d+ samples from agent \(threshold=10\.0%\)/);
     expect(controller.output()).not.toContain('secret');

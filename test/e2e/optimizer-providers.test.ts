@@ -47,6 +47,8 @@ describe('optimizer with three providers', () => {
       PAUSE_WINDOW_MINUTES: '1',
       MIN_SAMPLES: '3',
       MAX_GAP_SECONDS: '30',
+      // The samples arrive all at once, so the pause is due at first sight: without a warning it comes this cycle.
+      PAUSE_WARNING_MINUTES: '0',
       ...fakeProvidersEnv({ vast, td, gcp }),
     });
     const providers = await createProvidersFromConfig(config, silentLogger, { minIntervalMs: 0, timeoutMs: 5_000, retry: { maxRetries: 1, baseDelayMs: 5 } });

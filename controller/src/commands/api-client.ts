@@ -45,17 +45,37 @@ export function localCertificate(config: LocalConfig): Buffer | null {
 }
 
 export async function getJson(base: string, path: string, adminToken: string | null, trustCert: Buffer | null = null): Promise<unknown> {
+  return callJson(base, 'GET', path, adminToken, trustCert);
+}
+
+/**
+ * A state-changing call: a JSON body (always, `{}` when there is nothing to say) with the Origin of the controller
+ * (the server refuses state changes whose Origin is not its own), marked as coming from the CLI for the audit log.
+ */
+export async function sendJson(base: string, method: 'POST' | 'DELETE', path: string, body: unknown, adminToken: string | null, trustCert: Buffer | null = null): Promise<unknown> {
+  return callJson(base, method, path, adminToken, trustCert, body);
+}
+
+async function callJson(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, adminToken: string | null, trustCert: Buffer | null, body?: unknown): Promise<unknown> {
   let res;
   try {
+    const send = body !== undefined;
     const dispatcher =
       trustCert === null || !base.startsWith('https:')
         ? undefined
         : // Exactly this certificate is trusted; the name check is skipped because the key itself is what we trust.
           new Agent({ connect: { ca: trustCert, checkServerIdentity: () => undefined } });
     res = await request(base + path, {
+      method,
       dispatcher,
-      headers: { accept: 'application/json', ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}) },
-      headersTimeout: 15_000,
+      headers: {
+        accept: 'application/json',
+        ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}),
+        ...(send ? { 'content-type': 'application/json', origin: new URL(base).origin, 'x-cost-optimizer-client': 'cli' } : {}),
+      },
+      body: send ? JSON.stringify(body) : undefined,
+      // A resume waits for the provider's answer; 60 s leaves room for its retries.
+      headersTimeout: send ? 60_000 : 15_000,
       bodyTimeout: 15_000,
     });
   } catch (err) {
@@ -70,17 +90,17 @@ export async function getJson(base: string, path: string, adminToken: string | n
       401,
     );
   }
-  let body: unknown;
+  let parsed: unknown;
   try {
-    body = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new ApiError(`the controller answered HTTP ${res.statusCode} with a non-JSON body`, res.statusCode);
   }
   if (res.statusCode >= 400) {
-    const msg = body && typeof body === 'object' && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${res.statusCode}`;
+    const msg = parsed && typeof parsed === 'object' && 'error' in parsed ? String((parsed as { error: unknown }).error) : `HTTP ${res.statusCode}`;
     throw new ApiError(msg, res.statusCode);
   }
-  return body;
+  return parsed;
 }
 
 /** `--url X` / `--url=X` and `--json` parsing shared by the read-only commands; returns the rest. */

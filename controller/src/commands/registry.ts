@@ -3,9 +3,11 @@ import type { Command } from './command';
 import { demoCommand } from './demo';
 import { explainCommand } from './explain';
 import { reportCommand } from './report';
+import { holdCommand, releaseCommand } from './hold';
+import { resumeCommand } from './resume';
 import { runOnceCommand } from './run-once';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { tokenCommand } from './token';
 
-export const COMMANDS: readonly Command[] = [serveCommand, runOnceCommand, statusCommand, explainCommand, tokenCommand, reportCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, runOnceCommand, statusCommand, explainCommand, resumeCommand, holdCommand, releaseCommand, tokenCommand, reportCommand, demoCommand];

@@ -103,3 +103,15 @@ describe('parseConfig', () => {
     for (const s of ['admin-secret', 'vast-secret', 'td-key-secret', 'td-token-secret', 'gcp-secret', 'webhook-secret']) expect(text).not.toContain(s);
   });
 });
+
+describe('pause warning and digest settings', () => {
+  it('PAUSE_WARNING_MINUTES defaults to 5, 0 turns it off, bad values stop start-up; DIGEST_HOUR_UTC is off unless set', () => {
+    expect(parseConfig({}).pauseWarningMinutes).toBe(5);
+    expect(parseConfig({ PAUSE_WARNING_MINUTES: '0' }).pauseWarningMinutes).toBe(0);
+    expect(() => parseConfig({ PAUSE_WARNING_MINUTES: 'soon' })).toThrow(/PAUSE_WARNING_MINUTES/);
+    expect(() => parseConfig({ PAUSE_WARNING_MINUTES: '-1' })).toThrow(/PAUSE_WARNING_MINUTES/);
+    expect(parseConfig({}).digestHourUtc).toBeNull();
+    expect(parseConfig({ DIGEST_HOUR_UTC: '8' }).digestHourUtc).toBe(8);
+    expect(() => parseConfig({ DIGEST_HOUR_UTC: '24' })).toThrow(/DIGEST_HOUR_UTC/);
+  });
+});

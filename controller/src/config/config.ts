@@ -43,6 +43,8 @@ export interface EngineConfig {
   providerMetricPause: boolean;
   /** INTERACTIVE_ACTIVITY: recent terminal or notebook input reported by the agent keeps an instance (absent: true). */
   interactiveActivity?: boolean;
+  /** PAUSE_WARNING_MINUTES: notify this long before a pause (0 or absent: no warning). */
+  pauseWarningMinutes?: number;
 }
 
 export interface Config extends EngineConfig {
@@ -54,6 +56,8 @@ export interface Config extends EngineConfig {
   loopWatchdogSec: number;
   /** DELETE_SAVINGS_HORIZON_DAYS: a delete's savings count for this many days after it (docs/savings.md). */
   deleteSavingsHorizonDays: number;
+  /** DIGEST_HOUR_UTC: hour (0-23) of the daily digest of actions and savings to WEBHOOK_URL; null = no digest. */
+  digestHourUtc: number | null;
   dryRun: boolean;
   host: string;
   port: number;
@@ -216,6 +220,8 @@ export function parseConfig(env: Env, home = '/root'): Config {
     checkIntervalSec,
     loopWatchdogSec,
     deleteSavingsHorizonDays: num(env, 'DELETE_SAVINGS_HORIZON_DAYS', 30, { gt: 0, max: 3650 }),
+    pauseWarningMinutes: num(env, 'PAUSE_WARNING_MINUTES', 5, { min: 0, max: 24 * 60 }),
+    digestHourUtc: str(env, 'DIGEST_HOUR_UTC') === null ? null : num(env, 'DIGEST_HOUR_UTC', 0, { min: 0, max: 23, int: true }),
     dryRun: bool(env, 'DRY_RUN', false),
     host,
     port: num(env, 'PORT', 8080, { min: 0, max: 65535, int: true }),

@@ -12,6 +12,10 @@ import type { Notifier } from '../notify/webhook-notifier';
 import type { SshPoller } from '../ssh';
 import { browserAuth } from './browser-auth';
 import { dashboardRoute } from './dashboard-route';
+import { CsrfTokens, dashboardActionRoutes } from './dashboard-actions';
+import { InstanceOperations } from '../operations/instance-operations';
+import { startDigestJob } from './digest-job';
+import { instancePolicy, policyLines } from '../engine';
 import { createEngineView } from './engine-view';
 import { metricsRoute } from './metrics-route';
 import { LoopHealth } from '../optimizer/loop-health';
@@ -95,6 +99,10 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
     capabilities: () => Object.fromEntries(providers.map((p) => [p.name, p.capabilities])),
     contested: (id) => ingest.contested(id),
   });
+  const operations = new InstanceOperations({ store, logger, now, provider: (name) => providers.find((p) => p.name === name), notifier: opt.notifications, publicUrl: config.publicUrl });
+  const csrf = new CsrfTokens();
+  const stopDigest =
+    config.digestHourUtc === null ? () => {} : startDigestJob({ store, notifier: opt.notifications, logger, hourUtc: config.digestHourUtc, publicUrl: config.publicUrl, now });
   const install = installRoutes({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, runtime: { cacheDir: join(config.dataDir, 'runtime-cache') }, logger });
 
   const ac = new AbortController();
@@ -109,12 +117,21 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
     metrics,
     decisionView: view,
     loopHealth: () => health.snapshot(),
+    operations,
     routes: [
       (app: Hono) => {
         app.use('/', browserAuth(config.adminToken));
         app.use('/metrics', browserAuth(config.adminToken));
+        app.use('/ui/*', browserAuth(config.adminToken));
       },
-      dashboardRoute({ threshold: config.pauseThresholdGpu, dryRun: config.dryRun, refreshSeconds: opts.refreshSeconds }),
+      dashboardRoute({
+        threshold: config.pauseThresholdGpu,
+        dryRun: config.dryRun,
+        refreshSeconds: opts.refreshSeconds,
+        csrf,
+        policyLines: (r) => policyLines(instancePolicy(r, config.pauseWindowMinutes)),
+      }),
+      dashboardActionRoutes({ csrf, trustProxy: config.trustProxy }),
       metricsRoute(metrics),
       (app: Hono) => {
         app.route('/', install);
@@ -122,6 +139,7 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
     ],
     close: async () => {
       watchdog?.stop();
+      stopDigest();
       ac.abort();
       await loop;
       await opt.close();

@@ -4,6 +4,8 @@ import { statusInstanceJson } from '../http/instance-json';
 import { DashboardPage } from '../dashboard/page';
 import type { Savings } from '../report/savings';
 import type { SampleSummary } from '../domain/sample';
+import { type SparkSeries, SparklineCache } from './sparkline-cache';
+import { type CsrfTokens, dashboardScriptPath } from './dashboard-actions';
 
 /** Sparklines cover this long, in this many points; only the first instances get one (it reads their samples). */
 const SPARK_HOURS = 3;
@@ -11,35 +13,56 @@ const SPARK_POINTS = 60;
 const SPARK_MAX_INSTANCES = 300;
 
 export function sparklinePoints(samples: readonly SampleSummary[], from: number, to: number, points = SPARK_POINTS): (number | null)[] {
+  return seriesPoints({ t0: samples.map((s) => s.t0), t1: samples.map((s) => s.t1), util: samples.map((s) => s.utilMax), start: 0 }, from, to, points);
+}
+
+function seriesPoints(s: SparkSeries, from: number, to: number, points: number): (number | null)[] {
   const width = (to - from) / points;
   const out: (number | null)[] = new Array(points).fill(null);
-  for (const s of samples) {
-    const i = Math.floor((s.t1 - from) / width);
-    if (i < 0 || i >= points || s.utilMax === null) continue;
+  for (let k = s.start; k < s.t1.length; k++) {
+    const i = Math.floor((s.t1[k]! - from) / width);
+    const u = s.util[k]!;
+    if (i < 0 || i >= points || u === null) continue;
     // The highest known reading of the bucket; a bucket with only unknown readings stays null and breaks the line
     // (drawn as a gap, never as 0 %).
-    out[i] = Math.max(out[i] ?? 0, s.utilMax);
+    out[i] = Math.max(out[i] ?? 0, u);
   }
   return out;
 }
 
-export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refreshSeconds?: number }): RouteModule {
+export interface DashboardRouteOptions {
+  threshold: number;
+  dryRun: boolean;
+  refreshSeconds?: number;
+  /** Page tokens for the buttons; without it the page is read-only. */
+  csrf?: CsrfTokens;
+  /** Per-instance policy lines (name/label markers) for the policy column. */
+  policyLines?: (r: import('../store').InstanceRecord) => readonly string[];
+}
+
+export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
+  const scriptPath = dashboardScriptPath();
+  const cache = new SparklineCache();
   return (app, ctx) => {
     app.get('/', (c) => {
       const now = ctx.now();
       const records = ctx.store.listInstances().filter((r) => r.state !== 'deleted' || (r.lastInventoryAt ?? 0) > now - 24 * 3_600_000);
-      const instances = records.map((r) => statusInstanceJson(r, ctx.store.lastSample(r.id), ctx.view.instance(r, now), now, ctx.staleAfterMs));
+      const views = ctx.view.instances?.(records, now) ?? records.map((r) => ctx.view.instance(r, now));
+      const instances = records.map((r, k) => statusInstanceJson(r, ctx.store.lastSample(r.id), views[k]!, now, ctx.staleAfterMs));
       const sparklines = new Map<string, (number | null)[]>();
       const from = now - SPARK_HOURS * 3_600_000;
-      for (const r of records.slice(0, SPARK_MAX_INSTANCES)) {
-        const samples = ctx.store.recentSamples(r.id, from);
+      const drawn = records.slice(0, SPARK_MAX_INSTANCES);
+      for (const r of drawn) {
+        const s = cache.series(r.id, from, now, (since) => ctx.store.recentSamples(r.id, since));
+        const n = s.t1.length;
         // A young instance's line spans its own data, not three mostly empty hours.
-        const start = samples.length > 0 ? Math.max(from, Math.min(samples[0]!.t0, now - 60_000)) : from;
+        const start = n > s.start ? Math.max(from, Math.min(s.t0[s.start]!, now - 60_000)) : from;
         // At least two report intervals per point, so a steady stream draws a line rather than dots.
-        const interval = samples.length > 0 ? Math.max(1000, samples[samples.length - 1]!.t1 - samples[samples.length - 1]!.t0) : 1;
+        const interval = n > s.start ? Math.max(1000, s.t1[n - 1]! - s.t0[n - 1]!) : 1;
         const points = Math.max(2, Math.min(SPARK_POINTS, Math.floor((now - start) / (2 * interval))));
-        sparklines.set(r.id, sparklinePoints(samples, start, now, points));
+        sparklines.set(r.id, seriesPoints(s, start, now, points));
       }
+      cache.retain(new Set(drawn.map((r) => r.id)));
       const actions = ctx.store.listActions({ limit: 50 }).map((a) => ({
         instanceId: a.instanceId,
         kind: a.kind,
@@ -48,6 +71,10 @@ export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refre
         at: new Date(a.updatedAt).toISOString(),
       }));
       const savings = ctx.view.savings(now) as unknown as Savings;
+      const holds = new Map<string, number>();
+      for (const h of ctx.store.listHolds()) if (h.until > now) holds.set(h.instanceId, h.until);
+      const policies = new Map<string, readonly string[]>();
+      if (opts.policyLines) for (const r of records) policies.set(r.id, opts.policyLines(r));
       return c.html(
         '<!doctype html>' +
           String(
@@ -60,6 +87,10 @@ export function dashboardRoute(opts: { threshold: number; dryRun: boolean; refre
               threshold={opts.threshold}
               dryRun={opts.dryRun}
               refreshSeconds={opts.refreshSeconds}
+              csrfToken={opts.csrf?.issue(now)}
+              scriptPath={scriptPath}
+              holds={holds}
+              policies={policies}
             />,
           ),
       );

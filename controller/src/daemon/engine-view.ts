@@ -3,7 +3,7 @@
 import type { Config } from '../config/config';
 import { type Contested, type Decision, type EngineInstance, decideOne, explain } from '../engine';
 import type { DecisionView, InstanceView } from '../http/decision-view';
-import { toEngineInstance } from '../optimizer/engine-inputs';
+import { fleetContext, toEngineInstance } from '../optimizer/engine-inputs';
 import type { IdleTracker } from '../optimizer/idle-tracker';
 import type { InstanceRecord, Store } from '../store';
 import { savingsFromStore } from './savings-view';
@@ -31,7 +31,7 @@ export function instanceViewOf(decision: Decision): InstanceView {
   return {
     idleSince: f.idleSince,
     protected: f.protection.length > 0,
-    nextAction: next === null ? null : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind, at: next.at, reason: decision.reason },
+    nextAction: next === null ? null : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind === 'warn-pause' ? 'pause' : next.kind, at: next.at, reason: decision.reason },
   };
 }
 
@@ -52,6 +52,14 @@ export function createEngineView(d: EngineViewDeps): DecisionView {
   };
   return {
     instance: (rec, now) => instanceViewOf(decisionFor(d, rec, now).decision),
+    instances: (recs, now) => {
+      const fc = fleetContext(d.store, now);
+      const caps = d.capabilities();
+      return recs.map((rec) => {
+        const instance = { ...toEngineInstance(rec, d.store, now, d.config.dryRun, fc), contested: d.contested?.(rec.id) ?? null };
+        return instanceViewOf(decideOne(instance, d.idle.get(rec.id), d.config, now, { capabilities: caps }));
+      });
+    },
     savings: (now) => ({
       ...savingsFromStore(d.store, now, d.config.deleteSavingsHorizonDays),
       ...(d.config.dryRun ? { wouldHave: wouldHave(now) } : {}),

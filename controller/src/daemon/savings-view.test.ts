@@ -13,6 +13,7 @@ const row = (kind: ActionRecord['kind'], at: number, status: ActionRecord['statu
   reason: '',
   figures: { pricePerHour: 1, stoppedPricePerHour: 0.1, stateBefore },
   decisionKey: null,
+  actor: 'controller',
   createdAt: at,
   updatedAt: at,
 });

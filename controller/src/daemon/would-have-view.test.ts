@@ -15,6 +15,7 @@ const row = (over: Partial<ActionRecord>): ActionRecord => ({
   reason: 'idle for 30 min',
   figures: { pricePerHour: 1.1, stoppedPricePerHour: 0.1, stateBefore: 'running' },
   decisionKey: null,
+  actor: 'controller',
   createdAt: NOW - 10 * H,
   updatedAt: NOW - 10 * H,
   ...over,

@@ -7,7 +7,7 @@ describe('dashboard page', () => {
     const html = String(
       <DashboardPage
         instances={[
-          { id: 'vast:1', provider: 'vast', name: 'a', state: 'stopped', gpuName: 'RTX 4090', numGpus: 1, pricePerHour: 0.5, metricSource: 'agent', lastSample: null, idleSince: null, protected: false, nextAction: null },
+          { id: 'vast:1', provider: 'vast', name: 'a<img src=x onerror=alert(1)>"', state: 'stopped', gpuName: 'RTX 4090', numGpus: 1, pricePerHour: 0.5, metricSource: 'agent', lastSample: null, idleSince: null, protected: false, nextAction: null },
           { id: 'gcp:z/b<x>', provider: 'gcp', name: 'b', state: 'running', gpuName: 'L4', numGpus: 2, pricePerHour: 1.2, metricSource: 'ssh', lastSample: { t: 0, util: null, memUsed: null, memTotal: null }, idleSince: null, protected: true, nextAction: null },
         ]}
         sparklines={new Map([['vast:1', [1, 2, null, 3]]])}
@@ -25,6 +25,9 @@ describe('dashboard page', () => {
     expect(html).toContain('unknown');
     expect(html).toContain('protected');
     expect(html).toContain('gcp:z/b&lt;x&gt;'); // escaped
+    expect(html).toContain('id="i-gcp%3Az%2Fb%3Cx%3E" data-instance="gcp:z/b&lt;x&gt;"');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('a&lt;img src=x onerror=alert(1)&gt;&quot;');
     expect(html).toContain('http-equiv="refresh"');
   });
 

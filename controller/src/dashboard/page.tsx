@@ -2,6 +2,8 @@
 import type { Savings } from '../report/savings';
 import { formatDuration, type StatusInstanceView } from '../report/status-table';
 import { SavingsBreakdown } from './savings-breakdown';
+import { instanceAnchor } from '../notify/messages';
+import { raw } from 'hono/html';
 import { Sparkline } from './sparkline';
 import { STYLES } from './styles';
 
@@ -22,9 +24,59 @@ export interface DashboardProps {
   threshold: number;
   dryRun: boolean;
   refreshSeconds?: number;
+  /** The page token the buttons send (x-csrf-token); no buttons without it. */
+  csrfToken?: string;
+  /** URL of the buttons' script (versioned so it is cached across refreshes). */
+  scriptPath?: string;
+  /** Active holds: instance id -> until (epoch ms). */
+  holds?: ReadonlyMap<string, number>;
+  /** Per-instance policy lines (e.g. `idle window 2 h (name [idle=2h])`), by instance id. */
+  policies?: ReadonlyMap<string, readonly string[]>;
 }
 
 const money = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 1 ? 3 : 2)}`;
+
+const hhmm = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const esc = (v: string) => v.replace(/[&<>"']/g, (c) => ESC[c]!);
+
+/** Resume, hold 2 h / 8 h and release: sent by /ui/dashboard.js as JSON with the page token. */
+function actButtonsHtml(i: StatusInstanceView, heldUntil: number | undefined): string {
+  const live = i.state !== 'deleted';
+  const btn = (act: string, label: string, enabled: boolean, hours?: number) =>
+    `<button type="button" data-act="${act}"${hours === undefined ? '' : ` data-hours="${hours}"`} data-enabled="${enabled}"${enabled ? '' : ' disabled'}>${label}</button>`;
+  return (
+    `<div class="acts">${btn('resume', 'Resume', i.state === 'stopped')}${btn('hold', 'Hold 2 h', live, 2)}${btn('hold', 'Hold 8 h', live, 8)}` +
+    `${btn('release', 'Release', heldUntil !== undefined)}<span class="act-msg">${heldUntil !== undefined ? `held until ${esc(hhmm(heldUntil))}` : ''}</span></div>`
+  );
+}
+
+/**
+ * One fleet row as an HTML string. A string per row, not JSX: at 1,000 instances the JSX tree and its garbage cost
+ * most of the page's time (bench/dashboard.ts). Every value from outside goes through esc().
+ */
+function fleetRowHtml(i: StatusInstanceView, p: DashboardProps): string {
+  const held = p.holds?.get(i.id);
+  const gpu = i.gpuName ? `${i.numGpus > 1 ? `${i.numGpus}x ` : ''}${i.gpuName}` : '-';
+  const now = i.lastSample ? (i.lastSample.util === null ? 'unknown' : `${i.lastSample.util.toFixed(0)}%`) : '-';
+  const policy = (p.policies?.get(i.id) ?? []).join('; ') || 'default';
+  return (
+    `<tr id="${esc(instanceAnchor(i.id))}" data-instance="${esc(i.id)}" data-state="${esc(i.state)}" data-held="${held !== undefined}">` +
+    `<td><div class="id">${esc(i.id)}</div><div class="sub">${esc(i.name)}</div></td>` +
+    `<td><span class="state state-${esc(i.state)}">${i.state === 'stopped' ? 'paused' : esc(i.state)}</span></td>` +
+    `<td>${esc(gpu)}</td>` +
+    `<td>${String(<Sparkline points={p.sparklines.get(i.id) ?? []} threshold={p.threshold} />)}</td>` +
+    `<td><div>${now}</div>${i.lastSample && engineText(i.lastSample) !== '' ? `<div class="sub engines">${esc(engineText(i.lastSample))}</div>` : ''}</td><td>${esc(i.metricSource)}</td>` +
+    `<td>${i.idleSince ? esc(formatDuration(p.now - Date.parse(i.idleSince))) : '-'}</td>` +
+    `<td title="${esc(i.nextAction?.reason ?? '')}">${esc(nextActionText(i, p.now))}</td>` +
+    `<td>${i.pricePerHour === null ? '-' : i.pricePerHour.toFixed(2)}</td>` +
+    `<td class="policy">${esc(policy)}</td>` +
+    (p.csrfToken ? `<td>${actButtonsHtml(i, held)}</td>` : '') +
+    '</tr>'
+  );
+}
+
 
 function nextActionText(i: StatusInstanceView, now: number): string {
   if (i.protected) return 'protected';
@@ -43,6 +95,7 @@ export function DashboardPage(p: DashboardProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta http-equiv="refresh" content={String(p.refreshSeconds ?? 15)} />
         <link rel="icon" href="data:," />
+        {p.csrfToken && <meta name="csrf-token" content={p.csrfToken} />}
         <title>Cost Optimizer</title>
         <style>{STYLES}</style>
       </head>
@@ -88,32 +141,12 @@ export function DashboardPage(p: DashboardProps) {
                 <th>Idle for</th>
                 <th>Next action</th>
                 <th>$/h</th>
+                <th>Policy</th>
+                {p.csrfToken && <th>Keep / resume</th>}
               </tr>
             </thead>
             <tbody>
-              {p.instances.map((i) => (
-                <tr data-instance={i.id} data-state={i.state}>
-                  <td>
-                    <div class="id">{i.id}</div>
-                    <div class="sub">{i.name}</div>
-                  </td>
-                  <td>
-                    <span class={`state state-${i.state}`}>{i.state === 'stopped' ? 'paused' : i.state}</span>
-                  </td>
-                  <td>{i.gpuName ? `${i.numGpus > 1 ? `${i.numGpus}x ` : ''}${i.gpuName}` : '-'}</td>
-                  <td>
-                    <Sparkline points={p.sparklines.get(i.id) ?? []} threshold={p.threshold} />
-                  </td>
-                  <td>
-                    <div>{i.lastSample ? (i.lastSample.util === null ? 'unknown' : `${i.lastSample.util.toFixed(0)}%`) : '-'}</div>
-                    {i.lastSample && engineText(i.lastSample) !== '' ? <div class="sub engines">{engineText(i.lastSample)}</div> : ''}
-                  </td>
-                  <td>{i.metricSource}</td>
-                  <td>{i.idleSince ? formatDuration(p.now - Date.parse(i.idleSince)) : '-'}</td>
-                  <td title={i.nextAction?.reason ?? ''}>{nextActionText(i, p.now)}</td>
-                  <td>{i.pricePerHour === null ? '-' : i.pricePerHour.toFixed(2)}</td>
-                </tr>
-              ))}
+              {raw(p.instances.map((i) => fleetRowHtml(i, p)).join(''))}
             </tbody>
           </table>
         </div>
@@ -144,6 +177,7 @@ export function DashboardPage(p: DashboardProps) {
             </tbody>
           </table>
         </div>
+        {p.csrfToken && <script src={p.scriptPath ?? '/ui/dashboard.js'} defer></script>}
         <footer>Updated {new Date(p.now).toISOString().replace('T', ' ').slice(0, 19)} UTC, refreshes every {p.refreshSeconds ?? 15} s.</footer>
       </body>
     </html>

@@ -20,5 +20,7 @@ td .sub { color: var(--muted); font-size: 12px; } td .id { font-family: ui-monos
 .state-running { background: #d8f3e3; color: var(--ok); } .state-stopped { background: #fdebd0; color: var(--warn); } .state-deleted { background: #f9dedc; color: var(--bad); }
 .status-succeeded { color: var(--ok); } .status-failed { color: var(--bad); } .status-dry-run, .status-skipped { color: var(--muted); }
 .spark { display: block; } .spark-line { fill: none; stroke: var(--accent); stroke-width: 1.5; } .spark-threshold { stroke: var(--warn); stroke-dasharray: 2 2; stroke-width: 1; } .spark-empty { fill: var(--muted); font-size: 10px; }
+tr:target td { background: #fff7d6; } .acts { display: flex; gap: 4px; align-items: center; } .acts button { font: inherit; font-size: 12px; padding: 2px 8px; border-radius: 6px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; } .acts button:disabled { opacity: .45; cursor: default; } .act-msg { font-size: 12px; color: var(--muted); } .act-msg.bad { color: var(--bad); } td.policy { font-size: 12px; color: var(--muted); white-space: normal; min-width: 90px; }
+.state-starting { background: #dde6fb; color: var(--accent); }
 footer { margin-top: 16px; color: var(--muted); font-size: 12px; }
 `;

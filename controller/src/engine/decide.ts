@@ -12,6 +12,7 @@ import { type Facts, gatherFacts } from './facts';
 import { dur, hours, iso, minutes, pct } from './format';
 import type { IdleState } from './idle-state';
 import { firstFailingPauseRule, PAUSE_RULES, pauseCode, pauseDetail, pauseOk } from './pause-rules';
+import { pauseDueAt, pauseWarningDue, policyWindowEnd, policyWindowWait } from './pause-warning';
 import type { ActionKind, DecideOptions, Decision, DecisionCode, DecisionFigures, DecisionKind, EngineInstance, NextAction, RuleCheck } from './types';
 
 export type IdleStates = ReadonlyMap<string, IdleState> | Readonly<Record<string, IdleState>>;
@@ -50,21 +51,28 @@ function decideWith(inst: EngineInstance, idle: IdleState | null, cfg: EngineCon
   if (del.warnNow) {
     // The warning goes out now, so the delete comes DELETE_WARNING_HOURS from now at the earliest.
     const at = Math.max(f.inactiveSince! + t.deleteMs + 1, now + t.warnLeadMs);
-    return build(f, del, withChecks, 'warn-delete', 'warn-delete', `inactive ${dur(now - f.inactiveSince!)} since ${iso(f.inactiveSince)} (${inst.state}): will be deleted at ${iso(at)} unless activity returns (threshold=${hours(cfg.deleteThresholdHours)})`);
+    return build(f, del, withChecks, 'warn-delete', 'warn-delete', `inactive ${dur(now - f.inactiveSince!)} since ${iso(f.inactiveSince)} (${inst.state}): will be deleted at ${iso(at)} unless activity returns (threshold=${hours(cfg.deleteThresholdHours)})`, at);
   }
   const failed = firstFailingPauseRule(f);
-  if (failed === null) {
-    const w = f.w;
-    return build(f, del, withChecks, 'pause', 'pause-idle', `GPU avg=${pct(w.utilMean)} max=${pct(w.utilMax)} over ${minutes(cfg.pauseWindowMinutes)}, ${w.samples} samples from ${w.source} (threshold=${pct(cfg.pauseThresholdGpu)})`);
+  const policyWait = failed === null ? policyWindowWait(f) : null;
+  const warning = inst.state === 'running' ? pauseWarningDue(f, failed, policyWait !== null) : null;
+  if (warning !== null) {
+    const late = warning.at <= now;
+    return build(f, del, withChecks, 'warn-pause', 'warn-pause', `idle since ${iso(f.idleSince)}: will be paused ${late ? 'at the next check' : `at ${iso(warning.at)}`} unless it gets busy`, warning.at);
   }
+  if (failed === null && policyWait === null) {
+    const w = f.w;
+    return build(f, del, withChecks, 'pause', 'pause-idle', `GPU avg=${pct(w.utilMean)} max=${pct(w.utilMax)} over ${minutes(f.policy.idleMinutes ?? cfg.pauseWindowMinutes)}, ${w.samples} samples from ${w.source} (threshold=${pct(cfg.pauseThresholdGpu)})`);
+  }
+  if (failed === null) return build(f, del, withChecks, 'none', 'policy-window', policyWait!);
 
   if (inst.state === 'starting' || inst.state === 'stopping') return build(f, del, withChecks, 'none', 'transitional', `${inst.state} (provider: ${inst.rawState}): waiting for it to settle`);
   if (inst.state === 'stopped') return stoppedDecision(f, del, withChecks);
   return build(f, del, withChecks, 'none', pauseCode(failed, f), pauseDetail(failed, f));
 }
 
-function build(f: Facts, del: DeleteEval, withChecks: boolean, kind: DecisionKind, code: DecisionCode, reason: string): Decision {
-  const d: Decision = { instanceId: f.inst.id, kind, code, reason, figures: figuresOf(f, kind, del) };
+function build(f: Facts, del: DeleteEval, withChecks: boolean, kind: DecisionKind, code: DecisionCode, reason: string, actionAt: number | null = null): Decision {
+  const d: Decision = { instanceId: f.inst.id, kind, code, reason, figures: figuresOf(f, kind, del, actionAt) };
   if (withChecks) d.checks = checksOf(f);
   return d;
 }
@@ -88,7 +96,7 @@ function checksOf(f: Facts): { pause: RuleCheck[]; delete: RuleCheck[] } {
   };
 }
 
-function figuresOf(f: Facts, kind: DecisionKind, del: DeleteEval): DecisionFigures {
+function figuresOf(f: Facts, kind: DecisionKind, del: DeleteEval, actionAt: number | null): DecisionFigures {
   const { w, cfg, t } = f;
   return {
     now: f.now,
@@ -120,11 +128,17 @@ function figuresOf(f: Facts, kind: DecisionKind, del: DeleteEval): DecisionFigur
     interactiveAt: f.interactiveAt,
     deleteWarnedAt: f.warnedAt,
     next: nextAction(f, kind, del.warnAt, del.deleteAt),
+    policy: f.policy,
+    pauseWarnedAt: f.pauseWarnedAt,
+    pauseWarnEpisode: f.pauseWarnEpisode,
+    pauseAt: kind === 'warn-pause' ? actionAt : null,
+    deleteAt: kind === 'warn-delete' ? actionAt : null,
   };
 }
 
 /** The next action and when, if nothing changes; null when none can come (protected, unknown, deleted, active). */
 function nextAction(f: Facts, kind: DecisionKind, warnAt: number | null, deleteAt: number | null): NextAction | null {
+  if (kind === 'warn-pause') return { kind: 'pause', at: Math.max(f.now, pauseDueAt(f) ?? f.now) };
   if (kind !== 'none') return { kind, at: f.now };
   const st = f.inst.state;
   if (st === 'deleted' || st === 'unknown' || f.protections.some((p) => p.by !== 'hold')) return null;
@@ -132,7 +146,7 @@ function nextAction(f: Facts, kind: DecisionKind, warnAt: number | null, deleteA
   let at = Infinity;
   if (st === 'running' && f.canPause && f.w.pauseEarliest !== null && f.runningSince !== null) {
     bestKind = 'pause';
-    at = Math.max(f.w.pauseEarliest, f.runningSince + f.t.windowMs, f.ageReadyAt ?? f.w.pauseEarliest, f.interactiveAt === null ? 0 : f.interactiveAt + f.t.windowMs);
+    at = Math.max(f.w.pauseEarliest, f.runningSince + f.t.windowMs, f.ageReadyAt ?? f.w.pauseEarliest, f.interactiveAt === null ? 0 : f.interactiveAt + f.t.windowMs, policyWindowEnd(f) ?? -Infinity);
     if (f.contestedUntil !== null) at = Math.max(at, f.contestedUntil + f.t.windowMs + 1);
   }
   if (warnAt !== null && warnAt < at) {

@@ -66,7 +66,8 @@ export function deleteDetail(rule: DeleteRule, f: Facts): string {
     case 'in-flight':
       return f.blockedAll ?? 'no action under way';
     case 'capability':
-      return f.canDelete ? 'the provider can delete' : `${inst.provider} cannot delete instances`;
+      if (f.canDelete) return 'the provider can delete';
+      return f.policy?.noDelete ? `pause only, never deleted (${f.policy.noDeleteFrom})` : `${inst.provider} cannot delete instances`;
   }
 }
 

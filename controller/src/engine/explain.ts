@@ -1,11 +1,22 @@
 // Human text for a Decision: the multi-line `cost-optimizer explain <id>` report and the one-line log formatter.
 import type { ProviderInstance } from '../domain/instance';
 import { dur, iso, pct } from './format';
-import type { Decision, RuleCheck } from './types';
+import { policyLines } from './instance-policy';
+import type { Decision, DecisionFigures, RuleCheck } from './types';
+
+/** Where the instance's policy comes from, and the pause warning of this idle episode. */
+function policyExplainLines(f: DecisionFigures): string[] {
+  const p = f.policy;
+  const lines = p ? policyLines(p) : [];
+  const out = [`policy:         ${lines.length === 0 || (p && p.idleMinutes === null && !p.noDelete) ? 'global rules (no [idle=...] or [no-delete] marker)' : ''}`.trimEnd()];
+  for (const l of lines) out.push(`  ${l}`);
+  if (f.pauseWarnedAt !== undefined) out.push(`pause warning:  ${f.pauseWarnedAt === null ? 'none sent for this idle episode' : `sent at ${iso(f.pauseWarnedAt)}`}`);
+  return out.map((l) => l.replace(/^policy:\s+$/, 'policy:'));
+}
 
 type Inst = Pick<ProviderInstance, 'id' | 'name' | 'provider' | 'gpuName' | 'numGpus' | 'state' | 'rawState' | 'pricePerHour'>;
 
-const LABEL: Record<Decision['kind'], string> = { none: 'KEEP', pause: 'PAUSE', delete: 'DELETE', 'warn-delete': 'WARN-DELETE' };
+const LABEL: Record<Decision['kind'], string> = { none: 'KEEP', pause: 'PAUSE', delete: 'DELETE', 'warn-delete': 'WARN-DELETE', 'warn-pause': 'WARN-PAUSE' };
 
 /** One log line, e.g. `PAUSE: vast:123456 (RTX 4090) - GPU avg=3.2% max=6.0% over 30 min, 180 samples from agent (threshold=10.0%)`. */
 export function formatDecisionLine(d: Decision, inst: Pick<Inst, 'id' | 'gpuName'>): string {
@@ -39,6 +50,7 @@ export function explain(d: Decision, inst: Inst): string {
   const interactive = d.checks?.pause.find((c) => c.rule === 'interactive');
   lines.push(`interactive:    ${interactive ? interactive.detail : f.interactiveAt === null ? 'no input reported' : `latest input ${ago(f.interactiveAt)}`}`);
   lines.push(`protection:     ${f.protection.length === 0 ? 'none' : f.protection.map((p) => `${p.by}: ${p.detail}`).join('; ')}`);
+  lines.push(...policyExplainLines(f));
   lines.push(`age:            ${ageLine(f)}`);
   lines.push(`delete warning: ${f.deleteWarnedAt === null ? 'none for this inactive stretch' : `sent ${ago(f.deleteWarnedAt)}`}`);
   lines.push(`next action:    ${f.next === null ? 'none expected' : `${f.next.kind} at ${iso(f.next.at)}${f.next.at > now ? ` (in ${dur(f.next.at - now)})` : ' (now)'}`}`);

@@ -4,6 +4,7 @@ import { latestInteractiveInput } from '../domain/interactive';
 import { type EngineTimes, engineTimes } from './engine-times';
 import type { IdleState } from './idle-state';
 import { type WindowView, windowView } from './idle-window';
+import { type InstancePolicy, instancePolicy } from './instance-policy';
 import { type Protection, protectionsOf } from './protection';
 import type { DecideOptions, EngineInstance } from './types';
 
@@ -41,6 +42,12 @@ export interface Facts {
   canDelete: boolean;
   /** EngineInstance.contested's `until` when it is a finite number (a malformed one counts as contested forever). */
   contestedUntil: number | null;
+  /** From the instance's name or labels: its own longer idle window, pause-only. */
+  policy: InstancePolicy;
+  /** The pause warning that counts: sent during the current idle episode and after the last hold/release/resume. */
+  pauseWarnedAt: number | null;
+  /** Start of the episode a pause warning belongs to (idle since, or the last hold/release/resume if later). */
+  pauseWarnEpisode: number | null;
 }
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -91,6 +98,11 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
     }
   }
   const caps = opts.capabilities?.[inst.provider];
+  const policy = instancePolicy(inst, cfg.pauseWindowMinutes);
+  const resetAt = fin(inst.pauseWarningResetAt) ? inst.pauseWarningResetAt : null;
+  const pauseWarnEpisode = idleSince === null ? null : Math.max(idleSince, resetAt ?? -Infinity);
+  const pw = inst.pauseWarnedAt;
+  const pauseWarnedAt = fin(pw) && pauseWarnEpisode !== null && pw >= pauseWarnEpisode ? pw : null;
   return {
     inst,
     cfg,
@@ -112,7 +124,10 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
     blockedAll,
     blockedPause,
     canPause: caps?.canPause ?? true,
-    canDelete: caps?.canDelete ?? true,
+    canDelete: (caps?.canDelete ?? true) && !policy.noDelete,
+    policy,
+    pauseWarnedAt,
+    pauseWarnEpisode,
     contestedUntil,
   };
 }

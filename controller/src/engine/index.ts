@@ -8,6 +8,8 @@ export * from './classify-sample';
 export * from './buckets';
 export * from './engine-times';
 export * from './protection';
+export * from './instance-policy';
+export * from './pause-warning';
 export * from './types';
 export * from './decide';
 export * from './explain';

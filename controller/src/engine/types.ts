@@ -1,6 +1,7 @@
 // The engine's inputs beyond IdleState (EngineInstance) and its output (Decision with figures and rule checks).
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
 import type { InteractiveActivity } from '../domain/interactive';
+import type { InstancePolicy } from './instance-policy';
 import type { Protection } from './protection';
 
 /** The audit log's view of the last action on an instance (INTERFACE.md `/api/actions`). */
@@ -28,6 +29,10 @@ export interface EngineInstance extends ProviderInstance {
    * best current source.
    */
   metricSource?: MetricSource | null;
+  /** When the pause warning for this instance went out (epoch ms); it counts only for the current idle episode. */
+  pauseWarnedAt?: number | null;
+  /** The last hold, release or resume (epoch ms): a pause warning sent before it no longer counts. */
+  pauseWarningResetAt?: number | null;
   /** The agent's latest report of terminal / notebook input on the host; null/absent when none (no agent, an old agent). */
   interactive?: InteractiveActivity | null;
   /**
@@ -51,7 +56,7 @@ export interface DecideOptions {
   capabilities?: Partial<Record<ProviderName, { canPause: boolean; canDelete: boolean }>>;
 }
 
-export type DecisionKind = 'none' | 'pause' | 'delete' | 'warn-delete';
+export type DecisionKind = 'none' | 'pause' | 'delete' | 'warn-delete' | 'warn-pause';
 export type ActionKind = Exclude<DecisionKind, 'none'>;
 
 /** The rule that decided; stable strings for tests, metrics and the audit log. */
@@ -79,7 +84,9 @@ export type DecisionCode =
   | 'gap'
   | 'clock-skew'
   | 'min-samples'
-  | 'cannot-pause';
+  | 'cannot-pause'
+  | 'warn-pause'
+  | 'policy-window';
 
 export interface RuleCheck {
   /** Which condition, e.g. `coverage`. */
@@ -139,6 +146,16 @@ export interface DecisionFigures {
   /** The delete warning that counts for the current inactive stretch; null when none. */
   deleteWarnedAt: number | null;
   next: NextAction | null;
+  /** The instance's own policy (name/label markers); absent from callers that predate it. */
+  policy?: InstancePolicy;
+  /** The pause warning that counts for this idle episode; null when none. */
+  pauseWarnedAt?: number | null;
+  /** Start of the episode the pause warning belongs to (the warn-pause decision key). */
+  pauseWarnEpisode?: number | null;
+  /** For a warn-pause: when the pause comes. */
+  pauseAt?: number | null;
+  /** For a warn-delete: when the delete comes at the earliest. */
+  deleteAt?: number | null;
 }
 
 export interface Decision {

@@ -5,6 +5,7 @@ import type { InstanceState, ProviderInstance } from '../domain/instance';
 import { ProviderError } from '../domain/errors';
 import { errorMessage, type Logger } from '../log';
 import type { Notifier } from '../notify/webhook-notifier';
+import { type MessageContext, type MessageSubject, actionFailedText, actionSkippedText } from '../notify/messages';
 import type { Provider } from '../providers/provider';
 import type { ActionKind, ActionLog, ActionRecord, ActionStatus } from './action-log';
 
@@ -13,7 +14,7 @@ export interface PlannedAction {
   providerId: string;
   /** Key into the providers map (`vast`, `tensordock`, `gcp`). */
   provider: string;
-  kind: 'pause' | 'delete' | 'warn-delete';
+  kind: 'pause' | 'delete' | 'warn-delete' | 'warn-pause';
   /** One line: why. */
   reason: string;
   /** The seed-style line, e.g. `PAUSE: vast:1 (RTX 4090) - GPU avg=3.2% max=6.0% over 30 min, 180 samples (threshold=10.0%)`. */
@@ -21,6 +22,10 @@ export interface PlannedAction {
   figures: Record<string, unknown>;
   /** Same decision (same instance, kind and idle episode) => same key: the audit row's unique key. */
   decisionKey: string;
+  /** The notification once done (or, for a warning, sent); default: the log line with an emoji. */
+  notice?: string;
+  /** What failure and skip notifications say about the instance (name, provider, GPU, price). */
+  subject?: MessageSubject;
 }
 
 export interface ActionOutcome {
@@ -47,6 +52,8 @@ export interface ExecutorOptions {
   /** A failed decision is tried again on later cycles, up to this many attempts in all. */
   maxAttempts?: number;
   concurrency?: number;
+  /** PUBLIC_URL for the links in failure notifications. */
+  messages?: MessageContext;
 }
 
 const TARGET: Record<'pause' | 'delete', (s: InstanceState | 'gone') => boolean> = {
@@ -106,13 +113,13 @@ export class Executor {
       return { instanceId: a.instanceId, kind, status, reason };
     };
 
-    if (a.kind === 'warn-delete') {
+    if (a.kind === 'warn-delete' || a.kind === 'warn-pause') {
       if (this.o.dryRun) {
         this.o.logger.info(`DRY RUN: ${a.logLine}`);
         return finish('dry-run', a.reason);
       }
       this.o.logger.info(a.logLine);
-      this.o.notifier.notify(`:warning: ${a.logLine}`);
+      this.o.notifier.notify(a.notice ?? `${a.kind === 'warn-pause' ? ':hourglass:' : ':warning:'} ${a.logLine}`);
       return finish('succeeded', a.reason);
     }
 
@@ -146,7 +153,7 @@ export class Executor {
       if (r === 'error' || (r && (r.outcome === 'failed' || r.outcome === 'timeout'))) {
         const why = r === 'error' ? 'checkpoint request failed' : `checkpoint ${r.outcome}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`;
         this.o.logger.warn(`SKIP PAUSE: ${a.instanceId} - ${why}`);
-        this.o.notifier.notify(`:x: Pause of ${a.instanceId} skipped: ${why}`);
+        this.o.notifier.notify(a.subject ? actionSkippedText('Pause', a.subject, this.o.messages ?? { publicUrl: null }, why) : `:x: Pause of ${a.instanceId} skipped: ${why}`);
         return finish('skipped', why, r && r !== 'error' ? { checkpoint: { outcome: r.outcome, exitCode: r.exitCode, output: r.output.slice(-500) } } : {});
       }
       if (r) figures['checkpoint'] = { outcome: r.outcome, durationMs: r.durationMs };
@@ -162,13 +169,13 @@ export class Executor {
     const verified = await this.verify(provider, a.providerId, action);
     if (!verified.ok) return this.failed(a, finish, `${action} sent but not verified: ${verified.state}`);
     this.o.logger.info(a.logLine);
-    this.o.notifier.notify(`${action === 'pause' ? ':pause_button:' : ':wastebasket:'} ${a.logLine}`);
+    this.o.notifier.notify(a.notice ?? `${action === 'pause' ? ':pause_button:' : ':wastebasket:'} ${a.logLine}`);
     return finish('succeeded', a.reason, { verifiedState: verified.state });
   }
 
   private failed(a: PlannedAction, finish: (s: ActionStatus, r: string) => ActionOutcome, reason: string): ActionOutcome {
     this.o.logger.error(`FAILED ${a.kind.toUpperCase()}: ${a.instanceId} - ${reason}`);
-    this.o.notifier.notify(`:x: ${a.kind} of ${a.instanceId} failed: ${reason}`);
+    this.o.notifier.notify(a.subject ? actionFailedText(a.kind === 'pause' ? 'Pause' : 'Delete', a.subject, this.o.messages ?? { publicUrl: null }, reason) : `:x: ${a.kind} of ${a.instanceId} failed: ${reason}`);
     return finish('failed', reason);
   }
 

@@ -4,6 +4,7 @@ import type { Ingest } from '../ingest';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { DecisionView } from './decision-view';
+import type { InstanceOperations } from '../operations/instance-operations';
 
 export interface AppContext {
   store: Store;
@@ -16,6 +17,8 @@ export interface AppContext {
   staleAfterMs: number;
   /** The optimizer loop's health for /healthz (docs/health.md); absent when no loop runs in this process. */
   loopHealth?: () => { ok: boolean };
+  /** Resume, hold and release (audited and announced). */
+  operations: InstanceOperations;
 }
 
 /** A feature's routes: one function per file that registers them on the app. */

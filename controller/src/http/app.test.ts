@@ -98,12 +98,12 @@ describe('holds', () => {
     const a = app();
     let r = await a.request('/api/instances/gcp:us-central1-a/t1/hold', post({ hours: 2, reason: 'training run' }));
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ instanceId: 'gcp:us-central1-a/t1', until: new Date(NOW + 7_200_000).toISOString(), reason: 'training run' });
+    expect(await r.json()).toEqual({ instanceId: 'gcp:us-central1-a/t1', until: new Date(NOW + 7_200_000).toISOString(), reason: 'training run', actor: 'api' });
     r = await a.request('/api/instances/gcp%3Aus-central1-a%2Ft1/hold', post({ until: new Date(NOW + 60_000).toISOString() }));
     expect(r.status).toBe(200);
     expect(store.getHold('gcp:us-central1-a/t1')!.until).toBe(NOW + 60_000);
     r = await a.request('/api/instances/gcp:us-central1-a/t1/hold', { method: 'DELETE', headers: auth });
-    expect(await r.json()).toEqual({ instanceId: 'gcp:us-central1-a/t1', cleared: true });
+    expect(await r.json()).toEqual({ instanceId: 'gcp:us-central1-a/t1', cleared: true, actor: 'api' });
   });
 
   it.each([

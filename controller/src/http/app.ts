@@ -17,6 +17,7 @@ import { instanceRoutes } from './routes/instances';
 import { joinTokenRoutes } from './routes/join-tokens';
 import { statusRoutes } from './routes/status';
 import { tokenRoutes } from './routes/tokens';
+import { InstanceOperations } from '../operations/instance-operations';
 
 export interface AppDeps {
   store: Store;
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** Extra route modules, registered after the built-in ones (dashboard, /metrics, /install.sh...). */
   routes?: RouteModule[];
   loopHealth?: AppContext['loopHealth'];
+  /** Resume/hold/release; default: holds only (no providers to resume through, no notifications). */
+  operations?: InstanceOperations;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -55,6 +58,7 @@ export function createApp(deps: AppDeps): Hono {
     now: deps.now ?? Date.now,
     staleAfterMs,
     loopHealth: deps.loopHealth,
+    operations: deps.operations ?? new InstanceOperations({ store: deps.store, logger, now: deps.now ?? Date.now }),
   };
 
   const app = new Hono();

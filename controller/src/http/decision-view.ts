@@ -18,6 +18,8 @@ export interface InstanceView {
 
 export interface DecisionView {
   instance(instance: InstanceRecord, now: number): InstanceView;
+  /** The same for many instances at once, reading the audit log and holds once (the dashboard at 1,000 instances). */
+  instances?(instances: readonly InstanceRecord[], now: number): InstanceView[];
   /** Free-form savings figures for `/api/status`. */
   savings(now: number): Record<string, unknown>;
   /** The engine's explanation for `GET /api/instances/:id` and `explain`; null when none. */

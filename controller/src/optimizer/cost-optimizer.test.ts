@@ -25,7 +25,8 @@ class ListNotifier implements Notifier {
 function setup(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'co-opt-'));
   dirs.push(dir);
-  const config = parseConfig({ DATA_DIR: dir, PAUSE_WINDOW_MINUTES: '1', MIN_SAMPLES: '3', MAX_GAP_SECONDS: '30', CHECK_INTERVAL: '10', ...env });
+  // No pause warning unless a test asks for one: these tests pin the seed's pause timing.
+  const config = parseConfig({ DATA_DIR: dir, PAUSE_WINDOW_MINUTES: '1', MIN_SAMPLES: '3', MAX_GAP_SECONDS: '30', CHECK_INTERVAL: '10', PAUSE_WARNING_MINUTES: '0', ...env });
   const store = openStore(join(dir, 'co.db'));
   let now = T0;
   const notifier = new ListNotifier();
@@ -82,9 +83,31 @@ describe('CostOptimizer', () => {
     expect(vast.instances.get('1')!.state).toBe('stopped');
     expect(['2', '3', '4'].map((id) => vast.instances.get(id)!.state)).toEqual(['running', 'running', 'running']);
     expect(store.listActions({ instanceId: 'vast:1' })[0]).toMatchObject({ kind: 'pause', status: 'succeeded' });
-    expect(notifier.messages.some((m) => m.includes('PAUSE: vast:1'))).toBe(true);
+    // The notification names the instance and its price; the log keeps the seed's line.
+    expect(notifier.messages.some((m) => m.startsWith(':pause_button: Paused *box-1* (vast:1; Vast.ai, RTX 4090, $0.500/h)'))).toBe(true);
     expect(lines.some((l) => /PAUSE: vast:1 \(RTX 4090\) - .*max=2\.0%/.test(l))).toBe(true);
     expect(lines.some((l) => /cycle 2: 4 instances; decisions pause=1/.test(l))).toBe(true);
+  });
+
+  it('warns before the pause, and says so when the instance gets busy and the pause is called off', async () => {
+    const { opt, store, notifier, setNow } = setup({ PAUSE_WARNING_MINUTES: '0.5', PUBLIC_URL: 'https://co.example.com' });
+    const vast = new MemoryProvider([memoryInstance('1', { name: 'render-farm-7' })]);
+    opt.addProvider('vast', vast);
+    await opt.runOnce();
+    feed(store, 'vast:1', T0, T0 + 50_000, 2);
+    setNow(T0 + 50_000);
+    const warned = await opt.runOnce();
+    expect(warned.actions.map((a) => [a.kind, a.status])).toEqual([['warn-pause', 'succeeded']]);
+    expect(notifier.messages.at(-1)).toMatch(/^:hourglass: \*render-farm-7\* \(vast:1; .*\) will be paused at 00:01 UTC unless it gets busy/);
+    feed(store, 'vast:1', T0 + 50_000, T0 + 70_000, 85);
+    setNow(T0 + 70_000);
+    const busy = await opt.runOnce();
+    expect(busy.actions).toEqual([]);
+    expect(vast.instances.get('1')!.state).toBe('running');
+    expect(notifier.messages.at(-1)).toBe(':white_check_mark: *render-farm-7* (vast:1; Vast.ai, RTX 4090, $0.500/h) will not be paused after all: its GPU is busy again.');
+    setNow(T0 + 80_000);
+    await opt.runOnce();
+    expect(notifier.messages.filter((m) => m.startsWith(':white_check_mark:'))).toHaveLength(1);
   });
 
   it('in DRY_RUN decides and records but acts on nothing', async () => {

@@ -11,6 +11,8 @@ import { Executor, type ActionOutcome } from '../executor/executor';
 import { createLogger, errorMessage, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webhook-notifier';
+import { pauseWarningCancelledText } from '../notify/messages';
+import { subjectOf } from '../operations/instance-operations';
 import type { Provider } from '../providers/provider';
 import { SshPoller, selectSshTargets, toSshSample } from '../ssh';
 import { DB_FILE_NAME, openStore, type Store } from '../store';
@@ -64,6 +66,8 @@ export class CostOptimizer {
   private readonly ssh: SshPoller | null;
   private readonly ownsStore: boolean;
   private readonly silentNotified = new Set<string>();
+  /** Instances whose pause warning went out and whose pause has not come: told when it is called off. */
+  private readonly pauseWarned = new Set<string>();
   private lastInventoryAt = new Map<ProviderName, number>();
   private loaded = false;
   private cycles = 0;
@@ -92,6 +96,7 @@ export class CostOptimizer {
       checkpoint: opts.checkpoint,
       checkpointTimeoutMs: c.checkpointTimeoutSec * 1000,
       isProtected: (i) => this.isProtected(i),
+      messages: { publicUrl: c.publicUrl ?? null },
       ...opts.executor,
     });
   }
@@ -107,6 +112,11 @@ export class CostOptimizer {
 
   get providerNames(): ProviderName[] {
     return [...this.providers.keys()];
+  }
+
+  /** Where notifications go (the webhook, or the log): the operator acts announce through it too. */
+  get notifications(): Notifier {
+    return this.notifier;
   }
 
   /** The idle tracker: the ingest path feeds it through the store; the status API reads it. */
@@ -170,7 +180,8 @@ export class CostOptimizer {
     const byId = new Map(engineInstances.map((i) => [i.id, i]));
     this.lastDecisions.clear();
     decisions.forEach((d) => this.lastDecisions.set(d.instanceId, { decision: d, instance: byId.get(d.instanceId)! }));
-    const actions = await this.executor.execute(planActions(decisions, byId));
+    const actions = await this.executor.execute(planActions(decisions, byId, { publicUrl: this.config.publicUrl ?? null, deleteThresholdHours: this.config.deleteThresholdHours }));
+    this.announceCancelledWarnings(decisions, actions, byId);
     for (const a of actions) {
       this.opts.metrics?.actions.inc({ kind: a.kind, status: a.status });
       // Tell the idle clock at once: a user who resumes before the next inventory must still get restart grace.
@@ -254,6 +265,28 @@ export class CostOptimizer {
     this.logger.info(`RESUMED: ${instanceId} is running again (resumed by its user); full pause window before any new pause`);
   }
 
+  /**
+   * A warned instance that got busy again is told so ("will not be paused after all"), once. Holds, releases and
+   * resumes are announced by the act itself; a pause ends the warning. Kept in memory: a restart forgets (no message).
+   */
+  private announceCancelledWarnings(decisions: readonly Decision[], actions: readonly ActionOutcome[], byId: ReadonlyMap<string, EngineInstance>): void {
+    for (const a of actions) if (a.kind === 'warn-pause' && a.status === 'succeeded') this.pauseWarned.add(a.instanceId);
+    for (const d of decisions) {
+      if (!this.pauseWarned.has(d.instanceId) || d.kind === 'warn-pause') continue;
+      if (d.kind === 'pause' || d.figures.state !== 'running') {
+        this.pauseWarned.delete(d.instanceId);
+        continue;
+      }
+      if (d.figures.pauseWarnedAt !== null && d.figures.pauseWarnedAt !== undefined) continue;
+      this.pauseWarned.delete(d.instanceId);
+      if (d.code === 'hold' || d.code === 'protected-marker' || d.code === 'protected-config') continue;
+      const inst = byId.get(d.instanceId);
+      if (!inst) continue;
+      this.notifier.notify(pauseWarningCancelledText(subjectOf(inst), { publicUrl: this.config.publicUrl ?? null }, d.code === 'busy' || d.code === 'not-idle' ? 'its GPU is busy again' : d.reason));
+      this.logger.info(`pause of ${d.instanceId} called off: ${d.reason}`);
+    }
+  }
+
   private capabilities() {
     const out: Partial<Record<ProviderName, { canPause: boolean; canDelete: boolean }>> = {};
     for (const [n, p] of this.providers) out[n] = { canPause: p.capabilities.canPause, canDelete: p.capabilities.canDelete };
@@ -308,7 +341,7 @@ export class CostOptimizer {
     const acted = (s: string) => r.actions.filter((a) => a.status === s).length;
     const failedProviders = r.providers.filter((p) => !p.ok).map((p) => p.provider);
     this.logger.info(
-      `cycle ${this.cycles}: ${instances} instances; decisions pause=${count('pause')} delete=${count('delete')} warn=${count('warn-delete')}; ` +
+      `cycle ${this.cycles}: ${instances} instances; decisions pause=${count('pause')} delete=${count('delete')} warn=${count('warn-delete')} warn-pause=${count('warn-pause')}; ` +
         `actions succeeded=${acted('succeeded')} failed=${acted('failed')} dry-run=${acted('dry-run')} skipped=${acted('skipped')}; ` +
         `ssh ${r.ssh.ok}/${r.ssh.polled} ok` +
         (failedProviders.length ? `; provider errors: ${failedProviders.join(', ')}` : '') +

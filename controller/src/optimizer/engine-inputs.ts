@@ -16,6 +16,18 @@ export function deleteWarnedAtOf(actions: readonly ActionRecord[], dryRun: boole
   return w ? w.createdAt : null;
 }
 
+/** The newest pause warning that went out (or would have, in dry-run); the engine keeps it only for the current idle episode. */
+export function pauseWarnedAtOf(actions: readonly ActionRecord[], dryRun: boolean): number | null {
+  const w = actions.find((x) => x.kind === 'warn-pause' && (x.status === 'succeeded' || (dryRun && x.status === 'dry-run')));
+  return w ? w.createdAt : null;
+}
+
+/** The newest hold, release or resume: a pause warning sent before it no longer counts (a new one is due). */
+export function pauseWarningResetAtOf(actions: readonly ActionRecord[]): number | null {
+  const a = actions.find((x) => x.kind === 'hold' || x.kind === 'release' || (x.kind === 'resume' && x.status === 'succeeded'));
+  return a ? a.createdAt : null;
+}
+
 /** What the engine needs from the audit log and holds, read once per cycle for the whole fleet. */
 export interface FleetContext {
   actionsByInstance: ReadonlyMap<string, ActionRecord[]>;
@@ -59,5 +71,7 @@ export function toEngineInstance(rec: InstanceRecord, store: Store, now: number,
     deleteWarnedAt: deleteWarnedAtOf(actions, dryRun),
     lastAction: lastActionOf(actions),
     interactive: store.interactiveActivity(rec.id),
+    pauseWarnedAt: pauseWarnedAtOf(actions, dryRun),
+    pauseWarningResetAt: pauseWarningResetAtOf(actions),
   };
 }

@@ -2,6 +2,12 @@
 import type { Decision, EngineInstance } from '../engine';
 import { formatDecisionLine } from '../engine';
 import type { PlannedAction } from '../executor/executor';
+import { type MessageContext, deleteWarningText, pausedText, pauseWarningText, deletedText, type MessageSubject } from '../notify/messages';
+
+/** What the notifications need beyond the decision: PUBLIC_URL for the links, the delete threshold for "what next". */
+export interface NoticeContext extends MessageContext {
+  deleteThresholdHours: number;
+}
 
 /**
  * Same instance, same kind, same idle (or inactive) stretch => same key. A user who resumes the instance starts a new
@@ -9,11 +15,30 @@ import type { PlannedAction } from '../executor/executor';
  */
 export function decisionKey(d: Decision): string {
   const f = d.figures;
-  const episode = d.kind === 'pause' ? (f.idleSince ?? f.windowStart) : (f.inactiveSince ?? f.windowStart);
+  // A pause warning belongs to its idle episode, restarted by a hold, release or resume (a new warning is due then).
+  const episode =
+    d.kind === 'warn-pause' ? (f.pauseWarnEpisode ?? f.idleSince ?? f.windowStart) : d.kind === 'pause' ? (f.idleSince ?? f.windowStart) : (f.inactiveSince ?? f.windowStart);
   return `${d.kind}:${d.instanceId}:${Math.round(episode)}`;
 }
 
-export function planActions(decisions: readonly Decision[], instances: ReadonlyMap<string, EngineInstance>): PlannedAction[] {
+/** The message a person gets once the action is done (or, for a warning, sent). */
+export function noticeFor(d: Decision, inst: EngineInstance, ctx: NoticeContext): string {
+  const s: MessageSubject = { id: inst.id, name: inst.name, provider: inst.provider, gpuName: inst.gpuName, numGpus: inst.numGpus, pricePerHour: inst.pricePerHour, stoppedPricePerHour: inst.stoppedPricePerHour };
+  const f = d.figures;
+  const idle = { idleSince: f.idleSince, utilMax: f.utilMax, utilMean: f.utilMean, thresholdPct: f.thresholdPct, samples: f.samples, source: f.source };
+  switch (d.kind) {
+    case 'warn-pause':
+      return pauseWarningText(s, ctx, { ...idle, at: f.pauseAt ?? f.now }, f.now);
+    case 'pause':
+      return pausedText(s, ctx, { ...idle, deleteAfterHours: ctx.deleteThresholdHours, noDelete: f.policy?.noDelete ?? false }, f.now);
+    case 'warn-delete':
+      return deleteWarningText(s, ctx, { at: f.deleteAt ?? f.now, inactiveSince: f.inactiveSince, state: f.state }, f.now);
+    default:
+      return deletedText(s, ctx, { inactiveSince: f.inactiveSince, state: f.state }, f.now);
+  }
+}
+
+export function planActions(decisions: readonly Decision[], instances: ReadonlyMap<string, EngineInstance>, notices?: NoticeContext): PlannedAction[] {
   const out: PlannedAction[] = [];
   for (const d of decisions) {
     if (d.kind === 'none') continue;
@@ -28,6 +53,8 @@ export function planActions(decisions: readonly Decision[], instances: ReadonlyM
       reason: d.reason,
       logLine: formatDecisionLine(d, inst),
       decisionKey: decisionKey(d),
+      notice: notices ? noticeFor(d, inst, notices) : undefined,
+      subject: { id: inst.id, name: inst.name, provider: inst.provider, gpuName: inst.gpuName, numGpus: inst.numGpus, pricePerHour: inst.pricePerHour, stoppedPricePerHour: inst.stoppedPricePerHour },
       figures: {
         code: d.code,
         samples: f.samples,

@@ -1,7 +1,7 @@
 // The audit log of decisions and actions. decision_key is unique: inserting the same decision twice returns the
 // first record instead of a second one, which is what makes the executor idempotent across crashes.
 import type Database from 'better-sqlite3';
-import type { ActionKind, ActionRecord, ActionStatus, NewAction } from './types';
+import type { ActionActor, ActionKind, ActionRecord, ActionStatus, NewAction } from './types';
 
 interface ActionRow {
   id: number;
@@ -11,6 +11,7 @@ interface ActionRow {
   reason: string;
   figures: string;
   decision_key: string | null;
+  actor: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -30,6 +31,7 @@ function toRecord(r: ActionRow): ActionRecord {
     reason: r.reason,
     figures,
     decisionKey: r.decision_key,
+    actor: (r.actor ?? 'controller') as ActionActor,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -56,8 +58,8 @@ export class ActionsRepo {
 
   constructor(db: Database.Database) {
     this.stmt = {
-      insert: db.prepare(`INSERT INTO actions (instance_id, kind, status, reason, figures, decision_key, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO actions (instance_id, kind, status, reason, figures, decision_key, actor, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       byId: db.prepare('SELECT * FROM actions WHERE id = ?'),
       byKey: db.prepare('SELECT * FROM actions WHERE decision_key = ?'),
       update: db.prepare('UPDATE actions SET status = ?, reason = ?, figures = ?, updated_at = ? WHERE id = ?'),
@@ -74,7 +76,7 @@ export class ActionsRepo {
       const existing = this.getByDecisionKey(key);
       if (existing !== null) return { record: existing, created: false };
     }
-    const info = this.stmt.insert.run(a.instanceId, a.kind, a.status, a.reason, JSON.stringify(a.figures ?? {}), key, now, now);
+    const info = this.stmt.insert.run(a.instanceId, a.kind, a.status, a.reason, JSON.stringify(a.figures ?? {}), key, a.actor ?? 'controller', now, now);
     return { record: this.get(Number(info.lastInsertRowid))!, created: true };
   }
 

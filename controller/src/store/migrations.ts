@@ -168,6 +168,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'optional agent-token expiry',
     sql: `ALTER TABLE tokens ADD COLUMN expires_at INTEGER;`,
   },
+  {
+    version: 6,
+    name: 'who did each action',
+    // Resume, hold and release come from people (cli, api, dashboard); the optimizer's own rows are 'controller'.
+    sql: `ALTER TABLE actions ADD COLUMN actor TEXT NOT NULL DEFAULT 'controller';`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; refuses a database written by a newer version. */

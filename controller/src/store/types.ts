@@ -4,7 +4,7 @@ import type { MetricSource, ProviderInstance } from '../domain/instance';
 import type { InteractiveActivity } from '../domain/interactive';
 import type { SampleSummary } from '../domain/sample';
 import type { StoredGpu } from './gpu-codec';
-import type { ActionKind, ActionStatus } from '../domain/action';
+import type { ActionActor, ActionKind, ActionStatus } from '../domain/action';
 
 export type SampleSource = Exclude<MetricSource, 'none'>;
 
@@ -74,7 +74,7 @@ export interface SampleDetail extends SampleSummary {
   healthError: boolean;
 }
 
-export type { ActionKind, ActionStatus };
+export type { ActionActor, ActionKind, ActionStatus };
 
 export interface ActionRecord {
   id: number;
@@ -85,6 +85,8 @@ export interface ActionRecord {
   figures: Record<string, unknown>;
   /** Unique when set: the executor derives it from the decision so a crash between "decided" and "done" never acts twice. */
   decisionKey: string | null;
+  /** Who did it (`controller` for the optimizer's own decisions). */
+  actor: ActionActor;
   createdAt: number;
   updatedAt: number;
 }
@@ -96,6 +98,8 @@ export interface NewAction {
   reason: string;
   figures?: Record<string, unknown>;
   decisionKey?: string | null;
+  /** Default `controller`. */
+  actor?: ActionActor;
 }
 
 export interface HoldRecord {

@@ -1,5 +1,7 @@
-// GET /api/instances/:id (detail, recent samples, explanation) and the keep-alive hold:
-// POST /api/instances/:id/hold {until} | {hours} [reason], DELETE /api/instances/:id/hold.
+// GET /api/instances/:id (detail, recent samples, explanation), the keep-alive hold:
+// POST /api/instances/:id/hold {until} | {hours} [reason], DELETE /api/instances/:id/hold (release), and
+// POST /api/instances/:id/resume. Acts are recorded with their actor: `cli` when the CLI says so
+// (X-Cost-Optimizer-Client: cli), else `api`.
 // Ids may contain '/' (gcp:zone/name), sent as is or percent-encoded.
 import { z } from 'zod';
 import type { Context } from 'hono';
@@ -7,11 +9,11 @@ import { parseInstanceId } from '../../store/instance-id';
 import type { AppContext, RouteModule } from '../app-context';
 import { instanceDetailJson, iso, statusInstanceJson } from '../instance-json';
 import { readJsonBody } from '../json-body';
-
-const MAX_HOLD_MS = 366 * 24 * 3_600_000;
+import { MAX_HOLD_MS } from '../../operations/instance-operations';
+import type { ActionActor } from '../../domain/action';
 const MAX_SAMPLE_MINUTES = 48 * 60;
 
-const HoldBody = z
+export const HoldBody = z
   .object({
     /** ISO 8601 time or epoch milliseconds. */
     until: z.union([z.string().max(64), z.number().int()]).optional(),
@@ -20,6 +22,26 @@ const HoldBody = z
   })
   .strict()
   .refine((b) => (b.until === undefined) !== (b.hours === undefined), { message: 'give exactly one of until or hours' });
+
+const ResumeBody = z.object({}).strict();
+
+export function apiActor(c: Context): ActionActor {
+  return c.req.header('x-cost-optimizer-client') === 'cli' ? 'cli' : 'api';
+}
+
+/** The hold's end from a validated body, or an error line. */
+export function holdUntil(body: z.infer<typeof HoldBody>, now: number): { until: number } | { error: string } {
+  let until: number;
+  if (body.hours !== undefined) until = now + Math.round(body.hours * 3_600_000);
+  else {
+    const u = body.until!;
+    until = typeof u === 'number' ? u : Date.parse(u);
+    if (!Number.isFinite(until)) return { error: 'invalid body: until: expected an ISO 8601 time or epoch milliseconds' };
+  }
+  if (until <= now) return { error: 'invalid body: until: must be in the future' };
+  if (until - now > MAX_HOLD_MS) return { error: 'invalid body: until: at most 366 days ahead' };
+  return { until };
+}
 
 function instanceOr404(c: Context, ctx: AppContext) {
   const id = c.req.param('id') ?? '';
@@ -35,28 +57,29 @@ export const instanceRoutes: RouteModule = (app, ctx) => {
     if (found.response) return found.response;
     const body = await readJsonBody(c, HoldBody);
     if (!body.ok) return body.response;
-    const now = ctx.now();
-    let until: number;
-    if (body.value.hours !== undefined) {
-      until = now + Math.round(body.value.hours * 3_600_000);
-    } else {
-      const u = body.value.until!;
-      until = typeof u === 'number' ? u : Date.parse(u);
-      if (!Number.isFinite(until)) return c.json({ error: 'invalid body: until: expected an ISO 8601 time or epoch milliseconds' }, 400);
-    }
-    if (until <= now) return c.json({ error: 'invalid body: until: must be in the future' }, 400);
-    if (until - now > MAX_HOLD_MS) return c.json({ error: 'invalid body: until: at most 366 days ahead' }, 400);
-    const hold = ctx.store.setHold(found.id, until, body.value.reason ?? 'hold set through the API', now);
-    ctx.logger.info(`hold on ${found.id} until ${iso(until)}: ${hold.reason}`);
-    return c.json({ instanceId: found.id, until: iso(hold.until), reason: hold.reason });
+    const u = holdUntil(body.value, ctx.now());
+    if ('error' in u) return c.json({ error: u.error }, 400);
+    const r = ctx.operations.hold(found.id, u.until, body.value.reason ?? null, apiActor(c));
+    return r.ok ? c.json(r.body) : c.json({ error: r.error }, r.status);
   });
 
   app.delete('/api/instances/:id{.+}/hold', (c) => {
     const found = instanceOr404(c, ctx);
     if (found.response) return found.response;
-    const cleared = ctx.store.clearHold(found.id);
-    if (cleared) ctx.logger.info(`hold on ${found.id} cleared`);
-    return c.json({ instanceId: found.id, cleared });
+    const r = ctx.operations.release(found.id, apiActor(c));
+    return r.ok ? c.json(r.body) : c.json({ error: r.error }, r.status);
+  });
+
+  app.post('/api/instances/:id{.+}/resume', async (c) => {
+    const found = instanceOr404(c, ctx);
+    if (found.response) return found.response;
+    // An empty body is accepted; a body, when sent, must be a JSON object (no fields yet).
+    if ((c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding')) {
+      const body = await readJsonBody(c, ResumeBody);
+      if (!body.ok) return body.response;
+    }
+    const r = await ctx.operations.resume(found.id, apiActor(c));
+    return r.ok ? c.json(r.body) : c.json({ error: r.error }, r.status);
   });
 
   app.get('/api/instances/:id{.+}', (c) => {
@@ -75,6 +98,9 @@ export const instanceRoutes: RouteModule = (app, ctx) => {
       instance: instanceDetailJson(i, base, { agentConnected: ctx.ingest?.isConnected(i.id) ?? false, hold: ctx.store.activeHold(i.id, now) }),
       samples,
       explanation: ctx.view.explain(i, now) ?? null,
+      // Every kind, with who did it: GET /api/actions lists only pause/delete/warn; here resume, hold, release and
+      // pause warnings show too.
+      actions: ctx.store.listActions({ instanceId: i.id, limit: 20 }).map((a) => ({ id: a.id, kind: a.kind, status: a.status, actor: a.actor, reason: a.reason, at: iso(a.createdAt) })),
     });
   });
 };
