@@ -195,10 +195,7 @@ export class CostOptimizer {
           this.logger.error('retention failed', err);
         }
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.config.checkIntervalSec * 1000);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleepUnlessAborted(this.config.checkIntervalSec * 1000, signal);
     }
   }
 
@@ -302,4 +299,23 @@ export class CostOptimizer {
         `; ${r.durationMs} ms`,
     );
   }
+}
+
+/**
+ * Waits `ms` or until `signal` aborts, whichever is first. The abort listener is removed when the timer fires: the
+ * loop waits once a cycle for months, and a listener left behind each time grows without bound.
+ */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
