@@ -1,7 +1,7 @@
 // Wires the agent together: nvidia-smi readers -> per-interval batches -> bounded buffer -> controller link.
 import { randomUUID } from 'node:crypto';
 import { type AgentHealth, type Batch, type Hello, type HostFacts, type Identity, PROTOCOL_VERSION } from '../../protocol';
-import type { Logger } from '../../controller/src/log';
+import type { Logger } from '../../protocol/log';
 import { BatchBuffer } from './batch-buffer';
 import type { AgentConfig } from './config';
 import { collectHostFacts } from './host-facts';

@@ -1,7 +1,7 @@
 // The agent's typed configuration, parsed and validated once at start-up from argv and the environment.
 // This is the only agent file that reads process.env / process.argv; everything else gets an AgentConfig.
-import { ConfigError } from '../../controller/src/domain/errors';
-import type { LogLevel } from '../../controller/src/log';
+import { ConfigError } from '../../protocol/config-error';
+import type { LogLevel } from '../../protocol/log';
 
 export { ConfigError };
 

@@ -3,7 +3,7 @@
 // CPU and memory come from node:os, which reads the same /proc files without spawning lscpu (systeminformation's cpu()).
 import * as os from 'node:os';
 import type { HostFacts } from '../../protocol';
-import { type Logger, errorMessage } from '../../controller/src/log';
+import { type Logger, errorMessage } from '../../protocol/log';
 
 /** The subset of systeminformation's OsData we use. */
 export interface OsFacts {

@@ -2,7 +2,7 @@
 // Informational only: the token decides which instance the agent reports for (DESIGN.md, security model).
 import { get } from 'node:http';
 import type { Identity } from '../../protocol';
-import { type Logger, errorMessage } from '../../controller/src/log';
+import { type Logger, errorMessage } from '../../protocol/log';
 
 export const GCP_METADATA_URL = 'http://metadata.google.internal/computeMetadata/v1';
 const PROVIDERS = ['vast', 'tensordock', 'gcp', 'manual'] as const;

@@ -10,7 +10,7 @@ import {
   CloseCode,
   ControllerMessageSchema,
 } from '../../protocol';
-import { type Logger, errorMessage } from '../../controller/src/log';
+import { type Logger, errorMessage } from '../../protocol/log';
 import { Backoff } from './backoff';
 import type { BatchBuffer } from './batch-buffer';
 import { agentNow } from './clock';

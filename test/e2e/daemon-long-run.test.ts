@@ -11,8 +11,8 @@ import { createDaemon } from '../../controller/src/daemon/daemon';
 import { createLogger } from '../../controller/src/log';
 import { createProvidersFromConfig } from '../../controller/src/providers';
 import { type RunningServer, startServer } from '../../controller/src/server';
-import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../fakes/tensordock-fake-v2';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../controller/src/fakes/tensordock-fake-v2';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 import { makeTempDir } from '../helpers/temp-dir';
 import { SimAgent } from '../sim-agent';
 

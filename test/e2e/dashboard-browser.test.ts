@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText } from '../../controller/src/metrics/parse-exposition';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 import { ROOT, ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';

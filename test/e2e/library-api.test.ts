@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CostOptimizer, ProviderType, VastAiProvider, parseConfig, silentLogger } from '../../controller/src/index';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 
 const dir = mkdtempSync(join(tmpdir(), 'co-lib-'));
 let fake: VastFake | null = null;

@@ -12,7 +12,7 @@
 // The count is the number of distinct pids seen during the interval (sampled every period, half a report interval).
 // Inside containers nvidia-smi often lists no processes at all (separate PID namespace), so 0 never means idle;
 // the controller treats procs as a hint and uses utilization for decisions.
-import type { Logger } from '../../../controller/src/log';
+import type { Logger } from '../../../protocol/log';
 import { SupervisedChild } from './supervised-child';
 import { agentNow } from '../clock';
 

@@ -1,7 +1,7 @@
 // Reads the GPUs through ONE long-lived `nvidia-smi --query-gpu=... -lms <interval>` child (node_exporter's read()
 // half; parse.ts is the pure half), aggregates its readings per report interval and tracks the reader's health.
 import type { AgentHealth, GpuInfo, GpuStats } from '../../../protocol';
-import type { Logger } from '../../../controller/src/log';
+import type { Logger } from '../../../protocol/log';
 import { Aggregator } from '../aggregate';
 import { type GpuReading, parseLine } from './parse';
 import { loopArgs } from './query';

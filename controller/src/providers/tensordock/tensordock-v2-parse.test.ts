@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tdV2Instance } from '../../../../test/fakes/tensordock-fake-v2';
+import { tdV2Instance } from '../../fakes/tensordock-fake-v2';
 import { flattenV2, parseV2Instance, v2BodyError, v2ListItems } from './tensordock-v2-parse';
 
 // GET /instances/{id} as seen live (PROVIDERS.md): flat, not wrapped.
