@@ -7,7 +7,7 @@ import { type Batch, type Hello, HelloSchema, PROTOCOL_VERSION } from '../../pro
 import { FakeAgentController } from '../../test/fakes/fake-agent-controller';
 import { BatchBuffer } from './batch-buffer';
 import { PreparePauseHandler } from './prepare-pause';
-import { memoryLogger } from './test-logger';
+import { memoryLogger } from '../../test/support/memory-logger';
 import { AgentConnection, type AgentConnectionOptions } from './ws-client';
 
 const RUN = 'run-1234567890';

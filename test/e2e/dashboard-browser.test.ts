@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePrometheusText } from '../../controller/src/metrics/parse-exposition';
+import { parsePrometheusText } from '../support/parse-exposition';
 import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 import { ROOT, ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';

@@ -1,5 +1,5 @@
 // Shared pieces of the contract harnesses: test retry policy and fault/request helpers over a fake server.
-import type { ContractCall, ContractFault, ContractRequest } from '../../controller/src/providers/contract';
+import type { ContractCall, ContractFault, ContractRequest } from '../support/provider-contract';
 import type { FakeServer } from '../../controller/src/fakes/fake-http';
 
 /** Tiny delays so retries cost milliseconds in tests. */

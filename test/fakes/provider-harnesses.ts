@@ -1,7 +1,7 @@
 // Contract harnesses for Vast.ai and TensorDock v2/v0 (GCP: gcp-harness.ts): each fake, seeded, plus how its calls look on the wire.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { ContractCall, ContractHarness, ContractRequest, HarnessProviderOptions } from '../../controller/src/providers/contract';
+import type { ContractCall, ContractHarness, ContractRequest, HarnessProviderOptions } from '../support/provider-contract';
 import { TensorDockProvider } from '../../controller/src/providers/tensordock/tensordock-provider';
 import { VastAiProvider } from '../../controller/src/providers/vast/vast-provider';
 import { faultTools, TEST_RETRY } from './harness-tools';

@@ -6,7 +6,7 @@ import type { SampleSummary } from '../domain/sample';
 import { decide, decideOne } from './decide';
 import type { IdleState } from './idle-state';
 import { observeInventory } from './observe-inventory';
-import { engineConfig, engineInstance, feed, HOUR, MIN, sample, stream, T0 } from './test-kit';
+import { engineConfig, engineInstance, feed, HOUR, MIN, sample, stream, T0 } from '../../../test/support/engine-test-kit';
 import type { DecideOptions, DecisionCode, DecisionKind, EngineInstance } from './types';
 
 const NOW = T0;
@@ -93,8 +93,8 @@ const rows: Row[] = [
   { name: 'unknown createdAt, watched for 2 h: pause allowed', setup: () => running({ inst: { createdAt: null } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
   { name: 'unknown createdAt, watched for 40 min: pause allowed', setup: () => running({ seenAt: NOW - 40 * MIN, inst: { createdAt: null } }), kind: 'pause', code: 'pause-idle', reason: 'over 30 min' },
   // sources
-  { name: 'provider readings alone (Vast gpu_util), PROVIDER_METRIC_PAUSE=true', setup: () => running({ samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'pause', code: 'pause-idle', reason: 'samples from provider' },
-  { name: 'provider readings alone, by default: not enough to pause', setup: () => running({ cfg: engineConfig({ providerMetricPause: false }), samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'none', code: 'no-data', reason: 'provider' },
+  { name: 'provider readings alone (Vast gpu_util), PROVIDER_METRIC_PAUSE=true', setup: () => running({ cfg: engineConfig({ providerMetricPause: true }), samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'pause', code: 'pause-idle', reason: 'samples from provider' },
+  { name: 'provider readings alone, by default: not enough to pause', setup: () => running({ samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'none', code: 'no-data', reason: 'provider' },
   { name: 'agent idle but provider busy: any busy reading vetoes', setup: () => running({ samples: [...stream(NOW - 2 * HOUR, NOW, 10_000, 3), ...stream(NOW - 2 * HOUR, NOW, 60_000, 40, 'provider')] }), kind: 'none', code: 'busy', reason: 'from provider' },
   { name: 'agent idle, provider unknown: a worse source does not veto', setup: () => running({ samples: [...stream(NOW - 2 * HOUR, NOW, 10_000, 3), ...stream(NOW - 2 * HOUR, NOW, 60_000, null, 'provider')] }), kind: 'pause', code: 'pause-idle', reason: 'from agent' },
   { name: 'agent went silent after an unknown reading; provider idle', setup: () => running({ samples: [...stream(NOW - 2 * HOUR, NOW - 10 * MIN, 10_000, (t) => (t >= NOW - 11 * MIN ? null : 3)), ...stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider')] }), kind: 'none', code: 'unknown-reading', reason: 'from agent' },

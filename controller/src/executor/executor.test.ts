@@ -4,7 +4,7 @@ import { ProviderError } from '../domain/errors';
 import { createLogger } from '../log';
 import type { Notifier } from '../notify/webhook-notifier';
 import { MemoryProvider, memoryInstance } from '../../../test/fakes/memory-provider';
-import { MemoryActionLog } from './action-log';
+import { MemoryActionLog } from '../../../test/support/memory-action-log';
 import { Executor, type ExecutorOptions, type PlannedAction } from './executor';
 
 class ListNotifier implements Notifier {
