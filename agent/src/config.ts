@@ -12,7 +12,7 @@ export interface AgentConfig {
   token: string;
   /** INSTANCE_ID override of the detected identity, or null. */
   instanceId: string | null;
-  /** Vast.ai puts the instance id in CONTAINER_ID inside its containers (a guess per PROVIDERS.md), or null. */
+  /** Vast.ai puts the instance id in CONTAINER_ID inside its containers (a guess: docs/providers.md), or null. */
   vastContainerId: string | null;
   nvidiaSmi: string;
   sampleIntervalMs: number;

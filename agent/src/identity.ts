@@ -1,5 +1,5 @@
 // Finds out which rented instance this host is, best first: INSTANCE_ID override > Vast.ai CONTAINER_ID > GCP metadata.
-// Informational only: the token decides which instance the agent reports for (DESIGN.md, security model).
+// Informational only: the token decides which instance the agent reports for (docs/security.md).
 import { get } from 'node:http';
 import type { Identity } from '../../protocol';
 import { type Logger, errorMessage } from '../../protocol/log';
@@ -60,7 +60,7 @@ export async function gcpIdentity(base: string, timeoutMs: number): Promise<Iden
 
 export async function detectIdentity(opts: IdentityOptions): Promise<Identity> {
   if (opts.instanceIdOverride !== null) return parseOverride(opts.instanceIdOverride);
-  // Vast.ai sets CONTAINER_ID to the instance id inside its containers: widely relied on, but a guess (PROVIDERS.md).
+  // Vast.ai sets CONTAINER_ID to the instance id inside its containers: widely relied on, but a guess (docs/providers.md).
   if (opts.vastContainerId !== null) return { provider: 'vast', providerId: opts.vastContainerId, source: 'vast-env' };
   try {
     const gcp = await gcpIdentity(opts.gcpMetadataUrl ?? GCP_METADATA_URL, opts.gcpTimeoutMs ?? 300);

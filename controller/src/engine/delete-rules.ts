@@ -1,4 +1,4 @@
-// The delete conditions (DESIGN.md "Decision rules") and the warning that must come DELETE_WARNING_HOURS before.
+// The delete conditions (docs/architecture.md, "Decision rules") and the warning that must come DELETE_WARNING_HOURS before.
 //
 // Delete when ALL hold: running or stopped (a known, settled state); not protected, no hold; createdAt known and older
 // than MIN_INSTANCE_AGE_HOURS (unknown age: never deleted); inactive (idle while running, or stopped/paused) for more

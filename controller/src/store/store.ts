@@ -236,7 +236,7 @@ export class Store {
     return p;
   }
 
-  /** A whole retention pass (tests, run-once). */
+  /** A whole retention pass (the library's run() loop and tests; `serve` steps through retentionStep instead). */
   runRetention(now: number, maxRowsPerStep = 5_000): RetentionProgress {
     const p = this.retention.runPass(now, maxRowsPerStep, (fn) => this.transaction(fn));
     if (p.rolledUp > 0) this.samples.forgetCache();

@@ -13,7 +13,7 @@ describe('gcpState', () => {
     ['STOPPING', 'stopping'],
     ['SUSPENDING', 'stopping'],
     ['DEPROVISIONING', 'stopping'],
-    // A stopped VM reports TERMINATED (PROVIDERS.md).
+    // A stopped VM reports TERMINATED (docs/providers.md).
     ['TERMINATED', 'stopped'],
     ['STOPPED', 'stopped'],
     ['SUSPENDED', 'stopped'],

@@ -32,7 +32,7 @@ export type TensorDockCredentials = string | { apiToken: string; apiKey?: string
 
 const V2_CAPABILITIES: ProviderCapabilities = {
   pauseMeans: 'stop the VM (POST /instances/{id}/stop)',
-  // PROVIDERS.md documents v2's stop call, not what a stopped VM bills; v0's notes say a released GPU bills nothing.
+  // docs/providers.md has v2's stop call, not what a stopped VM bills; v0's notes say a released GPU bills nothing.
   pausedCost: 'storage while stopped (TensorDock does not document whether v2 stop releases the GPU); restart may depend on capacity',
   resumeMayLoseGpu: true,
   canPause: true,
