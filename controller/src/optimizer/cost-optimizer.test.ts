@@ -87,6 +87,17 @@ describe('CostOptimizer', () => {
     expect(lines.some((l) => /cycle 2: 4 instances; decisions pause=1/.test(l))).toBe(true);
   });
 
+  it('isProtected is the rule of the engine: provider id or name in any case, the marker, and an active hold', () => {
+    const { opt, store, getNow } = setup({ PROTECTED_INSTANCES: '4242, Trainer-X' });
+    expect(opt.isProtected(memoryInstance('4242'))).toBe(true);
+    expect(opt.isProtected(memoryInstance('1', { name: 'trainer-x' }))).toBe(true);
+    expect(opt.isProtected(memoryInstance('2', { name: 'train [Protect]' }))).toBe(true);
+    expect(opt.isProtected(memoryInstance('3'))).toBe(false);
+    store.upsertInventory('vast', [memoryInstance('3')], getNow());
+    store.setHold('vast:3', getNow() + 3_600_000, 'demo in progress', getNow());
+    expect(opt.isProtected(memoryInstance('3'))).toBe(true);
+  });
+
   it('in DRY_RUN decides and records but acts on nothing', async () => {
     const { opt, store, setNow } = setup({ DRY_RUN: 'true' });
     const vast = new MemoryProvider([memoryInstance('1')]);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { PreparePauseResult } from '../../../protocol';
 import { type Config, parseConfig } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
-import { type Decision, type EngineInstance, decide, isProtectedByMarker } from '../engine';
+import { type Decision, type EngineInstance, type Protection, decide, protectionsOf } from '../engine';
 import { Executor, type ActionOutcome } from '../executor/executor';
 import { createLogger, errorMessage, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
@@ -87,7 +87,7 @@ export class CostOptimizer {
       dryRun: c.dryRun,
       checkpoint: opts.checkpoint,
       checkpointTimeoutMs: c.checkpointTimeoutSec * 1000,
-      isProtected: (i) => this.isProtected(i),
+      protections: (i) => this.protections(i, this.now()),
       ...opts.executor,
     });
   }
@@ -110,9 +110,13 @@ export class CostOptimizer {
     return this.idle;
   }
 
+  /** Whether the instance is protected now: the engine's rule (PROTECTED_INSTANCES, the provider-side marker, a hold). */
   isProtected(i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>): boolean {
-    const list = this.config.protectedInstances;
-    return list.includes(i.id) || list.includes(i.name) || isProtectedByMarker(i);
+    return this.protections(i, this.now()).length > 0;
+  }
+
+  private protections(i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>, now: number): readonly Protection[] {
+    return protectionsOf(i, this.store.activeHold(i.id, now)?.until ?? null, this.config, now);
   }
 
   /** One inventory + decision + action cycle. */
