@@ -35,5 +35,5 @@ export function savingsActions(rows: readonly ActionRecord[]): SavingsAction[] {
 }
 
 export function savingsFromStore(store: Store, now: number): Savings {
-  return computeSavings(savingsActions(store.listActions({ limit: 10_000 })), now);
+  return computeSavings(savingsActions(store.allSucceededActions(['pause', 'resume', 'delete'])), now);
 }

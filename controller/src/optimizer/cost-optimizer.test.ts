@@ -209,4 +209,17 @@ describe('CostOptimizer', () => {
     expect(store.getAction(p2.id)).toMatchObject({ status: 'failed', reason: 'interrupted by a controller restart; the instance is running' });
     expect(vast.calls.filter((c) => c.startsWith('pause'))).toEqual([]);
   });
+
+  it('settles a planned row older than the newest 10,000 audit rows (crash recovery reads every planned row)', async () => {
+    const { opt, store } = setup();
+    const vast = new MemoryProvider([memoryInstance('1', { state: 'stopped' })]);
+    store.upsertInventory('vast', [...vast.instances.values()], T0);
+    const p1 = store.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'planned', reason: 'idle', decisionKey: 'pause:vast:1:0' }, T0).record;
+    store.transaction(() => {
+      for (let i = 0; i < 10_050; i++) store.insertAction({ instanceId: `vast:${100 + (i % 50)}`, kind: 'warn', status: 'dry-run', reason: 'dry run' }, T0 + 1 + i);
+    });
+    opt.addProvider('vast', vast);
+    await opt.runOnce();
+    expect(store.getAction(p1.id)).toMatchObject({ status: 'succeeded' });
+  });
 });

@@ -217,7 +217,7 @@ export class CostOptimizer {
    * leaves the row for the next start.
    */
   private async resolveInterrupted(now: number): Promise<void> {
-    const planned = this.store.listActions({ limit: 10_000 }).filter((a) => a.status === 'planned' && (a.kind === 'pause' || a.kind === 'delete'));
+    const planned = this.store.actionsWithStatus('planned').filter((a) => a.kind === 'pause' || a.kind === 'delete');
     for (const a of planned) {
       const rec = this.store.getInstance(a.instanceId);
       const provider = rec ? this.providers.get(rec.provider) : undefined;

@@ -14,7 +14,9 @@ import { Retention, type RetentionProgress } from './retention';
 import { SamplesRepo } from './samples-repo';
 import { TokensRepo } from './tokens-repo';
 import type {
+  ActionKind,
   ActionRecord,
+  ActionStatus,
   HoldRecord,
   InsertResult,
   InstanceRecord,
@@ -262,9 +264,24 @@ export class Store {
     return this.actions.getByDecisionKey(key);
   }
 
-  /** Newest first. */
+  /** One page of the audit log, newest first, at most MAX_ACTIONS_PAGE rows: for listing, not for "all". */
   listActions(q: ActionQuery = {}): ActionRecord[] {
     return this.actions.list(q);
+  }
+
+  /** Every succeeded action of these kinds, oldest first (no cap: the savings report reads them all). */
+  allSucceededActions(kinds: readonly ActionKind[]): ActionRecord[] {
+    return this.actions.allSucceeded(kinds);
+  }
+
+  /** Every action with this status, oldest first (no cap: crash recovery settles every `planned` row). */
+  actionsWithStatus(status: ActionStatus): ActionRecord[] {
+    return this.actions.allWithStatus(status);
+  }
+
+  /** The newest `perInstance` actions of every instance, newest first (the engine's inputs, bounded per instance). */
+  newestActionsPerInstance(perInstance: number): ActionRecord[] {
+    return this.actions.newestPerInstance(perInstance);
   }
 
   // --- holds ----------------------------------------------------------------------------------------------------
