@@ -10,7 +10,7 @@ import { GpuReader } from './nvidia-smi/read';
 import { ProcsReader } from './nvidia-smi/procs';
 import { PreparePauseHandler } from './prepare-pause';
 import { AGENT_VERSION } from './version';
-import { AgentConnection } from './ws-client';
+import { ControllerLink } from './ws-client';
 import { agentNow } from './clock';
 
 /** The protocol carries at most this many GPUs per batch and hello. */
@@ -36,7 +36,7 @@ export class Agent {
   readonly buffer: BatchBuffer;
   readonly reader: GpuReader;
   readonly procs: ProcsReader;
-  readonly connection: AgentConnection;
+  readonly connection: ControllerLink;
   private reportIntervalMs: number;
   private seq = 0;
   private t0 = agentNow();
@@ -73,7 +73,7 @@ export class Agent {
       logger,
       killGraceMs: tuning.checkpointKillGraceMs,
     });
-    this.connection = new AgentConnection({
+    this.connection = new ControllerLink({
       url: config.controllerUrl,
       token: config.token,
       runId: this.runId,

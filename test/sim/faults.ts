@@ -70,7 +70,7 @@ export function faultLabel(f: FaultSpec): string {
   }
 }
 
-/** The agent clock offset of a host with a clock-step fault, for SimAgent. */
+/** The agent clock offset of a host with a clock-step fault, for SimHostAgent. */
 export function clockOffsetFor(faults: readonly FaultSpec[], instanceKey: string): ((s: number) => number) | undefined {
   const steps = faults.filter((f): f is Extract<FaultSpec, { kind: 'clock-step' }> => f.kind === 'clock-step' && f.instanceKey === instanceKey);
   if (steps.length === 0) return undefined;
