@@ -2,6 +2,7 @@
 // half; parse.ts is the pure half), aggregates its readings per report interval and tracks the reader's health.
 import type { AgentHealth, GpuInfo, GpuStats } from '../../../protocol';
 import type { Logger } from '../../../protocol/log';
+import { DRIVER_FAILURE_TEXT, driverFailureExit } from '../../../protocol/nvidia-smi-failure';
 import { Aggregator } from '../aggregate';
 import { type GpuReading, parseLine } from './parse';
 import { loopArgs } from './query';
@@ -11,12 +12,6 @@ export type HealthError = Extract<AgentHealth, { state: 'error' }>;
 type HealthCode = HealthError['code'];
 
 const SEVERITY: Record<HealthCode, number> = { missing: 4, driver: 3, exited: 2, parse: 1 };
-/** nvidia-smi(1), RETURN VALUE: the exits that mean the driver or the GPU is unreachable. */
-const DRIVER_EXITS: Record<number, string> = {
-  9: 'NVIDIA driver is not loaded',
-  12: 'NVML shared library could not be found',
-  15: 'GPU has fallen off the bus',
-};
 
 export interface GpuReaderOptions {
   nvidiaSmi: string;
@@ -128,7 +123,8 @@ export class GpuReader {
       this.onReading(r.reading);
       return;
     }
-    if (r.code === 'driver') {
+    // The shared list also knows the GPU-lost lines ("fallen off the bus") that the parser's own older list misses.
+    if (r.code === 'driver' || DRIVER_FAILURE_TEXT.test(r.line)) {
       this.noteDriver(r.line);
       return;
     }
@@ -139,7 +135,7 @@ export class GpuReader {
   private onStderr(line: string): void {
     this.lastStderr = line.slice(0, 300);
     const r = parseLine(line);
-    if (r.kind === 'error' && r.code === 'driver') this.noteDriver(r.line);
+    if (r.kind === 'error' && (r.code === 'driver' || DRIVER_FAILURE_TEXT.test(r.line))) this.noteDriver(r.line);
     else this.opts.logger.debug(`nvidia-smi stderr: ${this.lastStderr}`);
   }
 
@@ -175,8 +171,8 @@ export class GpuReader {
     if (e.errno === 'ENOENT') err = error('missing', `nvidia-smi not found (${bin}); is the NVIDIA driver installed?`);
     else if (e.errno === 'EACCES') err = error('missing', `nvidia-smi is not executable (${bin})`);
     else if (e.errno !== null) err = error('exited', `nvidia-smi could not start (${e.errno}) ${after}`);
-    else if (this.driverLine !== null || (e.code !== null && DRIVER_EXITS[e.code] !== undefined)) {
-      err = error('driver', this.driverLine ?? `nvidia-smi exited with code ${e.code}: ${DRIVER_EXITS[e.code!]}`);
+    else if (this.driverLine !== null || driverFailureExit(e.code) !== null) {
+      err = error('driver', this.driverLine ?? `nvidia-smi exited with code ${e.code}: ${driverFailureExit(e.code)}`);
     } else if (e.stalled) err = error('exited', `nvidia-smi printed nothing for a while and was restarted ${after}`);
     else {
       const how = e.signal ? `signal ${e.signal}` : `code ${e.code}`;
