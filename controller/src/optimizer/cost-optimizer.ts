@@ -4,7 +4,7 @@
 //   await optimizer.runOnce();   // or: await optimizer.run(signal)
 import { join } from 'node:path';
 import type { PreparePauseResult } from '../../../protocol';
-import { type Config, parseConfig } from '../config/config';
+import type { Config } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { type Decision, type EngineInstance, type Protection, decide, protectionsOf } from '../engine';
 import { Executor, type ActionOutcome } from '../executor/executor';
@@ -16,6 +16,7 @@ import { SshPoller, selectSshTargets, toSshSample } from '../ssh';
 import { DB_FILE_NAME, openStore, type Store } from '../store';
 import { fleetContext, toEngineInstance } from './engine-inputs';
 import { IdleTracker } from './idle-tracker';
+import { configFromPartial, isWholeConfig } from './library-config';
 import { listAll, type InventoryOutcome } from './inventory';
 import { planActions } from './plan-actions';
 import { providerSample } from './provider-samples';
@@ -62,13 +63,15 @@ export class CostOptimizer {
   private readonly silentNotified = new Set<string>();
   private lastInventoryAt = new Map<ProviderName, number>();
   private loaded = false;
+  /** Aborts the running run() loop; null when none runs. */
+  private stopper: AbortController | null = null;
   private cycles = 0;
   lastReport: CycleReport | null = null;
   /** Decisions of the last cycle by instance id: the status API and explain read them. */
   readonly lastDecisions = new Map<string, { decision: Decision; instance: EngineInstance }>();
 
   constructor(config: Config | Partial<Config> = {}, private readonly opts: CostOptimizerOptions = {}) {
-    this.config = 'ssh' in config && 'pauseThresholdGpu' in config && 'host' in config ? (config as Config) : { ...parseConfig({}), ...config };
+    this.config = isWholeConfig(config) ? config : configFromPartial(config);
     const c = this.config;
     this.logger = opts.logger ?? createLogger({ level: c.logLevel, secrets: [c.adminToken, c.vast?.apiKey, c.tensordock?.apiKey, c.tensordock?.apiToken, c.gcp?.accessToken, c.webhookUrl] });
     this.now = opts.now ?? Date.now;
@@ -180,10 +183,31 @@ export class CostOptimizer {
   }
 
   /**
-   * Runs a cycle every CHECK_INTERVAL seconds until `signal` aborts; a failing cycle is logged and the loop goes on.
+   * Runs a cycle every CHECK_INTERVAL seconds until stop() or until `signal` aborts; a failing cycle is logged and the
+   * loop goes on.
    * Unless `retention: false` (serve runs its own retention job), old samples are rolled up every 10 minutes.
    */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(signal?: AbortSignal): Promise<void> {
+    // Without a signal (the seed's `run()`) the loop runs until stop(); with one, until either.
+    const own = new AbortController();
+    this.stopper = own;
+    const onAbort = () => own.abort();
+    if (signal?.aborted) own.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.loop(own.signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (this.stopper === own) this.stopper = null;
+    }
+  }
+
+  /** Ends run() after the cycle in progress (at once when it is waiting for the next cycle). */
+  stop(): void {
+    this.stopper?.abort();
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
     let lastRetention = 0;
     while (!signal.aborted) {
       try {
@@ -204,6 +228,7 @@ export class CostOptimizer {
   }
 
   async close(): Promise<void> {
+    this.stop();
     this.idle.persist();
     this.idle.close();
     await this.ssh?.close().catch((err: unknown) => this.logger.warn(`ssh poller close: ${errorMessage(err)}`));
