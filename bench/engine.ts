@@ -8,8 +8,8 @@ import type { EngineConfig } from '../controller/src/config/config';
 import type { MetricSource } from '../controller/src/domain/instance';
 import type { SampleSummary } from '../controller/src/domain/sample';
 import { decide, type EngineInstance, type IdleState, observeInventory, observeSample, parseIdleState, serializeIdleState } from '../controller/src/engine/index';
-import { prng } from '../controller/src/engine/scenario-kit';
-import { engineConfig, engineInstance, HOUR, MIN } from '../controller/src/engine/test-kit';
+import { prng } from '../test/support/engine-scenario-kit';
+import { engineConfig, engineInstance, HOUR, MIN } from '../test/support/engine-test-kit';
 import { benchCycle } from './cycle';
 
 export interface Fleet {

@@ -1,7 +1,7 @@
 // Wires the agent together: nvidia-smi readers -> per-interval batches -> bounded buffer -> controller link.
 import { randomUUID } from 'node:crypto';
 import { type AgentHealth, type Batch, type Hello, type HostFacts, type Identity, PROTOCOL_VERSION } from '../../protocol';
-import type { Logger } from '../../controller/src/log';
+import type { Logger } from '../../protocol/log';
 import { InteractiveWatch } from './activity/interactive-watch';
 import { BatchBuffer } from './batch-buffer';
 import type { AgentConfig } from './config';
@@ -11,7 +11,7 @@ import { GpuReader } from './nvidia-smi/read';
 import { ProcsReader } from './nvidia-smi/procs';
 import { PreparePauseHandler } from './prepare-pause';
 import { AGENT_VERSION } from './version';
-import { AgentConnection } from './ws-client';
+import { ControllerLink } from './ws-client';
 import { agentNow } from './clock';
 
 /** The protocol carries at most this many GPUs per batch and hello. */
@@ -37,7 +37,7 @@ export class Agent {
   readonly buffer: BatchBuffer;
   readonly reader: GpuReader;
   readonly procs: ProcsReader;
-  readonly connection: AgentConnection;
+  readonly connection: ControllerLink;
   readonly interactive: InteractiveWatch;
   private reportIntervalMs: number;
   private seq = 0;
@@ -84,7 +84,7 @@ export class Agent {
       logger,
       killGraceMs: tuning.checkpointKillGraceMs,
     });
-    this.connection = new AgentConnection({
+    this.connection = new ControllerLink({
       url: config.controllerUrl,
       token: config.token,
       pin: config.controllerPin,

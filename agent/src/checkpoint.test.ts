@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PreparePauseResultSchema } from '../../protocol';
 import { runCheckpoint } from './checkpoint';
 import { PreparePauseHandler } from './prepare-pause';
-import { memoryLogger } from './test-logger';
+import { memoryLogger } from '../../test/support/memory-logger';
 
 const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,8 +2,8 @@
 // This is the only agent file that reads process.env / process.argv; everything else gets an AgentConfig.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../controller/src/domain/errors';
-import type { LogLevel } from '../../controller/src/log';
+import { ConfigError } from '../../protocol/config-error';
+import type { LogLevel } from '../../protocol/log';
 
 export { ConfigError };
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/helpers/temp-dir';
 import { EnrolError, enrolUrl, keepToken, obtainAgentToken, readKeptToken } from './enrol';
-import { memoryLogger } from './test-logger';
+import { memoryLogger } from '../../test/support/memory-logger';
 
 const JOIN = 'coj_' + 'j'.repeat(43);
 const dirs: { cleanup(): void }[] = [];

@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { ENROL_PATH, EnrolGrantSchema, type EnrolRequest, type Identity, PROTOCOL_VERSION } from '../../protocol';
-import { type Logger, errorMessage } from '../../controller/src/log';
+import { type Logger, errorMessage } from '../../protocol/log';
 import { Backoff } from './backoff';
 import { connectPinned } from './pinned-tls';
 

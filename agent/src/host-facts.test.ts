@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HostFactsSchema } from '../../protocol';
 import { collectHostFacts, nodeOsFacts, parseOsRelease } from './host-facts';
-import { memoryLogger } from './test-logger';
+import { memoryLogger } from '../../test/support/memory-logger';
 
 describe('collectHostFacts', () => {
   it('collects valid facts on this machine without a warning', async () => {

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import type { HostFacts } from '../../protocol';
-import { type Logger, errorMessage } from '../../controller/src/log';
+import { type Logger, errorMessage } from '../../protocol/log';
 
 export interface OsFacts {
   hostname: string;

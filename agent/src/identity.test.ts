@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IdentitySchema } from '../../protocol';
 import { detectIdentity, parseOverride } from './identity';
-import { memoryLogger } from './test-logger';
+import { memoryLogger } from '../../test/support/memory-logger';
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -3,7 +3,7 @@
 // token it is the claim the controller checks before granting one (docs/enrolment.md).
 import { get } from 'node:http';
 import type { Identity } from '../../protocol';
-import { type Logger, errorMessage } from '../../controller/src/log';
+import { type Logger, errorMessage } from '../../protocol/log';
 
 export const GCP_METADATA_URL = 'http://metadata.google.internal/computeMetadata/v1';
 const PROVIDERS = ['vast', 'tensordock', 'gcp', 'manual'] as const;

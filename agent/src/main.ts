@@ -1,6 +1,6 @@
 // Entry of the agent bundle (dist/agent.js): parse the configuration, run until SIGTERM/SIGINT, exit cleanly.
 import './v8-tuning';
-import { createLogger, errorMessage } from '../../controller/src/log';
+import { createLogger, errorMessage } from '../../protocol/log';
 import { Agent } from './agent';
 import { ConfigError, HELP_TEXT, loadAgentConfig } from './config';
 import { EnrolError, obtainAgentToken } from './enrol';

@@ -1,7 +1,7 @@
 // Answers the controller's prepare-pause requests: one checkpoint hook at a time, repeats of a request id answered
 // from a short memory (a controller that reconnects and asks again must not run the hook twice).
 import type { PreparePause, PreparePauseResult } from '../../protocol';
-import type { Logger } from '../../controller/src/log';
+import type { Logger } from '../../protocol/log';
 import { runCheckpoint } from './checkpoint';
 import { agentNow } from './clock';
 

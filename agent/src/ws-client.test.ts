@@ -7,8 +7,8 @@ import { type Batch, type Hello, HelloSchema, PROTOCOL_VERSION } from '../../pro
 import { FakeAgentController } from '../../test/fakes/fake-agent-controller';
 import { BatchBuffer } from './batch-buffer';
 import { PreparePauseHandler } from './prepare-pause';
-import { memoryLogger } from './test-logger';
-import { AgentConnection, type AgentConnectionOptions } from './ws-client';
+import { memoryLogger } from '../../test/support/memory-logger';
+import { ControllerLink, type ControllerLinkOptions } from './ws-client';
 
 const RUN = 'run-1234567890';
 const TOKEN = 'tok-Secret-0123456789';
@@ -50,11 +50,11 @@ const hello = (): Hello => ({
   checkpointConfigured: true,
 });
 
-async function setup(fakeOpts: Parameters<typeof FakeAgentController.start>[0] = {}, opts: Partial<AgentConnectionOptions> = {}) {
+async function setup(fakeOpts: Parameters<typeof FakeAgentController.start>[0] = {}, opts: Partial<ControllerLinkOptions> = {}) {
   const fake = await FakeAgentController.start({ token: TOKEN, ...fakeOpts });
   const buffer = opts.buffer ?? new BatchBuffer(RUN, 100);
   const { logger, lines } = memoryLogger();
-  const conn = new AgentConnection({
+  const conn = new ControllerLink({
     url: fake.url,
     token: TOKEN,
     runId: RUN,
@@ -76,7 +76,7 @@ async function setup(fakeOpts: Parameters<typeof FakeAgentController.start>[0] =
 
 const seqsOn = (fake: FakeAgentController, conn: number) => fake.of('batch').filter((f) => f.conn === conn).map((f) => f.msg.seq);
 
-describe('AgentConnection', () => {
+describe('ControllerLink', () => {
   it('sends the token as a Bearer header, hello first, then buffered batches in order; acks prune the buffer', async () => {
     const { fake, conn, buffer, lines } = await setup();
     for (let s = 1; s <= 3; s++) buffer.push(batch(s));

@@ -11,13 +11,13 @@ import {
   CloseCode,
   ControllerMessageSchema,
 } from '../../protocol';
-import { type Logger, errorMessage } from '../../controller/src/log';
+import { type Logger, errorMessage } from '../../protocol/log';
 import { Backoff } from './backoff';
 import type { BatchBuffer } from './batch-buffer';
 import { agentNow } from './clock';
 import { connectPinned, PinMismatchError } from './pinned-tls';
 
-export interface AgentConnectionOptions {
+export interface ControllerLinkOptions {
   /** Full ws(s):// URL, path included. */
   url: string;
   token: string;
@@ -47,7 +47,7 @@ const MAX_INCOMING_BYTES = 1024 * 1024;
 
 type Phase = 'idle' | 'connecting' | 'hello' | 'ready';
 
-export class AgentConnection {
+export class ControllerLink {
   private ws: WebSocket | null = null;
   private phase: Phase = 'idle';
   private stopping = false;
@@ -67,7 +67,7 @@ export class AgentConnection {
   /** Connections opened so far (for tests and logs). */
   connects = 0;
 
-  constructor(private readonly opts: AgentConnectionOptions) {
+  constructor(private readonly opts: ControllerLinkOptions) {
     this.backoff = new Backoff({
       minMs: opts.backoffMinMs ?? 500,
       maxMs: opts.backoffMaxMs ?? 30_000,

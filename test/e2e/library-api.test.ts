@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CostOptimizer, ProviderType, VastAiProvider, parseConfig, silentLogger } from '../../controller/src/index';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { ConfigError, CostOptimizer, GcpProvider, ProviderType, TensorDockProvider, VastAiProvider, parseConfig, silentLogger } from '../../controller/src/index';
+import { gcpInstance, startGcpFake } from '../../controller/src/fakes/gcp-fake';
+import { startTensorDockV0Fake, tdV0Instance } from '../fakes/tensordock-fake-v0';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 
 const dir = mkdtempSync(join(tmpdir(), 'co-lib-'));
 let fake: VastFake | null = null;
@@ -44,4 +46,58 @@ describe('library API', () => {
     expect(cycles).toBe(3);
     await optimizer.close();
   });
+
+  it('a partial config is validated and its derived settings recomputed as from the environment', async () => {
+    const partial = new CostOptimizer({ dataDir: dir, pauseWindowMinutes: 5, protectedInstances: ['keep-me'] }, { logger: silentLogger, sshPoller: null });
+    // MAX_GAP_SECONDS defaults to a fifth of the window (60 s here), not the 180 s of the default 30 min window.
+    expect(partial.config).toMatchObject({ pauseWindowMinutes: 5, maxGapSeconds: 60, pauseThresholdGpu: 10, protectedInstances: ['keep-me'] });
+    expect(partial.config.maxGapSeconds).toBe(parseConfig({ PAUSE_WINDOW_MINUTES: '5' }).maxGapSeconds);
+    expect(partial.isProtected({ id: 'vast:9', providerId: '9', name: 'Keep-Me', labels: {} })).toBe(true);
+    await partial.close();
+    expect(() => new CostOptimizer({ dataDir: dir, pauseThresholdGpu: 150 })).toThrow(ConfigError);
+    expect(() => new CostOptimizer({ dataDir: dir, pauseThresholdGpu: 150 })).toThrow(/PAUSE_THRESHOLD_GPU/);
+    expect(() => new CostOptimizer({ dataDir: dir, deleteThresholdHours: 2, deleteWarningHours: 3 })).toThrow(/DELETE_WARNING_HOURS/);
+    expect(() => new CostOptimizer({ dataDir: dir, pauseTreshold: 5 } as never)).toThrow(/pauseTreshold: not a configuration field/);
+  });
+
+  it('run() without a signal cycles until stop()', async () => {
+    const optimizer = new CostOptimizer({ dataDir: dir, checkIntervalSec: 0.01 }, { logger: silentLogger, sshPoller: null });
+    let cycles = 0;
+    const orig = optimizer.runOnce.bind(optimizer);
+    optimizer.runOnce = async () => {
+      cycles++;
+      if (cycles === 3) optimizer.stop();
+      return orig();
+    };
+    await optimizer.run();
+    expect(cycles).toBe(3);
+    await optimizer.close();
+  });
+
+  it('TensorDock as the seed wrote it (new TensorDockProvider(apiKey, apiToken): v0) and Google Cloud through the library', async () => {
+    const td = await startTensorDockV0Fake({ instances: [tdV0Instance({ name: 'td-box' })] });
+    const gcp = await startGcpFake({ instances: [gcpInstance({ name: 'gcp-box', zone: 'us-central1-a', machineType: 'g2-standard-4' })] });
+    try {
+      const tdProvider = new TensorDockProvider(td.apiKey, td.apiToken, { apiUrl: td.apiUrl, minIntervalMs: 0 });
+      expect(tdProvider.version).toBe('v0');
+      const gcpProvider = await GcpProvider.create({ projectId: gcp.project, apiEndpoint: gcp.url, accessToken: gcp.accessToken });
+      const optimizer = new CostOptimizer({ dataDir: join(dir, 'td-gcp'), dryRun: true }, { logger: silentLogger, sshPoller: null });
+      optimizer.addProvider(ProviderType.TensorDock, tdProvider).addProvider(ProviderType.Gcp, gcpProvider);
+      const report = await optimizer.runOnce();
+      expect(report.providers.map((p) => [p.provider, p.ok])).toEqual([
+        ['tensordock', true],
+        ['gcp', true],
+      ]);
+      expect(optimizer.store.listInstances().map((i) => [i.provider, i.name]).sort()).toEqual([
+        ['gcp', 'gcp-box'],
+        ['tensordock', 'td-box'],
+      ]);
+      // v0 speaks form bodies carrying both credentials.
+      expect(td.requests.some((r) => r.path.endsWith('/client/list') && r.form?.['api_key'] === td.apiKey && r.form?.['api_token'] === td.apiToken)).toBe(true);
+      await optimizer.close();
+      await gcpProvider.close();
+    } finally {
+      await Promise.all([td.close(), gcp.close()]);
+    }
+  }, 120_000); // loading @google-cloud/compute takes seconds on a busy machine
 });

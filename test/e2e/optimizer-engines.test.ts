@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 import { fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
 import { CLI, ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';

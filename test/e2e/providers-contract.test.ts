@@ -1,5 +1,5 @@
 // Runs the shared provider contract over all four providers against their fakes (GCP through the real @google-cloud/compute client).
-import { runProviderContract } from '../../controller/src/providers/contract';
+import { runProviderContract } from '../support/provider-contract';
 import { gcpHarness, tensordockV0Harness, tensordockV2Harness, vastHarness } from '../fakes/provider-harnesses';
 
 runProviderContract('Vast.ai', { errorIn200: false }, vastHarness);

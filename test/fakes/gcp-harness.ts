@@ -1,8 +1,8 @@
 // Contract harness for Google Cloud: the GCP fake driven through the real @google-cloud/compute client.
 import { expect } from 'vitest';
-import type { ContractHarness } from '../../controller/src/providers/contract';
+import type { ContractHarness } from '../support/provider-contract';
 import { GcpProvider } from '../../controller/src/providers/gcp/gcp-provider';
-import { gcpInstance, startGcpFake } from './gcp-fake';
+import { gcpInstance, startGcpFake } from '../../controller/src/fakes/gcp-fake';
 import { faultTools, TEST_RETRY } from './harness-tools';
 
 export async function gcpHarness(): Promise<ContractHarness> {

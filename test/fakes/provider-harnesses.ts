@@ -1,13 +1,13 @@
 // Contract harnesses for Vast.ai and TensorDock v2/v0 (GCP: gcp-harness.ts): each fake, seeded, plus how its calls look on the wire.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { ContractCall, ContractHarness, ContractRequest, HarnessProviderOptions } from '../../controller/src/providers/contract';
+import type { ContractCall, ContractHarness, ContractRequest, HarnessProviderOptions } from '../support/provider-contract';
 import { TensorDockProvider } from '../../controller/src/providers/tensordock/tensordock-provider';
 import { VastAiProvider } from '../../controller/src/providers/vast/vast-provider';
 import { faultTools, TEST_RETRY } from './harness-tools';
 import { startTensorDockV0Fake, tdV0Instance } from './tensordock-fake-v0';
-import { startTensorDockV2Fake, tdV2Instance } from './tensordock-fake-v2';
-import { startVastFake, vastInstance } from './vast-fake';
+import { startTensorDockV2Fake, tdV2Instance } from '../../controller/src/fakes/tensordock-fake-v2';
+import { startVastFake, vastInstance } from '../../controller/src/fakes/vast-fake';
 
 export async function vastHarness(): Promise<ContractHarness> {
   // 30 instances: two pages of at most 25, as Vast serves them.

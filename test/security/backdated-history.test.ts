@@ -8,7 +8,7 @@
 // outage-replay.test.ts here, test/e2e/ingest-outage.test.ts and controller/src/ingest/ingest.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../protocol';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 import { ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';

@@ -2,7 +2,7 @@
 // Vast.ai fake listing a running instance, and a real agent streaming 0 % (idle) readings. The batches are refused,
 // so the engine sees no data for the instance: it must not pause it however long it looks idle, and says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 import { ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';

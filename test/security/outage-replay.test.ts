@@ -6,7 +6,7 @@
 // any agent streaming live from the reconnection could cause it, so the trusted-time floor did not throw the replayed
 // outage away. (A guard against an over-strict rule: it passes on the code before the rule too.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 import { ensureBuilt } from '../helpers/build';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/in-process-controller';

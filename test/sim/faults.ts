@@ -5,7 +5,7 @@
 //   agent-offline    one host's network drops: its agent buffers and replays everything when the link is back
 //   clock-step       one host's clock jumps by stepMs (e.g. +2 h, -30 min) at atSec
 import type { CycleReport } from '../../controller/src/optimizer/cost-optimizer';
-import type { FaultKind } from '../fakes/fake-http';
+import type { FaultKind } from '../../controller/src/fakes/fake-http';
 import type { Fleet, SimProviderName } from './fleet';
 
 export type FaultSpec =
@@ -70,7 +70,7 @@ export function faultLabel(f: FaultSpec): string {
   }
 }
 
-/** The agent clock offset of a host with a clock-step fault, for SimAgent. */
+/** The agent clock offset of a host with a clock-step fault, for SimHostAgent. */
 export function clockOffsetFor(faults: readonly FaultSpec[], instanceKey: string): ((s: number) => number) | undefined {
   const steps = faults.filter((f): f is Extract<FaultSpec, { kind: 'clock-step' }> => f.kind === 'clock-step' && f.instanceKey === instanceKey);
   if (steps.length === 0) return undefined;

@@ -21,7 +21,7 @@ import { type Fleet, type SimInstance, type SimInstanceSpec, startFleet } from '
 import { IngestTap, type PendingAck, type TapHost } from './ingest-tap';
 import type { ActionCall } from './probe-provider';
 import type { SimEvent } from './score';
-import { SimAgent } from './sim-agent';
+import { SimHostAgent } from './sim-agent';
 import { type SimController, startSimController } from './sim-controller';
 import { finishRun } from './run-end';
 import type { SimReport } from './sim-report';
@@ -59,7 +59,7 @@ export const SIM_DEFAULT_ENV: Record<string, string> = {
 /** Per-instance runtime state. */
 export interface LiveInstance extends TapHost {
   inst: SimInstance;
-  agent: SimAgent;
+  agent: SimHostAgent;
   state: 'running' | 'stopped' | 'gone';
   /** When the user comes back to a paused instance (trace second), null = never. */
   resumeAt: number | null;
@@ -136,7 +136,7 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
 
     const user = await fleet.makeProviders();
     const live: LiveInstance[] = fleet.instances.map((inst) => {
-      const agent = new SimAgent({ trace: inst.trace, epochMs: epoch, memTotalMiB: inst.model.memMiB, runIdPrefix: `${inst.key}-s${o.seed}`, clockOffsetMs: clockOffsetFor(faults, inst.key) });
+      const agent = new SimHostAgent({ trace: inst.trace, epochMs: epoch, memTotalMiB: inst.model.memMiB, runIdPrefix: `${inst.key}-s${o.seed}`, clockOffsetMs: clockOffsetFor(faults, inst.key) });
       agent.start(0);
       return { inst, key: inst.key, id: inst.id, agent, state: 'running', resumeAt: null, events: [], online: true };
     });

@@ -4,17 +4,17 @@
 // Keeps the counters the integrity checks need: what was stored, deduplicated, refused.
 import type { SampleInput, Store } from '../../controller/src/store';
 import { batchToSampleInput } from './ingest-batch';
-import type { SimAgent } from './sim-agent';
+import type { SimHostAgent } from './sim-agent';
 
 /** What the tap needs of a simulated instance. */
 export interface TapHost {
   key: string;
   id: string;
-  agent: SimAgent;
+  agent: SimHostAgent;
 }
 
 export interface PendingAck {
-  agent: SimAgent;
+  agent: SimHostAgent;
   runId: string;
   seq: number;
 }

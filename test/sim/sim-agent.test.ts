@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { BatchSchema } from '../../protocol';
 import { agentDies, burstyInference, notebookDaytime } from '../traces/workloads';
-import { SimAgent } from './sim-agent';
+import { SimHostAgent } from './sim-agent';
 
 const EPOCH = Date.UTC(2025, 0, 6);
 const H = 3600;
 
 function agent(trace = notebookDaytime(), clockOffsetMs?: (s: number) => number, reportIntervalSec?: number) {
-  return new SimAgent({ trace, epochMs: EPOCH, memTotalMiB: 24_564, runIdPrefix: 'test', clockOffsetMs, reportIntervalSec });
+  return new SimHostAgent({ trace, epochMs: EPOCH, memTotalMiB: 24_564, runIdPrefix: 'test', clockOffsetMs, reportIntervalSec });
 }
 
-describe('SimAgent', () => {
+describe('SimHostAgent', () => {
   it('builds one valid protocol batch per minute, numbered from 1, covering the minute on the controller clock', () => {
     const a = agent();
     a.start(0);
@@ -35,7 +35,7 @@ describe('SimAgent', () => {
         a.start(8 * H);
         a.advance(10 * H);
       }
-      const strip = (bs: ReturnType<SimAgent['outbox']>) => bs.map(({ runId: _r, ...rest }) => rest);
+      const strip = (bs: ReturnType<SimHostAgent['outbox']>) => bs.map(({ runId: _r, ...rest }) => rest);
       expect(strip(exact.outbox(10 * H))).toEqual(strip(fast.outbox(10 * H)));
     }
   });

@@ -12,7 +12,7 @@ import { type Batch, type GpuStats, type Interactive, PROTOCOL_VERSION } from '.
 import type { Trace } from '../traces/trace';
 import { minuteStats, readingOf } from './trace-readings';
 
-export interface SimAgentOptions {
+export interface SimHostAgentOptions {
   trace: Trace;
   /** Epoch ms of trace second 0 (the controller's clock). */
   epochMs: number;
@@ -27,7 +27,7 @@ export interface SimAgentOptions {
   clockOffsetMs?: (s: number) => number;
 }
 
-export class SimAgent {
+export class SimHostAgent {
   private readonly interval: number;
   private readonly fast: boolean;
   private runs = 0;
@@ -49,7 +49,7 @@ export class SimAgent {
   /** `runId|seq` of the batches a process still held unacknowledged when it ended (some may have been stored). */
   readonly unackedAtStop: string[] = [];
 
-  constructor(private readonly o: SimAgentOptions) {
+  constructor(private readonly o: SimHostAgentOptions) {
     this.interval = o.reportIntervalSec ?? 60;
     this.fast = o.clockOffsetMs === undefined && this.interval === 60;
   }
@@ -82,7 +82,7 @@ export class SimAgent {
 
   /** A new agent process starts at trace second `s` (instance booted or resumed). */
   start(s: number): void {
-    if (this.fast && s % 60 !== 0) throw new Error(`SimAgent: the fast path starts on a minute, not at second ${s}`);
+    if (this.fast && s % 60 !== 0) throw new Error(`SimHostAgent: the fast path starts on a minute, not at second ${s}`);
     this.runs++;
     this.runId = `${this.o.runIdPrefix}-run${this.runs}`.padEnd(8, '0');
     this.seq = 0;

@@ -44,7 +44,7 @@ export interface Trace {
 }
 
 /** Small deterministic PRNG (mulberry32) so a trace replays identically: the engine property tests' own. */
-export { prng as rng } from '../../controller/src/engine/scenario-kit';
+export { prng as rng } from '../support/engine-scenario-kit';
 
 /** A stable hash of (seed, t) into [0, 1): lets `at(t)` be random-access without replaying from 0. */
 export function noise(seed: number, t: number): number {

@@ -4,7 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Interactive } from '../../../protocol';
-import type { Logger } from '../../../controller/src/log';
+import type { Logger } from '../../../protocol/log';
 import { agentNow } from '../clock';
 import { readNotebookActivity } from './jupyter-kernels';
 import { readTerminalInput } from './terminal-input';

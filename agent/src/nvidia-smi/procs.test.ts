@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FAKE_NVIDIA_SMI, type FakeState, countFakeSpawns, writeFakeState } from '../../../test/fakes/fake-nvidia-smi';
-import { memoryLogger } from '../test-logger';
+import { FAKE_NVIDIA_SMI, type FakeState, countFakeSpawns, writeFakeState } from '../../../controller/src/fakes/fake-nvidia-smi';
+import { memoryLogger } from '../../../test/support/memory-logger';
 import { ProcsReader, procsArgs, procsPeriodMs } from './procs';
 
 const dir = mkdtempSync(join(tmpdir(), 'procs-'));

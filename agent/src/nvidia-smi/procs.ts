@@ -1,8 +1,8 @@
 // Counts compute processes on the GPUs with a SECOND long-lived child:
 // `nvidia-smi --query-compute-apps=pid --format=csv,noheader -lms <period>`.
 //
-// Why a second child and not one spawn per report: DESIGN.md allows about one child a day plus restarts, and
-// nvidia-smi -h (captures in ../shared/fixtures/nvidia-smi/) lists -l/-lms under "[plus any of]" for every
+// Why a second child and not one spawn per report: docs/architecture.md's targets allow about one child a day plus restarts, and
+// nvidia-smi -h (in the real captures test/fixtures/captures.ts replays) lists -l/-lms under "[plus any of]" for every
 // SELECTIVE QUERY, --query-compute-apps included; the query options are "[one of]", so --query-gpu and
 // --query-compute-apps cannot share the first child. Two children a day, plus restarts.
 //
@@ -12,7 +12,7 @@
 // The count is the number of distinct pids seen during the interval (sampled every period, half a report interval).
 // Inside containers nvidia-smi often lists no processes at all (separate PID namespace), so 0 never means idle;
 // the controller treats procs as a hint and uses utilization for decisions.
-import type { Logger } from '../../../controller/src/log';
+import type { Logger } from '../../../protocol/log';
 import { SupervisedChild } from './supervised-child';
 import { agentNow } from '../clock';
 

@@ -3,7 +3,8 @@
 // reader's health. Before the first start it asks the driver once which fields it knows (`--help-query-gpu`): one
 // unknown field makes nvidia-smi reject the whole query, and drivers differ in the engine fields they list.
 import type { AgentHealth, GpuInfo, GpuStats } from '../../../protocol';
-import type { Logger } from '../../../controller/src/log';
+import type { Logger } from '../../../protocol/log';
+import { DRIVER_FAILURE_TEXT, driverFailureExit } from '../../../protocol/nvidia-smi-failure';
 import { Aggregator } from '../../../protocol/nvidia-smi/aggregate';
 import { type GpuReading, parseLine } from '../../../protocol/nvidia-smi/parse';
 import { execFile } from 'node:child_process';
@@ -17,12 +18,6 @@ export type HealthError = Extract<AgentHealth, { state: 'error' }>;
 type HealthCode = HealthError['code'];
 
 const SEVERITY: Record<HealthCode, number> = { missing: 4, driver: 3, exited: 2, parse: 1 };
-/** nvidia-smi(1), RETURN VALUE: the exits that mean the driver or the GPU is unreachable. */
-const DRIVER_EXITS: Record<number, string> = {
-  9: 'NVIDIA driver is not loaded',
-  12: 'NVML shared library could not be found',
-  15: 'GPU has fallen off the bus',
-};
 
 export interface GpuReaderOptions {
   nvidiaSmi: string;
@@ -183,7 +178,8 @@ export class GpuReader {
       this.onReading(r.reading);
       return;
     }
-    if (r.code === 'driver') {
+    // The shared list also knows the GPU-lost lines ("fallen off the bus") that the parser's own older list misses.
+    if (r.code === 'driver' || DRIVER_FAILURE_TEXT.test(r.line)) {
       this.noteDriver(r.line);
       return;
     }
@@ -195,7 +191,7 @@ export class GpuReader {
     if (NOT_A_FIELD.test(line)) this.rejected = true;
     this.lastStderr = line.slice(0, 300);
     const r = parseLine(line);
-    if (r.kind === 'error' && r.code === 'driver') this.noteDriver(r.line);
+    if (r.kind === 'error' && (r.code === 'driver' || DRIVER_FAILURE_TEXT.test(r.line))) this.noteDriver(r.line);
     else this.opts.logger.debug(`nvidia-smi stderr: ${this.lastStderr}`);
   }
 
@@ -237,8 +233,8 @@ export class GpuReader {
     if (e.errno === 'ENOENT') err = error('missing', `nvidia-smi not found (${bin}); is the NVIDIA driver installed?`);
     else if (e.errno === 'EACCES') err = error('missing', `nvidia-smi is not executable (${bin})`);
     else if (e.errno !== null) err = error('exited', `nvidia-smi could not start (${e.errno}) ${after}`);
-    else if (this.driverLine !== null || (e.code !== null && DRIVER_EXITS[e.code] !== undefined)) {
-      err = error('driver', this.driverLine ?? `nvidia-smi exited with code ${e.code}: ${DRIVER_EXITS[e.code!]}`);
+    else if (this.driverLine !== null || driverFailureExit(e.code) !== null) {
+      err = error('driver', this.driverLine ?? `nvidia-smi exited with code ${e.code}: ${driverFailureExit(e.code)}`);
     } else if (e.stalled) err = error('exited', `nvidia-smi printed nothing for a while and was restarted ${after}`);
     else {
       const how = e.signal ? `signal ${e.signal}` : `code ${e.code}`;

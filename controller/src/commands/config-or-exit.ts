@@ -1,4 +1,4 @@
-// Loads the controller configuration for a command; a ConfigError becomes the one-line message INTERFACE.md promises.
+// Loads the controller configuration for a command; a ConfigError becomes the one-line message the README promises.
 import type { Config } from '../config/config';
 import { loadConfig } from '../config/load-env';
 import { ConfigError } from '../domain/errors';

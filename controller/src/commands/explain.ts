@@ -1,5 +1,5 @@
 // `cost-optimizer explain <instance-id> [--json] [--url URL]`: why an instance is or is not being paused/deleted.
-import { stripControl } from '../domain/untrusted-text';
+import { stripControl } from '../../../protocol/untrusted-text';
 import { ApiError, cliAdminToken, controllerUrl, getJson, localCertificate, readFlags } from './api-client';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';

@@ -213,7 +213,8 @@ export function parseConfig(env: Env, home = '/root'): Config {
     deleteWarningHours,
     minInstanceAgeHours: num(env, 'MIN_INSTANCE_AGE_HOURS', 1, { min: 0, max: 24 * 365 }),
     protectedInstances: list(env, 'PROTECTED_INSTANCES'),
-    // Default: three report intervals of 10 s, and never less than 30 s, so one lost batch is not a gap but a dead agent is.
+    // Default: a fifth of the pause window, kept between 30 s and 180 s (a 30 min window gives 180 s), so one lost
+    // 10 s batch is not a gap but a dead agent is.
     maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, pauseWindowMinutes * 60 / 5)), { gt: 0 }),
     providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
     interactiveActivity: bool(env, 'INTERACTIVE_ACTIVITY', true),

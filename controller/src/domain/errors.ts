@@ -1,15 +1,6 @@
 // Typed errors shared across the controller. Messages never carry secrets.
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    /** The variable at fault, e.g. `PAUSE_THRESHOLD_GPU`. */
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-  }
-}
+export { ConfigError } from '../../../protocol/config-error';
 
 export class ProtocolError extends Error {
   override name = 'ProtocolError';

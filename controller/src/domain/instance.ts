@@ -2,7 +2,7 @@
 
 export type ProviderName = 'vast' | 'tensordock' | 'gcp' | 'manual';
 
-/** INTERFACE.md's state list. Anything a provider says that is not clearly one of these is `unknown`. */
+/** The state list of docs/api.md. Anything a provider says that is not clearly one of these is `unknown`. */
 export type InstanceState = 'running' | 'stopped' | 'starting' | 'stopping' | 'deleted' | 'unknown';
 
 export type MetricSource = 'agent' | 'ssh' | 'provider' | 'none';

@@ -1,7 +1,7 @@
 // One sample against the threshold: busy at or above it on any GPU, unknown when a figure is missing, idle below it.
 import { describe, expect, it } from 'vitest';
 import { busyEvidence, classifySample, describeEvidence } from './classify-sample';
-import { sample } from './test-kit';
+import { sample } from '../../../test/support/engine-test-kit';
 
 const GAP = 180_000;
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decideOne } from './decide';
 import { explain } from './explain';
 import { observeInventory } from './observe-inventory';
-import { engineConfig, engineInstance, feed, HOUR, MIN, stream, T0 } from './test-kit';
+import { engineConfig, engineInstance, feed, HOUR, MIN, stream, T0 } from '../../../test/support/engine-test-kit';
 import type { EngineInstance } from './types';
 
 const NOW = T0;

@@ -10,8 +10,8 @@ import { parseIdleState } from './idle-state-parse';
 import { observeInventory } from './observe-inventory';
 import { observeSample } from './observe-sample';
 import { isProtectedByMarker } from './protection';
-import { buildScenario, type Delivered, replay, type ScenarioParams } from './scenario-kit';
-import { engineConfig, engineInstance, HOUR, MIN, sample, T0 } from './test-kit';
+import { buildScenario, type Delivered, replay, type ScenarioParams } from '../../../test/support/engine-scenario-kit';
+import { engineConfig, engineInstance, HOUR, MIN, sample, T0 } from '../../../test/support/engine-test-kit';
 import type { Decision, EngineInstance, LastAction } from './types';
 
 // Compressed timings so a random stream of a few hundred samples spans several windows.

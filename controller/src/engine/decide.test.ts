@@ -7,7 +7,7 @@ import type { SampleSummary } from '../domain/sample';
 import { decide, decideOne } from './decide';
 import type { IdleState } from './idle-state';
 import { observeInventory } from './observe-inventory';
-import { engineConfig, engineInstance, feed, HOUR, MIN, sample, stream, T0 } from './test-kit';
+import { engineConfig, engineInstance, feed, HOUR, MIN, sample, stream, T0 } from '../../../test/support/engine-test-kit';
 import type { DecideOptions, DecisionCode, DecisionKind, EngineInstance } from './types';
 
 const NOW = T0;
@@ -107,8 +107,8 @@ const rows: Row[] = [
   { name: 'running GPU-idle 25 h, warned, typed into 10 min ago: not deleted', setup: () => running({ seenAt: NOW - 25 * HOUR, samples: stream(NOW - 25 * HOUR, NOW, 10_000, 1), inst: { deleteWarnedAt: NOW - 2 * HOUR, interactive: keys({ terminalInputAt: NOW - 10 * MIN }) } }), kind: 'none', code: 'interactive', reason: 'kept: terminal input 10 min ago' },
   { name: 'stopped 23.5 h after a GPU-idle debugging session whose last keystroke was 22 h ago: no warning yet', setup: () => stopped({ idleFrom: NOW - 23.5 * HOUR, stoppedAt: NOW - 21.5 * HOUR, inst: { interactive: keys({ reportedAt: NOW - 21.6 * HOUR, terminalInputAt: NOW - 22 * HOUR }) } }), kind: 'none', code: 'stopped', reason: 'inactive since 2024-12-31T02:00:00.000Z' },
   // sources
-  { name: 'provider readings alone (Vast gpu_util), PROVIDER_METRIC_PAUSE=true', setup: () => running({ samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'pause', code: 'pause-idle', reason: 'samples from provider' },
-  { name: 'provider readings alone, by default: not enough to pause', setup: () => running({ cfg: engineConfig({ providerMetricPause: false }), samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'none', code: 'no-data', reason: 'provider' },
+  { name: 'provider readings alone (Vast gpu_util), PROVIDER_METRIC_PAUSE=true', setup: () => running({ cfg: engineConfig({ providerMetricPause: true }), samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'pause', code: 'pause-idle', reason: 'samples from provider' },
+  { name: 'provider readings alone, by default: not enough to pause', setup: () => running({ samples: stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider') }), kind: 'none', code: 'no-data', reason: 'provider' },
   { name: 'agent idle but provider busy: any busy reading vetoes', setup: () => running({ samples: [...stream(NOW - 2 * HOUR, NOW, 10_000, 3), ...stream(NOW - 2 * HOUR, NOW, 60_000, 40, 'provider')] }), kind: 'none', code: 'busy', reason: 'from provider' },
   { name: 'agent idle, provider unknown: a worse source does not veto', setup: () => running({ samples: [...stream(NOW - 2 * HOUR, NOW, 10_000, 3), ...stream(NOW - 2 * HOUR, NOW, 60_000, null, 'provider')] }), kind: 'pause', code: 'pause-idle', reason: 'from agent' },
   { name: 'agent went silent after an unknown reading; provider idle', setup: () => running({ samples: [...stream(NOW - 2 * HOUR, NOW - 10 * MIN, 10_000, (t) => (t >= NOW - 11 * MIN ? null : 3)), ...stream(NOW - 2 * HOUR, NOW, 60_000, 0, 'provider')] }), kind: 'none', code: 'unknown-reading', reason: 'from agent' },

@@ -1,4 +1,4 @@
-// The delete conditions (DESIGN.md "Decision rules") and the warning that must come DELETE_WARNING_HOURS before.
+// The delete conditions (docs/architecture.md, "Decision rules") and the warning that must come DELETE_WARNING_HOURS before.
 //
 // Delete when ALL hold: running or stopped (a known, settled state); not protected, no hold; older than
 // MIN_INSTANCE_AGE_HOURS: by createdAt, or, when the provider gives none (TensorDock v2), by the controller's first

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decideOne } from './decide';
 import { explain, formatDecisionLine } from './explain';
 import { observeInventory } from './observe-inventory';
-import { engineConfig, engineInstance, feed, HOUR, MIN, sample, stream, T0 } from './test-kit';
+import { engineConfig, engineInstance, feed, HOUR, MIN, sample, stream, T0 } from '../../../test/support/engine-test-kit';
 
 const cfg = engineConfig();
 

@@ -4,7 +4,7 @@ import { decideOne } from './decide';
 import { emptyIdleState, serializeIdleState } from './idle-state';
 import { parseIdleState } from './idle-state-parse';
 import { observeInventory } from './observe-inventory';
-import { engineConfig, engineInstance, feed, HOUR, MIN, sample, stream, T0 } from './test-kit';
+import { engineConfig, engineInstance, feed, HOUR, MIN, sample, stream, T0 } from '../../../test/support/engine-test-kit';
 
 const cfg = engineConfig();
 

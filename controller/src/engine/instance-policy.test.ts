@@ -3,7 +3,7 @@ import { decideOne } from './decide';
 import { explain } from './explain';
 import { instancePolicy, parseDurationMinutes, policyLines } from './instance-policy';
 import { observeInventory } from './observe-inventory';
-import { engineConfig, engineInstance, feed, HOUR, MIN, stream, T0 } from './test-kit';
+import { engineConfig, engineInstance, feed, HOUR, MIN, stream, T0 } from '../../../test/support/engine-test-kit';
 
 describe('instance policy from the name or labels', () => {
   it('reads [idle=2h] and [no-delete] in a name, and the GCP labels', () => {

@@ -6,7 +6,7 @@ import { MAX_BUCKETS } from './idle-state';
 import { windowView } from './idle-window';
 import { observeInventory } from './observe-inventory';
 import { observeSample } from './observe-sample';
-import { engineConfig, feed, HOUR, MIN, sample, stream, T0 } from './test-kit';
+import { engineConfig, feed, HOUR, MIN, sample, stream, T0 } from '../../../test/support/engine-test-kit';
 
 const cfg = engineConfig();
 const t = engineTimes(cfg);

@@ -1,4 +1,4 @@
-// The pause conditions (DESIGN.md "Decision rules"): each one's outcome, its code and, on demand, its detail line.
+// The pause conditions (docs/architecture.md, "Decision rules"): each one's outcome, its code and, on demand, its detail line.
 //
 // Pause when ALL hold: running; not protected (list, marker, hold); no pause/delete under way; no reading at or above
 // PAUSE_THRESHOLD_GPU from any source and no unknown reading in the last PAUSE_WINDOW_MINUTES; a current metric source

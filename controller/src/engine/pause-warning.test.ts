@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decideOne } from './decide';
 import type { IdleState } from './idle-state';
 import { observeInventory } from './observe-inventory';
-import { engineConfig, engineInstance, feed, MIN, stream, T0 } from './test-kit';
+import { engineConfig, engineInstance, feed, MIN, stream, T0 } from '../../../test/support/engine-test-kit';
 import type { EngineInstance } from './types';
 
 const cfg = engineConfig({ pauseWarningMinutes: 5 });

@@ -1,7 +1,7 @@
 // Protection: PROTECTED_INSTANCES matching, the per-provider marker convention, holds.
 import { describe, expect, it } from 'vitest';
 import { configProtectionEntry, isProtectedByMarker, protectionsOf } from './protection';
-import { engineConfig, engineInstance, HOUR, T0 } from './test-kit';
+import { engineConfig, engineInstance, HOUR, T0 } from '../../../test/support/engine-test-kit';
 
 describe('isProtectedByMarker', () => {
   it.each([

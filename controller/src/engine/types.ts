@@ -4,7 +4,7 @@ import type { InteractiveActivity } from '../domain/interactive';
 import type { InstancePolicy } from './instance-policy';
 import type { Protection } from './protection';
 
-/** The audit log's view of the last action on an instance (INTERFACE.md `/api/actions`). */
+/** The audit log's view of the last action on an instance (docs/api.md, `/api/actions`). */
 export interface LastAction {
   kind: 'pause' | 'delete' | 'warn' | 'warn-delete';
   status: 'planned' | 'succeeded' | 'failed' | 'dry-run' | 'skipped';

@@ -4,7 +4,8 @@ import { ProviderError } from '../domain/errors';
 import { createLogger } from '../log';
 import type { Notifier } from '../notify/webhook-notifier';
 import { MemoryProvider, memoryInstance } from '../../../test/fakes/memory-provider';
-import { MemoryActionLog } from './action-log';
+import { MemoryActionLog } from '../../../test/support/memory-action-log';
+import { protectionsOf } from '../engine/protection';
 import { Executor, type ExecutorOptions, type PlannedAction } from './executor';
 
 class ListNotifier implements Notifier {
@@ -28,7 +29,7 @@ function setup(over: Partial<ExecutorOptions> = {}, instances = [memoryInstance(
     now: () => 1_000,
     dryRun: false,
     checkpointTimeoutMs: 1000,
-    isProtected: (i) => i.labels['label']?.includes('[protect]') ?? false,
+    protections: (i) => protectionsOf(i, null, { protectedInstances: [] }, 0),
     verifyAttempts: 2,
     verifyDelayMs: 1,
     ...over,
@@ -92,6 +93,14 @@ describe('Executor', () => {
     const { ex, provider } = setup({}, [memoryInstance('1', { state: 'stopped' }), memoryInstance('2', { labels: { label: 'train [protect]' } })]);
     const rs = await ex.execute([plan('pause', '1'), plan('pause', '2')]);
     expect(rs.map((r) => r.status)).toEqual(['skipped', 'skipped']);
+    expect(provider.calls.filter((c) => c.startsWith('pause'))).toEqual([]);
+  });
+
+  it('the last-moment re-check applies the protection rule of the engine and says which protection applies', async () => {
+    // PROTECTED_INSTANCES matches the provider id or the name, case-insensitively, exactly as the engine does.
+    const { ex, provider } = setup({ protections: (i) => protectionsOf(i, null, { protectedInstances: [' TRAINER-1 '] }, 0) }, [memoryInstance('1', { name: 'trainer-1' })]);
+    const [r] = await ex.execute([plan('pause', '1')]);
+    expect(r).toMatchObject({ status: 'skipped', reason: 'instance is protected: PROTECTED_INSTANCES lists " TRAINER-1 "' });
     expect(provider.calls.filter((c) => c.startsWith('pause'))).toEqual([]);
   });
 

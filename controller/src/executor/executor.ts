@@ -7,6 +7,7 @@ import { errorMessage, type Logger } from '../log';
 import type { Notifier } from '../notify/webhook-notifier';
 import { type MessageContext, type MessageSubject, actionFailedText, actionSkippedText } from '../notify/messages';
 import type { Provider } from '../providers/provider';
+import type { Protection } from '../engine/protection';
 import type { ActionKind, ActionLog, ActionRecord, ActionStatus } from './action-log';
 
 export interface PlannedAction {
@@ -45,8 +46,11 @@ export interface ExecutorOptions {
   /** Asks the instance's agent to run its own checkpoint hook; null when no agent is connected. */
   checkpoint?: (instanceId: string, timeoutMs: number) => Promise<PreparePauseResult | null>;
   checkpointTimeoutMs: number;
-  /** Re-applied to the freshly read instance right before acting (a protection label added a minute ago counts). */
-  isProtected: (fresh: ProviderInstance) => boolean;
+  /**
+   * The protections of the freshly read instance, re-applied right before acting (a protection label added a minute
+   * ago counts): the engine's own rule (engine/protection.ts protectionsOf), so the two checks cannot disagree.
+   */
+  protections: (fresh: ProviderInstance) => readonly Protection[];
   verifyAttempts?: number;
   verifyDelayMs?: number;
   /** A failed decision is tried again on later cycles, up to this many attempts in all. */
@@ -138,7 +142,8 @@ export class Executor {
     if (fresh === null) return finish('skipped', 'instance is gone');
     if (action === 'pause' && fresh.state !== 'running') return finish('skipped', `state is now ${fresh.state}, not running`);
     if (action === 'delete' && fresh.state !== 'running' && fresh.state !== 'stopped') return finish('skipped', `state is now ${fresh.state}`);
-    if (this.o.isProtected(fresh)) return finish('skipped', 'instance is protected (provider-side marker)');
+    const protections = this.o.protections(fresh);
+    if (protections.length > 0) return finish('skipped', `instance is protected: ${protections.map((p) => p.detail).join('; ')}`);
 
     if (this.o.dryRun) {
       this.o.logger.info(`DRY RUN: ${a.logLine}`);

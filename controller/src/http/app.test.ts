@@ -198,7 +198,7 @@ describe('GET /api/actions', () => {
     expect((await a.request('/api/actions?limit=abc', { headers: auth })).status).toBe(400);
   });
 
-  it('lists only the kinds INTERFACE.md names (pause, delete, warn): resume rows stay in the store', async () => {
+  it('lists only the kinds docs/api.md names (pause, delete, warn): resume rows stay in the store', async () => {
     store.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'succeeded', reason: 'idle' }, NOW - 3000);
     store.insertAction({ instanceId: 'vast:1', kind: 'resume', status: 'succeeded', reason: 'seen running again' }, NOW - 2000);
     store.insertAction({ instanceId: 'vast:1', kind: 'delete', status: 'failed', reason: 'x' }, NOW - 1000);

@@ -1,5 +1,6 @@
 // What the HTTP API shows of the engine's view (idle since, protection, next action, savings, explanation).
-// The lead wires the engine in; until then the default says nothing is known.
+// `serve` plugs in the engine's view (daemon/engine-view.ts); a server started without one (tests) gets the default,
+// which says nothing is known.
 import type { InstanceRecord } from '../store/types';
 
 export interface NextAction {

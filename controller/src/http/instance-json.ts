@@ -1,4 +1,4 @@
-// The JSON shape of an instance in /api/status (INTERFACE.md's fields, exactly) and its detail view.
+// The JSON shape of an instance in /api/status (docs/api.md's fields, exactly) and its detail view.
 import type { SampleSummary } from '../domain/sample';
 import type { HoldRecord, InstanceRecord } from '../store/types';
 import type { InstanceView } from './decision-view';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from './metrics';
-import { parsePrometheusText } from './parse-exposition';
+import { parsePrometheusText } from '../../../test/support/parse-exposition';
 
 describe('Metrics', () => {
   it('renders valid Prometheus exposition with fleet, actions and savings', async () => {

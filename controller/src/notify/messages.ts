@@ -2,7 +2,7 @@
 // gets them: which instance (name and id), where and what it costs, the figures behind the act, what happens next
 // and when, the money at stake, and how to keep the instance (a one-click link to its row on the dashboard, or the
 // [protect] marker). Every name from a provider is untrusted: control characters stripped, mrkdwn escaped.
-import { escapeMrkdwn, stripControl } from '../domain/untrusted-text';
+import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
 
 /** What a message says about an instance. */
 export interface MessageSubject {

@@ -1,6 +1,6 @@
 // Slack-compatible webhook notifications ({"text": ...}): queued, retried with backoff, never blocking or failing an action.
 import { request } from 'undici';
-import { escapeMrkdwn, stripControl } from '../domain/untrusted-text';
+import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
 import { errorMessage, type Logger } from '../log';
 
 export interface Notifier {

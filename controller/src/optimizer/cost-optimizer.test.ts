@@ -110,6 +110,17 @@ describe('CostOptimizer', () => {
     expect(notifier.messages.filter((m) => m.startsWith(':white_check_mark:'))).toHaveLength(1);
   });
 
+  it('isProtected is the rule of the engine: provider id or name in any case, the marker, and an active hold', () => {
+    const { opt, store, getNow } = setup({ PROTECTED_INSTANCES: '4242, Trainer-X' });
+    expect(opt.isProtected(memoryInstance('4242'))).toBe(true);
+    expect(opt.isProtected(memoryInstance('1', { name: 'trainer-x' }))).toBe(true);
+    expect(opt.isProtected(memoryInstance('2', { name: 'train [Protect]' }))).toBe(true);
+    expect(opt.isProtected(memoryInstance('3'))).toBe(false);
+    store.upsertInventory('vast', [memoryInstance('3')], getNow());
+    store.setHold('vast:3', getNow() + 3_600_000, 'demo in progress', getNow());
+    expect(opt.isProtected(memoryInstance('3'))).toBe(true);
+  });
+
   it('in DRY_RUN decides and records but acts on nothing', async () => {
     const { opt, store, setNow } = setup({ DRY_RUN: 'true' });
     const vast = new MemoryProvider([memoryInstance('1')]);
@@ -220,5 +231,18 @@ describe('CostOptimizer', () => {
     expect(store.getAction(p1.id)).toMatchObject({ status: 'succeeded' });
     expect(store.getAction(p2.id)).toMatchObject({ status: 'failed', reason: 'interrupted by a controller restart; the instance is running' });
     expect(vast.calls.filter((c) => c.startsWith('pause'))).toEqual([]);
+  });
+
+  it('settles a planned row older than the newest 10,000 audit rows (crash recovery reads every planned row)', async () => {
+    const { opt, store } = setup();
+    const vast = new MemoryProvider([memoryInstance('1', { state: 'stopped' })]);
+    store.upsertInventory('vast', [...vast.instances.values()], T0);
+    const p1 = store.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'planned', reason: 'idle', decisionKey: 'pause:vast:1:0' }, T0).record;
+    store.transaction(() => {
+      for (let i = 0; i < 10_050; i++) store.insertAction({ instanceId: `vast:${100 + (i % 50)}`, kind: 'warn', status: 'dry-run', reason: 'dry run' }, T0 + 1 + i);
+    });
+    opt.addProvider('vast', vast);
+    await opt.runOnce();
+    expect(store.getAction(p1.id)).toMatchObject({ status: 'succeeded' });
   });
 });

@@ -4,9 +4,9 @@
 //   await optimizer.runOnce();   // or: await optimizer.run(signal)
 import { join } from 'node:path';
 import type { PreparePauseResult } from '../../../protocol';
-import { type Config, parseConfig } from '../config/config';
+import type { Config } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
-import { type Contested, type Decision, type EngineInstance, decide, isProtectedByMarker } from '../engine';
+import { type Contested, type Decision, type EngineInstance, type Protection, decide, protectionsOf } from '../engine';
 import { Executor, type ActionOutcome } from '../executor/executor';
 import { createLogger, errorMessage, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
@@ -18,6 +18,7 @@ import { SshPoller, selectSshTargets, toSshSample } from '../ssh';
 import { DB_FILE_NAME, openStore, type Store } from '../store';
 import { fleetContext, toEngineInstance } from './engine-inputs';
 import { IdleTracker } from './idle-tracker';
+import { configFromPartial, isWholeConfig } from './library-config';
 import { listAll, type InventoryOutcome } from './inventory';
 import { planActions } from './plan-actions';
 import { providerSample } from './provider-samples';
@@ -70,13 +71,15 @@ export class CostOptimizer {
   private readonly pauseWarned = new Set<string>();
   private lastInventoryAt = new Map<ProviderName, number>();
   private loaded = false;
+  /** Aborts the running run() loop; null when none runs. */
+  private stopper: AbortController | null = null;
   private cycles = 0;
   lastReport: CycleReport | null = null;
   /** Decisions of the last cycle by instance id: the status API and explain read them. */
   readonly lastDecisions = new Map<string, { decision: Decision; instance: EngineInstance }>();
 
   constructor(config: Config | Partial<Config> = {}, private readonly opts: CostOptimizerOptions = {}) {
-    this.config = 'ssh' in config && 'pauseThresholdGpu' in config && 'host' in config ? (config as Config) : { ...parseConfig({}), ...config };
+    this.config = isWholeConfig(config) ? config : configFromPartial(config);
     const c = this.config;
     this.logger = opts.logger ?? createLogger({ level: c.logLevel, secrets: [c.adminToken, c.vast?.apiKey, c.tensordock?.apiKey, c.tensordock?.apiToken, c.gcp?.accessToken, c.webhookUrl] });
     this.now = opts.now ?? Date.now;
@@ -95,7 +98,7 @@ export class CostOptimizer {
       dryRun: c.dryRun,
       checkpoint: opts.checkpoint,
       checkpointTimeoutMs: c.checkpointTimeoutSec * 1000,
-      isProtected: (i) => this.isProtected(i),
+      protections: (i) => this.protections(i, this.now()),
       messages: { publicUrl: c.publicUrl ?? null },
       ...opts.executor,
     });
@@ -124,9 +127,13 @@ export class CostOptimizer {
     return this.idle;
   }
 
+  /** Whether the instance is protected now: the engine's rule (PROTECTED_INSTANCES, the provider-side marker, a hold). */
   isProtected(i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>): boolean {
-    const list = this.config.protectedInstances;
-    return list.includes(i.id) || list.includes(i.name) || isProtectedByMarker(i);
+    return this.protections(i, this.now()).length > 0;
+  }
+
+  private protections(i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>, now: number): readonly Protection[] {
+    return protectionsOf(i, this.store.activeHold(i.id, now)?.until ?? null, this.config, now);
   }
 
   /** Sends a message through the configured notifier (the ingest's one-voice warnings use it). */
@@ -200,10 +207,31 @@ export class CostOptimizer {
   }
 
   /**
-   * Runs a cycle every CHECK_INTERVAL seconds until `signal` aborts; a failing cycle is logged and the loop goes on.
+   * Runs a cycle every CHECK_INTERVAL seconds until stop() or until `signal` aborts; a failing cycle is logged and the
+   * loop goes on.
    * Unless `retention: false` (serve runs its own retention job), old samples are rolled up every 10 minutes.
    */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(signal?: AbortSignal): Promise<void> {
+    // Without a signal (the seed's `run()`) the loop runs until stop(); with one, until either.
+    const own = new AbortController();
+    this.stopper = own;
+    const onAbort = () => own.abort();
+    if (signal?.aborted) own.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.loop(own.signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (this.stopper === own) this.stopper = null;
+    }
+  }
+
+  /** Ends run() after the cycle in progress (at once when it is waiting for the next cycle). */
+  stop(): void {
+    this.stopper?.abort();
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
     let lastRetention = 0;
     while (!signal.aborted) {
       try {
@@ -219,14 +247,12 @@ export class CostOptimizer {
           this.logger.error('retention failed', err);
         }
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.config.checkIntervalSec * 1000);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleepUnlessAborted(this.config.checkIntervalSec * 1000, signal);
     }
   }
 
   async close(): Promise<void> {
+    this.stop();
     this.idle.persist();
     this.idle.close();
     await this.ssh?.close().catch((err: unknown) => this.logger.warn(`ssh poller close: ${errorMessage(err)}`));
@@ -240,7 +266,7 @@ export class CostOptimizer {
    * leaves the row for the next start.
    */
   private async resolveInterrupted(now: number): Promise<void> {
-    const planned = this.store.listActions({ limit: 10_000 }).filter((a) => a.status === 'planned' && (a.kind === 'pause' || a.kind === 'delete'));
+    const planned = this.store.actionsWithStatus('planned').filter((a) => a.kind === 'pause' || a.kind === 'delete');
     for (const a of planned) {
       const rec = this.store.getInstance(a.instanceId);
       const provider = rec ? this.providers.get(rec.provider) : undefined;
@@ -348,4 +374,23 @@ export class CostOptimizer {
         `; ${r.durationMs} ms`,
     );
   }
+}
+
+/**
+ * Waits `ms` or until `signal` aborts, whichever is first. The abort listener is removed when the timer fires: the
+ * loop waits once a cycle for months, and a listener left behind each time grows without bound.
+ */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

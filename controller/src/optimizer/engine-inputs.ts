@@ -37,9 +37,8 @@ export interface FleetContext {
 /** Recent audit rows and active holds of every instance in two queries (not two per instance). */
 export function fleetContext(store: Store, now: number): FleetContext {
   const actionsByInstance = new Map<string, ActionRecord[]>();
-  // Newest first; an instance whose rows are older than the newest 10,000 gets no warning credit (so no delete
-  // yet) and no cooldown (which lasts one window only): both err on the side of not acting.
-  for (const a of store.listActions({ limit: 10_000 })) {
+  // Newest first, the newest ACTIONS_PER_INSTANCE of each instance however busy the rest of the fleet's log is.
+  for (const a of store.newestActionsPerInstance(ACTIONS_PER_INSTANCE)) {
     const list = actionsByInstance.get(a.instanceId);
     if (!list) actionsByInstance.set(a.instanceId, [a]);
     else if (list.length < ACTIONS_PER_INSTANCE) list.push(a);

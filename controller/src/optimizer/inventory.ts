@@ -1,8 +1,11 @@
-// Lists every provider's instances for one cycle: concurrently, retried with backoff within the cycle; one provider
-// failing never stops the others.
+// Lists every provider's instances for one cycle, concurrently; one provider failing never stops the others.
+// Retries are not stacked: the provider clients already retry transient failures (providers/http/retry-policy.ts, the
+// one backoff of provider calls), so by default a failed list waits for the next cycle. `attempts` > 1 is for
+// providers that do not retry themselves (library users' own providers), with the same backoff.
 import { ProviderError } from '../domain/errors';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { errorMessage, type Logger } from '../log';
+import { backoffDelayMs, resolveRetryPolicy } from '../providers/http/retry-policy';
 import type { Provider } from '../providers/provider';
 
 export type InventoryOutcome =
@@ -10,16 +13,17 @@ export type InventoryOutcome =
   | { provider: ProviderName; ok: false; error: string; attempts: number };
 
 export interface InventoryOptions {
+  /** Tries per cycle (default 1: the provider clients retry inside one try). */
   attempts?: number;
+  /** Delay before the first extra try, before jitter (default 1 s, doubling). */
   baseDelayMs?: number;
   logger: Logger;
   signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 async function listWithRetry(p: Provider, o: InventoryOptions): Promise<InventoryOutcome> {
-  const attempts = o.attempts ?? 3;
+  const attempts = Math.max(1, Math.floor(o.attempts ?? 1));
+  const policy = resolveRetryPolicy({ baseDelayMs: o.baseDelayMs ?? 1000, factor: 2, maxDelayMs: 60_000, jitter: 0.5 });
   let last = '';
   for (let i = 1; i <= attempts; i++) {
     try {
@@ -29,7 +33,7 @@ async function listWithRetry(p: Provider, o: InventoryOptions): Promise<Inventor
       const retryable = !(err instanceof ProviderError) || err.retryable;
       o.logger.warn(`inventory ${p.name}: attempt ${i}/${attempts} failed: ${last}`);
       if (!retryable || i === attempts || o.signal?.aborted) return { provider: p.name, ok: false, error: last, attempts: i };
-      await sleep((o.baseDelayMs ?? 1000) * 2 ** (i - 1) * (0.5 + Math.random() / 2));
+      await new Promise<void>((r) => setTimeout(r, backoffDelayMs(i - 1, policy)));
     }
   }
   return { provider: p.name, ok: false, error: last, attempts };

@@ -1,5 +1,5 @@
 // Renders GET /api/status as the terminal table `cost-optimizer status` prints (pure: JSON in, text out).
-import { stripControl } from '../domain/untrusted-text';
+import { stripControl } from '../../../protocol/untrusted-text';
 
 export interface StatusInstanceView {
   id: string;

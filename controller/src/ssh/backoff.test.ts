@@ -1,10 +1,10 @@
 // Per-host exponential backoff as a pure state machine.
 import { describe, expect, it } from 'vitest';
-import { Backoff } from './backoff';
+import { HostBackoff } from './backoff';
 
-describe('Backoff', () => {
+describe('HostBackoff', () => {
   it('doubles the wait per consecutive failure up to the cap, and a success clears it', () => {
-    const b = new Backoff({ baseMs: 1_000, maxMs: 5_000 });
+    const b = new HostBackoff({ baseMs: 1_000, maxMs: 5_000 });
     expect(b.blocked('h', 0)).toBeNull();
     expect(b.failure('h', 0)).toBe(1_000);
     expect(b.blocked('h', 999)).toEqual({ failures: 1, until: 1_000 });
@@ -20,7 +20,7 @@ describe('Backoff', () => {
   });
 
   it('forgets hosts whose wait ended long ago', () => {
-    const b = new Backoff({ baseMs: 1_000, maxMs: 2_000 });
+    const b = new HostBackoff({ baseMs: 1_000, maxMs: 2_000 });
     b.failure('gone', 0);
     b.failure('recent', 10_000);
     b.prune(2_500);
@@ -31,7 +31,7 @@ describe('Backoff', () => {
   });
 
   it('rejects nonsense options', () => {
-    expect(() => new Backoff({ baseMs: 10, maxMs: 5 })).toThrow(RangeError);
-    expect(() => new Backoff({ baseMs: -1, maxMs: 5 })).toThrow(RangeError);
+    expect(() => new HostBackoff({ baseMs: 10, maxMs: 5 })).toThrow(RangeError);
+    expect(() => new HostBackoff({ baseMs: -1, maxMs: 5 })).toThrow(RangeError);
   });
 });

@@ -1,14 +1,14 @@
 // Per-host exponential backoff: a host whose connection keeps failing is tried less and less often, so a fleet of
 // dead hosts cannot eat the sweep's connection slots. Pure state machine; the clock is passed in.
 
-export interface BackoffOptions {
+export interface HostBackoffOptions {
   /** Wait after the first failure, ms. With the 60 s cycle a single failure costs no sweep; a second one skips one. */
   baseMs: number;
   /** Longest wait, ms. */
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 60_000, maxMs: 600_000 };
+export const DEFAULT_HOST_BACKOFF: HostBackoffOptions = { baseMs: 60_000, maxMs: 600_000 };
 
 interface Entry {
   failures: number;
@@ -16,10 +16,10 @@ interface Entry {
   until: number;
 }
 
-export class Backoff {
+export class HostBackoff {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly opts: BackoffOptions = DEFAULT_BACKOFF) {
+  constructor(private readonly opts: HostBackoffOptions = DEFAULT_HOST_BACKOFF) {
     if (!(opts.baseMs >= 0 && opts.maxMs >= opts.baseMs)) throw new RangeError('backoff: need 0 <= baseMs <= maxMs');
   }
 

@@ -3,6 +3,7 @@ import { parseOutput } from '../../../protocol/nvidia-smi/parse';
 import { splitFieldsLine } from '../../../protocol/nvidia-smi/query';
 import { statsOf } from '../../../protocol/nvidia-smi/aggregate';
 import type { GpuStats } from '../../../protocol';
+import { DRIVER_FAILURE_TEXT as DRIVER_TEXT, driverFailureExit } from '../../../protocol/nvidia-smi-failure';
 import type { RunOutcome } from './run-remote';
 import type { SshFailureCode } from './ssh-result';
 import { withoutTerminalInput } from './terminal-input';
@@ -14,10 +15,6 @@ const AUTH = /permission denied|too many authentication failures|no more authent
 const HOSTKEY = /host key verification failed|remote host identification has changed|host key for .* has changed|no .*host key is known/i;
 const TIMEOUT = /timed out|timeout/i;
 const SSH_OWN = /^ssh:|^kex_exchange_identification|connection (refused|closed|reset)|could not resolve hostname|no route to host|network is unreachable|broken pipe|banner exchange|control ?socket|mux_client|ssh_exchange_identification|^[^\s]+@[^\s]+: /im;
-// nvidia-smi's own exit statuses (nvidia-smi(1) RETURN VALUE): 9 driver not loaded, 12 NVML library missing,
-// 14 infoROM corrupted, 15 GPU fell off the bus: all "the GPU cannot be read", none of them "idle".
-const DRIVER_EXIT = new Set([9, 12, 14, 15]);
-const DRIVER_TEXT = /couldn't communicate with the nvidia driver|nvidia-smi has failed|driver\/library version mismatch|no devices were found|unable to determine the device handle|gpu is lost|fallen off the bus/i;
 const NOT_FOUND = /command not found|nvidia-smi: not found|no such file or directory/i;
 
 /** The last non-empty line of `s`, trimmed and bounded: enough for status and explain. */
@@ -48,7 +45,8 @@ export function classify(output: RunOutcome, timeoutMs: number): Classified {
     if (!DRIVER_TEXT.test(run.stderr)) return fail('unreachable', errLine || 'ssh exited 255 without a message');
   }
   if (code === 127 || (code !== 0 && NOT_FOUND.test(run.stderr))) return fail('missing', errLine || 'nvidia-smi not found on the remote PATH');
-  if (DRIVER_EXIT.has(code) || (code !== 0 && (DRIVER_TEXT.test(run.stdout) || DRIVER_TEXT.test(run.stderr)))) {
+  // nvidia-smi's own exit statuses and messages for an unreachable GPU (protocol/nvidia-smi-failure.ts): unknown, never idle.
+  if (driverFailureExit(code) !== null || (code !== 0 && (DRIVER_TEXT.test(run.stdout) || DRIVER_TEXT.test(run.stderr)))) {
     return fail('driver', lastLine(run.stdout) || errLine || `nvidia-smi exited ${code}`);
   }
   if (code !== 0) return fail('exited', `nvidia-smi exited ${code}${errLine ? `: ${errLine}` : lastLine(run.stdout) ? `: ${lastLine(run.stdout)}` : ''}`);

@@ -3,5 +3,5 @@ export * from './ssh-result';
 export { selectSshTargets, type SelectConfig } from './select-targets';
 export { SshPoller, type SshPollerOptions } from './poller';
 export { toSshSample, type SshSample } from './to-sample';
-export { DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+export { DEFAULT_HOST_BACKOFF, type HostBackoffOptions } from './backoff';
 export { REMOTE_COMMAND } from './ssh-args';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { SshConfig } from '../config/config';
 import { ConfigError } from '../domain/errors';
 import { errorMessage, silentLogger, type Logger } from '../log';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import { HostBackoff, DEFAULT_HOST_BACKOFF, type HostBackoffOptions } from './backoff';
 import { classify } from './classify';
 import { terminalInputOf } from './terminal-input';
 import { resolveControlDir } from './control-dir';
@@ -22,7 +22,7 @@ export interface SshPollerOptions {
   reuse?: boolean;
   /** Idle seconds before a master exits by itself; longer than a cycle so the next sweep finds it. Default 300. */
   controlPersistSec?: number;
-  backoff?: BackoffOptions;
+  backoff?: HostBackoffOptions;
   /** The ssh client; default `ssh` from PATH (the operator's OpenSSH, with its ~/.ssh/config and agent). */
   sshBinary?: string;
 }
@@ -39,7 +39,7 @@ export class SshPoller {
   private readonly knownHostsFile: string;
   private readonly controlDir: string | null;
   private readonly persistSec: number;
-  private readonly backoff: Backoff;
+  private readonly backoff: HostBackoff;
   private readonly inFlight = new Set<string>();
   /** Hosts whose last poll failed, with the code: only transitions are logged above debug. */
   private readonly failing = new Map<string, SshFailureCode>();
@@ -56,7 +56,7 @@ export class SshPoller {
     this.now = opts.now ?? Date.now;
     this.ssh = opts.sshBinary ?? 'ssh';
     this.persistSec = opts.controlPersistSec ?? 300;
-    this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF);
+    this.backoff = new HostBackoff(opts.backoff ?? DEFAULT_HOST_BACKOFF);
     const dataDir = resolve(c.dataDir);
     mkdirSync(dataDir, { recursive: true });
     this.knownHostsFile = join(dataDir, 'known_hosts');

@@ -37,6 +37,9 @@ function toRecord(r: ActionRow): ActionRecord {
   };
 }
 
+/** The most rows one `list` page returns. */
+export const MAX_ACTIONS_PAGE = 10_000;
+
 export interface ActionQuery {
   instanceId?: string;
   /** Only ids below this (paging backwards); newest first. */
@@ -66,6 +69,11 @@ export class ActionsRepo {
       list: db.prepare(`SELECT * FROM actions WHERE (@instanceId IS NULL OR instance_id = @instanceId)
         AND (@beforeId IS NULL OR id < @beforeId) AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
         ORDER BY id DESC LIMIT @limit`),
+      allSucceeded: db.prepare(`SELECT * FROM actions WHERE status = 'succeeded' AND kind IN (SELECT value FROM json_each(@kinds)) ORDER BY id`),
+      allWithStatus: db.prepare('SELECT * FROM actions WHERE status = ? ORDER BY id'),
+      newestPerInstance: db.prepare(`SELECT * FROM (
+          SELECT *, ROW_NUMBER() OVER (PARTITION BY instance_id ORDER BY id DESC) AS rn FROM actions
+        ) WHERE rn <= ? ORDER BY id DESC`),
     };
   }
 
@@ -99,9 +107,25 @@ export class ActionsRepo {
     return this.get(id);
   }
 
+  /** One page, newest first: at most `MAX_ACTIONS_PAGE` rows (the API and the CLI page with `beforeId`). */
   list(q: ActionQuery = {}): ActionRecord[] {
-    const limit = Math.max(1, Math.min(10_000, Math.floor(q.limit ?? 100)));
+    const limit = Math.max(1, Math.min(MAX_ACTIONS_PAGE, Math.floor(q.limit ?? 100)));
     const kinds = q.kinds === undefined ? null : JSON.stringify(q.kinds);
     return (this.stmt.list.all({ instanceId: q.instanceId ?? null, beforeId: q.beforeId ?? null, limit, kinds }) as ActionRow[]).map(toRecord);
+  }
+
+  /** Every succeeded row of these kinds, oldest first: unbounded on purpose (savings count every pause ever made). */
+  allSucceeded(kinds: readonly ActionKind[]): ActionRecord[] {
+    return (this.stmt.allSucceeded.all({ kinds: JSON.stringify(kinds) }) as ActionRow[]).map(toRecord);
+  }
+
+  /** Every row with this status, oldest first (crash recovery reads every `planned` row). */
+  allWithStatus(status: ActionStatus): ActionRecord[] {
+    return (this.stmt.allWithStatus.all(status) as ActionRow[]).map(toRecord);
+  }
+
+  /** The newest `perInstance` rows of every instance, newest first: bounded per instance, never across the fleet. */
+  newestPerInstance(perInstance: number): ActionRecord[] {
+    return (this.stmt.newestPerInstance.all(Math.max(1, Math.floor(perInstance))) as ActionRow[]).map(toRecord);
   }
 }

@@ -1,5 +1,5 @@
 // Compact per-GPU detail of one sample, stored as a BLOB: about 6-8 bytes per GPU, so a day of 8-GPU samples every
-// 10 s stays under the 1 MB per instance-day target (DESIGN.md). Quantized values are what the summaries are built
+// 10 s stays under the 1 MB per instance-day target (docs/architecture.md, targets). Quantized values are what the summaries are built
 // from, both when a batch is committed and when it is read back, so the engine sees the same numbers either way.
 import type { GpuStats, Stat } from '../../../protocol';
 

@@ -1,4 +1,4 @@
-// Instance ids are `<provider>:<provider's id>` (INTERFACE.md): parsing and validation in one place.
+// Instance ids are `<provider>:<provider's id>` (docs/api.md): parsing and validation in one place.
 import type { ProviderName } from '../domain/instance';
 
 export const PROVIDER_NAMES: readonly ProviderName[] = ['vast', 'tensordock', 'gcp', 'manual'];

@@ -147,7 +147,7 @@ export class InstancesRepo {
       if (seen.has(p.id)) continue;
       seen.add(p.id);
       const prev = before.get(p.id);
-      // A fresh running period starts the idle clock afresh (DESIGN.md: a resumed instance gets a full window).
+      // A fresh running period starts the idle clock afresh (docs/architecture.md: a resumed instance gets a full window).
       const runningSince =
         p.state === 'running' ? (prev !== undefined && prev.state === 'running' && prev.runningSince !== null ? prev.runningSince : now) : null;
       if (prev !== undefined && prev.lastInventoryAt !== null && sameInventory(prev, p, runningSince)) {

@@ -1,5 +1,5 @@
 // Measures the database growth per instance-day on a real file: 8 GPUs, one sample per 10 s (8640 a day), written
-// the way ingest writes them (many instances interleaved, one transaction per flush). DESIGN.md target: <= 1 MB.
+// the way ingest writes them (many instances interleaved, one transaction per flush). docs/architecture.md target: <= 1 MB.
 import { statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GpuStats } from '../../../protocol';

@@ -17,7 +17,9 @@ import { SamplesRepo } from './samples-repo';
 import { type TokenGrant, TokensRepo } from './tokens-repo';
 import { JoinTokensRepo, type JoinTokenInfo } from './join-tokens-repo';
 import type {
+  ActionKind,
   ActionRecord,
+  ActionStatus,
   HoldRecord,
   InsertResult,
   InstanceRecord,
@@ -319,7 +321,7 @@ export class Store {
     return p;
   }
 
-  /** A whole retention pass (tests, run-once). */
+  /** A whole retention pass (the library's run() loop and tests; `serve` steps through retentionStep instead). */
   runRetention(now: number, maxRowsPerStep = 5_000): RetentionProgress {
     const p = this.retention.runPass(now, maxRowsPerStep, (fn) => this.transaction(fn));
     if (p.rolledUp > 0) this.samples.forgetCache();
@@ -345,9 +347,24 @@ export class Store {
     return this.actions.getByDecisionKey(key);
   }
 
-  /** Newest first. */
+  /** One page of the audit log, newest first, at most MAX_ACTIONS_PAGE rows: for listing, not for "all". */
   listActions(q: ActionQuery = {}): ActionRecord[] {
     return this.actions.list(q);
+  }
+
+  /** Every succeeded action of these kinds, oldest first (no cap: the savings report reads them all). */
+  allSucceededActions(kinds: readonly ActionKind[]): ActionRecord[] {
+    return this.actions.allSucceeded(kinds);
+  }
+
+  /** Every action with this status, oldest first (no cap: crash recovery settles every `planned` row). */
+  actionsWithStatus(status: ActionStatus): ActionRecord[] {
+    return this.actions.allWithStatus(status);
+  }
+
+  /** The newest `perInstance` actions of every instance, newest first (the engine's inputs, bounded per instance). */
+  newestActionsPerInstance(perInstance: number): ActionRecord[] {
+    return this.actions.newestPerInstance(perInstance);
   }
 
   // --- holds ----------------------------------------------------------------------------------------------------

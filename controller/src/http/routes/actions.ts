@@ -1,5 +1,5 @@
 // GET /api/actions: the audit log, newest first. ?instance=<id>, ?limit=1..1000 (default 100), ?before=<id> to page.
-// Kinds are INTERFACE.md's pause | delete | warn; the `resume` rows the optimizer records when a user resumes a
+// Kinds are docs/api.md's pause | delete | warn; the `resume` rows the optimizer records when a user resumes a
 // paused instance show on the dashboard's audit log, not here, so clients of this route see only what it lists.
 import type { RouteModule } from '../app-context';
 import { iso } from '../instance-json';

@@ -2,7 +2,7 @@
 //
 // In v6 stop/delete return `[{latestResponse, ...}]` with no `.promise()`; ZoneOperationsClient.wait returns after
 // ~2 minutes even when the operation is not done, and a failed operation does not throw: its `error.errors[]` says
-// so (PROVIDERS.md).
+// so (docs/providers.md).
 import { ProviderError, type ProviderOp } from '../../domain/errors';
 import { isRecord } from '../parse-helpers';
 import { type GcpCallContext, gcpCall } from './gcp-call';

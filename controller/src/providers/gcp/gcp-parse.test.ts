@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gcpInstance } from '../../../../test/fakes/gcp-fake';
+import { gcpInstance } from '../../fakes/gcp-fake';
 import type { InstanceState } from '../../domain/instance';
 import { gcpState, lastSegment, parseGcpInstance, parseGcpProviderId } from './gcp-parse';
 
@@ -13,7 +13,7 @@ describe('gcpState', () => {
     ['STOPPING', 'stopping'],
     ['SUSPENDING', 'stopping'],
     ['DEPROVISIONING', 'stopping'],
-    // A stopped VM reports TERMINATED (PROVIDERS.md).
+    // A stopped VM reports TERMINATED (docs/providers.md).
     ['TERMINATED', 'stopped'],
     ['STOPPED', 'stopped'],
     ['SUSPENDED', 'stopped'],

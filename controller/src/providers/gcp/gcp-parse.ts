@@ -5,7 +5,7 @@ import { gpusOf } from './gcp-machine-types';
 import { gcpDiskPrice, gcpHourlyPrice, gcpSpotPrice } from './gcp-prices';
 
 /**
- * Compute Engine statuses (PROVIDERS.md): a stopped VM reports TERMINATED; SUSPENDED keeps memory on disk and
+ * Compute Engine statuses (docs/providers.md): a stopped VM reports TERMINATED; SUSPENDED keeps memory on disk and
  * bills no GPU either, so both read as stopped. REPAIRING (host failure being fixed) is on its way back up.
  */
 const STATES: Record<string, InstanceState> = {
@@ -95,7 +95,7 @@ export function parseGcpInstance(raw: unknown, zoneHint: string | null, prices: 
     gpuName: gpus?.name ?? null,
     numGpus: gpus?.count ?? 0,
     pricePerHour: isSpot(raw) ? gcpSpotPrice(machineType, prices) : gcpHourlyPrice(machineType, accels, prices),
-    // Stopped VMs pay no vCPU/GPU/memory, only disks and static IPs (PROVIDERS.md); the disk part is estimated.
+    // Stopped VMs pay no vCPU/GPU/memory, only disks and static IPs (docs/providers.md); the disk part is estimated.
     stoppedPricePerHour: gcpDiskPrice(diskSizes(raw)),
     createdAt: dateStringToMs(raw['creationTimestamp']),
     ssh: natSsh(raw),
@@ -105,7 +105,7 @@ export function parseGcpInstance(raw: unknown, zoneHint: string | null, prices: 
   };
 }
 
-/** `scheduling{provisioningModel, preemptible}` (PROVIDERS.md): a Spot or preemptible VM. */
+/** `scheduling{provisioningModel, preemptible}` (docs/providers.md): a Spot or preemptible VM. */
 function isSpot(raw: Record<string, unknown>): boolean {
   const s = raw['scheduling'];
   return isRecord(s) && (s['provisioningModel'] === 'SPOT' || s['preemptible'] === true);

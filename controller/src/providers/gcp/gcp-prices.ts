@@ -1,6 +1,6 @@
 // A small built-in table of Compute Engine on-demand prices ($/hour, us-central1), overridable by GCP_PRICES.
 //
-// Compute Engine instance JSON carries no price (PROVIDERS.md). These figures are approximate public list prices
+// Compute Engine instance JSON carries no price (docs/providers.md). These figures are approximate public list prices
 // for the common GPU shapes; regions, spot/preemptible VMs and committed-use discounts differ, so a site that cares
 // should set GCP_PRICES=machineOrAcceleratorType=usdPerHour,... Unknown shapes get null (unknown), never 0.
 import { bundledAccelerator } from './gcp-machine-types';

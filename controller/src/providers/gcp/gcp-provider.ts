@@ -34,7 +34,7 @@ export type GcpProviderConfig = string | (Pick<GcpConfig, 'projectId'> & Partial
 const noAutoPaginate = () => ({ autoPaginate: false });
 
 export const GCP_CAPABILITIES: ProviderCapabilities = {
-  // Suspend is historically not supported for VMs with GPUs, so pause = stop (PROVIDERS.md).
+  // Suspend is historically not supported for VMs with GPUs, so pause = stop (docs/providers.md).
   pauseMeans: 'stop the VM (instances.stop): vCPU, memory and GPU billing end; the VM reads TERMINATED',
   pausedCost: 'persistent disks and static IPs only',
   resumeMayLoseGpu: true,

@@ -56,7 +56,7 @@ export function endpointOptions(apiEndpoint: string | null): { apiEndpoint?: str
   if (apiEndpoint === null) return {};
   const u = new URL(apiEndpoint);
   const http = u.protocol === 'http:';
-  // Without `port` the client silently goes to 443; without protocol 'http' it speaks TLS (PROVIDERS.md).
+  // Without `port` the client silently goes to 443; without protocol 'http' it speaks TLS (docs/providers.md).
   return { apiEndpoint: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : http ? 80 : 443, protocol: http ? 'http' : 'https' };
 }
 

@@ -32,7 +32,7 @@ export type TensorDockCredentials = string | { apiToken: string; apiKey?: string
 
 const V2_CAPABILITIES: ProviderCapabilities = {
   pauseMeans: 'stop the VM (POST /instances/{id}/stop)',
-  // PROVIDERS.md documents v2's stop call, not what a stopped VM bills; v0's notes say a released GPU bills nothing.
+  // docs/providers.md has v2's stop call, not what a stopped VM bills; v0's notes say a released GPU bills nothing.
   pausedCost: 'storage while stopped (TensorDock does not document whether v2 stop releases the GPU); restart may depend on capacity',
   resumeMayLoseGpu: true,
   canPause: true,
@@ -56,8 +56,16 @@ export class TensorDockProvider implements Provider {
   private readonly api: TensorDockApi;
   private readonly logger: Logger;
 
-  constructor(credentials: TensorDockCredentials, options: TensorDockProviderOptions = {}) {
-    const c = typeof credentials === 'string' ? { apiToken: credentials } : credentials;
+  /**
+   * `new TensorDockProvider(token)`: v2. `new TensorDockProvider(apiKey, apiToken)`: v0, as the seed wrote it.
+   * Either form, or a credentials object, may be followed by options.
+   */
+  constructor(credentials: TensorDockCredentials, options?: TensorDockProviderOptions);
+  constructor(apiKey: string, apiToken: string, options?: TensorDockProviderOptions);
+  constructor(credentials: TensorDockCredentials, tokenOrOptions: string | TensorDockProviderOptions = {}, maybeOptions: TensorDockProviderOptions = {}) {
+    const seedForm = typeof credentials === 'string' && typeof tokenOrOptions === 'string';
+    const options = typeof tokenOrOptions === 'string' ? maybeOptions : tokenOrOptions;
+    const c = seedForm ? { apiKey: credentials, apiToken: tokenOrOptions } : typeof credentials === 'string' ? { apiToken: credentials } : credentials;
     if (typeof c.apiToken !== 'string' || c.apiToken.trim() === '') throw new TypeError('TensorDockProvider: an API token is required');
     const apiKey = 'apiKey' in c && typeof c.apiKey === 'string' && c.apiKey.trim() !== '' ? c.apiKey : null;
     const version = ('version' in c && c.version) || (apiKey !== null ? 'v0' : 'v2');

@@ -51,7 +51,7 @@ export class TensorDockV0Api implements TensorDockApi {
 
   async stop(id: string, signal?: AbortSignal): Promise<void> {
     // Without disassociate_resources=true the GPU stays reserved and keeps billing at the running rate
-    // (PROVIDERS.md, secondary source); a pause that saves money must release it.
+    // (docs/providers.md, secondary source); a pause that saves money must release it.
     const res = await this.post('pause', '/client/stop/single', { server: id, disassociate_resources: 'true' }, false, signal);
     this.expectSuccess('pause', res);
   }

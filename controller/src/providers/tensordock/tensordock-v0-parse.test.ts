@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseV0Instance, v0Failure, v0ListEntries } from './tensordock-v0-parse';
 
-// The VM object from PROVIDERS.md.
+// The VM object from docs/providers.md.
 const VM = {
   cost: 0.238, name: 'box', status: 'Running', specs: { gpu: { amount: 1, type: 'rtxa4000-pcie-16gb' }, ram: 32, vcpus: 8, storage: 100 },
   port_forwards: { '30118': '22' }, ip_address: '203.0.113.9', timestamp_creation: 'Sat, 10 Dec 2022 21:38:19 GMT', type: 'spot',

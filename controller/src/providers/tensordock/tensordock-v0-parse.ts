@@ -40,7 +40,7 @@ export function parseV0Instance(id: string | null, raw: unknown): ProviderInstan
     gpuName: readString(gpu, 'type'),
     numGpus: amount !== null && Number.isInteger(amount) && amount >= 0 ? amount : 0,
     pricePerHour,
-    // PROVIDERS.md: a v0 stop without disassociate_resources=true ("Stopped", as a console stop leaves it) keeps the
+    // docs/providers.md: a v0 stop without disassociate_resources=true ("Stopped", as a console stop leaves it) keeps the
     // GPU reserved and billing at the running rate; only "StoppedDisassociated" (our pause) bills storage alone. So
     // savings never count such a stop, and it stays an inactive instance the delete rule applies to.
     stoppedPricePerHour: statusKey(raw['status']) === 'stopped' ? pricePerHour : null,

@@ -42,7 +42,7 @@ export class TensorDockV2Api implements TensorDockApi {
   }
 
   async get(id: string, signal?: AbortSignal): Promise<ProviderInstance | null> {
-    // 404 on GET means gone (PROVIDERS.md [seen]).
+    // 404 on GET means gone (docs/providers.md [seen]).
     const res = await this.http.request({ op: 'get', method: 'GET', path: `/instances/${id}`, endpoint: 'api', signal, acceptStatus: [404] });
     if (res.status === 404) return null;
     const body = this.json('get', res, true);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { tdV2Instance } from '../../../../test/fakes/tensordock-fake-v2';
+import { tdV2Instance } from '../../fakes/tensordock-fake-v2';
 import { flattenV2, parseV2Instance, v2BodyError, v2ListItems } from './tensordock-v2-parse';
 
-// GET /instances/{id} as seen live (PROVIDERS.md): flat, not wrapped.
+// GET /instances/{id} as seen live (docs/providers.md): flat, not wrapped.
 const FLAT = {
   type: 'virtualmachine', id: '468b716a-0000-4000-8000-000000000001', name: 'trainer', status: 'running', ipAddress: '174.94.145.71',
   portForwards: [{ internal_port: 22, external_port: 20456 }], rateHourly: 0.272999,

@@ -10,7 +10,7 @@ export interface BodyError {
 }
 
 /**
- * v2 can answer HTTP 200 with `{"error":"Hostnode unavailable","status":400}` (PROVIDERS.md [seen]; three
+ * v2 can answer HTTP 200 with `{"error":"Hostnode unavailable","status":400}` (docs/providers.md [seen]; three
  * independent clients check for it). A body with an `error` and no `data` is such an error.
  */
 export function v2BodyError(body: unknown): BodyError | null {

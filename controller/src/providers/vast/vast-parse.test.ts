@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { vastInstance } from '../../../../test/fakes/vast-fake';
+import { vastInstance } from '../../fakes/vast-fake';
 import { parseVastInstance, parseVastListPage, parseVastShow, vastErrorText } from './vast-parse';
 
-// The docs' example instance object, verbatim (PROVIDERS.md).
+// The docs' example instance object, verbatim (docs/providers.md).
 const DOC_EXAMPLE = {
   id: 312, machine_id: 12, actual_status: 'running', intended_status: 'running', cur_state: 'running', next_state: 'running',
   status_msg: 'success, running ...', label: 'ML Training Job', gpu_name: 'RTX 4090', num_gpus: 1, gpu_util: 0.0, gpu_temp: 38.99,

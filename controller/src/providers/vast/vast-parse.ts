@@ -19,7 +19,7 @@ export function parseVastInstance(raw: unknown): ProviderInstance | null {
     rawState: vastRawState(raw),
     gpuName: readString(raw, 'gpu_name'),
     numGpus: numGpus !== null && Number.isInteger(numGpus) && numGpus >= 0 ? numGpus : 0,
-    // dph_total is $/hour including disk (PROVIDERS.md).
+    // dph_total is $/hour including disk (docs/providers.md).
     pricePerHour: readPrice(raw, 'dph_total'),
     stoppedPricePerHour: stoppedPrice(raw),
     createdAt: epochSecondsToMs(raw['start_date']),

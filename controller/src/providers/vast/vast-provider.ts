@@ -11,7 +11,7 @@ import { parseVastInstance, parseVastListPage, parseVastShow, vastErrorCode, vas
 
 export const VAST_DEFAULT_URL = 'https://console.vast.ai';
 
-/** Vast.ai's documented minimum spacing per endpoint and key (PROVIDERS.md): about 1/s for list and PUT, 2 s show, 3 s destroy. */
+/** Vast.ai's documented minimum spacing per endpoint and key (docs/providers.md): about 1/s for list and PUT, 2 s show, 3 s destroy. */
 export const VAST_MIN_INTERVALS_MS = { list: 1_000, show: 2_000, put: 1_000, destroy: 3_000 } as const;
 export type VastEndpoint = keyof typeof VAST_MIN_INTERVALS_MS;
 

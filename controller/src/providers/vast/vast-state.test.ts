@@ -7,7 +7,7 @@ type Row = [actual: unknown, intended: unknown, cur: unknown, want: InstanceStat
 describe('vastState', () => {
   it.each<Row>([
     ['running', 'running', 'running', 'running'],
-    // A stopped instance is often "exited" with intended "stopped" (PROVIDERS.md [seen]); "stopped" is accepted too.
+    // A stopped instance is often "exited" with intended "stopped" (docs/providers.md [seen]); "stopped" is accepted too.
     ['exited', 'stopped', 'stopped', 'stopped'],
     ['stopped', 'stopped', 'stopped', 'stopped'],
     ['exited', undefined, 'stopped', 'stopped'],

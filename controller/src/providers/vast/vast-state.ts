@@ -6,7 +6,7 @@ import { type Json, statusKey } from '../parse-helpers';
  * Vast docs: actual_status is null (provisioning), loading, created, running, stopped, frozen, exited, rebooting,
  * unknown, offline; intended_status is running, stopped or frozen; cur_state is running, stopped or unloaded
  * (after destroy). A stopped instance is often reported as actual_status "exited" with intended_status "stopped"
- * (PROVIDERS.md [seen]), so "stopped" is decided from intended_status / cur_state and accepts exited or stopped.
+ * (docs/providers.md [seen]), so "stopped" is decided from intended_status / cur_state and accepts exited or stopped.
  */
 export function vastState(raw: Json): InstanceState {
   const actualRaw = raw['actual_status'];

@@ -1,9 +1,9 @@
 // The contract every Provider must honour, as one vitest suite run against each provider's fake (test/e2e/providers-contract.test.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../domain/errors';
-import type { InstanceState, ProviderInstance } from '../domain/instance';
-import type { Logger } from '../log';
-import type { Provider } from './provider';
+import { ProviderError } from '../../controller/src/domain/errors';
+import type { InstanceState, ProviderInstance } from '../../controller/src/domain/instance';
+import type { Logger } from '../../controller/src/log';
+import type { Provider } from '../../controller/src/providers/provider';
 
 export type ContractCall = 'list' | 'get' | 'pause' | 'resume' | 'delete';
 export type ContractFault = '429-text' | '429-json' | '500' | 'hang' | 'hang-after' | 'garbled' | 'error-200';

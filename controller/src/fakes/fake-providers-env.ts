@@ -1,4 +1,4 @@
-// The controller settings (INTERFACE.md names) that point it at running Vast.ai, TensorDock v2 and GCP fakes.
+// The controller settings (the README's names) that point it at running Vast.ai, TensorDock v2 and GCP fakes.
 import type { GcpFake } from './gcp-fake';
 import type { TdV2Fake } from './tensordock-fake-v2';
 import type { VastFake } from './vast-fake';

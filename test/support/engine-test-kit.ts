@@ -1,17 +1,17 @@
 // Builders shared by the engine's tests and bench/engine.ts: configs, instances and sample streams (no I/O).
-import type { EngineConfig } from '../config/config';
-import type { MetricSource } from '../domain/instance';
-import type { SampleSummary } from '../domain/sample';
-import { emptyIdleState, type IdleState } from './idle-state';
-import { observeSample } from './observe-sample';
-import type { EngineInstance } from './types';
+import type { EngineConfig } from '../../controller/src/config/config';
+import type { MetricSource } from '../../controller/src/domain/instance';
+import type { SampleSummary } from '../../controller/src/domain/sample';
+import { emptyIdleState, type IdleState } from '../../controller/src/engine/idle-state';
+import { observeSample } from '../../controller/src/engine/observe-sample';
+import type { EngineInstance } from '../../controller/src/engine/types';
 
 export const MIN = 60_000;
 export const HOUR = 3_600_000;
 /** A fixed epoch for tests: 2025-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2025, 0, 1);
 
-/** The documented defaults (INTERFACE.md), with overrides. */
+/** The defaults of the real config parser (engine-test-kit.test.ts holds them equal), with overrides. */
 export function engineConfig(over: Partial<EngineConfig> = {}): EngineConfig {
   return {
     pauseThresholdGpu: 10,
@@ -22,7 +22,7 @@ export function engineConfig(over: Partial<EngineConfig> = {}): EngineConfig {
     minInstanceAgeHours: 1,
     protectedInstances: [],
     maxGapSeconds: 180,
-    providerMetricPause: true,
+    providerMetricPause: false,
     ...over,
   };
 }

@@ -1,4 +1,4 @@
-// A fake TensorDock v2 API (dashboard.tensordock.com/api/v2) per PROVIDERS.md: Bearer auth, JSON, no trailing slashes.
+// A fake TensorDock v2 API (dashboard.tensordock.com/api/v2) per docs/providers.md: Bearer auth, JSON, no trailing slashes.
 //
 //   const fake = await startTensorDockV2Fake({ instances: [tdV2Instance({ name: 'a' }), tdV2Instance({ status: 'StoppedDisassociated' })] });
 //   new TensorDockProvider(fake.token, { apiUrl: fake.apiUrl, minIntervalMs: 0 });

@@ -1,4 +1,4 @@
-// A fake Vast.ai API (console.vast.ai) speaking the PROVIDERS.md wire format, with state, auth, recording and faults.
+// A fake Vast.ai API (console.vast.ai) speaking the wire format of docs/providers.md, with state, auth, recording and faults.
 //
 //   const fake = await startVastFake({ instances: [vastInstance({ id: 101 }), vastInstance({ id: 102, state: 'stopped' })] });
 //   new VastAiProvider({ apiKey: fake.apiKey, apiUrl: fake.url }, { minIntervalMs: { list: 0, show: 0, put: 0, destroy: 0 } });

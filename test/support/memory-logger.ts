@@ -1,5 +1,5 @@
 // Test helper: a logger that keeps its lines in memory (debug level), so tests can look for messages and secrets.
-import { type Logger, createLogger } from '../../controller/src/log';
+import { type Logger, createLogger } from '../../protocol/log';
 
 export function memoryLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];

@@ -1,11 +1,11 @@
 // Random sample streams and inventory histories for the engine's property tests (deterministic from a seed).
-import type { EngineConfig } from '../config/config';
-import type { InstanceState, MetricSource } from '../domain/instance';
-import type { SampleSummary } from '../domain/sample';
-import type { IdleState } from './idle-state';
-import { observeInventory } from './observe-inventory';
-import { observeSample } from './observe-sample';
-import { sample } from './test-kit';
+import type { EngineConfig } from '../../controller/src/config/config';
+import type { InstanceState, MetricSource } from '../../controller/src/domain/instance';
+import type { SampleSummary } from '../../controller/src/domain/sample';
+import type { IdleState } from '../../controller/src/engine/idle-state';
+import { observeInventory } from '../../controller/src/engine/observe-inventory';
+import { observeSample } from '../../controller/src/engine/observe-sample';
+import { sample } from './engine-test-kit';
 
 /** mulberry32: a tiny seeded PRNG so a fast-check seed reproduces the whole scenario. */
 export function prng(seed: number): () => number {

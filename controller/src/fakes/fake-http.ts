@@ -1,7 +1,7 @@
 // Shared core of the provider fakes: a node:http server that records every request and injects faults on demand.
 //
 // Each provider fake (vast-fake.ts, tensordock-fake-v2.ts, tensordock-fake-v0.ts, gcp-fake.ts) supplies a handler that
-// speaks the provider's wire format (PROVIDERS.md); this file gives them all the same controls:
+// speaks the provider's wire format (docs/providers.md); this file gives them all the same controls:
 //   fake.requests            every request, in order: {method, path, query, rawQuery, headers, body, json, form, at}
 //   fake.injectFault(rule)   {kind, method?, path? (string = exact path, RegExp = test), times? (default 1)}
 //   fake.clearFaults(), fake.clearRequests(), await fake.close()

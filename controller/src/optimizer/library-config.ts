@@ -1,0 +1,87 @@
+// A library user's partial config (`new CostOptimizer({ pauseThresholdGpu: 5 })`) made whole exactly as from the
+// environment: each field is written back under its variable name and parsed by parseConfig, so it is validated and
+// the settings derived from others (MAX_GAP_SECONDS from the pause window, the delete warning from the threshold)
+// are recomputed instead of kept at the defaults of a different window.
+import { type Config, parseConfig } from '../config/config';
+import { ConfigError } from '../domain/errors';
+
+type Env = Record<string, string>;
+
+/** The scalar fields and the variable each one is read from. */
+const SCALARS: Partial<Record<keyof Config, string>> = {
+  pauseThresholdGpu: 'PAUSE_THRESHOLD_GPU',
+  pauseWindowMinutes: 'PAUSE_WINDOW_MINUTES',
+  minSamples: 'MIN_SAMPLES',
+  deleteThresholdHours: 'DELETE_THRESHOLD_HOURS',
+  deleteWarningHours: 'DELETE_WARNING_HOURS',
+  minInstanceAgeHours: 'MIN_INSTANCE_AGE_HOURS',
+  maxGapSeconds: 'MAX_GAP_SECONDS',
+  providerMetricPause: 'PROVIDER_METRIC_PAUSE',
+  checkIntervalSec: 'CHECK_INTERVAL',
+  dryRun: 'DRY_RUN',
+  host: 'HOST',
+  port: 'PORT',
+  adminToken: 'ADMIN_TOKEN',
+  dataDir: 'DATA_DIR',
+  webhookUrl: 'WEBHOOK_URL',
+  publicUrl: 'PUBLIC_URL',
+  trustProxy: 'TRUST_PROXY',
+  agentSilentSec: 'AGENT_SILENT_SECONDS',
+  checkpointTimeoutSec: 'CHECKPOINT_TIMEOUT_SECONDS',
+  retentionRawHours: 'RETENTION_RAW_HOURS',
+  retentionRollupDays: 'RETENTION_ROLLUP_DAYS',
+  logLevel: 'LOG_LEVEL',
+};
+
+const NESTED: Record<string, Record<string, string>> = {
+  vast: { apiKey: 'VAST_API_KEY', apiUrl: 'VAST_API_URL' },
+  tensordock: { apiKey: 'TENSORDOCK_API_KEY', apiToken: 'TENSORDOCK_API_TOKEN', apiUrl: 'TENSORDOCK_API_URL' },
+  gcp: { projectId: 'GCP_PROJECT_ID', zone: 'GCP_ZONE', apiEndpoint: 'GCP_API_ENDPOINT', accessToken: 'GCP_ACCESS_TOKEN' },
+  ssh: { user: 'SSH_USER', keyPath: 'SSH_KEY_PATH', port: 'SSH_PORT', timeoutSec: 'SSH_TIMEOUT_SECONDS', concurrency: 'SSH_CONCURRENCY' },
+};
+/** Fields the parser derives itself: accepted and ignored (the given keys decide them). */
+const DERIVED: Record<string, readonly string[]> = { tensordock: ['version'], gcp: ['prices'] };
+
+function text(field: string, v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new ConfigError(field, `expected a string, number or boolean, got ${v === null ? 'null' : typeof v}`);
+}
+
+/** True for a whole Config as parseConfig returns it (the daemon passes one): used as is. */
+export function isWholeConfig(c: Partial<Config>): c is Config {
+  return (Object.keys(SCALARS) as (keyof Config)[]).every((k) => k in c) && 'ssh' in c && 'vast' in c && 'tensordock' in c && 'gcp' in c && 'protectedInstances' in c;
+}
+
+/** Validates a partial library config and completes it as parseConfig would from the same settings in the environment. */
+export function configFromPartial(partial: Partial<Config>): Config {
+  const env: Env = {};
+  for (const [field, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    const variable = SCALARS[field as keyof Config];
+    if (variable !== undefined) {
+      if (value !== null) env[variable] = text(field, value);
+      continue;
+    }
+    if (field === 'protectedInstances') {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ConfigError('protectedInstances', 'expected an array of instance ids or names');
+      if (value.some((v) => v.includes(','))) throw new ConfigError('protectedInstances', 'an entry cannot contain a comma');
+      env['PROTECTED_INSTANCES'] = value.join(',');
+      continue;
+    }
+    const nested = NESTED[field];
+    if (nested === undefined) throw new ConfigError(field, 'not a configuration field');
+    if (value === null) continue;
+    if (typeof value !== 'object') throw new ConfigError(field, 'expected an object or null');
+    for (const [k, v] of Object.entries(value as object)) {
+      if (v === undefined || v === null) continue;
+      const name = nested[k];
+      if (name !== undefined) env[name] = text(`${field}.${k}`, v);
+      else if (!(DERIVED[field] ?? []).includes(k)) throw new ConfigError(`${field}.${k}`, 'not a configuration field');
+    }
+  }
+  const config = parseConfig(env);
+  // GCP prices are a table, not a string: kept as given.
+  const gcpPrices = (partial.gcp as { prices?: Record<string, number> } | null | undefined)?.prices;
+  return config.gcp !== null && gcpPrices !== undefined ? { ...config, gcp: { ...config.gcp, prices: gcpPrices } } : config;
+}
