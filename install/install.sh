@@ -838,10 +838,11 @@ do_install() {
   AGENT_USER=$(agent_user)
   ensure_agent_user "$AGENT_USER"
   DROP=$(drop_privileges "$AGENT_USER")
-  ensure_state_dir "$AGENT_USER"
   AGENT_SHA=$(fetch_agent)
   choose_node
   write_common
+  # Only an enrolling agent keeps a token of its own; created after every download is verified.
+  [ -z "$JOIN" ] || ensure_state_dir "$AGENT_USER"
   remove_other_inits
   "install_$INIT"
   say "done: agent $AGENT_JS (sha256 $AGENT_SHA), Node $NODE_BIN (from $NODE_FROM), init $INIT, user $AGENT_USER, controller $WS_URL"
@@ -849,6 +850,7 @@ do_install() {
 
 # The agent keeps the token an enrolment grants here; only its own user may read it.
 ensure_state_dir() {
+  (umask 022 && mkdir -p "${STATE_DIR%/*}")
   mkdir -p "$STATE_DIR"
   chmod 0700 "$STATE_DIR"
   if [ "$(id -u)" = 0 ] && [ "$1" != root ]; then chown "$1" "$STATE_DIR" || die "cannot give $STATE_DIR to user $1"; fi

@@ -80,7 +80,7 @@ describe('DRY_RUN: what would have been done and saved', () => {
       return s.savings.wouldHave.usd > 0;
     }, 60_000, 'the would-be saving to grow');
 
-    const html = await (await fetch(`${controller.url}/`)).text();
+    const html = await (await fetch(`${controller.url}/`, { headers: controller.adminHeaders() })).text();
     expect(html).toMatch(/Dry run: the last 7 days/);
     expect(html).toMatch(/Would have paused <b id="would-pauses">1<\/b>/);
     expect(html).toContain('vast:711');

@@ -91,7 +91,7 @@ describe('controller process with simulated agents', () => {
     const r = cli(['serve'], { PORT: '0', PAUSE_THRESHOLD_GPU: 'ten' });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('cost-optimizer: config error: PAUSE_THRESHOLD_GPU: expected a number, got "ten"\n');
-    const loud = cli(['serve'], { PORT: '0', HOST: '0.0.0.0' });
+    const loud = cli(['serve'], { PORT: '0', HOST: '0.0.0.0', ADMIN_TOKEN: 'too-short' });
     expect(loud.status).toBe(2);
     expect(loud.stderr).toMatch(/^cost-optimizer: config error: ADMIN_TOKEN: /);
   });

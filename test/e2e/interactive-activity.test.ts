@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 const tokenFor = async (instanceId: string) => {
-  const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+  const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
   return ((await r.json()) as { token: string }).token;
 };
 
@@ -68,10 +68,10 @@ async function terminalDir(name: string): Promise<{ pty: PseudoTerminal; dir: st
 }
 
 const pausedIds = async () =>
-  (await getJson<{ instanceId: string; kind: string; status: string }[]>(`${controller.url}/api/actions`)).filter((a) => a.kind === 'pause' && a.status === 'succeeded').map((a) => a.instanceId);
+  (await getJson<{ instanceId: string; kind: string; status: string }[]>(`${controller.url}/api/actions`, controller.adminHeaders())).filter((a) => a.kind === 'pause' && a.status === 'succeeded').map((a) => a.instanceId);
 
 async function explainText(id: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], { env: { PATH: process.env.PATH ?? '' } });
+  const { stdout } = await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], { env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: controller.adminToken } });
   return stdout;
 }
 

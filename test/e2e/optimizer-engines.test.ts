@@ -56,13 +56,13 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-const api = <T>(path: string) => getJson<T>(controller.url + path);
-const explain = async (id: string) => (await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], { env: { PATH: process.env.PATH ?? '' } })).stdout;
+const api = <T>(path: string) => getJson<T>(controller.url + path, controller.adminHeaders());
+const explain = async (id: string) => (await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], { env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: controller.adminToken } })).stdout;
 
 describe('every engine counts, end to end', () => {
   it('never pauses the NVENC encodes (SM 8 %), pauses the all-zero idle card, and says which engine kept each', async () => {
     const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
       return ((await r.json()) as { token: string }).token;
     };
     const agents = [
@@ -102,7 +102,7 @@ describe('every engine counts, end to end', () => {
     expect(enc.engines['enc']!.max).toBe(100);
     expect(enc.engines['encSessions']!.max).toBe(2);
     expect(enc.tempC).toBe(45);
-    const metrics = await (await fetch(`${controller.url}/metrics`)).text();
+    const metrics = await (await fetch(`${controller.url}/metrics`, { headers: controller.adminHeaders() })).text();
     expect(metrics).toMatch(/cost_optimizer_instance_gpu_engine_utilization_percent\{instance="vast:801",provider="vast",engine="encoder"\} 100/);
     expect(metrics).toMatch(/cost_optimizer_instance_gpu_temperature_celsius\{instance="vast:801",provider="vast"\} 45/);
     for (const a of spawned) await a.stop();

@@ -64,7 +64,7 @@ describe('SSH fallback in the optimizer', () => {
     const deadline = Date.now() + 90_000;
     while (!paused && Date.now() < deadline) {
       const r = await opt.runOnce();
-      paused = r.actions.some((a) => a.instanceId === 'vast:901' && a.status === 'succeeded');
+      paused = r.actions.some((a) => a.instanceId === 'vast:901' && a.kind === 'pause' && a.status === 'succeeded');
       if (!paused) await new Promise((res) => setTimeout(res, 400));
     }
     expect(paused).toBe(true);

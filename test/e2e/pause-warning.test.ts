@@ -58,7 +58,7 @@ afterAll(async () => {
 describe('pause warning end to end', () => {
   it('warns, naming the instance, before the pause; the pause message has the name, $/h and a PUBLIC_URL link', async () => {
     const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
       return ((await r.json()) as { token: string }).token;
     };
     const idle = spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:801'), dir: tmp.path, name: 'idle', state: { gpus: [{ util: 1 }] } });
@@ -81,7 +81,7 @@ describe('pause warning end to end', () => {
     expect(paused).toMatch(/GPU idle for \d+ s \(avg [\d.]+%, max [\d.]+%/);
     // Nothing about the busy one; the audit rows are in order: the warning before the pause.
     expect(hook.texts.some((t) => t.includes('vast:802'))).toBe(false);
-    const detail = await getJson<{ actions: { kind: string; status: string; at: string }[] }>(`${controller.url}/api/instances/vast:801`);
+    const detail = await getJson<{ actions: { kind: string; status: string; at: string }[] }>(`${controller.url}/api/instances/vast:801`, controller.adminHeaders());
     const kinds = detail.actions.map((a) => a.kind).reverse();
     expect(kinds.indexOf('warn-pause')).toBeGreaterThanOrEqual(0);
     expect(kinds.indexOf('warn-pause')).toBeLessThan(kinds.indexOf('pause'));

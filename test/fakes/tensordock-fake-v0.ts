@@ -69,7 +69,10 @@ export async function startTensorDockV0Fake(opts: TdV0FakeOptions = {}): Promise
     instances.set(id, vm);
     return id;
   };
-  for (const entry of opts.instances ?? []) Array.isArray(entry) ? add(entry[1], entry[0]) : add(entry);
+  for (const entry of opts.instances ?? []) {
+    if (Array.isArray(entry)) add(entry[1], entry[0]);
+    else add(entry);
+  }
 
   const fail = (status: number, error: string): FakeResponse => ({ status, json: { success: false, error } });
 

@@ -16,7 +16,9 @@ export function mutateJson(value: unknown, r: () => number): unknown {
   walk(clone, []);
   const path = paths[1 + Math.floor(r() * (paths.length - 1))] ?? [];
   if (path.length === 0) return clone;
-  const parent = path.slice(0, -1).reduce<any>((o, k) => o[k], clone);
+  // Objects and arrays alike are indexed by the path's keys; a record type covers both for the edits below.
+  type Node = Record<string | number, unknown>;
+  const parent = path.slice(0, -1).reduce<Node>((o, k) => o[k] as Node, clone as Node);
   const key = path[path.length - 1]!;
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const op = Math.floor(r() * 5);
@@ -24,7 +26,10 @@ export function mutateJson(value: unknown, r: () => number): unknown {
   else if (op === 1) parent[key] = pick(HOSTILE_STRINGS);
   else if (op === 2 && !Array.isArray(parent)) delete parent[key];
   else if (op === 3 && !Array.isArray(parent)) parent[`unknown_${Math.floor(r() * 100)}`] = 1;
-  else parent[key] = typeof parent[key] === 'number' ? parent[key] * (r() < 0.5 ? -1 : 1e6) + (r() < 0.5 ? 4_102_444_800_000 : 0) : pick(HOSTILE_NUMBERS);
+  else {
+    const cur = parent[key];
+    parent[key] = typeof cur === 'number' ? cur * (r() < 0.5 ? -1 : 1e6) + (r() < 0.5 ? 4_102_444_800_000 : 0) : pick(HOSTILE_NUMBERS);
+  }
   return clone;
 }
 

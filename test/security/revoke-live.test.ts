@@ -82,7 +82,7 @@ describe('revocation that bites', () => {
     } finally {
       db.close();
     }
-    const agent = new SimAgent({ url: ctl.wsUrl, token: r.stdout.trim() });
+    const agent = new SimAgent({ url: ctl.wsUrl, token: r.stdout.split('\n')[0]!.trim() });
     await agent.connect();
     await agent.close();
     const bad = spawnSync(process.execPath, [CLI, 'token', 'create', 'manual:cli-expiring', '--expires-in', 'soon'], { cwd: dir.path, env, encoding: 'utf8', timeout: 30_000 });

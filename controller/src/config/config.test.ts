@@ -65,8 +65,9 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ ALLOW_PLAINTEXT: 'sometimes' })).toThrow(/ALLOW_PLAINTEXT/);
   });
 
-  it('refuses a non-loopback listen address without ADMIN_TOKEN', () => {
-    expect(() => parseConfig({ HOST: '0.0.0.0' })).toThrow(/ADMIN_TOKEN/);
+  it('accepts a non-loopback listen address without ADMIN_TOKEN (one is generated at start), but never a short one', () => {
+    expect(parseConfig({ HOST: '0.0.0.0' }).adminToken).toBeNull();
+    expect(() => parseConfig({ HOST: '0.0.0.0', ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: must be at least 16/);
     expect(parseConfig({ HOST: '0.0.0.0', ADMIN_TOKEN: 'a'.repeat(32) }).host).toBe('0.0.0.0');
   });
 

@@ -8,7 +8,7 @@ import { installRoutes } from '../http/install-routes';
 import { Metrics } from '../metrics/metrics';
 import { CostOptimizer } from '../optimizer/cost-optimizer';
 import type { ServerExtension, ServerParts } from '../server';
-import type { Notifier } from '../notify/webhook-notifier';
+import { type Notifier, plainNotice } from '../notify/webhook-notifier';
 import type { SshPoller } from '../ssh';
 import { browserAuth } from './browser-auth';
 import { dashboardRoute } from './dashboard-route';
@@ -91,7 +91,7 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   for (const p of providers) optimizer.addProvider(p.name, p);
   const opt = optimizer;
   // One voice per instance: a competing agent connection is a notification as well as the WARN line ingest logs.
-  ingest.onContest((_id, _contest, text) => opt.notify(`:rotating_light: ${text}`));
+  ingest.onContest((_id, _contest, text) => opt.notify(plainNotice(':rotating_light:', text)));
   const view = createEngineView({
     store,
     idle: opt.idleTracker,

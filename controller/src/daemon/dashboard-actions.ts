@@ -54,7 +54,9 @@ export function csrfProblem(c: Context, csrf: CsrfTokens, now: number, trustProx
   } catch {
     return 'bad Origin header';
   }
-  if (!host || originHost.toLowerCase() !== host.toLowerCase()) return 'Origin does not match this server';
+  // A proxy may name the default port (nginx's `$host:$server_port`); the browser's Origin never does.
+  const bare = (h: string) => h.toLowerCase().replace(/:(443|80)$/, '');
+  if (!host || bare(originHost) !== bare(host)) return 'Origin does not match this server';
   if (!csrf.valid(c.req.header('x-csrf-token'), now)) return 'missing or expired page token: reload the dashboard';
   return null;
 }

@@ -100,7 +100,8 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
   const caps = opts.capabilities?.[inst.provider];
   const policy = instancePolicy(inst, cfg.pauseWindowMinutes);
   const resetAt = fin(inst.pauseWarningResetAt) ? inst.pauseWarningResetAt : null;
-  const pauseWarnEpisode = idleSince === null ? null : Math.max(idleSince, resetAt ?? -Infinity);
+  // Input at the keyboard starts a new episode too: a warning sent before someone typed no longer counts.
+  const pauseWarnEpisode = idleSince === null ? null : Math.max(idleSince, resetAt ?? -Infinity, interactiveAt ?? -Infinity);
   const pw = inst.pauseWarnedAt;
   const pauseWarnedAt = fin(pw) && pauseWarnEpisode !== null && pw >= pauseWarnEpisode ? pw : null;
   return {

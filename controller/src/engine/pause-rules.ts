@@ -10,7 +10,7 @@
 // Missing data is never idle; unknown readings are never idle.
 // Outcomes are cheap booleans; detail strings are built only for the reason and for explain (10,000 instances a cycle).
 import type { Facts } from './facts';
-import { dur, hours, iso, minutes, pct } from './format';
+import { dur, iso, minutes, pct } from './format';
 import type { DecisionCode } from './types';
 
 export const PAUSE_RULES = [

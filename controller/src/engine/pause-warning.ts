@@ -22,7 +22,8 @@ export function pauseLeadMs(f: Pick<Facts, 'cfg'>): number {
 export function policyWindowEnd(f: Facts): number | null {
   const m = f.policy.idleMinutes;
   if (m === null || f.idleSince === null) return null;
-  return f.idleSince + m * 60_000;
+  // The instance's own window is a longer pause window: input at the keyboard inside it keeps the instance too.
+  return Math.max(f.idleSince, f.interactiveAt ?? -Infinity) + m * 60_000;
 }
 
 /** The reason the instance's own window still holds the pause back, or null when it does not. */
@@ -38,7 +39,13 @@ export function policyWindowWait(f: Facts): string | null {
 /** When the pause will come if the instance stays idle, ignoring age; null when time alone will not bring it. */
 export function pauseDueAt(f: Facts): number | null {
   if (f.w.pauseEarliest === null || f.runningSince === null) return null;
-  return Math.max(f.w.pauseEarliest, f.runningSince + f.t.windowMs, policyWindowEnd(f) ?? -Infinity);
+  return Math.max(
+    f.w.pauseEarliest,
+    f.runningSince + f.t.windowMs,
+    f.interactiveAt === null ? -Infinity : f.interactiveAt + f.t.windowMs,
+    f.contestedUntil === null ? -Infinity : f.contestedUntil + f.t.windowMs + 1,
+    policyWindowEnd(f) ?? -Infinity,
+  );
 }
 
 /**

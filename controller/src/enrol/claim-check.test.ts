@@ -10,12 +10,13 @@ const record = {
   stoppedPricePerHour: null, createdAt: null, ssh: null, labels: {}, providerUtil: null, publicAddress: '192.0.2.1', firstSeen: T, lastInventoryAt: T,
   runningSince: T, metricSource: 'none', lastSampleAt: null, memTotalMiB: null, agentFacts: null,
 } as InstanceRecord;
-const ok: ClaimFacts = { instanceId: 'vast:1', record, agentConnected: false, remoteAddress: '192.0.2.1', grantedAt: null, now: T, grantCooldownMs: 60_000 };
+const ok: ClaimFacts = { instanceId: 'vast:1', record, agentConnected: false, contested: false, lastAgentSampleAt: null, recentAgentMs: 600_000, remoteAddress: '192.0.2.1', grantedAt: null, now: T, grantCooldownMs: 60_000 };
 
 describe('checkClaim', () => {
   it('grants a listed running instance claimed from its public address', () => {
     expect(checkClaim(ok)).toEqual({ ok: true });
     expect(checkClaim({ ...ok, grantedAt: T - 60_000 })).toEqual({ ok: true });
+    expect(checkClaim({ ...ok, lastAgentSampleAt: T - 600_000 })).toEqual({ ok: true });
   });
 
   it.each<[string, Partial<ClaimFacts>, RegExp]>([
@@ -24,6 +25,8 @@ describe('checkClaim', () => {
     ['a manual host', { record: { ...record, provider: 'manual' } }, /no provider inventory lists/],
     ['a stopped instance', { record: { ...record, state: 'stopped', rawState: 'exited' } }, /lists it as stopped \(exited\), not running/],
     ['an instance with a live agent', { agentConnected: true }, /already connected/],
+    ['an instance two agents compete for', { contested: true }, /two agents are competing/],
+    ['an instance whose agent reported a minute ago (a reconnect gap)', { lastAgentSampleAt: T - 60_000 }, /reported 60 s ago/],
     ['a second claim right after a grant', { grantedAt: T - 5_000 }, /granted for it 5 s ago/],
     ['an instance without a listed address', { record: { ...record, publicAddress: null } }, /no public address/],
     ['a connection of unknown origin', { remoteAddress: null }, /no known source address/],

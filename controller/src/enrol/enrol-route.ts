@@ -1,6 +1,7 @@
 // POST /agent/enrol (protocol/enrolment.ts, docs/enrolment.md): an agent holding the fleet join token claims its
 // instance and gets its own agent token when the claim checks out. Every refusal is the same 403 on the wire; the log
 // line says which check failed.
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { ENROL_PATH, ENROL_REFUSED, EnrolRequestSchema } from '../../../protocol';
 import { bearerToken } from '../ingest/ingest-server';
 import type { RouteModule } from '../http/app-context';
@@ -14,18 +15,38 @@ export interface EnrolRouteOptions {
   trustProxy: boolean;
   /** See ClaimFacts.grantCooldownMs; default 60 s. */
   grantCooldownMs?: number;
+  /** See ClaimFacts.recentAgentMs; default 10 min. */
+  recentAgentMs?: number;
+  /** Refused claims one address may make per minute before it is answered 429 unread. Default 20. */
+  failuresPerMinute?: number;
 }
 
 export function enrolRoutes(opts: EnrolRouteOptions): RouteModule {
   const cooldownMs = opts.grantCooldownMs ?? 60_000;
   /** Instance id -> time of its last grant, pruned as entries age past the cooldown. */
   const granted = new Map<string, number>();
+  const recentAgentMs = opts.recentAgentMs ?? 600_000;
+  // Refusals per source address (a guessed join token, a host claiming what it is not): past the allowance the address
+  // gets 429 without a token lookup or a log line per try.
+  const failures = new RateLimiterMemory({ points: opts.failuresPerMinute ?? 20, duration: 60 });
+  const limitedLogged = new Set<string>();
 
   return (app, ctx) => {
     app.post(ENROL_PATH, async (c) => {
       const now = ctx.now();
       const from = clientAddress(c, opts.trustProxy);
-      const refuse = (instanceId: string, reason: string) => {
+      const key = from ?? 'unknown';
+      if (((await failures.get(key))?.remainingPoints ?? 1) <= 0) {
+        if (!limitedLogged.has(key)) {
+          if (limitedLogged.size > 10_000) limitedLogged.clear();
+          limitedLogged.add(key);
+          ctx.logger.warn(`enrolment claims from ${key} are rate-limited (too many refusals this minute)`);
+        }
+        return c.json({ error: ENROL_REFUSED }, 429);
+      }
+      limitedLogged.delete(key);
+      const refuse = async (instanceId: string, reason: string) => {
+        await failures.penalty(key, 1).catch(() => undefined);
         ctx.logger.warn(`enrolment refused: ${instanceId} from ${from ?? 'an unknown address'}: ${reason}`);
         return c.json({ error: ENROL_REFUSED }, 403);
       };
@@ -43,6 +64,9 @@ export function enrolRoutes(opts: EnrolRouteOptions): RouteModule {
         instanceId,
         record: ctx.store.getInstance(instanceId),
         agentConnected: ctx.ingest?.isConnected(instanceId) ?? false,
+        contested: (ctx.ingest?.contested(instanceId) ?? null) !== null,
+        lastAgentSampleAt: ctx.store.lastAgentSampleEnd(instanceId),
+        recentAgentMs,
         remoteAddress: from,
         grantedAt: granted.get(instanceId) ?? null,
         now,

@@ -4,7 +4,8 @@ import type { PreparePauseResult } from '../../../protocol';
 import type { InstanceState, ProviderInstance } from '../domain/instance';
 import { ProviderError } from '../domain/errors';
 import { errorMessage, type Logger } from '../log';
-import type { Notifier } from '../notify/webhook-notifier';
+import { instancePolicy } from '../engine/instance-policy';
+import { type Notifier, plainNotice } from '../notify/webhook-notifier';
 import { type MessageContext, type MessageSubject, actionFailedText, actionSkippedText } from '../notify/messages';
 import type { Provider } from '../providers/provider';
 import type { Protection } from '../engine/protection';
@@ -123,7 +124,7 @@ export class Executor {
         return finish('dry-run', a.reason);
       }
       this.o.logger.info(a.logLine);
-      this.o.notifier.notify(a.notice ?? `${a.kind === 'warn-pause' ? ':hourglass:' : ':warning:'} ${a.logLine}`);
+      this.o.notifier.notify(a.notice ?? plainNotice(a.kind === 'warn-pause' ? ':hourglass:' : ':warning:', a.logLine));
       return finish('succeeded', a.reason);
     }
 
@@ -144,6 +145,8 @@ export class Executor {
     if (action === 'delete' && fresh.state !== 'running' && fresh.state !== 'stopped') return finish('skipped', `state is now ${fresh.state}`);
     const protections = this.o.protections(fresh);
     if (protections.length > 0) return finish('skipped', `instance is protected: ${protections.map((p) => p.detail).join('; ')}`);
+    // A `[no-delete]` marker (or GCP label) added since the decision still holds, as a `[protect]` one does.
+    if (action === 'delete' && instancePolicy(fresh, 0).noDelete) return finish('skipped', 'instance is marked pause-only ([no-delete])');
 
     if (this.o.dryRun) {
       this.o.logger.info(`DRY RUN: ${a.logLine}`);
@@ -158,7 +161,7 @@ export class Executor {
       if (r === 'error' || (r && (r.outcome === 'failed' || r.outcome === 'timeout'))) {
         const why = r === 'error' ? 'checkpoint request failed' : `checkpoint ${r.outcome}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`;
         this.o.logger.warn(`SKIP PAUSE: ${a.instanceId} - ${why}`);
-        this.o.notifier.notify(a.subject ? actionSkippedText('Pause', a.subject, this.o.messages ?? { publicUrl: null }, why) : `:x: Pause of ${a.instanceId} skipped: ${why}`);
+        this.o.notifier.notify(a.subject ? actionSkippedText('Pause', a.subject, this.o.messages ?? { publicUrl: null }, why) : plainNotice(':x:', `Pause of ${a.instanceId} skipped: ${why}`));
         return finish('skipped', why, r && r !== 'error' ? { checkpoint: { outcome: r.outcome, exitCode: r.exitCode, output: r.output.slice(-500) } } : {});
       }
       if (r) figures['checkpoint'] = { outcome: r.outcome, durationMs: r.durationMs };
@@ -174,13 +177,13 @@ export class Executor {
     const verified = await this.verify(provider, a.providerId, action);
     if (!verified.ok) return this.failed(a, finish, `${action} sent but not verified: ${verified.state}`);
     this.o.logger.info(a.logLine);
-    this.o.notifier.notify(a.notice ?? `${action === 'pause' ? ':pause_button:' : ':wastebasket:'} ${a.logLine}`);
+    this.o.notifier.notify(a.notice ?? plainNotice(action === 'pause' ? ':pause_button:' : ':wastebasket:', a.logLine));
     return finish('succeeded', a.reason, { verifiedState: verified.state });
   }
 
   private failed(a: PlannedAction, finish: (s: ActionStatus, r: string) => ActionOutcome, reason: string): ActionOutcome {
     this.o.logger.error(`FAILED ${a.kind.toUpperCase()}: ${a.instanceId} - ${reason}`);
-    this.o.notifier.notify(a.subject ? actionFailedText(a.kind === 'pause' ? 'Pause' : 'Delete', a.subject, this.o.messages ?? { publicUrl: null }, reason) : `:x: ${a.kind} of ${a.instanceId} failed: ${reason}`);
+    this.o.notifier.notify(a.subject ? actionFailedText(a.kind === 'pause' ? 'Pause' : 'Delete', a.subject, this.o.messages ?? { publicUrl: null }, reason) : plainNotice(':x:', `${a.kind} of ${a.instanceId} failed: ${reason}`));
     return finish('failed', reason);
   }
 

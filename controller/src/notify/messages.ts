@@ -22,7 +22,8 @@ export interface MessageContext {
 
 const PROVIDER_NAMES: Record<string, string> = { vast: 'Vast.ai', tensordock: 'TensorDock', gcp: 'Google Cloud', manual: 'manual host' };
 
-export const safe = (s: string): string => escapeMrkdwn(stripControl(s));
+// Trimmed: a name ending in a line break (stripped to a space) must not leave a gap before the closing markup.
+export const safe = (s: string): string => escapeMrkdwn(stripControl(s)).trim();
 
 export function money(x: number): string {
   return `$${x.toFixed(Math.abs(x) < 1 && x !== 0 ? 3 : 2)}`;

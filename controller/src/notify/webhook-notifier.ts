@@ -1,6 +1,11 @@
 // Slack-compatible webhook notifications ({"text": ...}): queued, retried with backoff, never blocking or failing an action.
 import { request } from 'undici';
 import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
+
+/** A plain-text notice (log-style, with untrusted parts) made safe to send as mrkdwn: `:emoji:` prefix kept, the rest escaped. */
+export function plainNotice(emoji: string, text: string): string {
+  return `${emoji} ${escapeMrkdwn(stripControl(text))}`;
+}
 import { errorMessage, type Logger } from '../log';
 
 export interface Notifier {
@@ -42,9 +47,9 @@ export class WebhookNotifier implements Notifier {
   }
 
   notify(raw: string): void {
-    // Messages quote instance names and provider error text: Slack must show them as text, never as a mention
-    // (`<!channel>`) or a disguised link. No message built today carries intended markup beyond :emoji: codes.
-    const text = raw.split('\n').map((line) => escapeMrkdwn(stripControl(line))).join('\n');
+    // Messages are mrkdwn built by notify/messages.ts (or `plainNotice`), which escape every untrusted part where it is
+    // interpolated, so intended links survive; control characters are stripped here once more, line by line.
+    const text = raw.split('\n').map((line) => stripControl(line)).join('\n');
     if (this.queue.length >= this.maxQueue) {
       const dropped = this.queue.shift();
       this.opts.logger.warn(`webhook queue full, dropped oldest message: ${dropped?.slice(0, 80)}`);

@@ -10,7 +10,7 @@ import { type Contested, type Decision, type EngineInstance, type Protection, de
 import { Executor, type ActionOutcome } from '../executor/executor';
 import { createLogger, errorMessage, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
-import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webhook-notifier';
+import { LogOnlyNotifier, type Notifier, plainNotice, WebhookNotifier } from '../notify/webhook-notifier';
 import { pauseWarningCancelledText } from '../notify/messages';
 import { subjectOf } from '../operations/instance-operations';
 import type { Provider } from '../providers/provider';
@@ -357,7 +357,7 @@ export class CostOptimizer {
         this.silentNotified.add(r.id);
         const msg = `agent of ${r.id} (${r.name}) silent for ${Math.round((now - seen) / 1000)} s; its instance is not paused on missing data`;
         this.logger.warn(msg);
-        this.notifier.notify(`:mute: ${msg}`);
+        this.notifier.notify(plainNotice(':mute:', msg));
       } else if (!silent) this.silentNotified.delete(r.id);
     }
   }

@@ -17,6 +17,12 @@ const SCALARS: Partial<Record<keyof Config, string>> = {
   minInstanceAgeHours: 'MIN_INSTANCE_AGE_HOURS',
   maxGapSeconds: 'MAX_GAP_SECONDS',
   providerMetricPause: 'PROVIDER_METRIC_PAUSE',
+  interactiveActivity: 'INTERACTIVE_ACTIVITY',
+  pauseWarningMinutes: 'PAUSE_WARNING_MINUTES',
+  loopWatchdogSec: 'LOOP_WATCHDOG_SECONDS',
+  deleteSavingsHorizonDays: 'DELETE_SAVINGS_HORIZON_DAYS',
+  digestHourUtc: 'DIGEST_HOUR_UTC',
+  allowPlaintext: 'ALLOW_PLAINTEXT',
   checkIntervalSec: 'CHECK_INTERVAL',
   dryRun: 'DRY_RUN',
   host: 'HOST',
@@ -37,6 +43,14 @@ const NESTED: Record<string, Record<string, string>> = {
   vast: { apiKey: 'VAST_API_KEY', apiUrl: 'VAST_API_URL' },
   tensordock: { apiKey: 'TENSORDOCK_API_KEY', apiToken: 'TENSORDOCK_API_TOKEN', apiUrl: 'TENSORDOCK_API_URL' },
   gcp: { projectId: 'GCP_PROJECT_ID', zone: 'GCP_ZONE', apiEndpoint: 'GCP_API_ENDPOINT', accessToken: 'GCP_ACCESS_TOKEN' },
+  tls: { certFile: 'TLS_CERT_FILE', keyFile: 'TLS_KEY_FILE' },
+  limits: {
+    minFreeDiskMb: 'MIN_FREE_DISK_MB',
+    maxAgentConnections: 'MAX_AGENT_CONNECTIONS',
+    agentBatchesPerSecond: 'AGENT_BATCHES_PER_SECOND',
+    agentBatchBurst: 'AGENT_BATCH_BURST',
+    authFailuresPerMinute: 'AUTH_FAILURES_PER_MINUTE',
+  },
   ssh: { user: 'SSH_USER', keyPath: 'SSH_KEY_PATH', port: 'SSH_PORT', timeoutSec: 'SSH_TIMEOUT_SECONDS', concurrency: 'SSH_CONCURRENCY' },
 };
 /** Fields the parser derives itself: accepted and ignored (the given keys decide them). */
@@ -48,9 +62,12 @@ function text(field: string, v: unknown): string {
   throw new ConfigError(field, `expected a string, number or boolean, got ${v === null ? 'null' : typeof v}`);
 }
 
+/** Fields every whole Config has had since the first release: their presence marks a config parseConfig made. */
+const WHOLE_MARKERS: readonly (keyof Config)[] = ['pauseThresholdGpu', 'pauseWindowMinutes', 'minSamples', 'deleteThresholdHours', 'maxGapSeconds', 'checkIntervalSec', 'dataDir', 'logLevel'];
+
 /** True for a whole Config as parseConfig returns it (the daemon passes one): used as is. */
 export function isWholeConfig(c: Partial<Config>): c is Config {
-  return (Object.keys(SCALARS) as (keyof Config)[]).every((k) => k in c) && 'ssh' in c && 'vast' in c && 'tensordock' in c && 'gcp' in c && 'protectedInstances' in c;
+  return WHOLE_MARKERS.every((k) => k in c) && 'ssh' in c && 'vast' in c && 'tensordock' in c && 'gcp' in c && 'protectedInstances' in c;
 }
 
 /** Validates a partial library config and completes it as parseConfig would from the same settings in the environment. */
