@@ -124,7 +124,9 @@ async function main(): Promise<void> {
 
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'OVER');
   const mb = (kib: number) => (kib / 1024).toFixed(1);
-  console.log(`agent bench: ${SECONDS} s, ${GPUS} fake GPU(s), 1 s sampling, 10 s reports, node ${process.version}${NODE_FLAGS.length ? `, flags ${NODE_FLAGS.join(' ')}` : ''}`);
+  console.log(
+    `agent bench: ${SECONDS} s, ${GPUS} fake GPU(s), 1 s sampling, 10 s reports, node ${process.version}${NODE_FLAGS.length ? `, flags ${NODE_FLAGS.join(' ')}` : ''}`,
+  );
   console.log(`  ${mark(median(rss) <= 45 * 1024)} RSS median ${mb(median(rss))} MB   (target <= 45 MB)`);
   console.log(`  ${mark(Math.max(...rss) <= 45 * 1024)} RSS max ${mb(Math.max(...rss))} MB, at ${1 + rss.indexOf(Math.max(...rss))} s (start-up included)`);
   console.log(`       of which private (RssAnon) median ${mb(median(anon))} MB, node executable and other files (RssFile) ${mb(median(file))} MB`);

@@ -25,7 +25,12 @@ async function main(): Promise<void> {
   const T0 = Date.now() - HOURS * 3_600_000;
   let now = T0;
   const instances = Array.from({ length: N }, (_, i) =>
-    memoryInstance(String(200_000 + i), { name: i % 20 === 0 ? `job-${i} [idle=2h]` : `job-${i}`, createdAt: T0 - 86_400_000, pricePerHour: 0.3 + (i % 7) * 0.2, state: i % 5 === 0 ? 'stopped' : 'running' }),
+    memoryInstance(String(200_000 + i), {
+      name: i % 20 === 0 ? `job-${i} [idle=2h]` : `job-${i}`,
+      createdAt: T0 - 86_400_000,
+      pricePerHour: 0.3 + (i % 7) * 0.2,
+      state: i % 5 === 0 ? 'stopped' : 'running',
+    }),
   );
   const provider = new MemoryProvider(instances);
   const config = parseConfig({ DATA_DIR: dir, PORT: '0', DRY_RUN: 'true', ADMIN_TOKEN: 'bench-admin-token-0123456789' });
@@ -46,7 +51,28 @@ async function main(): Promise<void> {
       if (i % 5 === 0) continue;
       for (let s = t; s < t + chunk; s += STEP_S * 1000) {
         const util = i % 10 === 1 ? 1 : 40 + ((s / 1000 + i) % 60);
-        inputs.push({ instanceId: instances[i]!.id, source: 'agent', t0: s, t1: s + STEP_S * 1000, gpus: [{ index: 0, uuid: null, count: STEP_S, utilUnknown: 0, util: { min: util, mean: util, max: util }, memUsed: null, memTotal: 24_000, temp: null, power: null }], procs: 1, health: { state: 'ok' }, run: null });
+        inputs.push({
+          instanceId: instances[i]!.id,
+          source: 'agent',
+          t0: s,
+          t1: s + STEP_S * 1000,
+          gpus: [
+            {
+              index: 0,
+              uuid: null,
+              count: STEP_S,
+              utilUnknown: 0,
+              util: { min: util, mean: util, max: util },
+              memUsed: null,
+              memTotal: 24_000,
+              temp: null,
+              power: null,
+            },
+          ],
+          procs: 1,
+          health: { state: 'ok' },
+          run: null,
+        });
       }
     }
     now = t + chunk;
@@ -80,11 +106,21 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   const f = (x: number) => x.toFixed(1);
-  console.log(`dashboard, ${N} instances (${rows} rows drawn), ${HOURS} h of ${STEP_S} s samples each; setup ${setupS.toFixed(0)} s; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`  page: ${(html.length / 1024).toFixed(0)} KiB; subresources other than data: URLs: ${subresources.length === 0 ? 'none' : subresources.join(', ')}${script ? ` (cache-control: ${cache})` : ''}`);
-  console.log(`  server time (app.request), ${RUNS} runs: median ${f(median(inProcess))} ms, p90 ${f(pct(inProcess, 0.9))} ms, min ${f(Math.min(...inProcess))} ms (target < 100 ms)`);
+  console.log(
+    `dashboard, ${N} instances (${rows} rows drawn), ${HOURS} h of ${STEP_S} s samples each; setup ${setupS.toFixed(0)} s; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  console.log(
+    `  page: ${(html.length / 1024).toFixed(0)} KiB; subresources other than data: URLs: ${subresources.length === 0 ? 'none' : subresources.join(', ')}${script ? ` (cache-control: ${cache})` : ''}`,
+  );
+  console.log(
+    `  server time (app.request), ${RUNS} runs: median ${f(median(inProcess))} ms, p90 ${f(pct(inProcess, 0.9))} ms, min ${f(Math.min(...inProcess))} ms (target < 100 ms)`,
+  );
   console.log(`  over HTTP on loopback:           median ${f(median(overHttp))} ms, p90 ${f(pct(overHttp, 0.9))} ms`);
-  console.log(`  verdict: ${median(inProcess) < 100 ? 'met' : 'NOT met'}; one request per refresh: ${subresources.every((u) => u === script) && /immutable/.test(cache ?? 'immutable') ? 'yes (the only script is versioned and cached for good)' : 'NO'}`);
+  console.log(
+    `  verdict: ${median(inProcess) < 100 ? 'met' : 'NOT met'}; one request per refresh: ${subresources.every((u) => u === script) && /immutable/.test(cache ?? 'immutable') ? 'yes (the only script is versioned and cached for good)' : 'NO'}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -7,7 +7,15 @@ import { pathToFileURL } from 'node:url';
 import type { EngineConfig } from '../controller/src/config/config';
 import type { MetricSource } from '../controller/src/domain/instance';
 import type { SampleSummary } from '../controller/src/domain/sample';
-import { decide, type EngineInstance, type IdleState, observeInventory, observeSample, parseIdleState, serializeIdleState } from '../controller/src/engine/index';
+import {
+  decide,
+  type EngineInstance,
+  type IdleState,
+  observeInventory,
+  observeSample,
+  parseIdleState,
+  serializeIdleState,
+} from '../controller/src/engine/index';
 import { prng } from '../test/support/engine-scenario-kit';
 import { engineConfig, engineInstance, HOUR, MIN } from '../test/support/engine-test-kit';
 import { benchCycle } from './cycle';
@@ -149,7 +157,18 @@ async function main(): Promise<void> {
     // observeSample steady state: one more 10 s sample for every instance, as ingest would fold them in.
     const states = [...idle.values()];
     const next = (k: number) =>
-      ({ t0: now + k * 10_000, t1: now + (k + 1) * 10_000, source: 'agent', utilMax: 3, utilMean: 2, unknown: false, count: 10, memUsedMiB: 1, memTotalMiB: 2, procs: 0 }) as SampleSummary;
+      ({
+        t0: now + k * 10_000,
+        t1: now + (k + 1) * 10_000,
+        source: 'agent',
+        utilMax: 3,
+        utilMean: 2,
+        unknown: false,
+        count: 10,
+        memUsedMiB: 1,
+        memTotalMiB: 2,
+        procs: 0,
+      }) as SampleSummary;
     let k = 0;
     const perRound = timeRuns(9, () => {
       const s = next(k++);
@@ -162,14 +181,24 @@ async function main(): Promise<void> {
     const parseMs = timeRuns(5, () => json.forEach((j) => parseIdleState(j)));
 
     console.log(`\nfleet of ${n.toLocaleString('en-US')} instances (decisions: ${JSON.stringify(kinds)})`);
-    console.log(`  decide(), median:                 ${decideMs.toFixed(1)} ms wall, ${decideCpu.toFixed(1)} ms CPU  (${((decideMs * 1000) / n).toFixed(2)} us/instance)`);
-    console.log(`  observeSample, building history:  ${Math.round(fleet.samples / (fleet.observeMs / 1000)).toLocaleString('en-US')} samples/s (${fleet.samples.toLocaleString('en-US')} samples)`);
-    console.log(`  observeSample, steady state:      ${Math.round(n / (perRound / 1000)).toLocaleString('en-US')} samples/s (median of one sample per instance)`);
-    console.log(`  IdleState JSON:                   ${Math.round(bytes / n)} B/instance; serialize all ${serializeMs.toFixed(1)} ms, parse all ${parseMs.toFixed(1)} ms`);
+    console.log(
+      `  decide(), median:                 ${decideMs.toFixed(1)} ms wall, ${decideCpu.toFixed(1)} ms CPU  (${((decideMs * 1000) / n).toFixed(2)} us/instance)`,
+    );
+    console.log(
+      `  observeSample, building history:  ${Math.round(fleet.samples / (fleet.observeMs / 1000)).toLocaleString('en-US')} samples/s (${fleet.samples.toLocaleString('en-US')} samples)`,
+    );
+    console.log(
+      `  observeSample, steady state:      ${Math.round(n / (perRound / 1000)).toLocaleString('en-US')} samples/s (median of one sample per instance)`,
+    );
+    console.log(
+      `  IdleState JSON:                   ${Math.round(bytes / n)} B/instance; serialize all ${serializeMs.toFixed(1)} ms, parse all ${parseMs.toFixed(1)} ms`,
+    );
   }
   for (const n of [1_000, 10_000]) {
     const c = await benchCycle(n);
-    console.log(`\nwhole cycle, ${n.toLocaleString('en-US')} instances (CostOptimizer.runOnce: inventory upsert, idle states, decide, plan, executor bookkeeping; SQLite store; provider latency excluded):`);
+    console.log(
+      `\nwhole cycle, ${n.toLocaleString('en-US')} instances (CostOptimizer.runOnce: inventory upsert, idle states, decide, plan, executor bookkeeping; SQLite store; provider latency excluded):`,
+    );
     console.log(`  median ${c.medianMs.toFixed(0)} ms (first cycle, with start-up load: ${c.firstMs.toFixed(0)} ms)`);
   }
   console.log('\ntarget (DESIGN.md): engine + cycle for 10,000 instances < 200 ms');

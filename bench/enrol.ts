@@ -61,7 +61,9 @@ async function main(): Promise<void> {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    const made = (await (await fetch(`${base}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"join":true}' })).json()) as { token: string };
+    const made = (await (
+      await fetch(`${base}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"join":true}' })
+    ).json()) as { token: string };
 
     const perAgent: number[] = [];
     const enrolOnly: number[] = [];

@@ -153,7 +153,29 @@ async function main(): Promise<void> {
     const tlsEnv: Record<string, string> = {};
     if (tls) {
       const [cert, key] = [join(dataDir, 'bench-cert.pem'), join(dataDir, 'bench-key.pem')];
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=bench', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=bench',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
       ca = readFileSync(cert, 'utf8');
       Object.assign(tlsEnv, { TLS_CERT_FILE: cert, TLS_KEY_FILE: key });
     }
@@ -180,9 +202,17 @@ async function main(): Promise<void> {
       ctlOut += d.toString();
       if (ctlOut.length > 1e6) ctlOut = ctlOut.slice(-1e5);
     });
-    await waitForHttp(`${scheme}://127.0.0.1:${port}/healthz`, 30_000, () => ctl.exitCode !== null, () => ctlOut, ca);
+    await waitForHttp(
+      `${scheme}://127.0.0.1:${port}/healthz`,
+      30_000,
+      () => ctl.exitCode !== null,
+      () => ctlOut,
+      ca,
+    );
     const url = `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/agent`;
-    console.log(`controller pid ${ctl.pid} on port ${port} (${tls ? 'TLS' : 'plain'}); starting ${workersN} worker(s) with ${agentsN} agents x ${gpus} GPUs, one batch per ${intervalMs} ms each`);
+    console.log(
+      `controller pid ${ctl.pid} on port ${port} (${tls ? 'TLS' : 'plain'}); starting ${workersN} worker(s) with ${agentsN} agents x ${gpus} GPUs, one batch per ${intervalMs} ms each`,
+    );
 
     const reports = new Map<number, WorkerReport>();
     const latencyWindow: number[] = [];
@@ -232,7 +262,9 @@ async function main(): Promise<void> {
       if (verbose) {
         const sec = secondWindow.sort((a, b) => a - b);
         secondWindow = [];
-        console.log(`t=${((now - start) / 1000).toFixed(0).padStart(3)} s  acks ${String(sec.length).padStart(5)}  p50 ${pct(sec, 50).toFixed(0).padStart(5)} ms  p99 ${pct(sec, 99).toFixed(0).padStart(5)} ms  cpu ${cpuSamples.at(-1)!.toFixed(0).padStart(3)} %`);
+        console.log(
+          `t=${((now - start) / 1000).toFixed(0).padStart(3)} s  acks ${String(sec.length).padStart(5)}  p50 ${pct(sec, 50).toFixed(0).padStart(5)} ms  p99 ${pct(sec, 99).toFixed(0).padStart(5)} ms  cpu ${cpuSamples.at(-1)!.toFixed(0).padStart(3)} %`,
+        );
       }
       rssSamples.push(s.rssKb / 1024);
       prev = s;
@@ -251,7 +283,9 @@ async function main(): Promise<void> {
     console.log(`agents                 ${agentsN} (${sum('connected')} connected at the end, ${sum('connectErrors')} connect errors)`);
     console.log(`measured               ${f(elapsed)} s after ${f(connectSec)} s connecting and one interval of warm-up`);
     console.log(`batches sent / acked   ${sent} / ${acked}  ->  ${f(acked / elapsed)} committed batches/s (expected ${f(agentsN / (intervalMs / 1000))})`);
-    console.log(`ack latency ms         p50 ${f(pct(lat, 50))}  p90 ${f(pct(lat, 90))}  p99 ${f(pct(lat, 99))}  max ${f(lat.at(-1) ?? NaN)}  (n=${lat.length})`);
+    console.log(
+      `ack latency ms         p50 ${f(pct(lat, 50))}  p90 ${f(pct(lat, 90))}  p99 ${f(pct(lat, 99))}  max ${f(lat.at(-1) ?? NaN)}  (n=${lat.length})`,
+    );
     console.log(`controller CPU         avg ${f(cpuAvg)} % of one core, max 1-s ${f(Math.max(...cpuSamples))} %`);
     console.log(`controller RSS         avg ${f(rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length)} MiB, max ${f(Math.max(...rssSamples))} MiB`);
     console.log(`simulated agents CPU   ${f(workersCpu)} % of one core (${workersN} worker processes; they share the machine)`);

@@ -34,7 +34,9 @@ const INSTANCES = Number(arg('instances', 'SIM_INSTANCES', '200'));
 const DAYS = Number(arg('days', 'SIM_DAYS', '7'));
 const SEED = Number(arg('seed', 'SIM_SEED', '1'));
 const JOBS = Math.max(1, Number(arg('jobs', 'SIM_JOBS', String(Math.min(2, cpus().length)))));
-const ONLY = arg('only', 'SIM_ONLY', 'A,B,C,fleet,probe').split(',').map((s) => s.trim());
+const ONLY = arg('only', 'SIM_ONLY', 'A,B,C,fleet,probe')
+  .split(',')
+  .map((s) => s.trim());
 const TMP_ROOT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 if (!Number.isInteger(INSTANCES) || INSTANCES < 1) throw new Error(`--instances must be a whole number >= 1, got ${INSTANCES}`);
@@ -67,7 +69,15 @@ async function child(name: string, out: string): Promise<void> {
 
 function runChild(name: string, dir: string): Promise<SimReport> {
   const out = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.json`);
-  const args = [join(here, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), fileURLToPath(import.meta.url), '--job', name, '--out', out, ...process.argv.slice(2)];
+  const args = [
+    join(here, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+    fileURLToPath(import.meta.url),
+    '--job',
+    name,
+    '--out',
+    out,
+    ...process.argv.slice(2),
+  ];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     p.on('error', reject);
@@ -80,12 +90,25 @@ const usd = (x: number) => `$${x.toFixed(2)}`;
 function render(reports: SimReport[], wallMs: number): string {
   const lines: string[] = [];
   lines.push(`# Simulation results (${new Date().toISOString().slice(0, 10)})`, '');
-  lines.push(`Command: \`npm run simulate -- ${process.argv.slice(2).join(' ')}\`; ${JOBS} parallel job(s); wall time ${(wallMs / 1000).toFixed(0)} s on ${cpus().length} cores (load average at the end ${loadavg()[0]!.toFixed(1)}).`);
-  lines.push('Every instance plays its trace through the real agent aggregation and batch protocol, the store, the engine, the executor and the provider clients against the provider fakes; one CHECK_INTERVAL (60 s) cycle per simulated minute.', '');
+  lines.push(
+    `Command: \`npm run simulate -- ${process.argv.slice(2).join(' ')}\`; ${JOBS} parallel job(s); wall time ${(wallMs / 1000).toFixed(0)} s on ${cpus().length} cores (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
+  );
+  lines.push(
+    'Every instance plays its trace through the real agent aggregation and batch protocol, the store, the engine, the executor and the provider clients against the provider fakes; one CHECK_INTERVAL (60 s) cycle per simulated minute.',
+    '',
+  );
   const s = reports[0]?.settings;
-  if (s) lines.push(`Settings: ${Object.entries(s).map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
+  if (s)
+    lines.push(
+      `Settings: ${Object.entries(s)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}.`,
+      '',
+    );
   lines.push('## Savings per scenario', '');
-  lines.push('| run | instances | days | $ without | $ with | $ saved | saved % | wrong pauses | wrong deletes | missed idle h | duplicated actions | samples lost | wall s | CPU s |');
+  lines.push(
+    '| run | instances | days | $ without | $ with | $ saved | saved % | wrong pauses | wrong deletes | missed idle h | duplicated actions | samples lost | wall s | CPU s |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of reports) {
     const t = r.totals;
@@ -95,7 +118,9 @@ function render(reports: SimReport[], wallMs: number): string {
   }
   for (const r of reports) {
     lines.push('', `## ${r.name}`, '', markdownTable(r), '', integrityLine(r.integrity), '');
-    lines.push(`Per cycle CPU: agents+protocol ${(r.timing.agentsMs / r.cycles).toFixed(1)} ms, store inserts ${(r.timing.ingestMs / r.cycles).toFixed(1)} ms, CostOptimizer.runOnce ${(r.timing.cycleMs / r.cycles).toFixed(1)} ms (${r.cycles} cycles).`);
+    lines.push(
+      `Per cycle CPU: agents+protocol ${(r.timing.agentsMs / r.cycles).toFixed(1)} ms, store inserts ${(r.timing.ingestMs / r.cycles).toFixed(1)} ms, CostOptimizer.runOnce ${(r.timing.cycleMs / r.cycles).toFixed(1)} ms (${r.cycles} cycles).`,
+    );
     if (r.faults.length) lines.push('', faultTable(r.faults));
     for (const w of r.wrongActions) {
       lines.push('', `WRONG ${w.kind.toUpperCase()}: ${w.instanceId} (${w.key}, ${w.trace}) at ${w.at} (trace second ${w.atSec}); ${w.truth}`);
@@ -121,7 +146,9 @@ async function main(): Promise<void> {
         for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
           const r = await runChild(n, dir);
           results.set(n, r);
-          console.log(`  done: ${r.name}: saved ${usd(r.totals.savedUsd)} of ${usd(r.totals.costWithoutUsd)}, wrong pauses ${r.totals.wrongPauses}, wrong deletes ${r.totals.wrongDeletes} (${(r.wallMs / 1000).toFixed(0)} s)`);
+          console.log(
+            `  done: ${r.name}: saved ${usd(r.totals.savedUsd)} of ${usd(r.totals.costWithoutUsd)}, wrong pauses ${r.totals.wrongPauses}, wrong deletes ${r.totals.wrongDeletes} (${(r.wallMs / 1000).toFixed(0)} s)`,
+          );
         }
       }),
     );

@@ -25,7 +25,10 @@ const TARGET_MS = 60_000;
 function procCpu(pid: number | 'self'): { own: number; reaped: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return { own: (f[11]! + f[12]!) / 100, reaped: (f[13]! + f[14]!) / 100 };
   } catch {
     return { own: 0, reaped: 0 };
@@ -136,7 +139,11 @@ async function main(): Promise<void> {
     `bench:ssh  ${N} hosts (instance records over ${sshd.ports.length} ports of one loopback sshd, MaxStartups 1000), ` +
       `concurrency ${CONCURRENCY}, hard timeout ${TIMEOUT} s, ${cpus().length} cores, ${process.version}`,
   );
-  console.log(`load average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on this machine shares the cores)`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (other work on this machine shares the cores)`,
+  );
   // Masters must outlive a whole sweep plus the next: on an overloaded machine a cold sweep can take minutes.
   const reuse = new SshPoller({ config: config(join(dir, 'reuse')), controlPersistSec: 900 });
   const noReuse = new SshPoller({ config: config(join(dir, 'no-reuse')), reuse: false });
@@ -151,7 +158,11 @@ async function main(): Promise<void> {
   } finally {
     const c0 = performance.now();
     await reuse.close();
-    console.log(`closing ${N} masters (ssh -O exit): ${((performance.now() - c0) / 1000).toFixed(2)} s; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `closing ${N} masters (ssh -O exit): ${((performance.now() - c0) / 1000).toFixed(2)} s; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     await noReuse.close();
     await sshd.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -22,9 +22,7 @@ export const WelcomeSchema = z
   .strict();
 
 /** Cumulative: every batch of this run with seq <= `seq` is committed to the database. */
-export const AckSchema = z
-  .object({ v, type: z.literal('ack'), runId: z.string().min(8).max(64), seq: z.number().int().min(0) })
-  .strict();
+export const AckSchema = z.object({ v, type: z.literal('ack'), runId: z.string().min(8).max(64), seq: z.number().int().min(0) }).strict();
 
 /** Ask the agent to run its own CHECKPOINT_CMD; the command itself is never sent. */
 export const PreparePauseSchema = z

@@ -5,9 +5,9 @@
 // their printable tails ("[31m") do not survive once the ESC itself is removed; then any C0/C1 control character
 // and DEL. A plain space is kept; tabs and newlines are control characters too (a forged "\n2026-... INFO" would
 // fake a log line), so they become a space.
- 
+
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u009b[0-?]*[ -/]*[@-~]|\u001b[@-_]?/g;
- 
+
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 // Unicode line and paragraph separators and bidi overrides also move or disguise what a reader sees.
 const INVISIBLE = /[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

@@ -144,7 +144,15 @@ export class SimAgent extends EventEmitter {
         } else if (msg.type === 'prepare-pause') {
           const answer = this.opts.onPreparePause
             ? this.opts.onPreparePause(msg)
-            : { v: PROTOCOL_VERSION, type: 'prepare-pause-result' as const, requestId: msg.requestId, outcome: 'none' as const, exitCode: null, durationMs: 0, output: '' };
+            : {
+                v: PROTOCOL_VERSION,
+                type: 'prepare-pause-result' as const,
+                requestId: msg.requestId,
+                outcome: 'none' as const,
+                exitCode: null,
+                durationMs: 0,
+                output: '',
+              };
           if (answer !== null) this.sendRaw(JSON.stringify(answer));
         }
       });

@@ -125,13 +125,15 @@ export class Agent {
     this.scheduleReport();
     const [host, identity] = await Promise.all([
       (this.deps.hostFacts ?? (() => collectHostFacts({ logger })))(),
-      (this.deps.identity ??
+      (
+        this.deps.identity ??
         (() =>
           detectIdentity({
             instanceIdOverride: this.config.instanceId,
             vastContainerId: this.config.vastContainerId,
             logger,
-          })))(),
+          }))
+      )(),
       // The hello lists the GPUs: give nvidia-smi time to print its first reading (it ends early if nvidia-smi fails).
       this.reader.waitForFirstReading(5000),
     ]);

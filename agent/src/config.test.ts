@@ -41,9 +41,22 @@ describe('parseAgentConfig', () => {
   });
 
   it('finds the Jupyter runtime directories where jupyter_core puts them', () => {
-    const c = parse({ ...base, TERMINALS_DIR: '/host/dev/pts', JUPYTER_RUNTIME_DIR: '/run/jupyter', JUPYTER_DATA_DIR: '/data/jupyter', XDG_DATA_HOME: '/xdg', HOME: '/home/alice' });
+    const c = parse({
+      ...base,
+      TERMINALS_DIR: '/host/dev/pts',
+      JUPYTER_RUNTIME_DIR: '/run/jupyter',
+      JUPYTER_DATA_DIR: '/data/jupyter',
+      XDG_DATA_HOME: '/xdg',
+      HOME: '/home/alice',
+    });
     expect(c.terminalsDir).toBe('/host/dev/pts');
-    expect(c.jupyterRuntimeDirs).toEqual(['/run/jupyter', '/data/jupyter/runtime', '/xdg/jupyter/runtime', '/home/alice/.local/share/jupyter/runtime', '/root/.local/share/jupyter/runtime']);
+    expect(c.jupyterRuntimeDirs).toEqual([
+      '/run/jupyter',
+      '/data/jupyter/runtime',
+      '/xdg/jupyter/runtime',
+      '/home/alice/.local/share/jupyter/runtime',
+      '/root/.local/share/jupyter/runtime',
+    ]);
   });
 
   it('reads every variable', () => {
@@ -142,7 +155,7 @@ describe('parseAgentConfig', () => {
     expect(bad.message).not.toContain('b-secret');
   });
 
-  it("reads the Vast.ai instance id from VAST_CONTAINERLABEL (C.<id>) before CONTAINER_ID", () => {
+  it('reads the Vast.ai instance id from VAST_CONTAINERLABEL (C.<id>) before CONTAINER_ID', () => {
     expect(parse({ ...base, VAST_CONTAINERLABEL: 'C.28001234', CONTAINER_ID: '5' }).vastContainerId).toBe('28001234');
     expect(parse({ ...base, VAST_CONTAINERLABEL: 'garbage', CONTAINER_ID: '5' }).vastContainerId).toBe('5');
   });
@@ -152,7 +165,8 @@ describe('parseAgentConfig', () => {
     expect(e.variable).toBe('CONTROLLER_URL');
     expect(e.message).toMatch(/refusing plain ws:\/\/ to 10\.0\.0\.5:8080.*ALLOW_PLAINTEXT=true/);
     expect(parse({ ...base, CONTROLLER_URL: 'ws://10.0.0.5:8080', ALLOW_PLAINTEXT: 'true' }).controllerUrl).toBe('ws://10.0.0.5:8080/agent');
-    for (const h of ['127.0.0.1', 'localhost', '[::1]', '127.9.8.7']) expect(parse({ ...base, CONTROLLER_URL: `ws://${h}:1` }).controllerUrl).toContain('ws://');
+    for (const h of ['127.0.0.1', 'localhost', '[::1]', '127.9.8.7'])
+      expect(parse({ ...base, CONTROLLER_URL: `ws://${h}:1` }).controllerUrl).toContain('ws://');
     expect(errorOf({ ...base, ALLOW_PLAINTEXT: 'maybe' }).variable).toBe('ALLOW_PLAINTEXT');
   });
 

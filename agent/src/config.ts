@@ -163,7 +163,8 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   }
   const controllerPin = blankToUndefined(env.CONTROLLER_PIN) ?? null;
   if (controllerPin !== null) {
-    if (!PIN.test(controllerPin)) throw new ConfigError('CONTROLLER_PIN', 'must be sha256//<44 base64 characters> (as printed by `cost-optimizer token create`)');
+    if (!PIN.test(controllerPin))
+      throw new ConfigError('CONTROLLER_PIN', 'must be sha256//<44 base64 characters> (as printed by `cost-optimizer token create`)');
     if (parsedUrl.protocol !== 'wss:') throw new ConfigError('CONTROLLER_PIN', `needs a wss:// controller URL, got ${parsedUrl.protocol}//`);
   }
 
@@ -172,12 +173,18 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   const joinToken = blankToUndefined(env.JOIN_TOKEN) ?? null;
   if (token === null && joinToken === null) throw new ConfigError('AGENT_TOKEN', 'required (or --token TOKEN, or JOIN_TOKEN to enrol)');
   // They go into an HTTP header: visible ASCII only, so they can never split the header. The value is never echoed.
-  for (const [value, source] of [[token, tokenSource], [joinToken, 'JOIN_TOKEN']] as const) {
+  for (const [value, source] of [
+    [token, tokenSource],
+    [joinToken, 'JOIN_TOKEN'],
+  ] as const) {
     if (value !== null && (!/^[\x21-\x7e]+$/.test(value) || value.length > 512)) {
       throw new ConfigError(source, 'must be 1-512 printable ASCII characters without spaces');
     }
   }
-  const stateDir = blankToUndefined(env.AGENT_STATE_DIR) ?? blankToUndefined(env.STATE_DIRECTORY)?.split(':')[0] ?? join(blankToUndefined(env.HOME) ?? homedir(), '.cost-optimizer-agent');
+  const stateDir =
+    blankToUndefined(env.AGENT_STATE_DIR) ??
+    blankToUndefined(env.STATE_DIRECTORY)?.split(':')[0] ??
+    join(blankToUndefined(env.HOME) ?? homedir(), '.cost-optimizer-agent');
 
   const instanceSource = values.instanceId !== undefined ? '--instance-id' : 'INSTANCE_ID';
   const instanceId = values.instanceId ?? blankToUndefined(env.INSTANCE_ID) ?? null;

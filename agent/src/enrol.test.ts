@@ -23,7 +23,9 @@ function tempDir(): string {
   return d.path;
 }
 
-async function controller(answer: (req: IncomingMessage, body: string) => [number, object]): Promise<{ url: string; requests: { auth?: string; body: string }[] }> {
+async function controller(
+  answer: (req: IncomingMessage, body: string) => [number, object],
+): Promise<{ url: string; requests: { auth?: string; body: string }[] }> {
   const requests: { auth?: string; body: string }[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -65,7 +67,15 @@ describe('enrolment (agent side)', () => {
     let n = 0;
     const ctl = await controller(() => (++n < 3 ? [403, { error: 'enrolment refused' }] : [201, { instanceId: 'vast:801', token: 'co_late' }]));
     const log = memoryLogger();
-    const token = await obtainAgentToken({ controllerUrl: ctl.url, joinToken: JOIN, stateDir: tempDir(), identity: vast, logger: log.logger, retryMinMs: 1, retryMaxMs: 2 });
+    const token = await obtainAgentToken({
+      controllerUrl: ctl.url,
+      joinToken: JOIN,
+      stateDir: tempDir(),
+      identity: vast,
+      logger: log.logger,
+      retryMinMs: 1,
+      retryMaxMs: 2,
+    });
     expect(token).toBe('co_late');
     const refusals = log.lines.filter((l) => l.includes('refused'));
     expect(refusals).toHaveLength(2);
@@ -75,7 +85,13 @@ describe('enrolment (agent side)', () => {
 
   it('stops with a clear error when it cannot tell which instance it is', async () => {
     const ctl = await controller(() => [500, {}]);
-    const p = obtainAgentToken({ controllerUrl: ctl.url, joinToken: JOIN, stateDir: tempDir(), identity: { provider: null, providerId: null, source: 'none' }, logger: memoryLogger().logger });
+    const p = obtainAgentToken({
+      controllerUrl: ctl.url,
+      joinToken: JOIN,
+      stateDir: tempDir(),
+      identity: { provider: null, providerId: null, source: 'none' },
+      logger: memoryLogger().logger,
+    });
     await expect(p).rejects.toThrow(EnrolError);
     await expect(p).rejects.toThrow(/INSTANCE_ID/);
     expect(ctl.requests).toHaveLength(0);

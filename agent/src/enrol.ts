@@ -146,7 +146,9 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
           logger.info(`enrolled as ${claim.instanceId}; agent token kept in ${path} (JOIN_TOKEN is no longer needed on this host)`);
         } catch (err) {
           // Report with the token we hold; a restart enrols again (the controller revokes this token then).
-          logger.warn(`enrolled as ${claim.instanceId}, but cannot keep the agent token in ${opts.stateDir}: ${errorMessage(err)}; set AGENT_STATE_DIR to a writable directory`);
+          logger.warn(
+            `enrolled as ${claim.instanceId}, but cannot keep the agent token in ${opts.stateDir}: ${errorMessage(err)}; set AGENT_STATE_DIR to a writable directory`,
+          );
         }
         return grant.data.token;
       }
@@ -155,7 +157,7 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
       why =
         answer.status === 403
           ? `enrolment as ${claim.instanceId} refused by the controller (a token is granted only with a valid join token, for an ` +
-            'instance its provider lists as running, with no agent connected, claimed from that instance\'s public address)'
+            "instance its provider lists as running, with no agent connected, claimed from that instance's public address)"
           : `enrolment request failed: HTTP ${answer.status}`;
     } catch (err) {
       if (err instanceof EnrolError) throw err;

@@ -17,8 +17,7 @@ describe('collectHostFacts', () => {
   });
 
   it('shows NAME and VERSION from os-release, without the code name', async () => {
-    const osRelease = async () =>
-      'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nVERSION="22.04.4 LTS (Jammy Jellyfish)"\nID=ubuntu\n';
+    const osRelease = async () => 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nVERSION="22.04.4 LTS (Jammy Jellyfish)"\nID=ubuntu\n';
     const facts = await collectHostFacts({ logger: memoryLogger().logger, osRelease });
     expect(facts.os).toBe('Ubuntu 22.04.4 LTS');
     const alpine = await collectHostFacts({ logger: memoryLogger().logger, osRelease: async () => "NAME='Alpine Linux'\nID=alpine\nVERSION_ID=3.20.1\n" });

@@ -64,7 +64,15 @@ async function main(): Promise<void> {
     // JOIN_TOKEN without AGENT_TOKEN: the kept token, or enrol (docs/enrolment.md).
     const identity = await detectIdentity({ instanceIdOverride: config.instanceId, vastContainerId: config.vastContainerId, logger });
     try {
-      token = await obtainAgentToken({ controllerUrl: config.controllerUrl, joinToken: config.joinToken!, controllerPin: config.controllerPin, stateDir: config.stateDir, identity, logger, signal: enrolling.signal });
+      token = await obtainAgentToken({
+        controllerUrl: config.controllerUrl,
+        joinToken: config.joinToken!,
+        controllerPin: config.controllerPin,
+        stateDir: config.stateDir,
+        identity,
+        logger,
+        signal: enrolling.signal,
+      });
     } catch (e) {
       if (!(e instanceof EnrolError)) throw e;
       logger.error(`cannot enrol: ${e.message}`);

@@ -61,7 +61,8 @@ async function setup(fakeOpts: Parameters<typeof FakeAgentController.start>[0] =
     buffer,
     logger,
     hello,
-    onPreparePause: (req) => Promise.resolve({ v: 1, type: 'prepare-pause-result', requestId: req.requestId, outcome: 'none', exitCode: null, durationMs: 0, output: '' }),
+    onPreparePause: (req) =>
+      Promise.resolve({ v: 1, type: 'prepare-pause-result', requestId: req.requestId, outcome: 'none', exitCode: null, durationMs: 0, output: '' }),
     ackTimeoutMs: () => 60_000,
     backoffMinMs: 50,
     backoffMaxMs: 200,
@@ -74,7 +75,11 @@ async function setup(fakeOpts: Parameters<typeof FakeAgentController.start>[0] =
   return { fake, conn, buffer, lines };
 }
 
-const seqsOn = (fake: FakeAgentController, conn: number) => fake.of('batch').filter((f) => f.conn === conn).map((f) => f.msg.seq);
+const seqsOn = (fake: FakeAgentController, conn: number) =>
+  fake
+    .of('batch')
+    .filter((f) => f.conn === conn)
+    .map((f) => f.msg.seq);
 
 describe('ControllerLink', () => {
   it('sends the token as a Bearer header, hello first, then buffered batches in order; acks prune the buffer', async () => {

@@ -2,15 +2,7 @@
 // cumulative acks, reconnects with full-jitter backoff, dead-link detection, prepare-pause requests.
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
-import {
-  type Batch,
-  type Hello,
-  type PreparePause,
-  type PreparePauseResult,
-  type Welcome,
-  CloseCode,
-  ControllerMessageSchema,
-} from '../../protocol';
+import { type Batch, type Hello, type PreparePause, type PreparePauseResult, type Welcome, CloseCode, ControllerMessageSchema } from '../../protocol';
 import { type Logger, errorMessage } from '../../protocol/log';
 import { Backoff } from './backoff';
 import type { BatchBuffer } from './batch-buffer';
@@ -148,7 +140,11 @@ export class ControllerLink {
       (err: unknown) => {
         if (this.stopping) return;
         this.phase = 'idle';
-        this.retry(err instanceof PinMismatchError ? `${err.message} (check CONTROLLER_PIN, or a man in the middle)` : errorMessage(err), err instanceof PinMismatchError, false);
+        this.retry(
+          err instanceof PinMismatchError ? `${err.message} (check CONTROLLER_PIN, or a man in the middle)` : errorMessage(err),
+          err instanceof PinMismatchError,
+          false,
+        );
       },
     );
   }

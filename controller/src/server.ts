@@ -45,7 +45,17 @@ export interface StartOptions {
   /** Ingest tuning for tests and benches. */
   /** How often the TLS certificate files are polled for a renewal (default 5 s). */
   tlsWatchIntervalMs?: number;
-  ingest?: { pingIntervalMs?: number; prepareGraceMs?: number; flushDelayMs?: number; maxBatch?: number; maxQueue?: number; statsLogIntervalMs?: number; tokenCheckIntervalMs?: number; probeTimeoutMs?: number; contestWindowMs?: number };
+  ingest?: {
+    pingIntervalMs?: number;
+    prepareGraceMs?: number;
+    flushDelayMs?: number;
+    maxBatch?: number;
+    maxQueue?: number;
+    statsLogIntervalMs?: number;
+    tokenCheckIntervalMs?: number;
+    probeTimeoutMs?: number;
+    contestWindowMs?: number;
+  };
 }
 
 export interface RunningServer extends ServerParts {
@@ -89,7 +99,13 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
       store,
       logger,
       now,
-      limits: { diskGuard, maxConnections: l.maxAgentConnections, batchesPerSecond: l.agentBatchesPerSecond, batchBurst: l.agentBatchBurst, authFailuresPerMinute: l.authFailuresPerMinute },
+      limits: {
+        diskGuard,
+        maxConnections: l.maxAgentConnections,
+        batchesPerSecond: l.agentBatchesPerSecond,
+        batchBurst: l.agentBatchBurst,
+        authFailuresPerMinute: l.authFailuresPerMinute,
+      },
       ...opts.ingest,
     });
     const parts: ServerParts = { config, store, ingest, logger };

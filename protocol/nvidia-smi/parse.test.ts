@@ -67,7 +67,9 @@ describe('parse on bad input', () => {
   );
 
   it('recognises the driver failure message', () => {
-    const r = parseLine("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.");
+    const r = parseLine(
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+    );
     expect(r).toMatchObject({ kind: 'error', code: 'driver' });
   });
 

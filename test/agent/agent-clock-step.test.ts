@@ -97,10 +97,16 @@ describe('agent under wall-clock steps', () => {
     expect(frames.length).toBeGreaterThanOrEqual(14);
   });
 
-  it('(control) the same environment really steps a node process\'s Date.now() and leaves its monotonic clock alone', () => {
+  it("(control) the same environment really steps a node process's Date.now() and leaves its monotonic clock alone", () => {
     writeFileSync(offsetFile, '-1800\n');
     const out = execFileSync(process.execPath, ['-e', 'console.log(JSON.stringify([Date.now(), performance.timeOrigin + performance.now()]))'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LD_PRELOAD: FAKETIME, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        LD_PRELOAD: FAKETIME,
+        FAKETIME_TIMESTAMP_FILE: offsetFile,
+        FAKETIME_NO_CACHE: '1',
+        FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      },
     });
     const [wall] = JSON.parse(out.toString()) as [number, number];
     expect(Date.now() - wall).toBeGreaterThan(1_790_000);

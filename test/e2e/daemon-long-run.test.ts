@@ -69,7 +69,10 @@ beforeAll(async () => {
     return realAdd.apply(this, args);
   } as AbortSignal['addEventListener'];
 
-  vast = await startVastFake({ transitionMs: 0, instances: [vastInstance({ id: 901, startDate: Date.now() / 1000 - 7200 }), vastInstance({ id: 902, startDate: Date.now() / 1000 - 7200 })] });
+  vast = await startVastFake({
+    transitionMs: 0,
+    instances: [vastInstance({ id: 901, startDate: Date.now() / 1000 - 7200 }), vastInstance({ id: 902, startDate: Date.now() / 1000 - 7200 })],
+  });
   td = await startTensorDockV2Fake({ transitionMs: 0, instances: [tdV2Instance({ id: 'a1b2c3d4-0000-4000-8000-00000000a901', name: 'td-busy' })] });
   const config = parseConfig({
     DATA_DIR: tmp.path,
@@ -139,7 +142,9 @@ describe('the serve loop over 10,000 cycles', () => {
       for (let b = a + 1; b < heap.length; b++) slopes.push((heap[b]! - heap[a]!) / (at[b]! - at[a]!));
     }
     const perCycle = median(slopes);
-    console.log(`long run: ${cycles} cycles; heap MiB at each 1,000: ${heap.map((h) => (h / 2 ** 20).toFixed(1)).join(' ')}; growth ${perCycle.toFixed(0)} B/cycle (median slope from ${WARM_UP}); live abort listeners: ${listeners.join(' ')}`);
+    console.log(
+      `long run: ${cycles} cycles; heap MiB at each 1,000: ${heap.map((h) => (h / 2 ** 20).toFixed(1)).join(' ')}; growth ${perCycle.toFixed(0)} B/cycle (median slope from ${WARM_UP}); live abort listeners: ${listeners.join(' ')}`,
+    );
 
     expect(cycles).toBeGreaterThanOrEqual(CYCLES);
     expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);

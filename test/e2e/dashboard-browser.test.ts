@@ -30,13 +30,29 @@ beforeAll(async () => {
       vastInstance({ id: 603, label: 'customer [protect]', gpuName: 'A100 SXM4', startDate: start, raw: noSsh }),
     ],
   });
-  controller = await spawnController({ dataDir: tmp.path, env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, CHECK_INTERVAL: '1', ADMIN_TOKEN: ADMIN } });
-  const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ instanceId: 'vast:601' }) });
+  controller = await spawnController({
+    dataDir: tmp.path,
+    env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, CHECK_INTERVAL: '1', ADMIN_TOKEN: ADMIN },
+  });
+  const r = await fetch(`${controller.url}/api/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ instanceId: 'vast:601' }),
+  });
   const { token } = (await r.json()) as { token: string };
   spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'trainer', state: { gpus: [{ util: 91 }, { util: 88 }] } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 });
 
@@ -53,10 +69,16 @@ describe('dashboard in Chromium', () => {
   it('shows the fleet, the paused instance as paused, and logs no console errors', async () => {
     expect(existsSync(CHROMIUM)).toBe(true);
     // Wait until the inventory has run and the agent's samples have arrived.
-    await waitFor(async () => {
-      const s = await fetch(`${controller.url}/api/status`, { headers: { authorization: `Bearer ${ADMIN}` } }).then((x) => x.json() as Promise<{ instances: { id: string; lastSample: unknown }[] }>);
-      return s.instances.length === 3 && s.instances.find((i) => i.id === 'vast:601')?.lastSample ? s : false;
-    }, 30_000, 'inventory and samples');
+    await waitFor(
+      async () => {
+        const s = await fetch(`${controller.url}/api/status`, { headers: { authorization: `Bearer ${ADMIN}` } }).then(
+          (x) => x.json() as Promise<{ instances: { id: string; lastSample: unknown }[] }>,
+        );
+        return s.instances.length === 3 && s.instances.find((i) => i.id === 'vast:601')?.lastSample ? s : false;
+      },
+      30_000,
+      'inventory and samples',
+    );
 
     // The page needs the admin token (HTTP Basic, any user name) once ADMIN_TOKEN is set.
     const denied = await fetch(`${controller.url}/`);
@@ -91,7 +113,8 @@ describe('dashboard in Chromium', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('text/plain');
     const samples = parsePrometheusText(await r.text());
-    const state = (id: string, st: string) => samples.find((s) => s.name === 'cost_optimizer_instance_state' && s.labels['instance'] === id && s.labels['state'] === st)?.value;
+    const state = (id: string, st: string) =>
+      samples.find((s) => s.name === 'cost_optimizer_instance_state' && s.labels['instance'] === id && s.labels['state'] === st)?.value;
     expect(state('vast:602', 'stopped')).toBe(1);
     expect(state('vast:601', 'running')).toBe(1);
     expect(samples.find((s) => s.name === 'cost_optimizer_agents_connected')?.value).toBe(1);

@@ -21,7 +21,10 @@ let auth: Record<string, string> = {};
 
 beforeAll(async () => {
   ensureBuilt();
-  demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--duration', '170'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--duration', '170'], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   demo.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   demo.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   url = await waitFor(() => /dashboard at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1], 60_000, `the dashboard URL; output:\n${output}`);

@@ -30,7 +30,15 @@ beforeAll(async () => {
   tmp = makeTempDir('co-e2e-dry-');
   const now = Math.floor(Date.now() / 1000);
   vast = await startVastFake({
-    instances: [vastInstance({ id: 711, label: 'idle-notebook', dphTotal: 3.6021, startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } })],
+    instances: [
+      vastInstance({
+        id: 711,
+        label: 'idle-notebook',
+        dphTotal: 3.6021,
+        startDate: now - 7200,
+        raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} },
+      }),
+    ],
   });
   controller = await spawnController({
     dataDir: tmp.path,
@@ -58,14 +66,25 @@ afterAll(async () => {
 
 describe('DRY_RUN: what would have been done and saved', () => {
   it('shows the would-be pause and its money in the API, the dashboard and `report`', async () => {
-    const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId: 'vast:711' }) });
+    const r = await fetch(`${controller.url}/api/tokens`, {
+      method: 'POST',
+      headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ instanceId: 'vast:711' }),
+    });
     const token = ((await r.json()) as { token: string }).token;
     spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'idle', state: { gpus: [{ util: 1 }] } });
 
-    const would = await waitFor(async () => {
-      const s = await getJson<{ savings: { wouldHave?: WouldHave; lastDayUsd: number; byProvider: Record<string, number>; deleteHorizonDays: number } }>(`${controller.url}/api/status`, controller.adminHeaders());
-      return s.savings.wouldHave !== undefined && s.savings.wouldHave.pauses === 1 && s.savings;
-    }, 60_000, 'a dry-run pause in /api/status');
+    const would = await waitFor(
+      async () => {
+        const s = await getJson<{ savings: { wouldHave?: WouldHave; lastDayUsd: number; byProvider: Record<string, number>; deleteHorizonDays: number } }>(
+          `${controller.url}/api/status`,
+          controller.adminHeaders(),
+        );
+        return s.savings.wouldHave !== undefined && s.savings.wouldHave.pauses === 1 && s.savings;
+      },
+      60_000,
+      'a dry-run pause in /api/status',
+    );
     expect(would.wouldHave!.items[0]).toMatchObject({ instanceId: 'vast:711', kind: 'pause' });
     expect(would.wouldHave!.days).toBe(7);
     // Nothing was acted on, so nothing was actually saved.
@@ -75,26 +94,36 @@ describe('DRY_RUN: what would have been done and saved', () => {
     expect(vast.requests.filter((q) => q.method === 'PUT' || q.method === 'DELETE')).toEqual([]);
 
     // The money grows while the instance stays idle ($3.60/h running - $0.0021/h storage).
-    await waitFor(async () => {
-      const s = await getJson<{ savings: { wouldHave: WouldHave } }>(`${controller.url}/api/status`, controller.adminHeaders());
-      return s.savings.wouldHave.usd > 0;
-    }, 60_000, 'the would-be saving to grow');
+    await waitFor(
+      async () => {
+        const s = await getJson<{ savings: { wouldHave: WouldHave } }>(`${controller.url}/api/status`, controller.adminHeaders());
+        return s.savings.wouldHave.usd > 0;
+      },
+      60_000,
+      'the would-be saving to grow',
+    );
 
     const html = await (await fetch(`${controller.url}/`, { headers: controller.adminHeaders() })).text();
     expect(html).toMatch(/Dry run: the last 7 days/);
     expect(html).toMatch(/Would have paused <b id="would-pauses">1<\/b>/);
     expect(html).toContain('vast:711');
 
-    const report = await run(process.execPath, [CLI, 'report', '--days', '1'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: controller.dataDir, DRY_RUN: 'true' } });
+    const report = await run(process.execPath, [CLI, 'report', '--days', '1'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: controller.dataDir, DRY_RUN: 'true' },
+    });
     expect(report.stdout).toMatch(/^Dry run, last 1 day \(/);
     expect(report.stdout).toMatch(/would have paused 1 and deleted 0 instance, saving \$\d+\.\d\d \(vast \$\d+\.\d\d\)/);
     expect(report.stdout).toMatch(/ pause +vast:711 +\$\d+\.\d\d +GPU avg/);
     expect(report.stdout).toMatch(/Actually saved: \$0\.00 in all/);
-    const json = JSON.parse((await run(process.execPath, [CLI, 'report', '--json'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: controller.dataDir } })).stdout) as {
+    const json = JSON.parse(
+      (await run(process.execPath, [CLI, 'report', '--json'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: controller.dataDir } })).stdout,
+    ) as {
       wouldHave: WouldHave;
     };
     expect(json.wouldHave.pauses).toBe(1);
-    const bad = await run(process.execPath, [CLI, 'report', '--days', 'x'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: controller.dataDir } }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run(process.execPath, [CLI, 'report', '--days', 'x'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: controller.dataDir },
+    }).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--days needs a number of days') });
   });
 });

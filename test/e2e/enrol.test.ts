@@ -39,7 +39,12 @@ beforeAll(async () => {
     ],
   });
   controller = await spawnController({ dataDir: join(dir, 'data'), env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, CHECK_INTERVAL: '1' } });
-  await waitFor(async () => (await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders())).instances.some((i) => i.id === 'vast:801'), 30_000, 'inventory');
+  await waitFor(
+    async () =>
+      (await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders())).instances.some((i) => i.id === 'vast:801'),
+    30_000,
+    'inventory',
+  );
 });
 
 afterAll(async () => {
@@ -80,7 +85,11 @@ describe('zero-touch enrolment', () => {
     expect(made.stdout.trim()).toMatch(/^coj_[A-Za-z0-9_-]{43}$/);
     expect(id).toBeDefined();
     cliToken = { token: made.stdout.trim(), id: id! };
-    const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ join: true, expiresInHours: 2 }) });
+    const r = await fetch(`${controller.url}/api/tokens`, {
+      method: 'POST',
+      headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ join: true, expiresInHours: 2 }),
+    });
     expect(r.status).toBe(201);
     const body = (await r.json()) as { id: string; token: string; expiresAt: string };
     expect(body.token).toMatch(/^coj_/);
@@ -90,11 +99,15 @@ describe('zero-touch enrolment', () => {
 
   it('enrols a listed instance connecting from its public address, keeps the token 0600, and streams', async () => {
     const a = joinAgent('a', cliToken.token, { VAST_CONTAINERLABEL: 'C.801' });
-    await waitFor(async () => {
-      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
-      const i = s.instances.find((x) => x.id === 'vast:801');
-      return i?.metricSource === 'agent' && i.lastSample?.util === 42;
-    }, 30_000, 'samples from the enrolled agent');
+    await waitFor(
+      async () => {
+        const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
+        const i = s.instances.find((x) => x.id === 'vast:801');
+        return i?.metricSource === 'agent' && i.lastSample?.util === 42;
+      },
+      30_000,
+      'samples from the enrolled agent',
+    );
     const kept = join(dir, 'a-state', 'agent-token');
     expect(statSync(kept).mode & 0o777).toBe(0o600);
     expect(readFileSync(kept, 'utf8').trim()).toMatch(/^co_/);
@@ -135,10 +148,14 @@ describe('zero-touch enrolment', () => {
     // The restarted agent reuses its kept token (below); while it is connected nobody else may claim vast:801.
     const a = joinAgent('a', 'coj_' + 'r'.repeat(43), { VAST_CONTAINERLABEL: 'C.801' });
     a.setGpus({ gpus: [{ util: 55 }] });
-    await waitFor(async () => {
-      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
-      return s.instances.find((x) => x.id === 'vast:801')?.lastSample?.util === 55;
-    }, 30_000, 'samples over the kept token');
+    await waitFor(
+      async () => {
+        const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
+        return s.instances.find((x) => x.id === 'vast:801')?.lastSample?.util === 55;
+      },
+      30_000,
+      'samples over the kept token',
+    );
     expect(a.output()).toContain('using the agent token kept');
     expect(await claim(apiToken, 'vast:801')).toEqual({ status: 403, body: '{"error":"enrolment refused"}' });
     await waitFor(() => controller.output().includes('vast:801 from 127.0.0.1: an agent is already connected for it'), 10_000, 'log line');
@@ -155,10 +172,14 @@ describe('zero-touch enrolment', () => {
     await waitFor(() => a.output().includes('using the agent token kept'), 30_000, 'kept token');
     // It streams again: a fresh sample with the new reading.
     a.setGpus({ gpus: [{ util: 77 }] });
-    await waitFor(async () => {
-      const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
-      return s.instances.find((x) => x.id === 'vast:801')?.lastSample?.util === 77;
-    }, 30_000, 'samples after restart');
+    await waitFor(
+      async () => {
+        const s = await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders());
+        return s.instances.find((x) => x.id === 'vast:801')?.lastSample?.util === 77;
+      },
+      30_000,
+      'samples after restart',
+    );
     expect(controller.output().split('enrolment granted: vast:801').length).toBe(before);
     // The revoked join token no longer enrols anyone.
     expect((await claim(cliToken.token, 'vast:801')).status).toBe(403);

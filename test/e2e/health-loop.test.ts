@@ -65,27 +65,39 @@ describe('/healthz and the optimizer loop', () => {
       { CHECK_INTERVAL: '0.2', LOOP_WATCHDOG_SECONDS: '0' },
       { extend: (parts) => createDaemon(parts, { providers: [provider], sshPoller: null }) },
     );
-    const first = await waitFor(async () => {
-      const h = await health(ctl!.url);
-      return h.status === 200 && h.body.lastCycleAt !== null && h.body;
-    }, 20_000, 'a first cycle');
+    const first = await waitFor(
+      async () => {
+        const h = await health(ctl!.url);
+        return h.status === 200 && h.body.lastCycleAt !== null && h.body;
+      },
+      20_000,
+      'a first cycle',
+    );
     expect(first.providers.vast!.lastSuccessAt).not.toBeNull();
     expect(Date.parse(first.lastCycleAt!)).toBeGreaterThan(Date.now() - 60_000);
 
     provider.hang();
-    const stalled = await waitFor(async () => {
-      const h = await health(ctl!.url);
-      return h.status === 503 && h.body;
-    }, 20_000, '503 while the list hangs');
+    const stalled = await waitFor(
+      async () => {
+        const h = await health(ctl!.url);
+        return h.status === 503 && h.body;
+      },
+      20_000,
+      '503 while the list hangs',
+    );
     expect(provider.hangs).toBe(1);
     expect(stalled.ok).toBe(false);
     expect(stalled.error).toMatch(/no cycle finished for \d+ s/);
 
     provider.answer();
-    const back = await waitFor(async () => {
-      const h = await health(ctl!.url);
-      return h.status === 200 && h.body;
-    }, 20_000, '200 after the list answers');
+    const back = await waitFor(
+      async () => {
+        const h = await health(ctl!.url);
+        return h.status === 200 && h.body;
+      },
+      20_000,
+      '200 after the list answers',
+    );
     expect(Date.parse(back.lastCycleAt!)).toBeGreaterThan(Date.parse(stalled.lastCycleAt!));
   });
 

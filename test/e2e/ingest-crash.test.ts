@@ -19,7 +19,11 @@ const real: SpawnedAgent[] = [];
 let pump: NodeJS.Timeout | undefined;
 
 async function mintToken(url: string, instanceId: string): Promise<string> {
-  const r = await fetch(`${url}/api/tokens`, { method: 'POST', headers: { ...ctl.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+  const r = await fetch(`${url}/api/tokens`, {
+    method: 'POST',
+    headers: { ...ctl.adminHeaders(), 'content-type': 'application/json' },
+    body: JSON.stringify({ instanceId }),
+  });
   expect(r.status).toBe(201);
   return ((await r.json()) as { token: string }).token;
 }
@@ -45,12 +49,27 @@ describe('controller killed with SIGKILL while agents stream', () => {
       await s.connect();
     }
     for (let i = 0; i < 2; i++) {
-      real.push(spawnAgent({ controllerWsUrl: ctl.wsUrl, token: await mintToken(ctl.url, `manual:real-${i}`), dir: dir.path, name: `real-${i}`, state: { gpus: [{ util: 20 * i }, { util: 5 }] } }));
+      real.push(
+        spawnAgent({
+          controllerWsUrl: ctl.wsUrl,
+          token: await mintToken(ctl.url, `manual:real-${i}`),
+          dir: dir.path,
+          name: `real-${i}`,
+          state: { gpus: [{ util: 20 * i }, { util: 5 }] },
+        }),
+      );
     }
     // Each simulated agent sends a batch every 20 ms, whether or not the controller is there (it buffers).
     pump = setInterval(() => sims.forEach((s, i) => s.sendBatch(i * 10)), 20);
     await waitFor(() => sims.every((s) => s.ackedSeq >= 20), 30_000, 'simulated agents streaming');
-    await waitFor(() => storedSeqs(dir.path).filter((r) => r.instanceId.startsWith('manual:real-')).every((r) => r.seqs.length >= 3) && storedSeqs(dir.path).filter((r) => r.instanceId.startsWith('manual:real-')).length === 2, 30_000, 'real agents streaming');
+    await waitFor(
+      () =>
+        storedSeqs(dir.path)
+          .filter((r) => r.instanceId.startsWith('manual:real-'))
+          .every((r) => r.seqs.length >= 3) && storedSeqs(dir.path).filter((r) => r.instanceId.startsWith('manual:real-')).length === 2,
+      30_000,
+      'real agents streaming',
+    );
 
     expect(await ctl.kill9()).toBe('SIGKILL');
     const ackedAtKill = sims.map((s) => s.ackedSeq);

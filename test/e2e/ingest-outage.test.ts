@@ -42,14 +42,22 @@ describe('controller down for 30 s', () => {
   // 30 s down, then up to the agents' 30 s reconnect backoff cap: longer than the default test timeout.
   it('loses nothing the agents buffered', { timeout: 110_000 }, async () => {
     for (let i = 0; i < 2; i++) {
-      const r = await fetch(`${ctl.url}/api/tokens`, { method: 'POST', headers: { ...ctl.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId: `manual:outage-${i}` }) });
+      const r = await fetch(`${ctl.url}/api/tokens`, {
+        method: 'POST',
+        headers: { ...ctl.adminHeaders(), 'content-type': 'application/json' },
+        body: JSON.stringify({ instanceId: `manual:outage-${i}` }),
+      });
       const { token } = (await r.json()) as { token: string };
       agents.push(spawnAgent({ controllerWsUrl: ctl.wsUrl, token, dir: dir.path, name: `outage-${i}`, state: { gpus: [{ util: 30 }, { util: 0 }] } }));
     }
-    await waitFor(() => {
-      const runs = storedSeqs(dir.path);
-      return runs.length === 2 && runs.every((r) => r.seqs.length >= 3);
-    }, 30_000, 'agents streaming');
+    await waitFor(
+      () => {
+        const runs = storedSeqs(dir.path);
+        return runs.length === 2 && runs.every((r) => r.seqs.length >= 3);
+      },
+      30_000,
+      'agents streaming',
+    );
 
     expect(await ctl.stop()).toBe(0);
     const before = new Map(storedSeqs(dir.path).map((r) => [r.runId, r.seqs.length]));

@@ -68,7 +68,9 @@ describe('controller process with simulated agents', () => {
     const db = new Database(dbPath(dir.path), { readonly: true, fileMustExist: true });
     try {
       const rows = db
-        .prepare('SELECT i.id AS id, count(*) AS n, min(s.seq) AS lo, max(s.seq) AS hi FROM samples s JOIN instances i ON i.key = s.inst GROUP BY i.id ORDER BY i.id')
+        .prepare(
+          'SELECT i.id AS id, count(*) AS n, min(s.seq) AS lo, max(s.seq) AS hi FROM samples s JOIN instances i ON i.key = s.inst GROUP BY i.id ORDER BY i.id',
+        )
         .all();
       expect(rows).toEqual([
         { id: 'gcp:us-east1-b/e2e-2', n: 10, lo: 1, hi: 10 },

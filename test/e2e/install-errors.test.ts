@@ -43,13 +43,29 @@ describe.each(SHELLS)('install.sh errors under %s', (shell) => {
     ['a controller URL that is not http(s)', (r) => ['--token', TOKEN, '--controller', 'ftp://x', '--prefix', r], /must start with http:\/\/ or https:\/\//],
     ['a URL with a quote', (r) => ['--token', TOKEN, '--controller', "http://a'b", '--prefix', r], /holds characters/],
     ['a token with a space', (r) => ['--token', 'a b', '--controller', srv.url, '--prefix', r], /the token holds unexpected characters/],
-    ['an unknown --init', (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--init', 'upstart'], /--init must be systemd, openrc, none or auto/],
+    [
+      'an unknown --init',
+      (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--init', 'upstart'],
+      /--init must be systemd, openrc, none or auto/,
+    ],
     ['an unknown option', (r) => ['--token', TOKEN, '--bogus', '--prefix', r], /unknown option '--bogus'/],
     ['a relative --prefix', () => ['--token', TOKEN, '--prefix', 'rel/dir'], /--prefix must be an absolute path/],
     ['--token without a value', () => ['--token'], /--token needs a value/],
-    ['plain http to a non-loopback controller', (r) => ['--token', TOKEN, '--controller', 'http://192.0.2.1:8080', '--prefix', r], /refusing plain http:\/\/ to http:\/\/192\.0\.2\.1:8080.*--insecure/],
-    ['a --pin that is no pin', (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--pin', 'sha256//abc'], /--pin must be sha256\/\/<44 base64 characters>/],
-    ['a --pin with an http URL', (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--pin', `sha256//${'A'.repeat(43)}=`], /--pin needs an https:\/\/ controller URL/],
+    [
+      'plain http to a non-loopback controller',
+      (r) => ['--token', TOKEN, '--controller', 'http://192.0.2.1:8080', '--prefix', r],
+      /refusing plain http:\/\/ to http:\/\/192\.0\.2\.1:8080.*--insecure/,
+    ],
+    [
+      'a --pin that is no pin',
+      (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--pin', 'sha256//abc'],
+      /--pin must be sha256\/\/<44 base64 characters>/,
+    ],
+    [
+      'a --pin with an http URL',
+      (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--pin', `sha256//${'A'.repeat(43)}=`],
+      /--pin needs an https:\/\/ controller URL/,
+    ],
     ['a --sha256 that is no sha256', (r) => ['--token', TOKEN, '--prefix', r, '--sha256', 'abc'], /--sha256 must be 64 hex digits/],
     [
       'a pinned --sha256 that differs from the served one',
@@ -127,9 +143,7 @@ describe.each(SHELLS)('install.sh errors under %s', (shell) => {
     );
     expect(out.stderr).not.toMatch(/error/);
     expect(out.code).toBe(0);
-    expect(readFileSync(join(r, 'etc/cost-optimizer/agent.env'), 'utf8')).toContain(
-      `CONTROLLER_URL='ws://127.0.0.1:${new URL(srv.url).port}/agent'`,
-    );
+    expect(readFileSync(join(r, 'etc/cost-optimizer/agent.env'), 'utf8')).toContain(`CONTROLLER_URL='ws://127.0.0.1:${new URL(srv.url).port}/agent'`);
     // The file in the repository is unchanged: the URL is filled in per request.
     expect(readFileSync(INSTALL_SH, 'utf8')).toContain("CONTROLLER_URL_DEFAULT='@@CONTROLLER_URL@@'");
   });

@@ -16,7 +16,8 @@ import {
   SERVICE,
   SHELLS,
   snapshot,
-  waitFor } from '../helpers/install-host';
+  waitFor,
+} from '../helpers/install-host';
 import { expectTamperedAgentRefused, useInstallHost } from '../helpers/install-fixture';
 import { fakeAgentSource, startInstallServer } from '../helpers/install-server';
 
@@ -32,7 +33,8 @@ describe.each(SHELLS)('install.sh --init none under %s', (shell) => {
     prepare: (root) => {
       writeFileSync(join(root, 'root/onstart.sh'), ONSTART, { mode: 0o755 });
       writeFileSync(join(root, 'etc/rc.local'), RC_LOCAL, { mode: 0o755 });
-    } });
+    },
+  });
 
   const install = (extra: string[] = ['--token', TOKEN], env: Record<string, string> = {}) =>
     runInstaller(shell, ['--controller', h.srv.url, '--prefix', h.root, '--init', 'none', ...extra], { path: h.path, env });

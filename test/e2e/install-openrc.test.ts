@@ -17,7 +17,11 @@ describe.each(SHELLS)('install.sh --init openrc under %s', (shell) => {
     runInstaller(shell, ['--token', TOKEN, '--controller', h.srv.url, '--prefix', h.root, '--init', 'openrc'], { path: h.path, env: h.mgr.env });
   const initScript = () => join(h.root, 'etc/init.d', SERVICE);
   const link = () => join(h.root, 'etc/runlevels/default', SERVICE);
-  const newCalls = (from: number) => h.mgr.calls().slice(from).filter((c) => MUTATING.test(c));
+  const newCalls = (from: number) =>
+    h.mgr
+      .calls()
+      .slice(from)
+      .filter((c) => MUTATING.test(c));
 
   it('refuses a tampered agent.js and installs nothing', async () => {
     await expectTamperedAgentRefused(h, () => install());

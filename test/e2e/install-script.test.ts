@@ -10,9 +10,7 @@ import { fakeAgentSource, type InstallServer, startInstallServer } from '../help
 const CONTROLLER_UNIT = resolve(import.meta.dirname, '../../install/cost-optimizer.service');
 
 function exec(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((done) =>
-    execFile(cmd, args, (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` })),
-  );
+  return new Promise((done) => execFile(cmd, args, (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` })));
 }
 // --man=no: Documentation= pages are not installed here. Any output (even a warning) counts as a failure.
 const verify = (unit: string) => exec('systemd-analyze', ['verify', '--man=no', unit]);

@@ -20,7 +20,11 @@ describe.each(SHELLS)('install.sh --init systemd under %s', (shell) => {
   const opt = (f: string) => join(h.root, 'opt/cost-optimizer', f);
   const envFile = () => join(h.root, 'etc/cost-optimizer/agent.env');
   const unitFile = () => join(h.root, 'etc/systemd/system', `${SERVICE}.service`);
-  const newCalls = (from: number) => h.mgr.calls().slice(from).filter((c) => MUTATING.test(c));
+  const newCalls = (from: number) =>
+    h.mgr
+      .calls()
+      .slice(from)
+      .filter((c) => MUTATING.test(c));
 
   it('refuses a tampered agent.js and installs nothing', async () => {
     await expectTamperedAgentRefused(h, () => install());

@@ -32,7 +32,7 @@ afterAll(async () => {
   await srv.close();
 });
 
-describe.skipIf(process.getuid?.() !== 0)('the agent\'s user (install.sh --user / --root)', () => {
+describe.skipIf(process.getuid?.() !== 0)("the agent's user (install.sh --user / --root)", () => {
   it('runs the agent as --user with setpriv, the env file staying 0600 root', async () => {
     const root = makeRoot();
     roots.push(root);
@@ -43,7 +43,7 @@ describe.skipIf(process.getuid?.() !== 0)('the agent\'s user (install.sh --user 
     const launcher = readFileSync(join(root, 'opt/cost-optimizer/run-agent'), 'utf8');
     expect(launcher).toMatch(/^exec setpriv --reuid=nobody --regid=\S+ --init-groups -- /m);
     expect(modeOf(join(root, 'etc/cost-optimizer/agent.env'))).toBe('600');
-    const hello = await waitFor(() => srv.hellos.find((h) => h.auth === `Bearer ${TOKEN}`), 'the agent\'s hello');
+    const hello = await waitFor(() => srv.hellos.find((h) => h.auth === `Bearer ${TOKEN}`), "the agent's hello");
     const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
     expect(uidOf(hello.pid)).toBe(nobody);
     const childPid = Number(readFileSync(join(root, 'var/run', `${SERVICE}.child.pid`), 'utf8').trim());

@@ -38,7 +38,16 @@ beforeAll(async () => {
   });
   controller = await spawnController({
     dataDir: tmp.path,
-    env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, PAUSE_WINDOW_MINUTES: '0.5', MIN_SAMPLES: '5', MAX_GAP_SECONDS: '3', CHECK_INTERVAL: '1', AGENT_SILENT_SECONDS: '5', MIN_INSTANCE_AGE_HOURS: '0' },
+    env: {
+      VAST_API_KEY: vast.apiKey,
+      VAST_API_URL: vast.url,
+      PAUSE_WINDOW_MINUTES: '0.5',
+      MIN_SAMPLES: '5',
+      MAX_GAP_SECONDS: '3',
+      CHECK_INTERVAL: '1',
+      AGENT_SILENT_SECONDS: '5',
+      MIN_INSTANCE_AGE_HOURS: '0',
+    },
   });
 });
 
@@ -53,7 +62,11 @@ afterAll(async () => {
 });
 
 const tokenFor = async (instanceId: string) => {
-  const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+  const r = await fetch(`${controller.url}/api/tokens`, {
+    method: 'POST',
+    headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
+    body: JSON.stringify({ instanceId }),
+  });
   return ((await r.json()) as { token: string }).token;
 };
 
@@ -68,10 +81,14 @@ async function terminalDir(name: string): Promise<{ pty: PseudoTerminal; dir: st
 }
 
 const pausedIds = async () =>
-  (await getJson<{ instanceId: string; kind: string; status: string }[]>(`${controller.url}/api/actions`, controller.adminHeaders())).filter((a) => a.kind === 'pause' && a.status === 'succeeded').map((a) => a.instanceId);
+  (await getJson<{ instanceId: string; kind: string; status: string }[]>(`${controller.url}/api/actions`, controller.adminHeaders()))
+    .filter((a) => a.kind === 'pause' && a.status === 'succeeded')
+    .map((a) => a.instanceId);
 
 async function explainText(id: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], { env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: controller.adminToken } });
+  const { stdout } = await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], {
+    env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: controller.adminToken },
+  });
   return stdout;
 }
 
@@ -85,12 +102,37 @@ describe('people at the keyboard', () => {
     const nbRuntime = join(tmp.path, 'jupyter-runtime');
     mkdirSync(noJupyter);
     mkdirSync(nbRuntime);
-    jupyter = await startFakeJupyter({ runtimeDir: nbRuntime, token: 'a3f9c2e1d4b5a6978812fedcba0123456789abcdef012345', kernels: [{ execution_state: 'busy', last_activity: new Date().toISOString() }] });
+    jupyter = await startFakeJupyter({
+      runtimeDir: nbRuntime,
+      token: 'a3f9c2e1d4b5a6978812fedcba0123456789abcdef012345',
+      kernels: [{ execution_state: 'busy', last_activity: new Date().toISOString() }],
+    });
 
     const idleGpu = { gpus: [{ util: 1 }] };
-    spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:901'), dir: tmp.path, name: 'typing', state: idleGpu, env: { TERMINALS_DIR: typing.dir, JUPYTER_RUNTIME_DIR: noJupyter } });
-    spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:902'), dir: tmp.path, name: 'untouched', state: idleGpu, env: { TERMINALS_DIR: untouched.dir, JUPYTER_RUNTIME_DIR: noJupyter } });
-    spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:903'), dir: tmp.path, name: 'notebook', state: idleGpu, env: { TERMINALS_DIR: join(tmp.path, 'no-terminals'), JUPYTER_RUNTIME_DIR: nbRuntime } });
+    spawnAgent({
+      controllerWsUrl: controller.wsUrl,
+      token: await tokenFor('vast:901'),
+      dir: tmp.path,
+      name: 'typing',
+      state: idleGpu,
+      env: { TERMINALS_DIR: typing.dir, JUPYTER_RUNTIME_DIR: noJupyter },
+    });
+    spawnAgent({
+      controllerWsUrl: controller.wsUrl,
+      token: await tokenFor('vast:902'),
+      dir: tmp.path,
+      name: 'untouched',
+      state: idleGpu,
+      env: { TERMINALS_DIR: untouched.dir, JUPYTER_RUNTIME_DIR: noJupyter },
+    });
+    spawnAgent({
+      controllerWsUrl: controller.wsUrl,
+      token: await tokenFor('vast:903'),
+      dir: tmp.path,
+      name: 'notebook',
+      state: idleGpu,
+      env: { TERMINALS_DIR: join(tmp.path, 'no-terminals'), JUPYTER_RUNTIME_DIR: nbRuntime },
+    });
 
     // Someone types every few seconds (the kernel moves a terminal's access time at most every 8 s).
     const keystrokes = setInterval(() => void typing.pty.type().catch(() => undefined), 3000);
@@ -112,10 +154,14 @@ describe('people at the keyboard', () => {
 
     // The person leaves; the notebook is left on overnight with its kernel idle for hours.
     jupyter.setKernels([{ execution_state: 'idle', last_activity: new Date(Date.now() - 5 * 3_600_000).toISOString() }]);
-    await waitFor(async () => {
-      const p = await pausedIds();
-      return p.includes('vast:901') && p.includes('vast:903');
-    }, 120_000, 'both paused once the input stopped');
+    await waitFor(
+      async () => {
+        const p = await pausedIds();
+        return p.includes('vast:901') && p.includes('vast:903');
+      },
+      120_000,
+      'both paused once the input stopped',
+    );
     expect(vast.instances.get(901)!['intended_status']).toBe('stopped');
     expect(vast.instances.get(903)!['intended_status']).toBe('stopped');
   }, 240_000);

@@ -3,7 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, CostOptimizer, GcpProvider, ProviderType, TensorDockProvider, VastAiProvider, parseConfig, silentLogger } from '../../controller/src/index';
+import {
+  ConfigError,
+  CostOptimizer,
+  GcpProvider,
+  ProviderType,
+  TensorDockProvider,
+  VastAiProvider,
+  parseConfig,
+  silentLogger,
+} from '../../controller/src/index';
 import { gcpInstance, startGcpFake } from '../../controller/src/fakes/gcp-fake';
 import { startTensorDockV0Fake, tdV0Instance } from '../fakes/tensordock-fake-v0';
 import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
@@ -88,7 +97,12 @@ describe('library API', () => {
         ['tensordock', true],
         ['gcp', true],
       ]);
-      expect(optimizer.store.listInstances().map((i) => [i.provider, i.name]).sort()).toEqual([
+      expect(
+        optimizer.store
+          .listInstances()
+          .map((i) => [i.provider, i.name])
+          .sort(),
+      ).toEqual([
         ['gcp', 'gcp-box'],
         ['tensordock', 'td-box'],
       ]);

@@ -34,13 +34,21 @@ interface ActionRow {
 
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${controller.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...(init.headers ?? {}) } });
-const detail = async (id: string) => (await (await api(`/api/instances/${encodeURIComponent(id)}`)).json()) as { instance: { hold: { until: number } | null; state: string }; actions: ActionRow[] };
-const startRequests = (id: number) => vast.requests.filter((r) => r.method === 'PUT' && r.path === `/api/v0/instances/${id}/` && (r.json as { state?: string })?.state === 'running');
+const detail = async (id: string) =>
+  (await (await api(`/api/instances/${encodeURIComponent(id)}`)).json()) as {
+    instance: { hold: { until: number } | null; state: string };
+    actions: ActionRow[];
+  };
+const startRequests = (id: number) =>
+  vast.requests.filter((r) => r.method === 'PUT' && r.path === `/api/v0/instances/${id}/` && (r.json as { state?: string })?.state === 'running');
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: tmp.path, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ADMIN_TOKEN: ADMIN, DATA_DIR: tmp.path + '/cli' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: tmp.path, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ADMIN_TOKEN: ADMIN, DATA_DIR: tmp.path + '/cli' } },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -72,12 +80,25 @@ beforeAll(async () => {
   evilUrl = `http://127.0.0.2:${(evil.address() as AddressInfo).port}/`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
-  await waitFor(async () => {
-    const s = (await (await api('/api/status')).json()) as { instances: unknown[] };
-    return s.instances.length === 4;
-  }, 30_000, 'inventory');
+  await waitFor(
+    async () => {
+      const s = (await (await api('/api/status')).json()) as { instances: unknown[] };
+      return s.instances.length === 4;
+    },
+    30_000,
+    'inventory',
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -126,7 +147,11 @@ describe('resume and hold from the CLI and the API', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--hours: expected a positive number');
     // Through the API the actor is api.
-    const res = await api('/api/instances/vast:702/hold', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hours: 1 }) });
+    const res = await api('/api/instances/vast:702/hold', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hours: 1 }),
+    });
     expect(res.status).toBe(200);
     expect((await detail('vast:702')).actions[0]).toMatchObject({ kind: 'hold', actor: 'api' });
     const r2 = await cli(['release', 'vast:702', '--url', controller.url]);

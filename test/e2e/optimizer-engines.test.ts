@@ -57,12 +57,18 @@ afterAll(async () => {
 });
 
 const api = <T>(path: string) => getJson<T>(controller.url + path, controller.adminHeaders());
-const explain = async (id: string) => (await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], { env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: controller.adminToken } })).stdout;
+const explain = async (id: string) =>
+  (await run(process.execPath, [CLI, 'explain', id, '--url', controller.url], { env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: controller.adminToken } }))
+    .stdout;
 
 describe('every engine counts, end to end', () => {
   it('never pauses the NVENC encodes (SM 8 %), pauses the all-zero idle card, and says which engine kept each', async () => {
     const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+      const r = await fetch(`${controller.url}/api/tokens`, {
+        method: 'POST',
+        headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
+        body: JSON.stringify({ instanceId }),
+      });
       return ((await r.json()) as { token: string }).token;
     };
     const agents = [
@@ -72,20 +78,35 @@ describe('every engine counts, end to end', () => {
     ] as const;
     const spawned = [];
     for (const [id, s] of agents) {
-      spawned.push(spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor(id), dir: tmp.path, name: id.replace(':', '-'), state: { capture: s.file, gpus: [fakeGpuOf(s)] } }));
+      spawned.push(
+        spawnAgent({
+          controllerWsUrl: controller.wsUrl,
+          token: await tokenFor(id),
+          dir: tmp.path,
+          name: id.replace(':', '-'),
+          state: { capture: s.file, gpus: [fakeGpuOf(s)] },
+        }),
+      );
     }
 
     await waitFor(
-      async () => (await api<{ instanceId: string; kind: string; status: string }[]>('/api/actions')).some((x) => x.instanceId === 'vast:803' && x.kind === 'pause' && x.status === 'succeeded'),
+      async () =>
+        (await api<{ instanceId: string; kind: string; status: string }[]>('/api/actions')).some(
+          (x) => x.instanceId === 'vast:803' && x.kind === 'pause' && x.status === 'succeeded',
+        ),
       60_000,
       'a succeeded pause of vast:803',
     );
     // The encodes had the same window and as many samples: each is kept, by its encoder, with enough samples to act on.
     for (const id of ['vast:801', 'vast:802']) {
-      const text = await waitFor(async () => {
-        const t = await explain(id);
-        return /decision:\s+KEEP \[busy\]/.test(t) && /\[ok\] min-samples/.test(t) ? t : false;
-      }, 30_000, `a KEEP [busy] decision for ${id} with enough samples in the window`);
+      const text = await waitFor(
+        async () => {
+          const t = await explain(id);
+          return /decision:\s+KEEP \[busy\]/.test(t) && /\[ok\] min-samples/.test(t) ? t : false;
+        },
+        30_000,
+        `a KEEP [busy] decision for ${id} with enough samples in the window`,
+      );
       expect(text).toContain('kept: encoder 100 % on GPU 0');
       expect(text).toMatch(/last sample:\s+SM 8 %, encoder 100 % on GPU 0, decoder 0 %, JPEG 0 %, optical flow 0 %, encoder sessions 2 on GPU 0/);
     }
@@ -96,7 +117,9 @@ describe('every engine counts, end to end', () => {
     expect(vast.instances.get(802)!['intended_status']).toBe('running');
 
     // The status API: util stays SM; the engines and the temperature beside it.
-    const status = await api<{ instances: { id: string; lastSample: { util: number; tempC: number; engines: Record<string, { max: number }> } }[] }>('/api/status');
+    const status = await api<{ instances: { id: string; lastSample: { util: number; tempC: number; engines: Record<string, { max: number }> } }[] }>(
+      '/api/status',
+    );
     const enc = status.instances.find((i) => i.id === 'vast:801')!.lastSample;
     expect(enc.util).toBe(8);
     expect(enc.engines['enc']!.max).toBe(100);

@@ -73,7 +73,11 @@ describe('optimizer end to end', () => {
   it('pauses the idle agent instance, keeps the busy one, and says why', async () => {
     // Tokens through the HTTP API; the next inventory fills the instances in.
     const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+      const r = await fetch(`${controller.url}/api/tokens`, {
+        method: 'POST',
+        headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
+        body: JSON.stringify({ instanceId }),
+      });
       return ((await r.json()) as { token: string }).token;
     };
     const idle = spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:701'), dir, name: 'idle', state: { gpus: [{ util: 1 }] } });
@@ -99,13 +103,19 @@ describe('optimizer end to end', () => {
 
     await waitFor(() => hookMessages.some((m) => m.startsWith(':pause_button: Paused *idle-notebook* (vast:701;')), 20_000, 'the webhook message');
     expect(hookMessages.some((m) => m.includes('vast:702'))).toBe(false);
-    expect(controller.output()).toMatch(/PAUSE: vast:701 \(RTX 4090\) - GPU avg=[\d.]+% max=[\d.]+% over 0\.1 min, \d+ samples from agent \(threshold=10\.0%\)/);
+    expect(controller.output()).toMatch(
+      /PAUSE: vast:701 \(RTX 4090\) - GPU avg=[\d.]+% max=[\d.]+% over 0\.1 min, \d+ samples from agent \(threshold=10\.0%\)/,
+    );
     expect(controller.output()).not.toContain('secret');
 
-    const { stdout } = await run(process.execPath, [CLI, 'explain', 'vast:702', '--url', controller.url], { env: { PATH: process.env.PATH ?? '', DATA_DIR: controller.dataDir } });
+    const { stdout } = await run(process.execPath, [CLI, 'explain', 'vast:702', '--url', controller.url], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: controller.dataDir },
+    });
     expect(stdout).toMatch(/decision:\s+KEEP/);
     expect(stdout).toMatch(/busy|93/);
-    const paused = await run(process.execPath, [CLI, 'status', '--url', controller.url], { env: { PATH: process.env.PATH ?? '', DATA_DIR: controller.dataDir } });
+    const paused = await run(process.execPath, [CLI, 'status', '--url', controller.url], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: controller.dataDir },
+    });
     expect(paused.stdout).toMatch(/vast:702\s+vast\s+running/);
     await idle.stop();
     await busy.stop();

@@ -36,7 +36,9 @@ afterAll(async () => {
 
 function feedIdle(ids: string[], from: number, to: number) {
   const inputs = [];
-  for (const id of ids) for (let t = from; t + 10_000 <= to; t += 10_000) inputs.push({ instanceId: id, source: 'agent' as const, t0: t, t1: t + 10_000, gpus: gpus(1, 1), procs: 0, health: OK, run: null });
+  for (const id of ids)
+    for (let t = from; t + 10_000 <= to; t += 10_000)
+      inputs.push({ instanceId: id, source: 'agent' as const, t0: t, t1: t + 10_000, gpus: gpus(1, 1), procs: 0, health: OK, run: null });
   store.insertSamples(inputs, to);
 }
 
@@ -54,12 +56,22 @@ describe('optimizer with three providers', () => {
     const providers = await createProvidersFromConfig(config, silentLogger, { minIntervalMs: 0, timeoutMs: 5_000, retry: { maxRetries: 1, baseDelayMs: 5 } });
     expect(providers.map((p) => p.name)).toEqual(['vast', 'tensordock', 'gcp']);
     let now = T0;
-    const opt = new CostOptimizer(config, { store, now: () => now, sshPoller: null, logger: silentLogger, executor: { verifyAttempts: 3, verifyDelayMs: 50 }, inventory: { attempts: 2, baseDelayMs: 5 } });
+    const opt = new CostOptimizer(config, {
+      store,
+      now: () => now,
+      sshPoller: null,
+      logger: silentLogger,
+      executor: { verifyAttempts: 3, verifyDelayMs: 50 },
+      inventory: { attempts: 2, baseDelayMs: 5 },
+    });
     for (const p of providers) opt.addProvider(p.name, p);
 
     const first = await opt.runOnce();
     expect(first.providers.every((p) => p.ok)).toBe(true);
-    const ids = store.listInstances().map((i) => i.id).sort();
+    const ids = store
+      .listInstances()
+      .map((i) => i.id)
+      .sort();
     expect(ids).toEqual(['gcp:us-central1-a/gcp-idle', 'tensordock:a1b2c3d4-0000-4000-8000-000000000001', 'vast:801']);
 
     feedIdle(ids, T0, T0 + 90_000);

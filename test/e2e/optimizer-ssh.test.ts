@@ -25,11 +25,21 @@ beforeAll(async () => {
   key = keys.privateKey;
   const state = join(tmp.path, 'gpu.json');
   writeFakeState(state, { gpus: [{ util: 1 }, { util: 0 }] });
-  sshd = await startSshd({ dir: join(tmp.path, 'sshd'), authorizedKeys: [keys.publicKey], binDir: fakeBinDir(join(tmp.path, 'sshd'), FAKE_NVIDIA_SMI), env: { FAKE_NVIDIA_SMI_STATE: state } });
+  sshd = await startSshd({
+    dir: join(tmp.path, 'sshd'),
+    authorizedKeys: [keys.publicKey],
+    binDir: fakeBinDir(join(tmp.path, 'sshd'), FAKE_NVIDIA_SMI),
+    env: { FAKE_NVIDIA_SMI_STATE: state },
+  });
   // A second host whose nvidia-smi cannot reach the driver.
   const badState = join(tmp.path, 'bad-gpu.json');
   writeFakeState(badState, { mode: 'driver-fail' });
-  badSshd = await startSshd({ dir: join(tmp.path, 'sshd-bad'), authorizedKeys: [keys.publicKey], binDir: fakeBinDir(join(tmp.path, 'sshd-bad'), FAKE_NVIDIA_SMI), env: { FAKE_NVIDIA_SMI_STATE: badState } });
+  badSshd = await startSshd({
+    dir: join(tmp.path, 'sshd-bad'),
+    authorizedKeys: [keys.publicKey],
+    binDir: fakeBinDir(join(tmp.path, 'sshd-bad'), FAKE_NVIDIA_SMI),
+    env: { FAKE_NVIDIA_SMI_STATE: badState },
+  });
   const start = Math.floor(Date.now() / 1000) - 7200;
   vast = await startVastFake({
     transitionMs: 0,
@@ -54,7 +64,16 @@ afterAll(async () => {
 describe('SSH fallback in the optimizer', () => {
   it('pauses the host whose SSH readings are idle, never the ones whose SSH fails', { timeout: 150_000 }, async () => {
     // The window is real time here: SSH samples carry the controller's clock.
-    const config = parseConfig({ DATA_DIR: tmp.path, PAUSE_WINDOW_MINUTES: '0.1', MIN_SAMPLES: '3', MAX_GAP_SECONDS: '20', CHECK_INTERVAL: '0.5', SSH_USER: sshd.user, SSH_KEY_PATH: key, SSH_TIMEOUT_SECONDS: '5' });
+    const config = parseConfig({
+      DATA_DIR: tmp.path,
+      PAUSE_WINDOW_MINUTES: '0.1',
+      MIN_SAMPLES: '3',
+      MAX_GAP_SECONDS: '20',
+      CHECK_INTERVAL: '0.5',
+      SSH_USER: sshd.user,
+      SSH_KEY_PATH: key,
+      SSH_TIMEOUT_SECONDS: '5',
+    });
     const poller = new SshPoller({ config: { ...config.ssh, dataDir: tmp.path }, logger: silentLogger, backoff: { baseMs: 10, maxMs: 20 } });
     const opt = new CostOptimizer(config, { store, sshPoller: poller, logger: silentLogger, executor: { verifyAttempts: 3, verifyDelayMs: 50 } });
     opt.addProvider('vast', new VastAiProvider(vast.apiKey, { apiUrl: vast.url, minIntervalMs: { list: 0, show: 0, put: 0, destroy: 0 } }));

@@ -58,21 +58,43 @@ afterAll(async () => {
 describe('pause warning end to end', () => {
   it('warns, naming the instance, before the pause; the pause message has the name, $/h and a PUBLIC_URL link', async () => {
     const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, { method: 'POST', headers: { ...controller.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId }) });
+      const r = await fetch(`${controller.url}/api/tokens`, {
+        method: 'POST',
+        headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
+        body: JSON.stringify({ instanceId }),
+      });
       return ((await r.json()) as { token: string }).token;
     };
-    const idle = spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:801'), dir: tmp.path, name: 'idle', state: { gpus: [{ util: 1 }] } });
-    const busy = spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:802'), dir: tmp.path, name: 'busy', state: { gpus: [{ util: 93 }] } });
+    const idle = spawnAgent({
+      controllerWsUrl: controller.wsUrl,
+      token: await tokenFor('vast:801'),
+      dir: tmp.path,
+      name: 'idle',
+      state: { gpus: [{ util: 1 }] },
+    });
+    const busy = spawnAgent({
+      controllerWsUrl: controller.wsUrl,
+      token: await tokenFor('vast:802'),
+      dir: tmp.path,
+      name: 'busy',
+      state: { gpus: [{ util: 93 }] },
+    });
 
-    const pausedAt = await waitFor(() => {
-      const i = hook.texts.findIndex((t) => t.startsWith(':pause_button: Paused'));
-      return i >= 0 ? i : false;
-    }, 90_000, 'the pause message');
+    const pausedAt = await waitFor(
+      () => {
+        const i = hook.texts.findIndex((t) => t.startsWith(':pause_button: Paused'));
+        return i >= 0 ? i : false;
+      },
+      90_000,
+      'the pause message',
+    );
     const warnAt = hook.texts.findIndex((t) => t.startsWith(':hourglass:'));
     expect(warnAt).toBeGreaterThanOrEqual(0);
     expect(warnAt).toBeLessThan(pausedAt);
     const warning = hook.texts[warnAt]!;
-    expect(warning).toMatch(/^:hourglass: \*render-farm-7\* \(vast:801; Vast\.ai, RTX 4090, \$0\.450\/h\) will be paused at \d\d:\d\d UTC unless it gets busy\. GPU idle for \d+ s/);
+    expect(warning).toMatch(
+      /^:hourglass: \*render-farm-7\* \(vast:801; Vast\.ai, RTX 4090, \$0\.450\/h\) will be paused at \d\d:\d\d UTC unless it gets busy\. GPU idle for \d+ s/,
+    );
     expect(warning).toContain('Pausing saves $0.448/h');
     expect(warning).toContain(`<${PUBLIC_URL}/#i-vast%3A801|hold it on the dashboard>`);
     const paused = hook.texts[pausedAt]!;
@@ -81,7 +103,10 @@ describe('pause warning end to end', () => {
     expect(paused).toMatch(/GPU idle for \d+ s \(avg [\d.]+%, max [\d.]+%/);
     // Nothing about the busy one; the audit rows are in order: the warning before the pause.
     expect(hook.texts.some((t) => t.includes('vast:802'))).toBe(false);
-    const detail = await getJson<{ actions: { kind: string; status: string; at: string }[] }>(`${controller.url}/api/instances/vast:801`, controller.adminHeaders());
+    const detail = await getJson<{ actions: { kind: string; status: string; at: string }[] }>(
+      `${controller.url}/api/instances/vast:801`,
+      controller.adminHeaders(),
+    );
     const kinds = detail.actions.map((a) => a.kind).reverse();
     expect(kinds.indexOf('warn-pause')).toBeGreaterThanOrEqual(0);
     expect(kinds.indexOf('warn-pause')).toBeLessThan(kinds.indexOf('pause'));

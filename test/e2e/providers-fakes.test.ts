@@ -29,7 +29,8 @@ describe('Vast fake', () => {
   it('stop goes through stopping (intended stopped, actual running) to exited', async () => {
     const put = await fetch(`${fake.url}/api/v0/instances/1/`, { method: 'PUT', headers: auth(), body: '{"state":"stopped"}' });
     expect(await json(put)).toEqual({ status: 200, body: { success: true } });
-    const show = async () => ((await json(await fetch(`${fake.url}/api/v0/instances/1/?owner=me`, { headers: auth() }))).body['instances'] as Record<string, unknown>);
+    const show = async () =>
+      (await json(await fetch(`${fake.url}/api/v0/instances/1/?owner=me`, { headers: auth() }))).body['instances'] as Record<string, unknown>;
     expect(await show()).toMatchObject({ actual_status: 'running', intended_status: 'stopped' });
     clock.t += 99;
     expect(await show()).toMatchObject({ actual_status: 'running', intended_status: 'stopped' });
@@ -37,11 +38,20 @@ describe('Vast fake', () => {
     expect(await show()).toMatchObject({ actual_status: 'exited', intended_status: 'stopped', cur_state: 'stopped' });
   });
 
-  it('is strict about trailing slashes, bodies and keys, answering in Vast\'s error shape', async () => {
+  it("is strict about trailing slashes, bodies and keys, answering in Vast's error shape", async () => {
     expect((await fetch(`${fake.url}/api/v1/instances?limit=25`, { headers: auth() })).status).toBe(404);
-    expect(await json(await fetch(`${fake.url}/api/v0/instances/2/`, { method: 'DELETE', headers: auth() }))).toMatchObject({ status: 400, body: { success: false } });
-    expect(await json(await fetch(`${fake.url}/api/v1/instances/`, { headers: { authorization: 'Bearer nope' } }))).toMatchObject({ status: 401, body: { success: false, error: expect.any(String), msg: expect.any(String) } });
-    expect(await json(await fetch(`${fake.url}/api/v0/instances/77/`, { method: 'DELETE', headers: auth(), body: '{}' }))).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(await json(await fetch(`${fake.url}/api/v0/instances/2/`, { method: 'DELETE', headers: auth() }))).toMatchObject({
+      status: 400,
+      body: { success: false },
+    });
+    expect(await json(await fetch(`${fake.url}/api/v1/instances/`, { headers: { authorization: 'Bearer nope' } }))).toMatchObject({
+      status: 401,
+      body: { success: false, error: expect.any(String), msg: expect.any(String) },
+    });
+    expect(await json(await fetch(`${fake.url}/api/v0/instances/77/`, { method: 'DELETE', headers: auth(), body: '{}' }))).toMatchObject({
+      status: 404,
+      body: { error: 'not_found' },
+    });
   });
 
   it('faults: plain-text 429 without Retry-After, then back to normal', async () => {
@@ -123,15 +133,23 @@ describe('GCP fake', () => {
     const mid = await json(await fetch(`${base}/zones/us-central1-a/instances/x`, { headers: h }));
     expect(mid.body['status']).toBe('STOPPING');
     gcpClock.t += 80;
-    const done = await json(await fetch(`${base}/zones/us-central1-a/operations/${op.body['name'] as string}/wait`, { method: 'POST', headers: h, body: '""' }));
+    const done = await json(
+      await fetch(`${base}/zones/us-central1-a/operations/${op.body['name'] as string}/wait`, { method: 'POST', headers: h, body: '""' }),
+    );
     expect(done.body['status']).toBe('DONE');
     const after = (await json(await fetch(`${base}/zones/us-central1-a/instances/x`, { headers: h }))).body;
     expect(after['status']).toBe('TERMINATED');
     expect(JSON.stringify(after['networkInterfaces'])).not.toContain('natIP');
   });
 
-  it('answers Google\'s error shapes: 401 UNAUTHENTICATED, 404 notFound', async () => {
-    expect(await json(await fetch(`${base}/aggregated/instances`, { headers: { authorization: 'Bearer bad' } }))).toMatchObject({ status: 401, body: { error: { code: 401, status: 'UNAUTHENTICATED' } } });
-    expect(await json(await fetch(`${base}/zones/us-central1-a/instances/nope`, { headers: h }))).toMatchObject({ status: 404, body: { error: { errors: [{ reason: 'notFound' }] } } });
+  it("answers Google's error shapes: 401 UNAUTHENTICATED, 404 notFound", async () => {
+    expect(await json(await fetch(`${base}/aggregated/instances`, { headers: { authorization: 'Bearer bad' } }))).toMatchObject({
+      status: 401,
+      body: { error: { code: 401, status: 'UNAUTHENTICATED' } },
+    });
+    expect(await json(await fetch(`${base}/zones/us-central1-a/instances/nope`, { headers: h }))).toMatchObject({
+      status: 404,
+      body: { error: { errors: [{ reason: 'notFound' }] } },
+    });
   });
 });

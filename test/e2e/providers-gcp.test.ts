@@ -14,9 +14,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** One child run covers lazy loading and the rejection guard (each run pays tsx + the SDK load). */
 function runChild(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'test/fakes/gcp-child.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'test/fakes/gcp-child.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` });
+      },
+    );
   });
 }
 
@@ -26,7 +31,10 @@ describe('GcpProvider against the fake', () => {
   let zonal: GcpProvider;
   const open: GcpProvider[] = [];
   const make = async (extra: Partial<{ zone: string; prices: Record<string, number>; projectId: string }> = {}) => {
-    const p = await GcpProvider.create({ projectId: fake.project, apiEndpoint: fake.url, accessToken: fake.accessToken, ...extra }, { retry: TEST_RETRY, timeoutMs: 8_000 });
+    const p = await GcpProvider.create(
+      { projectId: fake.project, apiEndpoint: fake.url, accessToken: fake.accessToken, ...extra },
+      { retry: TEST_RETRY, timeoutMs: 8_000 },
+    );
     open.push(p);
     return p;
   };
@@ -90,7 +98,10 @@ describe('GcpProvider against the fake', () => {
   });
 
   it('a stop that never reached the API (hang before acting) is re-read, then sent again', async () => {
-    const quick = await GcpProvider.create({ projectId: fake.project, apiEndpoint: fake.url, accessToken: fake.accessToken }, { retry: TEST_RETRY, timeoutMs: 500 });
+    const quick = await GcpProvider.create(
+      { projectId: fake.project, apiEndpoint: fake.url, accessToken: fake.accessToken },
+      { retry: TEST_RETRY, timeoutMs: 500 },
+    );
     open.push(quick);
     fake.clearRequests();
     fake.injectFault({ kind: 'hang', method: 'POST', path: /\/a1\/stop$/ });

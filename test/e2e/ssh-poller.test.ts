@@ -233,7 +233,14 @@ describe('SSH poller against real sshd', () => {
     try {
       writeFakeState(statePath, { capture: load.file, gpus: [fakeGpuOf(load)] });
       const [r] = await poller({}, join(dir, 'data-engines')).sweep([target('manual:nvenc', hosts.idle)]);
-      expect(r!.ok && r!.gpus[0]).toMatchObject({ util: { max: 8 }, enc: { max: 100 }, dec: { max: 0 }, jpeg: { max: 0 }, ofa: { max: 0 }, encSessions: { max: 2 } });
+      expect(r!.ok && r!.gpus[0]).toMatchObject({
+        util: { max: 8 },
+        enc: { max: 100 },
+        dec: { max: 0 },
+        jpeg: { max: 0 },
+        ofa: { max: 0 },
+        encSessions: { max: 2 },
+      });
       // A driver without NVJPG/OFA fields: the script leaves them out (one unknown field would refuse the whole query).
       writeFakeState(statePath, { capture: load.file, driverLacks: ['utilization.jpeg', 'utilization.ofa'], gpus: [fakeGpuOf(load)] });
       const [old] = await poller({}, join(dir, 'data-engines-old')).sweep([target('manual:nvenc-old', hosts.idle)]);
@@ -285,7 +292,11 @@ describe('SSH poller against real sshd', () => {
     // Same host:port, another instance (Vast.ai recycles ports): a new host, accepted and remembered.
     const [fresh] = await p.sweep([target('vast:8', hosts.driver)]);
     expect(!fresh!.ok && fresh!.code).toBe('driver'); // reached nvidia-smi: the connection was accepted
-    expect(readFileSync(join(data, 'known_hosts'), 'utf8').split('\n').filter((l) => l.trim() !== '')).toHaveLength(2);
+    expect(
+      readFileSync(join(data, 'known_hosts'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    ).toHaveLength(2);
   });
 
   it('reports an unsafe endpoint without running ssh', async () => {

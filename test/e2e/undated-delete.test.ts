@@ -40,7 +40,9 @@ afterAll(async () => {
 });
 
 async function explainText(): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, 'explain', `tensordock:${ID}`, '--url', controller.url], { env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: controller.adminToken } });
+  const { stdout } = await run(process.execPath, [CLI, 'explain', `tensordock:${ID}`, '--url', controller.url], {
+    env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: controller.adminToken },
+  });
   return stdout;
 }
 
@@ -62,7 +64,10 @@ describe('an instance the provider cannot date', () => {
 
     const actions = await waitFor(
       async () => {
-        const list = await getJson<{ instanceId: string; kind: string; status: string; at: string }[]>(`${controller.url}/api/actions`, controller.adminHeaders());
+        const list = await getJson<{ instanceId: string; kind: string; status: string; at: string }[]>(
+          `${controller.url}/api/actions`,
+          controller.adminHeaders(),
+        );
         return list.some((a) => a.instanceId === `tensordock:${ID}` && a.kind === 'delete' && a.status === 'succeeded') ? list : false;
       },
       120_000,

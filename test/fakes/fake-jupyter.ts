@@ -22,7 +22,13 @@ export interface FakeJupyter {
   close(): Promise<void>;
 }
 
-export async function startFakeJupyter(opts: { runtimeDir: string; token: string; kernels?: FakeKernel[]; baseUrl?: string; pid?: number }): Promise<FakeJupyter> {
+export async function startFakeJupyter(opts: {
+  runtimeDir: string;
+  token: string;
+  kernels?: FakeKernel[];
+  baseUrl?: string;
+  pid?: number;
+}): Promise<FakeJupyter> {
   let kernels = opts.kernels ?? [];
   const base = opts.baseUrl ?? '/';
   const auth: (string | undefined)[] = [];
@@ -46,7 +52,23 @@ export async function startFakeJupyter(opts: { runtimeDir: string; token: string
   // The fields jupyter_server's ServerApp.server_info() writes.
   writeFileSync(
     runtimeFile,
-    JSON.stringify({ base_url: base, hostname: 'localhost', password: false, pid, port, root_dir: '/root', secure: false, sock: '', token: opts.token, url: `http://localhost:${port}${base}`, version: '2.14.2' }, null, 1),
+    JSON.stringify(
+      {
+        base_url: base,
+        hostname: 'localhost',
+        password: false,
+        pid,
+        port,
+        root_dir: '/root',
+        secure: false,
+        sock: '',
+        token: opts.token,
+        url: `http://localhost:${port}${base}`,
+        version: '2.14.2',
+      },
+      null,
+      1,
+    ),
     { mode: 0o600 },
   );
   return {

@@ -43,7 +43,16 @@ export async function gcpHarness(): Promise<ContractHarness> {
     },
     seed(state) {
       const name = `seeded-${++n}`;
-      fake.add(gcpInstance({ project, name, zone: 'us-central1-a', machineType: 'a2-highgpu-2g', status: state === 'running' ? 'RUNNING' : 'TERMINATED', labels: { team: 'ml', owner: 'ana' } }));
+      fake.add(
+        gcpInstance({
+          project,
+          name,
+          zone: 'us-central1-a',
+          machineType: 'a2-highgpu-2g',
+          status: state === 'running' ? 'RUNNING' : 'TERMINATED',
+          labels: { team: 'ml', owner: 'ana' },
+        }),
+      );
       return `us-central1-a/${name}`;
     },
     expectedRunning(id) {
@@ -84,11 +93,14 @@ export async function gcpHarness(): Promise<ContractHarness> {
         return;
       }
       const verb = { pause: 'stop', resume: 'start', delete: null }[call];
-      expect([r.method, r.path]).toEqual(verb ? ['POST', `${base}/zones/${zone}/instances/${name}/${verb}`] : ['DELETE', `${base}/zones/${zone}/instances/${name}`]);
+      expect([r.method, r.path]).toEqual(
+        verb ? ['POST', `${base}/zones/${zone}/instances/${name}/${verb}`] : ['DELETE', `${base}/zones/${zone}/instances/${name}`],
+      );
       // Then it waits on the zonal operation until DONE.
       const waits = reqs.slice(1);
       expect(waits.length).toBeGreaterThanOrEqual(1);
-      for (const w of waits) expect([w.method, w.path]).toEqual(['POST', expect.stringMatching(new RegExp(`^${base}/zones/${zone}/operations/operation-[^/]+/wait$`))]);
+      for (const w of waits)
+        expect([w.method, w.path]).toEqual(['POST', expect.stringMatching(new RegExp(`^${base}/zones/${zone}/operations/operation-[^/]+/wait$`))]);
     },
     secrets: [fake.accessToken, badToken],
     async close() {

@@ -62,7 +62,10 @@ describe('fake nvidia-smi', () => {
     }
     const load = loadCaptureSections().find((s) => s.file.includes('2080-super__595') && s.phase === 'load')!;
     const wide = ['--query-gpu=' + load.fields.join(','), '--format=csv,noheader,nounits'];
-    expect(await once({ capture: load.file, gpus: [{ ...IDLE_H100, util: 8, enc: 100, encSessions: 2 }] }, wide)).toMatchObject({ code: 0, stdout: expect.stringContaining(', 8, ') });
+    expect(await once({ capture: load.file, gpus: [{ ...IDLE_H100, util: 8, enc: 100, encSessions: 2 }] }, wide)).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(', 8, '),
+    });
     const old = await once({ capture: load.file, driverLacks: ['utilization.ofa'] }, wide);
     expect(old.code).toBe(2);
     expect(old.stdout).toContain('Field "utilization.ofa" is not a valid field to query.');

@@ -28,7 +28,10 @@ export async function vastHarness(): Promise<ContractHarness> {
     }),
     async makeProvider(o: HarnessProviderOptions) {
       const zero = { list: 0, show: 0, put: 0, destroy: 0 };
-      return new VastAiProvider({ apiKey: o.badCredentials ? badKey : fake.apiKey, apiUrl: fake.url }, { logger: o.logger, timeoutMs: o.timeoutMs, retry: TEST_RETRY, minIntervalMs: zero });
+      return new VastAiProvider(
+        { apiKey: o.badCredentials ? badKey : fake.apiKey, apiUrl: fake.url },
+        { logger: o.logger, timeoutMs: o.timeoutMs, retry: TEST_RETRY, minIntervalMs: zero },
+      );
     },
     seed(state) {
       const inst = vastInstance({ id: next++, state, gpuName: 'RTX A6000', numGpus: 2, gpuUtil: 3, dphTotal: 1.2021, label: `seeded-${next}` });
@@ -83,7 +86,12 @@ export async function vastHarness(): Promise<ContractHarness> {
 
 export async function tensordockV2Harness(): Promise<ContractHarness> {
   const fake = await startTensorDockV2Fake({
-    instances: [tdV2Instance({ name: 'a' }), tdV2Instance({ name: 'b', status: 'StoppedDisassociated' }), tdV2Instance({ name: 'c', status: 'Stopped' }), tdV2Instance({ name: 'd' })],
+    instances: [
+      tdV2Instance({ name: 'a' }),
+      tdV2Instance({ name: 'b', status: 'StoppedDisassociated' }),
+      tdV2Instance({ name: 'c', status: 'Stopped' }),
+      tdV2Instance({ name: 'd' }),
+    ],
     transitionMs: 30,
   });
   const badToken = 'td-wrong-token-zzzz9999';
@@ -96,16 +104,38 @@ export async function tensordockV2Harness(): Promise<ContractHarness> {
       delete: { method: 'DELETE', path: /^\/api\/v2\/instances\/[0-9a-f-]+$/ },
     }),
     async makeProvider(o) {
-      return new TensorDockProvider(o.badCredentials ? badToken : fake.token, { apiUrl: fake.apiUrl, logger: o.logger, timeoutMs: o.timeoutMs, retry: TEST_RETRY, minIntervalMs: 0 });
+      return new TensorDockProvider(o.badCredentials ? badToken : fake.token, {
+        apiUrl: fake.apiUrl,
+        logger: o.logger,
+        timeoutMs: o.timeoutMs,
+        retry: TEST_RETRY,
+        minIntervalMs: 0,
+      });
     },
     seed(state) {
-      const inst = tdV2Instance({ name: `seeded-${fake.instances.size}`, status: state, sshPort: 22022, rateHourly: 0.55, gpuName: 'h100-sxm5-80gb', gpuCount: 2 });
+      const inst = tdV2Instance({
+        name: `seeded-${fake.instances.size}`,
+        status: state,
+        sshPort: 22022,
+        rateHourly: 0.55,
+        gpuName: 'h100-sxm5-80gb',
+        gpuCount: 2,
+      });
       fake.add(inst);
       return inst.id;
     },
     expectedRunning(id) {
       const raw = fake.instances.get(id)!;
-      return { providerId: id, name: raw['name'] as string, rawState: 'running', gpuName: 'h100-sxm5-80gb', numGpus: 2, pricePerHour: 0.55, ssh: { host: '174.94.145.71', port: 22022 }, labels: {} };
+      return {
+        providerId: id,
+        name: raw['name'] as string,
+        rawState: 'running',
+        gpuName: 'h100-sxm5-80gb',
+        numGpus: 2,
+        pricePerHour: 0.55,
+        ssh: { host: '174.94.145.71', port: 22022 },
+        labels: {},
+      };
     },
     goneId: randomUUID(),
     initialCount: 4,
@@ -132,7 +162,9 @@ export async function tensordockV2Harness(): Promise<ContractHarness> {
 }
 
 export async function tensordockV0Harness(): Promise<ContractHarness> {
-  const fake = await startTensorDockV0Fake({ instances: [tdV0Instance({ name: 'x' }), tdV0Instance({ name: 'y', status: 'StoppedDisassociated' }), tdV0Instance({ name: 'z', status: 'Stopped' })] });
+  const fake = await startTensorDockV0Fake({
+    instances: [tdV0Instance({ name: 'x' }), tdV0Instance({ name: 'y', status: 'StoppedDisassociated' }), tdV0Instance({ name: 'z', status: 'Stopped' })],
+  });
   const badToken = 'td0-wrong-token-zzzz9999';
   const path = (p: string) => new RegExp(`^/api/v0/client/${p}$`);
   const server = (r: ContractRequest) => r.form?.['server'] !== undefined;
@@ -146,10 +178,22 @@ export async function tensordockV0Harness(): Promise<ContractHarness> {
     }),
     async makeProvider(o) {
       const apiToken = o.badCredentials ? badToken : fake.apiToken;
-      return new TensorDockProvider({ apiKey: fake.apiKey, apiToken }, { apiUrl: fake.apiUrl, logger: o.logger, timeoutMs: o.timeoutMs, retry: TEST_RETRY, minIntervalMs: 0 });
+      return new TensorDockProvider(
+        { apiKey: fake.apiKey, apiToken },
+        { apiUrl: fake.apiUrl, logger: o.logger, timeoutMs: o.timeoutMs, retry: TEST_RETRY, minIntervalMs: 0 },
+      );
     },
     seed(state) {
-      return fake.add(tdV0Instance({ name: `seeded-${fake.instances.size}`, status: state === 'running' ? 'Running' : 'StoppedDisassociated', sshPort: 31022, cost: 0.41, gpuType: 'rtx4090-pcie-24gb', gpuAmount: 4 }));
+      return fake.add(
+        tdV0Instance({
+          name: `seeded-${fake.instances.size}`,
+          status: state === 'running' ? 'Running' : 'StoppedDisassociated',
+          sshPort: 31022,
+          cost: 0.41,
+          gpuType: 'rtx4090-pcie-24gb',
+          gpuAmount: 4,
+        }),
+      );
     },
     expectedRunning(id) {
       const raw = fake.instances.get(id)!;

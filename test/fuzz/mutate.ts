@@ -2,7 +2,18 @@
 import { rng } from '../traces/trace';
 
 const HOSTILE_NUMBERS: unknown[] = [NaN, -1, -0, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 1e21, 0.5, '5', null, true, [], {}, '1e3', Infinity];
-const HOSTILE_STRINGS: unknown[] = ['', 'x'.repeat(5000), '\u0000', '../../etc/passwd', "'; DROP TABLE samples; --", '<script>alert(1)</script>', 42, null, {}, ['a']];
+const HOSTILE_STRINGS: unknown[] = [
+  '',
+  'x'.repeat(5000),
+  '\u0000',
+  '../../etc/passwd',
+  "'; DROP TABLE samples; --",
+  '<script>alert(1)</script>',
+  42,
+  null,
+  {},
+  ['a'],
+];
 
 /** Deep-clone a JSON value and mutate one randomly chosen leaf or key. */
 export function mutateJson(value: unknown, r: () => number): unknown {

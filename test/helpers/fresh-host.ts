@@ -19,7 +19,18 @@ export function freshHost(extraEnv: Record<string, string> = {}): FreshHost {
   symlinkSync(FAKE_NVIDIA_SMI, join(bin, 'nvidia-smi'));
   const state = join(bin, 'gpu.json');
   writeFakeState(state, { gpus: [{ util: 80 }] });
-  return { root, dirs: [root, bin], env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: '/root', FAKE_NVIDIA_SMI_STATE: state, SAMPLE_INTERVAL_MS: '100', REPORT_INTERVAL_MS: '500', ...extraEnv } };
+  return {
+    root,
+    dirs: [root, bin],
+    env: {
+      PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: '/root',
+      FAKE_NVIDIA_SMI_STATE: state,
+      SAMPLE_INTERVAL_MS: '100',
+      REPORT_INTERVAL_MS: '500',
+      ...extraEnv,
+    },
+  };
 }
 
 /**

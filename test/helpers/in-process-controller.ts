@@ -16,10 +16,7 @@ export interface TestController {
   stop(): Promise<void>;
 }
 
-export async function startTestController(
-  env: Record<string, string> = {},
-  opts: Omit<StartOptions, 'logger'> = {},
-): Promise<TestController> {
+export async function startTestController(env: Record<string, string> = {}, opts: Omit<StartOptions, 'logger'> = {}): Promise<TestController> {
   const dir = makeTempDir('co-ctl-');
   const logs: string[] = [];
   const config = parseConfig({ DATA_DIR: dir.path, PORT: '0', HOST: '127.0.0.1', ...env });

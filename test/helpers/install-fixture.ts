@@ -28,7 +28,13 @@ export interface InstallHostOptions {
 }
 
 export function useInstallHost(shell: Shell, opts: InstallHostOptions = {}): InstallHost {
-  let state: { srv: InstallServer; root: string; mgr: ReturnType<typeof fakeManagers> | null; path: string | undefined; pristine: Record<string, string> } | null = null;
+  let state: {
+    srv: InstallServer;
+    root: string;
+    mgr: ReturnType<typeof fakeManagers> | null;
+    path: string | undefined;
+    pristine: Record<string, string>;
+  } | null = null;
   const cleanup: string[] = [];
   beforeAll(async () => {
     const srv = await startInstallServer({ agentSource: fakeAgentSource('v1'), runtime: null });

@@ -35,7 +35,9 @@ export function busyboxBin(node: string | null): string {
   const dir = tempDir('co-bb-bin-');
   const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p));
   if (!busybox) throw new Error('busybox is not installed');
-  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => /^[a-z0-9_.[-]+$/.test(a));
+  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((a) => /^[a-z0-9_.[-]+$/.test(a));
   for (const a of applets) symlinkSync(busybox, join(dir, a));
   if (node !== null) symlinkSync(node, join(dir, 'node'));
   return dir;

@@ -51,7 +51,13 @@ http {
 `;
 }
 
-export async function startNginx(o: { dir: string; listenPort: number; upstreamPort: number; certFile: string; keyFile: string }): Promise<{ proc: ChildProcess; stop(): Promise<void> }> {
+export async function startNginx(o: {
+  dir: string;
+  listenPort: number;
+  upstreamPort: number;
+  certFile: string;
+  keyFile: string;
+}): Promise<{ proc: ChildProcess; stop(): Promise<void> }> {
   if (NGINX === null) throw new Error('nginx is not installed');
   mkdirSync(join(o.dir, 'tmp'), { recursive: true });
   const conf = join(o.dir, 'nginx.conf');

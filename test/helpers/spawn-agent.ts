@@ -15,7 +15,14 @@ export interface SpawnedAgent {
 
 const running = new Set<ChildProcess>();
 
-export function spawnAgent(opts: { controllerWsUrl: string; token: string; dir: string; name: string; env?: Record<string, string>; state?: FakeState }): SpawnedAgent {
+export function spawnAgent(opts: {
+  controllerWsUrl: string;
+  token: string;
+  dir: string;
+  name: string;
+  env?: Record<string, string>;
+  state?: FakeState;
+}): SpawnedAgent {
   const statePath = join(opts.dir, `${opts.name}.gpu.json`);
   writeFakeState(statePath, opts.state ?? { gpus: [{ util: 0 }, { util: 0 }] });
   const proc = spawn(process.execPath, [AGENT], {

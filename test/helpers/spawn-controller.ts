@@ -39,7 +39,15 @@ export interface SpawnControllerOptions {
 export async function spawnController(opts: SpawnControllerOptions): Promise<SpawnedController> {
   const proc = spawn(process.execPath, [CLI, 'serve'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: opts.dataDir, ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATA_DIR: opts.dataDir,
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(proc);

@@ -25,7 +25,19 @@ export function selfSigned(dir: string, name: string, opts: { keyFile?: string; 
   const certFile = join(dir, `${name}.crt`);
   const keyFile = opts.keyFile ?? join(dir, `${name}.key`);
   const keyArgs = opts.keyFile ? ['-key', opts.keyFile] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile];
-  openssl(['req', '-x509', ...keyArgs, '-days', '2', '-subj', `/CN=${opts.cn ?? name}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-out', certFile]);
+  openssl([
+    'req',
+    '-x509',
+    ...keyArgs,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${opts.cn ?? name}`,
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-out',
+    certFile,
+  ]);
   return pair(certFile, keyFile);
 }
 
@@ -33,7 +45,27 @@ export function selfSigned(dir: string, name: string, opts: { keyFile?: string; 
 export function certificateAuthority(dir: string, name: string): CertPair & { issue(leaf: string): CertPair } {
   const ca = join(dir, `${name}.crt`);
   const caKey = join(dir, `${name}.key`);
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-days', '2', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-out', ca]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+    '-out',
+    ca,
+  ]);
   return {
     ...pair(ca, caKey),
     issue(leaf) {
@@ -50,7 +82,11 @@ export function certificateAuthority(dir: string, name: string): CertPair & { is
 }
 
 /** An HTTPS request that trusts exactly `cert` (as its own CA), for talking to a self-signed controller. */
-export async function httpsJson(url: string, cert: Buffer, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: unknown }> {
+export async function httpsJson(
+  url: string,
+  cert: Buffer,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown }> {
   const dispatcher = new Agent({ connect: { ca: cert, checkServerIdentity: () => undefined } });
   try {
     const res = await request(url, {

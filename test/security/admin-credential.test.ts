@@ -36,7 +36,11 @@ describe('no ADMIN_TOKEN set, controller on loopback', () => {
 
   it('refuses anonymous calls to the admin API, including minting agent tokens', async () => {
     expect((await fetch(`${ctl.url}/api/status`)).status).toBe(401);
-    const mint = await fetch(`${ctl.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instanceId: 'manual:attacker' }) });
+    const mint = await fetch(`${ctl.url}/api/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instanceId: 'manual:attacker' }),
+    });
     expect(mint.status).toBe(401);
     expect((await fetch(`${ctl.url}/api/status`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401);
     expect((await fetch(`${ctl.url}/api/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
@@ -56,12 +60,20 @@ describe('no ADMIN_TOKEN set, controller on loopback', () => {
 
   it('refuses a cross-site POST even when the browser sends the cached credential', async () => {
     const body = JSON.stringify({ instanceId: 'manual:csrf' });
-    const evil = await fetch(`${ctl.url}/api/tokens`, { method: 'POST', headers: { authorization: basic(), origin: 'https://evil.example', 'content-type': 'application/json' }, body });
+    const evil = await fetch(`${ctl.url}/api/tokens`, {
+      method: 'POST',
+      headers: { authorization: basic(), origin: 'https://evil.example', 'content-type': 'application/json' },
+      body,
+    });
     expect(evil.status).toBe(403);
     // A form post cannot send JSON: text/plain is refused whatever the origin.
     const form = await fetch(`${ctl.url}/api/tokens`, { method: 'POST', headers: { authorization: basic(), 'content-type': 'text/plain' }, body });
     expect(form.status).toBe(415);
-    const own = await fetch(`${ctl.url}/api/tokens`, { method: 'POST', headers: { authorization: basic(), origin: ctl.url, 'content-type': 'application/json' }, body });
+    const own = await fetch(`${ctl.url}/api/tokens`, {
+      method: 'POST',
+      headers: { authorization: basic(), origin: ctl.url, 'content-type': 'application/json' },
+      body,
+    });
     expect(own.status).toBe(201);
   });
 

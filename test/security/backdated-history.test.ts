@@ -29,7 +29,9 @@ beforeAll(async () => {
   const now = Math.floor(Date.now() / 1000);
   vast = await startVastFake({
     transitionMs: 200,
-    instances: [vastInstance({ id: 901, label: 'watched-no-agent-yet', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } })],
+    instances: [
+      vastInstance({ id: 901, label: 'watched-no-agent-yet', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
+    ],
   });
   controller = await spawnController({
     dataDir: tmp.path,
@@ -79,7 +81,19 @@ describe('back-dated idle history', () => {
     for (let i = 0; i < 8_640; i++) {
       const t0 = now - span + i * 2_000;
       attacker.sendRaw(
-        JSON.stringify({ v: PROTOCOL_VERSION, type: 'batch', runId: attacker.runId, seq: ++attacker.seq, t0, t1: t0 + 2_000, sentAt: Date.now(), gpus: gpuStatsFor(1, 0), procs: 0, health: { state: 'ok' }, dropped: 0 }),
+        JSON.stringify({
+          v: PROTOCOL_VERSION,
+          type: 'batch',
+          runId: attacker.runId,
+          seq: ++attacker.seq,
+          t0,
+          t1: t0 + 2_000,
+          sentAt: Date.now(),
+          gpus: gpuStatsFor(1, 0),
+          procs: 0,
+          health: { state: 'ok' },
+          dropped: 0,
+        }),
       );
     }
     await waitFor(() => attacker!.ackedSeq >= 8_640, 60_000, 'the forged day acknowledged');

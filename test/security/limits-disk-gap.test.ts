@@ -18,7 +18,9 @@ beforeAll(async () => {
   const now = Math.floor(Date.now() / 1000);
   vast = await startVastFake({
     transitionMs: 200,
-    instances: [vastInstance({ id: 801, label: 'idle-but-unseen', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } })],
+    instances: [
+      vastInstance({ id: 801, label: 'idle-but-unseen', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
+    ],
   });
   ctl = await spawnController({
     dataDir: tmp.path,
@@ -46,12 +48,20 @@ afterAll(async () => {
 
 describe('disk below the floor', () => {
   it('stores nothing, tells the agent why, and pauses nothing for want of data', async () => {
-    const r = await fetch(`${ctl.url}/api/tokens`, { method: 'POST', headers: { ...ctl.adminHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ instanceId: 'vast:801' }) });
+    const r = await fetch(`${ctl.url}/api/tokens`, {
+      method: 'POST',
+      headers: { ...ctl.adminHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ instanceId: 'vast:801' }),
+    });
     expect(r.status).toBe(201);
     const { token } = (await r.json()) as { token: string };
     const agent = spawnAgent({ controllerWsUrl: ctl.wsUrl, token, dir: tmp.path, name: 'idle', state: { gpus: [{ util: 0 }] } });
     // Several refusals, spread over more than the 3-second pause window, with cycles running meanwhile.
-    const refusals = () => ctl.output().split('\n').filter((l) => l.includes('batch from agent vast:801 not queued (controller disk below its free-space floor'));
+    const refusals = () =>
+      ctl
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('batch from agent vast:801 not queued (controller disk below its free-space floor'));
     await waitFor(() => refusals().length >= 3, 90_000, 'three refused batches');
     const first = Date.parse(refusals()[0]!.slice(0, 24));
     await waitFor(() => Date.parse(refusals().at(-1)!.slice(0, 24)) - first > 6_000, 90_000, 'refusals spanning two pause windows');

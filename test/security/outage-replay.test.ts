@@ -47,7 +47,9 @@ beforeAll(async () => {
   const now = Math.floor(Date.now() / 1000);
   vast = await startVastFake({
     transitionMs: 200,
-    instances: [vastInstance({ id: 951, label: 'idle-during-outage', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } })],
+    instances: [
+      vastInstance({ id: 951, label: 'idle-during-outage', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
+    ],
   });
   controller = await start();
 });
@@ -83,11 +85,17 @@ describe('outage replay', () => {
     controller = await start();
 
     const pause = await waitFor(
-      async () => (await api<{ instanceId: string; kind: string; at: string; reason: string }[]>('/api/actions')).find((a) => a.instanceId === 'vast:951' && a.kind === 'pause') ?? false,
+      async () =>
+        (await api<{ instanceId: string; kind: string; at: string; reason: string }[]>('/api/actions')).find(
+          (a) => a.instanceId === 'vast:951' && a.kind === 'pause',
+        ) ?? false,
       90_000,
       'a pause of vast:951',
     );
-    const line = controller.output().split('\n').find((l) => l.includes('agent connected: vast:951'));
+    const line = controller
+      .output()
+      .split('\n')
+      .find((l) => l.includes('agent connected: vast:951'));
     expect(line).toBeDefined();
     const reconnectedAt = Date.parse(line!.split(' ')[0]!);
     // Sooner than a whole window after the reconnection: the replayed outage is what covered the window.

@@ -53,7 +53,11 @@ describe('revocation that bites', () => {
     });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('revoked 1 token');
-    await waitFor(() => /agent manual:revoke-cli \([^)]*\): token revoked; closing/.test(ctl.output()), 30_000, 'the controller to close the revoked connection');
+    await waitFor(
+      () => /agent manual:revoke-cli \([^)]*\): token revoked; closing/.test(ctl.output()),
+      30_000,
+      'the controller to close the revoked connection',
+    );
     await waitFor(() => /agent disconnected: manual:revoke-cli \(4401/.test(ctl.output()), 30_000, 'the socket to close with 4401');
     await agent.stop();
   });
@@ -71,7 +75,12 @@ describe('revocation that bites', () => {
 
   it('`token create --expires-in` stores an expiry the controller honours', async () => {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir.path, DATA_DIR: dir.path };
-    const r = spawnSync(process.execPath, [CLI, 'token', 'create', 'manual:cli-expiring', '--expires-in', '1h'], { cwd: dir.path, env, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [CLI, 'token', 'create', 'manual:cli-expiring', '--expires-in', '1h'], {
+      cwd: dir.path,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/valid until \d{4}-\d\d-\d\dT/);
     const db = new Database(dbPath(dir.path), { readonly: true });
@@ -85,7 +94,12 @@ describe('revocation that bites', () => {
     const agent = new SimAgent({ url: ctl.wsUrl, token: r.stdout.split('\n')[0]!.trim() });
     await agent.connect();
     await agent.close();
-    const bad = spawnSync(process.execPath, [CLI, 'token', 'create', 'manual:cli-expiring', '--expires-in', 'soon'], { cwd: dir.path, env, encoding: 'utf8', timeout: 30_000 });
+    const bad = spawnSync(process.execPath, [CLI, 'token', 'create', 'manual:cli-expiring', '--expires-in', 'soon'], {
+      cwd: dir.path,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--expires-in needs a duration');
   });

@@ -31,7 +31,9 @@ beforeAll(async () => {
   const now = Math.floor(Date.now() / 1000);
   vast = await startVastFake({
     transitionMs: 200,
-    instances: [vastInstance({ id: 801, label: 'busy-trainer', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } })],
+    instances: [
+      vastInstance({ id: 801, label: 'busy-trainer', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
+    ],
   });
   hook = createServer((req, res) => {
     let body = '';
@@ -80,7 +82,14 @@ describe('stolen agent token', () => {
     const { token } = await api<{ token: string }>('/api/tokens', { method: 'POST', body: JSON.stringify({ instanceId: 'vast:801' }) });
     const real = spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'real', state: { gpus: [{ util: 100 }] } });
     await waitFor(() => /agent connected: vast:801/.test(controller.output()), 30_000, 'the real agent connected');
-    await waitFor(async () => (await api<{ instances: { id: string; metricSource: string }[] }>('/api/status')).instances.some((i) => i.id === 'vast:801' && i.metricSource === 'agent'), 30_000, 'agent samples');
+    await waitFor(
+      async () =>
+        (await api<{ instances: { id: string; metricSource: string }[] }>('/api/status')).instances.some(
+          (i) => i.id === 'vast:801' && i.metricSource === 'agent',
+        ),
+      30_000,
+      'agent samples',
+    );
 
     // The thief: the real agent program, the stolen token, an idle GPU.
     const thief = spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'thief', state: { gpus: [{ util: 0 }] } });
@@ -95,7 +104,10 @@ describe('stolen agent token', () => {
     expect(vast.instances.get(801)!['intended_status']).toBe('running');
 
     // The operator is told: one WARN line and one notification, each naming both remote addresses.
-    const warn = controller.output().split('\n').find((l) => /WARN/.test(l) && l.includes('vast:801') && l.includes('Two agents report'));
+    const warn = controller
+      .output()
+      .split('\n')
+      .find((l) => /WARN/.test(l) && l.includes('vast:801') && l.includes('Two agents report'));
     expect(warn, controller.output()).toBeDefined();
     const addresses = [...warn!.matchAll(/127\.0\.0\.1:\d+/g)].map((m) => m[0]);
     expect(new Set(addresses).size).toBe(2);
@@ -108,7 +120,9 @@ describe('stolen agent token', () => {
     const status = await api<{ instances: { id: string; lastSample: { util: number | null } | null }[] }>('/api/status');
     expect(status.instances.find((i) => i.id === 'vast:801')!.lastSample!.util).toBe(100);
 
-    const { stdout } = await run(process.execPath, [CLI, 'explain', 'vast:801', '--url', controller.url], { env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: ADMIN } });
+    const { stdout } = await run(process.execPath, [CLI, 'explain', 'vast:801', '--url', controller.url], {
+      env: { PATH: process.env.PATH ?? '', ADMIN_TOKEN: ADMIN },
+    });
     expect(stdout).toMatch(/decision:\s+KEEP/);
     expect(stdout).toMatch(/kept: two agents report for this instance \(addresses 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)/);
     await thief.stop();

@@ -67,7 +67,11 @@ describe('the install line from token create', () => {
     const written = readFileSync(envFile, 'utf8');
     expect(written).toContain(`CONTROLLER_PIN='${pin}'`);
     expect(written).toContain(`CONTROLLER_URL='wss://127.0.0.1:${ctl.port}/agent'`);
-    await waitFor(() => (storedSeqs(ctl.dataDir).find((s) => s.instanceId === 'manual:fresh-host')?.seqs.length ?? 0) >= 2, 60_000, 'the installed agent streaming');
+    await waitFor(
+      () => (storedSeqs(ctl.dataDir).find((s) => s.instanceId === 'manual:fresh-host')?.seqs.length ?? 0) >= 2,
+      60_000,
+      'the installed agent streaming',
+    );
     execFileSync('/usr/bin/dash', [join(host.root, 'opt/cost-optimizer/supervise'), 'stop']);
   });
 

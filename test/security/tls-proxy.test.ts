@@ -45,7 +45,7 @@ describe.skipIf(NGINX === null)('behind an nginx TLS proxy (PUBLIC_URL, TRUST_PR
     dir.cleanup();
   });
 
-  it('serves install.sh naming the proxy\'s https URL (from X-Forwarded-Proto/Host)', async () => {
+  it("serves install.sh naming the proxy's https URL (from X-Forwarded-Proto/Host)", async () => {
     const { request, Agent } = await import('undici');
     const dispatcher = new Agent({ connect: { ca: caCert } });
     const res = await request(`https://localhost:${proxyPort}/install.sh`, { dispatcher });
@@ -64,7 +64,9 @@ describe.skipIf(NGINX === null)('behind an nginx TLS proxy (PUBLIC_URL, TRUST_PR
       encoding: 'utf8',
     });
     const line = out.split('\n')[1]!;
-    expect(line).toMatch(/^curl -fsS --proto =https 'https:\/\/localhost:\d+\/install\.sh' \| AGENT_TOKEN='co_[^']+' sh -s -- --controller 'https:\/\/localhost:\d+'$/);
+    expect(line).toMatch(
+      /^curl -fsS --proto =https 'https:\/\/localhost:\d+\/install\.sh' \| AGENT_TOKEN='co_[^']+' sh -s -- --controller 'https:\/\/localhost:\d+'$/,
+    );
     expect(line).not.toContain('pinnedpubkey');
     // The host trusts the proxy's CA as it would trust Let's Encrypt: curl and the agent verify it the ordinary way.
     const host = freshHost({ CURL_CA_BUNDLE: caFile, NODE_EXTRA_CA_CERTS: caFile });
@@ -74,7 +76,11 @@ describe.skipIf(NGINX === null)('behind an nginx TLS proxy (PUBLIC_URL, TRUST_PR
     const envFile = readFileSync(join(host.root, 'etc/cost-optimizer/agent.env'), 'utf8');
     expect(envFile).toContain(`CONTROLLER_URL='wss://localhost:${proxyPort}/agent'`);
     expect(envFile).not.toContain('CONTROLLER_PIN');
-    await waitFor(() => (storedSeqs(ctl.dataDir).find((s) => s.instanceId === 'manual:behind-proxy')?.seqs.length ?? 0) >= 2, 60_000, 'the agent streaming through nginx');
+    await waitFor(
+      () => (storedSeqs(ctl.dataDir).find((s) => s.instanceId === 'manual:behind-proxy')?.seqs.length ?? 0) >= 2,
+      60_000,
+      'the agent streaming through nginx',
+    );
     execFileSync('/usr/bin/dash', [join(host.root, 'opt/cost-optimizer/supervise'), 'stop']);
   });
 });

@@ -89,7 +89,11 @@ describe('a controller with TLS_CERT_FILE / TLS_KEY_FILE', () => {
     await waitFor(async () => (await servedCn(ctl.port)) === 'second', 30_000, 'the renewed certificate being served');
     expect(ctl.output()).toContain('TLS certificate reloaded');
     // The agent's connection from before the renewal is the same one: it keeps streaming and never reconnected.
-    await waitFor(() => storedSeqs(ctl.dataDir).find((r) => r.instanceId === 'manual:pinned')!.seqs.length >= before + 3, 30_000, 'streaming after the renewal');
+    await waitFor(
+      () => storedSeqs(ctl.dataDir).find((r) => r.instanceId === 'manual:pinned')!.seqs.length >= before + 3,
+      30_000,
+      'streaming after the renewal',
+    );
     const agentLog = pinnedAgent.output();
     expect(agentLog.match(/connected to the controller/g)?.length).toBe(1);
     expect(agentLog).not.toContain('controller link down');
@@ -134,7 +138,13 @@ describe('an agent whose pin does not match (a man in the middle with a CA-valid
 
     // Control: without a pin the same agent trusts the CA and sends its upgrade with the token, so the check above
     // could have seen one.
-    const unpinned = spawnAgent({ controllerWsUrl: `wss://localhost:${port}/agent`, token: 'visible-token-0123456789', dir: dir.path, name: 'no-pin', env: { NODE_EXTRA_CA_CERTS: ca } });
+    const unpinned = spawnAgent({
+      controllerWsUrl: `wss://localhost:${port}/agent`,
+      token: 'visible-token-0123456789',
+      dir: dir.path,
+      name: 'no-pin',
+      env: { NODE_EXTRA_CA_CERTS: ca },
+    });
     await waitFor(() => Buffer.concat(received).toString().includes('Bearer visible-token-0123456789'), 30_000, 'the unpinned agent sending its upgrade');
     await unpinned.stop();
   });

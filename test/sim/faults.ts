@@ -60,7 +60,8 @@ export function faultLabel(f: FaultSpec): string {
     case 'controller-kill':
       return `controller killed (-9) after the first ${f.op ?? 'pause'} request reached the provider (armed at ${h(f.atSec)}), restarted ${f.downSec ?? 120} s later`;
     case 'provider-errors': {
-      const what = f.mode === 'hang' ? 'nothing (client timeouts)' : f.mode.endsWith('-after') ? `${f.mode.replace('-after', '')} after acting (outcome unknown)` : f.mode;
+      const what =
+        f.mode === 'hang' ? 'nothing (client timeouts)' : f.mode.endsWith('-after') ? `${f.mode.replace('-after', '')} after acting (outcome unknown)` : f.mode;
       return `${f.provider} API answers ${f.method ? `${f.method} requests with ` : ''}${what} from ${h(f.fromSec)} to ${h(f.toSec)}`;
     }
     case 'agent-offline':
@@ -98,7 +99,8 @@ export function applyProviderFaults(states: readonly FaultState[], fleet: Fleet,
       st.endedAt = s;
       for (const other of states) {
         const o = other.spec;
-        if (o.kind === 'provider-errors' && o.provider === f.provider && other.started && other.endedAt === null) fake.injectFault({ kind: o.mode, method: o.method, times: 1_000_000 });
+        if (o.kind === 'provider-errors' && o.provider === f.provider && other.started && other.endedAt === null)
+          fake.injectFault({ kind: o.mode, method: o.method, times: 1_000_000 });
       }
     }
   }

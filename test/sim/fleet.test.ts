@@ -18,7 +18,9 @@ describe('simulated fleet', () => {
     expect(a.map((s) => [s.key, s.provider, s.trace.name, s.model.gpu])).toEqual(b.map((s) => [s.key, s.provider, s.trace.name, s.model.gpu]));
     // every workload on every provider, except one tied to a provider (forgotten TensorDock v2 instances): only there
     for (const p of ['vast', 'tensordock', 'gcp']) {
-      const expected = ALL_TRACES.map((f) => f()).filter((t) => t.provider === undefined || t.provider === p).map((t) => t.name);
+      const expected = ALL_TRACES.map((f) => f())
+        .filter((t) => t.provider === undefined || t.provider === p)
+        .map((t) => t.name);
       expect(new Set(a.filter((s) => s.provider === p).map((s) => s.trace.name))).toEqual(new Set(expected));
     }
     expect(a.filter((s) => s.trace.name === 'forgotten-tensordock-v2').every((s) => s.provider === 'tensordock')).toBe(true);
@@ -27,8 +29,19 @@ describe('simulated fleet', () => {
   });
 
   it('shows each instance through the real provider clients, and sees every pause or delete request arrive, duplicates included', async () => {
-    const specs = (['vast', 'tensordock', 'gcp'] as const).map((provider, k) => ({ key: `w${k}`, provider, model: GPU_CATALOGUE[provider][0]!, trace: sharedTrace(forgotten, 90 + k) }));
-    fleet = await startFleet(specs, { epochMs: EPOCH, now: () => EPOCH, logger: silentLogger, timeoutMs: 2000, retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, factor: 1, jitter: 0 } });
+    const specs = (['vast', 'tensordock', 'gcp'] as const).map((provider, k) => ({
+      key: `w${k}`,
+      provider,
+      model: GPU_CATALOGUE[provider][0]!,
+      trace: sharedTrace(forgotten, 90 + k),
+    }));
+    fleet = await startFleet(specs, {
+      epochMs: EPOCH,
+      now: () => EPOCH,
+      logger: silentLogger,
+      timeoutMs: 2000,
+      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, factor: 1, jitter: 0 },
+    });
     const providers = await fleet.makeProviders();
     for (const inst of fleet.instances) {
       const p = providers.get(inst.provider)!;

@@ -172,7 +172,14 @@ export async function startFleet(specs: readonly SimInstanceSpec[], o: FleetOpti
     ? await startVastFake({
         now: o.now,
         instances: of('vast').map((i) =>
-          vastInstance({ id: Number(i.providerId), label: label(i), gpuName: i.model.gpu, dphTotal: i.model.price, startDate: o.epochMs / 1000, raw: { gpu_totalram: i.model.memMiB } }),
+          vastInstance({
+            id: Number(i.providerId),
+            label: label(i),
+            gpuName: i.model.gpu,
+            dphTotal: i.model.price,
+            startDate: o.epochMs / 1000,
+            raw: { gpu_totalram: i.model.memMiB },
+          }),
         ),
       })
     : null;
@@ -215,7 +222,11 @@ export async function startFleet(specs: readonly SimInstanceSpec[], o: FleetOpti
   // already stopped, or a delete reaching one already gone, was sent twice, whatever the provider client's retries.
   const wire: WireAction[] = [];
   const byPid = new Map(instances.map((i) => [`${i.provider}|${i.providerId}`, i]));
-  const watch = (provider: SimProviderName, log: RecordedRequest[] | undefined, classify: (r: RecordedRequest) => { op: 'pause' | 'delete'; pid: string } | null) => {
+  const watch = (
+    provider: SimProviderName,
+    log: RecordedRequest[] | undefined,
+    classify: (r: RecordedRequest) => { op: 'pause' | 'delete'; pid: string } | null,
+  ) => {
     if (!log) return;
     const push = log.push.bind(log);
     log.push = (...items: RecordedRequest[]) => {
@@ -251,10 +262,14 @@ export async function startFleet(specs: readonly SimInstanceSpec[], o: FleetOpti
   const makeProviders = async () => {
     const m = new Map<SimProviderName, Provider>();
     const common = { logger: o.logger, timeoutMs: o.timeoutMs, retry: o.retry };
-    if (vast) m.set('vast', new VastAiProvider({ apiKey: vast.apiKey, apiUrl: vast.url }, { ...common, minIntervalMs: { list: 0, show: 0, put: 0, destroy: 0 } }));
+    if (vast)
+      m.set('vast', new VastAiProvider({ apiKey: vast.apiKey, apiUrl: vast.url }, { ...common, minIntervalMs: { list: 0, show: 0, put: 0, destroy: 0 } }));
     if (tensordock) m.set('tensordock', new TensorDockProvider(tensordock.token, { ...common, apiUrl: tensordock.apiUrl, minIntervalMs: 0 }));
     if (gcp) {
-      const p = await GcpProvider.create({ projectId: gcp.project, apiEndpoint: gcp.url, accessToken: gcp.accessToken }, { ...common, waitTimeoutMs: o.timeoutMs * 4 });
+      const p = await GcpProvider.create(
+        { projectId: gcp.project, apiEndpoint: gcp.url, accessToken: gcp.accessToken },
+        { ...common, waitTimeoutMs: o.timeoutMs * 4 },
+      );
       opened.push(p);
       m.set('gcp', p);
     }

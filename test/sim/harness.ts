@@ -108,7 +108,8 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
   const config = parseConfig({ ...SIM_DEFAULT_ENV, DATA_DIR: dir, ...(o.env ?? {}) });
   // One cycle per CHECK_INTERVAL; agents report every minute, so a cycle is whole minutes.
   const CYCLE_SEC = config.checkIntervalSec;
-  if (!Number.isInteger(CYCLE_SEC / 60) || CYCLE_SEC <= 0) throw new RangeError(`runSimulation: CHECK_INTERVAL must be a whole number of minutes, got ${CYCLE_SEC} s`);
+  if (!Number.isInteger(CYCLE_SEC / 60) || CYCLE_SEC <= 0)
+    throw new RangeError(`runSimulation: CHECK_INTERVAL must be a whole number of minutes, got ${CYCLE_SEC} s`);
   const cycles = Math.floor(durationSec / CYCLE_SEC);
   const notifier = new CountingNotifier();
   const fleet: Fleet = await startFleet(o.instances, {
@@ -136,7 +137,13 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
 
     const user = await fleet.makeProviders();
     const live: LiveInstance[] = fleet.instances.map((inst) => {
-      const agent = new SimHostAgent({ trace: inst.trace, epochMs: epoch, memTotalMiB: inst.model.memMiB, runIdPrefix: `${inst.key}-s${o.seed}`, clockOffsetMs: clockOffsetFor(faults, inst.key) });
+      const agent = new SimHostAgent({
+        trace: inst.trace,
+        epochMs: epoch,
+        memTotalMiB: inst.model.memMiB,
+        runIdPrefix: `${inst.key}-s${o.seed}`,
+        clockOffsetMs: clockOffsetFor(faults, inst.key),
+      });
       agent.start(0);
       return { inst, key: inst.key, id: inst.id, agent, state: 'running', resumeAt: null, events: [], online: true };
     });
@@ -240,7 +247,11 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
             restartAt = s + ((killState.spec as KillSpec).downSec ?? 120);
             killState.endedAt = s; // time to recover counts from the kill, downtime included
             const by = c0.life.killedBy!;
-            killState.interrupted = { op: by.op, instanceId: fleet.instances.find((i) => i.provider === by.provider && i.providerId === by.providerId)?.id ?? by.providerId, at: s };
+            killState.interrupted = {
+              op: by.op,
+              instanceId: fleet.instances.find((i) => i.provider === by.provider && i.providerId === by.providerId)?.id ?? by.providerId,
+              at: s,
+            };
           } else {
             for (const a of acks) a.agent.ack(a.runId, a.seq);
             if (report.providers.some((p) => !p.ok)) inventoryFailedCycles++;

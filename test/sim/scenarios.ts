@@ -4,7 +4,17 @@ import type { FaultSpec } from './faults';
 import { fleetLayout, GPU_CATALOGUE, sharedTrace, type SimInstanceSpec, type SimProviderName } from './fleet';
 import type { SimOptions } from './harness';
 import type { Trace } from '../traces/trace';
-import { ALL_TRACES, agentDies, burstyInference, forgotten, jobFinishesAtHour5, longTraining, migUnderLoad, notebookDaytime, userRestartsAfterPause } from '../traces/workloads';
+import {
+  ALL_TRACES,
+  agentDies,
+  burstyInference,
+  forgotten,
+  jobFinishesAtHour5,
+  longTraining,
+  migUnderLoad,
+  notebookDaytime,
+  userRestartsAfterPause,
+} from '../traces/workloads';
 
 const H = 3600;
 
@@ -74,7 +84,14 @@ export const FAULT_HOSTS = {
 } as const;
 
 export type FaultRunName = 'controller-kill' | 'controller-kill-delete' | 'provider-errors' | 'mutation-outcome-unknown' | 'agent-offline' | 'clock-step';
-export const FAULT_RUNS: readonly FaultRunName[] = ['controller-kill', 'controller-kill-delete', 'provider-errors', 'mutation-outcome-unknown', 'agent-offline', 'clock-step'];
+export const FAULT_RUNS: readonly FaultRunName[] = [
+  'controller-kill',
+  'controller-kill-delete',
+  'provider-errors',
+  'mutation-outcome-unknown',
+  'agent-offline',
+  'clock-step',
+];
 
 /**
  * Each fault as its own run. Short form (npm test): 9 instances, 2.5 simulated hours, the fault once; the delete during
@@ -162,7 +179,12 @@ export function faultRun(name: FaultRunName, opts: { form?: FaultForm; seed?: nu
           { kind: 'agent-offline', instanceKey: F.training, fromSec: 1.5 * H, durationSec: 45 * 60 },
           { kind: 'agent-offline', instanceKey: F.dataloader, fromSec: 1.25 * H, durationSec: 45 * 60 },
           { kind: 'agent-offline', instanceKey: F.forgotten, fromSec: 0.25 * H, durationSec: 45 * 60 },
-          ...(long ? ([{ kind: 'agent-offline', instanceKey: F.job, fromSec: 4.5 * H, durationSec: 45 * 60 }, { kind: 'agent-offline', instanceKey: F.notebook, fromSec: 11 * H, durationSec: 45 * 60 }] as FaultSpec[]) : []),
+          ...(long
+            ? ([
+                { kind: 'agent-offline', instanceKey: F.job, fromSec: 4.5 * H, durationSec: 45 * 60 },
+                { kind: 'agent-offline', instanceKey: F.notebook, fromSec: 11 * H, durationSec: 45 * 60 },
+              ] as FaultSpec[])
+            : []),
         ],
       };
     case 'clock-step':
@@ -173,7 +195,12 @@ export function faultRun(name: FaultRunName, opts: { form?: FaultForm; seed?: nu
           { kind: 'clock-step', instanceKey: F.training, atSec: 1.5 * H, stepMs: 2 * H * 1000 },
           { kind: 'clock-step', instanceKey: F.dataloader, atSec: 1.5 * H, stepMs: -30 * 60_000 },
           { kind: 'clock-step', instanceKey: F.forgotten, atSec: 0.25 * H, stepMs: -30 * 60_000 },
-          ...(long ? ([{ kind: 'clock-step', instanceKey: F.job, atSec: 5.2 * H, stepMs: 2 * H * 1000 }, { kind: 'clock-step', instanceKey: F.notebook, atSec: 11 * H, stepMs: -30 * 60_000 }] as FaultSpec[]) : []),
+          ...(long
+            ? ([
+                { kind: 'clock-step', instanceKey: F.job, atSec: 5.2 * H, stepMs: 2 * H * 1000 },
+                { kind: 'clock-step', instanceKey: F.notebook, atSec: 11 * H, stepMs: -30 * 60_000 },
+              ] as FaultSpec[])
+            : []),
         ],
       };
   }

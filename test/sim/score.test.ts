@@ -6,10 +6,14 @@ const P = { pricePerHour: 1, stoppedPricePerHour: 0.1, pauseWindowSec: 1800, del
 
 describe('scoreInstance', () => {
   it('a forgotten instance paused at 31 min and deleted at 25 h costs little and is not wrong', () => {
-    const s = scoreInstance(forgotten(), [
-      { t: 1860, kind: 'pause' },
-      { t: 90_000, kind: 'delete' },
-    ], P);
+    const s = scoreInstance(
+      forgotten(),
+      [
+        { t: 1860, kind: 'pause' },
+        { t: 90_000, kind: 'delete' },
+      ],
+      P,
+    );
     expect(s.wrongPauses).toBe(0);
     expect(s.wrongDeletes).toBe(0);
     expect(s.costWithoutUsd).toBeCloseTo(168, 5);
@@ -18,10 +22,14 @@ describe('scoreInstance', () => {
   });
 
   it('pausing a training run is a wrong pause; deleting it is a wrong delete', () => {
-    const s = scoreInstance(longTraining(), [
-      { t: 5000, kind: 'pause' },
-      { t: 6000, kind: 'delete' },
-    ], P);
+    const s = scoreInstance(
+      longTraining(),
+      [
+        { t: 5000, kind: 'pause' },
+        { t: 6000, kind: 'delete' },
+      ],
+      P,
+    );
     expect(s.wrongPauses).toBe(1);
     expect(s.wrongDeletes).toBe(1);
   });
@@ -32,10 +40,14 @@ describe('scoreInstance', () => {
   });
 
   it('deleting a notebook its user comes back to is wrong', () => {
-    const s = scoreInstance(notebookDaytime(), [
-      { t: 18.6 * 3600, kind: 'pause' },
-      { t: 20 * 3600, kind: 'delete' },
-    ], P);
+    const s = scoreInstance(
+      notebookDaytime(),
+      [
+        { t: 18.6 * 3600, kind: 'pause' },
+        { t: 20 * 3600, kind: 'delete' },
+      ],
+      P,
+    );
     expect(s.wrongPauses).toBe(0);
     expect(s.wrongDeletes).toBe(1);
   });

@@ -29,7 +29,8 @@ export function finishReport(x: FinishInput): SimReport {
   const { perInstance, integrity } = x;
   const totals = sumScores(perInstance.map((r) => r.score));
   const byTrace: SimReport['byTrace'] = {};
-  for (const [k, t] of Object.entries(groupTotals(perInstance, (r) => r.trace))) byTrace[k] = { ...t, expected: perInstance.find((r) => r.trace === k)!.expected };
+  for (const [k, t] of Object.entries(groupTotals(perInstance, (r) => r.trace)))
+    byTrace[k] = { ...t, expected: perInstance.find((r) => r.trace === k)!.expected };
   const wrongOf = (key: string | undefined) => {
     const rs = key === undefined ? perInstance : perInstance.filter((r) => r.key === key);
     return rs.reduce((n, r) => n + r.score.wrongPauses + r.score.wrongDeletes, 0);
@@ -42,7 +43,9 @@ export function finishReport(x: FinishInput): SimReport {
       else if (!st.interrupted) notes.push(`no ${f.op ?? 'pause'} happened after the switch was armed: nothing was interrupted`);
       else {
         const it = st.interrupted;
-        const row = (x.auditByInstance.get(it.instanceId) ?? []).filter((a) => a.kind === it.op && a.createdAt <= x.epochMs + it.at * 1000).sort((a, b) => b.createdAt - a.createdAt)[0];
+        const row = (x.auditByInstance.get(it.instanceId) ?? [])
+          .filter((a) => a.kind === it.op && a.createdAt <= x.epochMs + it.at * 1000)
+          .sort((a, b) => b.createdAt - a.createdAt)[0];
         notes.push(`interrupted: ${it.op} of ${it.instanceId} at ${(it.at / 3600).toFixed(2)} h; its audit row ends ${row ? `'${row.status}'` : 'missing'}`);
       }
       notes.push(`${integrity.batchesDuplicate} replayed batches deduplicated`);
@@ -53,7 +56,8 @@ export function finishReport(x: FinishInput): SimReport {
       notes.push(`${st.failedCycles ?? 0} cycles without ${f.provider} inventory`);
       notes.push(`${inWindow.length} ${f.provider} pause/delete calls during the fault`);
     }
-    if ((f.kind === 'clock-step' || f.kind === 'agent-offline') && (st.rejected ?? 0) > 0) notes.push(`${st.rejected} batches of the host refused at least once (the agent kept them and sent them again)`);
+    if ((f.kind === 'clock-step' || f.kind === 'agent-offline') && (st.rejected ?? 0) > 0)
+      notes.push(`${st.rejected} batches of the host refused at least once (the agent kept them and sent them again)`);
     const host = 'instanceKey' in f && f.kind !== 'controller-kill' ? f.instanceKey : undefined;
     if (host) {
       const r = perInstance.find((p) => p.key === host);
@@ -61,7 +65,8 @@ export function finishReport(x: FinishInput): SimReport {
         notes.push(`${host} plays ${r.trace}: ${r.score.pauses} pauses, ${r.score.deletes} deletes`);
         const start = f.kind === 'agent-offline' ? f.fromSec : f.kind === 'clock-step' ? f.atSec : 0;
         const stopped = r.events.find((e) => e.kind !== 'resume' && e.t >= start);
-        if (st.recoveredAt === null && stopped) notes.push(`its instance was ${stopped.kind === 'pause' ? 'paused' : 'deleted'} at ${(stopped.t / 3600).toFixed(2)} h before its data resumed`);
+        if (st.recoveredAt === null && stopped)
+          notes.push(`its instance was ${stopped.kind === 'pause' ? 'paused' : 'deleted'} at ${(stopped.t / 3600).toFixed(2)} h before its data resumed`);
       }
     }
     const recoverySec = st.recoveredAt !== null && st.endedAt !== null ? Math.max(0, st.recoveredAt - st.endedAt) : null;
@@ -116,7 +121,13 @@ export function finishReport(x: FinishInput): SimReport {
     instances: perInstance.length,
     cycles: x.cycles,
     wallMs: x.wallMs,
-    timing: { agentsMs: Math.round(x.timing.agentsMs), ingestMs: Math.round(x.timing.ingestMs), cycleMs: Math.round(x.timing.cycleMs), cpuMs: Math.round(x.timing.cpuMs), peakRssMb: x.timing.peakRssMb },
+    timing: {
+      agentsMs: Math.round(x.timing.agentsMs),
+      ingestMs: Math.round(x.timing.ingestMs),
+      cycleMs: Math.round(x.timing.cycleMs),
+      cpuMs: Math.round(x.timing.cpuMs),
+      peakRssMb: x.timing.peakRssMb,
+    },
     settings: {
       PAUSE_WINDOW_MINUTES: c.pauseWindowMinutes,
       MIN_SAMPLES: c.minSamples,
@@ -137,7 +148,13 @@ export function finishReport(x: FinishInput): SimReport {
     wrongActions,
     // Sorted: calls made concurrently in one cycle reach the probe in whatever order their re-checks came back.
     actionCalls: x.calls
-      .map((k) => ({ t: Math.round((k.at - x.epochMs) / 1000), op: k.op, instanceId: x.idOf(k.provider, k.providerId), before: k.before, duplicate: k.duplicate }))
+      .map((k) => ({
+        t: Math.round((k.at - x.epochMs) / 1000),
+        op: k.op,
+        instanceId: x.idOf(k.provider, k.providerId),
+        before: k.before,
+        duplicate: k.duplicate,
+      }))
       .sort((a, b) => a.t - b.t || a.instanceId.localeCompare(b.instanceId) || a.op.localeCompare(b.op)),
     errorSample: x.errorSample,
   };

@@ -84,7 +84,16 @@ export interface SimReport {
   faults: FaultOutcome[];
   perInstance: InstanceResult[];
   /** Each wrong pause/delete with the audit row (reason and decision figures) that led to it. */
-  wrongActions: { instanceId: string; key: string; trace: string; kind: string; atSec: number; at: string; truth: string; audit: { status: string; reason: string; figures: Record<string, unknown> } | null }[];
+  wrongActions: {
+    instanceId: string;
+    key: string;
+    trace: string;
+    kind: string;
+    atSec: number;
+    at: string;
+    truth: string;
+    audit: { status: string; reason: string; figures: Record<string, unknown> } | null;
+  }[];
   /** Every pause/delete call the optimizer made: trace second, op, instance, its state at the provider just before. */
   actionCalls: { t: number; op: string; instanceId: string; before: string; duplicate: boolean }[];
   /** The first error lines the controller logged (for diagnosis). */
@@ -94,7 +103,19 @@ export interface SimReport {
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 export function sumScores(scores: readonly InstanceScore[]): Totals {
-  const t = { instances: scores.length, costWithoutUsd: 0, costWithUsd: 0, savedUsd: 0, savedPct: 0, wrongPauses: 0, wrongDeletes: 0, missedIdleHours: 0, pauses: 0, deletes: 0, pausesSoonAfterBusy: 0 };
+  const t = {
+    instances: scores.length,
+    costWithoutUsd: 0,
+    costWithUsd: 0,
+    savedUsd: 0,
+    savedPct: 0,
+    wrongPauses: 0,
+    wrongDeletes: 0,
+    missedIdleHours: 0,
+    pauses: 0,
+    deletes: 0,
+    pausesSoonAfterBusy: 0,
+  };
   for (const s of scores) {
     t.costWithoutUsd += s.costWithoutUsd;
     t.costWithUsd += s.costWithUsd;
@@ -107,7 +128,14 @@ export function sumScores(scores: readonly InstanceScore[]): Totals {
   }
   t.savedUsd = t.costWithoutUsd - t.costWithUsd;
   t.savedPct = t.costWithoutUsd > 0 ? (100 * t.savedUsd) / t.costWithoutUsd : 0;
-  return { ...t, costWithoutUsd: round(t.costWithoutUsd), costWithUsd: round(t.costWithUsd), savedUsd: round(t.savedUsd), savedPct: round(t.savedPct, 1), missedIdleHours: round(t.missedIdleHours) };
+  return {
+    ...t,
+    costWithoutUsd: round(t.costWithoutUsd),
+    costWithUsd: round(t.costWithUsd),
+    savedUsd: round(t.savedUsd),
+    savedPct: round(t.savedPct, 1),
+    missedIdleHours: round(t.missedIdleHours),
+  };
 }
 
 export function groupTotals(results: readonly InstanceResult[], by: (r: InstanceResult) => string): Record<string, Totals> {
@@ -146,7 +174,8 @@ export function faultTable(faults: readonly FaultOutcome[]): string {
   const head = '| fault | samples lost | actions duplicated | wrong actions | time to recover | notes |';
   const sep = '|---|---:|---:|---:|---:|---|';
   const rows = faults.map(
-    (f) => `| ${f.what} | ${f.samplesLost} | ${f.actionsDuplicated} | ${f.wrongActions} | ${f.recoverySec === null ? 'not recovered' : `${f.recoverySec} s`} | ${f.notes.join('; ')} |`,
+    (f) =>
+      `| ${f.what} | ${f.samplesLost} | ${f.actionsDuplicated} | ${f.wrongActions} | ${f.recoverySec === null ? 'not recovered' : `${f.recoverySec} s`} | ${f.notes.join('; ')} |`,
   );
   return [head, sep, ...rows].join('\n');
 }

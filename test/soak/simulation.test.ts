@@ -12,8 +12,10 @@ const SOAK = process.env['SOAK'] === '1';
 const H = 3600;
 const hours = SOAK ? 34 : 10;
 
-const events = (r: SimReport, trace: string) => r.perInstance.filter((p) => p.trace === trace).map((p) => p.events.map((e) => `${e.kind}@${(e.t / H).toFixed(2)}`));
-const times = (r: SimReport, trace: string, kind: string) => r.perInstance.filter((p) => p.trace === trace).flatMap((p) => p.events.filter((e) => e.kind === kind).map((e) => e.t / H));
+const events = (r: SimReport, trace: string) =>
+  r.perInstance.filter((p) => p.trace === trace).map((p) => p.events.map((e) => `${e.kind}@${(e.t / H).toFixed(2)}`));
+const times = (r: SimReport, trace: string, kind: string) =>
+  r.perInstance.filter((p) => p.trace === trace).flatMap((p) => p.events.filter((e) => e.kind === kind).map((e) => e.t / H));
 
 function expectClean(r: SimReport): void {
   const detail = JSON.stringify({ wrong: r.wrongActions, errors: r.errorSample.slice(0, 3) });
@@ -61,7 +63,10 @@ describe(`fleet simulation (${hours} h)`, () => {
     }
     // People at the keyboard: never paused during the debugging session (10:00-12:00) or while notebook cells run
     // (13:00-17:00), though the GPU is idle; paused overnight (the first night starts the trace).
-    for (const [t, from, to] of [['interactive-debugging', 10, 12], ['jupyter-session', 13, 17]] as const) {
+    for (const [t, from, to] of [
+      ['interactive-debugging', 10, 12],
+      ['jupyter-session', 13, 17],
+    ] as const) {
       const pauses = times(r, t, 'pause');
       expect(pauses.length, t).toBeGreaterThanOrEqual(r.byTrace[t]!.instances);
       for (const h of pauses) expect(h % 24 >= from && h % 24 < to + 0.25, `${t} paused at ${h.toFixed(2)} h`).toBe(false);
@@ -73,7 +78,12 @@ describe(`fleet simulation (${hours} h)`, () => {
   }, 600_000);
 
   it('deletes forgotten instances after DELETE_THRESHOLD_HOURS, announced DELETE_WARNING_HOURS before, on every provider', async () => {
-    const one = (key: string, provider: 'vast' | 'tensordock' | 'gcp', seed: number) => ({ key, provider, model: GPU_CATALOGUE[provider][0]!, trace: sharedTrace(forgotten, seed) });
+    const one = (key: string, provider: 'vast' | 'tensordock' | 'gcp', seed: number) => ({
+      key,
+      provider,
+      model: GPU_CATALOGUE[provider][0]!,
+      trace: sharedTrace(forgotten, seed),
+    });
     const r = await runSimulation({
       name: 'forgotten, short delete threshold',
       days: 2.25 / 24,

@@ -97,7 +97,8 @@ export function buildScenario(p: ScenarioParams, cfg: EngineConfig, start: numbe
   const delivered = all.filter((d) => d.arrival <= now).sort((a, b) => a.arrival - b.arrival || a.id - b.id);
 
   const inventory: InventoryEvent[] = [{ at: start, state: rnd() < 0.8 ? 'running' : 'stopped' }];
-  for (let i = 0; i < p.inventoryChanges; i++) inventory.push({ at: start + Math.floor(rnd() * (now - start)), state: STATES[Math.floor(rnd() * STATES.length)]! });
+  for (let i = 0; i < p.inventoryChanges; i++)
+    inventory.push({ at: start + Math.floor(rnd() * (now - start)), state: STATES[Math.floor(rnd() * STATES.length)]! });
   inventory.sort((a, b) => a.at - b.at);
   const lastAt = inventory[inventory.length - 1]!.at;
   inventory.push({ at: lastAt + Math.floor(rnd() * (now - lastAt)), state: p.endRunning ? 'running' : STATES[Math.floor(rnd() * STATES.length)]! });

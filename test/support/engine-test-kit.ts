@@ -68,7 +68,13 @@ export function sample(t0: number, t1: number, util: number | null, over: Partia
 }
 
 /** Back-to-back samples of `stepMs` from `from` to `to` (the last one ends at or before `to`). */
-export function stream(from: number, to: number, stepMs: number, util: number | null | ((t0: number) => number | null), source: MetricSource = 'agent'): SampleSummary[] {
+export function stream(
+  from: number,
+  to: number,
+  stepMs: number,
+  util: number | null | ((t0: number) => number | null),
+  source: MetricSource = 'agent',
+): SampleSummary[] {
   const out: SampleSummary[] = [];
   for (let t = from; t + stepMs <= to; t += stepMs) out.push(sample(t, t + stepMs, typeof util === 'function' ? util(t) : util, { source }));
   return out;

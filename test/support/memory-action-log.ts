@@ -9,7 +9,17 @@ export class MemoryActionLog implements ActionLog {
   }
   insertPlanned(a: Parameters<ActionLog['insertPlanned']>[0]): ActionRecord {
     if (this.getByDecisionKey(a.decisionKey)) throw new Error(`duplicate decision key ${a.decisionKey}`);
-    const row: ActionRecord = { id: this.rows.length + 1, decisionKey: a.decisionKey, instanceId: a.instanceId, kind: a.kind, status: 'planned', reason: a.reason, figures: a.figures, createdAt: a.now, updatedAt: a.now };
+    const row: ActionRecord = {
+      id: this.rows.length + 1,
+      decisionKey: a.decisionKey,
+      instanceId: a.instanceId,
+      kind: a.kind,
+      status: 'planned',
+      reason: a.reason,
+      figures: a.figures,
+      createdAt: a.now,
+      updatedAt: a.now,
+    };
     this.rows.push(row);
     return row;
   }

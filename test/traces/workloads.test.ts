@@ -54,7 +54,7 @@ describe('trace library', () => {
         const p = tr.at(t);
         if (p.busy) {
           // during a session (after its first few minutes) the last input is under 25 min old: the window keeps it
-          const sessionAge = t % 86_400 - (tr.name === 'jupyter-session' ? 13 : 10) * 3600;
+          const sessionAge = (t % 86_400) - (tr.name === 'jupyter-session' ? 13 : 10) * 3600;
           if (sessionAge > 1200) expect(t - k.lastInputSec!).toBeLessThan(1500);
         } else if (t % 86_400 >= 3600 * (tr.name === 'jupyter-session' ? 20 : 15) || (t % 86_400 < 9 * 3600 && t > 86_400)) {
           expect(t - (k.lastInputSec ?? -1e9)).toBeGreaterThan(2 * 3600); // overnight: hours since the last input

@@ -83,7 +83,7 @@ export function notebookDaytime(seed = 4): Trace {
     at: (t) => {
       if (!working(t)) return idlePoint(seed, t);
       const block = Math.floor(t / 1200);
-      const active = (t % 1200) < 600 + noise(seed, block) * 600;
+      const active = t % 1200 < 600 + noise(seed, block) * 600;
       return active ? busyPoint(30 + noise(seed + 1, t) * 50, 12_000) : { ...idlePoint(seed, t), memUsedMiB: 12_000, busy: true };
     },
     resumeAfterPause: (p) => {
@@ -269,7 +269,13 @@ export function videoTranscoding(seed = 10): Trace {
       powerW: 95 + noise(seed + 1, t) * 20,
       busy: true,
       agentUp: true,
-      engines: { enc: 40 + Math.floor(noise(seed + 2, t) * 51), dec: Math.floor(noise(seed + 3, t) * 20), jpeg: 0, ofa: 0, encSessions: 1 + Math.floor(noise(seed + 4, Math.floor(t / 600)) * 3) },
+      engines: {
+        enc: 40 + Math.floor(noise(seed + 2, t) * 51),
+        dec: Math.floor(noise(seed + 3, t) * 20),
+        jpeg: 0,
+        ofa: 0,
+        encSessions: 1 + Math.floor(noise(seed + 4, Math.floor(t / 600)) * 3),
+      },
     }),
     resumeAfterPause: (p) => p + 60,
   };
@@ -296,4 +302,16 @@ export function videoAnalytics(seed = 11): Trace {
 
 export const ENGINE_TRACES = [videoTranscoding, videoAnalytics];
 
-export const ALL_TRACES = [longTraining, dataLoaderBound, burstyInference, notebookDaytime, forgotten, jobFinishesAtHour5, migUnderLoad, agentDies, userRestartsAfterPause, ...INTERACTIVE_TRACES, ...ENGINE_TRACES];
+export const ALL_TRACES = [
+  longTraining,
+  dataLoaderBound,
+  burstyInference,
+  notebookDaytime,
+  forgotten,
+  jobFinishesAtHour5,
+  migUnderLoad,
+  agentDies,
+  userRestartsAfterPause,
+  ...INTERACTIVE_TRACES,
+  ...ENGINE_TRACES,
+];

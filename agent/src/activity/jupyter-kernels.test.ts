@@ -57,7 +57,7 @@ describe('readNotebookActivity', () => {
     expect((await readNotebookActivity([tmp.path])).status).toBe('unreadable');
   });
 
-  it('looks in each home directory\'s default runtime directory', async () => {
+  it("looks in each home directory's default runtime directory", async () => {
     tmp = makeTempDir();
     const homes = join(tmp.path, 'home');
     mkdirSync(join(homes, 'alice', '.local/share/jupyter/runtime'), { recursive: true });

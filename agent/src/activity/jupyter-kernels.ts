@@ -43,7 +43,8 @@ const KernelsSchema = z
   .array(z.object({ execution_state: z.string().max(64).optional(), last_activity: z.string().max(64).optional() }).passthrough())
   .max(10_000);
 
-const errCode = (e: unknown): string => (typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : e instanceof Error ? e.message : 'error');
+const errCode = (e: unknown): string =>
+  typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : e instanceof Error ? e.message : 'error';
 
 /** Runtime files of live servers in `dirs` (missing directories are normal: no Jupyter there). */
 export async function findServers(dirs: readonly string[]): Promise<{ servers: ServerInfo[]; problems: string[] }> {

@@ -119,7 +119,10 @@ describe('GpuReader', () => {
     const health = lastHealth(poll());
     expect(health).toMatchObject({ state: 'error', code: 'exited' });
     // The delays double: 0.1, 0.2, 0.4 s...
-    const delays = lines.map((l) => /retrying in ([\d.]+) s/.exec(l)?.[1]).filter((x) => x !== undefined).map(Number);
+    const delays = lines
+      .map((l) => /retrying in ([\d.]+) s/.exec(l)?.[1])
+      .filter((x) => x !== undefined)
+      .map(Number);
     expect(delays.slice(0, 3)).toEqual([0.1, 0.2, 0.4]);
     writeFakeState(statePath, { gpus: [IDLE_H100] });
     await expect.poll(() => lastHealth(poll()).state, { timeout: 20_000, interval: 300 }).toBe('ok');
@@ -132,10 +135,13 @@ describe('GpuReader', () => {
     // Keep the intervals of the poll that matched: a later poll() may return none yet.
     let seen: ReturnType<typeof poll> = [];
     await expect
-      .poll(() => {
-        seen = poll();
-        return lastHealth(seen);
-      }, { timeout: 15_000, interval: 200 })
+      .poll(
+        () => {
+          seen = poll();
+          return lastHealth(seen);
+        },
+        { timeout: 15_000, interval: 200 },
+      )
       .toMatchObject({ state: 'error', code: 'driver' });
     const h = lastHealth(seen);
     expect(h.state === 'error' && h.message).toContain("couldn't communicate with the NVIDIA driver");

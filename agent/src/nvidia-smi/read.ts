@@ -118,7 +118,9 @@ export class GpuReader {
           this.setFields(fieldsFor(listed));
         } else {
           // Asked again before the next restart; meanwhile the core query, which every driver knows.
-          this.opts.logger.warn(`nvidia-smi --help-query-gpu gave no field list (${err ? err.message.split('\n')[0] : 'empty output'}); reading SM utilization only until it does`);
+          this.opts.logger.warn(
+            `nvidia-smi --help-query-gpu gave no field list (${err ? err.message.split('\n')[0] : 'empty output'}); reading SM utilization only until it does`,
+          );
           this.setFields(BASE_FIELDS);
         }
         this.discovering = null;

@@ -52,11 +52,25 @@ export async function getJson(base: string, path: string, adminToken: string | n
  * A state-changing call: a JSON body (always, `{}` when there is nothing to say) with the Origin of the controller
  * (the server refuses state changes whose Origin is not its own), marked as coming from the CLI for the audit log.
  */
-export async function sendJson(base: string, method: 'POST' | 'DELETE', path: string, body: unknown, adminToken: string | null, trustCert: Buffer | null = null): Promise<unknown> {
+export async function sendJson(
+  base: string,
+  method: 'POST' | 'DELETE',
+  path: string,
+  body: unknown,
+  adminToken: string | null,
+  trustCert: Buffer | null = null,
+): Promise<unknown> {
   return callJson(base, method, path, adminToken, trustCert, body);
 }
 
-async function callJson(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, adminToken: string | null, trustCert: Buffer | null, body?: unknown): Promise<unknown> {
+async function callJson(
+  base: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  adminToken: string | null,
+  trustCert: Buffer | null,
+  body?: unknown,
+): Promise<unknown> {
   let res;
   try {
     const send = body !== undefined;
@@ -79,14 +93,17 @@ async function callJson(base: string, method: 'GET' | 'POST' | 'DELETE', path: s
       bodyTimeout: 15_000,
     });
   } catch (err) {
-    throw new ApiError(`cannot reach the controller at ${base} (${(err as Error).message}); is "cost-optimizer serve" running? (--url to point elsewhere)`, null);
+    throw new ApiError(
+      `cannot reach the controller at ${base} (${(err as Error).message}); is "cost-optimizer serve" running? (--url to point elsewhere)`,
+      null,
+    );
   }
   const text = await res.body.text();
   if (res.statusCode === 401) {
     throw new ApiError(
       adminToken === null
-        ? 'the controller wants its admin token: set ADMIN_TOKEN, or run this where DATA_DIR holds the controller\'s admin-token file'
-        : 'the controller refused the admin token (ADMIN_TOKEN or DATA_DIR/admin-token differs from the controller\'s)',
+        ? "the controller wants its admin token: set ADMIN_TOKEN, or run this where DATA_DIR holds the controller's admin-token file"
+        : "the controller refused the admin token (ADMIN_TOKEN or DATA_DIR/admin-token differs from the controller's)",
       401,
     );
   }

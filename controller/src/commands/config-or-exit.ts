@@ -21,13 +21,6 @@ export function loadConfigOrReport(io: CommandIo): Config | null {
 export function loggerFor(config: Config): Logger {
   return createLogger({
     level: config.logLevel,
-    secrets: [
-      config.adminToken,
-      config.vast?.apiKey,
-      config.tensordock?.apiKey,
-      config.tensordock?.apiToken,
-      config.gcp?.accessToken,
-      config.webhookUrl,
-    ],
+    secrets: [config.adminToken, config.vast?.apiKey, config.tensordock?.apiKey, config.tensordock?.apiToken, config.gcp?.accessToken, config.webhookUrl],
   });
 }

@@ -27,7 +27,10 @@ async function explain(args: string[]) {
 describe('cost-optimizer explain', () => {
   it("prints the explanation and the agent's last reported error", async () => {
     const url = await serve(200, {
-      instance: { id: 'vast:1', agent: { hello: null, helloAt: null, health: { state: 'error', code: 'driver', message: 'NVIDIA driver not loaded' }, healthAt: 1 } },
+      instance: {
+        id: 'vast:1',
+        agent: { hello: null, helloAt: null, health: { state: 'error', code: 'driver', message: 'NVIDIA driver not loaded' }, healthAt: 1 },
+      },
       samples: [],
       explanation: { text: 'vast:1: none - no samples in the window' },
     });
@@ -37,8 +40,19 @@ describe('cost-optimizer explain', () => {
   });
 
   it("prints every engine's figure of the latest sample: the encoder behind a kept transcode", async () => {
-    const lastSample = { t: '2026-11-29T04:00:00.000Z', util: 8, memUsed: 819, memTotal: 8192, tempC: 45, engines: { enc: { max: 100, mean: 100, gpu: 0 }, dec: { max: 0, mean: 0, gpu: 0 }, encSessions: { max: 2, mean: 2, gpu: 0 } } };
-    const url = await serve(200, { instance: { id: 'vast:1', agent: null, lastSample }, samples: [], explanation: { text: 'busy reading:   kept: encoder 100 % on GPU 0 (SM 8.0%)' } });
+    const lastSample = {
+      t: '2026-11-29T04:00:00.000Z',
+      util: 8,
+      memUsed: 819,
+      memTotal: 8192,
+      tempC: 45,
+      engines: { enc: { max: 100, mean: 100, gpu: 0 }, dec: { max: 0, mean: 0, gpu: 0 }, encSessions: { max: 2, mean: 2, gpu: 0 } },
+    };
+    const url = await serve(200, {
+      instance: { id: 'vast:1', agent: null, lastSample },
+      samples: [],
+      explanation: { text: 'busy reading:   kept: encoder 100 % on GPU 0 (SM 8.0%)' },
+    });
     const r = await explain(['vast:1', '--url', url]);
     expect(r.stdout).toContain('kept: encoder 100 % on GPU 0');
     expect(r.stdout).toContain('last sample:    SM 8 %, encoder 100 % on GPU 0, decoder 0 %, encoder sessions 2 on GPU 0, 45 °C\n');

@@ -57,7 +57,12 @@ export const explainCommand: Command = {
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, cliAdminToken(config), localCertificate(config))) as {
+      const body = (await getJson(
+        controllerUrl(config, flags.url),
+        `/api/instances/${encodeURIComponent(id)}`,
+        cliAdminToken(config),
+        localCertificate(config),
+      )) as {
         explanation?: { text?: string } | null;
         instance?: { agent?: { health?: { state: string; message?: string } | null } | null; lastSample?: LastSample | null };
       };

@@ -10,4 +10,15 @@ import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { tokenCommand } from './token';
 
-export const COMMANDS: readonly Command[] = [serveCommand, runOnceCommand, statusCommand, explainCommand, resumeCommand, holdCommand, releaseCommand, tokenCommand, reportCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  runOnceCommand,
+  statusCommand,
+  explainCommand,
+  resumeCommand,
+  holdCommand,
+  releaseCommand,
+  tokenCommand,
+  reportCommand,
+  demoCommand,
+];

@@ -56,12 +56,16 @@ export const reportCommand: Command = {
     try {
       const now = Date.now();
       const would = wouldHaveFromStore(store, now, { days, threshold: config.pauseThresholdGpu, horizonDays: config.deleteSavingsHorizonDays });
-      const saved = computeSavings(savingsActions(store.listActions({ limit: 10_000 })), now, { deleteHorizonMs: config.deleteSavingsHorizonDays * 86_400_000 });
+      const saved = computeSavings(savingsActions(store.listActions({ limit: 10_000 })), now, {
+        deleteHorizonMs: config.deleteSavingsHorizonDays * 86_400_000,
+      });
       if (json) {
         io.stdout(JSON.stringify({ dryRun: config.dryRun, wouldHave: would, saved }, null, 2) + '\n');
         return EXIT.ok;
       }
-      const providers = Object.entries(would.byProvider).map(([p, usd]) => `${p} ${money(usd)}`).join(', ');
+      const providers = Object.entries(would.byProvider)
+        .map(([p, usd]) => `${p} ${money(usd)}`)
+        .join(', ');
       io.stdout(`Dry run, last ${days} day${days === 1 ? '' : 's'} (${would.from} to ${would.to})${config.dryRun ? '' : '; DRY_RUN is off now'}:\n`);
       io.stdout(
         `would have paused ${would.pauses} and deleted ${would.deletes} instance${would.pauses + would.deletes === 1 ? '' : 's'}, ` +

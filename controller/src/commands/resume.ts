@@ -23,14 +23,23 @@ export const resumeCommand: Command = {
     }
     const flags = readFlags(args);
     if (flags.error || flags.rest.length !== 1 || flags.json) {
-      io.stderr(`cost-optimizer resume: ${flags.error ?? (flags.json ? 'unknown option --json' : 'expected one instance id')}; see cost-optimizer resume --help\n`);
+      io.stderr(
+        `cost-optimizer resume: ${flags.error ?? (flags.json ? 'unknown option --json' : 'expected one instance id')}; see cost-optimizer resume --help\n`,
+      );
       return EXIT.usage;
     }
     const id = flags.rest[0]!;
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      await sendJson(controllerUrl(config, flags.url), 'POST', `/api/instances/${encodeURIComponent(id)}/resume`, {}, cliAdminToken(config), localCertificate(config));
+      await sendJson(
+        controllerUrl(config, flags.url),
+        'POST',
+        `/api/instances/${encodeURIComponent(id)}/resume`,
+        {},
+        cliAdminToken(config),
+        localCertificate(config),
+      );
       io.stdout(`resume of ${id} requested; the provider is starting it\n`);
       return EXIT.ok;
     } catch (err) {

@@ -28,7 +28,10 @@ export const statusCommand: Command = {
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      const body = (await getJson(controllerUrl(config, flags.url), '/api/status', cliAdminToken(config), localCertificate(config))) as { instances?: StatusInstanceView[]; savings?: Record<string, unknown> };
+      const body = (await getJson(controllerUrl(config, flags.url), '/api/status', cliAdminToken(config), localCertificate(config))) as {
+        instances?: StatusInstanceView[];
+        savings?: Record<string, unknown>;
+      };
       if (flags.json) {
         io.stdout(JSON.stringify(body, null, 2) + '\n');
         return EXIT.ok;
@@ -36,7 +39,10 @@ export const statusCommand: Command = {
       const instances = Array.isArray(body.instances) ? body.instances : [];
       io.stdout(instances.length === 0 ? 'no instances known yet\n' : renderStatusTable(instances, Date.now()));
       const s = body.savings ?? {};
-      if (typeof s['totalUsd'] === 'number') io.stdout(`\nsaved so far: $${(s['totalUsd'] as number).toFixed(2)}; projected per month at the current rate: $${Number(s['monthlyProjectionUsd'] ?? 0).toFixed(2)}\n`);
+      if (typeof s['totalUsd'] === 'number')
+        io.stdout(
+          `\nsaved so far: $${(s['totalUsd'] as number).toFixed(2)}; projected per month at the current rate: $${Number(s['monthlyProjectionUsd'] ?? 0).toFixed(2)}\n`,
+        );
       return EXIT.ok;
     } catch (err) {
       io.stderr(`cost-optimizer status: ${err instanceof ApiError ? err.message : String(err)}\n`);

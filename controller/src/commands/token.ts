@@ -47,7 +47,11 @@ export const tokenCommand: Command = {
       io.stdout(HELP);
       return EXIT.ok;
     }
-    if (args.includes('--join')) return runJoin(args.filter((a) => a !== '--join'), io);
+    if (args.includes('--join'))
+      return runJoin(
+        args.filter((a) => a !== '--join'),
+        io,
+      );
     const positional: string[] = [];
     let expiresInMs: number | null = null;
     for (let i = 0; i < args.length; i++) {
@@ -105,8 +109,10 @@ export const tokenCommand: Command = {
         const baseUrl = installBaseUrl(config, tls);
         io.stdout(token + '\n');
         io.stdout(installLine({ baseUrl, pin, token }) + '\n');
-        io.stderr(`token for ${instanceId} created${expiresAt === null ? '' : `, valid until ${new Date(expiresAt).toISOString()}`}; it is shown only this once. Line 2 installs the agent on the host (run it as root)` +
-          `${config.publicUrl === null ? `; it uses ${baseUrl}: set PUBLIC_URL if hosts reach the controller by another name` : ''}\n`);
+        io.stderr(
+          `token for ${instanceId} created${expiresAt === null ? '' : `, valid until ${new Date(expiresAt).toISOString()}`}; it is shown only this once. Line 2 installs the agent on the host (run it as root)` +
+            `${config.publicUrl === null ? `; it uses ${baseUrl}: set PUBLIC_URL if hosts reach the controller by another name` : ''}\n`,
+        );
       } else {
         const n = store.revokeTokens(instanceId, now);
         io.stderr(`revoked ${n} token${n === 1 ? '' : 's'} of ${instanceId}\n`);

@@ -214,7 +214,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
     protectedInstances: list(env, 'PROTECTED_INSTANCES'),
     // Default: a fifth of the pause window, kept between 30 s and 180 s (a 30 min window gives 180 s), so one lost
     // 10 s batch is not a gap but a dead agent is.
-    maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, pauseWindowMinutes * 60 / 5)), { gt: 0 }),
+    maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, (pauseWindowMinutes * 60) / 5)), { gt: 0 }),
     providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
     interactiveActivity: bool(env, 'INTERACTIVE_ACTIVITY', true),
     checkIntervalSec,

@@ -67,14 +67,25 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
         const last = store.lastSample(i.id);
         const engines: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', number>> = {};
         for (const [k, p] of Object.entries(last?.engines ?? {}) as [keyof typeof engines, { max: number }][]) engines[k] = p.max;
-        return { id: i.id, provider: i.provider, state: i.state, util: last && !last.unknown ? last.utilMax : null, pricePerHour: i.pricePerHour, engines, tempC: last?.tempC ?? null };
+        return {
+          id: i.id,
+          provider: i.provider,
+          state: i.state,
+          util: last && !last.unknown ? last.utilMax : null,
+          pricePerHour: i.pricePerHour,
+          engines,
+          tempC: last?.tempC ?? null,
+        };
       }),
       savingsTotalUsd: s.totalUsd,
       savingsMonthlyUsd: s.monthlyProjectionUsd,
       agentsConnected: st.connected,
     };
   });
-  const health = new LoopHealth(config.checkIntervalSec, providers.map((p) => p.name));
+  const health = new LoopHealth(
+    config.checkIntervalSec,
+    providers.map((p) => p.name),
+  );
   optimizer = new CostOptimizer(config, {
     onCycle: (report) => health.cycleFinished(report),
     store,
@@ -99,11 +110,25 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
     capabilities: () => Object.fromEntries(providers.map((p) => [p.name, p.capabilities])),
     contested: (id) => ingest.contested(id),
   });
-  const operations = new InstanceOperations({ store, logger, now, provider: (name) => providers.find((p) => p.name === name), notifier: opt.notifications, publicUrl: config.publicUrl });
+  const operations = new InstanceOperations({
+    store,
+    logger,
+    now,
+    provider: (name) => providers.find((p) => p.name === name),
+    notifier: opt.notifications,
+    publicUrl: config.publicUrl,
+  });
   const csrf = new CsrfTokens();
   const stopDigest =
-    config.digestHourUtc === null ? () => {} : startDigestJob({ store, notifier: opt.notifications, logger, hourUtc: config.digestHourUtc, publicUrl: config.publicUrl, now });
-  const install = installRoutes({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, runtime: { cacheDir: join(config.dataDir, 'runtime-cache') }, logger });
+    config.digestHourUtc === null
+      ? () => {}
+      : startDigestJob({ store, notifier: opt.notifications, logger, hourUtc: config.digestHourUtc, publicUrl: config.publicUrl, now });
+  const install = installRoutes({
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
+    runtime: { cacheDir: join(config.dataDir, 'runtime-cache') },
+    logger,
+  });
 
   const ac = new AbortController();
   // The first cycle loads the idle states; the loop starts once the server listens (a microtask later).

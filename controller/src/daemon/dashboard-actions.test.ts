@@ -20,7 +20,8 @@ describe('dashboard CSRF checks', () => {
     const now = Date.now();
     const app = new Hono();
     app.post('/x', (c) => c.text(csrfProblem(c, csrf, now, false) ?? 'ok'));
-    const send = async (headers: Record<string, string>) => (await app.request('http://co.local:8080/x', { method: 'POST', headers: { host: 'co.local:8080', ...headers }, body: '{}' })).text();
+    const send = async (headers: Record<string, string>) =>
+      (await app.request('http://co.local:8080/x', { method: 'POST', headers: { host: 'co.local:8080', ...headers }, body: '{}' })).text();
     const good = { 'content-type': 'application/json', origin: 'http://co.local:8080', 'x-csrf-token': csrf.issue(now) };
     expect(await send(good)).toBe('ok');
     expect(await send({ ...good, 'content-type': 'text/plain' })).toMatch(/must be JSON/);

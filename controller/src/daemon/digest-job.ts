@@ -6,7 +6,15 @@ import type { Notifier } from '../notify/webhook-notifier';
 import type { Store } from '../store';
 import { savingsFromStore } from './savings-view';
 
-export function startDigestJob(o: { store: Store; notifier: Notifier; logger: Logger; hourUtc: number; publicUrl: string | null; now: () => number; everyMs?: number }): () => void {
+export function startDigestJob(o: {
+  store: Store;
+  notifier: Notifier;
+  logger: Logger;
+  hourUtc: number;
+  publicUrl: string | null;
+  now: () => number;
+  everyMs?: number;
+}): () => void {
   let lastDay: string | null = null;
   const tick = () => {
     const now = o.now();

@@ -31,7 +31,10 @@ export function instanceViewOf(decision: Decision): InstanceView {
   return {
     idleSince: f.idleSince,
     protected: f.protection.length > 0,
-    nextAction: next === null ? null : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind === 'warn-pause' ? 'pause' : next.kind, at: next.at, reason: decision.reason },
+    nextAction:
+      next === null
+        ? null
+        : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind === 'warn-pause' ? 'pause' : next.kind, at: next.at, reason: decision.reason },
   };
 }
 
@@ -66,7 +69,14 @@ export function createEngineView(d: EngineViewDeps): DecisionView {
     }),
     explain: (rec, now) => {
       const { decision, instance } = decisionFor(d, rec, now, true);
-      return { text: explain(decision, instance), kind: decision.kind, code: decision.code, reason: decision.reason, checks: decision.checks, figures: decision.figures };
+      return {
+        text: explain(decision, instance),
+        kind: decision.kind,
+        code: decision.code,
+        reason: decision.reason,
+        checks: decision.checks,
+        figures: decision.figures,
+      };
     },
   };
 }

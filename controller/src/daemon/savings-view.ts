@@ -36,5 +36,9 @@ export function savingsActions(rows: readonly ActionRecord[]): SavingsAction[] {
 
 /** `horizonDays`: DELETE_SAVINGS_HORIZON_DAYS (default 30). */
 export function savingsFromStore(store: Store, now: number, horizonDays?: number): Savings {
-  return computeSavings(savingsActions(store.allSucceededActions(['pause', 'resume', 'delete'])), now, horizonDays === undefined ? {} : { deleteHorizonMs: horizonDays * 86_400_000 });
+  return computeSavings(
+    savingsActions(store.allSucceededActions(['pause', 'resume', 'delete'])),
+    now,
+    horizonDays === undefined ? {} : { deleteHorizonMs: horizonDays * 86_400_000 },
+  );
 }

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { SampleSummary } from '../domain/sample';
 import { SparklineCache } from './sparkline-cache';
 
-const s = (t1: number, util: number | null): SampleSummary => ({ t0: t1 - 10_000, t1, source: 'agent', utilMax: util, utilMean: util, unknown: util === null, count: 10, memUsedMiB: null, memTotalMiB: null, procs: null });
+const s = (t1: number, util: number | null): SampleSummary => ({
+  t0: t1 - 10_000,
+  t1,
+  source: 'agent',
+  utilMax: util,
+  utilMean: util,
+  unknown: util === null,
+  count: 10,
+  memUsedMiB: null,
+  memTotalMiB: null,
+  procs: null,
+});
 
 describe('SparklineCache', () => {
   it('reads only what is new after the first render, drops what left the window, and matches a full read', () => {

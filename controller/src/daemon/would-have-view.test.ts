@@ -28,7 +28,14 @@ describe('computeWouldHave', () => {
     expect(w.pauses).toBe(1);
     expect(w.usd).toBe(6);
     expect(w.items).toEqual([
-      { instanceId: 'vast:1', kind: 'pause', at: new Date(NOW - 10 * H).toISOString(), reason: 'idle for 30 min', usd: 6, neededAgainAt: new Date(NOW - 4 * H).toISOString() },
+      {
+        instanceId: 'vast:1',
+        kind: 'pause',
+        at: new Date(NOW - 10 * H).toISOString(),
+        reason: 'idle for 30 min',
+        usd: 6,
+        neededAgainAt: new Date(NOW - 4 * H).toISOString(),
+      },
     ]);
   });
 

@@ -51,7 +51,9 @@ function neededAgainAt(store: Store, instanceId: string, at: number, threshold: 
 
 /** Pure apart from the sample look-ups passed in: dry-run rows -> would-be actions with their end times. */
 export function wouldHaveActions(rows: readonly ActionRecord[], needed: (instanceId: string, at: number) => number | null): SavingsAction[] {
-  const sorted = rows.filter((r) => r.status === 'dry-run' && (r.kind === 'pause' || r.kind === 'delete')).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  const sorted = rows
+    .filter((r) => r.status === 'dry-run' && (r.kind === 'pause' || r.kind === 'delete'))
+    .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
   const out: SavingsAction[] = [];
   /** Per instance and kind: the would-be action still running (not needed again yet), so repeats are not counted twice. */
   const open = new Map<string, SavingsAction>();
@@ -74,7 +76,12 @@ export function wouldHaveActions(rows: readonly ActionRecord[], needed: (instanc
   return out;
 }
 
-export function computeWouldHave(rows: readonly ActionRecord[], now: number, opts: WouldHaveOptions, needed: (instanceId: string, at: number) => number | null): WouldHave {
+export function computeWouldHave(
+  rows: readonly ActionRecord[],
+  now: number,
+  opts: WouldHaveOptions,
+  needed: (instanceId: string, at: number) => number | null,
+): WouldHave {
   const from = now - opts.days * DAY_MS;
   const reasons = new Map<string, string>(rows.map((r) => [`${r.kind}\n${r.instanceId}\n${r.createdAt}`, r.reason]));
   const actions = wouldHaveActions(rows, needed);

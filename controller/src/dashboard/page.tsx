@@ -77,7 +77,6 @@ function fleetRowHtml(i: StatusInstanceView, p: DashboardProps): string {
   );
 }
 
-
 function nextActionText(i: StatusInstanceView, now: number): string {
   if (i.protected) return 'protected';
   if (!i.nextAction) return '-';
@@ -107,16 +106,23 @@ export function DashboardPage(p: DashboardProps) {
         <section class="cards">
           <div class="card">
             <div class="label">Saved so far</div>
-            <div class="value" id="saved-total">{money(p.savings.totalUsd)}</div>
+            <div class="value" id="saved-total">
+              {money(p.savings.totalUsd)}
+            </div>
           </div>
           <div class="card">
             <div class="label">Monthly projection</div>
-            <div class="value" id="saved-monthly">{money(p.savings.monthlyProjectionUsd)}</div>
+            <div class="value" id="saved-monthly">
+              {money(p.savings.monthlyProjectionUsd)}
+            </div>
           </div>
           <div class="card">
             <div class="label">Instances</div>
             <div class="value">
-              {p.instances.length} <small>({running} running, {paused} paused)</small>
+              {p.instances.length}{' '}
+              <small>
+                ({running} running, {paused} paused)
+              </small>
             </div>
           </div>
           <div class="card">
@@ -145,9 +151,7 @@ export function DashboardPage(p: DashboardProps) {
                 {p.csrfToken && <th>Keep / resume</th>}
               </tr>
             </thead>
-            <tbody>
-              {raw(p.instances.map((i) => fleetRowHtml(i, p)).join(''))}
-            </tbody>
+            <tbody>{raw(p.instances.map((i) => fleetRowHtml(i, p)).join(''))}</tbody>
           </table>
         </div>
         <h2>Audit log</h2>
@@ -178,7 +182,9 @@ export function DashboardPage(p: DashboardProps) {
           </table>
         </div>
         {p.csrfToken && <script src={p.scriptPath ?? '/ui/dashboard.js'} defer></script>}
-        <footer>Updated {new Date(p.now).toISOString().replace('T', ' ').slice(0, 19)} UTC, refreshes every {p.refreshSeconds ?? 15} s.</footer>
+        <footer>
+          Updated {new Date(p.now).toISOString().replace('T', ' ').slice(0, 19)} UTC, refreshes every {p.refreshSeconds ?? 15} s.
+        </footer>
       </body>
     </html>
   );

@@ -26,15 +26,15 @@ export function SavingsBreakdown(p: { savings: Partial<Savings> & { wouldHave?: 
     <>
       <p style="color:var(--muted)" id="savings-breakdown">
         Saved in the last 24 h: <b id="saved-day">{money(s.lastDayUsd)}</b>, last 7 days: <b id="saved-week">{money(s.lastWeekUsd)}</b>; by provider:{' '}
-        <span id="saved-providers">{byProvider(s.byProvider)}</span>. A pause counts while the instance stays paused, a delete for{' '}
-        {s.deleteHorizonDays ?? 30} days.
+        <span id="saved-providers">{byProvider(s.byProvider)}</span>. A pause counts while the instance stays paused, a delete for {s.deleteHorizonDays ?? 30}{' '}
+        days.
       </p>
       {w && (
         <section id="would-have">
           <h2>Dry run: the last {w.days} days</h2>
           <p>
-            Would have paused <b id="would-pauses">{w.pauses}</b> and deleted <b id="would-deletes">{w.deletes}</b>, saving{' '}
-            <b id="would-usd">{money(w.usd)}</b> ({byProvider(w.byProvider)}). Nothing was acted on.
+            Would have paused <b id="would-pauses">{w.pauses}</b> and deleted <b id="would-deletes">{w.deletes}</b>, saving <b id="would-usd">{money(w.usd)}</b>{' '}
+            ({byProvider(w.byProvider)}). Nothing was acted on.
           </p>
           {w.items.length > 0 && (
             <div class="scroll">

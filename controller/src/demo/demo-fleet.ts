@@ -28,7 +28,14 @@ export const DEMO_FLEET: DemoHost[] = [
 /** What the fake nvidia-smi of a host reports `t` seconds into the demo. */
 export function demoGpuState(h: DemoHost, t: number): FakeState {
   const gpus = (util: number | null, memUsed: number) =>
-    Array.from({ length: h.numGpus }, () => ({ name: `NVIDIA ${h.gpuName}`, util, memUsed, memTotal: 24_564, temp: util && util > 50 ? 68 : 35, power: util && util > 50 ? 320 : 28 }));
+    Array.from({ length: h.numGpus }, () => ({
+      name: `NVIDIA ${h.gpuName}`,
+      util,
+      memUsed,
+      memTotal: 24_564,
+      temp: util && util > 50 ? 68 : 35,
+      power: util && util > 50 ? 320 : 28,
+    }));
   switch (h.behaviour) {
     case 'busy':
       return { gpus: gpus(88 + (t % 7), 21_000), procs: 2 };

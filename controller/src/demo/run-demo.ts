@@ -66,7 +66,9 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
     const tdHosts = DEMO_FLEET.filter((h) => h.provider === 'tensordock');
     const td: TdV2Fake = await startTensorDockV2Fake({
       transitionMs: 2000,
-      instances: tdHosts.map((h) => tdV2Instance({ name: h.label, gpuName: h.gpuName, gpuCount: h.numGpus, rateHourly: h.pricePerHour, raw: { ipAddress: null, portForwards: [] } })),
+      instances: tdHosts.map((h) =>
+        tdV2Instance({ name: h.label, gpuName: h.gpuName, gpuCount: h.numGpus, rateHourly: h.pricePerHour, raw: { ipAddress: null, portForwards: [] } }),
+      ),
     });
     cleanups.push(() => td.close());
 
@@ -78,7 +80,12 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
       try {
         const keys = await generateKeyPair(join(dataDir, 'demo_key'));
         sshKey = keys.privateKey;
-        sshd = await startSshd({ dir: join(dataDir, 'sshd'), authorizedKeys: [keys.publicKey], binDir: fakeBinDir(join(dataDir, 'sshd'), fakeSmi), env: { FAKE_NVIDIA_SMI_STATE: stateFile(sshHost) } });
+        sshd = await startSshd({
+          dir: join(dataDir, 'sshd'),
+          authorizedKeys: [keys.publicKey],
+          binDir: fakeBinDir(join(dataDir, 'sshd'), fakeSmi),
+          env: { FAKE_NVIDIA_SMI_STATE: stateFile(sshHost) },
+        });
         const s = sshd;
         cleanups.push(() => s.stop());
       } catch (err) {
@@ -87,7 +94,9 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
     }
     const gcp: GcpFake = await startGcpFake({
       transitionMs: 2000,
-      instances: [gcpInstance({ name: sshHost.label, machineType: 'g2-standard-4', natIP: '127.0.0.1', creationTimestamp: new Date(created * 1000).toISOString() })],
+      instances: [
+        gcpInstance({ name: sshHost.label, machineType: 'g2-standard-4', natIP: '127.0.0.1', creationTimestamp: new Date(created * 1000).toISOString() }),
+      ],
     });
     cleanups.push(() => gcp.close());
 

@@ -51,7 +51,8 @@ export function busyEngine(s: SampleSummary, thresholdPct: number): BusyEvidence
   }
   if (best !== null) return best;
   const sessions = e.encSessions;
-  if (sessions !== undefined && isFiniteNum(sessions.max) && sessions.max >= 1) return { engine: 'encSessions', value: sessions.max, gpu: isFiniteNum(sessions.gpu) ? sessions.gpu : null };
+  if (sessions !== undefined && isFiniteNum(sessions.max) && sessions.max >= 1)
+    return { engine: 'encSessions', value: sessions.max, gpu: isFiniteNum(sessions.gpu) ? sessions.gpu : null };
   return null;
 }
 

@@ -15,7 +15,14 @@ import { engineConfig, engineInstance, HOUR, MIN, sample, T0 } from '../../../te
 import type { Decision, EngineInstance, LastAction } from './types';
 
 // Compressed timings so a random stream of a few hundred samples spans several windows.
-const cfg: EngineConfig = engineConfig({ pauseWindowMinutes: 5, maxGapSeconds: 60, minSamples: 5, deleteThresholdHours: 0.5, deleteWarningHours: 0.1, minInstanceAgeHours: 0.25 });
+const cfg: EngineConfig = engineConfig({
+  pauseWindowMinutes: 5,
+  maxGapSeconds: 60,
+  minSamples: 5,
+  deleteThresholdHours: 0.5,
+  deleteWarningHours: 0.1,
+  minInstanceAgeHours: 0.25,
+});
 const W = cfg.pauseWindowMinutes * MIN;
 const MAX_GAP = cfg.maxGapSeconds * 1000;
 const NOW = T0;
@@ -151,7 +158,11 @@ describe('engine properties', () => {
       created: fc.constantFrom<number | null>(null, NOW - 5 * MIN, NOW - 20 * MIN, NOW - 10 * HOUR, NOW + HOUR),
       warned: fc.constantFrom<number | null>(null, NOW - 10 * MIN, NOW - 30 * MIN, NOW - 3 * HOUR),
       lastAction: fc.option(
-        fc.record({ kind: fc.constantFrom<LastAction['kind']>('pause', 'delete', 'warn'), status: fc.constantFrom<LastAction['status']>('planned', 'succeeded', 'failed', 'dry-run', 'skipped'), at: fc.constantFrom(NOW - MIN, NOW - HOUR) }),
+        fc.record({
+          kind: fc.constantFrom<LastAction['kind']>('pause', 'delete', 'warn'),
+          status: fc.constantFrom<LastAction['status']>('planned', 'succeeded', 'failed', 'dry-run', 'skipped'),
+          at: fc.constantFrom(NOW - MIN, NOW - HOUR),
+        }),
         { nil: null },
       ),
     });
@@ -202,7 +213,7 @@ describe('engine properties', () => {
       fc.property(fc.integer(), fc.constantFrom(0.002, 0.01, 0.03), fc.constantFrom(0.01, 0.05, 0.2), (seed, userRate, busyRate) => {
         const r = (() => {
           let a = seed >>> 0;
-          return () => ((a = (a * 1664525 + 1013904223) >>> 0) / 4294967296);
+          return () => (a = (a * 1664525 + 1013904223) >>> 0) / 4294967296;
         })();
         let state: InstanceState = 'running';
         let st = observeInventory(null, { state }, NOW, cfg);

@@ -40,38 +40,85 @@ function decideWith(inst: EngineInstance, idle: IdleState | null, cfg: EngineCon
   if (inst.state === 'unknown') return build(f, del, withChecks, 'none', 'state-unknown', `state unknown (provider: ${inst.rawState}): never acted on`);
   if (f.protections.length > 0) {
     const perm = f.protections.filter((p) => p.by !== 'hold');
-    if (perm.length > 0) return build(f, del, withChecks, 'none', perm[0]!.by === 'marker' ? 'protected-marker' : 'protected-config', `protected: ${perm.map((p) => p.detail).join('; ')}`);
+    if (perm.length > 0)
+      return build(
+        f,
+        del,
+        withChecks,
+        'none',
+        perm[0]!.by === 'marker' ? 'protected-marker' : 'protected-config',
+        `protected: ${perm.map((p) => p.detail).join('; ')}`,
+      );
     return build(f, del, withChecks, 'none', 'hold', f.protections[0]!.detail);
   }
   if (f.blockedAll !== null) return build(f, del, withChecks, 'none', 'action-in-flight', f.blockedAll);
 
   if (del.deleteNow) {
-    return build(f, del, withChecks, 'delete', 'delete-inactive', `inactive ${dur(now - f.inactiveSince!)} since ${iso(f.inactiveSince)} (${inst.state}), warned ${dur(now - f.warnedAt!)} ago at ${iso(f.warnedAt)} (threshold=${hours(cfg.deleteThresholdHours)})`);
+    return build(
+      f,
+      del,
+      withChecks,
+      'delete',
+      'delete-inactive',
+      `inactive ${dur(now - f.inactiveSince!)} since ${iso(f.inactiveSince)} (${inst.state}), warned ${dur(now - f.warnedAt!)} ago at ${iso(f.warnedAt)} (threshold=${hours(cfg.deleteThresholdHours)})`,
+    );
   }
   if (del.warnNow) {
     // The warning goes out now, so the delete comes DELETE_WARNING_HOURS from now at the earliest.
     const at = Math.max(f.inactiveSince! + t.deleteMs + 1, now + t.warnLeadMs);
-    return build(f, del, withChecks, 'warn-delete', 'warn-delete', `inactive ${dur(now - f.inactiveSince!)} since ${iso(f.inactiveSince)} (${inst.state}): will be deleted at ${iso(at)} unless activity returns (threshold=${hours(cfg.deleteThresholdHours)})`, at);
+    return build(
+      f,
+      del,
+      withChecks,
+      'warn-delete',
+      'warn-delete',
+      `inactive ${dur(now - f.inactiveSince!)} since ${iso(f.inactiveSince)} (${inst.state}): will be deleted at ${iso(at)} unless activity returns (threshold=${hours(cfg.deleteThresholdHours)})`,
+      at,
+    );
   }
   const failed = firstFailingPauseRule(f);
   const policyWait = failed === null ? policyWindowWait(f) : null;
   const warning = inst.state === 'running' ? pauseWarningDue(f, failed, policyWait !== null) : null;
   if (warning !== null) {
     const late = warning.at <= now;
-    return build(f, del, withChecks, 'warn-pause', 'warn-pause', `idle since ${iso(f.idleSince)}: will be paused ${late ? 'at the next check' : `at ${iso(warning.at)}`} unless it gets busy`, warning.at);
+    return build(
+      f,
+      del,
+      withChecks,
+      'warn-pause',
+      'warn-pause',
+      `idle since ${iso(f.idleSince)}: will be paused ${late ? 'at the next check' : `at ${iso(warning.at)}`} unless it gets busy`,
+      warning.at,
+    );
   }
   if (failed === null && policyWait === null) {
     const w = f.w;
-    return build(f, del, withChecks, 'pause', 'pause-idle', `GPU avg=${pct(w.utilMean)} max=${pct(w.utilMax)} over ${minutes(f.policy.idleMinutes ?? cfg.pauseWindowMinutes)}, ${w.samples} samples from ${w.source} (threshold=${pct(cfg.pauseThresholdGpu)})`);
+    return build(
+      f,
+      del,
+      withChecks,
+      'pause',
+      'pause-idle',
+      `GPU avg=${pct(w.utilMean)} max=${pct(w.utilMax)} over ${minutes(f.policy.idleMinutes ?? cfg.pauseWindowMinutes)}, ${w.samples} samples from ${w.source} (threshold=${pct(cfg.pauseThresholdGpu)})`,
+    );
   }
   if (failed === null) return build(f, del, withChecks, 'none', 'policy-window', policyWait!);
 
-  if (inst.state === 'starting' || inst.state === 'stopping') return build(f, del, withChecks, 'none', 'transitional', `${inst.state} (provider: ${inst.rawState}): waiting for it to settle`);
+  if (inst.state === 'starting' || inst.state === 'stopping')
+    return build(f, del, withChecks, 'none', 'transitional', `${inst.state} (provider: ${inst.rawState}): waiting for it to settle`);
   if (inst.state === 'stopped') return stoppedDecision(f, del, withChecks);
   return build(f, del, withChecks, 'none', pauseCode(failed, f), pauseDetail(failed, f));
 }
 
-function build(f: Facts, del: DeleteEval, withChecks: boolean, kind: DecisionKind, code: DecisionCode, reason: string, actionAt: number | null = null): Decision {
+function build(
+  f: Facts,
+  del: DeleteEval,
+  withChecks: boolean,
+  kind: DecisionKind,
+  code: DecisionCode,
+  reason: string,
+  actionAt: number | null = null,
+): Decision {
   const d: Decision = { instanceId: f.inst.id, kind, code, reason, figures: figuresOf(f, kind, del, actionAt) };
   if (withChecks) d.checks = checksOf(f);
   return d;
@@ -83,9 +130,23 @@ function stoppedDecision(f: Facts, del: DeleteEval, withChecks: boolean): Decisi
   if (del.blocking === 'age') return build(f, del, withChecks, 'none', 'too-young', `${head}; ${deleteDetail('age', f)}: not deleted yet`);
   if (del.blocking !== null) return build(f, del, withChecks, 'none', 'stopped', `${head}; ${deleteDetail(del.blocking, f)}`);
   if (f.warnedAt !== null) {
-    return build(f, del, withChecks, 'none', 'delete-waiting', `${head}; delete warning sent at ${iso(f.warnedAt)}; delete at ${iso(del.deleteAt)} unless activity returns`);
+    return build(
+      f,
+      del,
+      withChecks,
+      'none',
+      'delete-waiting',
+      `${head}; delete warning sent at ${iso(f.warnedAt)}; delete at ${iso(del.deleteAt)} unless activity returns`,
+    );
   }
-  return build(f, del, withChecks, 'none', 'stopped', `${head}; delete warning due at ${iso(del.warnAt)}, delete at ${iso(del.deleteAt)} (threshold=${hours(f.cfg.deleteThresholdHours)})`);
+  return build(
+    f,
+    del,
+    withChecks,
+    'none',
+    'stopped',
+    `${head}; delete warning due at ${iso(del.warnAt)}, delete at ${iso(del.deleteAt)} (threshold=${hours(f.cfg.deleteThresholdHours)})`,
+  );
 }
 
 /** Every pause and delete condition with its outcome and detail line (what `explain` prints). */
@@ -146,7 +207,13 @@ function nextAction(f: Facts, kind: DecisionKind, warnAt: number | null, deleteA
   let at = Infinity;
   if (st === 'running' && f.canPause && f.w.pauseEarliest !== null && f.runningSince !== null) {
     bestKind = 'pause';
-    at = Math.max(f.w.pauseEarliest, f.runningSince + f.t.windowMs, f.ageReadyAt ?? f.w.pauseEarliest, f.interactiveAt === null ? 0 : f.interactiveAt + f.t.windowMs, policyWindowEnd(f) ?? -Infinity);
+    at = Math.max(
+      f.w.pauseEarliest,
+      f.runningSince + f.t.windowMs,
+      f.ageReadyAt ?? f.w.pauseEarliest,
+      f.interactiveAt === null ? 0 : f.interactiveAt + f.t.windowMs,
+      policyWindowEnd(f) ?? -Infinity,
+    );
     if (f.contestedUntil !== null) at = Math.max(at, f.contestedUntil + f.t.windowMs + 1);
   }
   if (warnAt !== null && warnAt < at) {
@@ -160,7 +227,8 @@ function nextAction(f: Facts, kind: DecisionKind, warnAt: number | null, deleteA
   if (bestKind === null) return null;
   if (f.holdUntil !== null) at = Number.isFinite(f.holdUntil) ? Math.max(at, f.holdUntil) : Infinity;
   const la = f.inst.lastAction;
-  if ((f.blockedAll !== null || (bestKind === 'pause' && f.blockedPause !== null)) && la) at = Math.max(at, Number.isFinite(la.at) ? la.at + f.t.cooldownMs : Infinity);
+  if ((f.blockedAll !== null || (bestKind === 'pause' && f.blockedPause !== null)) && la)
+    at = Math.max(at, Number.isFinite(la.at) ? la.at + f.t.cooldownMs : Infinity);
   if (!Number.isFinite(at)) return null;
   return { kind: bestKind, at: Math.max(at, f.now) };
 }

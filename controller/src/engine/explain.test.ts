@@ -10,14 +10,22 @@ const cfg = engineConfig();
 describe('formatDecisionLine', () => {
   it('prints a pause in the seed style', () => {
     let st = observeInventory(null, { state: 'running' }, T0 - HOUR, cfg);
-    st = feed(st, stream(T0 - HOUR, T0, 10_000, (t) => (t % 20_000 === 0 ? 2 : 6)), cfg);
+    st = feed(
+      st,
+      stream(T0 - HOUR, T0, 10_000, (t) => (t % 20_000 === 0 ? 2 : 6)),
+      cfg,
+    );
     const inst = engineInstance();
-    expect(formatDecisionLine(decideOne(inst, st, cfg, T0), inst)).toBe('PAUSE: vast:123456 (RTX 4090) - GPU avg=4.0% max=6.0% over 30 min, 180 samples from agent (threshold=10.0%)');
+    expect(formatDecisionLine(decideOne(inst, st, cfg, T0), inst)).toBe(
+      'PAUSE: vast:123456 (RTX 4090) - GPU avg=4.0% max=6.0% over 30 min, 180 samples from agent (threshold=10.0%)',
+    );
   });
 
   it('prints kept instances with their reason', () => {
     const inst = engineInstance({ gpuName: null, state: 'unknown', rawState: 'offline' });
-    expect(formatDecisionLine(decideOne(inst, null, cfg, T0), inst)).toBe('KEEP: vast:123456 (unknown GPU) - state unknown (provider: offline): never acted on');
+    expect(formatDecisionLine(decideOne(inst, null, cfg, T0), inst)).toBe(
+      'KEEP: vast:123456 (unknown GPU) - state unknown (provider: offline): never acted on',
+    );
   });
 });
 
@@ -63,11 +71,15 @@ describe('explain', () => {
     const base = { reportedAt: T0 - 5_000, notebookActivityAt: null, notebookBusy: false };
     const typing = engineInstance({ interactive: { ...base, terminalInputAt: T0 - 3 * MIN, terminals: 'ok', notebooks: 'none' } });
     const kept = explain(decideOne(typing, st, cfg, T0, { checks: true }), typing);
-    expect(kept).toContain('decision:       KEEP [interactive] - kept: terminal input 3 min ago (inside the 30 min window; terminal input 3 min ago; no evidence: no Jupyter server found)');
+    expect(kept).toContain(
+      'decision:       KEEP [interactive] - kept: terminal input 3 min ago (inside the 30 min window; terminal input 3 min ago; no evidence: no Jupyter server found)',
+    );
     expect(kept).toContain('interactive:    kept: terminal input 3 min ago');
     const blind = engineInstance({ interactive: { ...base, terminalInputAt: null, terminals: 'unreadable', notebooks: 'unreadable' } });
     const paused = explain(decideOne(blind, st, cfg, T0, { checks: true }), blind);
     expect(paused).toContain('decision:       PAUSE [pause-idle]');
-    expect(paused).toContain('  [ok] interactive   no interactive input in the last 30 min (no evidence: terminals unreadable; no evidence: Jupyter unreadable)');
+    expect(paused).toContain(
+      '  [ok] interactive   no interactive input in the last 30 min (no evidence: terminals unreadable; no evidence: Jupyter unreadable)',
+    );
   });
 });

@@ -8,9 +8,12 @@ import type { Decision, DecisionFigures, RuleCheck } from './types';
 function policyExplainLines(f: DecisionFigures): string[] {
   const p = f.policy;
   const lines = p ? policyLines(p) : [];
-  const out = [`policy:         ${lines.length === 0 || (p && p.idleMinutes === null && !p.noDelete) ? 'global rules (no [idle=...] or [no-delete] marker)' : ''}`.trimEnd()];
+  const out = [
+    `policy:         ${lines.length === 0 || (p && p.idleMinutes === null && !p.noDelete) ? 'global rules (no [idle=...] or [no-delete] marker)' : ''}`.trimEnd(),
+  ];
   for (const l of lines) out.push(`  ${l}`);
-  if (f.pauseWarnedAt !== undefined) out.push(`pause warning:  ${f.pauseWarnedAt === null ? 'none sent for this idle episode' : `sent at ${iso(f.pauseWarnedAt)}`}`);
+  if (f.pauseWarnedAt !== undefined)
+    out.push(`pause warning:  ${f.pauseWarnedAt === null ? 'none sent for this idle episode' : `sent at ${iso(f.pauseWarnedAt)}`}`);
   return out.map((l) => l.replace(/^policy:\s+$/, 'policy:'));
 }
 
@@ -39,7 +42,8 @@ export function explain(d: Decision, inst: Inst): string {
   lines.push(`window:         ${iso(f.windowStart)} -> ${iso(f.windowEnd)} (${dur(f.windowEnd - f.windowStart)})`);
   lines.push(`samples:        ${f.samples} counted (minimum ${f.minSamples}; whole buckets only, so a lower bound)`);
   lines.push(`utilization:    max ${pct(f.utilMax)}, mean ${pct(f.utilMean)} (threshold ${pct(f.thresholdPct)})`);
-  if (f.busyAt !== null) lines.push(`busy reading:   ${f.busyWhy !== null ? `kept: ${f.busyWhy} (SM ${pct(f.busyUtil)})` : pct(f.busyUtil)} in a sample ending ${ago(f.busyAt)}`);
+  if (f.busyAt !== null)
+    lines.push(`busy reading:   ${f.busyWhy !== null ? `kept: ${f.busyWhy} (SM ${pct(f.busyUtil)})` : pct(f.busyUtil)} in a sample ending ${ago(f.busyAt)}`);
   if (f.unknownAt !== null) lines.push(`unknown reading: in a sample ending ${ago(f.unknownAt)}`);
   lines.push(
     `coverage:       ${f.covered ? 'covered' : 'NOT covered'}; largest gap ${f.largestGapSec === null ? 'n/a' : dur(f.largestGapSec * 1000)} (max ${dur(f.maxGapSec * 1000)}); last sample ended ${ago(f.lastSampleEnd)}`,
@@ -53,7 +57,9 @@ export function explain(d: Decision, inst: Inst): string {
   lines.push(...policyExplainLines(f));
   lines.push(`age:            ${ageLine(f)}`);
   lines.push(`delete warning: ${f.deleteWarnedAt === null ? 'none for this inactive stretch' : `sent ${ago(f.deleteWarnedAt)}`}`);
-  lines.push(`next action:    ${f.next === null ? 'none expected' : `${f.next.kind} at ${iso(f.next.at)}${f.next.at > now ? ` (in ${dur(f.next.at - now)})` : ' (now)'}`}`);
+  lines.push(
+    `next action:    ${f.next === null ? 'none expected' : `${f.next.kind} at ${iso(f.next.at)}${f.next.at > now ? ` (in ${dur(f.next.at - now)})` : ' (now)'}`}`,
+  );
   if (d.checks) {
     lines.push('pause rules:');
     lines.push(...d.checks.pause.map(checkLine));

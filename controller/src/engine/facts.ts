@@ -52,7 +52,14 @@ export interface Facts {
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: EngineConfig, now: number, opts: DecideOptions, t: EngineTimes = engineTimes(cfg)): Facts {
+export function gatherFacts(
+  inst: EngineInstance,
+  st: IdleState | null,
+  cfg: EngineConfig,
+  now: number,
+  opts: DecideOptions,
+  t: EngineTimes = engineTimes(cfg),
+): Facts {
   const w = windowView(st, now, t);
   const holdUntil = inst.holdUntil === undefined || inst.holdUntil === null ? null : inst.holdUntil;
   const ageMs = fin(inst.createdAt) ? now - inst.createdAt : null;
@@ -81,7 +88,8 @@ export function gatherFacts(inst: EngineInstance, st: IdleState | null, cfg: Eng
   if (inst.state === 'running') inactiveSince = idleSince === null ? null : Math.max(idleSince, interactiveAt ?? idleSince);
   // A stopped instance's inactive stretch carries the GPU-idle run from before the stop; input during that run (someone
   // debugging at an idle GPU until the pause) moves its start to the last input.
-  else if (INACTIVE_STATES.has(inst.state) && sameState) inactiveSince = st.stoppedSince === null ? null : Math.max(st.stoppedSince, interactiveAt ?? st.stoppedSince);
+  else if (INACTIVE_STATES.has(inst.state) && sameState)
+    inactiveSince = st.stoppedSince === null ? null : Math.max(st.stoppedSince, interactiveAt ?? st.stoppedSince);
   const warned = inst.deleteWarnedAt;
   const warnedAt = fin(warned) && inactiveSince !== null && warned >= inactiveSince ? warned : null;
 

@@ -35,9 +35,30 @@ describe('parseIdleState', () => {
     ['a string time', JSON.stringify({ ...emptyIdleState(), runningSince: '2025-01-01' })],
     ['an unknown track', JSON.stringify({ ...emptyIdleState(), tracks: { gpu: {} } })],
     ['a track missing fields', JSON.stringify({ ...emptyIdleState(), tracks: { agent: { lastEnd: 1 } } })],
-    ['unsorted buckets', (() => { const g = good(); g.tracks.agent.buckets.reverse(); return JSON.stringify(g); })()],
-    ['a bucket with more samples with mean than samples', (() => { const g = good(); g.tracks.agent.buckets[0][2] = 10_000; return JSON.stringify(g); })()],
-    ['too many buckets', (() => { const g = good(); g.tracks.agent.buckets = Array.from({ length: 100 }, (_, i) => [i, 1, 1, 1, 1]); return JSON.stringify(g); })()],
+    [
+      'unsorted buckets',
+      (() => {
+        const g = good();
+        g.tracks.agent.buckets.reverse();
+        return JSON.stringify(g);
+      })(),
+    ],
+    [
+      'a bucket with more samples with mean than samples',
+      (() => {
+        const g = good();
+        g.tracks.agent.buckets[0][2] = 10_000;
+        return JSON.stringify(g);
+      })(),
+    ],
+    [
+      'too many buckets',
+      (() => {
+        const g = good();
+        g.tracks.agent.buckets = Array.from({ length: 100 }, (_, i) => [i, 1, 1, 1, 1]);
+        return JSON.stringify(g);
+      })(),
+    ],
   ])('rejects %s (null: start fresh)', (_name, text) => {
     expect(parseIdleState(text)).toBeNull();
   });

@@ -73,7 +73,8 @@ export function windowView(st: IdleState | null, now: number, t: EngineTimes): W
     if (!tr) continue;
     if (tr.lastBusyEnd !== null) {
       lastNotIdle = Math.max(lastNotIdle ?? -Infinity, tr.lastBusyEnd);
-      if (tr.lastBusyEnd >= ws && (busy === null || tr.lastBusyEnd > busy.at)) busy = { at: tr.lastBusyEnd, source: k, util: tr.lastBusyUtil, why: tr.lastBusyWhy ?? null };
+      if (tr.lastBusyEnd >= ws && (busy === null || tr.lastBusyEnd > busy.at))
+        busy = { at: tr.lastBusyEnd, source: k, util: tr.lastBusyUtil, why: tr.lastBusyWhy ?? null };
     }
     if (rank <= rankLimit && tr.lastUnknownEnd !== null) {
       lastNotIdle = Math.max(lastNotIdle ?? -Infinity, tr.lastUnknownEnd);

@@ -9,7 +9,12 @@ describe('instance policy from the name or labels', () => {
   it('reads [idle=2h] and [no-delete] in a name, and the GCP labels', () => {
     expect(instancePolicy({ name: 'render [idle=2h] [no-delete]', labels: {} }, 30)).toMatchObject({ idleMinutes: 120, noDelete: true, ignored: [] });
     const gcp = instancePolicy({ name: 'trainer-1', labels: { 'cost-optimizer-idle': '90m', 'cost-optimizer-no-delete': 'true' } }, 30);
-    expect(gcp).toMatchObject({ idleMinutes: 90, idleFrom: 'label cost-optimizer-idle=90m', noDelete: true, noDeleteFrom: 'label cost-optimizer-no-delete=true' });
+    expect(gcp).toMatchObject({
+      idleMinutes: 90,
+      idleFrom: 'label cost-optimizer-idle=90m',
+      noDelete: true,
+      noDeleteFrom: 'label cost-optimizer-no-delete=true',
+    });
     expect(instancePolicy({ name: 'plain', labels: {} }, 30)).toMatchObject({ idleMinutes: null, noDelete: false });
     expect(parseDurationMinutes('1.5h')).toBe(90);
     expect(parseDurationMinutes('1d')).toBe(1440);

@@ -25,7 +25,13 @@ export interface InstancePolicy {
   ignored: string[];
 }
 
-const NONE: InstancePolicy = Object.freeze({ idleMinutes: null, idleFrom: null, noDelete: false, noDeleteFrom: null, ignored: Object.freeze([]) as unknown as string[] });
+const NONE: InstancePolicy = Object.freeze({
+  idleMinutes: null,
+  idleFrom: null,
+  noDelete: false,
+  noDeleteFrom: null,
+  ignored: Object.freeze([]) as unknown as string[],
+});
 
 const IDLE_RE = /\[idle\s*=\s*([^\]]*)\]/i;
 const NO_DELETE_RE = /\[no-delete\]/i;
@@ -88,7 +94,9 @@ export function instancePolicy(inst: Inst, globalWindowMinutes: number): Instanc
     if (minutes === null) out.ignored.push(`${c.from}: idle window "${c.raw}" is not a duration like 2h, 90m or 1d: ignored`);
     else if (minutes > MAX_IDLE_MINUTES) out.ignored.push(`${c.from}: idle window ${c.raw} is longer than 30 days: ignored (use [protect] or a hold)`);
     else if (minutes <= globalWindowMinutes) {
-      out.ignored.push(`${c.from}: idle window ${c.raw} is not longer than the global ${globalWindowMinutes} min: ignored (a per-instance window can only lengthen it)`);
+      out.ignored.push(
+        `${c.from}: idle window ${c.raw} is not longer than the global ${globalWindowMinutes} min: ignored (a per-instance window can only lengthen it)`,
+      );
     } else if (out.idleMinutes === null || minutes > out.idleMinutes) {
       // Two markers: the longer one wins (the safer).
       out.idleMinutes = minutes;
@@ -101,7 +109,8 @@ export function instancePolicy(inst: Inst, globalWindowMinutes: number): Instanc
 /** Short lines for the dashboard's policy column and explain; empty for the default policy. */
 export function policyLines(p: InstancePolicy): string[] {
   const out: string[] = [];
-  if (p.idleMinutes !== null) out.push(`idle window ${p.idleMinutes >= 120 ? `${+(p.idleMinutes / 60).toFixed(2)} h` : `${p.idleMinutes} min`} (${p.idleFrom})`);
+  if (p.idleMinutes !== null)
+    out.push(`idle window ${p.idleMinutes >= 120 ? `${+(p.idleMinutes / 60).toFixed(2)} h` : `${p.idleMinutes} min`} (${p.idleFrom})`);
   if (p.noDelete) out.push(`pause only, never delete (${p.noDeleteFrom})`);
   for (const i of p.ignored) out.push(`ignored: ${i}`);
   return out;

@@ -129,13 +129,16 @@ export function pauseDetail(rule: PauseRule, f: Facts): string {
         ? `no reading at or above ${pct(thr)} in the last ${minutes(cfg.pauseWindowMinutes)}`
         : `GPU busy: ${w.busy.why ?? pct(w.busy.util)} from ${w.busy.source} ${dur(now - w.busy.at)} ago (threshold=${pct(thr)})`;
     case 'unknown':
-      return w.unknown === null ? 'no unknown reading in the window' : `unknown GPU reading from ${w.unknown.source} ${dur(now - w.unknown.at)} ago: unknown is never idle`;
+      return w.unknown === null
+        ? 'no unknown reading in the window'
+        : `unknown GPU reading from ${w.unknown.source} ${dur(now - w.unknown.at)} ago: unknown is never idle`;
     case 'interactive':
       return interactiveDetail(f);
     case 'source':
       if (w.source === null) return `no sample from any source in the last ${dur(t.maxGapMs)}: missing data is never idle`;
       if (inst.metricSource === 'none') return 'the controller reports no live metric source for this host';
-      if (w.source === 'provider' && !f.cfg.providerMetricPause) return 'only the provider\'s own coarse reading reaches this host (no agent, no SSH): not enough to pause (PROVIDER_METRIC_PAUSE=false)';
+      if (w.source === 'provider' && !f.cfg.providerMetricPause)
+        return "only the provider's own coarse reading reaches this host (no agent, no SSH): not enough to pause (PROVIDER_METRIC_PAUSE=false)";
       return `metric source ${w.source}`;
     case 'idle-run':
       if (w.rulesChanged) return 'the threshold, gap or window setting changed since these samples were counted: idle samples are counted again from now';
@@ -165,7 +168,8 @@ export function interactiveDetail(f: Facts): string {
   const at = f.interactiveAt;
   const kept = at !== null && at > f.now - f.t.windowMs;
   const parts: string[] = [];
-  if (a.terminals !== 'ok' || a.terminalInputAt === null) parts.push(a.terminals === 'unreadable' ? 'no evidence: terminals unreadable' : 'no evidence: no terminal');
+  if (a.terminals !== 'ok' || a.terminalInputAt === null)
+    parts.push(a.terminals === 'unreadable' ? 'no evidence: terminals unreadable' : 'no evidence: no terminal');
   else parts.push(`terminal input ${dur(f.now - a.terminalInputAt)} ago`);
   if (a.notebooks === 'unreadable') parts.push('no evidence: Jupyter unreadable');
   else if (a.notebooks === 'not-read') parts.push('no evidence: notebooks are not read over SSH');
@@ -174,7 +178,12 @@ export function interactiveDetail(f: Facts): string {
   else if (a.notebookActivityAt === null) parts.push('no notebook kernel running');
   else parts.push(`notebook kernel activity ${dur(f.now - a.notebookActivityAt)} ago`);
   if (kept) {
-    const first = a.notebookBusy && at === a.reportedAt ? 'notebook kernel busy' : at === a.terminalInputAt ? `terminal input ${dur(f.now - at)} ago` : `notebook kernel activity ${dur(f.now - at)} ago`;
+    const first =
+      a.notebookBusy && at === a.reportedAt
+        ? 'notebook kernel busy'
+        : at === a.terminalInputAt
+          ? `terminal input ${dur(f.now - at)} ago`
+          : `notebook kernel activity ${dur(f.now - at)} ago`;
     return `kept: ${first} (inside the ${minutes(f.cfg.pauseWindowMinutes)} window; ${parts.join('; ')})`;
   }
   return `no interactive input in the last ${minutes(f.cfg.pauseWindowMinutes)} (${parts.join('; ')})`;
@@ -191,7 +200,8 @@ function contestedDetail(f: Facts): string {
   const c = f.inst.contested;
   if (c === null || c === undefined || f.contestedUntil === null) return 'one agent reports for this instance';
   const who = c.addresses.length > 0 ? c.addresses.join(', ') : 'unknown';
-  if (f.contestedUntil < f.w.windowStart) return `two agents reported for this instance until ${iso(f.contestedUntil)} (addresses ${who}); a whole window has passed since`;
+  if (f.contestedUntil < f.w.windowStart)
+    return `two agents reported for this instance until ${iso(f.contestedUntil)} (addresses ${who}); a whole window has passed since`;
   return `kept: two agents report for this instance (addresses ${who}); no idle evidence counts until ${iso(f.contestedUntil)}, then a pause needs a whole ${minutes(f.cfg.pauseWindowMinutes)} window`;
 }
 

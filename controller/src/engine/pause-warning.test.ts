@@ -70,7 +70,14 @@ describe('pause warning', () => {
 
   it('no warning for what time alone will not pause: protected, busy now, no current source', () => {
     expect(decideOne(engineInstance({ name: 'x [protect]' }), idleUntil(at(26)), cfg, at(26)).kind).toBe('none');
-    expect(decideOne(engineInstance(), idleUntil(at(26), (t) => (t >= at(25) ? 90 : 2)), cfg, at(26)).kind).toBe('none');
+    expect(
+      decideOne(
+        engineInstance(),
+        idleUntil(at(26), (t) => (t >= at(25) ? 90 : 2)),
+        cfg,
+        at(26),
+      ).kind,
+    ).toBe('none');
     // Samples stopped at 20: the source is gone by 26, unknown is never idle.
     expect(decideOne(engineInstance(), idleUntil(at(20)), cfg, at(26)).kind).toBe('none');
   });

@@ -61,7 +61,12 @@ export function configProtectionEntry(inst: Inst, list: readonly string[]): stri
 const NONE: readonly Protection[] = Object.freeze([]);
 
 /** Every protection that applies now (empty when none). A hold counts while `holdUntil > now`. */
-export function protectionsOf(inst: Inst, holdUntil: number | null | undefined, cfg: Pick<EngineConfig, 'protectedInstances'>, now: number): readonly Protection[] {
+export function protectionsOf(
+  inst: Inst,
+  holdUntil: number | null | undefined,
+  cfg: Pick<EngineConfig, 'protectedInstances'>,
+  now: number,
+): readonly Protection[] {
   const entry = configProtectionEntry(inst, cfg.protectedInstances);
   const marker = markerDetail(inst);
   const held = holdUntil !== null && holdUntil !== undefined && (Number.isNaN(holdUntil) || holdUntil > now);

@@ -6,11 +6,41 @@ import { normalizeAddress } from './client-address';
 
 const T = 1_750_000_000_000;
 const record = {
-  id: 'vast:1', provider: 'vast', providerId: '1', name: 'a', state: 'running', rawState: 'running', gpuName: null, numGpus: 1, pricePerHour: 1,
-  stoppedPricePerHour: null, createdAt: null, ssh: null, labels: {}, providerUtil: null, publicAddress: '192.0.2.1', firstSeen: T, lastInventoryAt: T,
-  runningSince: T, metricSource: 'none', lastSampleAt: null, memTotalMiB: null, agentFacts: null,
+  id: 'vast:1',
+  provider: 'vast',
+  providerId: '1',
+  name: 'a',
+  state: 'running',
+  rawState: 'running',
+  gpuName: null,
+  numGpus: 1,
+  pricePerHour: 1,
+  stoppedPricePerHour: null,
+  createdAt: null,
+  ssh: null,
+  labels: {},
+  providerUtil: null,
+  publicAddress: '192.0.2.1',
+  firstSeen: T,
+  lastInventoryAt: T,
+  runningSince: T,
+  metricSource: 'none',
+  lastSampleAt: null,
+  memTotalMiB: null,
+  agentFacts: null,
 } as InstanceRecord;
-const ok: ClaimFacts = { instanceId: 'vast:1', record, agentConnected: false, contested: false, lastAgentSampleAt: null, recentAgentMs: 600_000, remoteAddress: '192.0.2.1', grantedAt: null, now: T, grantCooldownMs: 60_000 };
+const ok: ClaimFacts = {
+  instanceId: 'vast:1',
+  record,
+  agentConnected: false,
+  contested: false,
+  lastAgentSampleAt: null,
+  recentAgentMs: 600_000,
+  remoteAddress: '192.0.2.1',
+  grantedAt: null,
+  now: T,
+  grantCooldownMs: 60_000,
+};
 
 describe('checkClaim', () => {
   it('grants a listed running instance claimed from its public address', () => {

@@ -98,14 +98,24 @@ describe('Executor', () => {
 
   it('the last-moment re-check applies the protection rule of the engine and says which protection applies', async () => {
     // PROTECTED_INSTANCES matches the provider id or the name, case-insensitively, exactly as the engine does.
-    const { ex, provider } = setup({ protections: (i) => protectionsOf(i, null, { protectedInstances: [' TRAINER-1 '] }, 0) }, [memoryInstance('1', { name: 'trainer-1' })]);
+    const { ex, provider } = setup({ protections: (i) => protectionsOf(i, null, { protectedInstances: [' TRAINER-1 '] }, 0) }, [
+      memoryInstance('1', { name: 'trainer-1' }),
+    ]);
     const [r] = await ex.execute([plan('pause', '1')]);
     expect(r).toMatchObject({ status: 'skipped', reason: 'instance is protected: PROTECTED_INSTANCES lists " TRAINER-1 "' });
     expect(provider.calls.filter((c) => c.startsWith('pause'))).toEqual([]);
   });
 
   it('a failed checkpoint skips the pause and notifies', async () => {
-    const result: PreparePauseResult = { v: 1, type: 'prepare-pause-result', requestId: 'r', outcome: 'failed', exitCode: 3, durationMs: 5, output: 'disk full' };
+    const result: PreparePauseResult = {
+      v: 1,
+      type: 'prepare-pause-result',
+      requestId: 'r',
+      outcome: 'failed',
+      exitCode: 3,
+      durationMs: 5,
+      output: 'disk full',
+    };
     const { ex, provider, notifier } = setup({ checkpoint: async () => result });
     const [r] = await ex.execute([plan('pause')]);
     expect(r).toMatchObject({ status: 'skipped', reason: 'checkpoint failed (exit 3)' });

@@ -161,7 +161,11 @@ export class Executor {
       if (r === 'error' || (r && (r.outcome === 'failed' || r.outcome === 'timeout'))) {
         const why = r === 'error' ? 'checkpoint request failed' : `checkpoint ${r.outcome}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`;
         this.o.logger.warn(`SKIP PAUSE: ${a.instanceId} - ${why}`);
-        this.o.notifier.notify(a.subject ? actionSkippedText('Pause', a.subject, this.o.messages ?? { publicUrl: null }, why) : plainNotice(':x:', `Pause of ${a.instanceId} skipped: ${why}`));
+        this.o.notifier.notify(
+          a.subject
+            ? actionSkippedText('Pause', a.subject, this.o.messages ?? { publicUrl: null }, why)
+            : plainNotice(':x:', `Pause of ${a.instanceId} skipped: ${why}`),
+        );
         return finish('skipped', why, r && r !== 'error' ? { checkpoint: { outcome: r.outcome, exitCode: r.exitCode, output: r.output.slice(-500) } } : {});
       }
       if (r) figures['checkpoint'] = { outcome: r.outcome, durationMs: r.durationMs };
@@ -183,7 +187,11 @@ export class Executor {
 
   private failed(a: PlannedAction, finish: (s: ActionStatus, r: string) => ActionOutcome, reason: string): ActionOutcome {
     this.o.logger.error(`FAILED ${a.kind.toUpperCase()}: ${a.instanceId} - ${reason}`);
-    this.o.notifier.notify(a.subject ? actionFailedText(a.kind === 'pause' ? 'Pause' : 'Delete', a.subject, this.o.messages ?? { publicUrl: null }, reason) : plainNotice(':x:', `${a.kind} of ${a.instanceId} failed: ${reason}`));
+    this.o.notifier.notify(
+      a.subject
+        ? actionFailedText(a.kind === 'pause' ? 'Pause' : 'Delete', a.subject, this.o.messages ?? { publicUrl: null }, reason)
+        : plainNotice(':x:', `${a.kind} of ${a.instanceId} failed: ${reason}`),
+    );
     return finish('failed', reason);
   }
 

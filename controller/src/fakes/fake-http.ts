@@ -35,19 +35,7 @@ export interface RecordedRequest {
 }
 
 export type FaultKind =
-  | '429-text'
-  | '429-json'
-  | '500'
-  | '502'
-  | '503'
-  | 'hang'
-  | 'reset'
-  | 'garbled'
-  | 'error-200'
-  | 'hang-after'
-  | 'reset-after'
-  | '500-after'
-  | 'operation-error';
+  '429-text' | '429-json' | '500' | '502' | '503' | 'hang' | 'reset' | 'garbled' | 'error-200' | 'hang-after' | 'reset-after' | '500-after' | 'operation-error';
 
 export interface FaultRule {
   kind: FaultKind;

@@ -96,7 +96,11 @@ export async function startGcpFake(opts: GcpFakeOptions = {}): Promise<GcpFake> 
     if (failCode !== null) {
       // The call is accepted and the operation fails: the instance does not change (a failed op does not throw).
       transitions.later(transitionMs, () =>
-        finish({ httpErrorStatusCode: 400, httpErrorMessage: 'BAD REQUEST', error: { errors: [{ code: failCode, message: `The ${type} operation failed (injected).` }] } }),
+        finish({
+          httpErrorStatusCode: 400,
+          httpErrorMessage: 'BAD REQUEST',
+          error: { errors: [{ code: failCode, message: `The ${type} operation failed (injected).` }] },
+        }),
       );
       return { status: 200, json: { ...op } };
     }
@@ -125,8 +129,17 @@ export async function startGcpFake(opts: GcpFakeOptions = {}): Promise<GcpFake> 
       if (!('items' in p)) return p;
       const items: Record<string, unknown> = {};
       for (const inst of p.items) ((items[`zones/${zoneOf(inst)}`] ??= { instances: [] }) as { instances: unknown[] }).instances.push(inst);
-      items['zones/us-east1-b'] ??= { warning: { code: 'NO_RESULTS_ON_PAGE', message: "There are no results for scope 'zones/us-east1-b' on this page.", data: [{ key: 'scope', value: 'zones/us-east1-b' }] } };
-      for (const z of unreachableZones) items[`zones/${z}`] = { warning: { code: 'UNREACHABLE', message: `Scope 'zones/${z}' is unreachable.`, data: [{ key: 'scope', value: `zones/${z}` }] } };
+      items['zones/us-east1-b'] ??= {
+        warning: {
+          code: 'NO_RESULTS_ON_PAGE',
+          message: "There are no results for scope 'zones/us-east1-b' on this page.",
+          data: [{ key: 'scope', value: 'zones/us-east1-b' }],
+        },
+      };
+      for (const z of unreachableZones)
+        items[`zones/${z}`] = {
+          warning: { code: 'UNREACHABLE', message: `Scope 'zones/${z}' is unreachable.`, data: [{ key: 'scope', value: `zones/${z}` }] },
+        };
       return {
         status: 200,
         json: {
@@ -162,7 +175,10 @@ export async function startGcpFake(opts: GcpFakeOptions = {}): Promise<GcpFake> 
 
     if (!name) {
       if (r.method !== 'GET') return googleError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', 'invalid');
-      const p = page(sorted().filter((i) => zoneOf(i) === zone), r);
+      const p = page(
+        sorted().filter((i) => zoneOf(i) === zone),
+        r,
+      );
       if (!('items' in p)) return p;
       return {
         status: 200,
@@ -191,19 +207,33 @@ export async function startGcpFake(opts: GcpFakeOptions = {}): Promise<GcpFake> 
     }
     if (r.method === 'POST' && verb === 'stop') {
       if (inst.status === 'TERMINATED') return operate(key, inst, 'stop', 'TERMINATED', () => undefined, failCode);
-      return operate(key, inst, 'stop', 'STOPPING', () => {
-        inst.status = 'TERMINATED';
-        inst['lastStopTimestamp'] = new Date(now()).toISOString();
-        setNat(null);
-      }, failCode);
+      return operate(
+        key,
+        inst,
+        'stop',
+        'STOPPING',
+        () => {
+          inst.status = 'TERMINATED';
+          inst['lastStopTimestamp'] = new Date(now()).toISOString();
+          setNat(null);
+        },
+        failCode,
+      );
     }
     if (r.method === 'POST' && verb === 'start') {
       if (inst.status === 'RUNNING') return operate(key, inst, 'start', 'RUNNING', () => undefined, failCode);
-      return operate(key, inst, 'start', 'STAGING', () => {
-        inst.status = 'RUNNING';
-        inst['lastStartTimestamp'] = new Date(now()).toISOString();
-        setNat(`35.200.${opCounter % 250}.${(opCounter * 3) % 250}`);
-      }, failCode);
+      return operate(
+        key,
+        inst,
+        'start',
+        'STAGING',
+        () => {
+          inst.status = 'RUNNING';
+          inst['lastStartTimestamp'] = new Date(now()).toISOString();
+          setNat(`35.200.${opCounter % 250}.${(opCounter * 3) % 250}`);
+        },
+        failCode,
+      );
     }
     if (r.method === 'POST' && verb === 'suspend') return operate(key, inst, 'suspend', 'SUSPENDING', () => (inst.status = 'SUSPENDED'), failCode);
     if (r.method === 'POST' && verb === 'resume') return operate(key, inst, 'resume', 'STAGING', () => (inst.status = 'RUNNING'), failCode);

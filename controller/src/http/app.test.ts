@@ -98,7 +98,12 @@ describe('holds', () => {
     const a = app();
     let r = await a.request('/api/instances/gcp:us-central1-a/t1/hold', post({ hours: 2, reason: 'training run' }));
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ instanceId: 'gcp:us-central1-a/t1', until: new Date(NOW + 7_200_000).toISOString(), reason: 'training run', actor: 'api' });
+    expect(await r.json()).toEqual({
+      instanceId: 'gcp:us-central1-a/t1',
+      until: new Date(NOW + 7_200_000).toISOString(),
+      reason: 'training run',
+      actor: 'api',
+    });
     r = await a.request('/api/instances/gcp%3Aus-central1-a%2Ft1/hold', post({ until: new Date(NOW + 60_000).toISOString() }));
     expect(r.status).toBe(200);
     expect(store.getHold('gcp:us-central1-a/t1')!.until).toBe(NOW + 60_000);
@@ -132,14 +137,48 @@ describe('GET /api/status and /api/instances/:id', () => {
   it('lists each instance with exactly the documented fields', async () => {
     store.upsertInventory(
       'vast',
-      [{ id: 'vast:7', provider: 'vast', providerId: '7', name: 'box', state: 'running', rawState: 'running', gpuName: 'H100', numGpus: 2, pricePerHour: 4.5, stoppedPricePerHour: 0.2, createdAt: NOW - 1e7, ssh: null, labels: {}, providerUtil: null }],
+      [
+        {
+          id: 'vast:7',
+          provider: 'vast',
+          providerId: '7',
+          name: 'box',
+          state: 'running',
+          rawState: 'running',
+          gpuName: 'H100',
+          numGpus: 2,
+          pricePerHour: 4.5,
+          stoppedPricePerHour: 0.2,
+          createdAt: NOW - 1e7,
+          ssh: null,
+          labels: {},
+          providerUtil: null,
+        },
+      ],
       NOW - 60_000,
     );
-    store.insertSamples([{ instanceId: 'vast:7', source: 'agent', t0: NOW - 20_000, t1: NOW - 10_000, gpus: gpus(2, [5, 40]), procs: 1, health: OK, run: { runId: 'run-12345678', seq: 1 } }], NOW);
+    store.insertSamples(
+      [
+        {
+          instanceId: 'vast:7',
+          source: 'agent',
+          t0: NOW - 20_000,
+          t1: NOW - 10_000,
+          gpus: gpus(2, [5, 40]),
+          procs: 1,
+          health: OK,
+          run: { runId: 'run-12345678', seq: 1 },
+        },
+      ],
+      NOW,
+    );
     store.ensureInstance('manual:mig', NOW);
     store.insertSamples([{ instanceId: 'manual:mig', source: 'ssh', t0: NOW - 20_000, t1: NOW - 10_000, gpus: gpus(1, null), procs: null, health: OK }], NOW);
     const view: DecisionView = {
-      instance: (i) => (i.id === 'vast:7' ? { idleSince: NOW - 5000, protected: true, nextAction: { kind: 'pause', at: NOW + 60_000, reason: 'idle' } } : { idleSince: null, protected: false, nextAction: null }),
+      instance: (i) =>
+        i.id === 'vast:7'
+          ? { idleSince: NOW - 5000, protected: true, nextAction: { kind: 'pause', at: NOW + 60_000, reason: 'idle' } }
+          : { idleSince: null, protected: false, nextAction: null },
       savings: () => ({ usdPerHour: 4.5 }),
       explain: (i) => ({ why: `explained ${i.id}` }),
     };
@@ -175,7 +214,21 @@ describe('GET /api/status and /api/instances/:id', () => {
   });
 
   it('shows a source that went quiet as none', async () => {
-    store.insertSamples([{ instanceId: 'manual:old', source: 'agent', t0: NOW - 3_600_000, t1: NOW - 3_590_000, gpus: gpus(1, 0), procs: 0, health: OK, run: { runId: 'run-12345678', seq: 1 } }], NOW);
+    store.insertSamples(
+      [
+        {
+          instanceId: 'manual:old',
+          source: 'agent',
+          t0: NOW - 3_600_000,
+          t1: NOW - 3_590_000,
+          gpus: gpus(1, 0),
+          procs: 0,
+          health: OK,
+          run: { runId: 'run-12345678', seq: 1 },
+        },
+      ],
+      NOW,
+    );
     const body = (await (await app().request('/api/status', { headers: auth })).json()) as { instances: { metricSource: string }[] };
     expect(body.instances[0]!.metricSource).toBe('none');
   });
@@ -186,7 +239,14 @@ describe('GET /api/actions', () => {
     store.insertAction({ instanceId: 'vast:1', kind: 'warn', status: 'succeeded', reason: 'delete in 1 h' }, NOW - 2000);
     store.insertAction({ instanceId: 'vast:2', kind: 'pause', status: 'dry-run', reason: 'idle 30 min' }, NOW - 1000);
     const a = app();
-    const all = (await (await a.request('/api/actions', { headers: auth })).json()) as { id: number; instanceId: string; kind: string; status: string; reason: string; at: string }[];
+    const all = (await (await a.request('/api/actions', { headers: auth })).json()) as {
+      id: number;
+      instanceId: string;
+      kind: string;
+      status: string;
+      reason: string;
+      at: string;
+    }[];
     expect(all.map((x) => [x.instanceId, x.kind, x.status, x.reason, x.at])).toEqual([
       ['vast:2', 'pause', 'dry-run', 'idle 30 min', new Date(NOW - 1000).toISOString()],
       ['vast:1', 'warn', 'succeeded', 'delete in 1 h', new Date(NOW - 2000).toISOString()],

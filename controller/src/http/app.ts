@@ -91,7 +91,16 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.adminToken !== null) app.use('/api/*', adminAuth(deps.adminToken));
   app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413) }));
 
-  for (const register of [healthRoutes, agentEndpointRoutes, statusRoutes, instanceRoutes, actionRoutes, tokenRoutes, joinTokenRoutes, ...(deps.routes ?? [])]) {
+  for (const register of [
+    healthRoutes,
+    agentEndpointRoutes,
+    statusRoutes,
+    instanceRoutes,
+    actionRoutes,
+    tokenRoutes,
+    joinTokenRoutes,
+    ...(deps.routes ?? []),
+  ]) {
     register(app, ctx);
   }
   return app;

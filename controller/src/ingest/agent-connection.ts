@@ -3,14 +3,7 @@
 // nothing the agent says can change it.
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
-import {
-  type Batch,
-  CloseCode,
-  type ControllerMessage,
-  type Hello,
-  PROTOCOL_VERSION,
-  type PreparePauseResult,
-} from '../../../protocol';
+import { type Batch, CloseCode, type ControllerMessage, type Hello, PROTOCOL_VERSION, type PreparePauseResult } from '../../../protocol';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { InsertResult } from '../store/types';
@@ -198,10 +191,7 @@ export class AgentConnection {
       );
     }
     const received = performance.now();
-    const refused = this.deps.writer.enqueueSample(
-      clamped.input,
-      (r) => this.onCommitted(b.seq, r, received),
-    );
+    const refused = this.deps.writer.enqueueSample(clamped.input, (r) => this.onCommitted(b.seq, r, received));
     if (refused !== null) {
       this.deps.counters.busyRejections++;
       this.deps.logger.warn(`batch from agent ${this.instanceId} not queued (${refused}); closing so it retries later`);

@@ -16,7 +16,16 @@ export function batchInput(instanceId: string, b: Batch, receivedAt: number): Ba
   // An interval cannot end after the frame carrying it was sent (replays carry a fresh sentAt).
   if (b.t1 > b.sentAt + FUTURE_TOLERANCE_MS) return { ok: false, reason: 'batch t1 lies in the future (after sentAt)' };
   const offset = receivedAt - b.sentAt;
-  const input: SampleInput = { instanceId, source: 'agent', t0: b.t0 + offset, t1: b.t1 + offset, gpus: b.gpus, procs: b.procs, health: b.health, run: { runId: b.runId, seq: b.seq } };
+  const input: SampleInput = {
+    instanceId,
+    source: 'agent',
+    t0: b.t0 + offset,
+    t1: b.t1 + offset,
+    gpus: b.gpus,
+    procs: b.procs,
+    health: b.health,
+    run: { runId: b.runId, seq: b.seq },
+  };
   const k = b.interactive;
   if (k !== undefined) {
     // Agent clock to controller clock, like the interval; the report was made at the end of the interval.

@@ -9,13 +9,75 @@ import { fastCheckBatch } from './fast-batch';
 const T = 1_750_000_000_000;
 /** GPU 3 carries the optional engine fields (a newer agent), the others not (mixed fleets batch alike). */
 const withEngines = (gpus: ReturnType<typeof gpuStatsFor>) =>
-  gpus.map((g, i) => (i === 3 ? { ...g, enc: { min: 40, mean: 64, max: 90 }, dec: null, jpeg: { min: 0, mean: 0, max: 0 }, ofa: { min: 0, mean: 0, max: 0 }, encSessions: { min: 2, mean: 2, max: 2 } } : g));
-const valid = () => ({ v: 1, type: 'batch', runId: 'run-abcdefgh', seq: 7, t0: T - 10_000, t1: T, sentAt: T + 5, gpus: withEngines(gpuStatsFor(8, 40)), procs: 2, health: { state: 'ok' }, dropped: 0 });
+  gpus.map((g, i) =>
+    i === 3
+      ? {
+          ...g,
+          enc: { min: 40, mean: 64, max: 90 },
+          dec: null,
+          jpeg: { min: 0, mean: 0, max: 0 },
+          ofa: { min: 0, mean: 0, max: 0 },
+          encSessions: { min: 2, mean: 2, max: 2 },
+        }
+      : g,
+  );
+const valid = () => ({
+  v: 1,
+  type: 'batch',
+  runId: 'run-abcdefgh',
+  seq: 7,
+  t0: T - 10_000,
+  t1: T,
+  sentAt: T + 5,
+  gpus: withEngines(gpuStatsFor(8, 40)),
+  procs: 2,
+  health: { state: 'ok' },
+  dropped: 0,
+});
 
 const edge = fc.oneof(
-  fc.constantFrom(null, undefined, true, '', 'x', 'batch', 'ok', 'error', 'driver', 0, -0, 1, -1, 0.5, 100, 100.0000000001, 101, 1e9, 1e9 + 1, 1024, 1023, 64, 65,
-    Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, -Infinity, T, 1_577_836_799_999, 4_102_444_800_001, [], {}, [1], { min: 0, mean: 0, max: 0 },
-    { min: 5, mean: 4, max: 6 }, { min: 0, mean: 0, max: 0, extra: 1 }, { state: 'ok', x: 1 }, { state: 'error', code: 'driver', message: 'm' }, { state: 'error', code: 'nope', message: 'm' }),
+  fc.constantFrom(
+    null,
+    undefined,
+    true,
+    '',
+    'x',
+    'batch',
+    'ok',
+    'error',
+    'driver',
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    100,
+    100.0000000001,
+    101,
+    1e9,
+    1e9 + 1,
+    1024,
+    1023,
+    64,
+    65,
+    Number.MAX_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER + 2,
+    NaN,
+    Infinity,
+    -Infinity,
+    T,
+    1_577_836_799_999,
+    4_102_444_800_001,
+    [],
+    {},
+    [1],
+    { min: 0, mean: 0, max: 0 },
+    { min: 5, mean: 4, max: 6 },
+    { min: 0, mean: 0, max: 0, extra: 1 },
+    { state: 'ok', x: 1 },
+    { state: 'error', code: 'driver', message: 'm' },
+    { state: 'error', code: 'nope', message: 'm' },
+  ),
   fc.string({ maxLength: 70 }),
   fc.integer(),
   fc.double(),
@@ -36,9 +98,16 @@ function mutate(b: ReturnType<typeof valid>, path: (string | number)[], value: u
 const paths: (string | number)[][] = [
   ...Object.keys(valid()).map((k) => [k]),
   ...['index', 'uuid', 'count', 'utilUnknown', 'util', 'memUsed', 'memTotal', 'temp', 'power'].map((k) => ['gpus', 3, k]),
-  ...['min', 'mean', 'max'].flatMap((k) => [['gpus', 0, 'util', k], ['gpus', 7, 'memUsed', k], ['gpus', 2, 'power', k]]),
+  ...['min', 'mean', 'max'].flatMap((k) => [
+    ['gpus', 0, 'util', k],
+    ['gpus', 7, 'memUsed', k],
+    ['gpus', 2, 'power', k],
+  ]),
   ...['enc', 'dec', 'jpeg', 'ofa', 'encSessions'].map((k) => ['gpus', 3, k]),
-  ...['min', 'mean', 'max'].flatMap((k) => [['gpus', 3, 'enc', k], ['gpus', 3, 'encSessions', k]]),
+  ...['min', 'mean', 'max'].flatMap((k) => [
+    ['gpus', 3, 'enc', k],
+    ['gpus', 3, 'encSessions', k],
+  ]),
   ['health', 'state'],
   ['gpus', 0],
 ];
@@ -53,7 +122,10 @@ describe('fastCheckBatch', () => {
   });
 
   it('accepts the optional interactive report, and never what BatchSchema refuses in it', () => {
-    const withKeys = () => ({ ...valid(), interactive: { terminalInputAt: T - 60_000, terminals: 'ok', notebookActivityAt: null, notebookBusy: false, notebooks: 'none' } });
+    const withKeys = () => ({
+      ...valid(),
+      interactive: { terminalInputAt: T - 60_000, terminals: 'ok', notebookActivityAt: null, notebookBusy: false, notebooks: 'none' },
+    });
     expect(fastCheckBatch(withKeys())).not.toBeNull();
     const keyPaths = [['interactive'], ...['terminalInputAt', 'terminals', 'notebookActivityAt', 'notebookBusy', 'notebooks'].map((k) => ['interactive', k])];
     fc.assert(

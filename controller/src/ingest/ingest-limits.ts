@@ -96,7 +96,9 @@ export class IngestLimits {
       if (t - b.lastAt < BURST_QUIET_MS) continue;
       this.bursts.delete(address);
       if (b.count > 1) {
-        this.logger.warn(`agent connections from ${address}: ${b.count} refused in ${Math.round((b.lastAt - b.firstAt) / 1000)} s (bad or missing tokens, then rate-limited)`);
+        this.logger.warn(
+          `agent connections from ${address}: ${b.count} refused in ${Math.round((b.lastAt - b.firstAt) / 1000)} s (bad or missing tokens, then rate-limited)`,
+        );
       }
     }
     for (const [id, k] of this.buckets) if (this.refill(k, t) >= this.batchBurst) this.buckets.delete(id);

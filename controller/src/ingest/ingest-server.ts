@@ -79,8 +79,7 @@ export function bearerToken(header: string | undefined): string | null {
 function refuse(socket: Duplex, status: number, text: string, body: object): void {
   const payload = JSON.stringify(body);
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` + `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
   );
 }
 
@@ -323,7 +322,9 @@ export function createIngest(opts: IngestOptions): Ingest {
       // Everything already received is committed and acknowledged before the sockets go.
       writer.close();
       const sockets = [...all];
-      const closed = Promise.all(sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve())))));
+      const closed = Promise.all(
+        sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve())))),
+      );
       for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);

@@ -31,7 +31,19 @@ function agent(instanceId: string, opts: Partial<ConstructorParameters<typeof Si
 /** A valid one-GPU batch of the agent's run, sent as is (no buffering): for replay and bad-frame tests. */
 function batchOf(a: Pick<SimAgent, 'runId'>) {
   const t = Date.now();
-  return { v: PROTOCOL_VERSION, type: 'batch', runId: a.runId, seq: 1, t0: t - 10_000, t1: t, sentAt: t, gpus: [{ index: 0, uuid: null, count: 10, utilUnknown: 0, util: { min: 0, mean: 0, max: 0 }, memUsed: null, memTotal: null, temp: null, power: null }], procs: 0, health: { state: 'ok' }, dropped: 0 };
+  return {
+    v: PROTOCOL_VERSION,
+    type: 'batch',
+    runId: a.runId,
+    seq: 1,
+    t0: t - 10_000,
+    t1: t,
+    sentAt: t,
+    gpus: [{ index: 0, uuid: null, count: 10, utilUnknown: 0, util: { min: 0, mean: 0, max: 0 }, memUsed: null, memTotal: null, temp: null, power: null }],
+    procs: 0,
+    health: { state: 'ok' },
+    dropped: 0,
+  };
 }
 
 /** The HTTP status of an upgrade attempt that is refused. */
@@ -122,7 +134,6 @@ describe('streaming', () => {
     await waitFor(() => b.ackedSeq >= 6, 10_000, 'ack 6');
     expect(ctl.server.store.sampleCount('manual:replay')).toBe(6);
   });
-
 });
 
 describe('one voice per instance', () => {
@@ -207,7 +218,21 @@ describe('trusted time', () => {
     const t = Date.now();
     // The controller last heard from this run 20 min ago (its batch 1 is stored); then the link was down.
     const gpus = batchOf({ runId }).gpus;
-    ctl.server.store.insertSamples([{ instanceId: 'manual:outage', source: 'agent', t0: t - 20 * 60_000 - 10_000, t1: t - 20 * 60_000, gpus, procs: 0, health: { state: 'ok' }, run: { runId, seq: 1 } }], t);
+    ctl.server.store.insertSamples(
+      [
+        {
+          instanceId: 'manual:outage',
+          source: 'agent',
+          t0: t - 20 * 60_000 - 10_000,
+          t1: t - 20 * 60_000,
+          gpus,
+          procs: 0,
+          health: { state: 'ok' },
+          run: { runId, seq: 1 },
+        },
+      ],
+      t,
+    );
     const lastEnd = ctl.server.store.lastAgentSampleEnd('manual:outage')!;
     const b = new SimAgent({ url: ctl.wsUrl, token, gpus: 1, runId });
     agents.push(b);
@@ -239,15 +264,18 @@ describe('bad frames', () => {
     ['negative numbers', (a) => JSON.stringify({ ...batchOf(a), procs: -1 }), CloseCode.BadFrame, /procs/],
     ['NaN', (a) => JSON.stringify(batchOf(a)).replace('"procs":0', '"procs":NaN'), CloseCode.BadFrame, /invalid JSON/],
     ['infinite numbers', (a) => JSON.stringify(batchOf(a)).replace('"procs":0', '"procs":1e999'), CloseCode.BadFrame, /procs/],
-    ['huge utilization', (a) => JSON.stringify({ ...batchOf(a), gpus: [{ ...batchOf(a).gpus[0], util: { min: 0, mean: 50, max: 1e6 } }] }), CloseCode.BadFrame, /util/],
+    [
+      'huge utilization',
+      (a) => JSON.stringify({ ...batchOf(a), gpus: [{ ...batchOf(a).gpus[0], util: { min: 0, mean: 50, max: 1e6 } }] }),
+      CloseCode.BadFrame,
+      /util/,
+    ],
     ['unknown fields', (a) => JSON.stringify({ ...batchOf(a), instanceId: 'vast:other' }), CloseCode.BadFrame, /Unrecognized key/],
     ['far-future t1', (a) => JSON.stringify({ ...batchOf(a), t1: Date.now() + 3_600_000, sentAt: Date.now() }), CloseCode.BadFrame, /future/],
     ['another run', (a) => JSON.stringify({ ...batchOf(a), runId: 'someone-else-run' }), CloseCode.BadFrame, /runId/],
     ['second hello', (a) => JSON.stringify(a.hello()), CloseCode.BadFrame, /hello sent twice/],
     ['oversize frame', () => hugeArray, CloseCode.MessageTooBig, /.*/],
   ];
-
-
 
   it.each(cases)('%s closes only that connection and stores nothing from it', async (name, frame, code, reason) => {
     const good = agent(`manual:good-${name.replace(/\W/g, '-')}`);
@@ -286,7 +314,15 @@ describe('bad frames', () => {
 describe('control', () => {
   it('relays prepare-pause to the connected agent and returns its answer', async () => {
     const a = agent('manual:pp', {
-      onPreparePause: (m) => ({ v: PROTOCOL_VERSION, type: 'prepare-pause-result', requestId: m.requestId, outcome: 'ok', exitCode: 0, durationMs: 12, output: 'saved' }),
+      onPreparePause: (m) => ({
+        v: PROTOCOL_VERSION,
+        type: 'prepare-pause-result',
+        requestId: m.requestId,
+        outcome: 'ok',
+        exitCode: 0,
+        durationMs: 12,
+        output: 'saved',
+      }),
     });
     await a.connect();
     const r = await ctl.server.ingest.requestPreparePause('manual:pp', 1_000);

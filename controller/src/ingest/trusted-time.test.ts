@@ -4,7 +4,16 @@ import type { SampleInput } from '../store/types';
 import { clampToFloor, evidenceFloor, MAX_REPLAY_MS } from './trusted-time';
 
 const T = Date.UTC(2026, 0, 1);
-const input = (t0: number, t1: number): SampleInput => ({ instanceId: 'vast:1', source: 'agent', t0, t1, gpus: [], procs: null, health: { state: 'ok' }, run: { runId: 'run-000001', seq: 1 } });
+const input = (t0: number, t1: number): SampleInput => ({
+  instanceId: 'vast:1',
+  source: 'agent',
+  t0,
+  t1,
+  gpus: [],
+  procs: null,
+  health: { state: 'ok' },
+  run: { runId: 'run-000001', seq: 1 },
+});
 
 describe('evidenceFloor', () => {
   it('starts a new run at its connection, whatever data the instance had', () => {

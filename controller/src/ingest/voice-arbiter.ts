@@ -95,7 +95,11 @@ export class VoiceArbiter {
         );
         return { admit: true, replaced: holder };
       }
-      this.mark(instanceId, [holder.remoteAddress, remote], `a second agent from ${remote} tried to connect while the one from ${holder.remoteAddress} is connected and answering`);
+      this.mark(
+        instanceId,
+        [holder.remoteAddress, remote],
+        `a second agent from ${remote} tried to connect while the one from ${holder.remoteAddress} is connected and answering`,
+      );
       return { admit: false, reason: 'another agent is connected for this instance' };
     } finally {
       this.probing.delete(instanceId);

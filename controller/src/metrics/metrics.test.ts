@@ -32,7 +32,15 @@ describe('Metrics', () => {
   it('shows each engine and the temperature per instance; nothing for what was not reported', async () => {
     const m = new Metrics(() => ({
       instances: [
-        { id: 'vast:2', provider: 'vast', state: 'running', util: 8, pricePerHour: 0.2, engines: { enc: 100, dec: 0, jpeg: 0, ofa: 0, encSessions: 2 }, tempC: 45 },
+        {
+          id: 'vast:2',
+          provider: 'vast',
+          state: 'running',
+          util: 8,
+          pricePerHour: 0.2,
+          engines: { enc: 100, dec: 0, jpeg: 0, ofa: 0, encSessions: 2 },
+          tempC: 45,
+        },
         { id: 'vast:3', provider: 'vast', state: 'running', util: null, pricePerHour: 0.2, engines: {}, tempC: null },
       ],
       savingsTotalUsd: 0,
@@ -40,14 +48,19 @@ describe('Metrics', () => {
       agentsConnected: 2,
     }));
     const samples = parsePrometheusText(await m.render());
-    const get = (name: string, labels: Record<string, string>) => samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    const get = (name: string, labels: Record<string, string>) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
     const engine = 'cost_optimizer_instance_gpu_engine_utilization_percent';
     expect(get(engine, { instance: 'vast:2', engine: 'sm' })).toBe(8);
     expect(get(engine, { instance: 'vast:2', engine: 'encoder' })).toBe(100);
     expect(get(engine, { instance: 'vast:2', engine: 'decoder' })).toBe(0);
     expect(get('cost_optimizer_instance_gpu_encoder_sessions', { instance: 'vast:2' })).toBe(2);
     expect(get('cost_optimizer_instance_gpu_temperature_celsius', { instance: 'vast:2' })).toBe(45);
-    expect(samples.filter((s) => s.labels['instance'] === 'vast:3' && s.name !== 'cost_optimizer_instance_state' && s.name !== 'cost_optimizer_instance_price_usd_per_hour')).toEqual([]);
+    expect(
+      samples.filter(
+        (s) => s.labels['instance'] === 'vast:3' && s.name !== 'cost_optimizer_instance_state' && s.name !== 'cost_optimizer_instance_price_usd_per_hour',
+      ),
+    ).toEqual([]);
   });
 
   it('the validator rejects malformed exposition', () => {

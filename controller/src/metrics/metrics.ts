@@ -22,31 +22,84 @@ const STATES = ['running', 'stopped', 'starting', 'stopping', 'deleted', 'unknow
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly actions = new Counter({ name: 'cost_optimizer_actions_total', help: 'Actions by kind and result', labelNames: ['kind', 'status'], registers: [this.registry] });
+  readonly actions = new Counter({
+    name: 'cost_optimizer_actions_total',
+    help: 'Actions by kind and result',
+    labelNames: ['kind', 'status'],
+    registers: [this.registry],
+  });
   readonly ingestBatches = new Counter({ name: 'cost_optimizer_ingest_batches_total', help: 'Agent batches committed', registers: [this.registry] });
-  readonly ingestDuplicates = new Counter({ name: 'cost_optimizer_ingest_duplicates_total', help: 'Replayed batches ignored as duplicates', registers: [this.registry] });
-  readonly ingestRejected = new Counter({ name: 'cost_optimizer_ingest_rejected_total', help: 'Frames rejected (bad frame, auth)', labelNames: ['reason'], registers: [this.registry] });
-  readonly sshPolls = new Counter({ name: 'cost_optimizer_ssh_polls_total', help: 'SSH fallback polls by result', labelNames: ['result'], registers: [this.registry] });
-  readonly providerErrors = new Counter({ name: 'cost_optimizer_provider_errors_total', help: 'Provider API failures after retries', labelNames: ['provider', 'op'], registers: [this.registry] });
+  readonly ingestDuplicates = new Counter({
+    name: 'cost_optimizer_ingest_duplicates_total',
+    help: 'Replayed batches ignored as duplicates',
+    registers: [this.registry],
+  });
+  readonly ingestRejected = new Counter({
+    name: 'cost_optimizer_ingest_rejected_total',
+    help: 'Frames rejected (bad frame, auth)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly sshPolls = new Counter({
+    name: 'cost_optimizer_ssh_polls_total',
+    help: 'SSH fallback polls by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly providerErrors = new Counter({
+    name: 'cost_optimizer_provider_errors_total',
+    help: 'Provider API failures after retries',
+    labelNames: ['provider', 'op'],
+    registers: [this.registry],
+  });
   readonly cycleDuration = new Histogram({
     name: 'cost_optimizer_cycle_duration_seconds',
     help: 'Duration of one optimizer cycle (inventory, decide, act)',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });
-  private readonly util = new Gauge({ name: 'cost_optimizer_instance_gpu_utilization_percent', help: 'Last GPU utilization (max over GPUs); absent when unknown', labelNames: ['instance', 'provider'], registers: [this.registry] });
+  private readonly util = new Gauge({
+    name: 'cost_optimizer_instance_gpu_utilization_percent',
+    help: 'Last GPU utilization (max over GPUs); absent when unknown',
+    labelNames: ['instance', 'provider'],
+    registers: [this.registry],
+  });
   private readonly engineUtil = new Gauge({
     name: 'cost_optimizer_instance_gpu_engine_utilization_percent',
     help: 'Last utilization of each GPU engine (max over GPUs): sm, encoder, decoder, jpeg, ofa; absent when unknown or not reported',
     labelNames: ['instance', 'provider', 'engine'],
     registers: [this.registry],
   });
-  private readonly encSessions = new Gauge({ name: 'cost_optimizer_instance_gpu_encoder_sessions', help: 'Open NVENC sessions (max over GPUs) in the last sample', labelNames: ['instance', 'provider'], registers: [this.registry] });
-  private readonly temp = new Gauge({ name: 'cost_optimizer_instance_gpu_temperature_celsius', help: 'Hottest GPU temperature in the last sample', labelNames: ['instance', 'provider'], registers: [this.registry] });
-  private readonly state = new Gauge({ name: 'cost_optimizer_instance_state', help: '1 for the instance state', labelNames: ['instance', 'provider', 'state'], registers: [this.registry] });
-  private readonly price = new Gauge({ name: 'cost_optimizer_instance_price_usd_per_hour', help: 'Price while running', labelNames: ['instance', 'provider'], registers: [this.registry] });
+  private readonly encSessions = new Gauge({
+    name: 'cost_optimizer_instance_gpu_encoder_sessions',
+    help: 'Open NVENC sessions (max over GPUs) in the last sample',
+    labelNames: ['instance', 'provider'],
+    registers: [this.registry],
+  });
+  private readonly temp = new Gauge({
+    name: 'cost_optimizer_instance_gpu_temperature_celsius',
+    help: 'Hottest GPU temperature in the last sample',
+    labelNames: ['instance', 'provider'],
+    registers: [this.registry],
+  });
+  private readonly state = new Gauge({
+    name: 'cost_optimizer_instance_state',
+    help: '1 for the instance state',
+    labelNames: ['instance', 'provider', 'state'],
+    registers: [this.registry],
+  });
+  private readonly price = new Gauge({
+    name: 'cost_optimizer_instance_price_usd_per_hour',
+    help: 'Price while running',
+    labelNames: ['instance', 'provider'],
+    registers: [this.registry],
+  });
   private readonly savings = new Gauge({ name: 'cost_optimizer_savings_usd', help: 'USD saved so far', registers: [this.registry] });
-  private readonly savingsMonthly = new Gauge({ name: 'cost_optimizer_savings_monthly_projection_usd', help: 'Savings rate now, projected over a month', registers: [this.registry] });
+  private readonly savingsMonthly = new Gauge({
+    name: 'cost_optimizer_savings_monthly_projection_usd',
+    help: 'Savings rate now, projected over a month',
+    registers: [this.registry],
+  });
   private readonly agents = new Gauge({ name: 'cost_optimizer_agents_connected', help: 'Agents connected now', registers: [this.registry] });
 
   constructor(private readonly snapshot: () => FleetSnapshot) {}
@@ -63,7 +116,12 @@ export class Metrics {
     for (const i of s.instances) {
       if (i.util !== null) this.util.set({ instance: i.id, provider: i.provider }, i.util);
       if (i.util !== null) this.engineUtil.set({ instance: i.id, provider: i.provider, engine: 'sm' }, i.util);
-      for (const [k, engine] of [['enc', 'encoder'], ['dec', 'decoder'], ['jpeg', 'jpeg'], ['ofa', 'ofa']] as const) {
+      for (const [k, engine] of [
+        ['enc', 'encoder'],
+        ['dec', 'decoder'],
+        ['jpeg', 'jpeg'],
+        ['ofa', 'ofa'],
+      ] as const) {
         const v = i.engines?.[k];
         if (v !== undefined) this.engineUtil.set({ instance: i.id, provider: i.provider, engine }, v);
       }

@@ -5,14 +5,40 @@ import { digestDue, digestText } from './digest';
 const NOW = Date.parse('2026-12-03T08:00:00Z');
 let id = 0;
 const row = (kind: ActionRecord['kind'], status: ActionRecord['status'], instanceId = 'vast:1'): ActionRecord => ({
-  id: ++id, instanceId, kind, status, reason: '', figures: {}, decisionKey: null, actor: 'controller', createdAt: NOW - 3_600_000, updatedAt: NOW - 3_600_000,
+  id: ++id,
+  instanceId,
+  kind,
+  status,
+  reason: '',
+  figures: {},
+  decisionKey: null,
+  actor: 'controller',
+  createdAt: NOW - 3_600_000,
+  updatedAt: NOW - 3_600_000,
 });
 
 describe('daily digest', () => {
-  it('counts the day\'s actions and acts, lists failures, gives the savings and the dashboard link', () => {
+  it("counts the day's actions and acts, lists failures, gives the savings and the dashboard link", () => {
     const t = digestText(
-      [row('pause', 'succeeded'), row('pause', 'succeeded', 'vast:2'), row('warn-pause', 'succeeded'), row('resume', 'succeeded'), row('delete', 'failed', 'gcp:z/<x>')],
-      { totalUsd: 12.5, currentRateUsdPerHour: 0.9, monthlyProjectionUsd: 657, pausedHours: 10, pauses: 2, deletes: 0, lastDayUsd: 12.5, lastWeekUsd: 12.5, byProvider: { vast: 12.5 }, deleteHorizonDays: 30 },
+      [
+        row('pause', 'succeeded'),
+        row('pause', 'succeeded', 'vast:2'),
+        row('warn-pause', 'succeeded'),
+        row('resume', 'succeeded'),
+        row('delete', 'failed', 'gcp:z/<x>'),
+      ],
+      {
+        totalUsd: 12.5,
+        currentRateUsdPerHour: 0.9,
+        monthlyProjectionUsd: 657,
+        pausedHours: 10,
+        pauses: 2,
+        deletes: 0,
+        lastDayUsd: 12.5,
+        lastWeekUsd: 12.5,
+        byProvider: { vast: 12.5 },
+        deleteHorizonDays: 30,
+      },
       NOW,
       'https://co.example.com',
     );

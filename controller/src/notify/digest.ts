@@ -3,7 +3,15 @@ import type { ActionRecord } from '../store';
 import type { Savings } from '../report/savings';
 import { money, safe } from './messages';
 
-const LABELS: Record<string, string> = { pause: 'paused', delete: 'deleted', warn: 'delete warnings', 'warn-pause': 'pause warnings', resume: 'resumed', hold: 'holds set', release: 'holds released' };
+const LABELS: Record<string, string> = {
+  pause: 'paused',
+  delete: 'deleted',
+  warn: 'delete warnings',
+  'warn-pause': 'pause warnings',
+  resume: 'resumed',
+  hold: 'holds set',
+  release: 'holds released',
+};
 
 /** Pure: the digest text for the rows of the last 24 h (any order) and the savings at `now`. */
 export function digestText(rows: readonly ActionRecord[], savings: Savings, now: number, publicUrl: string | null): string {
@@ -21,7 +29,13 @@ export function digestText(rows: readonly ActionRecord[], savings: Savings, now:
     `:bar_chart: Cost Optimizer, last 24 h to ${day} ${new Date(now).toISOString().slice(11, 16)} UTC: ${parts.length === 0 ? 'no actions' : parts.join(', ')}.`,
     `Saved so far ${money(savings.totalUsd)}; saving ${money(savings.currentRateUsdPerHour)}/h now (${money(savings.monthlyProjectionUsd)} a month at this rate).`,
   ];
-  if (failed.length > 0) lines.push(`Failed: ${failed.slice(0, 5).map((f) => `${f.kind} of ${safe(f.instanceId)}`).join(', ')}${failed.length > 5 ? ` and ${failed.length - 5} more` : ''}.`);
+  if (failed.length > 0)
+    lines.push(
+      `Failed: ${failed
+        .slice(0, 5)
+        .map((f) => `${f.kind} of ${safe(f.instanceId)}`)
+        .join(', ')}${failed.length > 5 ? ` and ${failed.length - 5} more` : ''}.`,
+    );
   if (publicUrl) lines.push(`<${publicUrl.replace(/\/+$/, '')}/|Dashboard>`);
   return lines.join('\n');
 }

@@ -7,7 +7,15 @@ import { dashboardLink, deleteWarningText, operatorActText, pausedText, pauseWar
 import { WebhookNotifier } from './webhook-notifier';
 
 const NOW = Date.parse('2026-12-03T14:27:00Z');
-const s: MessageSubject = { id: 'vast:9001', name: 'render-farm-7', provider: 'vast', gpuName: 'RTX 4090', numGpus: 2, pricePerHour: 0.9, stoppedPricePerHour: 0.02 };
+const s: MessageSubject = {
+  id: 'vast:9001',
+  name: 'render-farm-7',
+  provider: 'vast',
+  gpuName: 'RTX 4090',
+  numGpus: 2,
+  pricePerHour: 0.9,
+  stoppedPricePerHour: 0.02,
+};
 const ctx = { publicUrl: 'https://co.example.com/' };
 const idle = { idleSince: NOW - 25 * 60_000, utilMax: 2, utilMean: 0.4, thresholdPct: 10, samples: 150, source: 'agent' };
 
@@ -29,7 +37,9 @@ describe('notification texts', () => {
     expect(t).toContain('Resume: `cost-optimizer resume vast:9001`');
     expect(t).toContain('deleted after 24 h inactive');
     expect(pausedText(s, ctx, { ...idle, deleteAfterHours: 24, noDelete: true }, NOW)).toContain('will not be deleted');
-    expect(deleteWarningText(s, ctx, { at: NOW + 3_600_000, inactiveSince: NOW - 23 * 3_600_000, state: 'stopped' }, NOW)).toContain('will be *deleted* at 15:27 UTC');
+    expect(deleteWarningText(s, ctx, { at: NOW + 3_600_000, inactiveSince: NOW - 23 * 3_600_000, state: 'stopped' }, NOW)).toContain(
+      'will be *deleted* at 15:27 UTC',
+    );
   });
 
   it('escapes names from providers: no mention, no link, no control characters', () => {

@@ -100,10 +100,21 @@ export function pauseWarningText(s: MessageSubject, ctx: MessageContext, f: Idle
   return `:hourglass: ${subjectText(s)} will be paused at ${clock(f.at, now)} unless it gets busy. ${idleText(f, now)}.${stake} ${keepText(ctx, s, 'hold it')}`;
 }
 
-export function pausedText(s: MessageSubject, ctx: MessageContext, f: IdleFigures & { deleteAfterHours: number | null; noDelete: boolean }, now: number): string {
+export function pausedText(
+  s: MessageSubject,
+  ctx: MessageContext,
+  f: IdleFigures & { deleteAfterHours: number | null; noDelete: boolean },
+  now: number,
+): string {
   const save = pauseSavingPerHour(s);
-  const stake = save === null ? '' : ` Saves ${money(save)}/h; paused it still costs ${s.stoppedPricePerHour === null ? 'an unknown amount' : `${money(s.stoppedPricePerHour)}/h`} (storage).`;
-  const next = f.noDelete || f.deleteAfterHours === null ? ' It will not be deleted ([no-delete]).' : ` Unless resumed it is deleted after ${f.deleteAfterHours} h inactive (with a warning first).`;
+  const stake =
+    save === null
+      ? ''
+      : ` Saves ${money(save)}/h; paused it still costs ${s.stoppedPricePerHour === null ? 'an unknown amount' : `${money(s.stoppedPricePerHour)}/h`} (storage).`;
+  const next =
+    f.noDelete || f.deleteAfterHours === null
+      ? ' It will not be deleted ([no-delete]).'
+      : ` Unless resumed it is deleted after ${f.deleteAfterHours} h inactive (with a warning first).`;
   const link = dashboardLink(ctx, s.id, 'resume it or keep it on the dashboard');
   return `:pause_button: Paused ${subjectText(s)}: ${idleText(f, now)}.${stake}${next}${link ? ` ${link}.` : ` Resume: \`cost-optimizer resume ${safe(s.id)}\`.`}`;
 }

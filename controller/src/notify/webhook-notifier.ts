@@ -49,7 +49,10 @@ export class WebhookNotifier implements Notifier {
   notify(raw: string): void {
     // Messages are mrkdwn built by notify/messages.ts (or `plainNotice`), which escape every untrusted part where it is
     // interpolated, so intended links survive; control characters are stripped here once more, line by line.
-    const text = raw.split('\n').map((line) => stripControl(line)).join('\n');
+    const text = raw
+      .split('\n')
+      .map((line) => stripControl(line))
+      .join('\n');
     if (this.queue.length >= this.maxQueue) {
       const dropped = this.queue.shift();
       this.opts.logger.warn(`webhook queue full, dropped oldest message: ${dropped?.slice(0, 80)}`);

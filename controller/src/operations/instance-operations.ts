@@ -22,8 +22,18 @@ export type OpResult = { ok: true; body: Record<string, unknown> } | { ok: false
 
 export const MAX_HOLD_MS = 366 * 24 * 3_600_000;
 
-export function subjectOf(r: Pick<InstanceRecord, 'id' | 'name' | 'provider' | 'gpuName' | 'numGpus' | 'pricePerHour' | 'stoppedPricePerHour'>): MessageSubject {
-  return { id: r.id, name: r.name, provider: r.provider, gpuName: r.gpuName, numGpus: r.numGpus, pricePerHour: r.pricePerHour, stoppedPricePerHour: r.stoppedPricePerHour };
+export function subjectOf(
+  r: Pick<InstanceRecord, 'id' | 'name' | 'provider' | 'gpuName' | 'numGpus' | 'pricePerHour' | 'stoppedPricePerHour'>,
+): MessageSubject {
+  return {
+    id: r.id,
+    name: r.name,
+    provider: r.provider,
+    gpuName: r.gpuName,
+    numGpus: r.numGpus,
+    pricePerHour: r.pricePerHour,
+    stoppedPricePerHour: r.stoppedPricePerHour,
+  };
 }
 
 export class InstanceOperations {
@@ -52,7 +62,14 @@ export class InstanceOperations {
     }
     const now = this.d.now();
     const { record } = this.d.store.insertAction(
-      { instanceId: id, kind: 'resume', status: 'planned', reason: `resume requested through the ${actor}`, actor, figures: { stateBefore: fresh.state, pricePerHour: rec.pricePerHour } },
+      {
+        instanceId: id,
+        kind: 'resume',
+        status: 'planned',
+        reason: `resume requested through the ${actor}`,
+        actor,
+        figures: { stateBefore: fresh.state, pricePerHour: rec.pricePerHour },
+      },
       now,
     );
     try {
@@ -67,7 +84,9 @@ export class InstanceOperations {
     const reason = `resumed through the ${actor}`;
     this.d.store.updateAction(record.id, { status: 'succeeded', reason }, this.d.now());
     this.d.logger.info(`RESUME: ${id} (${rec.name}) by ${actor}`);
-    this.d.notifier?.notify(operatorActText('resume', subjectOf(rec), this.msg, actor, 'its provider is starting it; it gets a full idle window before any new pause'));
+    this.d.notifier?.notify(
+      operatorActText('resume', subjectOf(rec), this.msg, actor, 'its provider is starting it; it gets a full idle window before any new pause'),
+    );
     return { ok: true, body: { instanceId: id, resumed: true, actor } };
   }
 
@@ -79,9 +98,14 @@ export class InstanceOperations {
     const why = reason ?? `hold set through the ${actor}`;
     const hold = this.d.store.setHold(id, until, why, now);
     const untilIso = new Date(hold.until).toISOString();
-    this.d.store.insertAction({ instanceId: id, kind: 'hold', status: 'succeeded', reason: `held until ${untilIso}: ${why}`, actor, figures: { until: hold.until } }, now);
+    this.d.store.insertAction(
+      { instanceId: id, kind: 'hold', status: 'succeeded', reason: `held until ${untilIso}: ${why}`, actor, figures: { until: hold.until } },
+      now,
+    );
     this.d.logger.info(`hold on ${id} until ${untilIso} by ${actor}: ${why}`);
-    this.d.notifier?.notify(operatorActText('hold', subjectOf(rec), this.msg, actor, `no pause or delete before ${untilIso.replace('T', ' ').slice(0, 16)} UTC`));
+    this.d.notifier?.notify(
+      operatorActText('hold', subjectOf(rec), this.msg, actor, `no pause or delete before ${untilIso.replace('T', ' ').slice(0, 16)} UTC`),
+    );
     return { ok: true, body: { instanceId: id, until: untilIso, reason: hold.reason, actor } };
   }
 

@@ -26,7 +26,15 @@ function setup(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'co-opt-'));
   dirs.push(dir);
   // No pause warning unless a test asks for one: these tests pin the seed's pause timing.
-  const config = parseConfig({ DATA_DIR: dir, PAUSE_WINDOW_MINUTES: '1', MIN_SAMPLES: '3', MAX_GAP_SECONDS: '30', CHECK_INTERVAL: '10', PAUSE_WARNING_MINUTES: '0', ...env });
+  const config = parseConfig({
+    DATA_DIR: dir,
+    PAUSE_WINDOW_MINUTES: '1',
+    MIN_SAMPLES: '3',
+    MAX_GAP_SECONDS: '30',
+    CHECK_INTERVAL: '10',
+    PAUSE_WARNING_MINUTES: '0',
+    ...env,
+  });
   const store = openStore(join(dir, 'co.db'));
   let now = T0;
   const notifier = new ListNotifier();
@@ -52,7 +60,19 @@ function feed(store: Store, id: string, from: number, to: number, util: number |
       source: 'agent' as const,
       t0: t,
       t1: t + 10_000,
-      gpus: [{ index: 0, uuid: 'GPU-0', count: 10, utilUnknown: util === null ? 10 : 0, util: util === null ? null : { min: util, mean: util, max: util }, memUsed: null, memTotal: 24000, temp: null, power: null }],
+      gpus: [
+        {
+          index: 0,
+          uuid: 'GPU-0',
+          count: 10,
+          utilUnknown: util === null ? 10 : 0,
+          util: util === null ? null : { min: util, mean: util, max: util },
+          memUsed: null,
+          memTotal: 24000,
+          temp: null,
+          power: null,
+        },
+      ],
       procs: 0,
       health: { state: 'ok' as const },
       run: null,
@@ -64,12 +84,7 @@ function feed(store: Store, id: string, from: number, to: number, util: number |
 describe('CostOptimizer', () => {
   it('pauses the idle instance, keeps the busy, unknown and protected ones, and logs the seed line', async () => {
     const { opt, store, notifier, lines, setNow } = setup();
-    const vast = new MemoryProvider([
-      memoryInstance('1'),
-      memoryInstance('2'),
-      memoryInstance('3', { name: 'train [protect]' }),
-      memoryInstance('4'),
-    ]);
+    const vast = new MemoryProvider([memoryInstance('1'), memoryInstance('2'), memoryInstance('3', { name: 'train [protect]' }), memoryInstance('4')]);
     opt.addProvider('vast', vast);
     await opt.runOnce(); // first sight: running since T0
     const end = T0 + 90_000;
@@ -104,7 +119,9 @@ describe('CostOptimizer', () => {
     const busy = await opt.runOnce();
     expect(busy.actions).toEqual([]);
     expect(vast.instances.get('1')!.state).toBe('running');
-    expect(notifier.messages.at(-1)).toBe(':white_check_mark: *render-farm-7* (vast:1; Vast.ai, RTX 4090, $0.500/h) will not be paused after all: its GPU is busy again.');
+    expect(notifier.messages.at(-1)).toBe(
+      ':white_check_mark: *render-farm-7* (vast:1; Vast.ai, RTX 4090, $0.500/h) will not be paused after all: its GPU is busy again.',
+    );
     setNow(T0 + 80_000);
     await opt.runOnce();
     expect(notifier.messages.filter((m) => m.startsWith(':white_check_mark:'))).toHaveLength(1);
@@ -184,7 +201,14 @@ describe('CostOptimizer', () => {
     // A new controller on the same database continues the same idle run.
     const store2 = openStore(store.db.name);
     let now = T0 + 150_000;
-    const opt2 = new CostOptimizer(opt.config, { store: store2, now: () => now, sshPoller: null, logger: createLogger({ sink: () => {} }), notifier: new ListNotifier(), executor: { verifyAttempts: 1, verifyDelayMs: 0 } });
+    const opt2 = new CostOptimizer(opt.config, {
+      store: store2,
+      now: () => now,
+      sshPoller: null,
+      logger: createLogger({ sink: () => {} }),
+      notifier: new ListNotifier(),
+      executor: { verifyAttempts: 1, verifyDelayMs: 0 },
+    });
     opt2.addProvider('vast', vast);
     feed(store2, 'vast:1', T0 + 150_000, T0 + 170_000, 0);
     now = T0 + 170_000;
@@ -208,7 +232,14 @@ describe('CostOptimizer', () => {
     let now = T0 + 90_000;
     feed(store, 'vast:1', T0 + 50_000, T0 + 90_000, 0);
     feed(store, 'vast:2', T0 + 50_000, T0 + 90_000, 0);
-    const opt2 = new CostOptimizer(opt.config, { store, now: () => now, sshPoller: null, logger: createLogger({ sink: () => {} }), notifier: new ListNotifier(), executor: { verifyAttempts: 1, verifyDelayMs: 0 } });
+    const opt2 = new CostOptimizer(opt.config, {
+      store,
+      now: () => now,
+      sshPoller: null,
+      logger: createLogger({ sink: () => {} }),
+      notifier: new ListNotifier(),
+      executor: { verifyAttempts: 1, verifyDelayMs: 0 },
+    });
     opt2.addProvider('vast', vast);
     const r = await opt2.runOnce();
     // vast:1 idle for 90 s: paused. vast:2 was busy 40-50 s: its window (30-90 s) is not idle, so it is kept.
@@ -220,7 +251,7 @@ describe('CostOptimizer', () => {
     await opt2.close();
   });
 
-  it('settles audit rows a killed controller left planned, with the provider\'s word, and never acts on them', async () => {
+  it("settles audit rows a killed controller left planned, with the provider's word, and never acts on them", async () => {
     const { opt, store } = setup();
     const vast = new MemoryProvider([memoryInstance('1', { state: 'stopped' }), memoryInstance('2')]);
     store.upsertInventory('vast', [...vast.instances.values()], T0);
@@ -239,7 +270,8 @@ describe('CostOptimizer', () => {
     store.upsertInventory('vast', [...vast.instances.values()], T0);
     const p1 = store.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'planned', reason: 'idle', decisionKey: 'pause:vast:1:0' }, T0).record;
     store.transaction(() => {
-      for (let i = 0; i < 10_050; i++) store.insertAction({ instanceId: `vast:${100 + (i % 50)}`, kind: 'warn', status: 'dry-run', reason: 'dry run' }, T0 + 1 + i);
+      for (let i = 0; i < 10_050; i++)
+        store.insertAction({ instanceId: `vast:${100 + (i % 50)}`, kind: 'warn', status: 'dry-run', reason: 'dry run' }, T0 + 1 + i);
     });
     opt.addProvider('vast', vast);
     await opt.runOnce();

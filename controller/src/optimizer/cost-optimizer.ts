@@ -78,17 +78,34 @@ export class CostOptimizer {
   /** Decisions of the last cycle by instance id: the status API and explain read them. */
   readonly lastDecisions = new Map<string, { decision: Decision; instance: EngineInstance }>();
 
-  constructor(config: Config | Partial<Config> = {}, private readonly opts: CostOptimizerOptions = {}) {
+  constructor(
+    config: Config | Partial<Config> = {},
+    private readonly opts: CostOptimizerOptions = {},
+  ) {
     this.config = isWholeConfig(config) ? config : configFromPartial(config);
     const c = this.config;
-    this.logger = opts.logger ?? createLogger({ level: c.logLevel, secrets: [c.adminToken, c.vast?.apiKey, c.tensordock?.apiKey, c.tensordock?.apiToken, c.gcp?.accessToken, c.webhookUrl] });
+    this.logger =
+      opts.logger ??
+      createLogger({
+        level: c.logLevel,
+        secrets: [c.adminToken, c.vast?.apiKey, c.tensordock?.apiKey, c.tensordock?.apiToken, c.gcp?.accessToken, c.webhookUrl],
+      });
     this.now = opts.now ?? Date.now;
     this.ownsStore = !opts.store;
     this.store =
-      opts.store ?? openStore(join(c.dataDir, DB_FILE_NAME), { retentionRawHours: c.retentionRawHours, retentionRollupDays: c.retentionRollupDays, logger: this.logger });
+      opts.store ??
+      openStore(join(c.dataDir, DB_FILE_NAME), { retentionRawHours: c.retentionRawHours, retentionRollupDays: c.retentionRollupDays, logger: this.logger });
     this.notifier = opts.notifier ?? (c.webhookUrl ? new WebhookNotifier({ url: c.webhookUrl, logger: this.logger }) : new LogOnlyNotifier(this.logger));
     this.idle = new IdleTracker(this.store, c, this.logger);
-    this.ssh = opts.sshPoller === undefined ? new SshPoller({ config: { ...c.ssh, dataDir: c.dataDir }, logger: this.logger, now: this.now, controlPersistSec: Math.max(300, 3 * c.checkIntervalSec) }) : opts.sshPoller;
+    this.ssh =
+      opts.sshPoller === undefined
+        ? new SshPoller({
+            config: { ...c.ssh, dataDir: c.dataDir },
+            logger: this.logger,
+            now: this.now,
+            controlPersistSec: Math.max(300, 3 * c.checkIntervalSec),
+          })
+        : opts.sshPoller;
     this.executor = new Executor({
       providers: this.providers,
       actions: new StoreActionLog(this.store),
@@ -172,7 +189,10 @@ export class CostOptimizer {
       if (r.state === 'running' && (before === 'stopped' || before === 'stopping')) this.recordResume(r.id, now);
     }
 
-    const sshStats = await this.pollSsh(records.filter((r) => fresh.has(r.provider)), now);
+    const sshStats = await this.pollSsh(
+      records.filter((r) => fresh.has(r.provider)),
+      now,
+    );
     this.recordProviderUtil(listed, now);
     // Inventory transitions every cycle; everything else every tenth cycle (replayed from samples after a crash).
     this.idle.persist(this.cycles % 10 === 1);
@@ -187,7 +207,9 @@ export class CostOptimizer {
     const byId = new Map(engineInstances.map((i) => [i.id, i]));
     this.lastDecisions.clear();
     decisions.forEach((d) => this.lastDecisions.set(d.instanceId, { decision: d, instance: byId.get(d.instanceId)! }));
-    const actions = await this.executor.execute(planActions(decisions, byId, { publicUrl: this.config.publicUrl ?? null, deleteThresholdHours: this.config.deleteThresholdHours }));
+    const actions = await this.executor.execute(
+      planActions(decisions, byId, { publicUrl: this.config.publicUrl ?? null, deleteThresholdHours: this.config.deleteThresholdHours }),
+    );
     this.announceCancelledWarnings(decisions, actions, byId);
     for (const a of actions) {
       this.opts.metrics?.actions.inc({ kind: a.kind, status: a.status });
@@ -275,8 +297,16 @@ export class CostOptimizer {
         const fresh = await provider.get(rec.providerId);
         const state = fresh === null ? 'gone' : fresh.state;
         const done = a.kind === 'pause' ? state === 'stopped' || state === 'stopping' : state === 'gone' || state === 'deleted';
-        this.store.updateAction(a.id, done ? { status: 'succeeded', reason: `${a.reason} (verified after a restart: ${state})` } : { status: 'failed', reason: `interrupted by a controller restart; the instance is ${state}` }, now);
-        this.logger.warn(`audit: ${a.kind} of ${a.instanceId} was interrupted by a restart; the provider says ${state}: recorded as ${done ? 'succeeded' : 'failed'}`);
+        this.store.updateAction(
+          a.id,
+          done
+            ? { status: 'succeeded', reason: `${a.reason} (verified after a restart: ${state})` }
+            : { status: 'failed', reason: `interrupted by a controller restart; the instance is ${state}` },
+          now,
+        );
+        this.logger.warn(
+          `audit: ${a.kind} of ${a.instanceId} was interrupted by a restart; the provider says ${state}: recorded as ${done ? 'succeeded' : 'failed'}`,
+        );
       } catch (err) {
         this.logger.warn(`audit: cannot settle the interrupted ${a.kind} of ${a.instanceId} yet: ${errorMessage(err)}`);
       }
@@ -287,7 +317,10 @@ export class CostOptimizer {
   private recordResume(instanceId: string, now: number): void {
     const last = this.store.listActions({ instanceId, limit: 5 }).find((a) => a.kind === 'pause' || a.kind === 'resume' || a.kind === 'delete');
     if (!last || last.kind !== 'pause' || last.status !== 'succeeded') return;
-    this.store.insertAction({ instanceId, kind: 'resume', status: 'succeeded', reason: 'seen running again after our pause; its idle clock starts afresh' }, now);
+    this.store.insertAction(
+      { instanceId, kind: 'resume', status: 'succeeded', reason: 'seen running again after our pause; its idle clock starts afresh' },
+      now,
+    );
     this.logger.info(`RESUMED: ${instanceId} is running again (resumed by its user); full pause window before any new pause`);
   }
 
@@ -308,7 +341,13 @@ export class CostOptimizer {
       if (d.code === 'hold' || d.code === 'protected-marker' || d.code === 'protected-config') continue;
       const inst = byId.get(d.instanceId);
       if (!inst) continue;
-      this.notifier.notify(pauseWarningCancelledText(subjectOf(inst), { publicUrl: this.config.publicUrl ?? null }, d.code === 'busy' || d.code === 'not-idle' ? 'its GPU is busy again' : d.reason));
+      this.notifier.notify(
+        pauseWarningCancelledText(
+          subjectOf(inst),
+          { publicUrl: this.config.publicUrl ?? null },
+          d.code === 'busy' || d.code === 'not-idle' ? 'its GPU is busy again' : d.reason,
+        ),
+      );
       this.logger.info(`pause of ${d.instanceId} called off: ${d.reason}`);
     }
   }

@@ -37,7 +37,11 @@ export class IdleTracker {
         if (st === null) this.logger.warn(`idle state of ${rec.id} is unreadable; starting it afresh (this only delays actions)`);
       }
       // Replay from the oldest track end (or a window back): later samples were committed after the last save.
-      const ends = st ? Object.values(st.tracks).map((t) => t?.lastEnd ?? null).filter((x): x is number => x !== null) : [];
+      const ends = st
+        ? Object.values(st.tracks)
+            .map((t) => t?.lastEnd ?? null)
+            .filter((x): x is number => x !== null)
+        : [];
       const since = ends.length ? Math.min(...ends) : now - this.cfg.pauseWindowMinutes * 60_000 * 2;
       for (const s of this.store.recentSamples(rec.id, since)) {
         st = observeSample(st, s, this.cfg);

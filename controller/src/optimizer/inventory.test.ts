@@ -16,7 +16,11 @@ describe('inventory', () => {
   it("a provider answering 500 is asked only as often as its client's retry policy says, once per cycle", async () => {
     vast = await startVastFake({ instances: [vastInstance({ id: 7 })] });
     vast.injectFault({ kind: '500', method: 'GET', times: 1_000 });
-    const provider = new VastAiProvider(vast.apiKey, { apiUrl: vast.url, minIntervalMs: { list: 0, show: 0, put: 0, destroy: 0 }, retry: { maxRetries: 2, baseDelayMs: 1 } });
+    const provider = new VastAiProvider(vast.apiKey, {
+      apiUrl: vast.url,
+      minIntervalMs: { list: 0, show: 0, put: 0, destroy: 0 },
+      retry: { maxRetries: 2, baseDelayMs: 1 },
+    });
     const lines: string[] = [];
     const [outcome] = await listAll([provider], { logger: createLogger({ sink: (_l, line) => lines.push(line) }), baseDelayMs: 1 });
     expect(outcome).toMatchObject({ provider: 'vast', ok: false, attempts: 1 });
@@ -28,7 +32,11 @@ describe('inventory', () => {
   it('extra attempts, when asked for, still end on the first success', async () => {
     vast = await startVastFake({ instances: [vastInstance({ id: 7 })] });
     vast.injectFault({ kind: '500', method: 'GET', times: 1 });
-    const provider = new VastAiProvider(vast.apiKey, { apiUrl: vast.url, minIntervalMs: { list: 0, show: 0, put: 0, destroy: 0 }, retry: { maxRetries: 0, baseDelayMs: 1 } });
+    const provider = new VastAiProvider(vast.apiKey, {
+      apiUrl: vast.url,
+      minIntervalMs: { list: 0, show: 0, put: 0, destroy: 0 },
+      retry: { maxRetries: 0, baseDelayMs: 1 },
+    });
     const [outcome] = await listAll([provider], { logger: createLogger({ sink: () => {} }), attempts: 3, baseDelayMs: 1 });
     expect(outcome).toMatchObject({ provider: 'vast', ok: true, attempts: 2 });
   });

@@ -19,7 +19,10 @@ describe('configFromPartial', () => {
 
   it('recomputes from the given fields exactly as from the environment', () => {
     expect(configFromPartial({ pauseWarningMinutes: 0, interactiveActivity: false })).toMatchObject({ pauseWarningMinutes: 0, interactiveActivity: false });
-    expect(configFromPartial({ limits: { minFreeDiskMb: 0, maxAgentConnections: 5, agentBatchesPerSecond: 1, agentBatchBurst: 2, authFailuresPerMinute: 3 } }).limits).toEqual({
+    expect(
+      configFromPartial({ limits: { minFreeDiskMb: 0, maxAgentConnections: 5, agentBatchesPerSecond: 1, agentBatchBurst: 2, authFailuresPerMinute: 3 } })
+        .limits,
+    ).toEqual({
       minFreeDiskMb: 0,
       maxAgentConnections: 5,
       agentBatchesPerSecond: 1,

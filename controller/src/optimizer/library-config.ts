@@ -63,7 +63,16 @@ function text(field: string, v: unknown): string {
 }
 
 /** Fields every whole Config has had since the first release: their presence marks a config parseConfig made. */
-const WHOLE_MARKERS: readonly (keyof Config)[] = ['pauseThresholdGpu', 'pauseWindowMinutes', 'minSamples', 'deleteThresholdHours', 'maxGapSeconds', 'checkIntervalSec', 'dataDir', 'logLevel'];
+const WHOLE_MARKERS: readonly (keyof Config)[] = [
+  'pauseThresholdGpu',
+  'pauseWindowMinutes',
+  'minSamples',
+  'deleteThresholdHours',
+  'maxGapSeconds',
+  'checkIntervalSec',
+  'dataDir',
+  'logLevel',
+];
 
 /** True for a whole Config as parseConfig returns it (the daemon passes one): used as is. */
 export function isWholeConfig(c: Partial<Config>): c is Config {
@@ -81,7 +90,8 @@ export function configFromPartial(partial: Partial<Config>): Config {
       continue;
     }
     if (field === 'protectedInstances') {
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ConfigError('protectedInstances', 'expected an array of instance ids or names');
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+        throw new ConfigError('protectedInstances', 'expected an array of instance ids or names');
       if (value.some((v) => v.includes(','))) throw new ConfigError('protectedInstances', 'an entry cannot contain a comma');
       env['PROTECTED_INSTANCES'] = value.join(',');
       continue;

@@ -12,7 +12,12 @@ describe('LoopHealth', () => {
     expect(h.snapshot()).toMatchObject({ ok: true, lastCycleAt: null, cycles: 0, staleAfterSeconds: 30 });
     now = T + 31_000;
     expect(h.snapshot()).toMatchObject({ ok: false, error: expect.stringMatching(/no cycle has finished in the 31 s since start/) });
-    h.cycleFinished({ providers: [{ provider: 'vast', ok: true, instances: [], attempts: 1 }, { provider: 'gcp', ok: false, error: 'HTTP 503', attempts: 3 }] });
+    h.cycleFinished({
+      providers: [
+        { provider: 'vast', ok: true, instances: [], attempts: 1 },
+        { provider: 'gcp', ok: false, error: 'HTTP 503', attempts: 3 },
+      ],
+    });
     expect(h.snapshot()).toEqual({
       ok: true,
       startedAt: new Date(T).toISOString(),

@@ -17,13 +17,25 @@ export function decisionKey(d: Decision): string {
   const f = d.figures;
   // A pause warning belongs to its idle episode, restarted by a hold, release or resume (a new warning is due then).
   const episode =
-    d.kind === 'warn-pause' ? (f.pauseWarnEpisode ?? f.idleSince ?? f.windowStart) : d.kind === 'pause' ? (f.idleSince ?? f.windowStart) : (f.inactiveSince ?? f.windowStart);
+    d.kind === 'warn-pause'
+      ? (f.pauseWarnEpisode ?? f.idleSince ?? f.windowStart)
+      : d.kind === 'pause'
+        ? (f.idleSince ?? f.windowStart)
+        : (f.inactiveSince ?? f.windowStart);
   return `${d.kind}:${d.instanceId}:${Math.round(episode)}`;
 }
 
 /** The message a person gets once the action is done (or, for a warning, sent). */
 export function noticeFor(d: Decision, inst: EngineInstance, ctx: NoticeContext): string {
-  const s: MessageSubject = { id: inst.id, name: inst.name, provider: inst.provider, gpuName: inst.gpuName, numGpus: inst.numGpus, pricePerHour: inst.pricePerHour, stoppedPricePerHour: inst.stoppedPricePerHour };
+  const s: MessageSubject = {
+    id: inst.id,
+    name: inst.name,
+    provider: inst.provider,
+    gpuName: inst.gpuName,
+    numGpus: inst.numGpus,
+    pricePerHour: inst.pricePerHour,
+    stoppedPricePerHour: inst.stoppedPricePerHour,
+  };
   const f = d.figures;
   const idle = { idleSince: f.idleSince, utilMax: f.utilMax, utilMean: f.utilMean, thresholdPct: f.thresholdPct, samples: f.samples, source: f.source };
   switch (d.kind) {
@@ -54,7 +66,15 @@ export function planActions(decisions: readonly Decision[], instances: ReadonlyM
       logLine: formatDecisionLine(d, inst),
       decisionKey: decisionKey(d),
       notice: notices ? noticeFor(d, inst, notices) : undefined,
-      subject: { id: inst.id, name: inst.name, provider: inst.provider, gpuName: inst.gpuName, numGpus: inst.numGpus, pricePerHour: inst.pricePerHour, stoppedPricePerHour: inst.stoppedPricePerHour },
+      subject: {
+        id: inst.id,
+        name: inst.name,
+        provider: inst.provider,
+        gpuName: inst.gpuName,
+        numGpus: inst.numGpus,
+        pricePerHour: inst.pricePerHour,
+        stoppedPricePerHour: inst.stoppedPricePerHour,
+      },
       figures: {
         code: d.code,
         samples: f.samples,

@@ -21,7 +21,8 @@ const inst = (state: InstanceState): ProviderInstance => ({
   providerUtil: null,
 });
 
-const unknownOutcome = () => new ProviderError({ provider: 'vast', op: 'pause', message: 'timed out (outcome unknown)', retryable: true, outcomeUnknown: true });
+const unknownOutcome = () =>
+  new ProviderError({ provider: 'vast', op: 'pause', message: 'timed out (outcome unknown)', retryable: true, outcomeUnknown: true });
 const policy = { maxRetries: 2, baseDelayMs: 1, factor: 1, maxDelayMs: 1, jitter: 0 };
 
 describe('verdictFor', () => {
@@ -54,10 +55,13 @@ describe('verifiedMutation', () => {
 
   it('resolves without resending when the re-read shows the call landed', async () => {
     let sends = 0;
-    await run(async () => {
-      sends++;
-      throw unknownOutcome();
-    }, async () => inst('stopping'));
+    await run(
+      async () => {
+        sends++;
+        throw unknownOutcome();
+      },
+      async () => inst('stopping'),
+    );
     expect(sends).toBe(1);
   });
 
@@ -75,10 +79,13 @@ describe('verifiedMutation', () => {
 
   it('stops after maxRetries resends and throws the outcome-unknown error', async () => {
     let sends = 0;
-    const err = await run(async () => {
-      sends++;
-      throw unknownOutcome();
-    }, async () => inst('running')).catch((e: unknown) => e);
+    const err = await run(
+      async () => {
+        sends++;
+        throw unknownOutcome();
+      },
+      async () => inst('running'),
+    ).catch((e: unknown) => e);
     expect(err).toMatchObject({ outcomeUnknown: true });
     expect(sends).toBe(3);
   });
@@ -90,14 +97,26 @@ describe('verifiedMutation', () => {
       throw unknownOutcome();
     };
     await expect(run(send, async () => inst('unknown'))).rejects.toMatchObject({ outcomeUnknown: true });
-    await expect(run(send, async () => { throw new Error('read failed'); })).rejects.toMatchObject({ outcomeUnknown: true });
+    await expect(
+      run(send, async () => {
+        throw new Error('read failed');
+      }),
+    ).rejects.toMatchObject({ outcomeUnknown: true });
     expect(sends).toBe(2);
   });
 
   it('passes other errors through without re-reading', async () => {
     let reads = 0;
     const refused = new ProviderError({ provider: 'vast', op: 'delete', message: 'HTTP 400', retryable: false, status: 400 });
-    await expect(run(async () => { throw refused; }, async () => (reads++, null), 'delete')).rejects.toBe(refused);
+    await expect(
+      run(
+        async () => {
+          throw refused;
+        },
+        async () => (reads++, null),
+        'delete',
+      ),
+    ).rejects.toBe(refused);
     expect(reads).toBe(0);
   });
 });

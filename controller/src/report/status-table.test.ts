@@ -18,7 +18,10 @@ const base: StatusInstanceView = {
 
 describe('renderStatusTable', () => {
   it('prints one row per instance with util, idle time and next action', () => {
-    const text = renderStatusTable([base, { ...base, id: 'gcp:z/b', lastSample: { t: 0, util: null, memUsed: null, memTotal: null }, idleSince: null, nextAction: null, protected: true }], 10 * 60_000);
+    const text = renderStatusTable(
+      [base, { ...base, id: 'gcp:z/b', lastSample: { t: 0, util: null, memUsed: null, memTotal: null }, idleSince: null, nextAction: null, protected: true }],
+      10 * 60_000,
+    );
     const lines = text.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^INSTANCE\s+PROVIDER\s+STATE/);

@@ -53,6 +53,10 @@ export function renderStatusTable(instances: readonly StatusInstanceView[], now:
     return [i.id, i.provider, i.state, gpu, util, i.metricSource, idle, next].map((v) => stripControl(String(v)));
   });
   const widths = header.map((h, c) => Math.min(c === 0 ? 40 : 28, Math.max(h.length, ...rows.map((r) => r[c]!.length))));
-  const line = (r: string[]) => r.map((v, c) => cell(v, widths[c]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, c) => cell(v, widths[c]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }

@@ -70,7 +70,8 @@ describe('classify', () => {
   });
 
   it('tells nvidia-smi failures apart: driver, missing, other exit', () => {
-    const msg = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.";
+    const msg =
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.";
     expect(code({ exitCode: 9, stdout: msg + '\n' })).toBe('driver');
     expect(code({ exitCode: 15, stdout: 'Unable to determine the device handle for GPU0000:41:00.0: GPU is lost.' })).toBe('driver');
     expect(code({ exitCode: 6, stdout: 'No devices were found' })).toBe('driver');

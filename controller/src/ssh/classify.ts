@@ -14,12 +14,16 @@ export type Classified = { ok: true; gpus: GpuStats[] } | { ok: false; code: Ssh
 const AUTH = /permission denied|too many authentication failures|no more authentication methods|no supported authentication methods/i;
 const HOSTKEY = /host key verification failed|remote host identification has changed|host key for .* has changed|no .*host key is known/i;
 const TIMEOUT = /timed out|timeout/i;
-const SSH_OWN = /^ssh:|^kex_exchange_identification|connection (refused|closed|reset)|could not resolve hostname|no route to host|network is unreachable|broken pipe|banner exchange|control ?socket|mux_client|ssh_exchange_identification|^[^\s]+@[^\s]+: /im;
+const SSH_OWN =
+  /^ssh:|^kex_exchange_identification|connection (refused|closed|reset)|could not resolve hostname|no route to host|network is unreachable|broken pipe|banner exchange|control ?socket|mux_client|ssh_exchange_identification|^[^\s]+@[^\s]+: /im;
 const NOT_FOUND = /command not found|nvidia-smi: not found|no such file or directory/i;
 
 /** The last non-empty line of `s`, trimmed and bounded: enough for status and explain. */
 export function lastLine(s: string, max = 300): string {
-  const lines = s.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = s
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return (lines[lines.length - 1] ?? '').slice(0, max);
 }
 

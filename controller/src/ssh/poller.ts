@@ -124,14 +124,26 @@ export class SshPoller {
 
   private async pollOne(t: SshTarget, keyFile: string | null): Promise<SshResult> {
     const t0 = this.now();
-    const skipped = (code: SshFailureCode, message: string): SshFailure => ({ instanceId: t.instanceId, target: t, ok: false, code, message, t0, t1: t0, durationMs: 0 });
+    const skipped = (code: SshFailureCode, message: string): SshFailure => ({
+      instanceId: t.instanceId,
+      target: t,
+      ok: false,
+      code,
+      message,
+      t0,
+      t1: t0,
+      durationMs: 0,
+    });
     const r = resolveTarget(t, this.cfg.user);
     if ('error' in r) return skipped('invalid', r.error);
     const key = targetKey(r);
     if (this.inFlight.has(key)) return skipped('busy', 'the previous poll of this host is still running');
     const blocked = this.backoff.blocked(key, t0);
     if (blocked) {
-      return skipped('backoff', `not tried after ${blocked.failures} failure(s) (${this.failing.get(key) ?? 'failed'}); next try after ${new Date(blocked.until).toISOString()}`);
+      return skipped(
+        'backoff',
+        `not tried after ${blocked.failures} failure(s) (${this.failing.get(key) ?? 'failed'}); next try after ${new Date(blocked.until).toISOString()}`,
+      );
     }
 
     this.inFlight.add(key);
@@ -157,7 +169,17 @@ export class SshPoller {
           this.failing.delete(key);
           this.log.info(`ssh ${r.instanceId}: readings again after ${was}`);
         }
-        return { instanceId: t.instanceId, target: t, ok: true, gpus: c.gpus, procs: null, interactive: terminalInputOf(run.stdout, t1), t0, t1, durationMs: run.durationMs };
+        return {
+          instanceId: t.instanceId,
+          target: t,
+          ok: true,
+          gpus: c.gpus,
+          procs: null,
+          interactive: terminalInputOf(run.stdout, t1),
+          t0,
+          t1,
+          durationMs: run.durationMs,
+        };
       }
       if (this.failing.get(key) !== c.code) this.log.warn(`ssh ${r.instanceId} (${r.user}@${r.host}:${r.port}): ${c.code}: ${c.message}`);
       else this.log.debug(`ssh ${r.instanceId}: still ${c.code}: ${c.message}`);

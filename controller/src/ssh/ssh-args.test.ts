@@ -2,7 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { discoverAndQueryScript } from '../../../protocol/nvidia-smi/query';
 import { TERMINAL_INPUT_SUFFIX } from './terminal-input';
-import { buildSshArgs, controlSocketName, hostKeyAlias, expansionSafe, optionPath, REMOTE_COMMAND, resolveTarget, targetKey, type SshArgsOptions } from './ssh-args';
+import {
+  buildSshArgs,
+  controlSocketName,
+  hostKeyAlias,
+  expansionSafe,
+  optionPath,
+  REMOTE_COMMAND,
+  resolveTarget,
+  targetKey,
+  type SshArgsOptions,
+} from './ssh-args';
 
 const opts: SshArgsOptions = {
   connectTimeoutSec: 4.2,
@@ -31,7 +41,7 @@ describe('buildSshArgs', () => {
     expect(a.slice(dd - 4, dd)).toEqual(['-p', '10600', '-l', 'root']);
   });
 
-  it('never forwards the operator\'s ssh-agent and offers only the configured key', () => {
+  it("never forwards the operator's ssh-agent and offers only the configured key", () => {
     const a = buildSshArgs(t, opts);
     expect(opt(a, 'ForwardAgent')).toBe('no');
     expect(opt(a, 'IdentitiesOnly')).toBe('yes');
@@ -70,7 +80,12 @@ describe('buildSshArgs', () => {
 
 describe('resolveTarget', () => {
   it('applies the default user and accepts host names, IPv4 and IPv6', () => {
-    expect(resolveTarget({ instanceId: 'a', host: '192.0.2.45', port: 22 }, 'ubuntu')).toEqual({ instanceId: 'a', host: '192.0.2.45', port: 22, user: 'ubuntu' });
+    expect(resolveTarget({ instanceId: 'a', host: '192.0.2.45', port: 22 }, 'ubuntu')).toEqual({
+      instanceId: 'a',
+      host: '192.0.2.45',
+      port: 22,
+      user: 'ubuntu',
+    });
     expect(resolveTarget({ instanceId: 'a', host: '[2001:db8::1]', port: 2222 }, 'root')).toMatchObject({ host: '2001:db8::1' });
     expect(resolveTarget({ instanceId: 'a', host: 'ssh4.vast.ai', port: 1, user: 'me' }, 'root')).toMatchObject({ user: 'me' });
   });

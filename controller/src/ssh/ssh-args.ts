@@ -95,20 +95,38 @@ export interface SshArgsOptions {
 export function buildSshArgs(t: ResolvedTarget, o: SshArgsOptions): string[] {
   const args = [
     '-T', // no tty: nvidia-smi prints plain lines
-    '-o', 'BatchMode=yes', // never prompt for a password or passphrase: fail instead
-    '-o', `ConnectTimeout=${Math.max(1, Math.ceil(o.connectTimeoutSec))}`,
-    '-o', 'StrictHostKeyChecking=accept-new', // learn new hosts, refuse changed keys
-    '-o', `UserKnownHostsFile=${optionPath(o.knownHostsFile)}`,
-    '-o', `HostKeyAlias=${hostKeyAlias(t.instanceId)}`,
-    '-o', `ServerAliveInterval=${o.serverAliveIntervalSec}`,
-    '-o', `ServerAliveCountMax=${o.serverAliveCountMax}`,
-    '-o', 'ClearAllForwardings=yes', // an operator's LocalForward would clash between hundreds of connections
-    '-o', 'ForwardAgent=no', // a rented host's root must not reach the operator's ssh-agent (and through it other hosts)
-    '-o', 'IdentitiesOnly=yes', // offer only SSH_KEY_PATH, not every key the operator's agent holds
-    '-o', 'LogLevel=ERROR', // drop "Permanently added ..." chatter; errors still reach stderr for classification
+    '-o',
+    'BatchMode=yes', // never prompt for a password or passphrase: fail instead
+    '-o',
+    `ConnectTimeout=${Math.max(1, Math.ceil(o.connectTimeoutSec))}`,
+    '-o',
+    'StrictHostKeyChecking=accept-new', // learn new hosts, refuse changed keys
+    '-o',
+    `UserKnownHostsFile=${optionPath(o.knownHostsFile)}`,
+    '-o',
+    `HostKeyAlias=${hostKeyAlias(t.instanceId)}`,
+    '-o',
+    `ServerAliveInterval=${o.serverAliveIntervalSec}`,
+    '-o',
+    `ServerAliveCountMax=${o.serverAliveCountMax}`,
+    '-o',
+    'ClearAllForwardings=yes', // an operator's LocalForward would clash between hundreds of connections
+    '-o',
+    'ForwardAgent=no', // a rented host's root must not reach the operator's ssh-agent (and through it other hosts)
+    '-o',
+    'IdentitiesOnly=yes', // offer only SSH_KEY_PATH, not every key the operator's agent holds
+    '-o',
+    'LogLevel=ERROR', // drop "Permanently added ..." chatter; errors still reach stderr for classification
   ];
   if (o.control) {
-    args.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${optionPath(o.control.path)}`, '-o', `ControlPersist=${Math.max(1, Math.round(o.control.persistSec))}`);
+    args.push(
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${optionPath(o.control.path)}`,
+      '-o',
+      `ControlPersist=${Math.max(1, Math.round(o.control.persistSec))}`,
+    );
   } else {
     args.push('-o', 'ControlMaster=no', '-o', 'ControlPath=none');
   }
@@ -120,5 +138,20 @@ export function buildSshArgs(t: ResolvedTarget, o: SshArgsOptions): string[] {
 
 /** argv for a control command (`-O check` / `-O exit`) to the master behind `controlPath`. */
 export function controlCommandArgs(op: 'check' | 'exit', controlPath: string, t: Pick<ResolvedTarget, 'host' | 'port' | 'user'>): string[] {
-  return ['-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-o', `ControlPath=${optionPath(controlPath)}`, '-O', op, '-p', String(t.port), '-l', t.user, '--', t.host];
+  return [
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    `ControlPath=${optionPath(controlPath)}`,
+    '-O',
+    op,
+    '-p',
+    String(t.port),
+    '-l',
+    t.user,
+    '--',
+    t.host,
+  ];
 }

@@ -18,18 +18,7 @@ export interface SshTarget {
  * parse: output unreadable or no GPU listed; backoff: skipped after recent failures; invalid: the endpoint is not a
  * safe host/user/port; busy: a poll of this host from an earlier sweep is still running.
  */
-export type SshFailureCode =
-  | 'auth'
-  | 'hostkey'
-  | 'unreachable'
-  | 'timeout'
-  | 'driver'
-  | 'missing'
-  | 'exited'
-  | 'parse'
-  | 'backoff'
-  | 'invalid'
-  | 'busy';
+export type SshFailureCode = 'auth' | 'hostkey' | 'unreachable' | 'timeout' | 'driver' | 'missing' | 'exited' | 'parse' | 'backoff' | 'invalid' | 'busy';
 
 interface SshResultBase {
   instanceId: string;

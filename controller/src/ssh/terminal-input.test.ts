@@ -11,7 +11,14 @@ describe('terminal input over SSH', () => {
     const hostNow = NOW / 1000 - 100;
     const out = `${GPU}${TERMINAL_INPUT_MARKER}\n${hostNow}\n${hostNow - 300}\n${hostNow - 60}\n`;
     expect(withoutTerminalInput(out)).toBe(GPU);
-    expect(terminalInputOf(out, NOW)).toEqual({ reportedAt: NOW, terminalInputAt: NOW - 60_000, terminals: 'ok', notebookActivityAt: null, notebookBusy: false, notebooks: 'not-read' });
+    expect(terminalInputOf(out, NOW)).toEqual({
+      reportedAt: NOW,
+      terminalInputAt: NOW - 60_000,
+      terminals: 'ok',
+      notebookActivityAt: null,
+      notebookBusy: false,
+      notebooks: 'not-read',
+    });
   });
 
   it('no terminal on the host: "none"; no section or an unexpected one: no report at all', () => {

@@ -11,7 +11,22 @@ export const TERMINAL_INPUT_MARKER = '@@cost-optimizer-terminal-input@@';
  * TERMINALS_DIR (the agent's setting's name) elsewhere in the SSH session's environment, e.g. with sshd's SetEnv
  * when the terminals that matter are a container's mounted at another path.
  */
-export const TERMINAL_INPUT_SUFFIX: readonly string[] = [';', 'rc=$?;', 'echo', TERMINAL_INPUT_MARKER + ';', 'date', '+%s;', 'stat', '-L', '-c', '%X', '${TERMINALS_DIR:-/dev/pts}/[0-9]*', '2>/dev/null;', 'exit', '$rc'];
+export const TERMINAL_INPUT_SUFFIX: readonly string[] = [
+  ';',
+  'rc=$?;',
+  'echo',
+  TERMINAL_INPUT_MARKER + ';',
+  'date',
+  '+%s;',
+  'stat',
+  '-L',
+  '-c',
+  '%X',
+  '${TERMINALS_DIR:-/dev/pts}/[0-9]*',
+  '2>/dev/null;',
+  'exit',
+  '$rc',
+];
 
 /** The output without the terminal-input section: what the nvidia-smi parser reads. */
 export function withoutTerminalInput(stdout: string): string {
@@ -26,7 +41,11 @@ export function withoutTerminalInput(stdout: string): string {
 export function terminalInputOf(stdout: string, receivedAt: number): InteractiveActivity | null {
   const i = stdout.indexOf(TERMINAL_INPUT_MARKER);
   if (i < 0) return null;
-  const lines = stdout.slice(i + TERMINAL_INPUT_MARKER.length).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stdout
+    .slice(i + TERMINAL_INPUT_MARKER.length)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const [clock, ...atimes] = lines;
   if (clock === undefined || !/^\d{9,11}$/.test(clock)) return null;
   const offset = receivedAt - Number(clock) * 1000;

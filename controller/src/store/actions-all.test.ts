@@ -15,11 +15,21 @@ describe('audit reads past 10,000 rows', () => {
   /** One old pause of vast:1 (and, optionally, an old planned delete of vast:2), buried under BUSY_ROWS newer rows. */
   function buried(withPlanned = false) {
     const s = t.store;
-    s.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'succeeded', reason: 'idle', figures: { pricePerHour: 2, stoppedPricePerHour: 0, stateBefore: 'running' } }, T0);
+    s.insertAction(
+      {
+        instanceId: 'vast:1',
+        kind: 'pause',
+        status: 'succeeded',
+        reason: 'idle',
+        figures: { pricePerHour: 2, stoppedPricePerHour: 0, stateBefore: 'running' },
+      },
+      T0,
+    );
     s.insertAction({ instanceId: 'vast:1', kind: 'warn', status: 'succeeded', reason: 'delete in 1 h' }, T0 + 1);
     if (withPlanned) s.insertAction({ instanceId: 'vast:2', kind: 'delete', status: 'planned', reason: 'idle 24 h' }, T0 + 2);
     s.transaction(() => {
-      for (let i = 0; i < BUSY_ROWS; i++) s.insertAction({ instanceId: `vast:${100 + (i % 50)}`, kind: 'warn', status: 'dry-run', reason: 'dry run' }, T0 + H + i);
+      for (let i = 0; i < BUSY_ROWS; i++)
+        s.insertAction({ instanceId: `vast:${100 + (i % 50)}`, kind: 'warn', status: 'dry-run', reason: 'dry run' }, T0 + H + i);
     });
   }
 

@@ -55,7 +55,9 @@ export class DiskGuard {
       const low = free < this.minFreeBytes;
       const mb = Math.floor(free / 1048576);
       if (low && !this.low) {
-        logger.error(`disk: ${mb} MiB free in ${dir}, below MIN_FREE_DISK_MB=${this.opts.minFreeMb}: refusing new samples (agents keep them and retry; instances without data are never paused)`);
+        logger.error(
+          `disk: ${mb} MiB free in ${dir}, below MIN_FREE_DISK_MB=${this.opts.minFreeMb}: refusing new samples (agents keep them and retry; instances without data are never paused)`,
+        );
       } else if (!low && this.low) {
         logger.info(`disk: ${mb} MiB free in ${dir} again; storing samples`);
       }

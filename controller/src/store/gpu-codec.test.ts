@@ -67,7 +67,10 @@ describe('gpu codec', () => {
       index: fc.integer({ min: 0, max: 1023 }),
       util,
       utilUnknown: fc.integer({ min: 0, max: 255 }),
-      memUsedMiB: fc.option(fc.integer({ min: 0, max: 2 ** 36 }).map((u) => u * 16), { nil: null }),
+      memUsedMiB: fc.option(
+        fc.integer({ min: 0, max: 2 ** 36 }).map((u) => u * 16),
+        { nil: null },
+      ),
       tempC: fc.option(fc.integer({ min: 0, max: 254 }), { nil: null }),
       powerW: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: null }),
     });
@@ -97,7 +100,14 @@ describe('gpu codec', () => {
     expect(decodeGpus(encodeGpus(idleHost))).toEqual(idleHost);
     // Mixed with a GPU that reports none: one byte for the all-zero one.
     expect(encodeGpus([idle, plain]).length).toBe(encodeGpus([{ ...plain, index: 0 }, plain]).length + 1 + 2);
-    const encode = quantizeGpu({ ...gpuStats(0, 8), enc: { min: 60, mean: 63.6, max: 99.2 }, dec: zero, jpeg: null, ofa: zero, encSessions: { min: 2, mean: 2, max: 2 } });
+    const encode = quantizeGpu({
+      ...gpuStats(0, 8),
+      enc: { min: 60, mean: 63.6, max: 99.2 },
+      dec: zero,
+      jpeg: null,
+      ofa: zero,
+      encSessions: { min: 2, mean: 2, max: 2 },
+    });
     expect(encode.engines).toEqual({ enc: { mean: 64, max: 100 }, dec: { mean: 0, max: 0 }, jpeg: null, ofa: { mean: 0, max: 0 }, encSessions: 2 });
     const older = quantizeGpu({ ...gpuStats(2, 8), enc: { min: 5, mean: 6, max: 7 }, dec: zero });
     const list = [encode, idle, plain, older].map((g, i) => ({ ...g, index: i }));

@@ -136,7 +136,13 @@ function writeEngines(w: Writer, e: StoredEngines | undefined): void {
   });
 }
 
-const allZero = (): StoredEngines => ({ enc: { mean: 0, max: 0 }, dec: { mean: 0, max: 0 }, jpeg: { mean: 0, max: 0 }, ofa: { mean: 0, max: 0 }, encSessions: 0 });
+const allZero = (): StoredEngines => ({
+  enc: { mean: 0, max: 0 },
+  dec: { mean: 0, max: 0 },
+  jpeg: { mean: 0, max: 0 },
+  ofa: { mean: 0, max: 0 },
+  encSessions: 0,
+});
 
 function isAllZero(e: StoredEngines | undefined): boolean {
   return e !== undefined && STORED_ENGINE_KEYS.every((k) => e[k] !== undefined && isZero(e[k]));

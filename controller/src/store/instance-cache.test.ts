@@ -20,7 +20,16 @@ const vast = (id: string, over: Partial<ProviderInstance> = {}): ProviderInstanc
 
 function sample(instanceId: string, seq: number, t1: number, memTotal = 24_000): SampleInput {
   const b = batch('run-1', seq, t1, gpus(2, 40));
-  return { instanceId, source: 'agent', t0: b.t0, t1: b.t1, gpus: b.gpus.map((g) => ({ ...g, memTotal })), procs: 1, health: b.health, run: { runId: 'run-1', seq } };
+  return {
+    instanceId,
+    source: 'agent',
+    t0: b.t0,
+    t1: b.t1,
+    gpus: b.gpus.map((g) => ({ ...g, memTotal })),
+    procs: 1,
+    health: b.health,
+    run: { runId: 'run-1', seq },
+  };
 }
 
 /** What a read-only connection reads from the file (writing nothing, so the copy is not made to reload). */
@@ -44,7 +53,15 @@ describe('instances cache', () => {
     expect(t.store.getInstance('vast:1')?.lastInventoryAt).toBe(T + 60_000);
     expect(listed()).toEqual(fromFile());
     // Changed fields of every kind are written.
-    t.store.upsertInventory('vast', [vast('1', { labels: { team: 'b' } }), vast('2', { state: 'stopped', rawState: 'exited' }), vast('3', { ssh: { host: 'h', port: 2 }, pricePerHour: 0.7 })], T + 120_000);
+    t.store.upsertInventory(
+      'vast',
+      [
+        vast('1', { labels: { team: 'b' } }),
+        vast('2', { state: 'stopped', rawState: 'exited' }),
+        vast('3', { ssh: { host: 'h', port: 2 }, pricePerHour: 0.7 }),
+      ],
+      T + 120_000,
+    );
     const after = t.store.listInstances();
     expect(after.map((r) => [r.labels, r.state, r.ssh, r.pricePerHour])).toEqual([
       [{ team: 'b' }, 'running', { host: 'ssh5.vast.ai', port: 12345 }, 0.5],

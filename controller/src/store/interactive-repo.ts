@@ -30,7 +30,8 @@ export class InteractiveRepo {
 
   constructor(db: Database.Database) {
     this.stmt = {
-      upsert: db.prepare(`INSERT INTO interactive_activity (instance_id, reported_at, terminal_input_at, terminals, notebook_activity_at, notebook_busy, notebooks)
+      upsert:
+        db.prepare(`INSERT INTO interactive_activity (instance_id, reported_at, terminal_input_at, terminals, notebook_activity_at, notebook_busy, notebooks)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (instance_id) DO UPDATE SET reported_at = excluded.reported_at, terminal_input_at = excluded.terminal_input_at,
           terminals = excluded.terminals, notebook_activity_at = excluded.notebook_activity_at, notebook_busy = excluded.notebook_busy, notebooks = excluded.notebooks`),

@@ -30,7 +30,7 @@ describe('join tokens', () => {
     expect(t.store.joinTokenId(token, T + 1000)).toBeNull();
   });
 
-  it('a granted enrolment revokes the instance\'s earlier agent tokens', () => {
+  it("a granted enrolment revokes the instance's earlier agent tokens", () => {
     const handMade = t.store.createToken('vast:5', T);
     const granted = t.store.grantEnrolment('vast:5', T + 1);
     expect(t.store.instanceForToken(handMade)).toBeNull();
@@ -39,8 +39,21 @@ describe('join tokens', () => {
 
   it('stores the public address the provider lists, and its changes', () => {
     const inst: ProviderInstance = {
-      id: 'vast:9', provider: 'vast', providerId: '9', name: 'n', state: 'running', rawState: 'running', gpuName: null, numGpus: 1,
-      pricePerHour: 1, stoppedPricePerHour: null, createdAt: null, ssh: null, labels: {}, providerUtil: null, publicAddress: '192.0.2.9',
+      id: 'vast:9',
+      provider: 'vast',
+      providerId: '9',
+      name: 'n',
+      state: 'running',
+      rawState: 'running',
+      gpuName: null,
+      numGpus: 1,
+      pricePerHour: 1,
+      stoppedPricePerHour: null,
+      createdAt: null,
+      ssh: null,
+      labels: {},
+      providerUtil: null,
+      publicAddress: '192.0.2.9',
     };
     t.store.upsertInventory('vast', [inst], T);
     expect(t.store.getInstance('vast:9')?.publicAddress).toBe('192.0.2.9');

@@ -9,11 +9,7 @@ export interface RetentionScheduler {
   runNow(): Promise<void>;
 }
 
-export function startRetention(
-  store: Store,
-  logger: Logger,
-  opts: { intervalMs?: number; rowsPerStep?: number; now?: () => number } = {},
-): RetentionScheduler {
+export function startRetention(store: Store, logger: Logger, opts: { intervalMs?: number; rowsPerStep?: number; now?: () => number } = {}): RetentionScheduler {
   const intervalMs = opts.intervalMs ?? 10 * 60_000;
   const rowsPerStep = opts.rowsPerStep ?? 2_000;
   const now = opts.now ?? Date.now;

@@ -27,7 +27,16 @@ function fill(id: string, from: number, minutes: number, runId = 'run-aaaaaaaa')
   const inputs: SampleInput[] = [];
   for (let i = 0; i < minutes * 6; i++) {
     const t1 = from + (i + 1) * 10_000;
-    inputs.push({ instanceId: id, source: 'agent', t0: t1 - 10_000, t1, gpus: gpus(2, i % 2 === 0 ? 0 : 60), procs: 1, health: OK, run: { runId, seq: i + 1 } });
+    inputs.push({
+      instanceId: id,
+      source: 'agent',
+      t0: t1 - 10_000,
+      t1,
+      gpus: gpus(2, i % 2 === 0 ? 0 : 60),
+      procs: 1,
+      health: OK,
+      run: { runId, seq: i + 1 },
+    });
   }
   const results = store.insertSamples(inputs, from + minutes * 60_000);
   expect(results.every((r) => r.status === 'inserted')).toBe(true);

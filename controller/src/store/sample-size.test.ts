@@ -48,7 +48,16 @@ describe('sample storage size', () => {
       const inputs: SampleInput[] = [];
       for (let inst = 0; inst < instances; inst++) {
         const t1 = start + i * 10_000 + inst * 37;
-        inputs.push({ instanceId: `vast:${inst}`, source: 'agent', t0: t1 - 10_000, t1, gpus: gpuList(i), procs: 3, health: OK, run: { runId: `run-${inst}-aaaaaaaa`, seq: 1_000_000 + i } });
+        inputs.push({
+          instanceId: `vast:${inst}`,
+          source: 'agent',
+          t0: t1 - 10_000,
+          t1,
+          gpus: gpuList(i),
+          procs: 3,
+          health: OK,
+          run: { runId: `run-${inst}-aaaaaaaa`, seq: 1_000_000 + i },
+        });
       }
       store.insertSamples(inputs, start + i * 10_000 + 1000);
     }

@@ -33,7 +33,8 @@ function vast(id: string, state: ProviderInstance['state'] = 'running'): Provide
     createdAt: T - 86_400_000,
     ssh: { host: 'ssh5.vast.ai', port: 12345 },
     labels: { team: 'a' },
-    providerUtil: 12 };
+    providerUtil: 12,
+  };
 }
 
 describe('tokens', () => {
@@ -131,10 +132,16 @@ describe('samples', () => {
   });
 
   it('dedupes replays after the database is closed and reopened', () => {
-    t.store.insertSamples([1, 2, 3].map((s) => agentInput('vast:1', 'run-aaaaaaaa', s, T + s * 10_000)), T + 40_000);
+    t.store.insertSamples(
+      [1, 2, 3].map((s) => agentInput('vast:1', 'run-aaaaaaaa', s, T + s * 10_000)),
+      T + 40_000,
+    );
     t.store.close();
     t.use(openStore(dbPath(t.dir)));
-    const rs = t.store.insertSamples([2, 3, 4].map((s) => agentInput('vast:1', 'run-aaaaaaaa', s, T + s * 10_000 + 3)), T + 50_000);
+    const rs = t.store.insertSamples(
+      [2, 3, 4].map((s) => agentInput('vast:1', 'run-aaaaaaaa', s, T + s * 10_000 + 3)),
+      T + 50_000,
+    );
     expect(rs.map((r) => r.status)).toEqual(['duplicate', 'duplicate', 'inserted']);
     expect(rs.map((r) => r.maxSeq)).toEqual([3, 3, 4]);
     expect(t.store.sampleCount('vast:1')).toBe(4);
@@ -142,7 +149,11 @@ describe('samples', () => {
 
   it('rejects intervals in the future and expires ones older than the raw retention', () => {
     const rs = t.store.insertSamples(
-      [agentInput('vast:1', 'run-aaaaaaaa', 1, T + 60_000), agentInput('vast:1', 'run-aaaaaaaa', 2, T - 49 * 3_600_000), agentInput('bad id', 'run-aaaaaaaa', 3, T)],
+      [
+        agentInput('vast:1', 'run-aaaaaaaa', 1, T + 60_000),
+        agentInput('vast:1', 'run-aaaaaaaa', 2, T - 49 * 3_600_000),
+        agentInput('bad id', 'run-aaaaaaaa', 3, T),
+      ],
       T,
     );
     expect(rs.map((r) => r.status)).toEqual(['rejected', 'expired', 'rejected']);
@@ -198,7 +209,10 @@ describe('samples', () => {
 
 describe('actions and holds', () => {
   it('makes a decision key idempotent and merges figures on update', () => {
-    const a = t.store.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'planned', reason: 'idle 30 min', figures: { utilMax: 2 }, decisionKey: 'pause:vast:1:100' }, T);
+    const a = t.store.insertAction(
+      { instanceId: 'vast:1', kind: 'pause', status: 'planned', reason: 'idle 30 min', figures: { utilMax: 2 }, decisionKey: 'pause:vast:1:100' },
+      T,
+    );
     expect(a.created).toBe(true);
     const b = t.store.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'planned', reason: 'again', decisionKey: 'pause:vast:1:100' }, T + 1);
     expect(b.created).toBe(false);
@@ -259,12 +273,21 @@ describe('database', () => {
     t.store.close();
     const path = join(t.dir, 'v1.db');
     const v1 = new Database(path);
-    migrate(v1, T, MIGRATIONS.filter((m) => m.version === 1));
-    v1.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen, last_inventory_at, idle_state)
-      VALUES ('vast:1', 'vast', '1', 'box-1', 'running', 'running', ?, ?, '{"x":1}'), ('manual:m', 'manual', 'm', 'm', 'unknown', '-', ?, NULL, NULL)`).run(T, T + 5, T);
+    migrate(
+      v1,
+      T,
+      MIGRATIONS.filter((m) => m.version === 1),
+    );
+    v1.prepare(
+      `INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen, last_inventory_at, idle_state)
+      VALUES ('vast:1', 'vast', '1', 'box-1', 'running', 'running', ?, ?, '{"x":1}'), ('manual:m', 'manual', 'm', 'm', 'unknown', '-', ?, NULL, NULL)`,
+    ).run(T, T + 5, T);
     v1.close();
     const s = t.use(openStore(path));
-    expect(s.listInstances().map((r) => [r.id, r.lastInventoryAt, r.name])).toEqual([['manual:m', null, 'm'], ['vast:1', T + 5, 'box-1']]);
+    expect(s.listInstances().map((r) => [r.id, r.lastInventoryAt, r.name])).toEqual([
+      ['manual:m', null, 'm'],
+      ['vast:1', T + 5, 'box-1'],
+    ]);
     expect(s.getIdleState('vast:1')).toEqual({ x: 1 });
     s.upsertInventory('vast', [vast('1')], T + 60_000);
     expect(s.getInstance('vast:1')!.lastInventoryAt).toBe(T + 60_000);

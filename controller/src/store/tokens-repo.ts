@@ -29,7 +29,9 @@ export class TokensRepo {
   constructor(db: Database.Database) {
     this.stmt = {
       insert: db.prepare('INSERT INTO tokens (hash, instance_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
-      lookup: db.prepare('SELECT instance_id AS instanceId, expires_at AS expiresAt FROM tokens WHERE hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)'),
+      lookup: db.prepare(
+        'SELECT instance_id AS instanceId, expires_at AS expiresAt FROM tokens WHERE hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)',
+      ),
       revoke: db.prepare('UPDATE tokens SET revoked_at = ? WHERE instance_id = ? AND revoked_at IS NULL'),
     };
   }

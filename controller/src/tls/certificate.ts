@@ -71,10 +71,23 @@ export async function ensureSelfSigned(files: TlsFiles, logger: Logger, openssl 
   const name = hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'localhost';
   try {
     await run(openssl, [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-      '-subj', '/CN=cost-optimizer controller',
-      '-addext', `subjectAltName=DNS:${name},DNS:localhost,IP:127.0.0.1,IP:::1`,
-      '-keyout', keyTmp, '-out', certTmp,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=cost-optimizer controller',
+      '-addext',
+      `subjectAltName=DNS:${name},DNS:localhost,IP:127.0.0.1,IP:::1`,
+      '-keyout',
+      keyTmp,
+      '-out',
+      certTmp,
     ]).catch((err: unknown) => {
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test(errorMessage(err));
       throw new TlsSetupError(

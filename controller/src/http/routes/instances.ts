@@ -17,7 +17,12 @@ export const HoldBody = z
   .object({
     /** ISO 8601 time or epoch milliseconds. */
     until: z.union([z.string().max(64), z.number().int()]).optional(),
-    hours: z.number().finite().gt(0).max(MAX_HOLD_MS / 3_600_000).optional(),
+    hours: z
+      .number()
+      .finite()
+      .gt(0)
+      .max(MAX_HOLD_MS / 3_600_000)
+      .optional(),
     reason: z.string().max(500).optional(),
   })
   .strict()
@@ -100,7 +105,9 @@ export const instanceRoutes: RouteModule = (app, ctx) => {
       explanation: ctx.view.explain(i, now) ?? null,
       // Every kind, with who did it: GET /api/actions lists only pause/delete/warn; here resume, hold, release and
       // pause warnings show too.
-      actions: ctx.store.listActions({ instanceId: i.id, limit: 20 }).map((a) => ({ id: a.id, kind: a.kind, status: a.status, actor: a.actor, reason: a.reason, at: iso(a.createdAt) })),
+      actions: ctx.store
+        .listActions({ instanceId: i.id, limit: 20 })
+        .map((a) => ({ id: a.id, kind: a.kind, status: a.status, actor: a.actor, reason: a.reason, at: iso(a.createdAt) })),
     });
   });
 };

@@ -5,9 +5,7 @@ import { statusInstanceJson } from '../instance-json';
 export const statusRoutes: RouteModule = (app, ctx) => {
   app.get('/api/status', (c) => {
     const now = ctx.now();
-    const instances = ctx.store
-      .listInstances()
-      .map((i) => statusInstanceJson(i, ctx.store.lastSample(i.id), ctx.view.instance(i, now), now, ctx.staleAfterMs));
+    const instances = ctx.store.listInstances().map((i) => statusInstanceJson(i, ctx.store.lastSample(i.id), ctx.view.instance(i, now), now, ctx.staleAfterMs));
     return c.json({ instances, savings: ctx.view.savings(now) });
   });
 };

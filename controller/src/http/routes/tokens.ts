@@ -25,7 +25,11 @@ const JoinBody = z
   .object({
     join: z.literal(true),
     /** Hours until it stops working; absent: until revoked. */
-    expiresInHours: z.number().positive().max(24 * 365 * 10).optional(),
+    expiresInHours: z
+      .number()
+      .positive()
+      .max(24 * 365 * 10)
+      .optional(),
   })
   .strict();
 

@@ -20,7 +20,11 @@ describe('describeGcpError', () => {
   });
 
   it('classifies transport failures', () => {
-    expect(describeGcpError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), redact)).toMatchObject({ status: null, notSent: true, network: true });
+    expect(describeGcpError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), redact)).toMatchObject({
+      status: null,
+      notSent: true,
+      network: true,
+    });
     expect(describeGcpError(new Error('The operation was aborted.'), redact)).toMatchObject({ timedOut: true, notSent: false, network: true });
     expect(describeGcpError(new TypeError('Cannot read properties of null'), redact)).toMatchObject({ network: false, timedOut: false });
   });
@@ -70,7 +74,13 @@ describe('gcpCall', () => {
   });
 
   it('a call that never settles is cut by the backstop', async () => {
-    const err = await gcpCall({ ...ctx, attemptDeadlineMs: 50, policy: { ...ctx.policy, maxRetries: 0 } }, 'get', 'get', true, () => new Promise(() => {})).catch((e: unknown) => e);
+    const err = await gcpCall(
+      { ...ctx, attemptDeadlineMs: 50, policy: { ...ctx.policy, maxRetries: 0 } },
+      'get',
+      'get',
+      true,
+      () => new Promise(() => {}),
+    ).catch((e: unknown) => e);
     expect(err).toMatchObject({ op: 'get', retryable: true });
   });
 });

@@ -63,10 +63,12 @@ function withBackstop<T>(fn: () => Promise<T>, ms: number, signal?: AbortSignal)
     const timer = setTimeout(() => reject(new Backstop(`timed out after ${ms} ms`)), ms);
     const onAbort = () => reject(new Backstop('aborted by caller'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    fn().then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    });
+    fn()
+      .then(resolve, reject)
+      .finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      });
   });
 }
 
@@ -75,7 +77,14 @@ function withBackstop<T>(fn: () => Promise<T>, ms: number, signal?: AbortSignal)
  * connection failures before sending always. A non-idempotent call that fails after it may have been sent throws
  * with outcomeUnknown, for verifiedMutation to resolve by re-reading.
  */
-export async function gcpCall<T>(ctx: GcpCallContext, op: ProviderOp, what: string, idempotent: boolean, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function gcpCall<T>(
+  ctx: GcpCallContext,
+  op: ProviderOp,
+  what: string,
+  idempotent: boolean,
+  fn: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await withBackstop(fn, ctx.attemptDeadlineMs, signal);

@@ -4,7 +4,12 @@ import { createRedactor } from '../http/redact';
 import { operationFailure, operationOf, waitForOperation } from './gcp-operations';
 import type { ZoneOperationsApi } from './gcp-sdk';
 
-const ctx = { policy: { maxRetries: 1, baseDelayMs: 1, factor: 1, maxDelayMs: 1, jitter: 0 }, logger: silentLogger, redact: createRedactor(), attemptDeadlineMs: 2_000 };
+const ctx = {
+  policy: { maxRetries: 1, baseDelayMs: 1, factor: 1, maxDelayMs: 1, jitter: 0 },
+  logger: silentLogger,
+  redact: createRedactor(),
+  attemptDeadlineMs: 2_000,
+};
 const ref = { project: 'p', zone: 'z', name: 'operation-1' };
 
 function opsReturning(...answers: Record<string, unknown>[]): ZoneOperationsApi & { calls: number } {
@@ -29,7 +34,9 @@ describe('operationOf', () => {
 describe('operationFailure', () => {
   it('reads error.errors[] and httpErrorStatusCode', () => {
     expect(operationFailure({ status: 'DONE' })).toBeNull();
-    expect(operationFailure({ status: 'DONE', error: { errors: [{ code: 'ZONE_RESOURCE_POOL_EXHAUSTED', message: 'no capacity' }] } })).toBe('ZONE_RESOURCE_POOL_EXHAUSTED: no capacity');
+    expect(operationFailure({ status: 'DONE', error: { errors: [{ code: 'ZONE_RESOURCE_POOL_EXHAUSTED', message: 'no capacity' }] } })).toBe(
+      'ZONE_RESOURCE_POOL_EXHAUSTED: no capacity',
+    );
     expect(operationFailure({ status: 'DONE', httpErrorStatusCode: 409, httpErrorMessage: 'CONFLICT' })).toBe('HTTP 409 CONFLICT');
   });
 });
@@ -56,12 +63,19 @@ describe('waitForOperation', () => {
       message: expect.stringContaining('UNSUPPORTED_OPERATION'),
     });
     const gone = { name: 'operation-1', status: 'DONE', error: { errors: [{ code: 'RESOURCE_NOT_FOUND', message: 'gone' }] } };
-    await expect(waitForOperation(opsReturning(gone), ctx, 'delete', { name: 'operation-1', status: 'RUNNING' }, ref, 10_000)).resolves.toMatchObject({ status: 'DONE' });
-    await expect(waitForOperation(opsReturning(gone), ctx, 'pause', { name: 'operation-1', status: 'RUNNING' }, ref, 10_000)).rejects.toThrow(/RESOURCE_NOT_FOUND/);
+    await expect(waitForOperation(opsReturning(gone), ctx, 'delete', { name: 'operation-1', status: 'RUNNING' }, ref, 10_000)).resolves.toMatchObject({
+      status: 'DONE',
+    });
+    await expect(waitForOperation(opsReturning(gone), ctx, 'pause', { name: 'operation-1', status: 'RUNNING' }, ref, 10_000)).rejects.toThrow(
+      /RESOURCE_NOT_FOUND/,
+    );
   });
 
   it('an operation still not done at the deadline is outcome unknown', async () => {
     const ops = opsReturning({ name: 'operation-1', status: 'RUNNING' });
-    await expect(waitForOperation(ops, ctx, 'resume', { name: 'operation-1', status: 'RUNNING' }, ref, 30)).rejects.toMatchObject({ outcomeUnknown: true, retryable: true });
+    await expect(waitForOperation(ops, ctx, 'resume', { name: 'operation-1', status: 'RUNNING' }, ref, 30)).rejects.toMatchObject({
+      outcomeUnknown: true,
+      retryable: true,
+    });
   });
 });

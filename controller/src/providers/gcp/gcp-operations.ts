@@ -29,7 +29,8 @@ export function operationFailure(op: Record<string, unknown>): string | null {
   const parts = errors.filter(isRecord).map((e) => [e['code'], e['message']].filter((x) => typeof x === 'string' && x !== '').join(': '));
   if (parts.length > 0) return parts.join('; ');
   const httpStatus = op['httpErrorStatusCode'];
-  if (typeof httpStatus === 'number' && httpStatus >= 400) return `HTTP ${httpStatus} ${typeof op['httpErrorMessage'] === 'string' ? op['httpErrorMessage'] : ''}`.trim();
+  if (typeof httpStatus === 'number' && httpStatus >= 400)
+    return `HTTP ${httpStatus} ${typeof op['httpErrorMessage'] === 'string' ? op['httpErrorMessage'] : ''}`.trim();
   return null;
 }
 
@@ -57,10 +58,30 @@ export async function waitForOperation(
   let op = initial;
   while (op['status'] !== 'DONE') {
     if (Date.now() >= until || signal?.aborted) {
-      throw new ProviderError({ provider: 'gcp', op: opKind, message: `operation ${ref.name} not done after ${deadlineMs} ms (outcome unknown)`, retryable: true, outcomeUnknown: true });
+      throw new ProviderError({
+        provider: 'gcp',
+        op: opKind,
+        message: `operation ${ref.name} not done after ${deadlineMs} ms (outcome unknown)`,
+        retryable: true,
+        outcomeUnknown: true,
+      });
     }
-    const [next] = await gcpCall(ctx, opKind, `wait for operation ${ref.name}`, true, () => ops.wait({ project: ref.project, zone: ref.zone, operation: ref.name }), signal);
-    if (!isRecord(next)) throw new ProviderError({ provider: 'gcp', op: opKind, message: `operation ${ref.name}: wait returned no operation (outcome unknown)`, retryable: true, outcomeUnknown: true });
+    const [next] = await gcpCall(
+      ctx,
+      opKind,
+      `wait for operation ${ref.name}`,
+      true,
+      () => ops.wait({ project: ref.project, zone: ref.zone, operation: ref.name }),
+      signal,
+    );
+    if (!isRecord(next))
+      throw new ProviderError({
+        provider: 'gcp',
+        op: opKind,
+        message: `operation ${ref.name}: wait returned no operation (outcome unknown)`,
+        retryable: true,
+        outcomeUnknown: true,
+      });
     op = next;
   }
   const failure = operationFailure(op);

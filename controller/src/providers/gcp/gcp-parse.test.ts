@@ -61,14 +61,23 @@ describe('parseGcpInstance', () => {
       const raw = { ...gcpInstance({ machineType }), guestAccelerators: [] };
       expect(parseGcpInstance(raw, null), machineType).toMatchObject({ gpuName: name, numGpus: count });
     }
-    expect(parseGcpInstance({ ...gcpInstance({ machineType: 'e2-standard-4' }), guestAccelerators: [] }, null)).toMatchObject({ gpuName: null, numGpus: 0, pricePerHour: null });
+    expect(parseGcpInstance({ ...gcpInstance({ machineType: 'e2-standard-4' }), guestAccelerators: [] }, null)).toMatchObject({
+      gpuName: null,
+      numGpus: 0,
+      pricePerHour: null,
+    });
   });
 
   it('prices bundled machine types whole (not adding their accelerators again) and honours overrides', () => {
     expect(parseGcpInstance(gcpInstance({ machineType: 'a2-highgpu-1g' }), null)?.pricePerHour).toBe(3.6731);
     expect(parseGcpInstance(gcpInstance({ machineType: 'a2-highgpu-1g' }), null, { 'a2-highgpu-1g': 2.5 })?.pricePerHour).toBe(2.5);
-    expect(parseGcpInstance(gcpInstance({ machineType: 'n1-standard-4', accelerators: [{ type: 'nvidia-tesla-v100', count: 2 }] }), null)?.pricePerHour).toBe(5.15);
-    expect(parseGcpInstance(gcpInstance({ machineType: 'n1-standard-4', accelerators: [{ type: 'nvidia-tesla-t4', count: 1 }] }), null, { 'nvidia-tesla-t4': 0.11 })?.pricePerHour).toBe(0.3);
+    expect(parseGcpInstance(gcpInstance({ machineType: 'n1-standard-4', accelerators: [{ type: 'nvidia-tesla-v100', count: 2 }] }), null)?.pricePerHour).toBe(
+      5.15,
+    );
+    expect(
+      parseGcpInstance(gcpInstance({ machineType: 'n1-standard-4', accelerators: [{ type: 'nvidia-tesla-t4', count: 1 }] }), null, { 'nvidia-tesla-t4': 0.11 })
+        ?.pricePerHour,
+    ).toBe(0.3);
   });
 
   it('a Spot or preemptible VM is not priced from the on-demand table: GCP_PRICES spot.<type>, else unknown', () => {
@@ -91,8 +100,31 @@ describe('parseGcpInstance', () => {
   });
 
   it('garbled objects never crash and read as unknown', () => {
-    const inst = parseGcpInstance({ name: 'g', zone: 'z1', status: 12, machineType: 5, guestAccelerators: 'x', labels: [1], networkInterfaces: {}, disks: null, creationTimestamp: 'never' }, null);
-    expect(inst).toMatchObject({ id: 'gcp:z1/g', state: 'unknown', gpuName: null, numGpus: 0, pricePerHour: null, stoppedPricePerHour: null, createdAt: null, ssh: null, labels: {} });
+    const inst = parseGcpInstance(
+      {
+        name: 'g',
+        zone: 'z1',
+        status: 12,
+        machineType: 5,
+        guestAccelerators: 'x',
+        labels: [1],
+        networkInterfaces: {},
+        disks: null,
+        creationTimestamp: 'never',
+      },
+      null,
+    );
+    expect(inst).toMatchObject({
+      id: 'gcp:z1/g',
+      state: 'unknown',
+      gpuName: null,
+      numGpus: 0,
+      pricePerHour: null,
+      stoppedPricePerHour: null,
+      createdAt: null,
+      ssh: null,
+      labels: {},
+    });
     expect(parseGcpInstance({ zone: 'z1' }, null)).toBeNull();
     expect(parseGcpInstance('x', 'zones/a')).toBeNull();
   });

@@ -58,7 +58,13 @@ export class GcpProvider implements Provider {
   constructor(config: GcpProviderConfig, options: GcpProviderOptions = {}) {
     const c = typeof config === 'string' ? { projectId: config } : config;
     if (typeof c.projectId !== 'string' || c.projectId.trim() === '') throw new TypeError('GcpProvider: a project id is required');
-    this.config = { projectId: c.projectId, zone: c.zone ?? null, apiEndpoint: c.apiEndpoint ?? null, accessToken: c.accessToken ?? null, prices: c.prices ?? {} };
+    this.config = {
+      projectId: c.projectId,
+      zone: c.zone ?? null,
+      apiEndpoint: c.apiEndpoint ?? null,
+      accessToken: c.accessToken ?? null,
+      prices: c.prices ?? {},
+    };
     this.logger = options.logger ?? silentLogger;
     this.redact = createRedactor([this.config.accessToken]);
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -98,32 +104,46 @@ export class GcpProvider implements Provider {
     const zone = this.config.zone;
     // The pages are fetched inside the iteration, each bounded by the transport timeout; the backstop covers the whole walk.
     const ctx = { ...this.ctx, attemptDeadlineMs: this.ctx.attemptDeadlineMs * 20 };
-    return gcpCall(ctx, 'list', zone ? `list zone ${zone}` : 'aggregated list', true, async () => {
-      const out: ProviderInstance[] = [];
-      if (zone) {
-        for await (const raw of instances.listAsync({ project, zone, returnPartialSuccess: true }, noAutoPaginate())) this.push(out, raw, zone);
+    return gcpCall(
+      ctx,
+      'list',
+      zone ? `list zone ${zone}` : 'aggregated list',
+      true,
+      async () => {
+        const out: ProviderInstance[] = [];
+        if (zone) {
+          for await (const raw of instances.listAsync({ project, zone, returnPartialSuccess: true }, noAutoPaginate())) this.push(out, raw, zone);
+          return out;
+        }
+        const unreachable: string[] = [];
+        for await (const [scope, scoped] of instances.aggregatedListAsync({ project, returnPartialSuccess: true }, noAutoPaginate())) {
+          const warning = isRecord(scoped) && isRecord(scoped.warning) ? scoped.warning : null;
+          // NO_RESULTS_ON_PAGE is just an empty zone; anything else (UNREACHABLE) means that zone's VMs are missing.
+          if (warning && warning['code'] !== 'NO_RESULTS_ON_PAGE') unreachable.push(`${scope} (${String(warning['code'])})`);
+          for (const raw of isRecord(scoped) && Array.isArray(scoped.instances) ? scoped.instances : []) this.push(out, raw, scope);
+        }
+        if (unreachable.length > 0) {
+          // A partial list would make the VMs of those zones look gone; unknown is never "gone", so fail the list.
+          throw new ProviderError({ provider: 'gcp', op: 'list', message: `partial result, unreachable: ${unreachable.join(', ')}`, retryable: true });
+        }
         return out;
-      }
-      const unreachable: string[] = [];
-      for await (const [scope, scoped] of instances.aggregatedListAsync({ project, returnPartialSuccess: true }, noAutoPaginate())) {
-        const warning = isRecord(scoped) && isRecord(scoped.warning) ? scoped.warning : null;
-        // NO_RESULTS_ON_PAGE is just an empty zone; anything else (UNREACHABLE) means that zone's VMs are missing.
-        if (warning && warning['code'] !== 'NO_RESULTS_ON_PAGE') unreachable.push(`${scope} (${String(warning['code'])})`);
-        for (const raw of (isRecord(scoped) && Array.isArray(scoped.instances) ? scoped.instances : [])) this.push(out, raw, scope);
-      }
-      if (unreachable.length > 0) {
-        // A partial list would make the VMs of those zones look gone; unknown is never "gone", so fail the list.
-        throw new ProviderError({ provider: 'gcp', op: 'list', message: `partial result, unreachable: ${unreachable.join(', ')}`, retryable: true });
-      }
-      return out;
-    }, signal);
+      },
+      signal,
+    );
   }
 
   async get(providerId: string, signal?: AbortSignal): Promise<ProviderInstance | null> {
     const { zone, name } = this.parseId('get', providerId);
     const { instances } = await this.ready();
     try {
-      const [raw] = await gcpCall(this.ctx, 'get', `get ${zone}/${name}`, true, () => instances.get({ project: this.config.projectId, zone, instance: name }), signal);
+      const [raw] = await gcpCall(
+        this.ctx,
+        'get',
+        `get ${zone}/${name}`,
+        true,
+        () => instances.get({ project: this.config.projectId, zone, instance: name }),
+        signal,
+      );
       const inst = parseGcpInstance(raw, zone, this.config.prices);
       if (inst === null) throw new ProviderError({ provider: 'gcp', op: 'get', message: `${zone}/${name}: response is not an instance`, retryable: false });
       return inst;
@@ -170,11 +190,26 @@ export class GcpProvider implements Provider {
       }
       const operation = operationOf(result);
       if (operation === null || typeof operation['name'] !== 'string') {
-        throw new ProviderError({ provider: 'gcp', op, message: `${zone}/${name}: the call returned no operation (outcome unknown)`, retryable: true, outcomeUnknown: true });
+        throw new ProviderError({
+          provider: 'gcp',
+          op,
+          message: `${zone}/${name}: the call returned no operation (outcome unknown)`,
+          retryable: true,
+          outcomeUnknown: true,
+        });
       }
       await waitForOperation(operations, this.ctx, op, operation, { project, zone, name: operation['name'] }, this.operationTimeoutMs, signal);
     };
-    await verifiedMutation({ provider: 'gcp', op, providerId: `${zone}/${name}`, send, reread: () => this.get(`${zone}/${name}`, signal), policy: this.ctx.policy, logger: this.logger, signal });
+    await verifiedMutation({
+      provider: 'gcp',
+      op,
+      providerId: `${zone}/${name}`,
+      send,
+      reread: () => this.get(`${zone}/${name}`, signal),
+      policy: this.ctx.policy,
+      logger: this.logger,
+      signal,
+    });
   }
 
   private push(out: ProviderInstance[], raw: unknown, zoneHint: string): void {

@@ -22,13 +22,19 @@ export function isGcpCredentialFailure(reason: unknown): boolean {
   if (typeof reason === 'object' && reason !== null && known.has(reason)) return true;
   if (!(reason instanceof Error)) return false;
   const fromGoogle = /google-auth-library|google-gax|gcp-metadata|gaxios|@google-cloud/.test(reason.stack ?? '');
-  const aboutCredentials = /credential|authenticat|access token|refresh token|invalid_grant|unauthorized|default credentials|GOOGLE_APPLICATION_CREDENTIALS|does not exist, or it is not a file/i.test(reason.message);
+  const aboutCredentials =
+    /credential|authenticat|access token|refresh token|invalid_grant|unauthorized|default credentials|GOOGLE_APPLICATION_CREDENTIALS|does not exist, or it is not a file/i.test(
+      reason.message,
+    );
   return fromGoogle && aboutCredentials;
 }
 
 function onUnhandledRejection(reason: unknown): void {
   if (isGcpCredentialFailure(reason)) {
-    guardLogger?.error('gcp: caught a background credential failure from the Google client (it would have crashed the process); GCP calls will fail with a ProviderError', reason);
+    guardLogger?.error(
+      'gcp: caught a background credential failure from the Google client (it would have crashed the process); GCP calls will fail with a ProviderError',
+      reason,
+    );
     return;
   }
   // Not ours. Alone, we keep Node's default (crash on an unhandled rejection) by rethrowing; when other listeners

@@ -11,9 +11,23 @@ const RETRY = { maxRetries: 2, baseDelayMs: 2, maxDelayMs: 5 };
 describe('HttpClient', () => {
   let server: FakeServer;
   const lines: string[] = [];
-  const logger: Logger = { debug: (m) => void lines.push(m), info: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m, e) => void lines.push(`${m} ${String(e)}`) };
+  const logger: Logger = {
+    debug: (m) => void lines.push(m),
+    info: (m) => void lines.push(m),
+    warn: (m) => void lines.push(m),
+    error: (m, e) => void lines.push(`${m} ${String(e)}`),
+  };
   const client = (timeoutMs = 5_000, extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) =>
-    new HttpClient({ provider: 'test', baseUrl: `${server.url}/`, headers: { authorization: `Bearer ${SECRET}` }, secrets: [SECRET], timeoutMs, retry: RETRY, logger, ...extra });
+    new HttpClient({
+      provider: 'test',
+      baseUrl: `${server.url}/`,
+      headers: { authorization: `Bearer ${SECRET}` },
+      secrets: [SECRET],
+      timeoutMs,
+      retry: RETRY,
+      logger,
+      ...extra,
+    });
 
   beforeAll(async () => {
     server = await startFakeServer({
@@ -61,7 +75,9 @@ describe('HttpClient', () => {
 
   it('gives up after maxRetries with a retryable error carrying the status', async () => {
     server.injectFault({ kind: '503', times: 10 });
-    const err = await client().request({ op: 'list', method: 'GET', path: '/l' }).catch((e: unknown) => e);
+    const err = await client()
+      .request({ op: 'list', method: 'GET', path: '/l' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ provider: 'test', op: 'list', retryable: true, status: 503, outcomeUnknown: false });
     expect(server.requests.length).toBe(3);
@@ -69,26 +85,34 @@ describe('HttpClient', () => {
 
   it('never resends a non-idempotent call after a 500: outcome unknown', async () => {
     server.injectFault({ kind: '500' });
-    const err = await client().request({ op: 'delete', method: 'DELETE', path: '/d', json: {} }).catch((e: unknown) => e);
+    const err = await client()
+      .request({ op: 'delete', method: 'DELETE', path: '/d', json: {} })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ op: 'delete', retryable: true, status: 500, outcomeUnknown: true });
     expect(server.requests.length).toBe(1);
   });
 
   it('a timeout on GET is retried then fails retryable; on PUT it fails at once with outcome unknown', async () => {
     server.injectFault({ kind: 'hang', times: 10 });
-    const get = await client(150).request({ op: 'get', method: 'GET', path: '/g' }).catch((e: unknown) => e);
+    const get = await client(150)
+      .request({ op: 'get', method: 'GET', path: '/g' })
+      .catch((e: unknown) => e);
     expect(get).toMatchObject({ op: 'get', retryable: true, outcomeUnknown: false, status: null });
     expect((get as Error).message).toContain('timed out after 150 ms');
     expect(server.requests.length).toBe(3);
     server.clearRequests();
-    const put = await client(150).request({ op: 'pause', method: 'PUT', path: '/p', json: {} }).catch((e: unknown) => e);
+    const put = await client(150)
+      .request({ op: 'pause', method: 'PUT', path: '/p', json: {} })
+      .catch((e: unknown) => e);
     expect(put).toMatchObject({ op: 'pause', retryable: true, outcomeUnknown: true });
     expect(server.requests.length).toBe(1);
   });
 
   it('a connection reset after sending a PUT is outcome unknown', async () => {
     server.injectFault({ kind: 'reset' });
-    const err = await client().request({ op: 'resume', method: 'PUT', path: '/p', json: {} }).catch((e: unknown) => e);
+    const err = await client()
+      .request({ op: 'resume', method: 'PUT', path: '/p', json: {} })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ op: 'resume', outcomeUnknown: true });
     expect(server.requests.length).toBe(1);
   });
@@ -114,7 +138,9 @@ describe('HttpClient', () => {
   it('a caller abort stops at once and is not retried', async () => {
     server.injectFault({ kind: 'hang', times: 10 });
     const ac = new AbortController();
-    const p = client().request({ op: 'list', method: 'GET', path: '/l', signal: ac.signal }).catch((e: unknown) => e);
+    const p = client()
+      .request({ op: 'list', method: 'GET', path: '/l', signal: ac.signal })
+      .catch((e: unknown) => e);
     setTimeout(() => ac.abort(), 50);
     expect(await p).toMatchObject({ retryable: true });
     expect(((await p) as Error).message).toContain('aborted by caller');
@@ -144,7 +170,9 @@ describe('HttpClient', () => {
   });
 
   it('keeps secrets out of errors and logs, including echoed keys and ?api_key= URLs', async () => {
-    const err = await client().request({ op: 'list', method: 'GET', path: '/echo-secret', query: { api_key: SECRET } }).catch((e: unknown) => e);
+    const err = await client()
+      .request({ op: 'list', method: 'GET', path: '/echo-secret', query: { api_key: SECRET } })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 401, retryable: false });
     const text = `${(err as Error).message}\n${(err as Error).stack}\n${JSON.stringify(err)}\n${lines.join('\n')}`;
     expect(text).toContain('authentication failed');

@@ -191,11 +191,7 @@ export class HttpClient {
   }
 
   /** Builds a ProviderError whose message is redacted; the raw cause is not attached (it may hold headers). */
-  error(
-    op: ProviderOp,
-    message: string,
-    opts: { retryable: boolean; status?: number | null; outcomeUnknown?: boolean; detail?: unknown },
-  ): ProviderError {
+  error(op: ProviderOp, message: string, opts: { retryable: boolean; status?: number | null; outcomeUnknown?: boolean; detail?: unknown }): ProviderError {
     if (opts.detail !== undefined) this.logger.debug(`${this.provider} ${op}: detail: ${this.redact(errorMessage(opts.detail))}`);
     return new ProviderError({
       provider: this.provider,

@@ -55,10 +55,12 @@ describe('MinIntervalGate', () => {
   it('lets real concurrent calls through at least the interval apart', async () => {
     const gate = new MinIntervalGate({ show: 40 });
     const starts: number[] = [];
-    await Promise.all([0, 1, 2].map(async () => {
-      await gate.wait('show');
-      starts.push(Date.now());
-    }));
+    await Promise.all(
+      [0, 1, 2].map(async () => {
+        await gate.wait('show');
+        starts.push(Date.now());
+      }),
+    );
     expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(39);
     expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(39);
   });

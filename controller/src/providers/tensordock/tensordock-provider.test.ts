@@ -116,7 +116,9 @@ describe('TensorDock with odd answers', () => {
 
   it('v0: a rejected key comes back as HTTP 401 without leaking the form body', async () => {
     answer = () => ({ status: 401, json: { success: false, error: 'bad credentials api_key=key-odd-1234&api_token=tok-odd-1234' } });
-    const err = (await v0().list().catch((e: unknown) => e)) as Error;
+    const err = (await v0()
+      .list()
+      .catch((e: unknown) => e)) as Error;
     expect(err).toMatchObject({ status: 401, retryable: false });
     expect(err.message).not.toContain('key-odd-1234');
     expect(err.message).not.toContain('tok-odd-1234');

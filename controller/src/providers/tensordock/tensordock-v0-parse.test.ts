@@ -3,8 +3,14 @@ import { parseV0Instance, v0Failure, v0ListEntries } from './tensordock-v0-parse
 
 // The VM object from docs/providers.md.
 const VM = {
-  cost: 0.238, name: 'box', status: 'Running', specs: { gpu: { amount: 1, type: 'rtxa4000-pcie-16gb' }, ram: 32, vcpus: 8, storage: 100 },
-  port_forwards: { '30118': '22' }, ip_address: '203.0.113.9', timestamp_creation: 'Sat, 10 Dec 2022 21:38:19 GMT', type: 'spot',
+  cost: 0.238,
+  name: 'box',
+  status: 'Running',
+  specs: { gpu: { amount: 1, type: 'rtxa4000-pcie-16gb' }, ram: 32, vcpus: 8, storage: 100 },
+  port_forwards: { '30118': '22' },
+  ip_address: '203.0.113.9',
+  timestamp_creation: 'Sat, 10 Dec 2022 21:38:19 GMT',
+  type: 'spot',
 };
 const ID = '0b7e3b0e-1111-4222-8333-444455556666';
 
@@ -72,7 +78,9 @@ describe('parseV0Instance', () => {
   });
 
   it('garbled VMs: unknown fields, no crash; no id or no object = no instance', () => {
-    expect(parseV0Instance(ID, { status: 5, specs: 'big', cost: '0.5', port_forwards: { '22': '22' }, ip_address: '1.2.3.4', timestamp_creation: 'soon' })).toMatchObject({
+    expect(
+      parseV0Instance(ID, { status: 5, specs: 'big', cost: '0.5', port_forwards: { '22': '22' }, ip_address: '1.2.3.4', timestamp_creation: 'soon' }),
+    ).toMatchObject({
       state: 'unknown',
       numGpus: 0,
       gpuName: null,

@@ -61,7 +61,15 @@ export class TensorDockV2Api implements TensorDockApi {
   }
 
   async destroy(id: string, signal?: AbortSignal): Promise<void> {
-    const res = await this.http.request({ op: 'delete', method: 'DELETE', path: `/instances/${id}`, endpoint: 'api', idempotent: false, signal, acceptStatus: [404] });
+    const res = await this.http.request({
+      op: 'delete',
+      method: 'DELETE',
+      path: `/instances/${id}`,
+      endpoint: 'api',
+      idempotent: false,
+      signal,
+      acceptStatus: [404],
+    });
     // 404 on DELETE means already gone, which is what delete wants.
     if (res.status === 404 || this.json('delete', res, true) === null) this.logger.info(`tensordock delete ${id}: already gone`);
   }

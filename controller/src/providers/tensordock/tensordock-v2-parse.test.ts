@@ -4,8 +4,13 @@ import { flattenV2, parseV2Instance, v2BodyError, v2ListItems } from './tensordo
 
 // GET /instances/{id} as seen live (docs/providers.md): flat, not wrapped.
 const FLAT = {
-  type: 'virtualmachine', id: '468b716a-0000-4000-8000-000000000001', name: 'trainer', status: 'running', ipAddress: '174.94.145.71',
-  portForwards: [{ internal_port: 22, external_port: 20456 }], rateHourly: 0.272999,
+  type: 'virtualmachine',
+  id: '468b716a-0000-4000-8000-000000000001',
+  name: 'trainer',
+  status: 'running',
+  ipAddress: '174.94.145.71',
+  portForwards: [{ internal_port: 22, external_port: 20456 }],
+  rateHourly: 0.272999,
 };
 
 describe('v2ListItems', () => {
@@ -69,7 +74,15 @@ describe('parseV2Instance', () => {
   });
 
   it('reads GPUs as an array of {gpuV0Name, count} or a map, and port forwards as a map internal -> external', () => {
-    const arr = parseV2Instance({ ...FLAT, resources: { gpus: [{ gpuV0Name: 'h100-sxm5-80gb', count: 2 }, { gpuV0Name: 'h100-sxm5-80gb', count: 1 }] } });
+    const arr = parseV2Instance({
+      ...FLAT,
+      resources: {
+        gpus: [
+          { gpuV0Name: 'h100-sxm5-80gb', count: 2 },
+          { gpuV0Name: 'h100-sxm5-80gb', count: 1 },
+        ],
+      },
+    });
     expect(arr).toMatchObject({ gpuName: 'h100-sxm5-80gb', numGpus: 3 });
     const map = parseV2Instance({ ...FLAT, resources: { gpus: { 'a100-pcie-80gb': { count: 4 } } }, portForwards: { '22': 31000 } });
     expect(map).toMatchObject({ gpuName: 'a100-pcie-80gb', numGpus: 4, ssh: { host: '174.94.145.71', port: 31000 } });
@@ -83,7 +96,11 @@ describe('parseV2Instance', () => {
   });
 
   it('garbled fields read as unknown; no id means no instance', () => {
-    expect(parseV2Instance({ ...FLAT, status: { s: 1 }, rateHourly: 'cheap', resources: 'lots' })).toMatchObject({ state: 'unknown', pricePerHour: null, numGpus: 0 });
+    expect(parseV2Instance({ ...FLAT, status: { s: 1 }, rateHourly: 'cheap', resources: 'lots' })).toMatchObject({
+      state: 'unknown',
+      pricePerHour: null,
+      numGpus: 0,
+    });
     expect(parseV2Instance({ ...FLAT, id: undefined })).toBeNull();
     expect(parseV2Instance(null)).toBeNull();
   });

@@ -18,8 +18,7 @@ export function v2BodyError(body: unknown): BodyError | null {
   const e = body['error'];
   if (e === undefined || e === null || e === false) return null;
   if (body['data'] !== undefined && body['data'] !== null) return null;
-  const message =
-    typeof e === 'string' ? e : isRecord(e) && typeof e['message'] === 'string' ? e['message'] : JSON.stringify(e).slice(0, 200);
+  const message = typeof e === 'string' ? e : isRecord(e) && typeof e['message'] === 'string' ? e['message'] : JSON.stringify(e).slice(0, 200);
   const status = toNumber(body['status']) ?? toNumber(body['code']);
   return { message, status };
 }

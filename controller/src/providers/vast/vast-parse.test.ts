@@ -4,11 +4,30 @@ import { parseVastInstance, parseVastListPage, parseVastShow, vastErrorText } fr
 
 // The docs' example instance object, verbatim (docs/providers.md).
 const DOC_EXAMPLE = {
-  id: 312, machine_id: 12, actual_status: 'running', intended_status: 'running', cur_state: 'running', next_state: 'running',
-  status_msg: 'success, running ...', label: 'ML Training Job', gpu_name: 'RTX 4090', num_gpus: 1, gpu_util: 0.0, gpu_temp: 38.99,
-  vmem_usage: 0.54, gpu_totalram: 24576, public_ipaddr: '192.0.2.45', ssh_host: 'ssh123.vast.ai', ssh_port: 10600,
-  ports: { '22/tcp': [{ HostIp: '0.0.0.0', HostPort: '20000' }] }, start_date: 1668804745.1223178, dph_base: 0.8, dph_total: 0.8021,
-  storage_cost: 0.15, storage_total_cost: 0.0021, extra_env: [['K', 'V']],
+  id: 312,
+  machine_id: 12,
+  actual_status: 'running',
+  intended_status: 'running',
+  cur_state: 'running',
+  next_state: 'running',
+  status_msg: 'success, running ...',
+  label: 'ML Training Job',
+  gpu_name: 'RTX 4090',
+  num_gpus: 1,
+  gpu_util: 0.0,
+  gpu_temp: 38.99,
+  vmem_usage: 0.54,
+  gpu_totalram: 24576,
+  public_ipaddr: '192.0.2.45',
+  ssh_host: 'ssh123.vast.ai',
+  ssh_port: 10600,
+  ports: { '22/tcp': [{ HostIp: '0.0.0.0', HostPort: '20000' }] },
+  start_date: 1668804745.1223178,
+  dph_base: 0.8,
+  dph_total: 0.8021,
+  storage_cost: 0.15,
+  storage_total_cost: 0.0021,
+  extra_env: [['K', 'V']],
 };
 
 describe('parseVastInstance', () => {
@@ -53,11 +72,28 @@ describe('parseVastInstance', () => {
 
   it('reads garbled fields as unknown instead of inventing values', () => {
     const inst = parseVastInstance({
-      id: '77', actual_status: 17, intended_status: null, gpu_name: 12, num_gpus: 'many', gpu_util: 250, dph_total: -1,
-      start_date: 'yesterday', ssh_host: '', ssh_port: 99999, label: ['x'],
+      id: '77',
+      actual_status: 17,
+      intended_status: null,
+      gpu_name: 12,
+      num_gpus: 'many',
+      gpu_util: 250,
+      dph_total: -1,
+      start_date: 'yesterday',
+      ssh_host: '',
+      ssh_port: 99999,
+      label: ['x'],
     });
     expect(inst).toMatchObject({
-      id: 'vast:77', state: 'unknown', gpuName: '12', numGpus: 0, providerUtil: null, pricePerHour: null, createdAt: null, ssh: null, labels: {},
+      id: 'vast:77',
+      state: 'unknown',
+      gpuName: '12',
+      numGpus: 0,
+      providerUtil: null,
+      pricePerHour: null,
+      createdAt: null,
+      ssh: null,
+      labels: {},
     });
   });
 
@@ -69,7 +105,7 @@ describe('parseVastInstance', () => {
     expect(parseVastInstance([DOC_EXAMPLE])).toBeNull();
   });
 
-  it('reads the fake\'s seeded objects like real ones', () => {
+  it("reads the fake's seeded objects like real ones", () => {
     expect(parseVastInstance(vastInstance({ id: 5, state: 'stopped' }))).toMatchObject({ state: 'stopped', providerUtil: null });
     expect(parseVastInstance(vastInstance({ id: 6, state: 'loading' }))?.state).toBe('starting');
   });
@@ -77,7 +113,10 @@ describe('parseVastInstance', () => {
 
 describe('parseVastListPage', () => {
   it('reads instances and next_token, null or absent token meaning the last page', () => {
-    expect(parseVastListPage({ success: true, instances_found: 1, total_instances: 30, next_token: 'abc', instances: [DOC_EXAMPLE] })).toEqual({ instances: [DOC_EXAMPLE], nextToken: 'abc' });
+    expect(parseVastListPage({ success: true, instances_found: 1, total_instances: 30, next_token: 'abc', instances: [DOC_EXAMPLE] })).toEqual({
+      instances: [DOC_EXAMPLE],
+      nextToken: 'abc',
+    });
     expect(parseVastListPage({ instances: [], next_token: null }).nextToken).toBeNull();
     expect(parseVastListPage({ instances: [] }).nextToken).toBeNull();
     expect(parseVastListPage({ instances: [], next_token: '' }).nextToken).toBeNull();

@@ -104,9 +104,7 @@ export function parseVastShow(body: unknown): unknown | null {
 /** The error text of a Vast error body: `{"success":false,"error":"<code>","msg":"..."}`, or only `msg` / `detail`. */
 export function vastErrorText(body: unknown): string {
   if (!isRecord(body)) return 'no details';
-  const parts = ['error', 'msg', 'detail']
-    .map((k) => body[k])
-    .filter((v): v is string => typeof v === 'string' && v !== '');
+  const parts = ['error', 'msg', 'detail'].map((k) => body[k]).filter((v): v is string => typeof v === 'string' && v !== '');
   return parts.length > 0 ? parts.join(': ') : 'no details';
 }
 

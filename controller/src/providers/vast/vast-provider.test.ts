@@ -68,7 +68,10 @@ describe('VastAiProvider with odd answers', () => {
   afterAll(() => server.close());
 
   it('skips an instance without an id and reads a garbled one as unknown, never stopped', async () => {
-    answer = () => ({ status: 200, json: { success: true, instances: [{ label: 'no id' }, { id: 9, actual_status: ['x'], intended_status: 7 }], next_token: null } });
+    answer = () => ({
+      status: 200,
+      json: { success: true, instances: [{ label: 'no id' }, { id: 9, actual_status: ['x'], intended_status: 7 }], next_token: null },
+    });
     const all = await provider().list();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ providerId: '9', state: 'unknown' });
@@ -82,7 +85,7 @@ describe('VastAiProvider with odd answers', () => {
     await expect(provider().list()).rejects.toThrow(/next_token repeats/);
   });
 
-  it('a 404 with Vast\'s no_such_instance code is gone; any other 404 (wrong route or base URL) is an error', async () => {
+  it("a 404 with Vast's no_such_instance code is gone; any other 404 (wrong route or base URL) is an error", async () => {
     answer = () => ({ status: 404, json: { success: false, error: 'no_such_instance' } });
     expect(await provider().get('5')).toBeNull();
     answer = () => ({ status: 404, text: '<html>Not Found</html>', headers: { 'content-type': 'text/html' } });
@@ -99,7 +102,8 @@ describe('VastAiProvider with odd answers', () => {
   });
 
   it('an HTTP 200 {"success":false} on PUT is a non-retryable ProviderError', async () => {
-    answer = (_p, method) => (method === 'PUT' ? { status: 200, json: { success: false, error: 'missing_billing', msg: 'add credit' } } : { status: 200, json: { instances: null } });
+    answer = (_p, method) =>
+      method === 'PUT' ? { status: 200, json: { success: false, error: 'missing_billing', msg: 'add credit' } } : { status: 200, json: { instances: null } };
     await expect(provider().pause('5')).rejects.toMatchObject({ op: 'pause', retryable: false, message: expect.stringContaining('missing_billing') });
   });
 

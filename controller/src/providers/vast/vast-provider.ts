@@ -109,7 +109,10 @@ export class VastAiProvider implements Provider {
       // Gone is `{"instances": null}` with 200; a 404 counts as gone only with Vast's own codes. Any other 404 (an
       // unknown route, an HTML page from a wrong base URL) must not make a live instance look deleted.
       if (['no_such_instance', 'not_found'].includes(vastErrorCode(res.json))) return null;
-      throw this.http.error('get', `GET /api/v0/instances/${id}/: HTTP 404 without Vast's not_found code (wrong VAST_API_URL?)`, { retryable: false, status: 404 });
+      throw this.http.error('get', `GET /api/v0/instances/${id}/: HTTP 404 without Vast's not_found code (wrong VAST_API_URL?)`, {
+        retryable: false,
+        status: 404,
+      });
     }
     const raw = this.parseOrThrow('get', res, parseVastShow);
     if (raw === null) return null;
@@ -144,7 +147,10 @@ export class VastAiProvider implements Provider {
         // 404 `{"success":false,"error":"not_found"}`: already gone, which is what delete wants. Any other 404 (a
         // wrong VAST_API_URL, an HTML page) is an error, as in get(): a delete must never be reported done unseen.
         if (!['no_such_instance', 'not_found'].includes(vastErrorCode(res.json))) {
-          throw this.http.error('delete', `DELETE /api/v0/instances/${id}/: HTTP 404 without Vast's not_found code (wrong VAST_API_URL?)`, { retryable: false, status: 404 });
+          throw this.http.error('delete', `DELETE /api/v0/instances/${id}/: HTTP 404 without Vast's not_found code (wrong VAST_API_URL?)`, {
+            retryable: false,
+            status: 404,
+          });
         }
         this.logger.info(`vast delete ${id}: already gone (${vastErrorText(res.json)})`);
         return;
@@ -170,7 +176,16 @@ export class VastAiProvider implements Provider {
   }
 
   private mutate(op: 'pause' | 'resume' | 'delete', id: string, signal: AbortSignal | undefined, send: () => Promise<void>): Promise<void> {
-    return verifiedMutation({ provider: 'vast', op, providerId: id, send, reread: () => this.get(id, signal), policy: this.http.retryPolicy, logger: this.logger, signal });
+    return verifiedMutation({
+      provider: 'vast',
+      op,
+      providerId: id,
+      send,
+      reread: () => this.get(id, signal),
+      policy: this.http.retryPolicy,
+      logger: this.logger,
+      signal,
+    });
   }
 
   /** 2xx bodies can still say `{"success":false,...}`. */
