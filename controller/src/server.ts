@@ -99,6 +99,7 @@ export async function startServer(configIn: Config, opts: StartOptions): Promise
       store,
       logger,
       now,
+      trustProxy: config.trustProxy,
       limits: {
         diskGuard,
         maxConnections: l.maxAgentConnections,

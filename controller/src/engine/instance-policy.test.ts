@@ -50,6 +50,33 @@ describe('instance policy from the name or labels', () => {
     expect(decideOne(engineInstance(), st, cfg, T0 + 121 * MIN).kind).toBe('pause');
   });
 
+  it('a longer window counts keyboard input too: typed 45 min ago inside [idle=2h] keeps it, and a warning before the input no longer counts', () => {
+    const cfg = engineConfig({ pauseWarningMinutes: 5 });
+    let st = observeInventory(null, { state: 'running' }, T0, cfg);
+    st = feed(st, stream(T0, T0 + 3 * HOUR, 10_000, 2), cfg);
+    const NOW = T0 + 3 * HOUR;
+    const typed = NOW - 45 * MIN;
+    const interactive = {
+      reportedAt: NOW,
+      terminalInputAt: typed,
+      terminals: 'ok' as const,
+      notebookActivityAt: null,
+      notebookBusy: false,
+      notebooks: 'none' as const,
+    };
+    // A pause warning that went out before the input belongs to an earlier episode.
+    const inst = engineInstance({ name: 'render [idle=2h]', interactive, pauseWarnedAt: typed - 10 * MIN });
+    const d = decideOne(inst, st, cfg, NOW);
+    expect(d.kind).toBe('none');
+    expect(d.figures.next).toEqual({ kind: 'pause', at: typed + 2 * HOUR });
+    expect(d.figures.pauseWarnedAt ?? null).toBeNull();
+    // Two hours after the last input (and a fresh warning) it may go.
+    const later = typed + 2 * HOUR + MIN;
+    st = feed(st, stream(NOW, later, 10_000, 2), cfg);
+    const warned = engineInstance({ name: 'render [idle=2h]', interactive: { ...interactive, reportedAt: later }, pauseWarnedAt: later - 6 * MIN });
+    expect(decideOne(warned, st, cfg, later).kind).toBe('pause');
+  });
+
   it('[no-delete]: paused, never deleted, and explain says why', () => {
     const cfg = engineConfig({ pauseWarningMinutes: 0 });
     const NOW = T0 + 48 * HOUR;

@@ -8,7 +8,7 @@ import type { RouteModule } from '../http/app-context';
 import { readJsonBody } from '../http/json-body';
 import { instanceIdProblem } from '../store';
 import { checkClaim } from './claim-check';
-import { clientAddress } from './client-address';
+import { clientAddress } from '../http/client-address';
 
 export interface EnrolRouteOptions {
   /** Honour X-Forwarded-For (TRUST_PROXY): only behind a proxy that sets it. */

@@ -106,6 +106,20 @@ describe('Executor', () => {
     expect(provider.calls.filter((c) => c.startsWith('pause'))).toEqual([]);
   });
 
+  it('the last-moment re-check honours a [no-delete] marker added since the decision (pause still allowed)', async () => {
+    const { ex, provider } = setup({}, [
+      memoryInstance('1', { state: 'stopped', name: 'render [no-delete]' }),
+      memoryInstance('2', { labels: { 'cost-optimizer-no-delete': 'true' } }),
+    ]);
+    const rs = await ex.execute([plan('delete', '1', 'd1'), plan('delete', '2', 'd2'), plan('pause', '2')]);
+    expect(rs.map((r) => [r.status, r.reason])).toEqual([
+      ['skipped', 'instance is marked pause-only ([no-delete])'],
+      ['skipped', 'instance is marked pause-only ([no-delete])'],
+      ['succeeded', expect.any(String)],
+    ]);
+    expect(provider.calls.filter((c) => c.startsWith('delete'))).toEqual([]);
+  });
+
   it('a failed checkpoint skips the pause and notifies', async () => {
     const result: PreparePauseResult = {
       v: 1,

@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, type PreparePauseResult } from '../../../protocol';
+import { forwardedClient } from '../http/client-address';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { TokenGrant } from '../store/tokens-repo';
@@ -36,6 +37,8 @@ export interface IngestOptions {
   limits?: IngestLimitOptions;
   /** How often live connections' tokens are re-checked when tokens changed (revoke, another process) and for expiry. Default 1 s. */
   tokenCheckIntervalMs?: number;
+  /** TRUST_PROXY: the client address is the last X-Forwarded-For entry (for auth limits and messages). */
+  trustProxy?: boolean;
   /** How often a one-line ingest summary is logged (info); 0 turns it off. Default 60 s. */
   statsLogIntervalMs?: number;
   /** One voice per instance: how long a connected agent has to answer before a newcomer replaces it. Default 5 s. */
@@ -228,7 +231,9 @@ export function createIngest(opts: IngestOptions): Ingest {
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => logger.debug(`upgrade socket error: ${err.message}`));
-    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const forwardedFor = opts.trustProxy === true ? forwardedClient(req.headers['x-forwarded-for']) : undefined;
+    const remote =
+      forwardedFor != null ? `${forwardedFor} (via ${req.socket.remoteAddress ?? '?'})` : `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     let path: string;
     try {
       path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -237,7 +242,8 @@ export function createIngest(opts: IngestOptions): Ingest {
     }
     if (path !== AGENT_PATH) return refuse(socket, 404, 'Not Found', { error: 'not found' });
     if (closing) return refuse(socket, 503, 'Service Unavailable', { error: 'shutting down' });
-    const address = req.socket.remoteAddress ?? '?';
+    // Behind a trusted proxy every agent arrives from the proxy: limits and messages use the client it forwarded.
+    const address = forwardedFor ?? req.socket.remoteAddress ?? '?';
     void limits.authBlocked(address).then(
       (blocked) => authorize(req, socket, head, remote, address, blocked),
       (err: unknown) => {

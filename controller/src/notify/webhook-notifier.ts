@@ -1,12 +1,12 @@
 // Slack-compatible webhook notifications ({"text": ...}): queued, retried with backoff, never blocking or failing an action.
 import { request } from 'undici';
 import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
+import { errorMessage, type Logger } from '../log';
 
 /** A plain-text notice (log-style, with untrusted parts) made safe to send as mrkdwn: `:emoji:` prefix kept, the rest escaped. */
 export function plainNotice(emoji: string, text: string): string {
   return `${emoji} ${escapeMrkdwn(stripControl(text))}`;
 }
-import { errorMessage, type Logger } from '../log';
 
 export interface Notifier {
   /** Queue a message; returns at once. Delivery failures are logged, never thrown. */

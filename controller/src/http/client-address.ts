@@ -16,14 +16,20 @@ function socketAddress(c: Context): string | null {
   return incoming?.socket?.remoteAddress ?? null;
 }
 
+/**
+ * The client behind a trusted proxy: the last X-Forwarded-For entry (what our proxy appended), or null when it is not an
+ * address (something is wrong: unknown, never the proxy's own address). Undefined when there is no such header.
+ */
+export function forwardedClient(header: string | string[] | undefined): string | null | undefined {
+  if (header === undefined) return undefined;
+  const last = (Array.isArray(header) ? header.join(',') : header).split(',').pop()?.trim() ?? '';
+  return isIP(last) !== 0 ? normalizeAddress(last) : null;
+}
+
 export function clientAddress(c: Context, trustProxy: boolean): string | null {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for');
-    if (forwarded !== undefined) {
-      const last = forwarded.split(',').pop()?.trim() ?? '';
-      // A proxy we trust wrote it: if it is not an address, something is wrong; unknown, never the socket's.
-      return isIP(last) !== 0 ? normalizeAddress(last) : null;
-    }
+    const forwarded = forwardedClient(c.req.header('x-forwarded-for'));
+    if (forwarded !== undefined) return forwarded;
   }
   const peer = socketAddress(c);
   return peer === null ? null : normalizeAddress(peer);
