@@ -2,7 +2,8 @@
 import type { Config } from '../config/config';
 import { loadConfig } from '../config/load-env';
 import { ConfigError } from '../domain/errors';
-import { createLogger, type Logger } from '../log';
+import { createLogger, errorMessage, type Logger } from '../log';
+import { dbPath, openStore, type Store } from '../store';
 import type { CommandIo } from './command';
 
 export function loadConfigOrReport(io: CommandIo): Config | null {
@@ -23,4 +24,14 @@ export function loggerFor(config: Config): Logger {
     level: config.logLevel,
     secrets: [config.adminToken, config.vast?.apiKey, config.tensordock?.apiKey, config.tensordock?.apiToken, config.gcp?.accessToken, config.webhookUrl],
   });
+}
+
+/** Opens the store in DATA_DIR for a command that reads or writes it directly; null after one clear line when it cannot. */
+export function openStoreOrReport(config: Config, io: CommandIo, command: string): Store | null {
+  try {
+    return openStore(dbPath(config.dataDir), { retentionRawHours: config.retentionRawHours, retentionRollupDays: config.retentionRollupDays });
+  } catch (err) {
+    io.stderr(`cost-optimizer ${command}: cannot open the database in ${config.dataDir}: ${errorMessage(err)}\n`);
+    return null;
+  }
 }

@@ -1,12 +1,9 @@
 // `cost-optimizer report [--days N] [--json]`: what DRY_RUN would have paused and deleted over the last N days and the
 // money that would have saved (the audit log's dry-run rows, docs/savings.md), and what was actually saved.
-import { computeSavings } from '../report/savings';
-import { savingsActions } from '../daemon/savings-view';
+import { savingsFromStore } from '../daemon/savings-view';
 import { wouldHaveFromStore } from '../daemon/would-have-view';
-import { errorMessage } from '../log';
-import { dbPath, openStore } from '../store';
 import { type Command, EXIT, wantsHelp } from './command';
-import { loadConfigOrReport } from './config-or-exit';
+import { loadConfigOrReport, openStoreOrReport } from './config-or-exit';
 
 const HELP = `Usage: cost-optimizer report [--days N] [--json]
 
@@ -46,19 +43,13 @@ export const reportCommand: Command = {
     }
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
-    let store;
-    try {
-      store = openStore(dbPath(config.dataDir), { retentionRawHours: config.retentionRawHours, retentionRollupDays: config.retentionRollupDays });
-    } catch (err) {
-      io.stderr(`cost-optimizer report: cannot open the database in ${config.dataDir}: ${errorMessage(err)}\n`);
-      return EXIT.failure;
-    }
+    const store = openStoreOrReport(config, io, 'report');
+    if (store === null) return EXIT.failure;
     try {
       const now = Date.now();
       const would = wouldHaveFromStore(store, now, { days, threshold: config.pauseThresholdGpu, horizonDays: config.deleteSavingsHorizonDays });
-      const saved = computeSavings(savingsActions(store.listActions({ limit: 10_000 })), now, {
-        deleteHorizonMs: config.deleteSavingsHorizonDays * 86_400_000,
-      });
+      // The same figures as the dashboard's: every succeeded action, the configured delete horizon.
+      const saved = savingsFromStore(store, now, config.deleteSavingsHorizonDays);
       if (json) {
         io.stdout(JSON.stringify({ dryRun: config.dryRun, wouldHave: would, saved }, null, 2) + '\n');
         return EXIT.ok;

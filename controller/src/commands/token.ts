@@ -1,12 +1,12 @@
 // `cost-optimizer token create <instance-id>` mints an agent token (printed once, only its hash is kept);
 // `cost-optimizer token revoke <instance-id>` revokes every token of an instance; with --join the same for fleet join
 // tokens (docs/enrolment.md): `token create --join [--expires-hours N]`, `token revoke --join <id>`, `token list --join`.
-import { dbPath, instanceIdProblem, JOIN_TOKEN_ID_SHAPE, openStore, type Store } from '../store';
+import { instanceIdProblem, JOIN_TOKEN_ID_SHAPE, type Store } from '../store';
 import { errorMessage, silentLogger } from '../log';
 import { ensureSelfSigned, loadCertificate, tlsFilesFor } from '../tls/certificate';
 import { installBaseUrl, installLine } from '../tls/install-line';
 import { type Command, EXIT, wantsHelp } from './command';
-import { loadConfigOrReport } from './config-or-exit';
+import { loadConfigOrReport, openStoreOrReport } from './config-or-exit';
 
 const HELP = `Usage: cost-optimizer token create <instance-id> [--expires-in DURATION]
        cost-optimizer token revoke <instance-id>
@@ -81,13 +81,8 @@ export const tokenCommand: Command = {
     }
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
-    let store;
-    try {
-      store = openStore(dbPath(config.dataDir), { retentionRawHours: config.retentionRawHours, retentionRollupDays: config.retentionRollupDays });
-    } catch (err) {
-      io.stderr(`cost-optimizer token: cannot open the database in ${config.dataDir}: ${errorMessage(err)}\n`);
-      return EXIT.failure;
-    }
+    const store = openStoreOrReport(config, io, 'token');
+    if (store === null) return EXIT.failure;
     try {
       const now = Date.now();
       if (action === 'create') {
@@ -130,12 +125,7 @@ type Io = Parameters<Command['run']>[1];
 function openForTokens(io: Io): Store | null {
   const config = loadConfigOrReport(io);
   if (config === null) return null;
-  try {
-    return openStore(dbPath(config.dataDir), { retentionRawHours: config.retentionRawHours, retentionRollupDays: config.retentionRollupDays });
-  } catch (err) {
-    io.stderr(`cost-optimizer token: cannot open the database in ${config.dataDir}: ${errorMessage(err)}\n`);
-    return null;
-  }
+  return openStoreOrReport(config, io, 'token');
 }
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());

@@ -122,7 +122,15 @@ export async function createDaemon(parts: ServerParts, opts: DaemonOptions = {})
   const stopDigest =
     config.digestHourUtc === null
       ? () => {}
-      : startDigestJob({ store, notifier: opt.notifications, logger, hourUtc: config.digestHourUtc, publicUrl: config.publicUrl, now });
+      : startDigestJob({
+          store,
+          notifier: opt.notifications,
+          logger,
+          hourUtc: config.digestHourUtc,
+          publicUrl: config.publicUrl,
+          deleteSavingsHorizonDays: config.deleteSavingsHorizonDays,
+          now,
+        });
   const install = installRoutes({
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,

@@ -12,6 +12,8 @@ export function startDigestJob(o: {
   logger: Logger;
   hourUtc: number;
   publicUrl: string | null;
+  /** DELETE_SAVINGS_HORIZON_DAYS, so the digest's savings are the dashboard's. */
+  deleteSavingsHorizonDays?: number;
   now: () => number;
   everyMs?: number;
 }): () => void {
@@ -22,7 +24,7 @@ export function startDigestJob(o: {
     lastDay = new Date(now).toISOString().slice(0, 10);
     try {
       const rows = o.store.listActions({ limit: 10_000 }).filter((a) => a.createdAt > now - 24 * 3_600_000);
-      o.notifier.notify(digestText(rows, savingsFromStore(o.store, now), now, o.publicUrl));
+      o.notifier.notify(digestText(rows, savingsFromStore(o.store, now, o.deleteSavingsHorizonDays), now, o.publicUrl));
       o.logger.info(`daily digest sent (${rows.length} audit rows in the last 24 h)`);
     } catch (err) {
       o.logger.error('daily digest failed', err);
