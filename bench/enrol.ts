@@ -6,6 +6,7 @@
 //   BENCH_AGENTS=100 npm run bench:enrol
 // Env: BENCH_AGENTS (or argv[2]), BENCH_DATA_PARENT (where the temporary DATA_DIR goes; default the OS temp dir).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(process.env.BENCH_DATA_PARENT ?? tmpdir(), 'co-bench-enrol-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  // The admin API always needs a credential: the bench sets its own.
+  const admin = randomBytes(24).toString('hex');
+  const auth = { authorization: `Bearer ${admin}` };
   const ctl = spawn(process.execPath, [join(ROOT, 'dist/cli.mjs'), 'serve'], {
     env: {
       PATH: process.env.PATH,
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
       VAST_API_KEY: vast.apiKey,
       VAST_API_URL: vast.url,
       CHECK_INTERVAL: '5',
+      ADMIN_TOKEN: admin,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
     for (;;) {
       if (Date.now() > deadline) throw new Error('the controller did not list every instance within 180 s');
       try {
-        const s = (await (await fetch(`${base}/api/status`)).json()) as { instances: { id: string; state: string }[] };
+        const s = (await (await fetch(`${base}/api/status`, { headers: auth })).json()) as { instances: { id: string; state: string }[] };
         if (s.instances.filter((i) => i.state === 'running').length >= n) break;
       } catch {
         // not listening yet
@@ -62,7 +67,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
     const made = (await (
-      await fetch(`${base}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"join":true}' })
+      await fetch(`${base}/api/tokens`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"join":true}' })
     ).json()) as { token: string };
 
     const perAgent: number[] = [];
