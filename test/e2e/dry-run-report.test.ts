@@ -66,12 +66,7 @@ afterAll(async () => {
 
 describe('DRY_RUN: what would have been done and saved', () => {
   it('shows the would-be pause and its money in the API, the dashboard and `report`', async () => {
-    const r = await fetch(`${controller.url}/api/tokens`, {
-      method: 'POST',
-      headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
-      body: JSON.stringify({ instanceId: 'vast:711' }),
-    });
-    const token = ((await r.json()) as { token: string }).token;
+    const token = await controller.mintToken('vast:711');
     spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'idle', state: { gpus: [{ util: 1 }] } });
 
     const would = await waitFor(

@@ -61,15 +61,6 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-const tokenFor = async (instanceId: string) => {
-  const r = await fetch(`${controller.url}/api/tokens`, {
-    method: 'POST',
-    headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
-    body: JSON.stringify({ instanceId }),
-  });
-  return ((await r.json()) as { token: string }).token;
-};
-
 /** A terminals directory holding only this test's terminal (the machine's other terminals are not ours to read). */
 async function terminalDir(name: string): Promise<{ pty: PseudoTerminal; dir: string }> {
   const pty = await openPseudoTerminal();
@@ -111,7 +102,7 @@ describe('people at the keyboard', () => {
     const idleGpu = { gpus: [{ util: 1 }] };
     spawnAgent({
       controllerWsUrl: controller.wsUrl,
-      token: await tokenFor('vast:901'),
+      token: await controller.mintToken('vast:901'),
       dir: tmp.path,
       name: 'typing',
       state: idleGpu,
@@ -119,7 +110,7 @@ describe('people at the keyboard', () => {
     });
     spawnAgent({
       controllerWsUrl: controller.wsUrl,
-      token: await tokenFor('vast:902'),
+      token: await controller.mintToken('vast:902'),
       dir: tmp.path,
       name: 'untouched',
       state: idleGpu,
@@ -127,7 +118,7 @@ describe('people at the keyboard', () => {
     });
     spawnAgent({
       controllerWsUrl: controller.wsUrl,
-      token: await tokenFor('vast:903'),
+      token: await controller.mintToken('vast:903'),
       dir: tmp.path,
       name: 'notebook',
       state: idleGpu,

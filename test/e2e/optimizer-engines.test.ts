@@ -63,14 +63,6 @@ const explain = async (id: string) =>
 
 describe('every engine counts, end to end', () => {
   it('never pauses the NVENC encodes (SM 8 %), pauses the all-zero idle card, and says which engine kept each', async () => {
-    const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, {
-        method: 'POST',
-        headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
-        body: JSON.stringify({ instanceId }),
-      });
-      return ((await r.json()) as { token: string }).token;
-    };
     const agents = [
       ['vast:801', section('595', 'load')],
       ['vast:802', section('610', 'load')],
@@ -81,7 +73,7 @@ describe('every engine counts, end to end', () => {
       spawned.push(
         spawnAgent({
           controllerWsUrl: controller.wsUrl,
-          token: await tokenFor(id),
+          token: await controller.mintToken(id),
           dir: tmp.path,
           name: id.replace(':', '-'),
           state: { capture: s.file, gpus: [fakeGpuOf(s)] },

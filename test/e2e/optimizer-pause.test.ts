@@ -72,16 +72,20 @@ const api = <T>(path: string) => getJson<T>(controller.url + path, controller.ad
 describe('optimizer end to end', () => {
   it('pauses the idle agent instance, keeps the busy one, and says why', async () => {
     // Tokens through the HTTP API; the next inventory fills the instances in.
-    const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, {
-        method: 'POST',
-        headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
-        body: JSON.stringify({ instanceId }),
-      });
-      return ((await r.json()) as { token: string }).token;
-    };
-    const idle = spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:701'), dir, name: 'idle', state: { gpus: [{ util: 1 }] } });
-    const busy = spawnAgent({ controllerWsUrl: controller.wsUrl, token: await tokenFor('vast:702'), dir, name: 'busy', state: { gpus: [{ util: 93 }] } });
+    const idle = spawnAgent({
+      controllerWsUrl: controller.wsUrl,
+      token: await controller.mintToken('vast:701'),
+      dir,
+      name: 'idle',
+      state: { gpus: [{ util: 1 }] },
+    });
+    const busy = spawnAgent({
+      controllerWsUrl: controller.wsUrl,
+      token: await controller.mintToken('vast:702'),
+      dir,
+      name: 'busy',
+      state: { gpus: [{ util: 93 }] },
+    });
 
     const actions = await waitFor(
       async () => {

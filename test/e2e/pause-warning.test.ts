@@ -57,24 +57,16 @@ afterAll(async () => {
 
 describe('pause warning end to end', () => {
   it('warns, naming the instance, before the pause; the pause message has the name, $/h and a PUBLIC_URL link', async () => {
-    const tokenFor = async (instanceId: string) => {
-      const r = await fetch(`${controller.url}/api/tokens`, {
-        method: 'POST',
-        headers: { ...controller.adminHeaders(), 'content-type': 'application/json' },
-        body: JSON.stringify({ instanceId }),
-      });
-      return ((await r.json()) as { token: string }).token;
-    };
     const idle = spawnAgent({
       controllerWsUrl: controller.wsUrl,
-      token: await tokenFor('vast:801'),
+      token: await controller.mintToken('vast:801'),
       dir: tmp.path,
       name: 'idle',
       state: { gpus: [{ util: 1 }] },
     });
     const busy = spawnAgent({
       controllerWsUrl: controller.wsUrl,
-      token: await tokenFor('vast:802'),
+      token: await controller.mintToken('vast:802'),
       dir: tmp.path,
       name: 'busy',
       state: { gpus: [{ util: 93 }] },

@@ -17,6 +17,8 @@ export interface SpawnedController {
   adminToken: string;
   /** `{authorization: Bearer <adminToken>}` for /api/* calls. */
   adminHeaders(): Record<string, string>;
+  /** An agent token for the instance, minted through POST /api/tokens as an operator would. */
+  mintToken(instanceId: string): Promise<string>;
   /** Everything it printed so far (stdout + stderr). */
   output(): string;
   /** Resolves with the exit code (or signal name) once it has exited. */
@@ -93,6 +95,15 @@ export async function spawnController(opts: SpawnControllerOptions): Promise<Spa
   return {
     adminToken,
     adminHeaders: () => ({ authorization: `Bearer ${adminToken}` }),
+    mintToken: async (instanceId) => {
+      const r = await fetch(`${url}/api/tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ instanceId }),
+      });
+      if (r.status !== 201) throw new Error(`POST /api/tokens for ${instanceId}: HTTP ${r.status} ${await r.text()}`);
+      return ((await r.json()) as { token: string }).token;
+    },
     proc,
     port,
     url,
