@@ -1,7 +1,8 @@
 // Carries out the engine's decisions: re-checks with the provider, writes the audit row before and after,
 // never acts twice for one decision, verifies the result, honours dry-run, and notifies. The imperative shell.
 import type { PreparePauseResult } from '../../../protocol';
-import type { InstanceState, ProviderInstance } from '../domain/instance';
+import type { ProviderInstance } from '../domain/instance';
+import { effectComplete } from '../domain/action-effect';
 import { ProviderError } from '../domain/errors';
 import { errorMessage, type Logger } from '../log';
 import { instancePolicy } from '../engine/instance-policy';
@@ -60,11 +61,6 @@ export interface ExecutorOptions {
   /** PUBLIC_URL for the links in failure notifications. */
   messages?: MessageContext;
 }
-
-const TARGET: Record<'pause' | 'delete', (s: InstanceState | 'gone') => boolean> = {
-  pause: (s) => s === 'stopped',
-  delete: (s) => s === 'gone' || s === 'deleted',
-};
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -136,7 +132,7 @@ export class Executor {
     const fresh = await this.read(provider, a.providerId);
     if (fresh instanceof Error) return this.failed(a, finish, `re-check failed: ${fresh.message}`);
     const freshState = fresh === null ? 'gone' : fresh.state;
-    if (existing?.status === 'planned' && TARGET[action](freshState)) {
+    if (existing?.status === 'planned' && effectComplete(action, freshState)) {
       // A crash after the request went out: it took effect, so record it and do not act again.
       return finish('succeeded', `${a.reason} (verified after restart: ${freshState})`);
     }
@@ -210,8 +206,9 @@ export class Executor {
       const r = await this.read(provider, id);
       if (r instanceof Error) state = `re-read failed: ${r.message}`;
       else {
-        state = r === null ? 'gone' : r.state;
-        if (TARGET[action](r === null ? 'gone' : r.state)) return { ok: true, state };
+        const seen = r === null ? 'gone' : r.state;
+        state = seen;
+        if (effectComplete(action, seen)) return { ok: true, state };
       }
       if (i < attempts - 1) await sleep(this.o.verifyDelayMs ?? 5000);
     }

@@ -16,6 +16,8 @@ export interface OperationsDeps {
   provider?: (name: string) => Provider | undefined;
   notifier?: Notifier | null;
   publicUrl?: string | null;
+  /** Told after an act changed what the engine decides from (a hold, a release, a resume): the views decide it afresh. */
+  changed?: (instanceId: string) => void;
 }
 
 export type OpResult = { ok: true; body: Record<string, unknown> } | { ok: false; status: 404 | 409 | 502 | 503; error: string };
@@ -83,6 +85,7 @@ export class InstanceOperations {
     }
     const reason = `resumed through the ${actor}`;
     this.d.store.updateAction(record.id, { status: 'succeeded', reason }, this.d.now());
+    this.d.changed?.(id);
     this.d.logger.info(`RESUME: ${id} (${rec.name}) by ${actor}`);
     this.d.notifier?.notify(
       operatorActText('resume', subjectOf(rec), this.msg, actor, 'its provider is starting it; it gets a full idle window before any new pause'),
@@ -102,6 +105,7 @@ export class InstanceOperations {
       { instanceId: id, kind: 'hold', status: 'succeeded', reason: `held until ${untilIso}: ${why}`, actor, figures: { until: hold.until } },
       now,
     );
+    this.d.changed?.(id);
     this.d.logger.info(`hold on ${id} until ${untilIso} by ${actor}: ${why}`);
     this.d.notifier?.notify(
       operatorActText('hold', subjectOf(rec), this.msg, actor, `no pause or delete before ${untilIso.replace('T', ' ').slice(0, 16)} UTC`),
@@ -116,6 +120,7 @@ export class InstanceOperations {
     const cleared = this.d.store.clearHold(id);
     if (cleared) {
       this.d.store.insertAction({ instanceId: id, kind: 'release', status: 'succeeded', reason: `hold released through the ${actor}`, actor }, this.d.now());
+      this.d.changed?.(id);
       this.d.logger.info(`hold on ${id} released by ${actor}`);
       this.d.notifier?.notify(operatorActText('release', subjectOf(rec), this.msg, actor, 'the idle rules apply again'));
     }

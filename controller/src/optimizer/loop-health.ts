@@ -1,7 +1,7 @@
 // What /healthz says about the optimizer loop (docs/health.md): when a cycle last finished and when each provider's
 // inventory last succeeded. Stale when no cycle finished within 3 CHECK_INTERVALs of the last one (or of the start,
 // so a first cycle that never ends is caught too). Wall-clock time: a stall is a matter of real seconds.
-import type { CycleReport } from './cost-optimizer';
+import type { CycleReport } from './steps/record';
 
 export interface ProviderHealth {
   lastSuccessAt: string | null;

@@ -1,35 +1,17 @@
 // Runs pause/resume/delete so that a call whose outcome is unknown is never blindly resent: re-read the instance, then decide.
 import { ProviderError, type ProviderOp } from '../domain/errors';
-import type { InstanceState, ProviderInstance } from '../domain/instance';
+import { callVerdict, type Verdict } from '../domain/action-effect';
+import type { ProviderInstance } from '../domain/instance';
 import { errorMessage, type Logger } from '../log';
 import { backoffDelayMs, type RetryPolicy, sleep } from './http/retry-policy';
 
 export type MutationOp = Extract<ProviderOp, 'pause' | 'resume' | 'delete'>;
 
-/** What the re-read says about an attempt whose outcome was unknown. */
-export type Verdict = 'done' | 'not-done' | 'ambiguous';
+export type { Verdict };
 
-/**
- * done: the provider shows the effect (or its start), so the call went through.
- * not-done: the instance is exactly as before, so the call did not land and sending it again is the same request.
- * ambiguous: anything else (unknown state, a transition we did not ask for): stop and report, never guess.
- */
+/** The verdict of domain/action-effect.ts on a re-read instance (null = gone). */
 export function verdictFor(op: MutationOp, inst: ProviderInstance | null): Verdict {
-  const state: InstanceState | 'gone' = inst === null ? 'gone' : inst.state;
-  switch (op) {
-    case 'pause':
-      if (state === 'stopped' || state === 'stopping') return 'done';
-      if (state === 'running') return 'not-done';
-      return 'ambiguous';
-    case 'resume':
-      if (state === 'running' || state === 'starting') return 'done';
-      if (state === 'stopped') return 'not-done';
-      return 'ambiguous';
-    case 'delete':
-      if (state === 'gone' || state === 'deleted') return 'done';
-      if (state === 'running' || state === 'stopped') return 'not-done';
-      return 'ambiguous';
-  }
+  return callVerdict(op, inst === null ? 'gone' : inst.state);
 }
 
 export interface VerifiedMutationOptions {

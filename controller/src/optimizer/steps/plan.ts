@@ -1,8 +1,9 @@
-// Turns engine decisions into the executor's planned actions, with the idempotency key of each decision.
-import type { Decision, EngineInstance } from '../engine';
-import { formatDecisionLine } from '../engine';
-import type { PlannedAction } from '../executor/executor';
-import { type MessageContext, deleteWarningText, pausedText, pauseWarningText, deletedText, type MessageSubject } from '../notify/messages';
+// Cycle step 5, plan: the engine's decisions become the executor's planned actions, each with its idempotency key and
+// the message a person gets once it is done.
+import type { Decision, EngineInstance } from '../../engine';
+import { formatDecisionLine } from '../../engine';
+import type { PlannedAction } from '../../executor/executor';
+import { type MessageContext, deleteWarningText, pausedText, pauseWarningText, deletedText, type MessageSubject } from '../../notify/messages';
 
 /** What the notifications need beyond the decision: PUBLIC_URL for the links, the delete threshold for "what next". */
 export interface NoticeContext extends MessageContext {

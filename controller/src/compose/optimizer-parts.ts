@@ -1,0 +1,108 @@
+// The composition root's optimizer half: from a config and explicit overrides (tests, the demo, the simulator, serve's
+// ingest hooks) it builds, in order, logger -> store -> notifier -> idle clocks -> SSH poller -> executor -> cycle.
+// The library's `new CostOptimizer(config)` and `run-once` come here directly; serve and demo through start-controller.ts.
+import type { PreparePauseResult } from '../../../protocol';
+import { type Config, secretsOf } from '../config/config';
+import type { ProviderInstance, ProviderName } from '../domain/instance';
+import { type Contested, type Protection, protectionsOf } from '../engine';
+import { Executor } from '../executor/executor';
+import { createLogger, type Logger } from '../log';
+import type { Metrics } from '../metrics/metrics';
+import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webhook-notifier';
+import { IdleTracker } from '../optimizer/idle-tracker';
+import { OptimizerCycle } from '../optimizer/cycle';
+import type { CycleReport } from '../optimizer/steps/record';
+import { StoreActionLog } from '../optimizer/store-action-log';
+import type { Provider } from '../providers/provider';
+import { SshPoller } from '../ssh';
+import type { Store } from '../store';
+import { openControllerStore } from './open-store';
+
+/** What a caller may put in place of the defaults; everything left out is built from the config. */
+export interface CostOptimizerOptions {
+  logger?: Logger;
+  /** An open store; by default `<DATA_DIR>/cost-optimizer.db` is opened (and closed by close()). */
+  store?: Store;
+  notifier?: Notifier;
+  /** Clock, epoch ms; the simulator passes virtual time. */
+  now?: () => number;
+  /** Asks an instance's agent to run its checkpoint hook before a pause (wired to the WebSocket ingest by `serve`). */
+  checkpoint?: (instanceId: string, timeoutMs: number) => Promise<PreparePauseResult | null>;
+  /** The SSH fallback; `null` turns it off. Default: created from config.ssh. */
+  sshPoller?: SshPoller | null;
+  metrics?: Metrics;
+  executor?: { verifyAttempts?: number; verifyDelayMs?: number; concurrency?: number; maxAttempts?: number };
+  inventory?: { attempts?: number; baseDelayMs?: number };
+  /** One voice per instance: a recent competing agent connection (wired to the ingest by `serve`); see docs/security.md. */
+  contested?: (instanceId: string) => Contested | null;
+  /** Roll up old samples from run() (default true); `serve` has its own retention job and passes false. */
+  retention?: boolean;
+  /** Called at the end of every finished cycle (serve's /healthz and loop watchdog, docs/health.md). */
+  onCycle?: (report: CycleReport) => void;
+}
+
+export interface OptimizerParts {
+  cycle: OptimizerCycle;
+  /** The registered providers; addProvider() adds to it, and the cycle and executor read it. */
+  providers: Map<ProviderName, Provider>;
+  /** Whether close() closes the store (it opened it). */
+  ownsStore: boolean;
+  /** The engine's protection rule, now (PROTECTED_INSTANCES, the provider-side marker, a hold). */
+  protections(i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>): readonly Protection[];
+}
+
+/** The logger every part of the controller uses: level from config, every configured secret scrubbed from every line. */
+export function controllerLogger(config: Config): Logger {
+  return createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+}
+
+export function composeOptimizer(config: Config, o: CostOptimizerOptions): OptimizerParts {
+  const logger = o.logger ?? controllerLogger(config);
+  const now = o.now ?? Date.now;
+  const store = o.store ?? openControllerStore(config, logger);
+  const notifier = o.notifier ?? (config.webhookUrl ? new WebhookNotifier({ url: config.webhookUrl, logger }) : new LogOnlyNotifier(logger));
+  const idle = new IdleTracker(store, config, logger);
+  const ssh =
+    o.sshPoller === undefined
+      ? new SshPoller({
+          config: { ...config.ssh, dataDir: config.dataDir },
+          logger,
+          now,
+          controlPersistSec: Math.max(300, 3 * config.checkIntervalSec),
+        })
+      : o.sshPoller;
+  const providers = new Map<ProviderName, Provider>();
+  const protections = (i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>) => {
+    const t = now();
+    return protectionsOf(i, store.activeHold(i.id, t)?.until ?? null, config, t);
+  };
+  const executor = new Executor({
+    providers,
+    actions: new StoreActionLog(store),
+    notifier,
+    logger,
+    now,
+    dryRun: config.dryRun,
+    checkpoint: o.checkpoint,
+    checkpointTimeoutMs: config.checkpointTimeoutSec * 1000,
+    protections,
+    messages: { publicUrl: config.publicUrl ?? null },
+    ...o.executor,
+  });
+  const cycle = new OptimizerCycle({
+    config,
+    store,
+    logger,
+    now,
+    providers,
+    idle,
+    executor,
+    notifier,
+    ssh,
+    metrics: o.metrics,
+    inventory: o.inventory,
+    contested: o.contested,
+    onCycle: o.onCycle,
+  });
+  return { cycle, providers, ownsStore: o.store === undefined, protections };
+}
