@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../controller/src/config/config';
-import { createDaemon, type Daemon } from '../controller/src/daemon/daemon';
 import { silentLogger } from '../controller/src/log';
-import { startServer } from '../controller/src/server';
+import { startController } from '../controller/src/compose/start-controller';
 import type { SampleInput } from '../controller/src/store';
 import { MemoryProvider, memoryInstance } from '../test/fakes/memory-provider';
 
@@ -34,13 +33,8 @@ async function main(): Promise<void> {
   );
   const provider = new MemoryProvider(instances);
   const config = parseConfig({ DATA_DIR: dir, PORT: '0', DRY_RUN: 'true', ADMIN_TOKEN: 'bench-admin-token-0123456789' });
-  let daemon: Daemon | null = null;
-  const server = await startServer(config, {
-    logger: silentLogger,
-    now: () => now,
-    extend: async (parts) => (daemon = await createDaemon(parts, { providers: [provider], now: () => now, loop: false, sshPoller: null })),
-  });
-  const opt = daemon!.optimizer;
+  const server = await startController(config, { logger: silentLogger, now: () => now, providers: [provider], loop: false, sshPoller: null });
+  const opt = server.optimizer;
   const setupStart = performance.now();
   await opt.runOnce();
   // HOURS of samples for every running instance, one every STEP_S seconds, written a few minutes at a time.

@@ -1,4 +1,4 @@
-// The daemon loop as `serve` builds it (startServer + createDaemon), run for 10,000 cycles at a 1 ms CHECK_INTERVAL
+// The daemon loop as `serve` builds it (compose/start-controller.ts), run for 10,000 cycles at a 1 ms CHECK_INTERVAL
 // with agents connected over WebSocket and Vast.ai and TensorDock fakes on real sockets: no
 // MaxListenersExceededWarning, abort listeners never pile up, and the heap (after a forced GC) stays flat. A daemon
 // meant to run for months must not keep one closure per cycle.
@@ -7,10 +7,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../controller/src/config/config';
-import { createDaemon } from '../../controller/src/daemon/daemon';
 import { createLogger } from '../../controller/src/log';
 import { createProvidersFromConfig } from '../../controller/src/providers';
-import { type RunningServer, startServer } from '../../controller/src/server';
+import { type RunningController, startController } from '../../controller/src/compose/start-controller';
 import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../controller/src/fakes/tensordock-fake-v2';
 import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
 import { makeTempDir } from '../helpers/temp-dir';
@@ -32,7 +31,7 @@ const gc = runInNewContext('gc') as () => void;
 const tmp = makeTempDir('co-long-run-');
 let vast: VastFake;
 let td: TdV2Fake;
-let server: RunningServer;
+let server: RunningController;
 const agents: SimAgent[] = [];
 const warnings: Error[] = [];
 const onWarning = (w: Error) => warnings.push(w);
@@ -98,7 +97,7 @@ beforeAll(async () => {
     },
   });
   const providers = await createProvidersFromConfig(config, logger, { minIntervalMs: 0, timeoutMs: 5_000, retry: { maxRetries: 1, baseDelayMs: 5 } });
-  server = await startServer(config, { logger, extend: (parts) => createDaemon(parts, { providers, sshPoller: null }) });
+  server = await startController(config, { logger, providers, sshPoller: null });
   for (const id of ['vast:901', 'vast:902']) {
     const token = server.store.createToken(id, Date.now());
     const a = new SimAgent({ url: server.url.replace(/^http/, 'ws') + '/agent', token, gpus: 2, intervalMs: 1_000 });

@@ -2,7 +2,6 @@
 // 3 CHECK_INTERVALs and back to 200 once the list answers again; the built controller (serve) with the Vast.ai fake
 // hanging and LOOP_WATCHDOG_SECONDS set exits non-zero with one line, for systemd's Restart=on-failure.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDaemon } from '../../controller/src/daemon/daemon';
 import type { ProviderInstance } from '../../controller/src/domain/instance';
 import { MemoryProvider, memoryInstance } from '../fakes/memory-provider';
 import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
@@ -61,10 +60,7 @@ async function health(url: string): Promise<{ status: number; body: Health }> {
 describe('/healthz and the optimizer loop', () => {
   it('turns 503 while a provider list hangs, and 200 again when it answers', async () => {
     const provider = new HangingProvider([memoryInstance('1')]);
-    ctl = await startTestController(
-      { CHECK_INTERVAL: '0.2', LOOP_WATCHDOG_SECONDS: '0' },
-      { extend: (parts) => createDaemon(parts, { providers: [provider], sshPoller: null }) },
-    );
+    ctl = await startTestController({ CHECK_INTERVAL: '0.2', LOOP_WATCHDOG_SECONDS: '0' }, { providers: [provider], loop: true });
     const first = await waitFor(
       async () => {
         const h = await health(ctl!.url);

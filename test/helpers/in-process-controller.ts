@@ -1,12 +1,13 @@
-// Starts the real controller wiring (store, ingest, HTTP on a real socket) inside the test process, on a free
-// port with a temp DATA_DIR, capturing log lines so tests can check what was logged.
+// Starts the real controller (the composition root: store, ingest, optimizer, HTTP on a real socket) inside the test
+// process, on a free port with a temp DATA_DIR, capturing log lines so tests can check what was logged. By default no
+// provider, no SSH and no cycle loop: a test that wants them says so in `opts`.
 import { parseConfig } from '../../controller/src/config/config';
 import { createLogger } from '../../controller/src/log';
-import { type RunningServer, type StartOptions, startServer } from '../../controller/src/server';
+import { type ControllerOverrides, type RunningController, startController } from '../../controller/src/compose/start-controller';
 import { makeTempDir, type TempDir } from './temp-dir';
 
 export interface TestController {
-  server: RunningServer;
+  server: RunningController;
   url: string;
   wsUrl: string;
   dir: TempDir;
@@ -16,12 +17,12 @@ export interface TestController {
   stop(): Promise<void>;
 }
 
-export async function startTestController(env: Record<string, string> = {}, opts: Omit<StartOptions, 'logger'> = {}): Promise<TestController> {
+export async function startTestController(env: Record<string, string> = {}, opts: Omit<ControllerOverrides, 'logger'> = {}): Promise<TestController> {
   const dir = makeTempDir('co-ctl-');
   const logs: string[] = [];
   const config = parseConfig({ DATA_DIR: dir.path, PORT: '0', HOST: '127.0.0.1', ...env });
   const logger = createLogger({ level: 'debug', secrets: [config.adminToken], sink: (_l, line) => logs.push(line) });
-  const server = await startServer(config, { logger, ...opts });
+  const server = await startController(config, { logger, providers: [], sshPoller: null, loop: false, ...opts });
   let stopped = false;
   return {
     server,

@@ -1,8 +1,7 @@
 // `cost-optimizer serve`: the controller daemon (what the systemd unit runs). Stops gracefully on SIGTERM/SIGINT.
 import { redactConfig } from '../config/config';
 import { errorMessage } from '../log';
-import { createDaemon } from '../daemon/daemon';
-import { startServer } from '../server';
+import { startController } from '../compose/start-controller';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport, loggerFor } from './config-or-exit';
 import { VERSION } from './version';
@@ -36,7 +35,7 @@ gracefully: received batches are committed and acknowledged, agents are told the
     let server;
     try {
       // A stalled loop (docs/health.md): exit non-zero at once, without the graceful close that would wait on it.
-      server = await startServer(config, { logger, extend: (parts) => createDaemon(parts, { onLoopStall: () => process.exit(EXIT_LOOP_STALLED) }) });
+      server = await startController(config, { logger, onLoopStall: () => process.exit(EXIT_LOOP_STALLED) });
     } catch (err) {
       logger.error('start-up failed', err);
       io.stderr(`cost-optimizer: cannot start: ${errorMessage(err)}\n`);

@@ -1,31 +1,38 @@
-// The HTTP API's view of the engine: each instance decided afresh with its current idle state (cheap, pure), savings
-// from the audit log, and the explain text. Shared by /api/status, /api/instances/:id, the dashboard and `explain`.
-import type { Config } from '../config/config';
-import { type Contested, type Decision, type EngineInstance, decideOne, explain } from '../engine';
+// The HTTP API's view of the engine, shared by /api/status, /api/instances/:id, the dashboard and `explain`: each
+// instance shows the decision the last cycle made (optimizer/last-decisions.ts). One the cycle has not decided (before
+// the first cycle, a provider whose list failed, an operator act since) is decided with the cycle's own functions.
+// Savings come from the audit log.
+import type { Decision } from '../engine';
+import { explain } from '../engine';
 import type { DecisionView, InstanceView } from '../http/decision-view';
-import { fleetContext, toEngineInstance } from '../optimizer/engine-inputs';
-import type { IdleTracker } from '../optimizer/idle-tracker';
-import type { InstanceRecord, Store } from '../store';
+import { fleetContext } from '../optimizer/engine-inputs';
+import type { LastDecisions } from '../optimizer/last-decisions';
+import { type DecideDeps, type DecisionInputs, decideFrom, inputsFor } from '../optimizer/steps/decide';
+import type { InstanceRecord } from '../store';
 import { savingsFromStore } from './savings-view';
 import { type WouldHave, wouldHaveFromStore } from './would-have-view';
 
-export interface EngineViewDeps {
-  store: Store;
-  idle: IdleTracker;
-  config: Config;
-  capabilities: () => Partial<Record<string, { canPause: boolean; canDelete: boolean }>>;
-  /** One voice per instance: the ingest's contest for the instance, if any. */
-  contested?: (instanceId: string) => Contested | null;
+export interface EngineViewDeps extends DecideDeps {
+  last: LastDecisions;
 }
 
-/** `checks` builds every rule's detail line: only for explain (it costs time across a whole fleet). */
-export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number, checks = false): { decision: Decision; instance: EngineInstance } {
-  const instance = { ...toEngineInstance(rec, d.store, now, d.config.dryRun), contested: d.contested?.(rec.id) ?? null };
-  const decision = decideOne(instance, d.idle.get(rec.id), d.config, now, { capabilities: d.capabilities(), checks });
-  return { decision, instance };
+interface Shown extends DecisionInputs {
+  decision: Decision;
+  /** When it was decided (epoch ms). */
+  at: number;
 }
 
-export function instanceViewOf(decision: Decision): InstanceView {
+/** The instance's decision as the view shows it: the last cycle's, else decided now. `checks` adds the rules' detail. */
+export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number, checks = false): Shown {
+  const last = d.last.get(rec.id);
+  // Explain re-runs the pure engine on the very inputs of the cycle's decision, at its time: the same decision, with
+  // every rule's detail line (too costly to build for a whole fleet each cycle).
+  if (last !== null) return checks ? { ...last, decision: decideFrom(d, last, last.at, true) } : last;
+  const inputs = inputsFor(d, rec, now);
+  return { ...inputs, decision: decideFrom(d, inputs, now, checks), at: now };
+}
+
+export function instanceViewOf(decision: Decision, decidedAt: number): InstanceView {
   const f = decision.figures;
   const next = f.next;
   return {
@@ -35,6 +42,7 @@ export function instanceViewOf(decision: Decision): InstanceView {
       next === null
         ? null
         : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind === 'warn-pause' ? 'pause' : next.kind, at: next.at, reason: decision.reason },
+    decidedAt,
   };
 }
 
@@ -54,13 +62,18 @@ export function createEngineView(d: EngineViewDeps): DecisionView {
     return cached.value;
   };
   return {
-    instance: (rec, now) => instanceViewOf(decisionFor(d, rec, now).decision),
+    instance: (rec, now) => {
+      const s = decisionFor(d, rec, now);
+      return instanceViewOf(s.decision, s.at);
+    },
     instances: (recs, now) => {
-      const fc = fleetContext(d.store, now);
-      const caps = d.capabilities();
+      // The audit log and holds read once for every instance the cycle has not decided (the dashboard at 1,000).
+      let fc: ReturnType<typeof fleetContext> | null = null;
       return recs.map((rec) => {
-        const instance = { ...toEngineInstance(rec, d.store, now, d.config.dryRun, fc), contested: d.contested?.(rec.id) ?? null };
-        return instanceViewOf(decideOne(instance, d.idle.get(rec.id), d.config, now, { capabilities: caps }));
+        const last = d.last.get(rec.id);
+        if (last !== null) return instanceViewOf(last.decision, last.at);
+        fc ??= fleetContext(d.store, now);
+        return instanceViewOf(decideFrom(d, inputsFor(d, rec, now, fc), now), now);
       });
     },
     savings: (now) => ({
@@ -68,7 +81,7 @@ export function createEngineView(d: EngineViewDeps): DecisionView {
       ...(d.config.dryRun ? { wouldHave: wouldHave(now) } : {}),
     }),
     explain: (rec, now) => {
-      const { decision, instance } = decisionFor(d, rec, now, true);
+      const { decision, instance, at } = decisionFor(d, rec, now, true);
       return {
         text: explain(decision, instance),
         kind: decision.kind,
@@ -76,6 +89,7 @@ export function createEngineView(d: EngineViewDeps): DecisionView {
         reason: decision.reason,
         checks: decision.checks,
         figures: decision.figures,
+        decidedAt: new Date(at).toISOString(),
       };
     },
   };

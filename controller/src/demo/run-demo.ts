@@ -10,11 +10,10 @@ import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../fakes/ten
 import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
 import { generateKeyPair, fakeBinDir, startSshd, SSHD_BIN, type Sshd } from '../fakes/sshd';
 import { parseConfig } from '../config/config';
-import { createDaemon } from '../daemon/daemon';
 import { findPackageRoot } from '../http/install-routes';
 import { errorMessage, type Logger } from '../log';
 import { createProvidersFromConfig } from '../providers';
-import { startServer, type RunningServer } from '../server';
+import { startController, type RunningController } from '../compose/start-controller';
 import { DEMO_FLEET, demoGpuState, type DemoHost } from './demo-fleet';
 
 export interface DemoOptions {
@@ -27,7 +26,7 @@ export interface DemoOptions {
 
 export interface RunningDemo {
   url: string;
-  server: RunningServer;
+  server: RunningController;
   /** Instance id per fleet key. */
   ids: Record<string, string>;
   stop(): Promise<void>;
@@ -119,10 +118,7 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
       SSH_TIMEOUT_SECONDS: '5',
     });
     const providers = await createProvidersFromConfig(config, o.logger, { minIntervalMs: 0, timeoutMs: 5000, retry: { maxRetries: 1, baseDelayMs: 100 } });
-    const server = await startServer(config, {
-      logger: o.logger,
-      extend: (parts) => createDaemon(parts, { providers, refreshSeconds: 3, executor: { verifyAttempts: 15, verifyDelayMs: 1000 } }),
-    });
+    const server = await startController(config, { logger: o.logger, providers, refreshSeconds: 3, executor: { verifyAttempts: 15, verifyDelayMs: 1000 } });
     cleanups.push(() => server.close());
 
     // Agents: real agent processes (dist/agent.js) reading the fake nvidia-smi, one per host that has one.

@@ -1,6 +1,6 @@
 // What the HTTP API shows of the engine's view (idle since, protection, next action, savings, explanation).
-// `serve` plugs in the engine's view (daemon/engine-view.ts); a server started without one (tests) gets the default,
-// which says nothing is known.
+// The controller plugs in the engine's view (daemon/engine-view.ts); an app built without one (unit tests of the
+// routes) gets the default, which says nothing is known.
 import type { InstanceRecord } from '../store/types';
 
 export interface NextAction {
@@ -15,6 +15,8 @@ export interface InstanceView {
   idleSince: number | null;
   protected: boolean;
   nextAction: NextAction | null;
+  /** When the engine made this decision (epoch ms): the last cycle's time, or now for one decided on request. */
+  decidedAt?: number;
 }
 
 export interface DecisionView {

@@ -34,6 +34,8 @@ export function statusInstanceJson(i: InstanceRecord, last: SampleSummary | null
     idleSince: iso(view.idleSince),
     protected: view.protected,
     nextAction: view.nextAction === null ? null : { kind: view.nextAction.kind, at: iso(view.nextAction.at), reason: view.nextAction.reason },
+    // When the engine decided what is shown (the last cycle, or now for an instance it has not decided yet).
+    ...(view.decidedAt === undefined ? {} : { decidedAt: iso(view.decidedAt) }),
   };
 }
 

@@ -1,0 +1,55 @@
+// The one node HTTP(S) server of a controller: the Hono app and the /agent WebSocket upgrades on one port. With a
+// certificate the port speaks TLS only (a plain-HTTP request fails the handshake and gets no answer) and the
+// certificate files are watched for a renewal.
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import type { Ingest } from '../ingest';
+import type { Logger } from '../log';
+import { type LoadedCertificate, type TlsFiles, watchCertificate } from '../tls/certificate';
+
+export interface Listening {
+  server: Server;
+  port: number;
+  /** Stops watching the certificate files (a no-op on plain HTTP). */
+  stopWatching: () => void;
+}
+
+export async function listen(
+  app: Hono,
+  ingest: Ingest,
+  o: { host: string; port: number; tls: { files: TlsFiles; certificate: LoadedCertificate } | null; logger: Logger; tlsWatchIntervalMs?: number },
+): Promise<Listening> {
+  const { logger } = o;
+  const server = (
+    o.tls === null
+      ? createAdaptorServer({ fetch: app.fetch })
+      : createAdaptorServer({
+          fetch: app.fetch,
+          createServer: createHttpsServer,
+          serverOptions: { cert: o.tls.certificate.cert, key: o.tls.certificate.key },
+        })
+  ) as Server;
+  ingest.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => logger.error('http server error', err));
+  const port = (server.address() as AddressInfo).port;
+  if (o.tls === null) return { server, port, stopWatching: () => {} };
+  logger.info(`serving HTTPS and WSS only; certificate ${o.tls.files.certFile}, key pin ${o.tls.certificate.pin}`);
+  // Failed handshakes (plain HTTP on this port, scanners) are closed without an answer; debug only, as they are noise.
+  server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+    logger.debug(`TLS handshake from ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+    socket.destroy();
+  });
+  const stopWatching = watchCertificate(server as unknown as TlsServer, o.tls.files, o.tls.certificate, logger, o.tlsWatchIntervalMs);
+  return { server, port, stopWatching };
+}

@@ -1,0 +1,63 @@
+// The composition root: one call builds store, ingest, optimizer and HTTP in order; the overrides replace what they
+// name; shutdown closes the database; a port in use fails start-up cleanly.
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryProvider, memoryInstance } from '../../../test/fakes/memory-provider';
+import { makeTempDir, type TempDir } from '../../../test/helpers/temp-dir';
+import { parseConfig } from '../config/config';
+import { silentLogger } from '../log';
+import { startController } from './start-controller';
+
+let dir: TempDir;
+afterEach(() => dir?.cleanup());
+
+describe('startController', () => {
+  it('wires the given providers into the cycle and shows what the cycle decided', async () => {
+    dir = makeTempDir();
+    const provider = new MemoryProvider([memoryInstance('7', { name: 'keep-me' })]);
+    const server = await startController(parseConfig({ DATA_DIR: dir.path, PORT: '0', PROTECTED_INSTANCES: 'keep-me' }), {
+      logger: silentLogger,
+      providers: [provider],
+      sshPoller: null,
+      loop: false,
+    });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(server.optimizer.providerNames).toEqual(['vast']);
+      // No ADMIN_TOKEN: the controller generated one into DATA_DIR; the API wants it.
+      expect((await fetch(`${server.url}/api/status`)).status).toBe(401);
+      const report = await server.optimizer.runOnce();
+      expect(report.decisions.map((d) => [d.instanceId, d.code])).toEqual([['vast:7', 'protected-config']]);
+      const auth = { authorization: `Bearer ${server.config.adminToken}` };
+      const status = (await (await fetch(`${server.url}/api/status`, { headers: auth })).json()) as {
+        instances: { id: string; protected: boolean; decidedAt: string | null }[];
+      };
+      expect(status.instances).toMatchObject([{ id: 'vast:7', protected: true, decidedAt: new Date(report.at).toISOString() }]);
+    } finally {
+      await server.close();
+    }
+    expect(server.store.isOpen).toBe(false);
+  });
+
+  it('fails cleanly when the port is taken', async () => {
+    dir = makeTempDir();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(
+        startController(parseConfig({ DATA_DIR: dir.path, PORT: String(port) }), { logger: silentLogger, providers: [], sshPoller: null }),
+      ).rejects.toThrow(/EADDRINUSE/);
+      // What the failed start opened was undone: a controller on a free port starts on the same DATA_DIR.
+      const again = await startController(parseConfig({ DATA_DIR: dir.path, PORT: '0' }), {
+        logger: silentLogger,
+        providers: [],
+        sshPoller: null,
+        loop: false,
+      });
+      await again.close();
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,245 @@
+// The composition root of a running controller (`serve`, `demo`, the in-process tests and benches). In order:
+//   1. admin credential and TLS      4. providers                    7. HTTP app, one port (API, dashboard, /agent)
+//   2. store (+ disk floor)          5. optimizer (the cycle)        8. the loop, its watchdog, retention, digest
+//   3. ingest (agents' samples)      6. views, operations, metrics
+// Everything a test or the demo replaces is an explicit override; shutdown runs in reverse.
+import type { Hono } from 'hono';
+import type { Server } from 'node:http';
+import type { Config } from '../config/config';
+import { createEngineView } from '../daemon/engine-view';
+import { controllerMetrics } from '../daemon/controller-metrics';
+import { daemonRoutes } from '../daemon/daemon-routes';
+import { startDigestJob } from '../daemon/digest-job';
+import { startLoopWatchdog } from '../daemon/loop-watchdog';
+import { enrolRoutes } from '../enrol/enrol-route';
+import { ensureAdminToken } from '../http/admin-credential';
+import { createApp } from '../http/app';
+import { createIngest, type Ingest, type IngestOptions } from '../ingest';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics/metrics';
+import { type Notifier, plainNotice } from '../notify/webhook-notifier';
+import { InstanceOperations } from '../operations/instance-operations';
+import { CostOptimizer } from '../optimizer/cost-optimizer';
+import { LoopHealth } from '../optimizer/loop-health';
+import { createProvidersFromConfig } from '../providers';
+import type { Provider } from '../providers/provider';
+import type { SshPoller } from '../ssh';
+import { startRetention, type Store } from '../store';
+import { DiskGuard } from '../store/disk-guard';
+import { ensureSelfSigned, loadCertificate, tlsFilesFor } from '../tls/certificate';
+import { listen } from './http-listener';
+import { openControllerStore } from './open-store';
+
+export interface ControllerOverrides {
+  logger: Logger;
+  now?: () => number;
+  /** Providers to use instead of those the config names (the demo passes its fakes; [] for none). */
+  providers?: Provider[];
+  notifier?: Notifier;
+  /** The SSH fallback; null turns it off. Default: from the config. */
+  sshPoller?: SshPoller | null;
+  /** Executor tuning (the demo and tests shorten verification). */
+  executor?: { verifyAttempts?: number; verifyDelayMs?: number };
+  /** Start the cycle loop (default true); `false` leaves cycles to the caller (`optimizer.runOnce()`). */
+  loop?: boolean;
+  /** What the loop watchdog does when LOOP_WATCHDOG_SECONDS pass without a cycle; default: only its log line. */
+  onLoopStall?: () => void;
+  /** Dashboard refresh period. */
+  refreshSeconds?: number;
+  /** How often the TLS certificate files are polled for a renewal (default 5 s). */
+  tlsWatchIntervalMs?: number;
+  /** Ingest tuning for tests and benches. */
+  ingest?: Partial<
+    Pick<
+      IngestOptions,
+      | 'pingIntervalMs'
+      | 'prepareGraceMs'
+      | 'flushDelayMs'
+      | 'maxBatch'
+      | 'maxQueue'
+      | 'statsLogIntervalMs'
+      | 'tokenCheckIntervalMs'
+      | 'probeTimeoutMs'
+      | 'contestWindowMs'
+    >
+  >;
+}
+
+export interface RunningController {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  ingest: Ingest;
+  optimizer: CostOptimizer;
+  metrics: Metrics;
+  app: Hono;
+  server: Server;
+  host: string;
+  port: number;
+  /** http(s)://host:port as bound (PORT=0 gives the real port). */
+  url: string;
+  /** sha256//... of the served TLS key (an agent's CONTROLLER_PIN), or null on plain HTTP. */
+  tlsPin: string | null;
+  /** Graceful: stop accepting, commit and ack what was received, close agents with 1001, stop the loop, close the database. */
+  close(): Promise<void>;
+}
+
+export function formatUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export async function startController(configIn: Config, o: ControllerOverrides): Promise<RunningController> {
+  const { logger } = o;
+  const now = o.now ?? Date.now;
+  // 1. /api/* always needs a credential: ADMIN_TOKEN, else the one kept in DATA_DIR (made at the first start). TLS
+  //    before anything listens: a public controller that cannot serve TLS must not start (it would answer plain HTTP).
+  const config: Config = { ...configIn, adminToken: configIn.adminToken ?? ensureAdminToken(configIn.dataDir, logger) };
+  const tlsFiles = tlsFilesFor(config);
+  if (tlsFiles?.selfSigned) await ensureSelfSigned(tlsFiles, logger);
+  const certificate = tlsFiles === null ? null : await loadCertificate(tlsFiles);
+
+  // 2. The store, refusing new samples when the disk is nearly full.
+  const store = openControllerStore(config, logger);
+  const undo: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    const l = config.limits;
+    const diskGuard = new DiskGuard({ dir: config.dataDir, minFreeMb: l.minFreeDiskMb, logger, now });
+    store.sampleGate = () => diskGuard.refusal();
+
+    // 3. Ingest: the agents' WebSocket endpoint, writing samples to the store.
+    const ingest = createIngest({
+      store,
+      logger,
+      now,
+      trustProxy: config.trustProxy,
+      limits: {
+        diskGuard,
+        maxConnections: l.maxAgentConnections,
+        batchesPerSecond: l.agentBatchesPerSecond,
+        batchBurst: l.agentBatchBurst,
+        authFailuresPerMinute: l.authFailuresPerMinute,
+      },
+      ...o.ingest,
+    });
+    undo.unshift(() => ingest.close(100));
+
+    // 4. Providers: those the config names, or the caller's.
+    const providers = o.providers ?? (await createProvidersFromConfig(config, logger));
+
+    // 5. The optimizer: its cycle asks the ingest for checkpoints and contested instances.
+    const metrics = controllerMetrics({ store, ingest, config, now });
+    const health = new LoopHealth(
+      config.checkIntervalSec,
+      providers.map((p) => p.name),
+    );
+    const optimizer = new CostOptimizer(config, {
+      store,
+      logger,
+      now,
+      metrics,
+      notifier: o.notifier,
+      sshPoller: o.sshPoller,
+      executor: o.executor,
+      retention: false,
+      onCycle: (report) => health.cycleFinished(report),
+      checkpoint: (id, timeoutMs) => ingest.requestPreparePause(id, timeoutMs),
+      contested: (id) => ingest.contested(id),
+    });
+    undo.unshift(() => optimizer.close());
+    for (const p of providers) optimizer.addProvider(p.name, p);
+    // One voice per instance: a competing agent connection is a notification as well as the WARN line ingest logs.
+    ingest.onContest((_id, _contest, text) => optimizer.notify(plainNotice(':rotating_light:', text)));
+
+    // 6. What the API shows and does: the cycle's decisions, operator acts (which make the view decide afresh).
+    const view = createEngineView({ ...optimizer.cycle.deps, last: optimizer.cycle.last });
+    const operations = new InstanceOperations({
+      store,
+      logger,
+      now,
+      provider: (name) => providers.find((p) => p.name === name),
+      notifier: optimizer.notifications,
+      publicUrl: config.publicUrl,
+      changed: (id) => optimizer.cycle.last.forget(id),
+    });
+
+    // 7. The HTTP app on one port.
+    const app = createApp({
+      store,
+      adminToken: config.adminToken,
+      guard: { host: config.host, publicUrl: config.publicUrl, trustProxy: config.trustProxy },
+      logger,
+      decisionView: view,
+      ingest,
+      now,
+      // Three report or poll intervals without a sample: the instance has no live metric source.
+      staleAfterMs: Math.max(config.agentSilentSec, 3 * config.checkIntervalSec) * 1000,
+      routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...daemonRoutes({ config, logger, metrics, refreshSeconds: o.refreshSeconds })],
+      loopHealth: () => health.snapshot(),
+      operations,
+    });
+    const http = await listen(app, ingest, {
+      host: config.host,
+      port: config.port,
+      tls: certificate === null || tlsFiles === null ? null : { files: tlsFiles, certificate },
+      logger,
+      tlsWatchIntervalMs: o.tlsWatchIntervalMs,
+    });
+
+    // 8. Background work: retention, the daily digest, the loop and its watchdog.
+    const retention = startRetention(store, logger, { now });
+    const stopDigest =
+      config.digestHourUtc === null
+        ? () => {}
+        : startDigestJob({
+            store,
+            notifier: optimizer.notifications,
+            logger,
+            hourUtc: config.digestHourUtc,
+            publicUrl: config.publicUrl,
+            deleteSavingsHorizonDays: config.deleteSavingsHorizonDays,
+            now,
+          });
+    const stopLoop = new AbortController();
+    const loop = o.loop === false ? Promise.resolve() : optimizer.run(stopLoop.signal);
+    const watchdog =
+      o.loop === false || config.loopWatchdogSec === 0
+        ? null
+        : startLoopWatchdog({ health, limitSec: config.loopWatchdogSec, logger, onStall: o.onLoopStall ?? (() => undefined) });
+
+    let closing: Promise<void> | null = null;
+    return {
+      config,
+      logger,
+      store,
+      ingest,
+      optimizer,
+      metrics,
+      app,
+      server: http.server,
+      host: config.host,
+      port: http.port,
+      url: formatUrl(config.host, http.port, certificate === null ? 'http' : 'https'),
+      tlsPin: certificate?.pin ?? null,
+      close: () =>
+        (closing ??= (async () => {
+          http.stopWatching();
+          retention.stop();
+          const httpClosed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+          http.server.closeIdleConnections();
+          await ingest.close();
+          watchdog?.stop();
+          stopDigest();
+          stopLoop.abort();
+          await loop;
+          await optimizer.close();
+          http.server.closeAllConnections();
+          await httpClosed;
+          store.close();
+        })()),
+    };
+  } catch (err) {
+    // Start-up failed (port in use, a provider's set-up): undo what was started, newest first, then report.
+    for (const step of undo) await Promise.resolve(step()).catch((e: unknown) => logger.error('undoing a failed start-up', e));
+    throw err;
+  }
+}
