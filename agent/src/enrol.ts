@@ -7,7 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { ENROL_PATH, EnrolGrantSchema, type EnrolRequest, type Identity, PROTOCOL_VERSION } from '../../protocol';
 import { type Logger, errorMessage } from '../../protocol/log';
-import { Backoff } from './backoff';
+import { Backoff } from '../../protocol/backoff';
 import { connectPinned } from './pinned-tls';
 
 export const KEPT_TOKEN_FILE = 'agent-token';

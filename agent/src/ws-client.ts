@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { type Batch, type Hello, type PreparePause, type PreparePauseResult, type Welcome, CloseCode, ControllerMessageSchema } from '../../protocol';
 import { type Logger, errorMessage } from '../../protocol/log';
-import { Backoff } from './backoff';
+import { Backoff } from '../../protocol/backoff';
 import type { BatchBuffer } from './batch-buffer';
 import { agentNow } from './clock';
 import { connectPinned, PinMismatchError } from './pinned-tls';

@@ -1,7 +1,7 @@
 // One long-lived child process (nvidia-smi in loop mode) split into lines, restarted with exponential backoff when it
 // exits, killed and restarted when it goes silent. Never one spawn per reading: docs/architecture.md's target is one child a day.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Backoff } from '../backoff';
+import { Backoff } from '../../../protocol/backoff';
 import { agentNow } from '../clock';
 
 export interface ChildExit {

@@ -6,6 +6,7 @@ import type { IdleState } from './idle-state';
 import { type WindowView, windowView } from './idle-window';
 import { type InstancePolicy, instancePolicy } from './instance-policy';
 import { type Protection, protectionsOf } from './protection';
+import { runningSinceOf } from './running-since';
 import type { DecideOptions, EngineInstance } from './types';
 
 const INACTIVE_STATES = new Set(['stopped', 'stopping']);
@@ -29,6 +30,7 @@ export interface Facts {
   interactiveAt: number | null;
   /** When the minimum age is reached (createdAt or first seen + MIN_INSTANCE_AGE_HOURS). */
   ageReadyAt: number | null;
+  /** Start of the current running episode (runningSinceOf); null when it does not count as running. */
   runningSince: number | null;
   idleSince: number | null;
   inactiveSince: number | null;
@@ -69,13 +71,8 @@ export function gatherFacts(
   // Clocks only count when observeInventory saw the same state the provider reports now; a mismatch means the caller
   // skipped observeInventory this cycle, and then no clock is trusted.
   const sameState = st !== null && st.lastState === inst.state;
-  let runningSince = inst.state === 'running' && sameState ? st.runningSince : null;
-  const la = inst.lastAction;
-  if (runningSince !== null && la && la.kind === 'pause' && la.status === 'succeeded' && fin(la.at) && la.at > runningSince) {
-    // We paused it and it runs now: it was resumed after our pause, even if no inventory saw it stopped in between
-    // (a user who resumes within one cycle). Restart grace from the pause: the resumed instance gets a full window.
-    runningSince = la.at;
-  }
+  // The same check, and the narrowing to a later succeeded pause (a resume no inventory saw): running-since.ts.
+  const runningSince = runningSinceOf(inst.state, st, inst.lastAction);
   // Two agents for one instance (the one-voice rule): no idle evidence counts before the contest ends, so neither the
   // pause window nor the delete rule's inactive clock can begin before it. A malformed time never unblocks.
   const c = inst.contested;
@@ -95,6 +92,7 @@ export function gatherFacts(
 
   let blockedAll: string | null = null;
   let blockedPause: string | null = null;
+  const la = inst.lastAction;
   if (la && (la.kind === 'pause' || la.kind === 'delete')) {
     // A non-numeric time is treated as recent: bad input never unblocks an action.
     const recent = !fin(la.at) || now - la.at < t.cooldownMs;

@@ -122,6 +122,8 @@ export function windowView(st: IdleState | null, now: number, t: EngineTimes): W
 
   let idleSince: number | null = null;
   let pauseEarliest: number | null = null;
+  // The episode start as inventory saw it: the window knows no audit log. gatherFacts clamps idleSince with
+  // runningSinceOf (narrowed to a later succeeded pause), and the restart-grace rule and pause times use that figure.
   if (runStart !== null && tailOk && st.runningSince !== null) {
     const since = Math.max(runStart, st.runningSince, lastNotIdle ?? -Infinity);
     if (since <= now) idleSince = since;

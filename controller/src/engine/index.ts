@@ -3,6 +3,7 @@ export * from './idle-state';
 export * from './idle-state-parse';
 export * from './observe-sample';
 export * from './observe-inventory';
+export * from './running-since';
 export * from './idle-window';
 export * from './classify-sample';
 export * from './buckets';

@@ -1,8 +1,8 @@
 // observeInventory: folds one inventory reading (the provider's state of the instance) into its IdleState.
 //
 // Transitions (prev = the state at the previous call, null when never seen):
-// - to running from anything else (first seen included): runningSince = now and every source's idle run and sample
-//   counts are forgotten. Restart grace: the idle clock starts fresh when the instance is seen running, so a user who
+// - to running from anything else (first seen included): runningSince = now (the rule lives in running-since.ts) and
+//   every source's idle run and sample counts are forgotten. Restart grace: the idle clock starts fresh when the instance is seen running, so a user who
 //   resumes a paused instance gets a full window, and samples from before that moment never count.
 // - running -> stopped/stopping: the inactive clock (stoppedSince) continues the idle run that preceded the stop
 //   (idle -> paused is one inactive stretch); if it was not idle right up to now, it starts now.
@@ -20,6 +20,7 @@ import type { ProviderInstance } from '../domain/instance';
 import { engineTimes } from './engine-times';
 import { emptyIdleState, forgetRun, type IdleState, type SourceTrack, type TrackSource } from './idle-state';
 import { windowView } from './idle-window';
+import { continuesRunningEpisode, runningSinceAfterReading } from './running-since';
 
 const INACTIVE = new Set(['stopped', 'stopping']);
 
@@ -28,13 +29,15 @@ export function observeInventory(state: IdleState | null, inst: Pick<ProviderIns
   const st = state ?? emptyIdleState();
   const prev = st.lastState;
   const next = inst.state;
-  const base: IdleState = { ...st, firstSeenAt: st.firstSeenAt ?? now, lastState: next, lastSeenAt: now };
+  const episode = { state: prev, runningSince: st.runningSince };
+  const runningSince = runningSinceAfterReading(episode, next, now);
+  const base: IdleState = { ...st, firstSeenAt: st.firstSeenAt ?? now, lastState: next, lastSeenAt: now, runningSince };
 
   if (next === 'running') {
-    if (prev === 'running' && st.runningSince !== null) return { ...base, stoppedSince: null };
+    if (continuesRunningEpisode(episode, next)) return { ...base, stoppedSince: null };
     const tracks: Partial<Record<TrackSource, SourceTrack>> = {};
     for (const [k, tr] of Object.entries(st.tracks) as [TrackSource, SourceTrack][]) tracks[k] = forgetRun(tr);
-    return { ...base, runningSince: now, stoppedSince: null, tracks };
+    return { ...base, stoppedSince: null, tracks };
   }
 
   if (INACTIVE.has(next)) {
@@ -47,8 +50,8 @@ export function observeInventory(state: IdleState | null, inst: Pick<ProviderIns
     } else {
       stoppedSince = now;
     }
-    return { ...base, runningSince: null, stoppedSince };
+    return { ...base, stoppedSince };
   }
 
-  return { ...base, runningSince: null, stoppedSince: null };
+  return { ...base, stoppedSince: null };
 }

@@ -1,5 +1,6 @@
 // Slack-compatible webhook notifications ({"text": ...}): queued, retried with backoff, never blocking or failing an action.
 import { request } from 'undici';
+import { backoffDelay, type BackoffShape } from '../../../protocol/backoff';
 import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
 import { errorMessage, type Logger } from '../log';
 
@@ -32,7 +33,7 @@ export class WebhookNotifier implements Notifier {
   private queue: string[] = [];
   private running: Promise<void> | null = null;
   private readonly attempts: number;
-  private readonly baseDelayMs: number;
+  private readonly retryShape: BackoffShape;
   private readonly timeoutMs: number;
   private readonly maxQueue: number;
   /** The URL's origin only: webhook paths are secrets (Slack's carry the token). */
@@ -40,7 +41,8 @@ export class WebhookNotifier implements Notifier {
 
   constructor(private readonly opts: WebhookNotifierOptions) {
     this.attempts = opts.attempts ?? 5;
-    this.baseDelayMs = opts.baseDelayMs ?? 500;
+    // Doubling from baseDelayMs, half of each delay random; no cap, `attempts` bounds it (by default 0.5, 1, 2, 4 s, each 50-100 %).
+    this.retryShape = { baseMs: opts.baseDelayMs ?? 500, maxMs: Infinity, factor: 2, jitter: { share: 0.5 } };
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxQueue = opts.maxQueue ?? 1000;
     this.where = new URL(opts.url).origin;
@@ -98,7 +100,7 @@ export class WebhookNotifier implements Notifier {
       } catch (err) {
         this.opts.logger.warn(`webhook ${this.where} unreachable (attempt ${attempt}/${this.attempts}): ${errorMessage(err).split(this.opts.url).join('***')}`);
       }
-      if (attempt < this.attempts) await sleep(this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      if (attempt < this.attempts) await sleep(backoffDelay(attempt - 1, this.retryShape));
     }
     this.opts.logger.error(`webhook ${this.where}: gave up on a message after ${this.attempts} attempts`);
   }

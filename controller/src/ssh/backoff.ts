@@ -1,5 +1,7 @@
 // Per-host exponential backoff: a host whose connection keeps failing is tried less and less often, so a fleet of
-// dead hosts cannot eat the sweep's connection slots. Pure state machine; the clock is passed in.
+// dead hosts cannot eat the sweep's connection slots. Pure state machine; the clock is passed in, the delays are
+// protocol/backoff.ts's (doubling, no jitter).
+import { backoffDelay } from '../../../protocol/backoff';
 
 export interface HostBackoffOptions {
   /** Wait after the first failure, ms. With the 60 s cycle a single failure costs no sweep; a second one skips one. */
@@ -33,7 +35,7 @@ export class HostBackoff {
   failure(key: string, startedAt: number): number {
     const failures = (this.entries.get(key)?.failures ?? 0) + 1;
     // Counted from the attempt's start so a slow failure (a timeout) does not stretch the wait further.
-    const wait = Math.min(this.opts.maxMs, this.opts.baseMs * 2 ** Math.min(failures - 1, 30));
+    const wait = backoffDelay(failures - 1, { baseMs: this.opts.baseMs, maxMs: this.opts.maxMs, factor: 2, jitter: 'none' });
     const until = startedAt + wait;
     this.entries.set(key, { failures, until });
     return until;

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { AgentHealth, Hello } from '../../../protocol';
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
+import { runningSinceAfterReading } from '../engine/running-since';
 import { InstanceCache } from './instance-cache';
 import { parseInstanceId } from './instance-id';
 import { INSTANCE_COLUMNS, type InstanceRow, parseJsonColumn, toRecord } from './instance-row';
@@ -147,9 +148,8 @@ export class InstancesRepo {
       if (seen.has(p.id)) continue;
       seen.add(p.id);
       const prev = before.get(p.id);
-      // A fresh running period starts the idle clock afresh (docs/architecture.md: a resumed instance gets a full window).
-      const runningSince =
-        p.state === 'running' ? (prev !== undefined && prev.state === 'running' && prev.runningSince !== null ? prev.runningSince : now) : null;
+      // A fresh running period starts the clock afresh: the engine's rule (running-since.ts), from the stored record.
+      const runningSince = runningSinceAfterReading(prev ?? null, p.state, now);
       if (prev !== undefined && prev.lastInventoryAt !== null && sameInventory(prev, p, runningSince)) {
         unchanged.push(p.id);
         continue;

@@ -1,4 +1,5 @@
 // How provider calls are retried: exponential backoff with jitter, shared by the HTTP client and the GCP wrapper.
+import { backoffDelay } from '../../../../protocol/backoff';
 
 export interface RetryPolicy {
   /** Retries after the first try (0 = try once). */
@@ -38,11 +39,10 @@ export function resolveRetryPolicy(partial?: Partial<RetryPolicy>): RetryPolicy 
   };
 }
 
-/** Delay before retry number `retry` (0-based). `random` is injectable so tests can pin it. */
+/** Delay before retry number `retry` (0-based), whole ms (protocol/backoff.ts). `random` is injectable so tests can pin it. */
 export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * policy.factor ** retry);
-  const fixed = raw * (1 - policy.jitter);
-  return Math.round(fixed + raw * policy.jitter * random());
+  const shape = { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, factor: policy.factor, jitter: { share: policy.jitter } };
+  return Math.round(backoffDelay(retry, shape, random));
 }
 
 /** Sleep that ends early (rejecting with the signal's reason) when the signal aborts. */
