@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
+import { capturePath, fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
 import { CLI, ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
@@ -76,7 +76,7 @@ describe('every engine counts, end to end', () => {
           token: await controller.mintToken(id),
           dir: tmp.path,
           name: id.replace(':', '-'),
-          state: { capture: s.file, gpus: [fakeGpuOf(s)] },
+          state: { capture: capturePath(s.file), gpus: [fakeGpuOf(s)] },
         }),
       );
     }
