@@ -1,4 +1,4 @@
-// The wider query on every real capture (../shared/fixtures/nvidia-smi/, idle and load sections): field discovery from
+// The wider query on every real capture (as test/fixtures/captures.ts reads them, idle and load sections): field discovery from
 // the driver's --help-query-gpu, and the engine columns parsed and aggregated as the driver printed them.
 import { describe, expect, it } from 'vitest';
 import { captureFiles, helpQueryGpu, loadCaptureSections } from '../../test/fixtures/captures';

@@ -2,17 +2,18 @@
 // (a real process) watching a Vast.ai fake fleet. Keeps a screenshot in test-artifacts/dashboard.png.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText } from '../support/parse-exposition';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { ROOT, ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import { ROOT } from '../helpers/build';
+import { CHROMIUM, launchChromium } from '../helpers/headless-chromium';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import type { SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, startVastRig, stopVastRig } from '../helpers/vast-rig';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = 'dashboard-admin-token-0123456789';
 const tmp = makeTempDir('co-e2e-dash-');
 let vast: VastFake;
@@ -20,49 +21,23 @@ let controller: SpawnedController;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureBuilt();
-  const start = Math.floor(Date.now() / 1000) - 7200;
-  const noSsh = { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} };
-  vast = await startVastFake({
-    instances: [
-      vastInstance({ id: 601, label: 'trainer', gpuName: 'RTX 4090', numGpus: 2, startDate: start, raw: noSsh }),
-      vastInstance({ id: 602, label: 'paused-notebook', state: 'stopped', startDate: start, raw: noSsh }),
-      vastInstance({ id: 603, label: 'customer [protect]', gpuName: 'A100 SXM4', startDate: start, raw: noSsh }),
-    ],
-  });
-  controller = await spawnController({
+  ({ vast, controller } = await startVastRig({
     dataDir: tmp.path,
-    env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, CHECK_INTERVAL: '1', ADMIN_TOKEN: ADMIN },
-  });
-  const r = await fetch(`${controller.url}/api/tokens`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ instanceId: 'vast:601' }),
-  });
-  const { token } = (await r.json()) as { token: string };
-  spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'trainer', state: { gpus: [{ util: 91 }, { util: 88 }] } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
+    instances: [
+      agentOnlyInstance({ id: 601, label: 'trainer', gpuName: 'RTX 4090', numGpus: 2 }),
+      agentOnlyInstance({ id: 602, label: 'paused-notebook', state: 'stopped' }),
+      agentOnlyInstance({ id: 603, label: 'customer [protect]', gpuName: 'A100 SXM4' }),
     ],
-  });
+    env: { CHECK_INTERVAL: '1', ADMIN_TOKEN: ADMIN },
+  }));
+  const token = await controller.mintToken('vast:601');
+  spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'trainer', state: { gpus: [{ util: 91 }, { util: 88 }] } });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  killAllAgents();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  tmp.cleanup();
+  await stopVastRig({ controller, vast, tmp });
 });
 
 describe('dashboard in Chromium', () => {

@@ -4,12 +4,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { CLI, ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import { CLI } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, startVastRig, stopVastRig } from '../helpers/vast-rig';
 
 const run = promisify(execFile);
 let vast: VastFake;
@@ -26,43 +27,15 @@ interface WouldHave {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
   tmp = makeTempDir('co-e2e-dry-');
-  const now = Math.floor(Date.now() / 1000);
-  vast = await startVastFake({
-    instances: [
-      vastInstance({
-        id: 711,
-        label: 'idle-notebook',
-        dphTotal: 3.6021,
-        startDate: now - 7200,
-        raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} },
-      }),
-    ],
-  });
-  controller = await spawnController({
+  ({ vast, controller } = await startVastRig({
     dataDir: tmp.path,
-    env: {
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
-      DRY_RUN: 'true',
-      PAUSE_WINDOW_MINUTES: '0.05',
-      MIN_SAMPLES: '3',
-      MAX_GAP_SECONDS: '3',
-      CHECK_INTERVAL: '1',
-      AGENT_SILENT_SECONDS: '5',
-      MIN_INSTANCE_AGE_HOURS: '0',
-    },
-  });
+    instances: [agentOnlyInstance({ id: 711, label: 'idle-notebook', dphTotal: 3.6021 })],
+    env: { DRY_RUN: 'true', ...COMPRESSED_TIMINGS, PAUSE_WINDOW_MINUTES: '0.05', MIN_SAMPLES: '3' },
+  }));
 });
 
-afterAll(async () => {
-  killAllAgents();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  tmp?.cleanup();
-});
+afterAll(() => stopVastRig({ controller, vast, tmp }));
 
 describe('DRY_RUN: what would have been done and saved', () => {
   it('shows the would-be pause and its money in the API, the dashboard and `report`', async () => {

@@ -8,12 +8,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { CLI, ensureBuilt } from '../helpers/build';
+import { vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { CLI } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent, type SpawnedAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent, type SpawnedAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { startVastRig, stopVastRig } from '../helpers/vast-rig';
 
 const run = promisify(execFile);
 let vast: VastFake;
@@ -28,17 +29,17 @@ interface StatusInstance {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
   tmp = makeTempDir('co-e2e-enrol-');
   dir = tmp.path;
-  vast = await startVastFake({
+  ({ vast, controller } = await startVastRig({
+    dataDir: join(dir, 'data'),
     instances: [
       // The agents connect over loopback, so 127.0.0.1 is "the instance's public address" here.
       vastInstance({ id: 801, label: 'render-1', raw: { public_ipaddr: '127.0.0.1' } }),
       vastInstance({ id: 802, label: 'elsewhere', raw: { public_ipaddr: '198.51.100.7' } }),
     ],
-  });
-  controller = await spawnController({ dataDir: join(dir, 'data'), env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, CHECK_INTERVAL: '1' } });
+    env: { CHECK_INTERVAL: '1' },
+  }));
   await waitFor(
     async () =>
       (await getJson<{ instances: StatusInstance[] }>(`${controller.url}/api/status`, controller.adminHeaders())).instances.some((i) => i.id === 'vast:801'),
@@ -47,13 +48,7 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  killAllAgents();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  tmp?.cleanup();
-});
+afterAll(() => stopVastRig({ controller, vast, tmp }));
 
 const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: controller.dataDir } });
 

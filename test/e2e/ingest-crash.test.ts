@@ -18,16 +18,6 @@ const sims: SimAgent[] = [];
 const real: SpawnedAgent[] = [];
 let pump: NodeJS.Timeout | undefined;
 
-async function mintToken(url: string, instanceId: string): Promise<string> {
-  const r = await fetch(`${url}/api/tokens`, {
-    method: 'POST',
-    headers: { ...ctl.adminHeaders(), 'content-type': 'application/json' },
-    body: JSON.stringify({ instanceId }),
-  });
-  expect(r.status).toBe(201);
-  return ((await r.json()) as { token: string }).token;
-}
-
 beforeAll(async () => {
   ensureBuilt();
   port = await freePort();
@@ -44,7 +34,7 @@ afterAll(async () => {
 describe('controller killed with SIGKILL while agents stream', () => {
   it('loses no acknowledged batch and the agents catch up after a restart', async () => {
     for (let i = 0; i < 3; i++) {
-      const s = new SimAgent({ url: ctl.wsUrl, token: await mintToken(ctl.url, `manual:sim-${i}`), gpus: 8, autoReconnect: true, reconnectDelayMs: 100 });
+      const s = new SimAgent({ url: ctl.wsUrl, token: await ctl.mintToken(`manual:sim-${i}`), gpus: 8, autoReconnect: true, reconnectDelayMs: 100 });
       sims.push(s);
       await s.connect();
     }
@@ -52,7 +42,7 @@ describe('controller killed with SIGKILL while agents stream', () => {
       real.push(
         spawnAgent({
           controllerWsUrl: ctl.wsUrl,
-          token: await mintToken(ctl.url, `manual:real-${i}`),
+          token: await ctl.mintToken(`manual:real-${i}`),
           dir: dir.path,
           name: `real-${i}`,
           state: { gpus: [{ util: 20 * i }, { util: 5 }] },

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeJupyter, startFakeJupyter } from '../fakes/fake-jupyter';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { CLI, ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import { CLI } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { openPseudoTerminal, type PseudoTerminal } from '../helpers/pseudo-terminal';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, startVastRig, stopVastRig } from '../helpers/vast-rig';
 
 const run = promisify(execFile);
 let vast: VastFake;
@@ -23,42 +24,24 @@ let controller: SpawnedController;
 let jupyter: FakeJupyter;
 const ptys: PseudoTerminal[] = [];
 const tmp = makeTempDir('co-e2e-keys-');
-const noSsh = { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} };
 
 beforeAll(async () => {
-  ensureBuilt();
-  const now = Math.floor(Date.now() / 1000);
-  vast = await startVastFake({
+  ({ vast, controller } = await startVastRig({
+    dataDir: tmp.path,
     transitionMs: 200,
     instances: [
-      vastInstance({ id: 901, label: 'debugging-session', startDate: now - 7200, raw: noSsh }),
-      vastInstance({ id: 902, label: 'terminal-left-open', startDate: now - 7200, raw: noSsh }),
-      vastInstance({ id: 903, label: 'notebook', startDate: now - 7200, raw: noSsh }),
+      agentOnlyInstance({ id: 901, label: 'debugging-session' }),
+      agentOnlyInstance({ id: 902, label: 'terminal-left-open' }),
+      agentOnlyInstance({ id: 903, label: 'notebook' }),
     ],
-  });
-  controller = await spawnController({
-    dataDir: tmp.path,
-    env: {
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
-      PAUSE_WINDOW_MINUTES: '0.5',
-      MIN_SAMPLES: '5',
-      MAX_GAP_SECONDS: '3',
-      CHECK_INTERVAL: '1',
-      AGENT_SILENT_SECONDS: '5',
-      MIN_INSTANCE_AGE_HOURS: '0',
-    },
-  });
+    env: { ...COMPRESSED_TIMINGS, PAUSE_WINDOW_MINUTES: '0.5' },
+  }));
 });
 
 afterAll(async () => {
-  killAllAgents();
   for (const p of ptys) p.close();
   await jupyter?.close();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  tmp.cleanup();
+  await stopVastRig({ controller, vast, tmp });
 });
 
 /** A terminals directory holding only this test's terminal (the machine's other terminals are not ours to read). */

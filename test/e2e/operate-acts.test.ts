@@ -5,16 +5,17 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { CLI, ROOT, ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import { CLI, ROOT } from '../helpers/build';
+import { launchChromium } from '../helpers/headless-chromium';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import type { SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, startVastRig, stopVastRig } from '../helpers/vast-rig';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = 'operate-admin-token-0123456789';
 const PUBLIC_URL = 'https://co.example.test';
 const tmp = makeTempDir('co-e2e-operate-');
@@ -54,22 +55,17 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 beforeAll(async () => {
-  ensureBuilt();
-  const start = Math.floor(Date.now() / 1000) - 7200;
-  const noSsh = { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} };
-  vast = await startVastFake({
-    instances: [
-      vastInstance({ id: 701, label: 'paused-notebook', state: 'stopped', startDate: start, raw: noSsh }),
-      vastInstance({ id: 702, label: 'render-farm-7', gpuName: 'RTX 4090', dphTotal: 0.45, startDate: start, raw: noSsh }),
-      vastInstance({ id: 703, label: 'paused-trainer', state: 'stopped', startDate: start, raw: noSsh }),
-      vastInstance({ id: 704, label: 'victim', state: 'stopped', startDate: start, raw: noSsh }),
-    ],
-  });
   hook = await startWebhookReceiver();
-  controller = await spawnController({
+  ({ vast, controller } = await startVastRig({
     dataDir: tmp.path,
-    env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, CHECK_INTERVAL: '1', ADMIN_TOKEN: ADMIN, WEBHOOK_URL: hook.url, PUBLIC_URL },
-  });
+    instances: [
+      agentOnlyInstance({ id: 701, label: 'paused-notebook', state: 'stopped' }),
+      agentOnlyInstance({ id: 702, label: 'render-farm-7', gpuName: 'RTX 4090', dphTotal: 0.45 }),
+      agentOnlyInstance({ id: 703, label: 'paused-trainer', state: 'stopped' }),
+      agentOnlyInstance({ id: 704, label: 'victim', state: 'stopped' }),
+    ],
+    env: { CHECK_INTERVAL: '1', ADMIN_TOKEN: ADMIN, WEBHOOK_URL: hook.url, PUBLIC_URL },
+  }));
   // Another site, as an attacker would run it: a page that auto-submits a form to the controller.
   evil = createServer((req, res) => {
     res.setHeader('content-type', 'text/html');
@@ -78,19 +74,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => evil.listen(0, '127.0.0.2', () => r()));
   evilUrl = `http://127.0.0.2:${(evil.address() as AddressInfo).port}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
   await waitFor(
     async () => {
       const s = (await (await api('/api/status')).json()) as { instances: unknown[] };
@@ -103,12 +87,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  await hook?.close();
   await new Promise<void>((r) => (evil ? evil.close(() => r()) : r()));
-  tmp.cleanup();
+  await stopVastRig({ controller, vast, hook, tmp });
 });
 
 describe('resume and hold from the CLI and the API', () => {

@@ -5,13 +5,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
-import { CLI, ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import { capturePath, fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
+import { CLI } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, startVastRig, stopVastRig } from '../helpers/vast-rig';
 
 const run = promisify(execFile);
 let vast: VastFake;
@@ -19,42 +20,22 @@ let controller: SpawnedController;
 let tmp: ReturnType<typeof makeTempDir>;
 
 const section = (driver: string, phase: 'idle' | 'load') => loadCaptureSections().find((s) => s.file.includes(`2080-super__${driver}`) && s.phase === phase)!;
-const noSsh = { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} };
 
 beforeAll(async () => {
-  ensureBuilt();
   tmp = makeTempDir('co-e2e-engines-');
-  const now = Math.floor(Date.now() / 1000);
-  vast = await startVastFake({
+  ({ vast, controller } = await startVastRig({
+    dataDir: tmp.path,
     transitionMs: 200,
     instances: [
-      vastInstance({ id: 801, label: 'transcode-595', startDate: now - 7200, raw: noSsh }),
-      vastInstance({ id: 802, label: 'transcode-610', startDate: now - 7200, raw: noSsh }),
-      vastInstance({ id: 803, label: 'idle-2080', startDate: now - 7200, raw: noSsh }),
+      agentOnlyInstance({ id: 801, label: 'transcode-595' }),
+      agentOnlyInstance({ id: 802, label: 'transcode-610' }),
+      agentOnlyInstance({ id: 803, label: 'idle-2080' }),
     ],
-  });
-  controller = await spawnController({
-    dataDir: tmp.path,
-    env: {
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
-      PAUSE_WINDOW_MINUTES: '0.1',
-      MIN_SAMPLES: '5',
-      MAX_GAP_SECONDS: '3',
-      CHECK_INTERVAL: '1',
-      AGENT_SILENT_SECONDS: '5',
-      MIN_INSTANCE_AGE_HOURS: '0',
-    },
-  });
+    env: COMPRESSED_TIMINGS,
+  }));
 });
 
-afterAll(async () => {
-  killAllAgents();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  tmp?.cleanup();
-});
+afterAll(() => stopVastRig({ controller, vast, tmp }));
 
 const api = <T>(path: string) => getJson<T>(controller.url + path, controller.adminHeaders());
 const explain = async (id: string) =>
@@ -76,7 +57,7 @@ describe('every engine counts, end to end', () => {
           token: await controller.mintToken(id),
           dir: tmp.path,
           name: id.replace(':', '-'),
-          state: { capture: s.file, gpus: [fakeGpuOf(s)] },
+          state: { capture: capturePath(s.file), gpus: [fakeGpuOf(s)] },
         }),
       );
     }

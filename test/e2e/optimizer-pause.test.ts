@@ -2,70 +2,37 @@
 // nvidia-smi, a webhook receiver. The idle instance is paused, the busy one is not; /api/actions, the webhook and
 // `cost-optimizer explain` all show it. Timings compressed: a 6-second pause window, a cycle every second.
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { CLI, ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import { CLI } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, startVastRig, stopVastRig } from '../helpers/vast-rig';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const run = promisify(execFile);
 let vast: VastFake;
-let hook: Server;
-const hookMessages: string[] = [];
+let hook: WebhookReceiver;
 let controller: SpawnedController;
 let tmp: ReturnType<typeof makeTempDir>;
 let dir: string;
 
 beforeAll(async () => {
-  ensureBuilt();
   tmp = makeTempDir('co-e2e-pause-');
   dir = tmp.path;
-  const now = Math.floor(Date.now() / 1000);
-  vast = await startVastFake({
-    transitionMs: 200,
-    instances: [
-      vastInstance({ id: 701, label: 'idle-notebook', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
-      vastInstance({ id: 702, label: 'busy-trainer', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
-    ],
-  });
-  hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      hookMessages.push((JSON.parse(body) as { text: string }).text);
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-  controller = await spawnController({
+  hook = await startWebhookReceiver('/services/T0/B0/secret');
+  ({ vast, controller } = await startVastRig({
     dataDir: dir,
-    env: {
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
-      WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/T0/B0/secret`,
-      PAUSE_WINDOW_MINUTES: '0.1',
-      MIN_SAMPLES: '5',
-      MAX_GAP_SECONDS: '3',
-      CHECK_INTERVAL: '1',
-      AGENT_SILENT_SECONDS: '5',
-      MIN_INSTANCE_AGE_HOURS: '0',
-    },
-  });
+    transitionMs: 200,
+    instances: [agentOnlyInstance({ id: 701, label: 'idle-notebook' }), agentOnlyInstance({ id: 702, label: 'busy-trainer' })],
+    env: { WEBHOOK_URL: hook.url, ...COMPRESSED_TIMINGS },
+  }));
 });
 
-afterAll(async () => {
-  killAllAgents();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()));
-  tmp?.cleanup();
-});
+afterAll(() => stopVastRig({ controller, vast, hook, tmp }));
 
 const api = <T>(path: string) => getJson<T>(controller.url + path, controller.adminHeaders());
 
@@ -105,8 +72,8 @@ describe('optimizer end to end', () => {
     const status = await api<{ instances: { id: string; state: string; metricSource: string }[] }>('/api/status');
     expect(status.instances.find((i) => i.id === 'vast:702')).toMatchObject({ state: 'running', metricSource: 'agent' });
 
-    await waitFor(() => hookMessages.some((m) => m.startsWith(':pause_button: Paused *idle-notebook* (vast:701;')), 20_000, 'the webhook message');
-    expect(hookMessages.some((m) => m.includes('vast:702'))).toBe(false);
+    await waitFor(() => hook.texts.some((m) => m.startsWith(':pause_button: Paused *idle-notebook* (vast:701;')), 20_000, 'the webhook message');
+    expect(hook.texts.some((m) => m.includes('vast:702'))).toBe(false);
     expect(controller.output()).toMatch(
       /PAUSE: vast:701 \(RTX 4090\) - GPU avg=[\d.]+% max=[\d.]+% over 0\.1 min, \d+ samples from agent \(threshold=10\.0%\)/,
     );

@@ -3,12 +3,12 @@
 // warning naming it before its pause; the pause message carries its name, its price per hour and a PUBLIC_URL link
 // to its row on the dashboard. Timings: a 12 s pause window, a 6 s warning, a cycle every second.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, startVastRig, stopVastRig } from '../helpers/vast-rig';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const PUBLIC_URL = 'https://co.example.test';
@@ -18,42 +18,20 @@ let controller: SpawnedController;
 const tmp = makeTempDir('co-e2e-warn-');
 
 beforeAll(async () => {
-  ensureBuilt();
-  const now = Math.floor(Date.now() / 1000);
-  const noSsh = { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} };
-  vast = await startVastFake({
+  hook = await startWebhookReceiver();
+  const { MIN_INSTANCE_AGE_HOURS: _default, ...timings } = COMPRESSED_TIMINGS; // this one keeps the default minimum age
+  ({ vast, controller } = await startVastRig({
+    dataDir: tmp.path,
     transitionMs: 200,
     instances: [
-      vastInstance({ id: 801, label: 'render-farm-7', gpuName: 'RTX 4090', dphTotal: 0.45, startDate: now - 7200, raw: noSsh }),
-      vastInstance({ id: 802, label: 'busy-trainer', startDate: now - 7200, raw: noSsh }),
+      agentOnlyInstance({ id: 801, label: 'render-farm-7', gpuName: 'RTX 4090', dphTotal: 0.45 }),
+      agentOnlyInstance({ id: 802, label: 'busy-trainer' }),
     ],
-  });
-  hook = await startWebhookReceiver();
-  controller = await spawnController({
-    dataDir: tmp.path,
-    env: {
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
-      WEBHOOK_URL: hook.url,
-      PUBLIC_URL,
-      PAUSE_WINDOW_MINUTES: '0.2',
-      PAUSE_WARNING_MINUTES: '0.1',
-      MIN_SAMPLES: '5',
-      MAX_GAP_SECONDS: '3',
-      CHECK_INTERVAL: '1',
-      AGENT_SILENT_SECONDS: '5',
-    },
-  });
+    env: { WEBHOOK_URL: hook.url, PUBLIC_URL, ...timings, PAUSE_WINDOW_MINUTES: '0.2', PAUSE_WARNING_MINUTES: '0.1' },
+  }));
 });
 
-afterAll(async () => {
-  killAllAgents();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  await hook?.close();
-  tmp.cleanup();
-});
+afterAll(() => stopVastRig({ controller, vast, hook, tmp }));
 
 describe('pause warning end to end', () => {
   it('warns, naming the instance, before the pause; the pause message has the name, $/h and a PUBLIC_URL link', async () => {

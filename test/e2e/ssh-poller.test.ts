@@ -12,7 +12,7 @@ import { openPseudoTerminal } from '../helpers/pseudo-terminal';
 import { openStore } from '../../controller/src/store';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, writeFakeState, type FakeState } from '../../controller/src/fakes/fake-nvidia-smi';
 import { fakeBinDir, generateKeyPair, startSilentServer, startSshd, type KeyPair, type Sshd } from '../../controller/src/fakes/sshd';
-import { fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
+import { capturePath, fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
 
 // Hard deadline per host; ssh's ConnectTimeout (banner wait of the silent host) is 70 % of it. Large next to a good
 // poll (under a second) so the ordering checks below hold on a loaded machine.
@@ -231,7 +231,7 @@ describe('SSH poller against real sshd', () => {
     const statePath = join(dir, 'idle.json');
     const load = loadCaptureSections().find((s) => s.file.includes('2080-super__595') && s.phase === 'load')!;
     try {
-      writeFakeState(statePath, { capture: load.file, gpus: [fakeGpuOf(load)] });
+      writeFakeState(statePath, { capture: capturePath(load.file), gpus: [fakeGpuOf(load)] });
       const [r] = await poller({}, join(dir, 'data-engines')).sweep([target('manual:nvenc', hosts.idle)]);
       expect(r!.ok && r!.gpus[0]).toMatchObject({
         util: { max: 8 },
@@ -242,7 +242,7 @@ describe('SSH poller against real sshd', () => {
         encSessions: { max: 2 },
       });
       // A driver without NVJPG/OFA fields: the script leaves them out (one unknown field would refuse the whole query).
-      writeFakeState(statePath, { capture: load.file, driverLacks: ['utilization.jpeg', 'utilization.ofa'], gpus: [fakeGpuOf(load)] });
+      writeFakeState(statePath, { capture: capturePath(load.file), driverLacks: ['utilization.jpeg', 'utilization.ofa'], gpus: [fakeGpuOf(load)] });
       const [old] = await poller({}, join(dir, 'data-engines-old')).sweep([target('manual:nvenc-old', hosts.idle)]);
       expect(old!.ok && old!.gpus[0]).toMatchObject({ util: { max: 8 }, enc: { max: 100 } });
       expect(old!.ok && old!.gpus[0]).not.toHaveProperty('jpeg');

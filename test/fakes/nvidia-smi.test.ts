@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseLine, parseOutput } from '../../protocol/nvidia-smi/parse';
 import { QUERY_ARGS, loopArgs } from '../../protocol/nvidia-smi/query';
-import { captureFiles, helpQueryGpu, loadCaptureSections } from '../fixtures/captures';
+import { capturePath, captureFiles, helpQueryGpu, loadCaptureSections } from '../fixtures/captures';
 import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from '../../controller/src/fakes/fake-nvidia-smi';
 
 const run = promisify(execFile);
@@ -56,20 +56,20 @@ describe('fake nvidia-smi', () => {
 
   it("answers --help-query-gpu with the capture's driver, and refuses a field that driver does not list", async () => {
     for (const file of captureFiles()) {
-      const r = await once({ capture: file }, ['--help-query-gpu']);
+      const r = await once({ capture: capturePath(file) }, ['--help-query-gpu']);
       expect(r.code).toBe(0);
       expect(r.stdout.trimEnd()).toBe(helpQueryGpu(file).trimEnd());
     }
     const load = loadCaptureSections().find((s) => s.file.includes('2080-super__595') && s.phase === 'load')!;
     const wide = ['--query-gpu=' + load.fields.join(','), '--format=csv,noheader,nounits'];
-    expect(await once({ capture: load.file, gpus: [{ ...IDLE_H100, util: 8, enc: 100, encSessions: 2 }] }, wide)).toMatchObject({
+    expect(await once({ capture: capturePath(load.file), gpus: [{ ...IDLE_H100, util: 8, enc: 100, encSessions: 2 }] }, wide)).toMatchObject({
       code: 0,
       stdout: expect.stringContaining(', 8, '),
     });
-    const old = await once({ capture: load.file, driverLacks: ['utilization.ofa'] }, wide);
+    const old = await once({ capture: capturePath(load.file), driverLacks: ['utilization.ofa'] }, wide);
     expect(old.code).toBe(2);
     expect(old.stdout).toContain('Field "utilization.ofa" is not a valid field to query.');
-    expect((await once({ capture: load.file, driverLacks: ['utilization.ofa'] }, ['--help-query-gpu'])).stdout).not.toContain('"utilization.ofa"');
+    expect((await once({ capture: capturePath(load.file), driverLacks: ['utilization.ofa'] }, ['--help-query-gpu'])).stdout).not.toContain('"utilization.ofa"');
   });
 
   it('lists compute processes', async () => {

@@ -8,11 +8,11 @@
 // outage-replay.test.ts here, test/e2e/ingest-outage.test.ts and controller/src/ingest/ingest.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../protocol';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, startVastRig, stopVastRig } from '../helpers/vast-rig';
 import { gpuStatsFor, SimAgent } from '../sim-agent';
 
 const ADMIN = 'security-test-admin-token-0123456789';
@@ -24,49 +24,31 @@ let tmp: ReturnType<typeof makeTempDir>;
 let attacker: SimAgent | null = null;
 
 beforeAll(async () => {
-  ensureBuilt();
   tmp = makeTempDir('co-sec-backdated-');
-  const now = Math.floor(Date.now() / 1000);
-  vast = await startVastFake({
-    transitionMs: 200,
-    instances: [
-      vastInstance({ id: 901, label: 'watched-no-agent-yet', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
-    ],
-  });
-  controller = await spawnController({
+  ({ vast, controller } = await startVastRig({
     dataDir: tmp.path,
+    transitionMs: 200,
+    instances: [agentOnlyInstance({ id: 901, label: 'watched-no-agent-yet' })],
     env: {
       ADMIN_TOKEN: ADMIN,
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
+      ...COMPRESSED_TIMINGS,
       PAUSE_WINDOW_MINUTES: String(WINDOW_MS / 60_000),
-      MIN_SAMPLES: '5',
       MAX_GAP_SECONDS: String(MAX_GAP_MS / 1000),
-      CHECK_INTERVAL: '1',
-      AGENT_SILENT_SECONDS: '5',
-      MIN_INSTANCE_AGE_HOURS: '0',
     },
-  });
+  }));
 });
 
 afterAll(async () => {
   await attacker?.close();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  tmp?.cleanup();
+  await stopVastRig({ controller, vast, tmp });
 });
 
-const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-  const r = await fetch(controller.url + path, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...init.headers } });
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return (await r.json()) as T;
-};
+const api = <T>(path: string) => getJson<T>(controller.url + path, controller.adminHeaders());
 const cycles = () => (controller.output().match(/cycle \d+:/g) ?? []).length;
 
 describe('back-dated idle history', () => {
   it('hours of forged idle batches do not make the instance pausable before a live agent could', { timeout: 120_000 }, async () => {
-    const { token } = await api<{ token: string }>('/api/tokens', { method: 'POST', body: JSON.stringify({ instanceId: 'vast:901' }) });
+    const token = await controller.mintToken('vast:901');
     // The controller has watched the instance running for more than a window (restart grace is over): only the
     // missing samples stand between it and a pause. Cycles are at least 1 s apart.
     await waitFor(() => cycles() >= WINDOW_MS / 1000 + 5, 90_000, 'a window of cycles');

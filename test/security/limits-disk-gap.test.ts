@@ -2,31 +2,23 @@
 // Vast.ai fake listing a running instance, and a real agent streaming 0 % (idle) readings. The batches are refused,
 // so the engine sees no data for the instance: it must not pause it however long it looks idle, and says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, startVastRig, stopVastRig } from '../helpers/vast-rig';
 
 const tmp = makeTempDir('co-sec-disk-');
 let vast: VastFake;
 let ctl: SpawnedController;
 
 beforeAll(async () => {
-  ensureBuilt();
-  const now = Math.floor(Date.now() / 1000);
-  vast = await startVastFake({
-    transitionMs: 200,
-    instances: [
-      vastInstance({ id: 801, label: 'idle-but-unseen', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
-    ],
-  });
-  ctl = await spawnController({
+  ({ vast, controller: ctl } = await startVastRig({
     dataDir: tmp.path,
+    transitionMs: 200,
+    instances: [agentOnlyInstance({ id: 801, label: 'idle-but-unseen' })],
     env: {
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
       PAUSE_WINDOW_MINUTES: '0.05',
       MIN_SAMPLES: '2',
       MAX_GAP_SECONDS: '2',
@@ -35,16 +27,10 @@ beforeAll(async () => {
       // Far above the free space of any disk this runs on: the real statfs says "below the floor".
       MIN_FREE_DISK_MB: '1000000000',
     },
-  });
+  }));
 }, 60_000);
 
-afterAll(async () => {
-  killAllAgents();
-  await ctl?.stop();
-  killAllControllers();
-  await vast?.close();
-  tmp.cleanup();
-});
+afterAll(() => stopVastRig({ controller: ctl, vast, tmp }));
 
 describe('disk below the floor', () => {
   it('stores nothing, tells the agent why, and pauses nothing for want of data', async () => {

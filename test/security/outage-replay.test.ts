@@ -6,72 +6,48 @@
 // any agent streaming live from the reconnection could cause it, so the trusted-time floor did not throw the replayed
 // outage away. (A guard against an over-strict rule: it passes on the code before the rule too.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { ensureBuilt } from '../helpers/build';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, startVastRig, stopVastRig, type VastRig } from '../helpers/vast-rig';
 
 const ADMIN = 'security-test-admin-token-0123456789';
 const WINDOW_MS = 30_000;
 const MAX_GAP_MS = 3_000;
 const OUTAGE_MS = WINDOW_MS + 5_000;
-let vast: VastFake;
 let controller: SpawnedController;
 let tmp: ReturnType<typeof makeTempDir>;
-let port: number;
+let rig: VastRig;
 
-const start = () =>
-  spawnController({
+beforeAll(async () => {
+  tmp = makeTempDir('co-sec-replay-');
+  // A fixed port: the controller restarted after the outage must be where the agent reconnects.
+  const port = await freePort();
+  rig = await startVastRig({
     dataDir: tmp.path,
+    transitionMs: 200,
+    instances: [agentOnlyInstance({ id: 951, label: 'idle-during-outage' })],
     env: {
       PORT: String(port),
       ADMIN_TOKEN: ADMIN,
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
+      ...COMPRESSED_TIMINGS,
       PAUSE_WINDOW_MINUTES: String(WINDOW_MS / 60_000),
-      MIN_SAMPLES: '5',
       MAX_GAP_SECONDS: String(MAX_GAP_MS / 1000),
-      CHECK_INTERVAL: '1',
-      AGENT_SILENT_SECONDS: '5',
-      MIN_INSTANCE_AGE_HOURS: '0',
     },
   });
-
-beforeAll(async () => {
-  ensureBuilt();
-  tmp = makeTempDir('co-sec-replay-');
-  port = await freePort();
-  const now = Math.floor(Date.now() / 1000);
-  vast = await startVastFake({
-    transitionMs: 200,
-    instances: [
-      vastInstance({ id: 951, label: 'idle-during-outage', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
-    ],
-  });
-  controller = await start();
+  controller = rig.controller;
 });
 
-afterAll(async () => {
-  killAllAgents();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  tmp?.cleanup();
-});
+afterAll(() => stopVastRig({ controller, vast: rig?.vast, tmp }));
 
-const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-  const r = await fetch(controller.url + path, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...init.headers } });
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return (await r.json()) as T;
-};
+const api = <T>(path: string) => getJson<T>(controller.url + path, controller.adminHeaders());
 const cycles = () => (controller.output().match(/cycle \d+:/g) ?? []).length;
 
 describe('outage replay', () => {
   it('idle readings an agent buffered while the controller was down count toward the pause once replayed', { timeout: 180_000 }, async () => {
-    const { token } = await api<{ token: string }>('/api/tokens', { method: 'POST', body: JSON.stringify({ instanceId: 'vast:951' }) });
+    const token = await controller.mintToken('vast:951');
     const agent = spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'replayer', state: { gpus: [{ util: 90 }] } });
     // Busy while watched for more than a window (restart grace over; nothing to pause).
     await waitFor(() => /agent connected: vast:951/.test(controller.output()), 30_000, 'the agent connected');
@@ -82,7 +58,7 @@ describe('outage replay', () => {
     agent.setGpus({ gpus: [{ util: 0 }] });
     expect(await controller.stop()).toBe(0);
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    controller = await start();
+    controller = await rig.respawn();
 
     const pause = await waitFor(
       async () =>

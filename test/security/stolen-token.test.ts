@@ -6,80 +6,43 @@
 // Proves: the busy instance is not paused, the operator gets a WARN line and a notification naming both addresses,
 // and `explain` says why.
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { CLI, ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import { CLI } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';
+import { spawnAgent } from '../helpers/spawn-agent';
+import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, startVastRig, stopVastRig } from '../helpers/vast-rig';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const run = promisify(execFile);
 const ADMIN = 'security-test-admin-token-0123456789';
 let vast: VastFake;
-let hook: Server;
-const hookMessages: string[] = [];
+let hook: WebhookReceiver;
 let controller: SpawnedController;
 let tmp: ReturnType<typeof makeTempDir>;
 
 beforeAll(async () => {
-  ensureBuilt();
   tmp = makeTempDir('co-sec-stolen-');
-  const now = Math.floor(Date.now() / 1000);
-  vast = await startVastFake({
-    transitionMs: 200,
-    instances: [
-      vastInstance({ id: 801, label: 'busy-trainer', startDate: now - 7200, raw: { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} } }),
-    ],
-  });
-  hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      hookMessages.push((JSON.parse(body) as { text: string }).text);
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-  controller = await spawnController({
+  hook = await startWebhookReceiver('/services/T0/B0/secret');
+  ({ vast, controller } = await startVastRig({
     dataDir: tmp.path,
-    env: {
-      ADMIN_TOKEN: ADMIN,
-      VAST_API_KEY: vast.apiKey,
-      VAST_API_URL: vast.url,
-      WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/T0/B0/secret`,
-      PAUSE_WINDOW_MINUTES: '0.1',
-      MIN_SAMPLES: '5',
-      MAX_GAP_SECONDS: '3',
-      CHECK_INTERVAL: '1',
-      AGENT_SILENT_SECONDS: '5',
-      MIN_INSTANCE_AGE_HOURS: '0',
-    },
-  });
+    transitionMs: 200,
+    instances: [agentOnlyInstance({ id: 801, label: 'busy-trainer' })],
+    env: { ADMIN_TOKEN: ADMIN, WEBHOOK_URL: hook.url, ...COMPRESSED_TIMINGS },
+  }));
 });
 
-afterAll(async () => {
-  killAllAgents();
-  await controller?.stop();
-  killAllControllers();
-  await vast?.close();
-  await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()));
-  tmp?.cleanup();
-});
+afterAll(() => stopVastRig({ controller, vast, hook, tmp }));
 
-const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-  const r = await fetch(controller.url + path, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...init.headers } });
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return (await r.json()) as T;
-};
+const api = <T>(path: string) => getJson<T>(controller.url + path, controller.adminHeaders());
 const cycles = () => (controller.output().match(/cycle \d+:/g) ?? []).length;
 
 describe('stolen agent token', () => {
   it('a second agent with the same token reporting 0 % never gets the busy instance paused, and the operator is told', { timeout: 120_000 }, async () => {
-    const { token } = await api<{ token: string }>('/api/tokens', { method: 'POST', body: JSON.stringify({ instanceId: 'vast:801' }) });
+    const token = await controller.mintToken('vast:801');
     const real = spawnAgent({ controllerWsUrl: controller.wsUrl, token, dir: tmp.path, name: 'real', state: { gpus: [{ util: 100 }] } });
     await waitFor(() => /agent connected: vast:801/.test(controller.output()), 30_000, 'the real agent connected');
     await waitFor(
@@ -111,8 +74,8 @@ describe('stolen agent token', () => {
     expect(warn, controller.output()).toBeDefined();
     const addresses = [...warn!.matchAll(/127\.0\.0\.1:\d+/g)].map((m) => m[0]);
     expect(new Set(addresses).size).toBe(2);
-    await waitFor(() => hookMessages.some((m) => m.includes('vast:801') && m.includes('Two agents report')), 20_000, 'the notification');
-    const note = hookMessages.find((m) => m.includes('Two agents report'))!;
+    await waitFor(() => hook.texts.some((m) => m.includes('vast:801') && m.includes('Two agents report')), 20_000, 'the notification');
+    const note = hook.texts.find((m) => m.includes('Two agents report'))!;
     for (const a of addresses) expect(note).toContain(a);
     expect(thief.output()).toMatch(/another agent is connected with this token/);
 

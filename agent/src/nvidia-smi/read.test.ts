@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AgentHealth, type GpuStats, GpuStatsSchema } from '../../../protocol';
 import { BUSY_H100, FAKE_NVIDIA_SMI, type FakeState, IDLE_H100, countFakeSpawns, writeFakeState } from '../../../controller/src/fakes/fake-nvidia-smi';
-import { fakeGpuOf, loadCaptureSections } from '../../../test/fixtures/captures';
+import { capturePath, fakeGpuOf, loadCaptureSections } from '../../../test/fixtures/captures';
 import { memoryLogger } from '../../../test/support/memory-logger';
 import { GpuReader } from './read';
 
@@ -71,7 +71,7 @@ describe('GpuReader', () => {
 
   it('queries every engine the driver lists and streams their figures (2080 SUPER NVENC load, driver 595)', async () => {
     const load = loadCaptureSections().find((x) => x.file.includes('2080-super__595') && x.phase === 'load')!;
-    const { reader, poll } = setup({ capture: load.file, gpus: [fakeGpuOf(load)] });
+    const { reader, poll } = setup({ capture: capturePath(load.file), gpus: [fakeGpuOf(load)] });
     expect(await reader.waitForFirstReading(10_000)).toBe(true);
     expect(reader.queryFields).toEqual(load.fields);
     reader.takeInterval();

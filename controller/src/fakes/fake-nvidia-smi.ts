@@ -44,7 +44,7 @@ export interface FakeState {
   procs?: number;
   /** Exit status for mode 'exit' (default 1). */
   exitCode?: number;
-  /** Capture file (name in ../shared/fixtures/nvidia-smi/ or a path) whose driver's field list the fake answers and accepts. */
+  /** Full path of a capture file whose driver's field list the fake answers and accepts; without one, its built-in list. */
   capture?: string;
   /** Fields that driver lacks (an older driver): not listed, and refused in a query. */
   driverLacks?: string[];

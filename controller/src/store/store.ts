@@ -6,6 +6,7 @@ import type { ProviderInstance, ProviderName } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
 import { type Logger, silentLogger } from '../log';
 import { ActionsRepo, type ActionQuery, type ActionUpdate } from './actions-repo';
+import { CommittedSamples, type SamplesListener } from './committed-samples';
 import type { InteractiveActivity } from '../domain/interactive';
 import { HoldsRepo } from './holds-repo';
 import { InteractiveRepo } from './interactive-repo';
@@ -29,7 +30,7 @@ import type {
   SampleInput,
 } from './types';
 
-export type SamplesListener = (instanceId: string, summaries: SampleSummary[]) => void;
+export type { SamplesListener } from './committed-samples';
 
 export interface StoreOptions {
   /** Raw samples are kept at least this long (RETENTION_RAW_HOURS). Default 48. */
@@ -55,11 +56,9 @@ export class Store {
   private readonly holds: HoldsRepo;
   private readonly interactive: InteractiveRepo;
   private readonly retention: Retention;
-  private readonly listeners = new Set<SamplesListener>();
+  private readonly committed: CommittedSamples;
   private readonly logger: Logger;
   private readonly ping;
-  /** Summaries of the running outermost transaction, delivered to listeners after it commits. */
-  private pending: Map<string, SampleSummary[]> | null = null;
   private closed = false;
 
   constructor(
@@ -67,6 +66,7 @@ export class Store {
     opts: StoreOptions = {},
   ) {
     this.logger = opts.logger ?? silentLogger;
+    this.committed = new CommittedSamples(this.logger);
     const rawMs = (opts.retentionRawHours ?? 48) * 3_600_000;
     const rollupMs = (opts.retentionRollupDays ?? 90) * 86_400_000;
     this.instances = new InstancesRepo(db);
@@ -88,14 +88,11 @@ export class Store {
    * commit; on error everything rolls back and nobody is told.
    */
   transaction<T>(fn: () => T): T {
-    if (this.pending !== null) return fn();
-    this.pending = new Map();
-    let committed: Map<string, SampleSummary[]>;
+    if (this.committed.gathering) return fn();
+    this.committed.begin();
     try {
       const result = this.db.transaction(fn)();
-      committed = this.pending;
-      this.pending = null;
-      this.emit(committed);
+      this.committed.commit();
       return result;
     } catch (err) {
       this.instances.forgetCaches();
@@ -103,7 +100,7 @@ export class Store {
       this.interactive.forgetUnwritten();
       throw err;
     } finally {
-      this.pending = null;
+      this.committed.discard();
     }
   }
 
@@ -258,11 +255,7 @@ export class Store {
       inputs.map((input) => {
         const r = this.samples.insert(input, now);
         if (r.status === 'inserted' && input.interactive) this.interactive.record(input.instanceId, input.interactive);
-        if (r.status === 'inserted' && r.summary) {
-          const list = this.pending!.get(input.instanceId);
-          if (list) list.push(r.summary);
-          else this.pending!.set(input.instanceId, [r.summary]);
-        }
+        if (r.status === 'inserted' && r.summary) this.committed.add(input.instanceId, r.summary);
         return r;
       }),
     );
@@ -307,8 +300,7 @@ export class Store {
 
   /** Subscribes to committed samples; returns the unsubscribe function. */
   onSamplesCommitted(listener: SamplesListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.committed.subscribe(listener);
   }
 
   // --- retention ------------------------------------------------------------------------------------------------
@@ -387,19 +379,6 @@ export class Store {
 
   clearHold(instanceId: string): boolean {
     return this.holds.clear(instanceId);
-  }
-
-  private emit(committed: Map<string, SampleSummary[]>): void {
-    if (committed.size === 0 || this.listeners.size === 0) return;
-    for (const [instanceId, summaries] of committed) {
-      for (const listener of this.listeners) {
-        try {
-          listener(instanceId, summaries);
-        } catch (err) {
-          this.logger.error(`samples listener failed for ${instanceId}`, err);
-        }
-      }
-    }
   }
 }
 
