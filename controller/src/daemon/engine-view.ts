@@ -43,6 +43,7 @@ export function instanceViewOf(decision: Decision, decidedAt: number): InstanceV
         ? null
         : { kind: next.kind === 'warn-delete' ? 'warn' : next.kind === 'warn-pause' ? 'pause' : next.kind, at: next.at, reason: decision.reason },
     decidedAt,
+    runningSince: f.runningSince,
   };
 }
 

@@ -17,6 +17,8 @@ export interface InstanceView {
   nextAction: NextAction | null;
   /** When the engine made this decision (epoch ms): the last cycle's time, or now for one decided on request. */
   decidedAt?: number;
+  /** The start of the current running episode as the engine counts it (engine/running-since.ts); null when not running. */
+  runningSince?: number | null;
 }
 
 export interface DecisionView {

@@ -42,7 +42,7 @@ export function statusInstanceJson(i: InstanceRecord, last: SampleSummary | null
 export function instanceDetailJson(
   i: InstanceRecord,
   base: ReturnType<typeof statusInstanceJson>,
-  extra: { agentConnected: boolean; hold: HoldRecord | null },
+  extra: { agentConnected: boolean; hold: HoldRecord | null; view: InstanceView },
 ) {
   return {
     ...base,
@@ -52,7 +52,8 @@ export function instanceDetailJson(
     createdAt: iso(i.createdAt),
     firstSeen: iso(i.firstSeen),
     lastInventoryAt: iso(i.lastInventoryAt),
-    runningSince: iso(i.runningSince),
+    // The engine's figure (narrowed by a pause the inventory never saw), when the view has one.
+    runningSince: iso(extra.view.runningSince === undefined ? i.runningSince : extra.view.runningSince),
     lastSampleAt: iso(i.lastSampleAt),
     ssh: i.ssh,
     labels: i.labels,

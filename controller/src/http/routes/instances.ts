@@ -97,10 +97,11 @@ export const instanceRoutes: RouteModule = (app, ctx) => {
     }
     const now = ctx.now();
     const i = found.instance;
-    const base = statusInstanceJson(i, ctx.store.lastSample(i.id), ctx.view.instance(i, now), now, ctx.staleAfterMs);
+    const view = ctx.view.instance(i, now);
+    const base = statusInstanceJson(i, ctx.store.lastSample(i.id), view, now, ctx.staleAfterMs);
     const samples = ctx.store.sampleDetails(i.id, now - minutes * 60_000, 2_000).map((s) => ({ ...s, t0: iso(s.t0), t1: iso(s.t1) }));
     return c.json({
-      instance: instanceDetailJson(i, base, { agentConnected: ctx.ingest?.isConnected(i.id) ?? false, hold: ctx.store.activeHold(i.id, now) }),
+      instance: instanceDetailJson(i, base, { agentConnected: ctx.ingest?.isConnected(i.id) ?? false, hold: ctx.store.activeHold(i.id, now), view }),
       samples,
       explanation: ctx.view.explain(i, now) ?? null,
       // Every kind, with who did it: GET /api/actions lists only pause/delete/warn; here resume, hold, release and
