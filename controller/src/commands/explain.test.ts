@@ -39,6 +39,15 @@ describe('cost-optimizer explain', () => {
     expect(r.stdout).toBe('vast:1: none - no samples in the window\nlast reported error: NVIDIA driver not loaded\n');
   });
 
+  it('says when the shown decision was made', async () => {
+    const url = await serve(200, {
+      instance: { id: 'vast:1' },
+      samples: [],
+      explanation: { text: 'vast:1: none - no samples in the window', decidedAt: '2026-11-02T10:00:30.000Z' },
+    });
+    expect((await explain(['vast:1', '--url', url])).stdout).toBe('vast:1: none - no samples in the window\ndecided at:     2026-11-02T10:00:30.000Z\n');
+  });
+
   it("prints every engine's figure of the latest sample: the encoder behind a kept transcode", async () => {
     const lastSample = {
       t: '2026-11-29T04:00:00.000Z',

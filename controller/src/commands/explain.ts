@@ -63,7 +63,7 @@ export const explainCommand: Command = {
         cliAdminToken(config),
         localCertificate(config),
       )) as {
-        explanation?: { text?: string } | null;
+        explanation?: { text?: string; decidedAt?: string } | null;
         instance?: { agent?: { health?: { state: string; message?: string } | null } | null; lastSample?: LastSample | null };
       };
       if (flags.json) {
@@ -74,6 +74,9 @@ export const explainCommand: Command = {
       // The explanation quotes names and agent messages: each line is cleaned of terminal control, line breaks kept.
       const clean = (s: string) => s.split('\n').map(stripControl).join('\n');
       io.stdout(clean(typeof text === 'string' ? text : `no explanation available for ${id} yet (the engine has not seen it)`) + '\n');
+      // The view shows the last cycle's decision (docs/api.md): when it was made, as later samples count from the next.
+      const at = body.explanation?.decidedAt;
+      if (typeof at === 'string') io.stdout(clean(`decided at:     ${at}`) + '\n');
       const engines = engineFigures(body.instance?.lastSample);
       if (engines !== null) io.stdout(clean(`last sample:    ${engines}`) + '\n');
       const health = body.instance?.agent?.health;

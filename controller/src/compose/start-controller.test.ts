@@ -12,9 +12,9 @@ let dir: TempDir;
 afterEach(() => dir?.cleanup());
 
 describe('startController', () => {
-  it('wires the given providers into the cycle and shows what the cycle decided', async () => {
+  it('wires the given providers into the cycle and shows what the cycle decided; a hold shows at once', async () => {
     dir = makeTempDir();
-    const provider = new MemoryProvider([memoryInstance('7', { name: 'keep-me' })]);
+    const provider = new MemoryProvider([memoryInstance('7', { name: 'keep-me' }), memoryInstance('8')]);
     const server = await startController(parseConfig({ DATA_DIR: dir.path, PORT: '0', PROTECTED_INSTANCES: 'keep-me' }), {
       logger: silentLogger,
       providers: [provider],
@@ -27,12 +27,29 @@ describe('startController', () => {
       // No ADMIN_TOKEN: the controller generated one into DATA_DIR; the API wants it.
       expect((await fetch(`${server.url}/api/status`)).status).toBe(401);
       const report = await server.optimizer.runOnce();
-      expect(report.decisions.map((d) => [d.instanceId, d.code])).toEqual([['vast:7', 'protected-config']]);
+      expect(report.decisions.map((d) => [d.instanceId, d.code])).toEqual([
+        ['vast:7', 'protected-config'],
+        ['vast:8', 'no-data'],
+      ]);
       const auth = { authorization: `Bearer ${server.config.adminToken}` };
-      const status = (await (await fetch(`${server.url}/api/status`, { headers: auth })).json()) as {
-        instances: { id: string; protected: boolean; decidedAt: string | null }[];
-      };
-      expect(status.instances).toMatchObject([{ id: 'vast:7', protected: true, decidedAt: new Date(report.at).toISOString() }]);
+      const status = async () =>
+        ((await (await fetch(`${server.url}/api/status`, { headers: auth })).json()) as { instances: { id: string; protected: boolean; decidedAt: string }[] })
+          .instances;
+      const decidedAt = new Date(report.at).toISOString();
+      expect(await status()).toMatchObject([
+        { id: 'vast:7', protected: true, decidedAt },
+        { id: 'vast:8', protected: false, decidedAt },
+      ]);
+      // The operator's act changes the instance's inputs: the view decides it afresh instead of waiting for a cycle.
+      const held = await fetch(`${server.url}/api/instances/vast:8/hold`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ hours: 2 }),
+      });
+      expect(held.status).toBe(200);
+      const after = await status();
+      expect(after[1]).toMatchObject({ id: 'vast:8', protected: true });
+      expect(after[1]!.decidedAt >= decidedAt).toBe(true);
     } finally {
       await server.close();
     }
