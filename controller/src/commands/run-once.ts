@@ -3,7 +3,8 @@ import { createProvidersFromConfig } from '../providers';
 import { errorMessage } from '../log';
 import { CostOptimizer } from '../optimizer/cost-optimizer';
 import { type Command, EXIT, wantsHelp } from './command';
-import { loadConfigOrReport, loggerFor } from './config-or-exit';
+import { controllerLogger } from '../compose/optimizer-parts';
+import { loadConfigOrReport } from './config-or-exit';
 
 const HELP = `Usage: cost-optimizer run-once
 
@@ -28,7 +29,7 @@ export const runOnceCommand: Command = {
     }
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
-    const logger = loggerFor(config);
+    const logger = controllerLogger(config);
     let optimizer: CostOptimizer | null = null;
     try {
       const providers = await createProvidersFromConfig(config, logger);

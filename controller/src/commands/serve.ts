@@ -3,7 +3,8 @@ import { redactConfig } from '../config/config';
 import { errorMessage } from '../log';
 import { startController } from '../compose/start-controller';
 import { type Command, EXIT, wantsHelp } from './command';
-import { loadConfigOrReport, loggerFor } from './config-or-exit';
+import { controllerLogger } from '../compose/optimizer-parts';
+import { loadConfigOrReport } from './config-or-exit';
 import { VERSION } from './version';
 
 /** Exit status when the loop watchdog fires (EX_SOFTWARE); systemd's Restart=on-failure restarts the unit. */
@@ -30,7 +31,7 @@ gracefully: received batches are committed and acknowledged, agents are told the
     }
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
-    const logger = loggerFor(config);
+    const logger = controllerLogger(config);
     logger.info(`cost-optimizer ${VERSION} starting; config ${JSON.stringify(redactConfig(config))}`);
     let server;
     try {
