@@ -114,10 +114,26 @@ describe('people at the keyboard', () => {
       await waitFor(async () => (await pausedIds()).includes('vast:902'), 90_000, 'the instance with the untouched terminal paused');
       // Same idle GPU, same window, covered: only the people at the keyboard kept these two.
       expect(await pausedIds()).toEqual(['vast:902']);
-      const kept = await explainText('vast:901');
+      // explain shows the last cycle's decision: the agent's first (unknown) reading may still be in that cycle's
+      // window, so the interactive rule is the deciding one from a cycle or two later.
+      const kept = await waitFor(
+        async () => {
+          const t = await explainText('vast:901');
+          return /decision:\s+KEEP \[interactive\]/.test(t) && t;
+        },
+        15_000,
+        'explain of vast:901 decided by the interactive rule',
+      );
       expect(kept).toMatch(/decision:\s+KEEP \[interactive\] - kept: terminal input [\d.]+ s ago/);
       expect(kept).toContain('no evidence: no Jupyter server found');
-      const nb = await explainText('vast:903');
+      const nb = await waitFor(
+        async () => {
+          const t = await explainText('vast:903');
+          return /decision:\s+KEEP \[interactive\]/.test(t) && t;
+        },
+        15_000,
+        'explain of vast:903 decided by the interactive rule',
+      );
       expect(nb).toMatch(/decision:\s+KEEP \[interactive\] - kept: notebook kernel busy/);
       expect(nb).toContain('no evidence: no terminal');
       const gone = await explainText('vast:902');
