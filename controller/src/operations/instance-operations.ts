@@ -9,7 +9,7 @@ import type { Provider } from '../providers/provider';
 import type { InstanceRecord, Store } from '../store';
 
 export interface OperationsDeps {
-  store: Store;
+  store: Pick<Store, 'getInstance' | 'insertAction' | 'updateAction' | 'setHold' | 'clearHold'>;
   logger: Logger;
   now: () => number;
   /** The provider that owns instances of this name; undefined when none is configured. */
