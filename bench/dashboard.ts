@@ -1,4 +1,4 @@
-// Dashboard benchmark: GET / at N instances (default 1,000) on the real server wiring (store, daemon, dashboard
+// Dashboard benchmark: GET / at N instances (default 1,000) on the real controller (compose/start-controller.ts: store, optimizer, dashboard
 // route) with a 3-hour sample history for every instance, so the sparklines read real rows. Reports the median
 // server time of one page (Hono's app.request, no socket) and over HTTP on loopback, and checks that a refresh is
 // one request: the page links no stylesheet, image or font, and its only script is versioned and cached for good.

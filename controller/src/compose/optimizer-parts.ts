@@ -104,5 +104,5 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
     contested: o.contested,
     onCycle: o.onCycle,
   });
-  return { cycle, providers, ownsStore: o.store === undefined, protections };
+  return { cycle, providers, ownsStore: !o.store, protections };
 }

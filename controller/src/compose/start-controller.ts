@@ -184,6 +184,12 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       logger,
       tlsWatchIntervalMs: o.tlsWatchIntervalMs,
     });
+    undo.unshift(() => {
+      http.stopWatching();
+      const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+      http.server.closeAllConnections();
+      return closed;
+    });
 
     // 8. Background work: retention, the daily digest, the loop and its watchdog.
     const retention = startRetention(store, logger, { now });

@@ -278,12 +278,12 @@ export function parseConfig(env: Env, home = '/root'): Config {
   };
 }
 
-/** The configuration with secrets replaced, for the start-up log line and the status API. */
 /** Every secret value the config holds: the loggers scrub each from every line. Kept beside redactConfig, its twin. */
 export function secretsOf(c: Config): (string | null | undefined)[] {
   return [c.adminToken, c.vast?.apiKey, c.tensordock?.apiKey, c.tensordock?.apiToken, c.gcp?.accessToken, c.webhookUrl];
 }
 
+/** The configuration with secrets replaced, for the start-up log line and the status API. */
 export function redactConfig(c: Config): Record<string, unknown> {
   const hide = (s: string | null) => (s === null ? null : '***');
   return {

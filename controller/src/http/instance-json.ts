@@ -53,7 +53,7 @@ export function instanceDetailJson(
     firstSeen: iso(i.firstSeen),
     lastInventoryAt: iso(i.lastInventoryAt),
     // The engine's figure (narrowed by a pause the inventory never saw), when the view has one.
-    runningSince: iso(extra.view.runningSince === undefined ? i.runningSince : extra.view.runningSince),
+    runningSince: iso(extra.view.runningSince ?? i.runningSince),
     lastSampleAt: iso(i.lastSampleAt),
     ssh: i.ssh,
     labels: i.labels,

@@ -79,6 +79,7 @@ export class OptimizerCycle {
     // Inventory transitions every cycle; everything else every tenth cycle (replayed from samples after a crash).
     d.idle.persist(this.cycles % 10 === 1);
     this.silentAgents.check(inventory.records, now);
+    const epoch = this.last.begin();
     const fleet = decideFleet(d, inventory.current, now);
     const planned = planActions(fleet.decisions, new Map([...fleet.inputs].map(([id, i]) => [id, i.instance])), {
       publicUrl: d.config.publicUrl ?? null,
@@ -88,7 +89,7 @@ export class OptimizerCycle {
     this.warnings.follow(fleet.decisions, actions, fleet.inputs);
     d.idle.persist(false);
 
-    this.last.set(fleet);
+    this.last.set(fleet, epoch);
     const report: CycleReport = { at: now, durationMs: Date.now() - startedAt, providers: inventory.outcomes, decisions: fleet.decisions, actions, ssh };
     this.lastReport = report;
     d.onCycle?.(report);

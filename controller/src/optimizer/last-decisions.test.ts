@@ -16,13 +16,25 @@ function fleet(ids: string[], at: number) {
 describe('LastDecisions', () => {
   it('keeps one cycle at a time and forgets on request', () => {
     const last = new LastDecisions();
-    last.set(fleet(['vast:1', 'vast:2'], T0));
+    last.set(fleet(['vast:1', 'vast:2'], T0), last.begin());
     expect(last.get('vast:1')).toMatchObject({ at: T0, decision: { instanceId: 'vast:1' }, instance: { id: 'vast:1' }, idle: null });
-    last.set(fleet(['vast:2'], T0 + 60_000));
+    last.set(fleet(['vast:2'], T0 + 60_000), last.begin());
     expect(last.get('vast:1')).toBeNull();
     expect(last.get('vast:2')!.at).toBe(T0 + 60_000);
     last.forget('vast:2');
     expect(last.get('vast:2')).toBeNull();
     expect(last.size).toBe(0);
+  });
+
+  it('does not put back a decision an operator act made stale while its cycle ran', () => {
+    const last = new LastDecisions();
+    const during = last.begin();
+    last.forget('vast:1'); // a hold lands while the cycle is executing
+    last.set(fleet(['vast:1', 'vast:2'], T0), during);
+    expect(last.get('vast:1')).toBeNull();
+    expect(last.get('vast:2')).not.toBeNull();
+    // The next cycle read its inputs after the hold: its decision is kept.
+    last.set(fleet(['vast:1'], T0 + 60_000), last.begin());
+    expect(last.get('vast:1')!.at).toBe(T0 + 60_000);
   });
 });
