@@ -7,7 +7,7 @@ import { explain } from '../engine';
 import type { DecisionView, InstanceView } from '../http/decision-view';
 import { fleetContext } from '../optimizer/engine-inputs';
 import type { LastDecisions } from '../optimizer/last-decisions';
-import { type DecideDeps, type DecisionInputs, decideFrom, inputsFor } from '../optimizer/steps/decide';
+import { type Decided, type DecideDeps, decideFrom, inputsFor } from '../optimizer/steps/decide';
 import type { InstanceRecord } from '../store';
 import { savingsFromStore } from './savings-view';
 import { type WouldHave, wouldHaveFromStore } from './would-have-view';
@@ -16,14 +16,8 @@ export interface EngineViewDeps extends DecideDeps {
   last: LastDecisions;
 }
 
-interface Shown extends DecisionInputs {
-  decision: Decision;
-  /** When it was decided (epoch ms). */
-  at: number;
-}
-
 /** The instance's decision as the view shows it: the last cycle's, else decided now. `checks` adds the rules' detail. */
-export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number, checks = false): Shown {
+export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number, checks = false): Decided {
   const last = d.last.get(rec.id);
   // Explain re-runs the pure engine on the very inputs of the cycle's decision, at its time: the same decision, with
   // every rule's detail line (too costly to build for a whole fleet each cycle).

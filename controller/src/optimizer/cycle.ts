@@ -81,7 +81,7 @@ export class OptimizerCycle {
     this.silentAgents.check(inventory.records, now);
     const epoch = this.last.begin();
     const fleet = decideFleet(d, inventory.current, now);
-    const planned = planActions(fleet.decisions, new Map([...fleet.inputs].map(([id, i]) => [id, i.instance])), {
+    const planned = planActions(fleet.decisions, fleet.instances, {
       publicUrl: d.config.publicUrl ?? null,
       deleteThresholdHours: d.config.deleteThresholdHours,
     });

@@ -8,9 +8,13 @@ import { LastDecisions } from './last-decisions';
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 
 function fleet(ids: string[], at: number) {
-  const inputs = new Map(ids.map((id) => [id, { instance: engineInstance({ id }), idle: null }]));
-  const decisions = ids.map((id) => decideOne(inputs.get(id)!.instance, null, engineConfig(), at));
-  return { at, decisions, inputs };
+  const inputs = new Map(
+    ids.map((id) => {
+      const instance = engineInstance({ id });
+      return [id, { instance, idle: null, decision: decideOne(instance, null, engineConfig(), at), at }];
+    }),
+  );
+  return { inputs };
 }
 
 describe('LastDecisions', () => {

@@ -24,10 +24,19 @@ export interface DecisionInputs {
   idle: IdleState | null;
 }
 
+/** One decision with what it was made from and when (epoch ms): what the views show and explain details. */
+export interface Decided extends DecisionInputs {
+  decision: Decision;
+  at: number;
+}
+
 export interface DecidedFleet {
   at: number;
   decisions: Decision[];
-  inputs: Map<string, DecisionInputs>;
+  /** By instance id: each decision with its inputs (kept as is by last-decisions.ts, not copied). */
+  inputs: Map<string, Decided>;
+  /** The engine's instances by id, for the plan step. */
+  instances: Map<string, EngineInstance>;
 }
 
 /** What each provider can do: one that cannot pause or delete is never asked to. */
@@ -37,12 +46,14 @@ export function capabilitiesOf(providers: ReadonlyMap<ProviderName, Provider>): 
   return out;
 }
 
-/** The engine's inputs for one instance; `ctx` (one read of the audit log and holds) when deciding many. */
+/** The engine's view of one instance; `ctx` (one read of the audit log and holds) when deciding many. */
+function engineInstanceFor(d: DecideDeps, rec: InstanceRecord, now: number, ctx?: FleetContext): EngineInstance {
+  return { ...toEngineInstance(rec, d.store, now, d.config.dryRun, ctx), contested: d.contested?.(rec.id) ?? null };
+}
+
+/** The engine's inputs for one instance: its engine view and idle clock. */
 export function inputsFor(d: DecideDeps, rec: InstanceRecord, now: number, ctx?: FleetContext): DecisionInputs {
-  return {
-    instance: { ...toEngineInstance(rec, d.store, now, d.config.dryRun, ctx), contested: d.contested?.(rec.id) ?? null },
-    idle: d.idle.get(rec.id),
-  };
+  return { instance: engineInstanceFor(d, rec, now, ctx), idle: d.idle.get(rec.id) };
 }
 
 /** One decision from its inputs; `checks` adds every rule's detail line (explain). */
@@ -53,12 +64,17 @@ export function decideFrom(d: Pick<DecideDeps, 'config' | 'providers'>, inputs: 
 export function decideFleet(d: DecideDeps, current: readonly InstanceRecord[], now: number): DecidedFleet {
   const ctx = fleetContext(d.store, now);
   const capabilities = capabilitiesOf(d.providers);
-  const inputs = new Map<string, DecisionInputs>();
+  const inputs = new Map<string, Decided>();
+  const instances = new Map<string, EngineInstance>();
   const decisions: Decision[] = [];
+  // One object per instance beside the engine's own: at 10,000 instances a cycle's allocations are its GC time.
   for (const rec of current) {
-    const i = inputsFor(d, rec, now, ctx);
-    inputs.set(rec.id, i);
-    decisions.push(decideOne(i.instance, i.idle, d.config, now, { capabilities }));
+    const instance = engineInstanceFor(d, rec, now, ctx);
+    const idle = d.idle.get(rec.id);
+    const decision = decideOne(instance, idle, d.config, now, { capabilities });
+    inputs.set(rec.id, { instance, idle, decision, at: now });
+    instances.set(rec.id, instance);
+    decisions.push(decision);
   }
-  return { at: now, decisions, inputs };
+  return { at: now, decisions, inputs, instances };
 }

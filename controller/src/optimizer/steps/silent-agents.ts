@@ -1,5 +1,6 @@
 // Part of the collect step: an agent that went silent on a running instance is announced once (its instance is not
-// paused on missing data, so someone should look), and again only after it has spoken in between.
+// paused on missing data, so someone should look), and again only after it stopped being silent (it spoke, or its
+// instance stopped) in between.
 import type { Logger } from '../../log';
 import { type Notifier, plainNotice } from '../../notify/webhook-notifier';
 import type { InstanceRecord } from '../../store';
