@@ -22,11 +22,18 @@ function idleSamples(id: string, from: number, to: number): SampleInput[] {
   return out;
 }
 
-function setup() {
+function setup(provider = new MemoryProvider([memoryInstance('1')])) {
   let now = T0;
-  const config = parseConfig({ DATA_DIR: ts.dir, PAUSE_WINDOW_MINUTES: '1', MIN_SAMPLES: '3', MAX_GAP_SECONDS: '30', CHECK_INTERVAL: '10' });
+  const config = parseConfig({
+    DATA_DIR: ts.dir,
+    PAUSE_WINDOW_MINUTES: '1',
+    MIN_SAMPLES: '3',
+    MAX_GAP_SECONDS: '30',
+    CHECK_INTERVAL: '10',
+    PAUSE_WARNING_MINUTES: '0',
+  });
   const opt = new CostOptimizer(config, { store: ts.store, logger: silentLogger, now: () => now, sshPoller: null });
-  opt.addProvider('vast', new MemoryProvider([memoryInstance('1')]));
+  opt.addProvider('vast', provider);
   const view = createEngineView({ ...opt.cycle.deps, last: opt.cycle.last });
   return { opt, view, setNow: (t: number) => (now = t) };
 }
@@ -62,5 +69,30 @@ describe('the engine view', () => {
     const got = view.instances!([ts.store.getInstance('vast:1')!, manual], T0 + 5_000);
     expect(got.map((v) => v.decidedAt)).toEqual([T0, T0 + 5_000]);
     expect(view.instance(manual, T0 + 6_000).decidedAt).toBe(T0 + 6_000);
+  });
+
+  it('an operator act while the cycle is acting is not hidden by that cycle decision', async () => {
+    // The executor's last re-check waits on the provider; meanwhile someone holds the instance (operations.changed).
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    class SlowProvider extends MemoryProvider {
+      override async get(id: string) {
+        await gate;
+        return super.get(id);
+      }
+    }
+    const { opt, view, setNow } = setup(new SlowProvider([memoryInstance('1')]));
+    await opt.runOnce();
+    ts.store.insertSamples(idleSamples('vast:1', T0, T0 + 90_000), T0 + 90_000);
+    setNow(T0 + 90_000);
+    const cycle = opt.runOnce();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(view.instance(ts.store.getInstance('vast:1')!, T0 + 90_000).nextAction?.kind).toBe('pause');
+    ts.store.setHold('vast:1', T0 + 3_600_000, 'debugging', T0 + 90_000);
+    opt.cycle.last.forget('vast:1');
+    release();
+    const report = await cycle;
+    expect(report.actions.map((a) => [a.kind, a.status])).toEqual([['pause', 'skipped']]);
+    expect(view.instance(ts.store.getInstance('vast:1')!, T0 + 91_000)).toMatchObject({ protected: true, decidedAt: T0 + 91_000 });
   });
 });

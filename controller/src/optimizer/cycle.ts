@@ -79,8 +79,9 @@ export class OptimizerCycle {
     // Inventory transitions every cycle; everything else every tenth cycle (replayed from samples after a crash).
     d.idle.persist(this.cycles % 10 === 1);
     this.silentAgents.check(inventory.records, now);
-    const epoch = this.last.begin();
     const fleet = decideFleet(d, inventory.current, now);
+    // Shown at once (the views read these); an operator act from here on makes its instance's entry stale.
+    this.last.set(fleet);
     const planned = planActions(fleet.decisions, fleet.instances, {
       publicUrl: d.config.publicUrl ?? null,
       deleteThresholdHours: d.config.deleteThresholdHours,
@@ -89,7 +90,6 @@ export class OptimizerCycle {
     this.warnings.follow(fleet.decisions, actions, fleet.inputs);
     d.idle.persist(false);
 
-    this.last.set(fleet, epoch);
     const report: CycleReport = { at: now, durationMs: Date.now() - startedAt, providers: inventory.outcomes, decisions: fleet.decisions, actions, ssh };
     this.lastReport = report;
     d.onCycle?.(report);

@@ -1,5 +1,5 @@
 // The last cycle's decisions: each cycle replaces the whole set (an instance that cycle did not decide has no entry),
-// and forget() drops one so the views decide it afresh.
+// and forget() hides one so the views decide it afresh until the next cycle.
 import { describe, expect, it } from 'vitest';
 import { engineConfig, engineInstance } from '../../../test/support/engine-test-kit';
 import { decideOne } from '../engine';
@@ -20,9 +20,9 @@ function fleet(ids: string[], at: number) {
 describe('LastDecisions', () => {
   it('keeps one cycle at a time and forgets on request', () => {
     const last = new LastDecisions();
-    last.set(fleet(['vast:1', 'vast:2'], T0), last.begin());
+    last.set(fleet(['vast:1', 'vast:2'], T0));
     expect(last.get('vast:1')).toMatchObject({ at: T0, decision: { instanceId: 'vast:1' }, instance: { id: 'vast:1' }, idle: null });
-    last.set(fleet(['vast:2'], T0 + 60_000), last.begin());
+    last.set(fleet(['vast:2'], T0 + 60_000));
     expect(last.get('vast:1')).toBeNull();
     expect(last.get('vast:2')!.at).toBe(T0 + 60_000);
     last.forget('vast:2');
@@ -30,15 +30,13 @@ describe('LastDecisions', () => {
     expect(last.size).toBe(0);
   });
 
-  it('does not put back a decision an operator act made stale while its cycle ran', () => {
+  it('a forgotten entry stays hidden until the next cycle decides the instance again', () => {
     const last = new LastDecisions();
-    const during = last.begin();
-    last.forget('vast:1'); // a hold lands while the cycle is executing
-    last.set(fleet(['vast:1', 'vast:2'], T0), during);
+    last.set(fleet(['vast:1', 'vast:2'], T0));
+    last.forget('vast:1');
     expect(last.get('vast:1')).toBeNull();
-    expect(last.get('vast:2')).not.toBeNull();
-    // The next cycle read its inputs after the hold: its decision is kept.
-    last.set(fleet(['vast:1'], T0 + 60_000), last.begin());
+    expect(last.size).toBe(1);
+    last.set(fleet(['vast:1'], T0 + 60_000));
     expect(last.get('vast:1')!.at).toBe(T0 + 60_000);
   });
 });
