@@ -15,6 +15,19 @@ export interface MessageSubject {
   stoppedPricePerHour: number | null;
 }
 
+/** The subject of a message, from an instance record or the engine's view of one. */
+export function subjectOf(r: MessageSubject): MessageSubject {
+  return {
+    id: r.id,
+    name: r.name,
+    provider: r.provider,
+    gpuName: r.gpuName,
+    numGpus: r.numGpus,
+    pricePerHour: r.pricePerHour,
+    stoppedPricePerHour: r.stoppedPricePerHour,
+  };
+}
+
 export interface MessageContext {
   /** PUBLIC_URL: the base of the dashboard links; null leaves the link out. */
   publicUrl: string | null;

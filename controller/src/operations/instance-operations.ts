@@ -3,10 +3,10 @@
 // who did it (cli, api, dashboard) and is announced through the notifier.
 import type { ActionActor } from '../domain/action';
 import { errorMessage, type Logger } from '../log';
-import { type MessageContext, type MessageSubject, actionFailedText, operatorActText } from '../notify/messages';
+import { type MessageContext, actionFailedText, operatorActText, subjectOf } from '../notify/messages';
 import type { Notifier } from '../notify/webhook-notifier';
 import type { Provider } from '../providers/provider';
-import type { InstanceRecord, Store } from '../store';
+import type { Store } from '../store';
 
 export interface OperationsDeps {
   store: Pick<Store, 'getInstance' | 'insertAction' | 'updateAction' | 'setHold' | 'clearHold'>;
@@ -23,20 +23,6 @@ export interface OperationsDeps {
 export type OpResult = { ok: true; body: Record<string, unknown> } | { ok: false; status: 404 | 409 | 502 | 503; error: string };
 
 export const MAX_HOLD_MS = 366 * 24 * 3_600_000;
-
-export function subjectOf(
-  r: Pick<InstanceRecord, 'id' | 'name' | 'provider' | 'gpuName' | 'numGpus' | 'pricePerHour' | 'stoppedPricePerHour'>,
-): MessageSubject {
-  return {
-    id: r.id,
-    name: r.name,
-    provider: r.provider,
-    gpuName: r.gpuName,
-    numGpus: r.numGpus,
-    pricePerHour: r.pricePerHour,
-    stoppedPricePerHour: r.stoppedPricePerHour,
-  };
-}
 
 export class InstanceOperations {
   private readonly msg: MessageContext;

@@ -5,9 +5,8 @@ import type { Config } from '../../config/config';
 import type { Decision } from '../../engine';
 import type { ActionOutcome } from '../../executor/executor';
 import type { Logger } from '../../log';
-import { pauseWarningCancelledText } from '../../notify/messages';
+import { pauseWarningCancelledText, subjectOf } from '../../notify/messages';
 import type { Notifier } from '../../notify/webhook-notifier';
-import { subjectOf } from '../../operations/instance-operations';
 import type { DecisionInputs } from './decide';
 
 export class PauseWarningFollowUp {

@@ -3,7 +3,7 @@
 import type { Decision, EngineInstance } from '../../engine';
 import { formatDecisionLine } from '../../engine';
 import type { PlannedAction } from '../../executor/executor';
-import { type MessageContext, deleteWarningText, pausedText, pauseWarningText, deletedText, type MessageSubject } from '../../notify/messages';
+import { type MessageContext, deleteWarningText, pausedText, pauseWarningText, deletedText, subjectOf } from '../../notify/messages';
 
 /** What the notifications need beyond the decision: PUBLIC_URL for the links, the delete threshold for "what next". */
 export interface NoticeContext extends MessageContext {
@@ -28,15 +28,7 @@ export function decisionKey(d: Decision): string {
 
 /** The message a person gets once the action is done (or, for a warning, sent). */
 export function noticeFor(d: Decision, inst: EngineInstance, ctx: NoticeContext): string {
-  const s: MessageSubject = {
-    id: inst.id,
-    name: inst.name,
-    provider: inst.provider,
-    gpuName: inst.gpuName,
-    numGpus: inst.numGpus,
-    pricePerHour: inst.pricePerHour,
-    stoppedPricePerHour: inst.stoppedPricePerHour,
-  };
+  const s = subjectOf(inst);
   const f = d.figures;
   const idle = { idleSince: f.idleSince, utilMax: f.utilMax, utilMean: f.utilMean, thresholdPct: f.thresholdPct, samples: f.samples, source: f.source };
   switch (d.kind) {
@@ -67,15 +59,7 @@ export function planActions(decisions: readonly Decision[], instances: ReadonlyM
       logLine: formatDecisionLine(d, inst),
       decisionKey: decisionKey(d),
       notice: notices ? noticeFor(d, inst, notices) : undefined,
-      subject: {
-        id: inst.id,
-        name: inst.name,
-        provider: inst.provider,
-        gpuName: inst.gpuName,
-        numGpus: inst.numGpus,
-        pricePerHour: inst.pricePerHour,
-        stoppedPricePerHour: inst.stoppedPricePerHour,
-      },
+      subject: subjectOf(inst),
       figures: {
         code: d.code,
         samples: f.samples,
