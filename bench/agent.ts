@@ -1,4 +1,4 @@
-// Bench for DESIGN.md's agent targets: runs the BUILT dist/agent.js with the fake nvidia-smi at 1 s sampling against a
+// Bench for the agent targets in docs/architecture.md: runs the BUILT dist/agent.js with the fake nvidia-smi at 1 s sampling against a
 // tiny local ws server that acks, and prints the agent process's RSS, CPU, bundle size and child-process count.
 // Usage: npm run bench:agent   (BENCH_SECONDS=60 by default, BENCH_GPUS=8 fake GPUs by default)
 import { execFileSync, spawn } from 'node:child_process';

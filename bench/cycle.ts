@@ -1,5 +1,5 @@
 // Whole-cycle benchmark: CostOptimizer.runOnce() over N instances with a real SQLite store and an in-process
-// provider (provider latency excluded, as DESIGN.md's target says): inventory upsert, idle-state updates, decide,
+// provider (provider latency excluded, as the target in docs/architecture.md says): inventory upsert, idle-state updates, decide,
 // planning and the executor's bookkeeping. Used by bench/engine.ts; prints medians.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

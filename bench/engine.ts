@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     );
     console.log(`  median ${c.medianMs.toFixed(0)} ms (first cycle, with start-up load: ${c.firstMs.toFixed(0)} ms)`);
   }
-  console.log('\ntarget (DESIGN.md): engine + cycle for 10,000 instances < 200 ms');
+  console.log('\ntarget (docs/architecture.md): engine + cycle for 10,000 instances < 200 ms');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

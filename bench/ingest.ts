@@ -1,6 +1,6 @@
 // Ingest benchmark: the built controller as a child process, N simulated agents (in a few worker processes), each
 // sending one 8-GPU batch every 10 s, spread evenly. Prints committed batches/s, ack latency p50/p99, controller RSS
-// and CPU over the run. DESIGN.md target: 10,000 agents, ack p99 < 1 s, < 1 core.
+// and CPU over the run. Target (docs/architecture.md): 10,000 agents, ack p99 < 1 s, < 1 core.
 //   npm run bench:ingest                  (1000 agents, 60 s)
 //   BENCH_AGENTS=10000 npm run bench:ingest
 // Env: BENCH_AGENTS (or argv[2]), BENCH_SECONDS (60), BENCH_WORKERS, BENCH_GPUS (8), BENCH_INTERVAL_MS (10000),
@@ -290,7 +290,7 @@ async function main(): Promise<void> {
     console.log(`controller RSS         avg ${f(rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length)} MiB, max ${f(Math.max(...rssSamples))} MiB`);
     console.log(`simulated agents CPU   ${f(workersCpu)} % of one core (${workersN} worker processes; they share the machine)`);
     for (const l of statsLines.slice(-2)) console.log(`controller says        ${l.slice(l.indexOf('ingest: '))}`);
-    console.log(`target (DESIGN.md)     10,000 agents, ack p99 < 1000 ms, < 100 % of one core`);
+    console.log(`target (docs/architecture.md)     10,000 agents, ack p99 < 1000 ms, < 100 % of one core`);
     if (ctlOut.trim() !== '') console.log(`controller warnings (last lines):\n${ctlOut.trim().split('\n').slice(-5).join('\n')}`);
     if (profDir) {
       for (const c of children.slice(1)) c.kill('SIGKILL');

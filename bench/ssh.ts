@@ -1,5 +1,5 @@
 // npm run bench:ssh: how long one SSH fallback sweep of N hosts takes, with connection reuse (cold, then warm with
-// the masters up) and without it, against DESIGN.md's target of 500 hosts within one 60 s cycle.
+// the masters up) and without it, against the target in docs/architecture.md of 500 hosts within one 60 s cycle.
 //
 // The "hosts" are instance records pointing at one throwaway sshd on loopback that listens on several ports; every
 // record gets its own control master, as distinct hosts would. sshd runs with MaxStartups 1000: its default 10:30:100

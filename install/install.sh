@@ -37,7 +37,7 @@ HOOK_MARKER="# $SERVICE: added by install.sh, removed by install.sh --uninstall"
 MIN_NODE_MAJOR=18
 AGENT_USER_DEFAULT=cost-optimizer
 # V8 options the agent runs with: its work is a few short lines a second, so V8's optimizing tiers and a large young
-# generation buy nothing and cost resident memory (about 1.5 MB of DESIGN.md's 45 MB; measured by bench/agent.ts,
+# generation buy nothing and cost resident memory (about 1.5 MB of the 45 MB target in docs/architecture.md; measured by bench/agent.ts,
 # which reads this line). --no-expose-wasm: lite mode turns WebAssembly off anyway and warns on stderr unless told.
 AGENT_NODE_FLAGS='--lite-mode --no-expose-wasm --max-semi-space-size=1'
 

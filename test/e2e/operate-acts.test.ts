@@ -100,7 +100,7 @@ describe('resume and hold from the CLI and the API', () => {
     const d = await detail('vast:701');
     expect(d.actions[0]).toMatchObject({ kind: 'resume', status: 'succeeded', actor: 'cli' });
     await waitFor(() => hook.texts.find((t) => t.includes('vast:701') && t.startsWith(':arrow_forward: Resumed')), 10_000, 'resume announcement');
-    // GET /api/actions keeps INTERFACE.md's kinds: a resume is not listed there.
+    // GET /api/actions keeps docs/api.md's kinds: a resume is not listed there.
     const listed = (await (await api('/api/actions?instance=vast:701')).json()) as { kind: string }[];
     expect(listed.every((a) => ['pause', 'delete', 'warn'].includes(a.kind))).toBe(true);
   });

@@ -1,4 +1,4 @@
-// A fake TensorDock v0 Marketplace API per PROVIDERS.md: form-encoded POSTs with api_key + api_token, VMs keyed by id.
+// A fake TensorDock v0 Marketplace API per docs/providers.md: form-encoded POSTs with api_key + api_token, VMs keyed by id.
 //
 //   const fake = await startTensorDockV0Fake({ instances: [tdV0Instance({ status: 'Running' })] });
 //   new TensorDockProvider({ apiKey: fake.apiKey, apiToken: fake.apiToken }, { apiUrl: fake.apiUrl, minIntervalMs: 0 });
@@ -24,7 +24,7 @@ export interface TdV0Seed {
   raw?: Record<string, unknown>;
 }
 
-/** A realistic v0 VM object (PROVIDERS.md); v0 objects carry no id, the list key is the id. */
+/** A realistic v0 VM object (docs/providers.md); v0 objects carry no id, the list key is the id. */
 export function tdV0Instance(seed: TdV0Seed = {}): TdV0RawVm {
   return {
     cost: seed.cost ?? 0.238,

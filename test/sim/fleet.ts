@@ -49,7 +49,7 @@ export const GPU_CATALOGUE: Record<SimProviderName, GpuModel[]> = {
 };
 
 /**
- * TensorDock's API gives no price for a stopped VM (PROVIDERS.md); the score charges this for its disk
+ * TensorDock's API gives no price for a stopped VM (docs/providers.md); the score charges this for its disk
  * (100 GB at about $0.10/GB-month).
  */
 export const TENSORDOCK_STOPPED_PRICE_ASSUMED = 0.014;
