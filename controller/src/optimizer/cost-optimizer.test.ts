@@ -199,7 +199,7 @@ describe('CostOptimizer', () => {
     await opt.close();
 
     // A new controller on the same database continues the same idle run.
-    const store2 = openStore(store.db.name);
+    const store2 = openStore((store.db as import('better-sqlite3').Database).name);
     let now = T0 + 150_000;
     const opt2 = new CostOptimizer(opt.config, {
       store: store2,

@@ -1,7 +1,7 @@
 // The audit log past 10,000 rows: the readers that mean "all" (savings, the engine's inputs, crash recovery) still see
 // every row they need. They used to read the newest 10,000 and silently lose the rest.
 import { describe, expect, it } from 'vitest';
-import { useTempStore } from '../../../test/helpers/temp-store';
+import { storeBackends, useTempStore } from '../../../test/helpers/temp-store';
 import { savingsFromStore } from '../daemon/savings-view';
 import { fleetContext } from '../optimizer/engine-inputs';
 
@@ -9,8 +9,8 @@ const T0 = Date.parse('2026-10-01T00:00:00Z');
 const H = 3_600_000;
 const BUSY_ROWS = 10_050;
 
-describe('audit reads past 10,000 rows', () => {
-  const t = useTempStore();
+describe.each(storeBackends())('audit reads past 10,000 rows (%s)', (backend) => {
+  const t = useTempStore(backend);
 
   /** One old pause of vast:1 (and, optionally, an old planned delete of vast:2), buried under BUSY_ROWS newer rows. */
   function buried(withPlanned = false) {

@@ -1,6 +1,6 @@
 // The audit log of decisions and actions. decision_key is unique: inserting the same decision twice returns the
 // first record instead of a second one, which is what makes the executor idempotent across crashes.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import type { ActionActor, ActionKind, ActionRecord, ActionStatus, NewAction } from './types';
 
 interface ActionRow {
@@ -59,21 +59,23 @@ export interface ActionUpdate {
 export class ActionsRepo {
   private readonly stmt;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.stmt = {
       insert: db.prepare(`INSERT INTO actions (instance_id, kind, status, reason, figures, decision_key, actor, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       byId: db.prepare('SELECT * FROM actions WHERE id = ?'),
       byKey: db.prepare('SELECT * FROM actions WHERE decision_key = ?'),
       update: db.prepare('UPDATE actions SET status = ?, reason = ?, figures = ?, updated_at = ? WHERE id = ?'),
-      list: db.prepare(`SELECT * FROM actions WHERE (@instanceId IS NULL OR instance_id = @instanceId)
-        AND (@beforeId IS NULL OR id < @beforeId) AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
+      // The casts give PostgreSQL a type for a parameter that is only tested for NULL; SQLite ignores them.
+      list: db.prepare(`SELECT * FROM actions WHERE (CAST(@instanceId AS TEXT) IS NULL OR instance_id = @instanceId)
+        AND (CAST(@beforeId AS INTEGER) IS NULL OR id < @beforeId)
+        AND (CAST(@kinds AS TEXT) IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
         ORDER BY id DESC LIMIT @limit`),
       allSucceeded: db.prepare(`SELECT * FROM actions WHERE status = 'succeeded' AND kind IN (SELECT value FROM json_each(@kinds)) ORDER BY id`),
       allWithStatus: db.prepare('SELECT * FROM actions WHERE status = ? ORDER BY id'),
       newestPerInstance: db.prepare(`SELECT * FROM (
           SELECT *, ROW_NUMBER() OVER (PARTITION BY instance_id ORDER BY id DESC) AS rn FROM actions
-        ) WHERE rn <= ? ORDER BY id DESC`),
+        ) AS ranked WHERE rn <= ? ORDER BY id DESC`),
     };
   }
 

@@ -1,5 +1,5 @@
 // Keep-alive holds set by people (`POST /api/instances/:id/hold`): the engine takes no action before `until`.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import type { HoldRecord } from './types';
 
 interface HoldRow {
@@ -14,7 +14,7 @@ const toRecord = (r: HoldRow): HoldRecord => ({ instanceId: r.instance_id, until
 export class HoldsRepo {
   private readonly stmt;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.stmt = {
       set: db.prepare(`INSERT INTO holds (instance_id, until, reason, created_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (instance_id) DO UPDATE SET until = excluded.until, reason = excluded.reason, created_at = excluded.created_at`),

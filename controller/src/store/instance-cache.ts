@@ -2,7 +2,7 @@
 // each cycle, and reading and decoding 10,000 rows cost more than the rest of the cycle (bench/cycle.ts). The
 // database stays the truth: a row this repo changed is re-read when next needed, a rollback drops the copy, and a
 // commit by another connection (`cost-optimizer token create` on the same file) is seen through PRAGMA data_version.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import { INSTANCE_COLUMNS, type InstanceRow, toRecord } from './instance-row';
 import type { InstanceRecord } from './types';
 
@@ -21,7 +21,7 @@ export class InstanceCache {
   private dataVersion: number | null = null;
   private readonly stmt;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.stmt = {
       all: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances`).raw(),
       one: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`).raw(),

@@ -1,6 +1,6 @@
 // The instances table: provider inventory, placeholders for ids first seen through a token or a sample, agent facts,
 // and the engine's opaque idle state.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import type { AgentHealth, Hello } from '../../../protocol';
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
 import { runningSinceAfterReading } from '../engine/running-since';
@@ -51,12 +51,12 @@ export class InstancesRepo {
   private readonly stmt;
   private readonly cache: InstanceCache;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: SqlDatabase) {
     this.cache = new InstanceCache(db);
     this.stmt = {
       keyOf: db.prepare('SELECT key FROM instances WHERE id = ?').pluck(),
       get: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`).raw(),
-      touchListed: db.prepare('UPDATE inventory_seen SET at = ? WHERE inst IN (SELECT value FROM json_each(?))'),
+      touchListed: db.prepare('UPDATE inventory_seen SET at = ? WHERE inst IN (SELECT CAST(value AS INTEGER) FROM json_each(?))'),
       seen: db.prepare('INSERT INTO inventory_seen (inst, at) VALUES (?, ?) ON CONFLICT (inst) DO UPDATE SET at = excluded.at'),
       insertPlaceholder: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen)
         VALUES (?, ?, ?, ?, 'unknown', ?, ?)`),
@@ -76,9 +76,9 @@ export class InstancesRepo {
       getFacts: db.prepare('SELECT agent_facts FROM instances WHERE key = ?').pluck(),
       afterSample: db.prepare(`UPDATE instances SET
         metric_source = CASE WHEN last_sample_at IS NULL OR @t1 >= last_sample_at THEN @source ELSE metric_source END,
-        mem_total_mib = CASE WHEN @memTotal IS NOT NULL AND (last_sample_at IS NULL OR @t1 >= last_sample_at)
+        mem_total_mib = CASE WHEN CAST(@memTotal AS INTEGER) IS NOT NULL AND (last_sample_at IS NULL OR @t1 >= last_sample_at)
           THEN @memTotal ELSE mem_total_mib END,
-        last_sample_at = max(coalesce(last_sample_at, 0), @t1)
+        last_sample_at = CASE WHEN last_sample_at IS NULL OR @t1 > last_sample_at THEN @t1 ELSE last_sample_at END
         WHERE key = @key`),
       getIdle: db.prepare('SELECT idle_state FROM instances WHERE id = ?').pluck(),
       setIdle: db.prepare('UPDATE instances SET idle_state = ? WHERE id = ?'),

@@ -1,7 +1,7 @@
 // The latest interactive activity (terminal input, notebook kernels) each instance's agent reported: one row per
 // instance, so a restarted controller still knows someone typed a minute ago. Written on the ingest path, so rows
 // are rewritten only when something changed (or, for a busy kernel, every BUSY_REWRITE_MS): not once per batch.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import type { EvidenceStatus, InteractiveActivity } from '../domain/interactive';
 
 interface Row {
@@ -28,7 +28,7 @@ export class InteractiveRepo {
   /** What was last written per instance (cleared on rollback, which forces the next write). */
   private readonly written = new Map<string, InteractiveActivity>();
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.stmt = {
       upsert:
         db.prepare(`INSERT INTO interactive_activity (instance_id, reported_at, terminal_input_at, terminals, notebook_activity_at, notebook_busy, notebooks)

@@ -1,13 +1,13 @@
-// Fleet join tokens on a real SQLite file: only the hash is stored, expiry and revocation end them, and a granted
+// Fleet join tokens on a real SQLite file and a real PostgreSQL database: only the hash is stored, expiry and revocation end them, and a granted
 // enrolment replaces the instance's earlier agent tokens; the instance's public address survives a round trip.
 import { describe, expect, it } from 'vitest';
-import { useTempStore } from '../../../test/helpers/temp-store';
+import { storeBackends, useTempStore } from '../../../test/helpers/temp-store';
 import type { ProviderInstance } from '../domain/instance';
 
 const T = 1_750_000_000_000;
-const t = useTempStore();
+describe.each(storeBackends())('join tokens (%s)', (backend) => {
+  const t = useTempStore(backend);
 
-describe('join tokens', () => {
   it('are valid until revoked, keep only their hash, and refuse other shapes', () => {
     const { id, token } = t.store.createJoinToken(T, null);
     expect(token).toMatch(/^coj_[A-Za-z0-9_-]{43}$/);

@@ -1,7 +1,7 @@
 // Fleet join tokens (docs/enrolment.md): `coj_` + 32 random bytes (base64url), for provider start-up scripts. Like
 // agent tokens only sha256(token) is stored; each has a short public id (the first 12 hex digits of that hash) to
 // list and revoke it by, an optional expiry and a revocation time.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import { randomBytes } from 'node:crypto';
 import { hashToken } from './tokens-repo';
 
@@ -25,7 +25,7 @@ export function isJoinTokenShape(token: string): boolean {
 export class JoinTokensRepo {
   private readonly stmt;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.stmt = {
       insert: db.prepare('INSERT INTO join_tokens (id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)'),
       lookup: db.prepare('SELECT id, expires_at, revoked_at FROM join_tokens WHERE hash = ?'),

@@ -1,5 +1,5 @@
 // Versioned schema migrations: each runs once, in order, inside a transaction, and is recorded in schema_migrations.
-import type Database from 'better-sqlite3';
+import { dialectOf, type SqlDatabase } from './sql/sql-database';
 
 export interface Migration {
   version: number;
@@ -176,8 +176,24 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Applies the migrations the database has not seen; refuses a database written by a newer version. */
-export function migrate(db: Database.Database, now: number, migrations: readonly Migration[] = MIGRATIONS): number[] {
+// Any fixed number: the key of PostgreSQL's session advisory lock that serializes migrations between replicas.
+const MIGRATION_LOCK = 0x636f_6d69;
+
+/**
+ * Applies the migrations the database has not seen; refuses a database written by a newer version. On PostgreSQL,
+ * replicas starting together take turns under an advisory lock, so each migration runs exactly once.
+ */
+export function migrate(db: SqlDatabase, now: number, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  if (dialectOf(db) !== 'postgres') return migrateLocked(db, now, migrations);
+  db.prepare('SELECT pg_advisory_lock(?)').get(MIGRATION_LOCK);
+  try {
+    return migrateLocked(db, now, migrations);
+  } finally {
+    db.prepare('SELECT pg_advisory_unlock(?)').get(MIGRATION_LOCK);
+  }
+}
+
+function migrateLocked(db: SqlDatabase, now: number, migrations: readonly Migration[]): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));

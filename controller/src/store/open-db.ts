@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { migrate } from './migrations';
+import { PgDatabase } from './sql/pg-database';
 
 export const DB_FILE_NAME = 'cost-optimizer.db';
 
@@ -37,6 +38,23 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Database.Databas
     // Keep the WAL from growing without bound after a burst; checkpoints happen every 1000 pages by default.
     db.pragma('journal_size_limit = 67108864');
     db.pragma('temp_store = MEMORY');
+    migrate(db, opts.now ?? Date.now());
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** True for a DATABASE_URL that names PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** Connects to PostgreSQL and migrates it (under an advisory lock: replicas may start together). */
+export function openPostgres(url: string, opts: { now?: number } = {}): PgDatabase {
+  const db = new PgDatabase(url);
+  try {
     migrate(db, opts.now ?? Date.now());
   } catch (err) {
     db.close();

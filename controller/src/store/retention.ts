@@ -1,7 +1,7 @@
 // Retention: raw samples older than RETENTION_RAW_HOURS are folded into 5-minute rollups and deleted; rollups older
 // than RETENTION_ROLLUP_DAYS are deleted. Work is done in small steps (a bounded number of rows each, one instance
 // after another) so a step never holds the event loop or the write lock long enough to stall ingest.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import { decodeGpus } from './gpu-codec';
 import type { InstancesRepo } from './instances-repo';
 import { sourceFromCode, summarizeStored } from './summarize';
@@ -46,12 +46,21 @@ interface RollupRow {
   covered_ms: number;
 }
 
+/**
+ * The smaller ('<') or larger ('>') of the stored and the incoming value, either of which may be NULL, in SQL that
+ * SQLite and PostgreSQL both run (their two-argument min/max differ: SQLite's is scalar, PostgreSQL's LEAST skips NULL).
+ */
+function nullSafe(col: string, op: '<' | '>'): string {
+  return `CASE WHEN rollups.${col} IS NULL THEN excluded.${col} WHEN excluded.${col} IS NULL THEN rollups.${col}
+    WHEN excluded.${col} ${op} rollups.${col} THEN excluded.${col} ELSE rollups.${col} END`;
+}
+
 export class Retention {
   private cursor = 0;
   private readonly stmt;
 
   constructor(
-    db: Database.Database,
+    db: SqlDatabase,
     private readonly instances: InstancesRepo,
     private readonly rawMs: number,
     private readonly rollupMs: number,
@@ -62,15 +71,15 @@ export class Retention {
       upsert: db.prepare(`INSERT INTO rollups (inst, bucket, sources, n, unknown_n, util_min, util_max, util_sum, util_n, mem_used_max, covered_ms)
         VALUES (@inst, @bucket, @sources, @n, @unknownN, @utilMin, @utilMax, @utilSum, @utilN, @memMax, @coveredMs)
         ON CONFLICT (inst, bucket) DO UPDATE SET
-          sources = sources | excluded.sources,
-          n = n + excluded.n,
-          unknown_n = unknown_n + excluded.unknown_n,
-          util_min = min(coalesce(util_min, excluded.util_min), coalesce(excluded.util_min, util_min)),
-          util_max = max(coalesce(util_max, excluded.util_max), coalesce(excluded.util_max, util_max)),
-          util_sum = util_sum + excluded.util_sum,
-          util_n = util_n + excluded.util_n,
-          mem_used_max = max(coalesce(mem_used_max, excluded.mem_used_max), coalesce(excluded.mem_used_max, mem_used_max)),
-          covered_ms = covered_ms + excluded.covered_ms`),
+          sources = rollups.sources | excluded.sources,
+          n = rollups.n + excluded.n,
+          unknown_n = rollups.unknown_n + excluded.unknown_n,
+          util_min = ${nullSafe('util_min', '<')},
+          util_max = ${nullSafe('util_max', '>')},
+          util_sum = rollups.util_sum + excluded.util_sum,
+          util_n = rollups.util_n + excluded.util_n,
+          mem_used_max = ${nullSafe('mem_used_max', '>')},
+          covered_ms = rollups.covered_ms + excluded.covered_ms`),
       delRollups: db.prepare(`DELETE FROM rollups WHERE inst = ? AND bucket IN
         (SELECT bucket FROM rollups WHERE inst = ? AND bucket < ? ORDER BY bucket LIMIT ?)`),
       delRuns: db.prepare('DELETE FROM agent_runs WHERE key IN (SELECT key FROM agent_runs WHERE updated_at < ? LIMIT ?)'),

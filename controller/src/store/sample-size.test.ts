@@ -61,7 +61,7 @@ describe('sample storage size', () => {
       }
       store.insertSamples(inputs, start + i * 10_000 + 1000);
     }
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    (store.db as import('better-sqlite3').Database).pragma('wal_checkpoint(TRUNCATE)');
     store.close();
     const perInstanceDay = statSync(path).size / instances;
     console.log(`sample storage: ${Math.round(perInstanceDay)} bytes per instance-day (${(perInstanceDay / 8640).toFixed(1)} bytes per sample)`);

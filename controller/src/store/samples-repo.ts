@@ -1,5 +1,5 @@
 // The samples table: one compact row per report interval per instance; agent replays are no-ops through agent_runs.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import type { SampleSummary } from '../domain/sample';
 import { decodeGpus, encodeGpus } from './gpu-codec';
 import type { InstancesRepo } from './instances-repo';
@@ -25,7 +25,7 @@ export class SamplesRepo {
   private readonly newest = new Map<number, SampleSummary | null>();
 
   constructor(
-    db: Database.Database,
+    db: SqlDatabase,
     private readonly instances: InstancesRepo,
     /** Samples older than this are not stored (they would be rolled up at once); see RETENTION_RAW_HOURS. */
     private readonly rawRetentionMs: number,

@@ -1,6 +1,6 @@
 // The controller's database: one typed class over the SQLite file, synchronous (better-sqlite3), with every time
 // passed in as `now` so tests control the clock. Listeners hear about samples only after their transaction commits.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql/sql-database';
 import type { Hello } from '../../../protocol';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
@@ -12,7 +12,7 @@ import { HoldsRepo } from './holds-repo';
 import { InteractiveRepo } from './interactive-repo';
 import { instanceIdProblem } from './instance-id';
 import { InstancesRepo, type InventoryResult } from './instances-repo';
-import { openDb, type Synchronous } from './open-db';
+import { isPostgresUrl, openDb, openPostgres, type Synchronous } from './open-db';
 import { Retention, type RetentionProgress } from './retention';
 import { SamplesRepo } from './samples-repo';
 import { type TokenGrant, TokensRepo } from './tokens-repo';
@@ -50,7 +50,7 @@ export class Store {
   private localTokenChanges = 0;
   /** Why no sample may be stored now (the disk guard), or null; set by whoever wires the server. */
   sampleGate: (() => string | null) | null = null;
-  private readonly dataVersionStmt: Database.Statement;
+  private readonly dataVersionStmt: SqlStatement;
   private readonly joinTokens: JoinTokensRepo;
   private readonly actions: ActionsRepo;
   private readonly holds: HoldsRepo;
@@ -62,7 +62,7 @@ export class Store {
   private closed = false;
 
   constructor(
-    readonly db: Database.Database,
+    readonly db: SqlDatabase,
     opts: StoreOptions = {},
   ) {
     this.logger = opts.logger ?? silentLogger;
@@ -382,7 +382,11 @@ export class Store {
   }
 }
 
-/** Opens (creating the directory and migrating) the database at `path`. */
-export function openStore(path: string, opts: StoreOptions = {}): Store {
-  return new Store(openDb(path, { synchronous: opts.synchronous, now: opts.now }), opts);
+/**
+ * Opens and migrates the database at `location`: a postgres:// URL (DATABASE_URL) or a SQLite file path (the
+ * directory is created).
+ */
+export function openStore(location: string, opts: StoreOptions = {}): Store {
+  if (isPostgresUrl(location)) return new Store(openPostgres(location, { now: opts.now }), opts);
+  return new Store(openDb(location, { synchronous: opts.synchronous, now: opts.now }), opts);
 }

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { useTempStore } from '../../../test/helpers/temp-store';
-import { dbPath } from './open-db';
+import { storeBackends, useTempStore } from '../../../test/helpers/temp-store';
 import { openStore } from './store';
 import { hashToken } from './tokens-repo';
 
-const t = useTempStore();
+describe.each(storeBackends())('token expiry and re-checks (%s)', (backend) => {
+  const t = useTempStore(backend);
 
-describe('token expiry and re-checks', () => {
   it('refuses an expired token and re-checks a live one by its hash', () => {
     const now = Date.now();
     const token = t.store.createToken('manual:a', now, now + 60_000);
@@ -25,7 +24,7 @@ describe('token expiry and re-checks', () => {
     const e0 = t.store.tokenEpoch();
     expect(t.store.tokenEpoch()).toBe(e0);
     // A second connection to the same file, as `cost-optimizer token revoke` opens.
-    const other = openStore(dbPath(t.dir));
+    const other = openStore(t.location);
     try {
       expect(other.revokeTokens('manual:c', now)).toBe(1);
     } finally {

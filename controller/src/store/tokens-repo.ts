@@ -1,6 +1,6 @@
 // Agent tokens: `co_` + 32 random bytes (base64url). Only sha256(token) is stored, so a copy of the database
 // cannot be used to report for an instance.
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql/sql-database';
 import { createHash, randomBytes } from 'node:crypto';
 
 export const TOKEN_PREFIX = 'co_';
@@ -26,7 +26,7 @@ export interface TokenGrant {
 export class TokensRepo {
   private readonly stmt;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.stmt = {
       insert: db.prepare('INSERT INTO tokens (hash, instance_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
       lookup: db.prepare(

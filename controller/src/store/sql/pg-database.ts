@@ -1,0 +1,237 @@
+// A synchronous PostgreSQL connection with better-sqlite3's shape (libpq's blocking calls, about 50 µs a query on
+// loopback), so the store's repositories and their one transaction discipline run unchanged on either database.
+import { createRequire } from 'node:module';
+import type PQType from 'libpq';
+import pgTypes from 'pg-types';
+import { pgSchema, pgStatement, type PgStatementText } from './pg-dialect';
+import type { RunResult, SqlDatabase, SqlParam, SqlParams, SqlStatement } from './sql-database';
+
+/** A statement PostgreSQL refused, with its SQLSTATE (23505: unique violation). */
+export class PgError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | null,
+  ) {
+    super(message);
+    this.name = 'PgError';
+  }
+}
+
+// Loaded through require: libpq prints its include directory to stdout when it has no parent module (an ESM import).
+const PQ = createRequire(import.meta.url)('libpq') as typeof PQType;
+
+/**
+ * Finished connections are kept reachable: the binding's destructor aborts the process (libuv's "uv__finish_close"
+ * assertion) when the garbage collector frees a PQ object after finish(). Each holds a few hundred bytes once
+ * finished, and a process finishes a handful of connections (tests finish hundreds).
+ */
+const finished: PQType[] = [];
+
+const INT8 = 20;
+const NUMERIC = 1700;
+// Epoch milliseconds and counters fit a double exactly far beyond any date this program sees.
+const parsers = new Map<number, (v: string) => unknown>([
+  [INT8, (v) => Number(v)],
+  [NUMERIC, (v) => Number(v)],
+]);
+function parserFor(oid: number): (v: string) => unknown {
+  let p = parsers.get(oid);
+  if (p === undefined) {
+    p = pgTypes.getTypeParser(oid, 'text') as (v: string) => unknown;
+    parsers.set(oid, p);
+  }
+  return p;
+}
+
+function toText(v: SqlParam): string | null {
+  if (v === null || v === undefined) return null;
+  if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new PgError(`cannot store the number ${v}`, null);
+    return String(v);
+  }
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  return String(v);
+}
+
+/** Redacts the password from a postgres:// URL for messages. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
+export class PgDatabase implements SqlDatabase {
+  readonly dialect = 'postgres' as const;
+  private readonly pq = new PQ();
+  private depth = 0;
+  private statements = 0;
+  private open = true;
+
+  constructor(url: string) {
+    try {
+      this.pq.connectSync(url);
+    } catch (err) {
+      finished.push(this.pq);
+      throw new PgError(`cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${String((err as Error).message).trim()}`, null);
+    }
+    this.query('SET client_min_messages = warning', []);
+  }
+
+  prepare(sql: string): SqlStatement {
+    return new PgStatement(this, pgStatement(sql), `s${++this.statements}`);
+  }
+
+  exec(sql: string): this {
+    this.pq.exec(pgSchema(sql));
+    this.check();
+    return this;
+  }
+
+  transaction<T>(fn: () => T): () => T {
+    return (): T => {
+      const sp = this.depth === 0 ? null : `sp${this.depth}`;
+      this.exec(sp === null ? 'BEGIN' : `SAVEPOINT ${sp}`);
+      this.depth++;
+      try {
+        const result = fn();
+        this.depth--;
+        this.exec(sp === null ? 'COMMIT' : `RELEASE SAVEPOINT ${sp}`);
+        return result;
+      } catch (err) {
+        this.depth--;
+        try {
+          this.exec(sp === null ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${sp}`);
+        } catch (rollbackErr) {
+          // The connection is gone; the server rolls back on its own. Report the first error, which says why.
+          void rollbackErr;
+        }
+        throw err;
+      }
+    };
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.pq.finish();
+    finished.push(this.pq);
+  }
+
+  /** Runs text with $n parameters (unprepared). */
+  query(text: string, params: (string | null)[]): void {
+    this.pq.execParams(text, params);
+    this.check();
+  }
+
+  /** Prepares once per connection, then executes by name: PostgreSQL plans the statement once. */
+  execute(name: string, st: PgStatementText, params: (string | null)[], prepared: { done: boolean }): void {
+    if (!prepared.done) {
+      this.pq.prepare(name, st.text, st.count);
+      this.check();
+      prepared.done = true;
+    }
+    this.pq.execPrepared(name, params);
+    this.check();
+  }
+
+  rows(mode: 'object' | 'array' | 'pluck'): unknown[] {
+    const pq = this.pq;
+    const n = pq.ntuples();
+    const f = pq.nfields();
+    const names: string[] = [];
+    const parse: ((v: string) => unknown)[] = [];
+    for (let c = 0; c < f; c++) {
+      names.push(pq.fname(c));
+      parse.push(parserFor(pq.ftype(c)));
+    }
+    const value = (r: number, c: number) => {
+      const v = pq.getvalue(r, c);
+      return v === '' && pq.getisnull(r, c) ? null : parse[c]!(v);
+    };
+    const out = new Array<unknown>(n);
+    for (let r = 0; r < n; r++) {
+      if (mode === 'pluck') out[r] = f > 0 ? value(r, 0) : undefined;
+      else if (mode === 'array') {
+        const row = new Array<unknown>(f);
+        for (let c = 0; c < f; c++) row[c] = value(r, c);
+        out[r] = row;
+      } else {
+        const row: Record<string, unknown> = {};
+        for (let c = 0; c < f; c++) row[names[c]!] = value(r, c);
+        out[r] = row;
+      }
+    }
+    return out;
+  }
+
+  changes(): number {
+    return Number(this.pq.cmdTuples()) || 0;
+  }
+
+  private check(): void {
+    const status = this.pq.resultStatus();
+    if (status === 'PGRES_COMMAND_OK' || status === 'PGRES_TUPLES_OK' || status === 'PGRES_EMPTY_QUERY') return;
+    const fields = this.pq.resultErrorFields();
+    const message = (this.pq.resultErrorMessage() || this.pq.errorMessage() || status).trim();
+    throw new PgError(message, fields?.['sqlState'] ?? null);
+  }
+}
+
+class PgStatement implements SqlStatement {
+  private mode: 'object' | 'array' | 'pluck' = 'object';
+  private readonly prepared = { done: false };
+
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly st: PgStatementText,
+    private readonly name: string,
+  ) {}
+
+  pluck(toggle = true): this {
+    this.mode = toggle ? 'pluck' : 'object';
+    return this;
+  }
+
+  raw(toggle = true): this {
+    this.mode = toggle ? 'array' : 'object';
+    return this;
+  }
+
+  run(...params: SqlParams): RunResult {
+    this.exec(params);
+    const changes = this.db.changes();
+    let lastInsertRowid = 0;
+    if (this.st.returnsKey !== null) {
+      const keys = this.db.rows('pluck');
+      if (keys.length > 0) lastInsertRowid = Number(keys[0]);
+    }
+    return { changes, lastInsertRowid };
+  }
+
+  get(...params: SqlParams): unknown {
+    this.exec(params);
+    return this.db.rows(this.mode)[0];
+  }
+
+  all(...params: SqlParams): unknown[] {
+    this.exec(params);
+    return this.db.rows(this.mode);
+  }
+
+  private exec(params: SqlParams): void {
+    let values: SqlParam[];
+    if (this.st.names !== null) {
+      const bag = (params[0] ?? {}) as Record<string, SqlParam>;
+      values = this.st.names.map((n) => bag[n]);
+    } else {
+      values = params as SqlParam[];
+    }
+    if (values.length !== this.st.count) {
+      throw new PgError(`statement wants ${this.st.count} parameters, got ${values.length}: ${this.st.text.slice(0, 120)}`, null);
+    }
+    this.db.execute(this.name, this.st, values.map(toText), this.prepared);
+  }
+}
