@@ -19,12 +19,13 @@ export function loadConfigOrReport(io: CommandIo): Config | null {
   }
 }
 
-/** Opens the store in DATA_DIR for a command that reads or writes it directly; null after one clear line when it cannot. */
+/** Opens the store (DATABASE_URL, else DATA_DIR) for a command that reads or writes it directly; null after one clear line when it cannot. */
 export function openStoreOrReport(config: Config, io: CommandIo, command: string): Store | null {
   try {
     return openControllerStore(config);
   } catch (err) {
-    io.stderr(`cost-optimizer ${command}: cannot open the database in ${config.dataDir}: ${errorMessage(err)}\n`);
+    const where = config.databaseUrl !== null ? 'DATABASE_URL' : `in ${config.dataDir}`;
+    io.stderr(`cost-optimizer ${command}: cannot open the database ${where}: ${errorMessage(err)}\n`);
     return null;
   }
 }

@@ -6,6 +6,7 @@ import { type Config, secretsOf } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { type Contested, type Protection, protectionsOf } from '../engine';
 import { Executor } from '../executor/executor';
+import type { Leadership } from '../replicas/leadership';
 import { createLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webhook-notifier';
@@ -39,6 +40,8 @@ export interface CostOptimizerOptions {
   retention?: boolean;
   /** Called at the end of every finished cycle (serve's /healthz and loop watchdog, docs/health.md). */
   onCycle?: (report: CycleReport) => void;
+  /** With several replicas on one database: run() cycles only while this replica leads, and every act is fenced. */
+  leadership?: Leadership;
 }
 
 export interface OptimizerParts {
@@ -87,6 +90,7 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
     checkpointTimeoutMs: config.checkpointTimeoutSec * 1000,
     protections,
     messages: { publicUrl: config.publicUrl ?? null },
+    fence: o.leadership ? () => o.leadership!.fence() : undefined,
     ...o.executor,
   });
   const cycle = new OptimizerCycle({

@@ -27,6 +27,7 @@ import type { SshPoller } from '../ssh';
 import { startRetention, type Store } from '../store';
 import { DiskGuard } from '../store/disk-guard';
 import { ensureSelfSigned, loadCertificate, tlsFilesFor } from '../tls/certificate';
+import { Leadership } from '../replicas/leadership';
 import { listen } from './http-listener';
 import { openControllerStore } from './open-store';
 
@@ -126,11 +127,17 @@ export async function startController(configIn: Config, o: ControllerOverrides):
     // 4. Providers: those the config names, or the caller's.
     const providers = o.providers ?? (await createProvidersFromConfig(config, logger));
 
-    // 5. The optimizer: its cycle asks the ingest for checkpoints and contested instances.
-    const metrics = controllerMetrics({ store, ingest, config, now });
+    // 5. The optimizer: its cycle asks the ingest for checkpoints and contested instances. With replicas on one
+    //    PostgreSQL only the holder of the leader lease cycles and acts (docs/scale-out.md); alone, this one always.
+    const leadership = new Leadership({ store, replicaId: config.replicaId, leaseSec: config.leaderLeaseSec, logger });
+    leadership.start();
+    undo.unshift(() => leadership.stop());
+    const metrics = controllerMetrics({ store, ingest, config, now, leadership });
     const health = new LoopHealth(
       config.checkIntervalSec,
       providers.map((p) => p.name),
+      Date.now,
+      () => leadership.role === 'follower',
     );
     const optimizer = new CostOptimizer(config, {
       store,
@@ -144,6 +151,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       onCycle: (report) => health.cycleFinished(report),
       checkpoint: (id, timeoutMs) => ingest.requestPreparePause(id, timeoutMs),
       contested: (id) => ingest.contested(id),
+      leadership,
     });
     undo.unshift(() => optimizer.close());
     for (const p of providers) optimizer.addProvider(p.name, p);
@@ -174,7 +182,12 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       // Three report or poll intervals without a sample: the instance has no live metric source.
       staleAfterMs: Math.max(config.agentSilentSec, 3 * config.checkIntervalSec) * 1000,
       routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...daemonRoutes({ config, logger, metrics, refreshSeconds: o.refreshSeconds })],
-      loopHealth: () => health.snapshot(),
+      loopHealth: () => {
+        const snap = { ...health.snapshot(), role: leadership.role, replica: leadership.replica };
+        if (leadership.role === 'leader') return snap;
+        const leader = leadership.leader();
+        return { ...snap, leader: { replica: leader.replica, lastCycleAt: leader.lastCycleAt === null ? null : new Date(leader.lastCycleAt).toISOString() } };
+      },
       operations,
     });
     const http = await listen(app, ingest, {
@@ -238,6 +251,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
           stopLoop.abort();
           await loop;
           await optimizer.close();
+          leadership.stop();
           http.server.closeAllConnections();
           await httpClosed;
           store.close();

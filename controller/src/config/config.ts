@@ -1,4 +1,5 @@
 // The controller's typed configuration, parsed and validated once at start-up from an env-like record.
+import { hostname } from 'node:os';
 import { ConfigError } from '../domain/errors';
 
 export interface VastConfig {
@@ -63,6 +64,15 @@ export interface Config extends EngineConfig {
   port: number;
   adminToken: string | null;
   dataDir: string;
+  /**
+   * DATABASE_URL: a postgres:// URL keeps everything in that PostgreSQL database, which several `serve` replicas may
+   * share (docs/scale-out.md); null = SQLite in DATA_DIR, the embedded default.
+   */
+  databaseUrl: string | null;
+  /** REPLICA_ID: this process's name in logs, /healthz and /metrics; default the host name. */
+  replicaId: string;
+  /** LEADER_LEASE_SECONDS: the leader's lease with several replicas; a dead leader is replaced within about this. */
+  leaderLeaseSec: number;
   webhookUrl: string | null;
   /** The URL GPU hosts reach the controller at, written into /install.sh; null = the URL of each request. */
   publicUrl: string | null;
@@ -227,6 +237,9 @@ export function parseConfig(env: Env, home = '/root'): Config {
     port: num(env, 'PORT', 8080, { min: 0, max: 65535, int: true }),
     adminToken,
     dataDir: str(env, 'DATA_DIR') ?? './data',
+    databaseUrl: databaseUrl(env),
+    replicaId: replicaId(env),
+    leaderLeaseSec: num(env, 'LEADER_LEASE_SECONDS', 15, { min: 3, max: 600 }),
     webhookUrl: url(env, 'WEBHOOK_URL', null),
     publicUrl: url(env, 'PUBLIC_URL', null),
     trustProxy: bool(env, 'TRUST_PROXY', false),
@@ -278,9 +291,48 @@ export function parseConfig(env: Env, home = '/root'): Config {
   };
 }
 
+/** DATABASE_URL: postgres:// or postgresql:// (libpq's URL form), else a clear error; unset or empty = SQLite. */
+function databaseUrl(env: Env): string | null {
+  const raw = str(env, 'DATABASE_URL');
+  if (raw === null) return null;
+  if (!/^postgres(ql)?:\/\/\S+$/i.test(raw)) {
+    throw new ConfigError('DATABASE_URL', 'expected a postgres:// or postgresql:// URL (unset keeps SQLite in DATA_DIR)');
+  }
+  return raw;
+}
+
+function replicaId(env: Env): string {
+  const id = str(env, 'REPLICA_ID');
+  if (id === null)
+    return (
+      hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 64) || 'replica'
+    );
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new ConfigError('REPLICA_ID', 'expected 1-64 letters, digits, dots, dashes or underscores');
+  return id;
+}
+
+/** The password in a postgres:// URL, or null. */
+function databasePassword(url: string | null): string | null {
+  if (url === null) return null;
+  const m = /^[a-z]+:\/\/[^:/@]*:([^@/]*)@/i.exec(url);
+  return m === null || m[1] === '' ? null : m[1]!;
+}
+
 /** Every secret value the config holds: the loggers scrub each from every line. Kept beside redactConfig, its twin. */
 export function secretsOf(c: Config): (string | null | undefined)[] {
-  return [c.adminToken, c.vast?.apiKey, c.tensordock?.apiKey, c.tensordock?.apiToken, c.gcp?.accessToken, c.webhookUrl];
+  const dbPassword = databasePassword(c.databaseUrl);
+  return [
+    c.adminToken,
+    c.vast?.apiKey,
+    c.tensordock?.apiKey,
+    c.tensordock?.apiToken,
+    c.gcp?.accessToken,
+    c.webhookUrl,
+    dbPassword,
+    dbPassword === null ? null : encodeURIComponent(dbPassword),
+  ];
 }
 
 /** The configuration with secrets replaced, for the start-up log line and the status API. */
@@ -290,6 +342,7 @@ export function redactConfig(c: Config): Record<string, unknown> {
     ...c,
     adminToken: hide(c.adminToken),
     webhookUrl: c.webhookUrl === null ? null : new URL(c.webhookUrl).origin + '/***',
+    databaseUrl: c.databaseUrl === null ? null : c.databaseUrl.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@'),
     vast: c.vast && { ...c.vast, apiKey: '***' },
     tensordock: c.tensordock && { ...c.tensordock, apiKey: hide(c.tensordock.apiKey), apiToken: '***' },
     gcp: c.gcp && { ...c.gcp, accessToken: hide(c.gcp.accessToken) },

@@ -4,10 +4,17 @@ import type { Config } from '../config/config';
 import type { Ingest } from '../ingest';
 import { Metrics } from '../metrics/metrics';
 import type { Store } from '../store';
+import type { Leadership } from '../replicas/leadership';
 import { savingsFromStore } from './savings-view';
 
-export function controllerMetrics(d: { store: Store; ingest: Ingest; config: Config; now: () => number }): Metrics {
-  const { store, ingest, config, now } = d;
+export function controllerMetrics(d: {
+  store: Store;
+  ingest: Ingest;
+  config: Config;
+  now: () => number;
+  leadership?: Pick<Leadership, 'role' | 'replica'>;
+}): Metrics {
+  const { store, ingest, config, now, leadership } = d;
   const seen = { inserted: 0, duplicate: 0, badFrames: 0, authFailures: 0 };
   const advance = (key: keyof typeof seen, value: number, inc: (n: number) => void) => {
     if (value > seen[key]) inc(value - seen[key]);
@@ -38,6 +45,7 @@ export function controllerMetrics(d: { store: Store; ingest: Ingest; config: Con
       savingsTotalUsd: s.totalUsd,
       savingsMonthlyUsd: s.monthlyProjectionUsd,
       agentsConnected: st.connected,
+      ...(leadership ? { leader: { replica: leadership.replica, leading: leadership.role === 'leader' } } : {}),
     };
   });
   return metrics;

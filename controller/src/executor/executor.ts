@@ -60,6 +60,11 @@ export interface ExecutorOptions {
   concurrency?: number;
   /** PUBLIC_URL for the links in failure notifications. */
   messages?: MessageContext;
+  /**
+   * Why this process must not call a provider now (it no longer holds the leader lease), or null; asked right before
+   * each pause or delete. A fenced act is recorded as failed, quietly, so the replica that now leads may carry it out.
+   */
+  fence?: () => string | null;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -165,6 +170,12 @@ export class Executor {
         return finish('skipped', why, r && r !== 'error' ? { checkpoint: { outcome: r.outcome, exitCode: r.exitCode, output: r.output.slice(-500) } } : {});
       }
       if (r) figures['checkpoint'] = { outcome: r.outcome, durationMs: r.durationMs };
+    }
+
+    const fenced = this.o.fence?.() ?? null;
+    if (fenced !== null) {
+      this.o.logger.warn(`NOT ACTING: ${a.instanceId} ${action} - ${fenced}`);
+      return finish('failed', `not acted: ${fenced}`, { fenced: true });
     }
 
     try {

@@ -16,6 +16,8 @@ export interface FleetSnapshot {
   savingsTotalUsd: number;
   savingsMonthlyUsd: number;
   agentsConnected: number;
+  /** This replica's role and name (several controllers on one PostgreSQL; a lone controller leads). */
+  leader?: { replica: string; leading: boolean };
 }
 
 const STATES = ['running', 'stopped', 'starting', 'stopping', 'deleted', 'unknown'] as const;
@@ -101,6 +103,12 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly agents = new Gauge({ name: 'cost_optimizer_agents_connected', help: 'Agents connected now', registers: [this.registry] });
+  private readonly leader = new Gauge({
+    name: 'cost_optimizer_leader',
+    help: '1 while this replica leads (runs the cycle and acts), 0 while it follows',
+    labelNames: ['replica'],
+    registers: [this.registry],
+  });
 
   constructor(private readonly snapshot: () => FleetSnapshot) {}
 
@@ -133,6 +141,10 @@ export class Metrics {
     this.savings.set(s.savingsTotalUsd);
     this.savingsMonthly.set(s.savingsMonthlyUsd);
     this.agents.set(s.agentsConnected);
+    if (s.leader) {
+      this.leader.reset();
+      this.leader.set({ replica: s.leader.replica }, s.leader.leading ? 1 : 0);
+    }
     return this.registry.metrics();
   }
 

@@ -11,6 +11,10 @@ import type { Provider } from '../providers/provider';
 import type { Store } from '../store';
 import { type OptimizerCycle } from './cycle';
 import { runCycleLoop } from './cycle-loop';
+import { StoreSampleFeed } from '../replicas/store-sample-feed';
+
+/** How far back the leader reads samples again each cycle: replicas' clock skew plus a slow commit. */
+const FEED_MARGIN_MS = 30_000;
 import type { IdleTracker } from './idle-tracker';
 import type { LastDecisions } from './last-decisions';
 import { configFromPartial, isWholeConfig } from './library-config';
@@ -26,6 +30,10 @@ export class CostOptimizer {
   /** The cycle pipeline (inventory -> observe -> collect -> decide -> plan -> execute -> record) and its last decisions. */
   readonly cycle: OptimizerCycle;
   private readonly parts: ReturnType<typeof composeOptimizer>;
+  /** Samples other replicas stored (PostgreSQL only); made at the first cycle. */
+  private feed: StoreSampleFeed | null = null;
+  private leading = false;
+  private everLed = false;
   /** Aborts the running run() loop; null when none runs. */
   private stopper: AbortController | null = null;
 
@@ -82,9 +90,37 @@ export class CostOptimizer {
     this.cycle.deps.notifier.notify(text);
   }
 
-  /** One inventory + decision + action cycle. */
+  /**
+   * One inventory + decision + action cycle. On a store shared by replicas, the samples any replica stored since the
+   * last cycle are folded into the idle clocks first.
+   */
   runOnce(): Promise<CycleReport> {
+    if (this.store.shared) {
+      const now = this.cycle.deps.now();
+      this.feed ??= new StoreSampleFeed(this.store, this.cycle.deps.idle, this.logger, FEED_MARGIN_MS, now);
+      this.feed.poll(now);
+    }
     return this.cycle.run();
+  }
+
+  /**
+   * A cycle if this replica leads (always, without `leadership`): a follower skips it, and a replica that has just
+   * become the leader first reloads its idle clocks from the store, since others wrote while it followed.
+   */
+  private async leaderCycle(): Promise<void> {
+    const lead = this.opts.leadership;
+    if (lead !== undefined && lead.role !== 'leader') {
+      this.leading = false;
+      return;
+    }
+    if (!this.leading && lead !== undefined && this.everLed) {
+      this.cycle.restart();
+      this.feed = null;
+    }
+    this.leading = true;
+    this.everLed = true;
+    const report = await this.runOnce();
+    lead?.cycled(report.at);
   }
 
   /**
@@ -100,7 +136,7 @@ export class CostOptimizer {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await runCycleLoop(
-        () => this.runOnce(),
+        () => this.leaderCycle(),
         {
           intervalMs: this.config.checkIntervalSec * 1000,
           logger: this.logger,

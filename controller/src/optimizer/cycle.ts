@@ -61,6 +61,11 @@ export class OptimizerCycle {
     this.warnings = new PauseWarningFollowUp(deps);
   }
 
+  /** The next run starts afresh: idle clocks reloaded from the store (a replica that has just become the leader). */
+  restart(): void {
+    this.started = false;
+  }
+
   async run(): Promise<CycleReport> {
     const d = this.deps;
     const startedAt = Date.now();

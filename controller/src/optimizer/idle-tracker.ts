@@ -22,7 +22,9 @@ export class IdleTracker {
     private readonly cfg: EngineConfig,
     private readonly logger: Logger,
   ) {
-    this.unsubscribe = store.onSamplesCommitted((id, summaries) => this.observe(id, summaries));
+    // Replicas sharing PostgreSQL each store samples: the leader reads them all back from the store instead
+    // (replicas/store-sample-feed.ts), so this process's own commits must not be folded in twice.
+    this.unsubscribe = store.shared ? () => {} : store.onSamplesCommitted((id, summaries) => this.observe(id, summaries));
   }
 
   /** Loads stored states and replays the samples they have not seen yet. Call once at start-up. */

@@ -19,6 +19,12 @@ export interface LoopHealthSnapshot {
   providers: Record<string, ProviderHealth>;
   /** Why it is not ok. */
   error?: string;
+  /** `leader` runs the cycle; a `follower` replica serves agents and the API while another leads (docs/scale-out.md). */
+  role?: 'leader' | 'follower';
+  /** REPLICA_ID of this process. */
+  replica?: string;
+  /** On a follower: the replica that leads (null while nobody holds the lease) and when it last finished a cycle. */
+  leader?: { replica: string | null; lastCycleAt: string | null };
 }
 
 export class LoopHealth {
@@ -27,10 +33,15 @@ export class LoopHealth {
   private cycles = 0;
   private readonly providers = new Map<string, { lastSuccessAt: number | null; lastError: string | null }>();
 
+  /** Last time this replica was seen following: a follower runs no cycle, so its loop is never stale. */
+  private followingAt: number | null = null;
+
   constructor(
     private readonly checkIntervalSec: number,
     providerNames: readonly string[],
     private readonly clock: () => number = Date.now,
+    /** True while another replica leads; default: never (one controller). */
+    private readonly following: () => boolean = () => false,
   ) {
     this.startedAt = clock();
     for (const p of providerNames) this.providers.set(p, { lastSuccessAt: null, lastError: null });
@@ -57,9 +68,17 @@ export class LoopHealth {
     }
   }
 
-  /** Milliseconds since the last finished cycle (or the start, before the first). */
+  /**
+   * Milliseconds since the last finished cycle (or the start, before the first). A follower expects no cycle: 0, and
+   * a replica that has just become the leader is counted from then.
+   */
   sinceLastCycleMs(): number {
-    return this.clock() - (this.lastCycleAt ?? this.startedAt);
+    const t = this.clock();
+    if (this.following()) {
+      this.followingAt = t;
+      return 0;
+    }
+    return t - Math.max(this.lastCycleAt ?? this.startedAt, this.followingAt ?? -Infinity);
   }
 
   snapshot(): LoopHealthSnapshot {

@@ -5,6 +5,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Run after `sql` on PostgreSQL only: what only replicas sharing one database need. */
+  postgresOnly?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -174,6 +176,23 @@ export const MIGRATIONS: readonly Migration[] = [
     // Resume, hold and release come from people (cli, api, dashboard); the optimizer's own rows are 'controller'.
     sql: `ALTER TABLE actions ADD COLUMN actor TEXT NOT NULL DEFAULT 'controller';`,
   },
+  {
+    version: 7,
+    name: 'when each sample was stored, and the leader lease',
+    // Several replicas share one PostgreSQL (docs/scale-out.md): the leader folds in the samples any replica stored
+    // since it last looked (samples.added, controller clock), and leads while it holds the lease row.
+    sql: `ALTER TABLE samples ADD COLUMN added INTEGER NOT NULL DEFAULT 0;`,
+    postgresOnly: `
+      CREATE INDEX samples_by_added ON samples (added);
+      CREATE TABLE leader_lease (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        last_cycle_at INTEGER
+      );
+    `,
+  },
 ];
 
 // Any fixed number: the key of PostgreSQL's session advisory lock that serializes migrations between replicas.
@@ -207,6 +226,7 @@ function migrateLocked(db: SqlDatabase, now: number, migrations: readonly Migrat
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
+      if (m.postgresOnly !== undefined && dialectOf(db) === 'postgres') db.exec(m.postgresOnly);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
     })();
     ran.push(m.version);

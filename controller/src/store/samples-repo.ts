@@ -19,6 +19,15 @@ interface SampleRow {
   gpus: Buffer;
 }
 
+/** A stored sample as the sample feed reads it: which instance, its identity in the table, when it was stored. */
+export interface StoredSince {
+  instanceId: string;
+  /** Unique per stored row (instance key, end, run, sequence). */
+  key: string;
+  added: number;
+  summary: SampleSummary;
+}
+
 export class SamplesRepo {
   private readonly stmt;
   /** Newest sample per instance key: /api/status asks for all 10,000 at once, every few seconds. */
@@ -29,14 +38,22 @@ export class SamplesRepo {
     private readonly instances: InstancesRepo,
     /** Samples older than this are not stored (they would be rolled up at once); see RETENTION_RAW_HOURS. */
     private readonly rawRetentionMs: number,
+    /**
+     * False when other processes store samples too (replicas on PostgreSQL): the newest sample is then always read,
+     * and each row says when it was stored (`added`, for the leader's sample feed). Alone, `added` is 0: SQLite
+     * stores a 0 in no bytes, and nobody reads it.
+     */
+    private readonly cacheNewest = true,
   ) {
     this.stmt = {
       getRun: db.prepare('SELECT key, max_seq AS maxSeq FROM agent_runs WHERE inst = ? AND run_id = ?'),
       insertRun: db.prepare('INSERT INTO agent_runs (inst, run_id, max_seq, updated_at) VALUES (?, ?, 0, ?)'),
       updateRun: db.prepare('UPDATE agent_runs SET max_seq = ?, updated_at = ? WHERE key = ?'),
       maxSeq: db.prepare('SELECT max_seq FROM agent_runs WHERE inst = ? AND run_id = ?').pluck(),
-      insert: db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus, added)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      addedSince: db.prepare(`SELECT s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.procs, s.gpus, s.added, i.mem_total_mib
+        FROM samples s JOIN instances i ON i.key = s.inst WHERE s.added >= ? ORDER BY s.added LIMIT ?`),
       since: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1'),
       last: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? ORDER BY t1 DESC LIMIT 1'),
       lastN: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1 DESC LIMIT ?'),
@@ -89,7 +106,7 @@ export class SamplesRepo {
 
     const p = prepareSample(input.source, input.gpus, input.health);
     const dur = input.t1 - input.t0;
-    const info = this.stmt.insert.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, encodeGpus(p.gpus));
+    const info = this.stmt.insert.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, encodeGpus(p.gpus), this.cacheNewest ? 0 : now);
     if (info.changes === 0) {
       advance();
       return { status: 'duplicate', maxSeq };
@@ -98,6 +115,7 @@ export class SamplesRepo {
     this.instances.afterSample(inst, input.source, input.t1, p.memTotalMiB);
     if (input.source === 'agent') this.instances.recordHealth(inst, input.health, now);
     const summary = summarizeStored(input.t1, dur, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB);
+    if (!this.cacheNewest) return { status: 'inserted', maxSeq, summary };
     const cached = this.newest.get(inst);
     // Only a known newest can be replaced; an unknown one is read from the database on demand.
     if (cached === null || (cached !== undefined && summary.t1 >= cached.t1)) this.newest.set(inst, summary);
@@ -128,11 +146,11 @@ export class SamplesRepo {
   last(instanceId: string): SampleSummary | null {
     const inst = this.instances.keyOf(instanceId);
     if (inst === null) return null;
-    const cached = this.newest.get(inst);
+    const cached = this.cacheNewest ? this.newest.get(inst) : undefined;
     if (cached !== undefined) return cached;
     const row = this.stmt.last.get(inst) as SampleRow | undefined;
     const s = row === undefined ? null : this.summary(row, this.instances.memTotal(inst));
-    this.newest.set(inst, s);
+    if (this.cacheNewest) this.newest.set(inst, s);
     return s;
   }
 
@@ -150,6 +168,28 @@ export class SamplesRepo {
       ...this.summary(r, memTotal),
       gpus: decodeGpus(r.gpus),
       healthError: (r.flags & FLAG_HEALTH_ERROR) !== 0,
+    }));
+  }
+
+  /**
+   * Samples stored at or after `since` (controller clock) by any process, oldest stored first, at most `limit`: how
+   * the leader of several replicas sees what the others stored (optimizer/store-sample-feed.ts).
+   */
+  addedSince(since: number, limit: number): StoredSince[] {
+    return (
+      this.stmt.addedSince.all(since, limit) as (SampleRow & {
+        inst: number;
+        id: string;
+        run: number;
+        seq: number;
+        added: number;
+        mem_total_mib: number | null;
+      })[]
+    ).map((r) => ({
+      instanceId: r.id,
+      key: `${r.inst}:${r.t1}:${r.run}:${r.seq}`,
+      added: r.added,
+      summary: this.summary(r, r.mem_total_mib),
     }));
   }
 

@@ -14,7 +14,9 @@ import { instanceIdProblem } from './instance-id';
 import { InstancesRepo, type InventoryResult } from './instances-repo';
 import { isPostgresUrl, openDb, openPostgres, type Synchronous } from './open-db';
 import { Retention, type RetentionProgress } from './retention';
-import { SamplesRepo } from './samples-repo';
+import { SamplesRepo, type StoredSince } from './samples-repo';
+import { LeaderLeaseRepo } from './leader-lease-repo';
+import { dialectOf } from './sql/sql-database';
 import { type TokenGrant, TokensRepo } from './tokens-repo';
 import { JoinTokensRepo, type JoinTokenInfo } from './join-tokens-repo';
 import type {
@@ -60,6 +62,12 @@ export class Store {
   private readonly logger: Logger;
   private readonly ping;
   private closed = false;
+  /**
+   * True on PostgreSQL, where other replicas write too: caches of what others may change are not kept, and the
+   * leader lease exists (null on SQLite, where one process owns the file).
+   */
+  readonly shared: boolean;
+  readonly lease: LeaderLeaseRepo | null;
 
   constructor(
     readonly db: SqlDatabase,
@@ -70,9 +78,17 @@ export class Store {
     const rawMs = (opts.retentionRawHours ?? 48) * 3_600_000;
     const rollupMs = (opts.retentionRollupDays ?? 90) * 86_400_000;
     this.instances = new InstancesRepo(db);
-    this.samples = new SamplesRepo(db, this.instances, rawMs);
+    this.shared = dialectOf(db) === 'postgres';
+    this.samples = new SamplesRepo(db, this.instances, rawMs, !this.shared);
+    this.lease = this.shared ? new LeaderLeaseRepo(db) : null;
     this.tokens = new TokensRepo(db);
-    this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
+    // SQLite: another connection's commit moves data_version. PostgreSQL, where replicas write samples all the time:
+    // what changes when a token is minted or revoked anywhere, so live connections are re-checked only then.
+    this.dataVersionStmt = (
+      dialectOf(db) === 'postgres'
+        ? db.prepare("SELECT count(*) || ':' || count(revoked_at) || ':' || coalesce(max(revoked_at), 0) FROM tokens")
+        : db.prepare('PRAGMA data_version')
+    ).pluck();
     this.joinTokens = new JoinTokensRepo(db);
     this.actions = new ActionsRepo(db);
     this.holds = new HoldsRepo(db);
@@ -264,6 +280,11 @@ export class Store {
   /** The latest interactive activity its agent reported (terminal input, notebook kernels); null when none. */
   interactiveActivity(instanceId: string): InteractiveActivity | null {
     return this.interactive.get(instanceId);
+  }
+
+  /** Samples any process stored at or after `since` (controller clock), oldest stored first; at most `limit`. */
+  samplesAddedSince(since: number, limit = 50_000): StoredSince[] {
+    return this.samples.addedSince(since, limit);
   }
 
   /** Highest committed sequence number of an agent run (0 when none): the welcome's ackedSeq. */
