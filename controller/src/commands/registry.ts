@@ -3,6 +3,7 @@ import type { Command } from './command';
 import { demoCommand } from './demo';
 import { explainCommand } from './explain';
 import { reportCommand } from './report';
+import { copyStoreCommand } from './copy-store';
 import { holdCommand, releaseCommand } from './hold';
 import { resumeCommand } from './resume';
 import { runOnceCommand } from './run-once';
@@ -20,5 +21,6 @@ export const COMMANDS: readonly Command[] = [
   releaseCommand,
   tokenCommand,
   reportCommand,
+  copyStoreCommand,
   demoCommand,
 ];
