@@ -127,8 +127,12 @@ describe.skipIf(unavailable !== null)(`two replicas on one PostgreSQL${unavailab
     const token = await follower.mintToken('vast:802');
     const busy = spawnAgent({ controllerWsUrl: leader.wsUrl, token, dir: tmp.path, name: 'busy802', state: { gpus: [{ util: 95 }] } });
     const thief = spawnAgent({ controllerWsUrl: follower.wsUrl, token, dir: tmp.path, name: 'thief802', state: { gpus: [{ util: 0 }] } });
+    // One voice across replicas: the copy is refused while the real agent holds the instance on the other replica.
+    await waitFor(() => /409|another agent/i.test(thief.output()), 20_000, 'the stolen token refused with 409').catch((err: unknown) => {
+      throw new Error(`${String(err)}\nthief:\n${thief.output()}`);
+    });
     // Several pause windows (6 s each) pass.
-    await new Promise((r) => setTimeout(r, 15_000));
+    await new Promise((r) => setTimeout(r, 10_000));
     expect(stops(802)).toBe(0);
     expect(vast.instances.get(802)!['intended_status']).toBe('running');
     await thief.stop();

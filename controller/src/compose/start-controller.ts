@@ -113,6 +113,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       logger,
       now,
       trustProxy: config.trustProxy,
+      replicaId: config.replicaId,
       limits: {
         diskGuard,
         maxConnections: l.maxAgentConnections,

@@ -16,6 +16,7 @@ import { BatchWriter, type WriterStats } from './batch-writer';
 import { IngestLimits, type IngestLimitOptions } from './ingest-limits';
 import { type IngestCounters, LatencyWindow, newCounters } from './ingest-stats';
 import { type Contest, VoiceArbiter, type VoiceArbiterOptions } from './voice-arbiter';
+import { ReplicaSessions } from './replica-sessions';
 
 export const AGENT_PATH = '/agent';
 const PING_SLOTS = 10;
@@ -45,6 +46,8 @@ export interface IngestOptions {
   probeTimeoutMs?: number;
   /** How long an instance stays contested (never idle) after a competing connection. Default 10 min. */
   contestWindowMs?: number;
+  /** REPLICA_ID: with several replicas on one PostgreSQL, one voice per instance holds across them. */
+  replicaId?: string;
   now?: () => number;
 }
 
@@ -120,6 +123,7 @@ export function createIngest(opts: IngestOptions): Ingest {
   let closing = false;
   const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {} };
   const arbiter = new VoiceArbiter({ logger, now, probeTimeoutMs: opts.probeTimeoutMs, contestWindowMs: opts.contestWindowMs });
+  const sessions = store.sessions === null ? null : new ReplicaSessions(store.sessions, opts.replicaId ?? 'replica', logger, now);
 
   // One line a minute saying how ingest keeps up: receive-to-ack latency is measured here, event-loop delay tells
   // whether the process itself (or the machine) is the bottleneck.
@@ -164,6 +168,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     }
     const changed = epoch !== tokenEpoch;
     tokenEpoch = epoch;
+    sessions?.heartbeat(live.keys());
     const t = now();
     for (const [conn, g] of grants) {
       let why: string | null = null;
@@ -224,7 +229,10 @@ export function createIngest(opts: IngestOptions): Ingest {
       grants.delete(conn);
       slot.delete(conn);
       conn.onClosed();
-      if (live.get(instanceId) === conn) live.delete(instanceId);
+      if (live.get(instanceId) === conn) {
+        live.delete(instanceId);
+        sessions?.release(instanceId);
+      }
       logger.info(`agent disconnected: ${instanceId} (${code}${reason.length > 0 ? ' ' + reason.toString('utf8') : ''})`);
     });
   }
@@ -279,6 +287,13 @@ export function createIngest(opts: IngestOptions): Ingest {
     const id = grant.instanceId;
     const g = grant;
     const holder = live.get(id);
+    const elsewhere = holder === undefined ? (sessions?.claim(id, remote) ?? null) : null;
+    if (elsewhere !== null) {
+      arbiter.mark(id, [elsewhere, remote], `a second agent from ${remote} tried to connect while ${elsewhere} is connected`);
+      return refuse(socket, 409, 'Conflict', {
+        error: 'another agent is connected for this instance on another replica; one agent per instance (retry later)',
+      });
+    }
     arbiter
       .admit(id, holder, remote)
       .then((verdict) => {

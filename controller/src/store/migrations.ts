@@ -178,7 +178,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
-    name: 'when each sample was stored, and the leader lease',
+    name: 'when each sample was stored, the leader lease and agent sessions',
     // Several replicas share one PostgreSQL (docs/scale-out.md): the leader folds in the samples any replica stored
     // since it last looked (samples.added, controller clock), and leads while it holds the lease row.
     sql: `ALTER TABLE samples ADD COLUMN added INTEGER NOT NULL DEFAULT 0;`,
@@ -190,6 +190,13 @@ export const MIGRATIONS: readonly Migration[] = [
         epoch INTEGER NOT NULL,
         expires_at TIMESTAMPTZ NOT NULL,
         last_cycle_at INTEGER
+      );
+      -- One voice per instance across replicas: who holds each agent connection, refreshed by heartbeat.
+      CREATE TABLE agent_sessions (
+        instance_id TEXT PRIMARY KEY,
+        replica TEXT NOT NULL,
+        remote TEXT NOT NULL,
+        seen_at INTEGER NOT NULL
       );
     `,
   },

@@ -16,6 +16,7 @@ import { isPostgresUrl, openDb, openPostgres, type Synchronous } from './open-db
 import { Retention, type RetentionProgress } from './retention';
 import { SamplesRepo, type StoredSince } from './samples-repo';
 import { LeaderLeaseRepo } from './leader-lease-repo';
+import { AgentSessionsRepo } from './agent-sessions-repo';
 import { dialectOf } from './sql/sql-database';
 import { type TokenGrant, TokensRepo } from './tokens-repo';
 import { JoinTokensRepo, type JoinTokenInfo } from './join-tokens-repo';
@@ -68,6 +69,8 @@ export class Store {
    */
   readonly shared: boolean;
   readonly lease: LeaderLeaseRepo | null;
+  /** Which replica holds each agent connection (PostgreSQL only). */
+  readonly sessions: AgentSessionsRepo | null;
 
   constructor(
     readonly db: SqlDatabase,
@@ -81,6 +84,7 @@ export class Store {
     this.shared = dialectOf(db) === 'postgres';
     this.samples = new SamplesRepo(db, this.instances, rawMs, !this.shared);
     this.lease = this.shared ? new LeaderLeaseRepo(db) : null;
+    this.sessions = this.shared ? new AgentSessionsRepo(db) : null;
     this.tokens = new TokensRepo(db);
     // SQLite: another connection's commit moves data_version. PostgreSQL, where replicas write samples all the time:
     // what changes when a token is minted or revoked anywhere, so live connections are re-checked only then.
