@@ -13,12 +13,15 @@
 // --jobs J (SIM_JOBS, CPU count capped at 2): runs go to J child processes; --only a,b (A, B, C, fleet, probe by
 // default; faults adds the long-form fault runs, which npm run soak also runs).
 // The SQLite files go to /dev/shm when it exists: the simulator measures decisions, not the disk.
+// --postgres (or SIM_POSTGRES=1): each run keeps its store in its own database of a throwaway PostgreSQL cluster
+// (docs/scale-out.md); the figures must be the same as on SQLite.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulation, type SimOptions } from '../test/sim/harness';
+import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres';
 import { FAULT_RUNS, faultRun, mainFleet, scenarioA, scenarioB, scenarioC, vastProviderFallbackRun } from '../test/sim/scenarios';
 import { faultTable, integrityLine, markdownTable, type SimReport } from '../test/sim/sim-report';
 
@@ -38,6 +41,7 @@ const ONLY = arg('only', 'SIM_ONLY', 'A,B,C,fleet,probe')
   .split(',')
   .map((s) => s.trim());
 const TMP_ROOT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+const POSTGRES = process.argv.includes('--postgres') || process.env['SIM_POSTGRES'] === '1';
 
 if (!Number.isInteger(INSTANCES) || INSTANCES < 1) throw new Error(`--instances must be a whole number >= 1, got ${INSTANCES}`);
 if (!(DAYS > 0 && DAYS <= 7)) throw new Error(`--days must be in (0, 7] (the traces are a week long), got ${DAYS}`);
@@ -58,13 +62,17 @@ function jobs(): Map<string, SimOptions> {
 async function child(name: string, out: string): Promise<void> {
   const o = jobs().get(name);
   if (!o) throw new Error(`unknown job ${name}`);
+  let pg: Awaited<ReturnType<typeof startThrowawayPostgres>> | null = null;
+  if (POSTGRES) pg = await startThrowawayPostgres();
   const report = await runSimulation({
     ...o,
+    ...(pg === null ? {} : { databaseUrl: pg.createDatabase('sim') }),
     tmpRoot: TMP_ROOT,
     progressEvery: 1440,
     onProgress: (c, n) => process.stderr.write(`  [${name}] day ${(c / 1440).toFixed(0)}/${(n / 1440).toFixed(1)}\n`),
   });
   writeFileSync(out, JSON.stringify(report));
+  await pg?.stop();
 }
 
 function runChild(name: string, dir: string): Promise<SimReport> {
@@ -91,7 +99,7 @@ function render(reports: SimReport[], wallMs: number): string {
   const lines: string[] = [];
   lines.push(`# Simulation results (${new Date().toISOString().slice(0, 10)})`, '');
   lines.push(
-    `Command: \`npm run simulate -- ${process.argv.slice(2).join(' ')}\`; ${JOBS} parallel job(s); wall time ${(wallMs / 1000).toFixed(0)} s on ${cpus().length} cores (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
+    `Command: \`npm run simulate -- ${process.argv.slice(2).join(' ')}\`; store: ${POSTGRES ? 'PostgreSQL (a throwaway cluster per run)' : 'SQLite'}; ${JOBS} parallel job(s); wall time ${(wallMs / 1000).toFixed(0)} s on ${cpus().length} cores (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
   );
   lines.push(
     'Every instance plays its trace through the real agent aggregation and batch protocol, the store, the engine, the executor and the provider clients against the provider fakes; one CHECK_INTERVAL (60 s) cycle per simulated minute.',

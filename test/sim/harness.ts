@@ -44,6 +44,8 @@ export interface SimOptions {
   progressEvery?: number;
   /** Where the run's temp directory goes; default the OS temp dir (bench/simulate.ts uses /dev/shm when there is one). */
   tmpRoot?: string;
+  /** An empty PostgreSQL database (postgres:// URL) to keep the store in instead of a SQLite file in the temp dir. */
+  databaseUrl?: string;
 }
 
 export const SIM_DEFAULT_ENV: Record<string, string> = {
@@ -132,7 +134,7 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
 
   // The run proper, inside the fleet's lifetime.
   async function play(): Promise<SimReport> {
-    const dbPath = join(dir, 'sim.db');
+    const dbPath = o.databaseUrl ?? join(dir, 'sim.db');
     const startController = () => startSimController({ dbPath, config, clock, notifier, logger, fleet, calls });
 
     const user = await fleet.makeProviders();
