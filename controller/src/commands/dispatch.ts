@@ -1,7 +1,7 @@
 // Parses the top-level arguments and runs the sub-command (help, version, unknown commands).
 import { type Command, type CommandIo, EXIT } from './command';
 import { COMMANDS } from './registry';
-import { VERSION } from './version';
+import { VERSION } from '../version';
 
 function topHelp(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -5,7 +5,7 @@ import { startController } from '../compose/start-controller';
 import { type Command, EXIT, wantsHelp } from './command';
 import { controllerLogger } from '../compose/optimizer-parts';
 import { loadConfigOrReport } from './config-or-exit';
-import { VERSION } from './version';
+import { VERSION } from '../version';
 
 /** Exit status when the loop watchdog fires (EX_SOFTWARE); systemd's Restart=on-failure restarts the unit. */
 export const EXIT_LOOP_STALLED = 70;
