@@ -69,13 +69,21 @@ export const FIELDS_MARK = '# fields: ';
  */
 export function discoverAndQueryScript(): string {
   const engines = ENGINE_FIELDS.join(' ');
-  return [
+  const query = [
     `h=$(nvidia-smi --help-query-gpu 2>/dev/null | grep "^\\"")`,
     `f=${BASE_FIELDS.join(',')}`,
     `for x in ${engines}; do case "$h" in *"\\"$x\\""*) f="$f,$x";; esac; done`,
     `echo "${FIELDS_MARK}$f"`,
     // No exec: the SSH fallback appends its terminal-input section, which must still run; the exit status stays this one's.
     `nvidia-smi --query-gpu="$f" --format=csv,noheader,nounits`,
+  ].join('; ');
+  // The PATH lookup by hand first, so that a host without nvidia-smi says which of "not found" (127) and "not
+  // executable" (126) it is, in words, instead of the login shell's own line (no exit: the suffix must still run).
+  return [
+    `nv=; nx=; o=$IFS; IFS=:; for d in $PATH; do if [ -f "$d/nvidia-smi" ] && [ -x "$d/nvidia-smi" ]; then nv=y; break; elif [ -f "$d/nvidia-smi" ] && [ -z "$nx" ]; then nx="$d/nvidia-smi"; fi; done; IFS=$o`,
+    `if [ -n "$nv" ]; then ${query}`,
+    `elif [ -n "$nx" ]; then echo "nvidia-smi at $nx is not executable by uid $(id -u)" >&2; (exit 126)`,
+    `else echo "nvidia-smi not found on PATH ($PATH)" >&2; (exit 127); fi`,
   ].join('; ');
 }
 

@@ -60,7 +60,15 @@ describe.skipIf(NGINX === null)('behind an nginx TLS proxy (PUBLIC_URL, TRUST_PR
   it('the install line from token create (PUBLIC_URL, no pin) installs an agent that streams through the proxy', async () => {
     const out = execFileSync(process.execPath, [CLI, 'token', 'create', 'manual:behind-proxy'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp', DATA_DIR: ctl.dataDir, PUBLIC_URL: `https://localhost:${proxyPort}` },
+      // The controller host trusts the proxy's CA as it would Let's Encrypt: token create checks that the unpinned
+      // https line will verify before it prints it.
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: '/tmp',
+        DATA_DIR: ctl.dataDir,
+        PUBLIC_URL: `https://localhost:${proxyPort}`,
+        NODE_EXTRA_CA_CERTS: caFile,
+      },
       encoding: 'utf8',
     });
     const line = out.split('\n')[1]!;

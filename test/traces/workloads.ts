@@ -70,13 +70,27 @@ export function burstyInference(seed = 3): Trace {
 
 /** Used 09:00-18:00 every day (the seed's "idle 12 h a day" scenario), in bursts with pauses of up to 20 min. */
 export function notebookDaytime(seed = 4): Trace {
+  return notebookUsedBetween(9, 18, seed);
+}
+
+/**
+ * The seed's scenario A, "one GPU idle 12 h a day": the same notebook used 08:00-20:00, idle the other 12 hours. With a
+ * 30 min pause window the most a pause can save is 11.5 of every 24 hours' running price, less storage while paused.
+ */
+export function notebookTwelveHours(seed = 4): Trace {
+  return { ...notebookUsedBetween(8, 20, seed), name: 'notebook-12h' };
+}
+
+/** A notebook used from `fromHour` to `toHour` every day in bursts, left running overnight; its user resumes it at `fromHour`. */
+function notebookUsedBetween(fromHour: number, toHour: number, seed: number): Trace {
   const working = (t: number) => {
     const hour = (t % DAY) / H;
-    return hour >= 9 && hour < 18;
+    return hour >= fromHour && hour < toHour;
   };
+  const pad = (h: number) => String(h).padStart(2, '0');
   return {
     name: 'notebook-daytime',
-    description: 'a notebook used 09:00-18:00 every day in bursts (gaps up to 20 min), left running overnight',
+    description: `a notebook used ${pad(fromHour)}:00-${pad(toHour)}:00 every day in bursts (gaps up to 20 min), left running overnight`,
     expected: 'paused each evening, resumed by the user in the morning, never deleted',
     mayPause: true,
     durationSec: WEEK,
@@ -87,9 +101,9 @@ export function notebookDaytime(seed = 4): Trace {
       return active ? busyPoint(30 + noise(seed + 1, t) * 50, 12_000) : { ...idlePoint(seed, t), memUsedMiB: 12_000, busy: true };
     },
     resumeAfterPause: (p) => {
-      // The user is back at the next 09:00.
+      // The user is back at the next fromHour.
       const d = Math.floor(p / DAY);
-      return (p % DAY) / H < 9 ? d * DAY + 9 * H : (d + 1) * DAY + 9 * H;
+      return (p % DAY) / H < fromHour ? d * DAY + fromHour * H : (d + 1) * DAY + fromHour * H;
     },
   };
 }

@@ -10,6 +10,7 @@ import { type GpuReading, parseLine } from '../../../protocol/nvidia-smi/parse';
 import { execFile } from 'node:child_process';
 import { BASE_FIELDS, fieldsFor, HELP_QUERY_GPU_ARGS, listedFields, loopArgs, type QueryField } from '../../../protocol/nvidia-smi/query';
 import { type ChildExit, SupervisedChild } from './supervised-child';
+import { spawnProblem } from './spawn-problem';
 
 /** What nvidia-smi prints when a query names a field its driver does not know (the whole query is refused). */
 const NOT_A_FIELD = /is not a valid field to query/i;
@@ -232,9 +233,10 @@ export class GpuReader {
     const bin = this.opts.nvidiaSmi;
     const after = `after ${(e.ranMs / 1000).toFixed(1)} s; retrying in ${(e.restartInMs / 1000).toFixed(1)} s`;
     let err: HealthError;
-    if (e.errno === 'ENOENT') err = error('missing', `nvidia-smi not found (${bin}); is the NVIDIA driver installed?`);
-    else if (e.errno === 'EACCES') err = error('missing', `nvidia-smi is not executable (${bin})`);
-    else if (e.errno !== null) err = error('exited', `nvidia-smi could not start (${e.errno}) ${after}`);
+    if (e.errno === 'ENOENT' || e.errno === 'EACCES') {
+      const problem = spawnProblem(bin, e.errno, this.opts.env['PATH'], process.getuid?.() ?? null);
+      err = error('missing', problem.includes('not found') ? `${problem}; is the NVIDIA driver installed?` : problem);
+    } else if (e.errno !== null) err = error('exited', `nvidia-smi could not start (${e.errno}) ${after}`);
     else if (this.driverLine !== null || driverFailureExit(e.code) !== null) {
       err = error('driver', this.driverLine ?? `nvidia-smi exited with code ${e.code}: ${driverFailureExit(e.code)}`);
     } else if (e.stalled) err = error('exited', `nvidia-smi printed nothing for a while and was restarted ${after}`);

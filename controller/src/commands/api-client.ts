@@ -1,9 +1,11 @@
 // A tiny client of the running controller's HTTP API for CLI commands (status, explain), with the admin token.
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import type { Config } from '../config/config';
 import { readAdminTokenFile } from '../http/admin-credential';
 import { tlsFilesFor } from '../tls/certificate';
+import { spkiPin } from '../tls/pin';
+import { pinnedAgent } from './pinned-agent';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -31,21 +33,22 @@ export function cliAdminToken(config: Pick<Config, 'adminToken' | 'dataDir'>): s
 }
 
 /**
- * The local controller's own certificate, trusted as the only CA when the CLI talks to it (it may be self-signed,
- * and 127.0.0.1 is not a name a CA-signed one carries); null when it serves plain HTTP or the file is unreadable.
+ * The key pin of the local controller's own certificate (TLS_CERT_FILE, or the one it made in DATA_DIR), which the
+ * CLI trusts when it talks to it: it may be self-signed, and 127.0.0.1 is not a name a CA-signed one carries. Null
+ * when it serves plain HTTP or the file is unreadable (ordinary CA verification then).
  */
-export function localCertificate(config: LocalConfig): Buffer | null {
+export function localPin(config: LocalConfig): string | null {
   const files = tlsFilesFor(config);
   if (files === null) return null;
   try {
-    return readFileSync(files.certFile);
+    return spkiPin(readFileSync(files.certFile));
   } catch {
     return null;
   }
 }
 
-export async function getJson(base: string, path: string, adminToken: string | null, trustCert: Buffer | null = null): Promise<unknown> {
-  return callJson(base, 'GET', path, adminToken, trustCert);
+export async function getJson(base: string, path: string, adminToken: string | null, pin: string | null = null): Promise<unknown> {
+  return callJson(base, 'GET', path, adminToken, pin);
 }
 
 /**
@@ -58,9 +61,9 @@ export async function sendJson(
   path: string,
   body: unknown,
   adminToken: string | null,
-  trustCert: Buffer | null = null,
+  pin: string | null = null,
 ): Promise<unknown> {
-  return callJson(base, method, path, adminToken, trustCert, body);
+  return callJson(base, method, path, adminToken, pin, body);
 }
 
 async function callJson(
@@ -68,17 +71,14 @@ async function callJson(
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   adminToken: string | null,
-  trustCert: Buffer | null,
+  pin: string | null,
   body?: unknown,
 ): Promise<unknown> {
   let res;
+  // The controller's own key is trusted (besides a certificate the system's CAs vouch for): see pinned-agent.ts.
+  const dispatcher = pin === null || !base.startsWith('https:') ? undefined : pinnedAgent(pin);
   try {
     const send = body !== undefined;
-    const dispatcher =
-      trustCert === null || !base.startsWith('https:')
-        ? undefined
-        : // Exactly this certificate is trusted; the name check is skipped because the key itself is what we trust.
-          new Agent({ connect: { ca: trustCert, checkServerIdentity: () => undefined } });
     res = await request(base + path, {
       method,
       dispatcher,
@@ -93,12 +93,13 @@ async function callJson(
       bodyTimeout: 15_000,
     });
   } catch (err) {
+    void dispatcher?.close();
     throw new ApiError(
       `cannot reach the controller at ${base} (${(err as Error).message}); is "cost-optimizer serve" running? (--url to point elsewhere)`,
       null,
     );
   }
-  const text = await res.body.text();
+  const text = await res.body.text().finally(() => void dispatcher?.close());
   if (res.statusCode === 401) {
     throw new ApiError(
       adminToken === null

@@ -3,6 +3,8 @@
 export interface CommandIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** `--env-file PATH` (any command): the controller's settings file; see config/load-env.ts for the default. */
+  envFile?: string | null;
 }
 
 export interface Command {

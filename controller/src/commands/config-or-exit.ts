@@ -1,15 +1,18 @@
-// Loads the controller configuration for a command; a ConfigError becomes the one-line message the README promises.
+// Loads the controller configuration for a command (--env-file or the service's file, under the environment); a
+// ConfigError becomes the one-line message the README promises.
 import type { Config } from '../config/config';
-import { loadConfig } from '../config/load-env';
+import { loadCliConfig } from '../config/load-env';
 import { ConfigError } from '../domain/errors';
 import { openControllerStore } from '../compose/open-store';
 import { errorMessage } from '../log';
 import type { Store } from '../store';
 import type { CommandIo } from './command';
 
-export function loadConfigOrReport(io: CommandIo): Config | null {
+export function loadConfigOrReport(io: CommandIo, opts: { notes?: boolean } = {}): Config | null {
   try {
-    return loadConfig();
+    const { config, notes } = loadCliConfig({ envFile: io.envFile ?? null });
+    if (opts.notes !== false) for (const note of notes) io.stderr(`cost-optimizer: note: ${note}\n`);
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`cost-optimizer: config error: ${err.message}\n`);

@@ -1,7 +1,7 @@
 // Top-level CLI dispatch: help, version, unknown commands and exit codes.
 import { describe, expect, it } from 'vitest';
 import type { Command, CommandIo } from './command';
-import { main } from './dispatch';
+import { main, takeEnvFile } from './dispatch';
 
 function io() {
   const out = { stdout: '', stderr: '' };
@@ -42,5 +42,25 @@ describe('cli dispatch', () => {
     const { out, sink } = io();
     expect(await main(['nope'], sink, [echo])).toBe(2);
     expect(out.stderr).toBe('cost-optimizer: unknown command "nope"; see cost-optimizer --help\n');
+  });
+});
+
+describe('--env-file', () => {
+  it('is taken out of the arguments wherever it stands', () => {
+    expect(takeEnvFile(['token', 'create', 'vast:1', '--env-file', '/etc/x.env'])).toEqual({
+      envFile: '/etc/x.env',
+      rest: ['token', 'create', 'vast:1'],
+      error: null,
+    });
+    expect(takeEnvFile(['--env-file=/a.env', 'status', '--json'])).toEqual({ envFile: '/a.env', rest: ['status', '--json'], error: null });
+    expect(takeEnvFile(['status', '--env-file']).error).toMatch(/needs a path/);
+  });
+
+  it('reaches the command through its io', async () => {
+    const seen: (string | null | undefined)[] = [];
+    const probe: Command = { name: 'probe', summary: '', help: '', run: async (args, io) => (seen.push(io.envFile, args.join(' ')), 0) };
+    const { sink } = io();
+    expect(await main(['probe', '--env-file', '/s.env', 'x'], sink, [probe])).toBe(0);
+    expect(seen).toEqual(['/s.env', 'x']);
   });
 });

@@ -1,6 +1,6 @@
 // `cost-optimizer explain <instance-id> [--json] [--url URL]`: why an instance is or is not being paused/deleted.
 import { stripControl } from '../../../protocol/untrusted-text';
-import { ApiError, cliAdminToken, controllerUrl, getJson, localCertificate, readFlags } from './api-client';
+import { ApiError, cliAdminToken, controllerUrl, getJson, localPin, readFlags } from './api-client';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -57,12 +57,7 @@ export const explainCommand: Command = {
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      const body = (await getJson(
-        controllerUrl(config, flags.url),
-        `/api/instances/${encodeURIComponent(id)}`,
-        cliAdminToken(config),
-        localCertificate(config),
-      )) as {
+      const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, cliAdminToken(config), localPin(config))) as {
         explanation?: { text?: string; decidedAt?: string } | null;
         instance?: { agent?: { health?: { state: string; message?: string } | null } | null; lastSample?: LastSample | null };
       };

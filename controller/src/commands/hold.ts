@@ -1,6 +1,6 @@
 // `cost-optimizer hold <id> --hours N | --until ISO [--reason TEXT] | --release` and `cost-optimizer release <id>`:
 // keep an instance from any pause or delete for a while, or end that early, through the running controller.
-import { ApiError, cliAdminToken, controllerUrl, localCertificate, sendJson } from './api-client';
+import { ApiError, cliAdminToken, controllerUrl, localPin, sendJson } from './api-client';
 import { type Command, type CommandIo, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -70,12 +70,12 @@ async function runHold(args: string[], io: CommandIo, releaseOnly: boolean): Pro
   try {
     const base = controllerUrl(config, parsed.url);
     if (parsed.release) {
-      const r = (await sendJson(base, 'DELETE', path, {}, cliAdminToken(config), localCertificate(config))) as { cleared?: boolean };
+      const r = (await sendJson(base, 'DELETE', path, {}, cliAdminToken(config), localPin(config))) as { cleared?: boolean };
       io.stdout(r.cleared ? `hold on ${parsed.id} released; the idle rules apply again\n` : `${parsed.id} had no hold\n`);
     } else {
       const body: Record<string, unknown> = parsed.hours !== null ? { hours: parsed.hours } : { until: parsed.until };
       if (parsed.reason !== null) body['reason'] = parsed.reason;
-      const r = (await sendJson(base, 'POST', path, body, cliAdminToken(config), localCertificate(config))) as { until?: string };
+      const r = (await sendJson(base, 'POST', path, body, cliAdminToken(config), localPin(config))) as { until?: string };
       io.stdout(`${parsed.id} held until ${r.until ?? '?'}: no pause or delete before then\n`);
     }
     return EXIT.ok;

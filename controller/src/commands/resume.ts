@@ -1,6 +1,6 @@
 // `cost-optimizer resume <id> [--url URL]`: starts a paused instance at its provider, through the running controller
 // (POST /api/instances/:id/resume), which re-checks its state first and records the act in the audit log as `cli`.
-import { ApiError, cliAdminToken, controllerUrl, localCertificate, readFlags, sendJson } from './api-client';
+import { ApiError, cliAdminToken, controllerUrl, localPin, readFlags, sendJson } from './api-client';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -32,14 +32,7 @@ export const resumeCommand: Command = {
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      await sendJson(
-        controllerUrl(config, flags.url),
-        'POST',
-        `/api/instances/${encodeURIComponent(id)}/resume`,
-        {},
-        cliAdminToken(config),
-        localCertificate(config),
-      );
+      await sendJson(controllerUrl(config, flags.url), 'POST', `/api/instances/${encodeURIComponent(id)}/resume`, {}, cliAdminToken(config), localPin(config));
       io.stdout(`resume of ${id} requested; the provider is starting it\n`);
       return EXIT.ok;
     } catch (err) {

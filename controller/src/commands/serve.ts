@@ -5,7 +5,7 @@ import { startController } from '../compose/start-controller';
 import { type Command, EXIT, wantsHelp } from './command';
 import { controllerLogger } from '../compose/optimizer-parts';
 import { loadConfigOrReport } from './config-or-exit';
-import { VERSION } from './version';
+import { VERSION } from '../version';
 
 /** Exit status when the loop watchdog fires (EX_SOFTWARE); systemd's Restart=on-failure restarts the unit. */
 export const EXIT_LOOP_STALLED = 70;
@@ -29,7 +29,8 @@ gracefully: received batches are committed and acknowledged, agents are told the
       io.stderr(`cost-optimizer serve: unexpected argument "${args[0]}"; see cost-optimizer serve --help\n`);
       return EXIT.usage;
     }
-    const config = loadConfigOrReport(io);
+    // No notes: under systemd the service user cannot read the root-only env file, and need not (systemd did).
+    const config = loadConfigOrReport(io, { notes: false });
     if (config === null) return EXIT.usage;
     const logger = controllerLogger(config);
     logger.info(`cost-optimizer ${VERSION} starting; config ${JSON.stringify(redactConfig(config))}`);

@@ -1,6 +1,6 @@
 // `cost-optimizer status [--json] [--url URL]`: the fleet table from the running controller.
 import { renderStatusTable, type StatusInstanceView } from '../report/status-table';
-import { ApiError, cliAdminToken, controllerUrl, getJson, localCertificate, readFlags } from './api-client';
+import { ApiError, cliAdminToken, controllerUrl, getJson, localPin, readFlags } from './api-client';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -8,7 +8,8 @@ const HELP = `Usage: cost-optimizer status [--json] [--url URL]
 
 Prints the fleet as the running controller sees it: instance, provider, state, GPU utilization, metric source,
 idle time and the next action. --json prints GET /api/status as is. The controller is reached at --url, else at
-http://HOST:PORT from the configuration, with ADMIN_TOKEN when set.
+http(s)://HOST:PORT from the configuration (--env-file PATH, else /etc/cost-optimizer/controller.env when readable,
+else .env), trusting the controller's own key by its pin, with ADMIN_TOKEN or DATA_DIR/admin-token.
 `;
 
 export const statusCommand: Command = {
@@ -28,7 +29,7 @@ export const statusCommand: Command = {
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     try {
-      const body = (await getJson(controllerUrl(config, flags.url), '/api/status', cliAdminToken(config), localCertificate(config))) as {
+      const body = (await getJson(controllerUrl(config, flags.url), '/api/status', cliAdminToken(config), localPin(config))) as {
         instances?: StatusInstanceView[];
         savings?: Record<string, unknown>;
       };

@@ -5,6 +5,9 @@ import { instanceIdProblem, JOIN_TOKEN_ID_SHAPE, type Store } from '../store';
 import { errorMessage, silentLogger } from '../log';
 import { ensureSelfSigned, loadCertificate, tlsFilesFor } from '../tls/certificate';
 import { installBaseUrl, installLine } from '../tls/install-line';
+import { checkCaTrust } from '../tls/ca-trust';
+import { isLoopback } from '../config/config';
+import { SERVICE_ENV_FILE } from '../config/load-env';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport, openStoreOrReport } from './config-or-exit';
 
@@ -18,6 +21,8 @@ create  mints an agent token bound to one instance and prints it once on stdout 
         complete install command for the host (second line): it checks the controller's key (pin) before
         anything is sent or run. Only the token's hash is stored. The agent with this token can report for
         that instance and no other. The URL in the command is PUBLIC_URL, else this machine's name and PORT.
+        Run it with the controller's settings (root reads /etc/cost-optimizer/controller.env, or --env-file PATH):
+        an https URL it can neither pin nor find a CA-verified certificate on gets no line and no token.
         --expires-in 30d (s, m, h, d): the token is refused after that, and a connection using it closed.
 revoke  revokes every token of the instance; a running controller closes its live connection within seconds.
 
@@ -99,11 +104,17 @@ export const tokenCommand: Command = {
             return EXIT.failure;
           }
         }
+        const baseUrl = installBaseUrl(config, tls);
+        const problem = await unpinnedLineProblem(baseUrl, pin);
+        if (problem !== null && problem.fatal) {
+          io.stderr(`cost-optimizer token: ${problem.text}; no token created\n`);
+          return EXIT.failure;
+        }
         const expiresAt = expiresInMs === null ? null : now + expiresInMs;
         const token = store.createToken(instanceId, now, expiresAt);
-        const baseUrl = installBaseUrl(config, tls);
         io.stdout(token + '\n');
         io.stdout(installLine({ baseUrl, pin, token }) + '\n');
+        if (problem !== null) io.stderr(`cost-optimizer token: note: ${problem.text}\n`);
         io.stderr(
           `token for ${instanceId} created${expiresAt === null ? '' : `, valid until ${new Date(expiresAt).toISOString()}`}; it is shown only this once. Line 2 installs the agent on the host (run it as root)` +
             `${config.publicUrl === null ? `; it uses ${baseUrl}: set PUBLIC_URL if hosts reach the controller by another name` : ''}\n`,
@@ -118,6 +129,30 @@ export const tokenCommand: Command = {
     }
   },
 };
+
+const SETTINGS_HINT = `run this with the controller's settings (--env-file ${SERVICE_ENV_FILE}, as a user who can read it)`;
+
+/**
+ * Why the install line for `baseUrl` without a pin may fail on a fresh host, null when it will not: an https URL whose
+ * certificate no CA vouches for (curl exits 60; fatal: no token is minted for a line that cannot work), one that could
+ * not be checked, or a loopback URL no other host reaches.
+ */
+async function unpinnedLineProblem(baseUrl: string, pin: string | null): Promise<{ text: string; fatal: boolean } | null> {
+  if (pin !== null) return null;
+  const loopback = isLoopback(new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''));
+  const unreachable = `${baseUrl} is this machine's loopback address, which no other host reaches: ${SETTINGS_HINT}, or set PUBLIC_URL`;
+  if (!baseUrl.startsWith('https://')) return loopback ? { text: unreachable, fatal: false } : null;
+  const trust = await checkCaTrust(baseUrl);
+  const why = `these settings name no certificate of the controller to pin (TLS_CERT_FILE, or the one it makes in DATA_DIR on a public HOST)`;
+  if (trust.kind === 'untrusted')
+    return { text: `cannot pin ${baseUrl}: ${why}, and its certificate is one curl on a fresh host refuses (${trust.reason}): ${SETTINGS_HINT}`, fatal: true };
+  if (loopback) return { text: unreachable, fatal: false };
+  if (trust.kind === 'trusted') return null;
+  return {
+    text: `could not check ${baseUrl} (${trust.reason}); ${why}, so the line works only if that URL shows a certificate a CA vouches for`,
+    fatal: false,
+  };
+}
 
 type Io = Parameters<Command['run']>[1];
 

@@ -1,5 +1,8 @@
-// Prometheus metrics (prom-client) on a registry of our own: fleet gauges are refreshed from a snapshot at scrape time.
+// Prometheus metrics (prom-client) on a registry of our own: fleet gauges are refreshed from a snapshot at scrape time;
+// the process and runtime metrics (runtime-metrics.ts) and the build info are served beside them.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { VERSION } from '../version';
+import { runtimeRegistry } from './runtime-metrics';
 
 export interface FleetSnapshot {
   instances: {
@@ -109,8 +112,19 @@ export class Metrics {
     labelNames: ['replica'],
     registers: [this.registry],
   });
+  private readonly buildInfo = new Gauge({
+    name: 'cost_optimizer_build_info',
+    help: 'Always 1; the version of the running controller in the label',
+    labelNames: ['version'],
+    registers: [this.registry],
+  });
 
-  constructor(private readonly snapshot: () => FleetSnapshot) {}
+  constructor(
+    private readonly snapshot: () => FleetSnapshot,
+    version: string = VERSION,
+  ) {
+    this.buildInfo.set({ version }, 1);
+  }
 
   /** The exposition text; fleet gauges are rebuilt from the snapshot so deleted instances disappear. */
   async render(): Promise<string> {
@@ -145,7 +159,9 @@ export class Metrics {
       this.leader.reset();
       this.leader.set({ replica: s.leader.replica }, s.leader.leading ? 1 : 0);
     }
-    return this.registry.metrics();
+    const text = await Registry.merge([this.registry, runtimeRegistry()]).metrics();
+    // prom-client writes a NaN (the event-loop lag mean before its first sample) as "Nan"; the format says "NaN".
+    return text.replace(/ Nan$/gm, ' NaN');
   }
 
   get contentType(): string {

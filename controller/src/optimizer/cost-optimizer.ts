@@ -17,7 +17,7 @@ import { StoreSampleFeed } from '../replicas/store-sample-feed';
 const FEED_MARGIN_MS = 30_000;
 import type { IdleTracker } from './idle-tracker';
 import type { LastDecisions } from './last-decisions';
-import { configFromPartial, isWholeConfig } from './library-config';
+import { configFromPartial, isWholeConfig, type LibraryConfig } from './library-config';
 import type { CycleReport } from './steps/record';
 
 export type { CostOptimizerOptions } from '../compose/optimizer-parts';
@@ -38,7 +38,7 @@ export class CostOptimizer {
   private stopper: AbortController | null = null;
 
   constructor(
-    config: Config | Partial<Config> = {},
+    config: Config | LibraryConfig = {},
     private readonly opts: CostOptimizerOptions = {},
   ) {
     this.config = isWholeConfig(config) ? config : configFromPartial(config);

@@ -32,3 +32,27 @@ describe('configFromPartial', () => {
     expect(() => configFromPartial({ pauseWarningMinutes: -1 })).toThrow(/PAUSE_WARNING_MINUTES/);
   });
 });
+
+describe("the seed's OptimizerConfig names", () => {
+  it("accepts the seed's example config line for line", () => {
+    const config = configFromPartial({
+      pauseThresholdGpu: 10,
+      deleteThresholdHours: 24,
+      checkIntervalSeconds: 60,
+      minInstanceAgeHours: 1,
+      protectedInstances: ['prod-inference-1'],
+    });
+    expect(config).toMatchObject({ pauseThresholdGpu: 10, deleteThresholdHours: 24, checkIntervalSec: 60, minInstanceAgeHours: 1 });
+    expect(config.protectedInstances).toEqual(['prod-inference-1']);
+    expect(configFromPartial({ checkIntervalSeconds: 15 }).checkIntervalSec).toBe(15);
+  });
+
+  it('takes both spellings when they agree and refuses them when they differ', () => {
+    expect(configFromPartial({ checkIntervalSeconds: 30, checkIntervalSec: 30 }).checkIntervalSec).toBe(30);
+    expect(() => configFromPartial({ checkIntervalSeconds: 30, checkIntervalSec: 60 })).toThrow(/checkIntervalSeconds.*checkIntervalSec.*disagree/);
+  });
+
+  it('validates the seed spelling as the environment would', () => {
+    expect(() => configFromPartial({ checkIntervalSeconds: 0 })).toThrow(/CHECK_INTERVAL/);
+  });
+});

@@ -7,6 +7,31 @@ import { ConfigError } from '../domain/errors';
 
 type Env = Record<string, string>;
 
+/**
+ * The seed's OptimizerConfig spelling (check_interval_seconds in camelCase) beside this library's own: the seed's
+ * example config works as written. Its other fields (pause_threshold_gpu, delete_threshold_hours,
+ * min_instance_age_hours, protected_instances) already have the same camelCase names here.
+ */
+export const SEED_ALIASES = { checkIntervalSeconds: 'checkIntervalSec' } as const satisfies Record<string, keyof Config>;
+
+/** What `new CostOptimizer({...})` accepts: any part of a Config, under this library's names or the seed's. */
+export type LibraryConfig = Partial<Config> & { [K in keyof typeof SEED_ALIASES]?: Config[(typeof SEED_ALIASES)[K]] };
+
+/** The config with every seed spelling moved to this library's name; both spellings with different values are an error. */
+export function withoutSeedAliases(config: LibraryConfig): Partial<Config> {
+  const out: Record<string, unknown> = { ...config };
+  for (const [alias, field] of Object.entries(SEED_ALIASES)) {
+    const given = out[alias];
+    delete out[alias];
+    if (given === undefined) continue;
+    const own = out[field];
+    if (own !== undefined && own !== given)
+      throw new ConfigError(alias, `${alias} (${String(given)}) and ${field} (${String(own)}) disagree: give one of them`);
+    out[field] = given;
+  }
+  return out as Partial<Config>;
+}
+
 /** The scalar fields and the variable each one is read from. */
 const SCALARS: Partial<Record<keyof Config, string>> = {
   pauseThresholdGpu: 'PAUSE_THRESHOLD_GPU',
@@ -83,7 +108,8 @@ export function isWholeConfig(c: Partial<Config>): c is Config {
 }
 
 /** Validates a partial library config and completes it as parseConfig would from the same settings in the environment. */
-export function configFromPartial(partial: Partial<Config>): Config {
+export function configFromPartial(given: LibraryConfig): Config {
+  const partial = withoutSeedAliases(given);
   const env: Env = {};
   for (const [field, value] of Object.entries(partial)) {
     if (value === undefined) continue;

@@ -48,7 +48,10 @@ export function classify(output: RunOutcome, timeoutMs: number): Classified {
     if (TIMEOUT.test(run.stderr)) return fail('timeout', errLine);
     if (!DRIVER_TEXT.test(run.stderr)) return fail('unreachable', errLine || 'ssh exited 255 without a message');
   }
-  if (code === 127 || (code !== 0 && NOT_FOUND.test(run.stderr))) return fail('missing', errLine || 'nvidia-smi not found on the remote PATH');
+  // 127 / 126: the remote script's own lines (protocol/nvidia-smi/query.ts), "nvidia-smi not found on PATH (...)" and
+  // "nvidia-smi at /x/y is not executable by uid N", or a shell's.
+  if (code === 127 || code === 126 || (code !== 0 && NOT_FOUND.test(run.stderr)))
+    return fail('missing', errLine || (code === 126 ? 'nvidia-smi is not executable on the remote host' : 'nvidia-smi not found on the remote PATH'));
   // nvidia-smi's own exit statuses and messages for an unreachable GPU (protocol/nvidia-smi-failure.ts): unknown, never idle.
   if (driverFailureExit(code) !== null || (code !== 0 && (DRIVER_TEXT.test(run.stdout) || DRIVER_TEXT.test(run.stderr)))) {
     return fail('driver', lastLine(run.stdout) || errLine || `nvidia-smi exited ${code}`);
