@@ -203,6 +203,7 @@ async function main(): Promise<void> {
     console.log(
       `  median ${c.medianMs.toFixed(0)} ms, p90 ${c.p90Ms.toFixed(0)} ms over ${c.timesMs.length} cycles (every tenth cycle saves the idle states that changed); first cycle, with start-up load: ${c.firstMs.toFixed(0)} ms`,
     );
+    console.log(`  CPU time (all threads): median ${c.cpuMedianMs.toFixed(0)} ms, p90 ${c.cpuP90Ms.toFixed(0)} ms`);
   }
   console.log('\ntarget (docs/architecture.md): engine + cycle for 10,000 instances < 200 ms');
 }
