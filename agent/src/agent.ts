@@ -85,7 +85,7 @@ export class Agent {
       killGraceMs: tuning.checkpointKillGraceMs,
     });
     this.connection = new ControllerLink({
-      url: config.controllerUrl,
+      urls: config.controllerUrls,
       token: config.token,
       pin: config.controllerPin,
       runId: this.runId,
@@ -117,7 +117,7 @@ export class Agent {
 
   async start(): Promise<void> {
     const { logger } = this.deps;
-    logger.info(`agent ${AGENT_VERSION} starting (run ${this.runId}); controller ${this.config.controllerUrl}`);
+    logger.info(`agent ${AGENT_VERSION} starting (run ${this.runId}); controller ${this.config.controllerUrls.join(', ')}`);
     this.t0 = agentNow();
     this.reader.start();
     this.procs.start();

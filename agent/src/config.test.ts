@@ -97,6 +97,19 @@ describe('parseAgentConfig', () => {
     expect(parse({ ...base, CONTROLLER_URL: 'ws://127.0.0.1:1/x/agent' }).controllerUrl).toBe('ws://127.0.0.1:1/x/agent');
   });
 
+  it('takes several comma-separated controller URLs (replicas), each normalized and held to the same rules', () => {
+    const c = parse({ ...base, CONTROLLER_URL: ' wss://a.example , wss://b.example:8443/x/agent,,wss://a.example/agent ' });
+    expect(c.controllerUrls).toEqual(['wss://a.example/agent', 'wss://b.example:8443/x/agent']);
+    expect(c.controllerUrl).toBe('wss://a.example/agent');
+    expect(parse(base).controllerUrls).toEqual(['wss://ctl.example:8080/agent']);
+    // One plain or unpinnable replica is refused like a single one would be.
+    expect(errorOf({ ...base, CONTROLLER_URL: 'wss://a.example,ws://b.example' }).message).toContain('refusing plain ws://');
+    const pin = `sha256//${'A'.repeat(43)}=`;
+    expect(parse({ ...base, CONTROLLER_URL: 'wss://a,wss://b', CONTROLLER_PIN: pin }).controllerPin).toBe(pin);
+    expect(errorOf({ ...base, CONTROLLER_URL: 'wss://a,ws://127.0.0.1:1', CONTROLLER_PIN: pin }).variable).toBe('CONTROLLER_PIN');
+    expect(errorOf({ ...base, CONTROLLER_URL: ' , ' }).variable).toBe('CONTROLLER_URL');
+  });
+
   it('returns help for -h and --help', () => {
     expect(parseAgentConfig(['--help'], {})).toBe('help');
     expect(parseAgentConfig(['-h'], {})).toBe('help');

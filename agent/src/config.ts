@@ -8,8 +8,13 @@ import type { LogLevel } from '../../protocol/log';
 export { ConfigError };
 
 export interface AgentConfig {
-  /** ws:// or wss:// URL of the controller's agent endpoint (path defaults to /agent). */
+  /** ws:// or wss:// URL of the controller's agent endpoint (path defaults to /agent): the first of controllerUrls. */
   controllerUrl: string;
+  /**
+   * Every controller URL, in the order given (CONTROLLER_URL may list several, comma-separated: replicas of one
+   * controller). The link moves to the next when one fails and cycles round (ws-client.ts); one URL is the usual case.
+   */
+  controllerUrls: string[];
   /** Bearer token; never logged, never put on a child's argv or environment. Null: enrol with joinToken. */
   token: string | null;
   /** JOIN_TOKEN (docs/enrolment.md): the fleet join token used to obtain `token` when none is given or kept. */
@@ -51,6 +56,7 @@ a flag is visible to every user in the process list.
 
 Environment:
   CONTROLLER_URL         ws:// or wss:// URL of the controller (path defaults to /agent)   (required)
+                         several, comma-separated (replicas): the next is tried when one fails
   AGENT_TOKEN            token from \`cost-optimizer token create <instance-id>\`  (this or JOIN_TOKEN)
   JOIN_TOKEN             fleet join token (\`cost-optimizer token create --join\`): the agent claims its
                          instance and keeps the agent token it is granted in AGENT_STATE_DIR
@@ -151,22 +157,32 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   const urlSource = values.controller !== undefined ? '--controller' : 'CONTROLLER_URL';
   const rawUrl = values.controller ?? blankToUndefined(env.CONTROLLER_URL);
   if (rawUrl === undefined) throw new ConfigError('CONTROLLER_URL', 'required (or --controller URL)');
-  const controllerUrl = normalizeControllerUrl(rawUrl, urlSource);
+  const rawUrls = rawUrl
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (rawUrls.length === 0) throw new ConfigError(urlSource, 'required: one URL, or several separated by commas');
+  if (rawUrls.length > 16) throw new ConfigError(urlSource, `at most 16 URLs, got ${rawUrls.length}`);
+  const controllerUrls = [...new Set(rawUrls.map((u) => normalizeControllerUrl(u, urlSource)))];
 
   const allowPlaintext = bool(env, 'ALLOW_PLAINTEXT');
-  const parsedUrl = new URL(controllerUrl);
-  if (parsedUrl.protocol === 'ws:' && !isLoopbackHost(parsedUrl.hostname) && !allowPlaintext) {
-    throw new ConfigError(
-      urlSource,
-      `refusing plain ws:// to ${parsedUrl.host}: the token would cross the network in clear; use wss:// (with CONTROLLER_PIN for a self-signed controller) or set ALLOW_PLAINTEXT=true`,
-    );
-  }
   const controllerPin = blankToUndefined(env.CONTROLLER_PIN) ?? null;
-  if (controllerPin !== null) {
-    if (!PIN.test(controllerPin))
-      throw new ConfigError('CONTROLLER_PIN', 'must be sha256//<44 base64 characters> (as printed by `cost-optimizer token create`)');
-    if (parsedUrl.protocol !== 'wss:') throw new ConfigError('CONTROLLER_PIN', `needs a wss:// controller URL, got ${parsedUrl.protocol}//`);
+  if (controllerPin !== null && !PIN.test(controllerPin))
+    throw new ConfigError('CONTROLLER_PIN', 'must be sha256//<44 base64 characters> (as printed by `cost-optimizer token create`)');
+  // Every URL is held to the same rules: one plain or unpinned replica would undo them for all.
+  for (const u of controllerUrls) {
+    const parsedUrl = new URL(u);
+    if (parsedUrl.protocol === 'ws:' && !isLoopbackHost(parsedUrl.hostname) && !allowPlaintext) {
+      throw new ConfigError(
+        urlSource,
+        `refusing plain ws:// to ${parsedUrl.host}: the token would cross the network in clear; use wss:// (with CONTROLLER_PIN for a self-signed controller) or set ALLOW_PLAINTEXT=true`,
+      );
+    }
+    if (controllerPin !== null && parsedUrl.protocol !== 'wss:') {
+      throw new ConfigError('CONTROLLER_PIN', `needs a wss:// controller URL, got ${parsedUrl.protocol}// (${parsedUrl.host})`);
+    }
   }
+  const controllerUrl = controllerUrls[0]!;
 
   const tokenSource = values.token !== undefined ? '--token' : 'AGENT_TOKEN';
   const token = values.token ?? blankToUndefined(env.AGENT_TOKEN) ?? null;
@@ -227,6 +243,7 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
 
   return {
     controllerUrl,
+    controllerUrls,
     token,
     joinToken,
     stateDir,

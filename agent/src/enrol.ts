@@ -98,6 +98,8 @@ async function post(url: string, joinToken: string, payload: string, timeoutMs: 
 
 export interface EnrolOptions {
   controllerUrl: string;
+  /** Every CONTROLLER_URL (replicas): a claim that cannot reach one is sent to the next. Default: controllerUrl alone. */
+  controllerUrls?: readonly string[];
   joinToken: string;
   /** CONTROLLER_PIN, or null for ordinary TLS verification. */
   controllerPin?: string | null;
@@ -130,12 +132,14 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
     return kept;
   }
   const claim = claimOf(opts.identity);
-  const url = enrolUrl(opts.controllerUrl);
+  const urls = (opts.controllerUrls ?? [opts.controllerUrl]).map(enrolUrl);
+  let at = 0;
   const payload = JSON.stringify(claim);
   const backoff = new Backoff({ minMs: opts.retryMinMs ?? 5_000, maxMs: opts.retryMaxMs ?? 300_000, jitter: 'full' });
   for (;;) {
     if (opts.signal?.aborted) throw new EnrolError('stopped before enrolment finished');
     let why: string;
+    const url = urls[at]!;
     try {
       const answer = await post(url, opts.joinToken, payload, opts.requestTimeoutMs ?? 15_000, opts.controllerPin ?? null);
       if (answer.status === 201) {
@@ -162,6 +166,7 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
     } catch (err) {
       if (err instanceof EnrolError) throw err;
       why = `enrolment request to ${url} failed: ${errorMessage(err)}`;
+      at = (at + 1) % urls.length; // unreachable: the next replica, if any (a refusal is an answer: no move)
     }
     const delay = backoff.next();
     logger.warn(`${why}; retrying in ${(delay / 1000).toFixed(1)} s`);

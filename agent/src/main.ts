@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     try {
       token = await obtainAgentToken({
         controllerUrl: config.controllerUrl,
+        controllerUrls: config.controllerUrls,
         joinToken: config.joinToken!,
         controllerPin: config.controllerPin,
         stateDir: config.stateDir,

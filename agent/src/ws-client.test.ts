@@ -55,7 +55,7 @@ async function setup(fakeOpts: Parameters<typeof FakeAgentController.start>[0] =
   const buffer = opts.buffer ?? new BatchBuffer(RUN, 100);
   const { logger, lines } = memoryLogger();
   const conn = new ControllerLink({
-    url: fake.url,
+    urls: [fake.url],
     token: TOKEN,
     runId: RUN,
     buffer,

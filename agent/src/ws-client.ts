@@ -1,5 +1,9 @@
 // The agent's WebSocket link to the controller: hello -> welcome -> replay of unacknowledged batches -> live batches,
 // cumulative acks, reconnects with full-jitter backoff, dead-link detection, prepare-pause requests.
+// Several URLs (replicas of one controller): a connection that fails before the welcome (refused, TLS or pin failure,
+// closed or silent before welcome) or a session that drops before it was stable moves the link to the next URL, round
+// and round with the same backoff; a stable session that drops is retried on its own URL first (a restart, a blip).
+// Unacknowledged batches stay in the buffer whichever URL answers, and are replayed after the next welcome.
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { type Batch, type Hello, type PreparePause, type PreparePauseResult, type Welcome, CloseCode, ControllerMessageSchema } from '../../protocol';
@@ -10,10 +14,10 @@ import { agentNow } from './clock';
 import { connectPinned, PinMismatchError } from './pinned-tls';
 
 export interface ControllerLinkOptions {
-  /** Full ws(s):// URL, path included. */
-  url: string;
+  /** Full ws(s):// URLs, path included, tried in this order (at least one). */
+  urls: readonly string[];
   token: string;
-  /** CONTROLLER_PIN: the server key must hash to this before anything (the token above all) is sent. */
+  /** CONTROLLER_PIN: the server key must hash to this before anything (the token above all) is sent, whichever URL. */
   pin?: string | null;
   runId: string;
   buffer: BatchBuffer;
@@ -56,16 +60,24 @@ export class ControllerLink {
   private readySince = 0;
   private failures = 0;
   private ackWaiters: ((acked: boolean) => void)[] = [];
+  /** Index in opts.urls of the URL the link uses now. */
+  private urlIndex = 0;
   /** Connections opened so far (for tests and logs). */
   connects = 0;
 
   constructor(private readonly opts: ControllerLinkOptions) {
+    if (opts.urls.length === 0) throw new Error('ControllerLink needs at least one URL');
     this.backoff = new Backoff({
       minMs: opts.backoffMinMs ?? 500,
       maxMs: opts.backoffMaxMs ?? 30_000,
       jitter: 'full',
       random: opts.random,
     });
+  }
+
+  /** The URL the link is connected to, or will try next. */
+  get url(): string {
+    return this.opts.urls[this.urlIndex]!;
   }
 
   /** True once the controller welcomed this connection. */
@@ -131,7 +143,7 @@ export class ControllerLink {
       return;
     }
     // Pinned: the TLS connection is made and its key checked first; the upgrade is written only on a checked socket.
-    const u = new URL(this.opts.url);
+    const u = new URL(this.url);
     connectPinned({ host: u.hostname, port: Number(u.port || 443), pin, timeoutMs: 15_000 }).then(
       (socket) => {
         if (this.stopping) socket.destroy();
@@ -150,7 +162,7 @@ export class ControllerLink {
   }
 
   private open(socket: TLSSocket | null): void {
-    const ws = new WebSocket(this.opts.url, {
+    const ws = new WebSocket(this.url, {
       ...(socket ? { createConnection: () => socket } : {}),
       headers: {
         Authorization: `Bearer ${this.opts.token}`,
@@ -239,8 +251,9 @@ export class ControllerLink {
     this.welcomeTimer = null;
     this.phase = 'ready';
     this.readySince = agentNow();
-    if (this.failures > 0) this.opts.logger.info(`reconnected to the controller as ${w.instanceId}`);
-    else this.opts.logger.info(`connected to the controller as ${w.instanceId}`);
+    const via = this.opts.urls.length > 1 ? ` via ${this.url}` : '';
+    if (this.failures > 0) this.opts.logger.info(`reconnected to the controller as ${w.instanceId}${via}`);
+    else this.opts.logger.info(`connected to the controller as ${w.instanceId}${via}`);
     this.failures = 0;
     this.onAck(this.opts.runId, w.ackedSeq);
     this.lastSentSeq = Math.max(this.lastSentSeq, w.ackedSeq);
@@ -309,14 +322,23 @@ export class ControllerLink {
     this.retry(why, slow, wasReady);
   }
 
-  /** Schedules the next connect: the longest delay when coming straight back cannot help (`slow`). */
+  /**
+   * Schedules the next connect: the longest delay when coming straight back cannot help (`slow`). With several URLs,
+   * the next one unless this was a stable session (see the top of this file).
+   */
   private retry(why: string, slow: boolean, wasReady: boolean): void {
     for (const w of this.ackWaiters.splice(0)) w(false);
-    if (wasReady && agentNow() - this.readySince >= STABLE_SESSION_MS) this.backoff.reset();
+    const stable = wasReady && agentNow() - this.readySince >= STABLE_SESSION_MS;
+    if (stable) this.backoff.reset();
     let delay = this.backoff.next();
     if (slow) delay = this.opts.backoffMaxMs ?? 30_000;
     this.failures++;
-    const line = `controller link down: ${why}; retrying in ${(delay / 1000).toFixed(1)} s`;
+    const several = this.opts.urls.length > 1;
+    const failed = this.url;
+    if (several && !stable) this.urlIndex = (this.urlIndex + 1) % this.opts.urls.length;
+    const line = several
+      ? `controller link down (${failed}): ${why}; trying ${this.url} in ${(delay / 1000).toFixed(1)} s`
+      : `controller link down: ${why}; retrying in ${(delay / 1000).toFixed(1)} s`;
     if (this.failures === 1) this.opts.logger.warn(line);
     else this.opts.logger.debug(line);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

@@ -27,8 +27,16 @@ export function decide(instances: readonly EngineInstance[], idle: IdleStates, c
   return instances.map((inst) => decideWith(inst, get(inst.id), cfg, t, now, opts));
 }
 
-export function decideOne(inst: EngineInstance, idle: IdleState | null | undefined, cfg: EngineConfig, now: number, opts: DecideOptions = {}): Decision {
-  return decideWith(inst, idle ?? null, cfg, engineTimes(cfg), now, opts);
+/** `t` is engineTimes(cfg), passed by a caller that decides many instances one by one (computed once, not per instance). */
+export function decideOne(
+  inst: EngineInstance,
+  idle: IdleState | null | undefined,
+  cfg: EngineConfig,
+  now: number,
+  opts: DecideOptions = {},
+  t: EngineTimes = engineTimes(cfg),
+): Decision {
+  return decideWith(inst, idle ?? null, cfg, t, now, opts);
 }
 
 function decideWith(inst: EngineInstance, idle: IdleState | null, cfg: EngineConfig, t: EngineTimes, now: number, opts: DecideOptions): Decision {

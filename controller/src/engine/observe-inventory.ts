@@ -31,13 +31,14 @@ export function observeInventory(state: IdleState | null, inst: Pick<ProviderIns
   const next = inst.state;
   const episode = { state: prev, runningSince: st.runningSince };
   const runningSince = runningSinceAfterReading(episode, next, now);
-  const base: IdleState = { ...st, firstSeenAt: st.firstSeenAt ?? now, lastState: next, lastSeenAt: now, runningSince };
+  const firstSeenAt = st.firstSeenAt ?? now;
+  // One new object per call, built in place (called for every instance every cycle: 10,000 states a minute).
 
   if (next === 'running') {
-    if (continuesRunningEpisode(episode, next)) return { ...base, stoppedSince: null };
+    if (continuesRunningEpisode(episode, next)) return { ...st, firstSeenAt, lastState: next, lastSeenAt: now, runningSince, stoppedSince: null };
     const tracks: Partial<Record<TrackSource, SourceTrack>> = {};
     for (const [k, tr] of Object.entries(st.tracks) as [TrackSource, SourceTrack][]) tracks[k] = forgetRun(tr);
-    return { ...base, stoppedSince: null, tracks };
+    return { ...st, firstSeenAt, lastState: next, lastSeenAt: now, runningSince, stoppedSince: null, tracks };
   }
 
   if (INACTIVE.has(next)) {
@@ -50,8 +51,8 @@ export function observeInventory(state: IdleState | null, inst: Pick<ProviderIns
     } else {
       stoppedSince = now;
     }
-    return { ...base, stoppedSince };
+    return { ...st, firstSeenAt, lastState: next, lastSeenAt: now, runningSince, stoppedSince };
   }
 
-  return { ...base, stoppedSince: null };
+  return { ...st, firstSeenAt, lastState: next, lastSeenAt: now, runningSince, stoppedSince: null };
 }

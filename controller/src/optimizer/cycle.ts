@@ -87,10 +87,14 @@ export class OptimizerCycle {
     const fleet = decideFleet(d, inventory.current, now);
     // Shown at once (the views read these); an operator act from here on makes its instance's entry stale.
     this.last.set(fleet);
-    const planned = planActions(fleet.decisions, fleet.instances, {
-      publicUrl: d.config.publicUrl ?? null,
-      deleteThresholdHours: d.config.deleteThresholdHours,
-    });
+    const planned = planActions(
+      fleet.decisions,
+      { get: (id) => fleet.inputs.get(id)?.instance },
+      {
+        publicUrl: d.config.publicUrl ?? null,
+        deleteThresholdHours: d.config.deleteThresholdHours,
+      },
+    );
     const actions = await executePlan(d, planned);
     this.warnings.follow(fleet.decisions, actions, fleet.inputs);
     d.idle.persist(false);

@@ -1,5 +1,5 @@
 // Builds the engine's inputs from what the store knows: instances with their holds, last action and delete warning.
-import type { EngineInstance, LastAction } from '../engine';
+import type { Contested, EngineInstance, LastAction } from '../engine';
 import type { ActionRecord, InstanceRecord, Store } from '../store';
 
 /** How far back the audit log is read for last actions and warnings, per instance. */
@@ -48,7 +48,15 @@ export function fleetContext(store: Store, now: number): FleetContext {
   return { actionsByInstance, holdUntil };
 }
 
-export function toEngineInstance(rec: InstanceRecord, store: Store, now: number, dryRun: boolean, ctx?: FleetContext): EngineInstance {
+/** `contested` is passed in rather than added by the caller: one object per instance, not a copy (10,000 a cycle). */
+export function toEngineInstance(
+  rec: InstanceRecord,
+  store: Store,
+  now: number,
+  dryRun: boolean,
+  ctx?: FleetContext,
+  contested: Contested | null = null,
+): EngineInstance {
   const actions = ctx ? (ctx.actionsByInstance.get(rec.id) ?? []) : store.listActions({ instanceId: rec.id, limit: ACTIONS_PER_INSTANCE });
   const holdUntil = ctx ? (ctx.holdUntil.get(rec.id) ?? null) : (store.activeHold(rec.id, now)?.until ?? null);
   return {
@@ -72,5 +80,6 @@ export function toEngineInstance(rec: InstanceRecord, store: Store, now: number,
     interactive: store.interactiveActivity(rec.id),
     pauseWarnedAt: pauseWarnedAtOf(actions, dryRun),
     pauseWarningResetAt: pauseWarningResetAtOf(actions),
+    contested,
   };
 }

@@ -1,6 +1,9 @@
 // Keeps every instance's engine IdleState in memory, updated incrementally as samples commit, and persisted each cycle.
 // After a restart the stored states are loaded and the samples committed after each state's last update are replayed,
 // so a crash between a sample's commit and the state's save never loses a busy reading.
+// Only states that changed since they were last saved are written: an inventory reading that changes nothing but
+// `lastSeenAt` (a stopped instance seen stopped again) does not make a state dirty. Nothing reads a stored lastSeenAt:
+// the first cycle after a start sets it afresh.
 import type { EngineConfig } from '../config/config';
 import type { ProviderInstance } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
@@ -60,25 +63,30 @@ export class IdleTracker {
   }
 
   observe(instanceId: string, summaries: readonly SampleSummary[]): void {
-    let st = this.states.get(instanceId) ?? null;
+    const before = this.states.get(instanceId) ?? null;
+    let st = before;
     for (const s of summaries) {
       st = observeSample(st, s, this.cfg);
       if (s.source === 'agent') this.agentLastSeen.set(instanceId, Math.max(this.agentLastSeen.get(instanceId) ?? 0, s.t1));
     }
-    if (st) {
+    if (st && st !== before) {
       this.states.set(instanceId, st);
       this.dirty.add(instanceId);
     }
   }
 
-  observeInventory(inst: Pick<ProviderInstance, 'id' | 'state'>, now: number): void {
+  /** Folds one inventory reading in; returns the state the instance had before it (null: never seen). */
+  observeInventory(inst: Pick<ProviderInstance, 'id' | 'state'>, now: number): IdleState | null {
     const before = this.states.get(inst.id) ?? null;
     const after = observeInventory(before, inst, now, this.cfg);
     this.states.set(inst.id, after);
-    this.dirty.add(inst.id);
     if (before === null || before.lastState !== after.lastState || before.runningSince !== after.runningSince || before.stoppedSince !== after.stoppedSince) {
       this.urgent.add(inst.id);
+      this.dirty.add(inst.id);
+    } else if (before.tracks !== after.tracks || before.firstSeenAt !== after.firstSeenAt || before.rules !== after.rules) {
+      this.dirty.add(inst.id);
     }
+    return before;
   }
 
   get(instanceId: string): IdleState | null {

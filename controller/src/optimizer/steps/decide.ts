@@ -3,7 +3,7 @@
 // functions for an instance the cycle has not decided (docs/architecture.md), so both always agree on the rule.
 import type { Config } from '../../config/config';
 import type { ProviderName } from '../../domain/instance';
-import { type Contested, type Decision, type DecideOptions, type EngineInstance, type IdleState, decideOne } from '../../engine';
+import { type Contested, type Decision, type DecideOptions, type EngineInstance, type IdleState, decideOne, engineTimes } from '../../engine';
 import type { Provider } from '../../providers/provider';
 import type { InstanceRecord, Store } from '../../store';
 import { type FleetContext, fleetContext, toEngineInstance } from '../engine-inputs';
@@ -33,10 +33,8 @@ export interface Decided extends DecisionInputs {
 export interface DecidedFleet {
   at: number;
   decisions: Decision[];
-  /** By instance id: each decision with its inputs (kept as is by last-decisions.ts, not copied). */
+  /** By instance id: each decision with its inputs (kept as is by last-decisions.ts, not copied; the plan step reads the instances here). */
   inputs: Map<string, Decided>;
-  /** The engine's instances by id, for the plan step. */
-  instances: Map<string, EngineInstance>;
 }
 
 /** What each provider can do: one that cannot pause or delete is never asked to. */
@@ -48,7 +46,7 @@ export function capabilitiesOf(providers: ReadonlyMap<ProviderName, Provider>): 
 
 /** The engine's view of one instance; `ctx` (one read of the audit log and holds) when deciding many. */
 function engineInstanceFor(d: DecideDeps, rec: InstanceRecord, now: number, ctx?: FleetContext): EngineInstance {
-  return { ...toEngineInstance(rec, d.store, now, d.config.dryRun, ctx), contested: d.contested?.(rec.id) ?? null };
+  return toEngineInstance(rec, d.store, now, d.config.dryRun, ctx, d.contested?.(rec.id) ?? null);
 }
 
 /** The engine's inputs for one instance: its engine view and idle clock. */
@@ -63,18 +61,17 @@ export function decideFrom(d: Pick<DecideDeps, 'config' | 'providers'>, inputs: 
 
 export function decideFleet(d: DecideDeps, current: readonly InstanceRecord[], now: number): DecidedFleet {
   const ctx = fleetContext(d.store, now);
-  const capabilities = capabilitiesOf(d.providers);
+  const opts = { capabilities: capabilitiesOf(d.providers) };
+  const times = engineTimes(d.config);
   const inputs = new Map<string, Decided>();
-  const instances = new Map<string, EngineInstance>();
   const decisions: Decision[] = [];
-  // One object per instance beside the engine's own: at 10,000 instances a cycle's allocations are its GC time.
+  // One object per instance beside the engine's own, and one map: at 10,000 instances a cycle's allocations are its GC time.
   for (const rec of current) {
     const instance = engineInstanceFor(d, rec, now, ctx);
     const idle = d.idle.get(rec.id);
-    const decision = decideOne(instance, idle, d.config, now, { capabilities });
+    const decision = decideOne(instance, idle, d.config, now, opts, times);
     inputs.set(rec.id, { instance, idle, decision, at: now });
-    instances.set(rec.id, instance);
     decisions.push(decision);
   }
-  return { at: now, decisions, inputs, instances };
+  return { at: now, decisions, inputs };
 }

@@ -6,7 +6,7 @@ import type { IdleTracker } from '../idle-tracker';
 import type { Inventory } from './inventory';
 
 export interface ObserveDeps {
-  idle: Pick<IdleTracker, 'get' | 'observeInventory'>;
+  idle: Pick<IdleTracker, 'observeInventory'>;
   store: Pick<Store, 'listActions' | 'insertAction'>;
   logger: Logger;
 }
@@ -15,8 +15,7 @@ export function observeTransitions(d: ObserveDeps, inv: Pick<Inventory, 'records
   for (const r of inv.records) {
     // Manual instances have no provider to say their state; a failed provider's list says nothing new this cycle.
     if (!inv.fresh.has(r.provider) || r.provider === 'manual') continue;
-    const before = d.idle.get(r.id)?.lastState ?? null;
-    d.idle.observeInventory(r, now);
+    const before = d.idle.observeInventory(r, now)?.lastState ?? null;
     if (r.state === 'running' && (before === 'stopped' || before === 'stopping')) recordResume(d, r.id, now);
   }
 }

@@ -43,7 +43,12 @@ export function noticeFor(d: Decision, inst: EngineInstance, ctx: NoticeContext)
   }
 }
 
-export function planActions(decisions: readonly Decision[], instances: ReadonlyMap<string, EngineInstance>, notices?: NoticeContext): PlannedAction[] {
+/** `instances` finds each decision's instance by id (a Map, or the decide step's inputs seen through one). */
+export function planActions(
+  decisions: readonly Decision[],
+  instances: Pick<ReadonlyMap<string, EngineInstance>, 'get'>,
+  notices?: NoticeContext,
+): PlannedAction[] {
   const out: PlannedAction[] = [];
   for (const d of decisions) {
     if (d.kind === 'none') continue;
