@@ -27,9 +27,10 @@ export interface CycleFigures {
   cpuP90Ms: number;
 }
 
-export async function benchCycle(n: number, runs = 20): Promise<CycleFigures> {
+/** `databaseUrl`: an empty PostgreSQL database to run on instead of a SQLite file (bench:engine -- --postgres). */
+export async function benchCycle(n: number, runs = 20, databaseUrl?: string): Promise<CycleFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'co-bench-cycle-'));
-  const store = openStore(join(dir, 'co.db'));
+  const store = openStore(databaseUrl ?? join(dir, 'co.db'));
   const T0 = Date.parse('2026-11-01T00:00:00Z');
   let now = T0;
   // One instance in ten is idle, the rest busy; prices vary. DRY_RUN so repeated cycles see the same work.

@@ -20,6 +20,7 @@ import {
 import { prng } from '../test/support/engine-scenario-kit';
 import { engineConfig, engineInstance, HOUR, MIN } from '../test/support/engine-test-kit';
 import { benchCycle } from './cycle';
+import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres';
 
 export interface Fleet {
   instances: EngineInstance[];
@@ -204,6 +205,22 @@ async function main(): Promise<void> {
       `  median ${c.medianMs.toFixed(0)} ms, p90 ${c.p90Ms.toFixed(0)} ms over ${c.timesMs.length} cycles (every tenth cycle saves the idle states that changed); first cycle, with start-up load: ${c.firstMs.toFixed(0)} ms`,
     );
     console.log(`  CPU time (all threads): median ${c.cpuMedianMs.toFixed(0)} ms, p90 ${c.cpuP90Ms.toFixed(0)} ms`);
+  }
+  if (process.argv.includes('--postgres')) {
+    // The same cycle on PostgreSQL (docs/scale-out.md): a throwaway local cluster, fsync off (it measures the
+    // controller's work per cycle, not the disk), the leader reading back every sample stored since its last cycle.
+    const pg = await startThrowawayPostgres();
+    try {
+      for (const n of [1_000, 10_000]) {
+        const c = await benchCycle(n, 20, pg.createDatabase(`bench_${n}`));
+        console.log(`\nwhole cycle, ${n.toLocaleString('en-US')} instances, PostgreSQL store (the leader's cycle, sample feed included):`);
+        console.log(
+          `  median ${c.medianMs.toFixed(0)} ms, p90 ${c.p90Ms.toFixed(0)} ms over ${c.timesMs.length} cycles; first cycle ${c.firstMs.toFixed(0)} ms; CPU median ${c.cpuMedianMs.toFixed(0)} ms (this process; PostgreSQL's own CPU not counted)`,
+        );
+      }
+    } finally {
+      await pg.stop();
+    }
   }
   console.log('\ntarget (docs/architecture.md): engine + cycle for 10,000 instances < 200 ms');
 }
