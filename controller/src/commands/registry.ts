@@ -9,6 +9,8 @@ import { runOnceCommand } from './run-once';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { tokenCommand } from './token';
+import { ownerCommand } from './owner';
+import { teamCommand } from './team';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -19,6 +21,8 @@ export const COMMANDS: readonly Command[] = [
   holdCommand,
   releaseCommand,
   tokenCommand,
+  ownerCommand,
+  teamCommand,
   reportCommand,
   demoCommand,
 ];

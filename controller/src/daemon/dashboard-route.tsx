@@ -1,6 +1,7 @@
 // GET /: the dashboard, rendered on the server from the same data as /api/status.
 import type { RouteModule } from '../http/app-context';
 import { statusInstanceJson } from '../http/instance-json';
+import { loadAttributions } from '../owners/attributions';
 import { DashboardPage } from '../dashboard/page';
 import type { Savings } from '../report/savings';
 import type { SampleSummary } from '../domain/sample';
@@ -48,7 +49,8 @@ export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
       const now = ctx.now();
       const records = ctx.store.listInstances().filter((r) => r.state !== 'deleted' || (r.lastInventoryAt ?? 0) > now - 24 * 3_600_000);
       const views = ctx.view.instances?.(records, now) ?? records.map((r) => ctx.view.instance(r, now));
-      const instances = records.map((r, k) => statusInstanceJson(r, ctx.store.lastSample(r.id), views[k]!, now, ctx.staleAfterMs));
+      const who = loadAttributions(ctx.store);
+      const instances = records.map((r, k) => statusInstanceJson(r, ctx.store.lastSample(r.id), views[k]!, now, ctx.staleAfterMs, who.of(r)));
       const sparklines = new Map<string, (number | null)[]>();
       const from = now - SPARK_HOURS * 3_600_000;
       const drawn = records.slice(0, SPARK_MAX_INSTANCES);

@@ -264,7 +264,7 @@ describe('database', () => {
   it('is in WAL mode, answers health checks and records its migration', () => {
     expect(t.store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(t.store.healthy()).toBe(true);
-    expect(t.store.db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(t.store.db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     t.store.close();
     expect(t.store.healthy()).toBe(false);
   });
