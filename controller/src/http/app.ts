@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { instanceRoutes } from './routes/instances';
 import { joinTokenRoutes } from './routes/join-tokens';
 import { directoryRoutes } from './routes/directory';
+import { reportRoutes } from './routes/report';
 import { statusRoutes } from './routes/status';
 import { tokenRoutes } from './routes/tokens';
 import { InstanceOperations } from '../operations/instance-operations';
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps): Hono {
     tokenRoutes,
     joinTokenRoutes,
     directoryRoutes,
+    reportRoutes,
     ...(deps.routes ?? []),
   ]) {
     register(app, ctx);

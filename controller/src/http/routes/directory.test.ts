@@ -58,6 +58,20 @@ describe('/api/owners and /api/teams', () => {
     expect((await a.request('/api/owners/alice', { headers: auth })).status).toBe(404);
   });
 
+  it('GET /api/report?by=team lists each team with its spend; a bad query is a 400', async () => {
+    const a = app();
+    await a.request('/api/teams/vision', put({ monthlyBudget: 0.5 }));
+    store.upsertInventory('vast', [memoryInstance('1', { name: 'h200 [team=vision]', pricePerHour: 36 })], NOW - 3_600_000);
+    store.spend.accrue(new Map([['vast:1', 36]]), NOW - 3_600_000);
+    const r = await a.request('/api/report?by=team&since=2025-06-01', { headers: auth });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { groups: { name: string; spendUsd: number; monthlyBudget: number }[] };
+    expect(body.groups).toHaveLength(1);
+    expect(body.groups[0]).toMatchObject({ name: 'vision', spendUsd: 36, monthlyBudget: 0.5 });
+    expect((await a.request('/api/report?by=instance', { headers: auth })).status).toBe(400);
+    expect((await a.request('/api/report?by=team&since=yesterday', { headers: auth })).status).toBe(400);
+  });
+
   it('refuses a bad member id or address with one clear line, and touches nothing', async () => {
     const r = await app().request('/api/owners/bob', put({ slack: 'bob' }));
     expect(r.status).toBe(400);
