@@ -5,6 +5,7 @@ import type { Ingest } from '../ingest';
 import { Metrics } from '../metrics/metrics';
 import type { Store } from '../store';
 import { savingsFromStore } from './savings-view';
+import { teamSpends } from '../owners/team-spend';
 
 export function controllerMetrics(d: { store: Store; ingest: Ingest; config: Config; now: () => number }): Metrics {
   const { store, ingest, config, now } = d;
@@ -16,12 +17,13 @@ export function controllerMetrics(d: { store: Store; ingest: Ingest; config: Con
   const metrics: Metrics = new Metrics(() => {
     const s = savingsFromStore(store, now(), config.deleteSavingsHorizonDays);
     const st = ingest.stats();
+    const records = store.listInstances();
     advance('inserted', st.batches.inserted, (n) => metrics.ingestBatches.inc(n));
     advance('duplicate', st.batches.duplicate, (n) => metrics.ingestDuplicates.inc(n));
     advance('badFrames', st.badFrames, (n) => metrics.ingestRejected.inc({ reason: 'bad-frame' }, n));
     advance('authFailures', st.authFailures, (n) => metrics.ingestRejected.inc({ reason: 'auth' }, n));
     return {
-      instances: store.listInstances().map((i) => {
+      instances: records.map((i) => {
         const last = store.lastSample(i.id);
         const engines: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', number>> = {};
         for (const [k, p] of Object.entries(last?.engines ?? {}) as [keyof typeof engines, { max: number }][]) engines[k] = p.max;
@@ -38,6 +40,12 @@ export function controllerMetrics(d: { store: Store; ingest: Ingest; config: Con
       savingsTotalUsd: s.totalUsd,
       savingsMonthlyUsd: s.monthlyProjectionUsd,
       agentsConnected: st.connected,
+      teams: teamSpends(store, records, now(), false).map((t) => ({
+        team: t.team,
+        spendMonthUsd: t.monthToDate,
+        spendRateUsdPerHour: t.ratePerHour,
+        monthlyBudgetUsd: t.monthlyBudget,
+      })),
     };
   });
   return metrics;

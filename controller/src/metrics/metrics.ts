@@ -16,6 +16,8 @@ export interface FleetSnapshot {
   savingsTotalUsd: number;
   savingsMonthlyUsd: number;
   agentsConnected: number;
+  /** Spend and budget by team (never by owner or instance: docs/owners.md); absent: none shown. */
+  teams?: { team: string; spendMonthUsd: number; spendRateUsdPerHour: number; monthlyBudgetUsd: number | null }[];
 }
 
 const STATES = ['running', 'stopped', 'starting', 'stopping', 'deleted', 'unknown'] as const;
@@ -101,6 +103,24 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly agents = new Gauge({ name: 'cost_optimizer_agents_connected', help: 'Agents connected now', registers: [this.registry] });
+  private readonly teamSpend = new Gauge({
+    name: 'cost_optimizer_team_spend_month_usd',
+    help: "USD the team's instances cost this calendar month (UTC) so far, at the providers' prices",
+    labelNames: ['team'],
+    registers: [this.registry],
+  });
+  private readonly teamRate = new Gauge({
+    name: 'cost_optimizer_team_spend_rate_usd_per_hour',
+    help: "USD per hour the team's instances cost now",
+    labelNames: ['team'],
+    registers: [this.registry],
+  });
+  private readonly teamBudget = new Gauge({
+    name: 'cost_optimizer_team_budget_usd',
+    help: "The team's monthly budget in USD",
+    labelNames: ['team'],
+    registers: [this.registry],
+  });
 
   constructor(private readonly snapshot: () => FleetSnapshot) {}
 
@@ -133,6 +153,14 @@ export class Metrics {
     this.savings.set(s.savingsTotalUsd);
     this.savingsMonthly.set(s.savingsMonthlyUsd);
     this.agents.set(s.agentsConnected);
+    this.teamSpend.reset();
+    this.teamRate.reset();
+    this.teamBudget.reset();
+    for (const t of s.teams ?? []) {
+      this.teamSpend.set({ team: t.team }, t.spendMonthUsd);
+      this.teamRate.set({ team: t.team }, t.spendRateUsdPerHour);
+      if (t.monthlyBudgetUsd !== null) this.teamBudget.set({ team: t.team }, t.monthlyBudgetUsd);
+    }
     return this.registry.metrics();
   }
 
