@@ -98,4 +98,26 @@ describe('owners and teams in messages', () => {
     expect(global.texts.some((t) => t.includes('vast:2'))).toBe(true);
     expect(team.texts.some((t) => t.includes('vast:2'))).toBe(false);
   });
+
+  it("a team's default idle window keeps its idle instance from the global window's pause", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'co-owners-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const config = parseConfig({ DATA_DIR: dir, PAUSE_WINDOW_MINUTES: '1', MIN_SAMPLES: '3', MAX_GAP_SECONDS: '30', PAUSE_WARNING_MINUTES: '0' });
+    const store = openStore(join(dir, 'co.db'));
+    expect(setTeam(store, 'vision', { idle: '2h', noDelete: true }, T0).ok).toBe(true);
+    let now = T0;
+    const opt = new CostOptimizer(config, { store, now: () => now, sshPoller: null, logger: silentLogger, executor: { verifyAttempts: 1, verifyDelayMs: 0 } });
+    cleanup.push(() => {
+      void opt.close();
+      store.close();
+    });
+    opt.addProvider('vast', new MemoryProvider([memoryInstance('1', { name: 'a [team=vision]' }), memoryInstance('2')]));
+    await opt.runOnce();
+    feedIdle(store, 'vast:1', T0, T0 + 90_000);
+    feedIdle(store, 'vast:2', T0, T0 + 90_000);
+    now = T0 + 90_000;
+    const r = await opt.runOnce();
+    expect(r.actions.map((a) => a.instanceId)).toEqual(['vast:2']);
+    expect(r.decisions.find((d) => d.instanceId === 'vast:1')?.kind).toBe('none');
+  });
 });
