@@ -86,9 +86,10 @@ describe('RoutingNotifier', () => {
     setTeam(store, 'vision', { webhook: 'https://hooks.example.com/team' }, 2);
     n.notify('again', { instanceId: 'vast:1' });
     n.notify('budget', { team: 'vision' });
+    n.notify('team digest', { team: 'vision', teamOnly: true });
     expect([global.texts, team.texts]).toEqual([
       ['hello', 'again', 'budget'],
-      ['again', 'budget'],
+      ['again', 'budget', 'team digest'],
     ]);
     expect(withMention('x <@U1>', 'U1')).toBe('x <@U1>');
   });

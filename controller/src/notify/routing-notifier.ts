@@ -52,7 +52,7 @@ export class RoutingNotifier implements Notifier {
       // The directory is an addition: a store error must never keep the message from the global webhook.
       this.o.logger.warn(`cannot look up who owns ${about.instanceId ?? about.team}: ${errorMessage(err)}`);
     }
-    this.o.global.notify(out, about);
+    if (about.teamOnly !== true) this.o.global.notify(out, about);
     try {
       const team = teamName === null ? null : this.o.store.directory.getTeam(teamName);
       if (team?.webhook && team.webhook !== this.o.globalUrl) this.hook(team.webhook).notify(out, about);

@@ -15,6 +15,8 @@ export interface NoticeAbout {
   instanceId?: string;
   /** A team (budget alerts, the team's digest): its webhook gets the message too. */
   team?: string;
+  /** Only to the team's webhook, not the global one (a team's part of the daily digest). */
+  teamOnly?: boolean;
   /** false: not for e-mail (default: warnings and actions about an owner's instance are e-mailed with SMTP_URL). */
   email?: boolean;
 }
