@@ -67,5 +67,9 @@ describe('cost-optimizer demo', () => {
       expect(acted.has(byName(status, kept)!.id), kept).toBe(false);
     }
     expect(output).toMatch(/PAUSE: vast:9001 \(RTX 4090\) - GPU avg=/);
+    // Two teams and their spend (docs/owners.md).
+    const report = await getJson<{ groups: { name: string | null; spendUsd: number }[] }>(`${url}/api/report?by=team`, auth);
+    for (const team of ['vision', 'nlp']) expect(report.groups.find((g) => g.name === team)?.spendUsd, team).toBeGreaterThan(0);
+    expect(byName(status, 'notebook-left-on')).toMatchObject({ team: 'vision' });
   }, 150_000);
 });

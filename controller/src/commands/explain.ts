@@ -1,6 +1,7 @@
 // `cost-optimizer explain <instance-id> [--json] [--url URL]`: why an instance is or is not being paused/deleted.
 import { stripControl } from '../../../protocol/untrusted-text';
 import { ApiError, cliAdminToken, controllerUrl, getJson, localPin, readFlags } from './api-client';
+import { attributionLines } from '../engine/attribution';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';
 
@@ -59,7 +60,14 @@ export const explainCommand: Command = {
     try {
       const body = (await getJson(controllerUrl(config, flags.url), `/api/instances/${encodeURIComponent(id)}`, cliAdminToken(config), localPin(config))) as {
         explanation?: { text?: string; decidedAt?: string } | null;
-        instance?: { agent?: { health?: { state: string; message?: string } | null } | null; lastSample?: LastSample | null };
+        instance?: {
+          agent?: { health?: { state: string; message?: string } | null } | null;
+          lastSample?: LastSample | null;
+          owner?: string | null;
+          ownerFrom?: string | null;
+          team?: string | null;
+          teamFrom?: string | null;
+        };
       };
       if (flags.json) {
         io.stdout(JSON.stringify(body, null, 2) + '\n');
@@ -74,6 +82,17 @@ export const explainCommand: Command = {
       if (typeof at === 'string') io.stdout(clean(`decided at:     ${at}`) + '\n');
       const engines = engineFigures(body.instance?.lastSample);
       if (engines !== null) io.stdout(clean(`last sample:    ${engines}`) + '\n');
+      // Who it belongs to and where that came from (docs/owners.md).
+      const inst = body.instance;
+      if (inst && 'owner' in inst) {
+        for (const line of attributionLines({
+          owner: inst.owner ?? null,
+          ownerFrom: inst.ownerFrom ?? null,
+          team: inst.team ?? null,
+          teamFrom: inst.teamFrom ?? null,
+        }))
+          io.stdout(clean(line) + '\n');
+      }
       const health = body.instance?.agent?.health;
       if (health && health.state === 'error') io.stdout(`last reported error: ${stripControl(String(health.message ?? 'unknown'))}\n`);
       return EXIT.ok;

@@ -10,6 +10,8 @@ import { runOnceCommand } from './run-once';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { tokenCommand } from './token';
+import { ownerCommand } from './owner';
+import { teamCommand } from './team';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -20,6 +22,8 @@ export const COMMANDS: readonly Command[] = [
   holdCommand,
   releaseCommand,
   tokenCommand,
+  ownerCommand,
+  teamCommand,
   reportCommand,
   copyStoreCommand,
   demoCommand,

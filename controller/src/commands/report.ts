@@ -2,14 +2,21 @@
 // money that would have saved (the audit log's dry-run rows, docs/savings.md), and what was actually saved.
 import { savingsFromStore } from '../daemon/savings-view';
 import { wouldHaveFromStore } from '../daemon/would-have-view';
+import { groupReportFromStore, parseGroupQuery } from '../owners/group-report-view';
+import { groupReportTable } from '../owners/group-report-table';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport, openStoreOrReport } from './config-or-exit';
 
 const HELP = `Usage: cost-optimizer report [--days N] [--json]
+       cost-optimizer report --by owner|team [--since DATE] [--per day|week|month] [--json]
 
 What the controller would have paused and deleted in DRY_RUN over the last N days (default 7), and the money that
 would have saved; then what it actually saved. A would-be pause counts until the instance was next in use (its first
 busy or unknown sample afterwards); a delete counts at most DELETE_SAVINGS_HORIZON_DAYS (default 30).
+
+--by owner|team: what the providers charged (spend, at the prices they report: running price while running,
+storage price while stopped) and what pausing and deleting saved, per owner or team, in all and per day (--per
+week from Monday, or month; UTC) since DATE (default 30 days ago). An instance counts for its owner or team now.
 Reads the database in DATA_DIR (default ./data), shared with a running controller.
 `;
 
@@ -17,7 +24,7 @@ const money = (usd: number) => `$${usd.toFixed(2)}`;
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'what DRY_RUN would have paused, deleted and saved over the last N days (report --days N)',
+  summary: 'what DRY_RUN would have paused, deleted and saved (report --days N); spend and savings per owner or team (report --by team)',
   help: HELP,
   async run(args, io) {
     if (wantsHelp(args)) {
@@ -26,10 +33,19 @@ export const reportCommand: Command = {
     }
     let days = 7;
     let json = false;
+    const group: { by?: string; since?: string; per?: string } = {};
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
+      const flag = /^--(by|since|per)(?:=(.*))?$/.exec(a);
       if (a === '--json') json = true;
-      else if (a === '--days' || a.startsWith('--days=')) {
+      else if (flag) {
+        const v = flag[2] ?? args[++i];
+        if (v === undefined) {
+          io.stderr(`cost-optimizer report: --${flag[1]} needs a value\n`);
+          return EXIT.usage;
+        }
+        group[flag[1] as 'by' | 'since' | 'per'] = v;
+      } else if (a === '--days' || a.startsWith('--days=')) {
         const v = a === '--days' ? args[++i] : a.slice('--days='.length);
         if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || !(Number(v) > 0) || Number(v) > 3650) {
           io.stderr(`cost-optimizer report: --days needs a number of days between 0 and 3650, got "${(v ?? '').slice(0, 40)}"\n`);
@@ -41,12 +57,23 @@ export const reportCommand: Command = {
         return EXIT.usage;
       }
     }
+    const groupQuery =
+      group.by === undefined && group.since === undefined && group.per === undefined ? null : parseGroupQuery(group.by, group.per, group.since, Date.now());
+    if (typeof groupQuery === 'string') {
+      io.stderr(`cost-optimizer report: ${groupQuery.replace(/^(by|per|since)/, '--$1')}; see cost-optimizer report --help\n`);
+      return EXIT.usage;
+    }
     const config = loadConfigOrReport(io);
     if (config === null) return EXIT.usage;
     const store = openStoreOrReport(config, io, 'report');
     if (store === null) return EXIT.failure;
     try {
       const now = Date.now();
+      if (groupQuery !== null) {
+        const r = groupReportFromStore(store, { ...groupQuery, horizonDays: config.deleteSavingsHorizonDays }, now);
+        io.stdout(json ? JSON.stringify(r, null, 2) + '\n' : groupReportTable(r));
+        return EXIT.ok;
+      }
       const would = wouldHaveFromStore(store, now, { days, threshold: config.pauseThresholdGpu, horizonDays: config.deleteSavingsHorizonDays });
       // The same figures as the dashboard's: every succeeded action, the configured delete horizon.
       const saved = savingsFromStore(store, now, config.deleteSavingsHorizonDays);

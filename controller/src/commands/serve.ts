@@ -17,7 +17,7 @@ export const serveCommand: Command = {
 
 Runs the controller: HTTP API and dashboard, the /agent WebSocket endpoint, inventory and decisions.
 Configuration comes from the environment or a .env file in the working directory (see README).
-Logs "listening on http(s)://HOST:PORT" once ready (PORT=0 picks a free port). SIGTERM or SIGINT stops it
+Logs "listening on http(s)://HOST:PORT" once ready (PORT=0 picks a free port). SIGHUP applies DIRECTORY_FILE again. SIGTERM or SIGINT stops it
 gracefully: received batches are committed and acknowledged, agents are told the server is going away.
 `,
   async run(args, io) {
@@ -53,6 +53,7 @@ gracefully: received batches are committed and acknowledged, agents are told the
           process.exit(EXIT.failure);
         }
         stopping = true;
+        process.off('SIGHUP', hup);
         logger.info(`${signal} received: shutting down`);
         running.close().then(
           () => {
@@ -67,6 +68,12 @@ gracefully: received batches are committed and acknowledged, agents are told the
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      // SIGHUP: apply DIRECTORY_FILE again (docs/owners.md); without one, a line saying there is nothing to reload.
+      const hup = () => {
+        if (running.config.directoryFile === null) logger.info('SIGHUP received: no DIRECTORY_FILE to reload');
+        else running.reloadDirectory();
+      };
+      process.on('SIGHUP', hup);
     });
   },
 };

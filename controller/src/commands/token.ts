@@ -3,6 +3,7 @@
 // tokens (docs/enrolment.md): `token create --join [--expires-hours N]`, `token revoke --join <id>`, `token list --join`.
 import { instanceIdProblem, JOIN_TOKEN_ID_SHAPE, type Store } from '../store';
 import { errorMessage, silentLogger } from '../log';
+import { nameProblem } from '../owners/directory-entry';
 import { ensureSelfSigned, loadCertificate, tlsFilesFor } from '../tls/certificate';
 import { installBaseUrl, installLine } from '../tls/install-line';
 import { checkCaTrust } from '../tls/ca-trust';
@@ -13,7 +14,7 @@ import { loadConfigOrReport, openStoreOrReport } from './config-or-exit';
 
 const HELP = `Usage: cost-optimizer token create <instance-id> [--expires-in DURATION]
        cost-optimizer token revoke <instance-id>
-       cost-optimizer token create --join [--expires-hours N]
+       cost-optimizer token create --join [--expires-hours N] [--team NAME]
        cost-optimizer token revoke --join <join-token-id>
        cost-optimizer token list --join
 
@@ -30,6 +31,7 @@ revoke  revokes every token of the instance; a running controller closes its liv
         with JOIN_TOKEN claims its instance and gets its own agent token when the provider lists that instance as
         running, no agent is connected for it and the claim comes from the instance's public address. Printed
         once on stdout; its id (for revoke and list) on stderr. Revoking stops new enrolments only.
+        --team NAME: the instances it enrols belong to that team unless a [team=NAME] marker says otherwise.
 
 Instance ids are <provider>:<provider's id>: vast:123456, tensordock:<uuid>, gcp:<zone>/<name>, manual:<name>.
 The database is the one in DATA_DIR (default ./data), shared with a running controller.
@@ -166,9 +168,23 @@ function openForTokens(io: Io): Store | null {
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
 
 async function runJoin(args: string[], io: Io): Promise<number> {
-  const [action, ...rest] = args;
+  const [action, ...restAll] = args;
   let expiresHours: number | null = null;
   let id: string | null = null;
+  let team: string | null = null;
+  const rest: string[] = [];
+  for (let i = 0; i < restAll.length; i++) {
+    const a = restAll[i]!;
+    if (a === '--team' || a.startsWith('--team=')) {
+      const v = a === '--team' ? restAll[++i] : a.slice('--team='.length);
+      const problem = v === undefined ? 'needs a team name' : nameProblem(v);
+      if (problem !== null || action !== 'create') {
+        io.stderr(`cost-optimizer token: --team ${action !== 'create' ? 'goes with "create --join"' : problem}\n`);
+        return EXIT.usage;
+      }
+      team = v!;
+    } else rest.push(a);
+  }
   if (action === 'create') {
     if (rest.length === 2 && rest[0] === '--expires-hours') {
       const n = Number(rest[1]);
@@ -178,7 +194,7 @@ async function runJoin(args: string[], io: Io): Promise<number> {
       }
       expiresHours = n;
     } else if (rest.length !== 0) {
-      io.stderr('cost-optimizer token: expected "create --join [--expires-hours N]"; see cost-optimizer token --help\n');
+      io.stderr('cost-optimizer token: expected "create --join [--expires-hours N] [--team NAME]"; see cost-optimizer token --help\n');
       return EXIT.usage;
     }
   } else if (action === 'revoke') {
@@ -197,10 +213,12 @@ async function runJoin(args: string[], io: Io): Promise<number> {
     const now = Date.now();
     if (action === 'create') {
       const expiresAt = expiresHours === null ? null : Math.round(now + expiresHours * 3_600_000);
-      const created = store.createJoinToken(now, expiresAt);
+      const created = store.createJoinToken(now, expiresAt, team);
       io.stdout(created.token + '\n');
+      if (team !== null && store.directory.getTeam(team) === null)
+        io.stderr(`note: team ${team} is not in the directory yet (cost-optimizer team set ${team} ...); its instances carry the name anyway\n`);
       io.stderr(
-        `fleet join token ${created.id} created${expiresAt === null ? ' (no expiry)' : `, expires ${iso(expiresAt)}`}; it is shown only this once ` +
+        `fleet join token ${created.id} created${team === null ? '' : ` for team ${team}`}${expiresAt === null ? ' (no expiry)' : `, expires ${iso(expiresAt)}`}; it is shown only this once ` +
           `(set JOIN_TOKEN in the instances' start-up script; revoke with: cost-optimizer token revoke --join ${created.id})\n`,
       );
     } else if (action === 'revoke') {

@@ -10,6 +10,8 @@ import type { Leadership } from '../replicas/leadership';
 import { createLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webhook-notifier';
+import { RoutingNotifier } from '../notify/routing-notifier';
+import { type Mailer, SmtpMailer } from '../notify/mailer';
 import { IdleTracker } from '../optimizer/idle-tracker';
 import { OptimizerCycle } from '../optimizer/cycle';
 import type { CycleReport } from '../optimizer/steps/record';
@@ -25,6 +27,8 @@ export interface CostOptimizerOptions {
   /** An open store; by default `<DATA_DIR>/cost-optimizer.db` is opened (and closed by close()). */
   store?: Store;
   notifier?: Notifier;
+  /** E-mail to owners; default from SMTP_URL (none without it). */
+  mailer?: Mailer | null;
   /** Clock, epoch ms; the simulator passes virtual time. */
   now?: () => number;
   /** Asks an instance's agent to run its checkpoint hook before a pause (wired to the WebSocket ingest by `serve`). */
@@ -63,7 +67,15 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
   const logger = o.logger ?? controllerLogger(config);
   const now = o.now ?? Date.now;
   const store = o.store ?? openControllerStore(config, logger);
-  const notifier = o.notifier ?? (config.webhookUrl ? new WebhookNotifier({ url: config.webhookUrl, logger }) : new LogOnlyNotifier(logger));
+  const global = o.notifier ?? (config.webhookUrl ? new WebhookNotifier({ url: config.webhookUrl, logger }) : new LogOnlyNotifier(logger));
+  // Messages about an instance also reach its owner (mention, e-mail) and its team's webhook (docs/owners.md).
+  const notifier = new RoutingNotifier({
+    global,
+    globalUrl: config.webhookUrl,
+    store,
+    logger,
+    mailer: o.mailer !== undefined ? o.mailer : config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.smtpFrom) : null,
+  });
   const idle = new IdleTracker(store, config, logger);
   const ssh =
     o.sshPoller === undefined

@@ -18,6 +18,7 @@ import { createIngest, type Ingest, type IngestOptions } from '../ingest';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import { type Notifier, plainNotice } from '../notify/webhook-notifier';
+import { applyDirectoryFile } from '../owners/directory-file';
 import { InstanceOperations } from '../operations/instance-operations';
 import { CostOptimizer } from '../optimizer/cost-optimizer';
 import { LoopHealth } from '../optimizer/loop-health';
@@ -81,6 +82,8 @@ export interface RunningController {
   url: string;
   /** sha256//... of the served TLS key (an agent's CONTROLLER_PIN), or null on plain HTTP. */
   tlsPin: string | null;
+  /** Applies DIRECTORY_FILE again (SIGHUP); returns its error lines. */
+  reloadDirectory(): string[];
   /** Graceful: stop accepting, commit and ack what was received, close agents with 1001, stop the loop, close the database. */
   close(): Promise<void>;
 }
@@ -106,6 +109,9 @@ export async function startController(configIn: Config, o: ControllerOverrides):
     const l = config.limits;
     const diskGuard = new DiskGuard({ dir: config.dataDir, minFreeMb: l.minFreeDiskMb, logger, now });
     store.sampleGate = () => diskGuard.refusal();
+    // The declared owners and teams (docs/owners.md): applied now, and again on reloadDirectory() (serve's SIGHUP).
+    const reloadDirectory = () => (config.directoryFile === null ? [] : applyDirectoryFile(store, config.directoryFile, logger, now()));
+    reloadDirectory();
 
     // 3. Ingest: the agents' WebSocket endpoint, writing samples to the store.
     const ingest = createIngest({
@@ -240,6 +246,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       port: http.port,
       url: formatUrl(config.host, http.port, certificate === null ? 'http' : 'https'),
       tlsPin: certificate?.pin ?? null,
+      reloadDirectory,
       close: () =>
         (closing ??= (async () => {
           http.stopWatching();

@@ -74,6 +74,12 @@ export interface Config extends EngineConfig {
   /** LEADER_LEASE_SECONDS: the leader's lease with several replicas; a dead leader is replaced within about this. */
   leaderLeaseSec: number;
   webhookUrl: string | null;
+  /** SMTP_URL (smtp:// or smtps://, credentials in it): owners with an e-mail address get their instances' warnings and actions. */
+  smtpUrl: string | null;
+  /** SMTP_FROM: the sender of those e-mails; default cost-optimizer@localhost. */
+  smtpFrom: string;
+  /** DIRECTORY_FILE: owners and teams in YAML or JSON, applied at start and on SIGHUP (docs/owners.md); null = none. */
+  directoryFile: string | null;
   /** The URL GPU hosts reach the controller at, written into /install.sh; null = the URL of each request. */
   publicUrl: string | null;
   /** Believe X-Forwarded-Proto/Host (only behind a reverse proxy that sets them). */
@@ -141,6 +147,19 @@ function url(env: Env, name: string, def: string | null): string | null {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, 'must be an http:// or https:// URL');
   return raw.replace(/\/+$/, '');
+}
+
+function smtpUrl(env: Env): string | null {
+  const raw = str(env, 'SMTP_URL');
+  if (raw === null) return null;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP_URL', 'is not a valid URL');
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL');
+  return raw;
 }
 
 function list(env: Env, name: string): string[] {
@@ -241,6 +260,9 @@ export function parseConfig(env: Env, home = '/root'): Config {
     replicaId: replicaId(env),
     leaderLeaseSec: num(env, 'LEADER_LEASE_SECONDS', 15, { min: 3, max: 600 }),
     webhookUrl: url(env, 'WEBHOOK_URL', null),
+    smtpUrl: smtpUrl(env),
+    smtpFrom: str(env, 'SMTP_FROM') ?? 'cost-optimizer@localhost',
+    directoryFile: str(env, 'DIRECTORY_FILE'),
     publicUrl: url(env, 'PUBLIC_URL', null),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     tls: certFile === null || keyFile === null ? null : { certFile, keyFile },
@@ -330,6 +352,7 @@ export function secretsOf(c: Config): (string | null | undefined)[] {
     c.tensordock?.apiToken,
     c.gcp?.accessToken,
     c.webhookUrl,
+    c.smtpUrl,
     dbPassword,
     dbPassword === null ? null : encodeURIComponent(dbPassword),
   ];

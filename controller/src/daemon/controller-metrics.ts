@@ -6,6 +6,7 @@ import { Metrics } from '../metrics/metrics';
 import type { Store } from '../store';
 import type { Leadership } from '../replicas/leadership';
 import { savingsFromStore } from './savings-view';
+import { teamSpends } from '../owners/team-spend';
 
 export function controllerMetrics(d: {
   store: Store;
@@ -23,12 +24,13 @@ export function controllerMetrics(d: {
   const metrics: Metrics = new Metrics(() => {
     const s = savingsFromStore(store, now(), config.deleteSavingsHorizonDays);
     const st = ingest.stats();
+    const records = store.listInstances();
     advance('inserted', st.batches.inserted, (n) => metrics.ingestBatches.inc(n));
     advance('duplicate', st.batches.duplicate, (n) => metrics.ingestDuplicates.inc(n));
     advance('badFrames', st.badFrames, (n) => metrics.ingestRejected.inc({ reason: 'bad-frame' }, n));
     advance('authFailures', st.authFailures, (n) => metrics.ingestRejected.inc({ reason: 'auth' }, n));
     return {
-      instances: store.listInstances().map((i) => {
+      instances: records.map((i) => {
         const last = store.lastSample(i.id);
         const engines: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', number>> = {};
         for (const [k, p] of Object.entries(last?.engines ?? {}) as [keyof typeof engines, { max: number }][]) engines[k] = p.max;
@@ -46,6 +48,12 @@ export function controllerMetrics(d: {
       savingsMonthlyUsd: s.monthlyProjectionUsd,
       agentsConnected: st.connected,
       ...(leadership ? { leader: { replica: leadership.replica, leading: leadership.role === 'leader' } } : {}),
+      teams: teamSpends(store, records, now(), false).map((t) => ({
+        team: t.team,
+        spendMonthUsd: t.monthToDate,
+        spendRateUsdPerHour: t.ratePerHour,
+        monthlyBudgetUsd: t.monthlyBudget,
+      })),
     };
   });
   return metrics;

@@ -1,6 +1,7 @@
 // GET /: the dashboard, rendered on the server from the same data as /api/status.
 import type { RouteModule } from '../http/app-context';
 import { statusInstanceJson } from '../http/instance-json';
+import { loadAttributions } from '../owners/attributions';
 import { DashboardPage } from '../dashboard/page';
 import type { Savings } from '../report/savings';
 import type { SampleSummary } from '../domain/sample';
@@ -46,9 +47,25 @@ export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
   return (app, ctx) => {
     app.get('/', (c) => {
       const now = ctx.now();
-      const records = ctx.store.listInstances().filter((r) => r.state !== 'deleted' || (r.lastInventoryAt ?? 0) > now - 24 * 3_600_000);
+      const who = loadAttributions(ctx.store);
+      // The team and owner filter, kept in the URL (docs/owners.md); an empty value means all.
+      const team = c.req.query('team') || null;
+      const owner = c.req.query('owner') || null;
+      const shown = ctx.store.listInstances().filter((r) => r.state !== 'deleted' || (r.lastInventoryAt ?? 0) > now - 24 * 3_600_000);
+      const teams = new Set(ctx.store.directory.listTeams().map((t) => t.name));
+      const owners = new Set(ctx.store.directory.listOwners().map((o) => o.name));
+      for (const r of shown) {
+        const a = who.of(r);
+        if (a.team !== null) teams.add(a.team);
+        if (a.owner !== null) owners.add(a.owner);
+      }
+      const records = shown.filter((r) => {
+        const a = who.of(r);
+        return (team === null || a.team === team) && (owner === null || a.owner === owner);
+      });
+      const filter = { team, owner, teams: [...teams].sort(), owners: [...owners].sort() };
       const views = ctx.view.instances?.(records, now) ?? records.map((r) => ctx.view.instance(r, now));
-      const instances = records.map((r, k) => statusInstanceJson(r, ctx.store.lastSample(r.id), views[k]!, now, ctx.staleAfterMs));
+      const instances = records.map((r, k) => statusInstanceJson(r, ctx.store.lastSample(r.id), views[k]!, now, ctx.staleAfterMs, who.of(r)));
       const sparklines = new Map<string, (number | null)[]>();
       const from = now - SPARK_HOURS * 3_600_000;
       const drawn = records.slice(0, SPARK_MAX_INSTANCES);
@@ -91,6 +108,7 @@ export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
               scriptPath={scriptPath}
               holds={holds}
               policies={policies}
+              filter={filter}
             />,
           ),
       );

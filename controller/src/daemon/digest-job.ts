@@ -1,12 +1,39 @@
 // Sends the daily digest (DIGEST_HOUR_UTC) through the notifier: checked every minute, at most once a UTC day.
-// The day last sent is kept in memory: a controller restarted within the digest hour sends it again (rare, harmless).
+// Teams with a webhook get their own part there. The day last sent is kept in memory: a controller restarted within the digest hour sends it again (rare, harmless).
 import type { Logger } from '../log';
 import { digestDue, digestText } from '../notify/digest';
 import type { Notifier } from '../notify/webhook-notifier';
 import type { Store } from '../store';
-import { savingsFromStore } from './savings-view';
+import { savingsActions, savingsFromStore } from './savings-view';
+import { loadAttributions } from '../owners/attributions';
+import { computeSavings } from '../report/savings';
+import { safe } from '../notify/messages';
+import type { ActionRecord } from '../store';
 
-export function startDigestJob(o: {
+/**
+ * Each team with its own webhook gets its part of the digest there (its instances' rows and savings); the global
+ * webhook keeps the fleet-wide one (docs/owners.md).
+ */
+export function sendTeamDigests(o: DigestOptions, rows: readonly ActionRecord[], now: number): number {
+  const teams = o.store.directory.listTeams().filter((t) => t.webhook !== null);
+  if (teams.length === 0) return 0;
+  const who = loadAttributions(o.store);
+  const teamOf = new Map(o.store.listInstances().map((r) => [r.id, who.of(r).team]));
+  const allSavings = savingsActions(o.store.allSucceededActions(['pause', 'resume', 'delete']));
+  const horizon = o.deleteSavingsHorizonDays === undefined ? {} : { deleteHorizonMs: o.deleteSavingsHorizonDays * 86_400_000 };
+  for (const t of teams) {
+    const mine = rows.filter((r) => teamOf.get(r.instanceId) === t.name);
+    const savings = computeSavings(
+      allSavings.filter((a) => teamOf.get(a.instanceId) === t.name),
+      now,
+      horizon,
+    );
+    o.notifier.notify(`Team *${safe(t.name)}*: ${digestText(mine, savings, now, o.publicUrl)}`, { team: t.name, teamOnly: true, email: false });
+  }
+  return teams.length;
+}
+
+interface DigestOptions {
   store: Store;
   notifier: Notifier;
   logger: Logger;
@@ -16,7 +43,9 @@ export function startDigestJob(o: {
   deleteSavingsHorizonDays?: number;
   now: () => number;
   everyMs?: number;
-}): () => void {
+}
+
+export function startDigestJob(o: DigestOptions): () => void {
   let lastDay: string | null = null;
   const tick = () => {
     const now = o.now();
@@ -26,6 +55,7 @@ export function startDigestJob(o: {
       const rows = o.store.listActions({ limit: 10_000 }).filter((a) => a.createdAt > now - 24 * 3_600_000);
       o.notifier.notify(digestText(rows, savingsFromStore(o.store, now, o.deleteSavingsHorizonDays), now, o.publicUrl));
       o.logger.info(`daily digest sent (${rows.length} audit rows in the last 24 h)`);
+      sendTeamDigests(o, rows, now);
     } catch (err) {
       o.logger.error('daily digest failed', err);
     }

@@ -32,6 +32,35 @@ export interface DashboardProps {
   holds?: ReadonlyMap<string, number>;
   /** Per-instance policy lines (e.g. `idle window 2 h (name [idle=2h])`), by instance id. */
   policies?: ReadonlyMap<string, readonly string[]>;
+  /** The team and owner filter (docs/owners.md): kept in the URL (?team=&owner=), so the refresh keeps it too. */
+  filter?: DashboardFilter;
+}
+
+export interface DashboardFilter {
+  team: string | null;
+  owner: string | null;
+  teams: readonly string[];
+  owners: readonly string[];
+}
+
+function FilterForm({ f }: { f: DashboardFilter }) {
+  const select = (name: 'team' | 'owner', value: string | null, options: readonly string[]) => (
+    <select name={name} id={`filter-${name}`}>
+      <option value="">all</option>
+      {options.map((o) => (
+        <option value={o} selected={o === value}>
+          {o}
+        </option>
+      ))}
+    </select>
+  );
+  return (
+    <form method="get" action="/" class="filter">
+      <label for="filter-team">Team</label> {select('team', f.team, f.teams)} <label for="filter-owner">Owner</label> {select('owner', f.owner, f.owners)}{' '}
+      <button type="submit">Filter</button>
+      {(f.team !== null || f.owner !== null) && <a href="/">clear</a>}
+    </form>
+  );
 }
 
 const money = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 1 ? 3 : 2)}`;
@@ -103,6 +132,7 @@ export function DashboardPage(p: DashboardProps) {
           <h1>Cost Optimizer</h1>
           {p.dryRun && <span class="badge dry">DRY RUN: nothing is acted on</span>}
         </header>
+        {p.filter && <FilterForm f={p.filter} />}
         <section class="cards">
           <div class="card">
             <div class="label">Saved so far</div>

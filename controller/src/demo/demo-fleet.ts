@@ -14,14 +14,25 @@ export interface DemoHost {
   pricePerHour: number;
   /** No agent: the controller reaches it over SSH (only when sshd is installed). */
   viaSsh?: boolean;
+  /** The team whose join token enrolls its agent (docs/owners.md); the demo shows two teams and their spend. */
+  team?: 'vision' | 'nlp';
 }
 
 export const DEMO_FLEET: DemoHost[] = [
-  { key: 'notebook', provider: 'vast', label: 'notebook-left-on', behaviour: 'idle', gpuName: 'RTX 4090', numGpus: 1, pricePerHour: 0.4 },
-  { key: 'trainer', provider: 'vast', label: 'llama-finetune', behaviour: 'busy', gpuName: 'RTX 4090', numGpus: 2, pricePerHour: 0.8 },
+  { key: 'notebook', provider: 'vast', label: 'notebook-left-on', behaviour: 'idle', gpuName: 'RTX 4090', numGpus: 1, pricePerHour: 0.4, team: 'vision' },
+  { key: 'trainer', provider: 'vast', label: 'llama-finetune', behaviour: 'busy', gpuName: 'RTX 4090', numGpus: 2, pricePerHour: 0.8, team: 'vision' },
   { key: 'protected', provider: 'vast', label: 'customer-demo [protect]', behaviour: 'idle', gpuName: 'A100 SXM4', numGpus: 1, pricePerHour: 1.1 },
-  { key: 'inference', provider: 'tensordock', label: 'inference-bursty', behaviour: 'bursty', gpuName: 'rtxa6000-pcie-48gb', numGpus: 1, pricePerHour: 0.55 },
-  { key: 'mig', provider: 'tensordock', label: 'mig-h100-busy', behaviour: 'mig', gpuName: 'h100-sxm5-80gb', numGpus: 1, pricePerHour: 2.2 },
+  {
+    key: 'inference',
+    provider: 'tensordock',
+    label: 'inference-bursty',
+    behaviour: 'bursty',
+    gpuName: 'rtxa6000-pcie-48gb',
+    numGpus: 1,
+    pricePerHour: 0.55,
+    team: 'nlp',
+  },
+  { key: 'mig', provider: 'tensordock', label: 'mig-h100-busy', behaviour: 'mig', gpuName: 'h100-sxm5-80gb', numGpus: 1, pricePerHour: 2.2, team: 'nlp' },
   { key: 'sshbox', provider: 'gcp', label: 'forgotten-l4', behaviour: 'ssh-idle', gpuName: 'nvidia-l4', numGpus: 1, pricePerHour: 0.71, viaSsh: true },
 ];
 

@@ -127,8 +127,14 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
     for (const h of tdHosts) ids[h.key] = `tensordock:${[...td.instances.values()].find((x) => x['name'] === h.label)!.id}`;
     ids[sshHost.key] = `gcp:us-central1-a/${sshHost.label}`;
     const agents = new Map<string, ChildProcess>();
+    // Two teams (docs/owners.md): each enrols its hosts with its own join token, so their spend shows per team in
+    // `report --by team`, GET /api/report?by=team and /metrics; vision has a budget its fleet passes within minutes.
+    const demoNow = Date.now();
+    server.store.directory.setTeam({ name: 'vision', webhook: null, monthlyBudget: 5, idleMinutes: null, noDelete: false }, 'api', demoNow);
+    server.store.directory.setTeam({ name: 'nlp', webhook: null, monthlyBudget: 500, idleMinutes: null, noDelete: false }, 'api', demoNow);
+    const teamJoin = { vision: server.store.createJoinToken(demoNow, null, 'vision').id, nlp: server.store.createJoinToken(demoNow, null, 'nlp').id };
     for (const h of DEMO_FLEET.filter((x) => !x.viaSsh)) {
-      const token = server.store.createToken(ids[h.key]!, Date.now());
+      const token = h.team ? server.store.grantEnrolment(ids[h.key]!, Date.now(), teamJoin[h.team]) : server.store.createToken(ids[h.key]!, Date.now());
       const child = spawn(process.execPath, [agentJs], {
         env: {
           // The fake nvidia-smi is a node script: its shebang needs this node on the PATH.
@@ -173,6 +179,11 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
         `Cost Optimizer demo: dashboard at ${url}`,
         `  login: any user name, the password is in ${join(dataDir, 'admin-token')} (the API always wants it)`,
         `  fleet: ${DEMO_FLEET.map((h) => `${ids[h.key]} (${h.label}: ${h.behaviour})`).join(', ')}`,
+        `  teams: vision (${DEMO_FLEET.filter((h) => h.team === 'vision')
+          .map((h) => h.label)
+          .join(', ')}; budget $5/month), nlp (${DEMO_FLEET.filter((h) => h.team === 'nlp')
+          .map((h) => h.label)
+          .join(', ')}; budget $500/month): cost-optimizer report --by team, or GET /api/report?by=team`,
         `  timings: pause after 30 s idle, delete warning after 3 min inactive, delete after 6 min; a cycle every 5 s`,
         `  watch: "${DEMO_FLEET[0]!.label}" is paused within about a minute; the busy, bursty, MIG and protected ones are kept;`,
         `         ${sshd ? `"${sshHost.label}" has no agent and is read over SSH, then paused` : `"${sshHost.label}" has no agent and no sshd here: no data, so it is never paused`}`,

@@ -95,7 +95,8 @@ function decideWith(inst: EngineInstance, idle: IdleState | null, cfg: EngineCon
       withChecks,
       'warn-pause',
       'warn-pause',
-      `idle since ${iso(f.idleSince)}: will be paused ${late ? 'at the next check' : `at ${iso(warning.at)}`} unless it gets busy`,
+      // The first warning can come before the idle run is long enough to be "idle since" anything: say what is known.
+      `${idleSinceText(f.idleSince ?? f.w.runStart)}: will be paused ${late ? 'at the next check' : `at ${iso(warning.at)}`} unless it gets busy`,
       warning.at,
     );
   }
@@ -239,4 +240,8 @@ function nextAction(f: Facts, kind: DecisionKind, warnAt: number | null, deleteA
     at = Math.max(at, Number.isFinite(la.at) ? la.at + f.t.cooldownMs : Infinity);
   if (!Number.isFinite(at)) return null;
   return { kind: bestKind, at: Math.max(at, f.now) };
+}
+
+function idleSinceText(t: number | null): string {
+  return t === null ? 'GPU idle in the latest samples' : `idle since ${iso(t)}`;
 }

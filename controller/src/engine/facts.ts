@@ -104,7 +104,7 @@ export function gatherFacts(
     }
   }
   const caps = opts.capabilities?.[inst.provider];
-  const policy = instancePolicy(inst, cfg.pauseWindowMinutes);
+  const policy = instancePolicy(inst, cfg.pauseWindowMinutes, inst.teamPolicy ?? null);
   const resetAt = fin(inst.pauseWarningResetAt) ? inst.pauseWarningResetAt : null;
   // Input at the keyboard starts a new episode too: a warning sent before someone typed no longer counts.
   const pauseWarnEpisode = idleSince === null ? null : Math.max(idleSince, resetAt ?? -Infinity, interactiveAt ?? -Infinity);

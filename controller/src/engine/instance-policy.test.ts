@@ -92,3 +92,20 @@ describe('instance policy from the name or labels', () => {
     expect(d.checks!.delete.find((c) => c.rule === 'capability')!.detail).toContain('never deleted (name "dataset-prep [no-delete]")');
   });
 });
+
+describe('team default policy', () => {
+  const team = { team: 'vision', idleMinutes: 120, noDelete: true };
+  it('gives the team window and pause-only to an instance without markers', () => {
+    const p = instancePolicy({ name: 'box', labels: {} }, 30, team);
+    expect(p).toMatchObject({ idleMinutes: 120, idleFrom: "team vision's default", noDelete: true, noDeleteFrom: "team vision's default" });
+  });
+
+  it('a marker can lengthen the team window, never shorten it', () => {
+    expect(instancePolicy({ name: 'box [idle=3h]', labels: {} }, 30, team)).toMatchObject({ idleMinutes: 180 });
+    const shorter = instancePolicy({ name: 'box [idle=1h]', labels: {} }, 30, team);
+    expect(shorter.idleMinutes).toBe(120);
+    expect(shorter.ignored).toEqual([expect.stringContaining("not longer than team vision's 120 min")]);
+    // A team window shorter than the global one changes nothing.
+    expect(instancePolicy({ name: 'box', labels: {} }, 30, { team: 'x', idleMinutes: 10, noDelete: false }).idleMinutes).toBeNull();
+  });
+});

@@ -6,6 +6,7 @@
 // marker is ignored with a line saying why (shown by explain), never an error and never a shorter window.
 // Pure: parsed from the instance each time (cheap: a regex over the name and the label values).
 import type { ProviderInstance } from '../domain/instance';
+import type { TeamPolicy } from './types';
 
 export const IDLE_LABEL = 'cost-optimizer-idle';
 export const NO_DELETE_LABEL = 'cost-optimizer-no-delete';
@@ -49,7 +50,9 @@ export function parseDurationMinutes(raw: string): number | null {
 type Inst = Pick<ProviderInstance, 'name' | 'labels'>;
 
 /** The policy of one instance under the global window (minutes). */
-export function instancePolicy(inst: Inst, globalWindowMinutes: number): InstancePolicy {
+export function instancePolicy(inst: Inst, globalWindowMinutes: number, team: TeamPolicy | null = null): InstancePolicy {
+  if (team !== null && (team.noDelete || (team.idleMinutes !== null && team.idleMinutes > globalWindowMinutes)))
+    return withTeam(inst, globalWindowMinutes, team);
   const name = typeof inst.name === 'string' ? inst.name : '';
   const labels = inst.labels !== null && typeof inst.labels === 'object' ? inst.labels : {};
   // Fast path: most instances carry no marker at all.
@@ -102,6 +105,27 @@ export function instancePolicy(inst: Inst, globalWindowMinutes: number): Instanc
       out.idleMinutes = minutes;
       out.idleFrom = c.from;
     }
+  }
+  return out;
+}
+
+/**
+ * A team's default policy under the instance's own markers: the team's window is the floor a marker can lengthen but
+ * never shorten (the longer wins; a shorter marker is ignored with the reason), and the team's pause-only holds.
+ */
+function withTeam(inst: Inst, globalWindowMinutes: number, team: TeamPolicy): InstancePolicy {
+  const teamWindow = team.idleMinutes !== null && team.idleMinutes > globalWindowMinutes ? Math.min(team.idleMinutes, MAX_IDLE_MINUTES) : null;
+  const own = instancePolicy(inst, teamWindow ?? globalWindowMinutes);
+  const out: InstancePolicy = { ...own, ignored: [...own.ignored] };
+  if (teamWindow !== null && own.idleMinutes === null) {
+    out.idleMinutes = teamWindow;
+    out.idleFrom = `team ${team.team}'s default`;
+    // The marker lines say "not longer than the global N min": here that floor is the team's window.
+    out.ignored = out.ignored.map((l) => l.replace(`the global ${teamWindow} min`, `team ${team.team}'s ${teamWindow} min`));
+  }
+  if (team.noDelete && !out.noDelete) {
+    out.noDelete = true;
+    out.noDeleteFrom = `team ${team.team}'s default`;
   }
   return out;
 }

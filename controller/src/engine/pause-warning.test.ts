@@ -26,6 +26,9 @@ describe('pause warning', () => {
     expect(w.code).toBe('warn-pause');
     expect(w.figures.pauseAt).toBe(at(30));
     expect(w.reason).toContain('will be paused at 2025-01-01T00:30:00');
+    // The first warning says since when the GPU has been idle, never "idle since n/a".
+    expect(w.reason).not.toContain('n/a');
+    expect(w.reason).toMatch(/^idle since 2025-01-01T00:00|^GPU idle in the latest samples/);
     expect(w.figures.next).toEqual({ kind: 'pause', at: at(30) });
     // Once sent (this idle episode), no second warning, and the pause comes at the window.
     const warned: Partial<EngineInstance> = { pauseWarnedAt: at(25) };

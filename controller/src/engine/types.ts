@@ -41,6 +41,17 @@ export interface EngineInstance extends ProviderInstance {
    * for the reason line. Set by the ingest's one-voice rule (docs/security.md); null/absent: no competing agent seen.
    */
   contested?: Contested | null;
+  /**
+   * The default policy of the instance's team (`team set NAME --idle 2h --no-delete`, docs/owners.md): a window that
+   * markers can lengthen but never shorten, and pause-only. Null/absent: none.
+   */
+  teamPolicy?: TeamPolicy | null;
+}
+
+export interface TeamPolicy {
+  team: string;
+  idleMinutes: number | null;
+  noDelete: boolean;
 }
 
 /** A competing agent connection seen for one instance (see EngineInstance.contested). */

@@ -73,7 +73,7 @@ export function enrolRoutes(opts: EnrolRouteOptions): RouteModule {
         grantCooldownMs: cooldownMs,
       });
       if (!verdict.ok) return refuse(instanceId, `${verdict.reason} (join token ${joinId}, identity from ${source})`);
-      const agentToken = ctx.store.grantEnrolment(instanceId, now);
+      const agentToken = ctx.store.grantEnrolment(instanceId, now, joinId);
       granted.set(instanceId, now);
       ctx.logger.info(`enrolment granted: ${instanceId} from ${from} (join token ${joinId}, identity from ${source}); earlier tokens of it revoked`);
       return c.json({ instanceId, token: agentToken }, 201);

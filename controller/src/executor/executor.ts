@@ -125,7 +125,7 @@ export class Executor {
         return finish('dry-run', a.reason);
       }
       this.o.logger.info(a.logLine);
-      this.o.notifier.notify(a.notice ?? plainNotice(a.kind === 'warn-pause' ? ':hourglass:' : ':warning:', a.logLine));
+      this.o.notifier.notify(a.notice ?? plainNotice(a.kind === 'warn-pause' ? ':hourglass:' : ':warning:', a.logLine), { instanceId: a.instanceId });
       return finish('succeeded', a.reason);
     }
 
@@ -166,6 +166,7 @@ export class Executor {
           a.subject
             ? actionSkippedText('Pause', a.subject, this.o.messages ?? { publicUrl: null }, why)
             : plainNotice(':x:', `Pause of ${a.instanceId} skipped: ${why}`),
+          { instanceId: a.instanceId },
         );
         return finish('skipped', why, r && r !== 'error' ? { checkpoint: { outcome: r.outcome, exitCode: r.exitCode, output: r.output.slice(-500) } } : {});
       }
@@ -188,7 +189,7 @@ export class Executor {
     const verified = await this.verify(provider, a.providerId, action);
     if (!verified.ok) return this.failed(a, finish, `${action} sent but not verified: ${verified.state}`);
     this.o.logger.info(a.logLine);
-    this.o.notifier.notify(a.notice ?? plainNotice(action === 'pause' ? ':pause_button:' : ':wastebasket:', a.logLine));
+    this.o.notifier.notify(a.notice ?? plainNotice(action === 'pause' ? ':pause_button:' : ':wastebasket:', a.logLine), { instanceId: a.instanceId });
     return finish('succeeded', a.reason, { verifiedState: verified.state });
   }
 
@@ -198,6 +199,7 @@ export class Executor {
       a.subject
         ? actionFailedText(a.kind === 'pause' ? 'Pause' : 'Delete', a.subject, this.o.messages ?? { publicUrl: null }, reason)
         : plainNotice(':x:', `${a.kind} of ${a.instanceId} failed: ${reason}`),
+      { instanceId: a.instanceId },
     );
     return finish('failed', reason);
   }

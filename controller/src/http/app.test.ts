@@ -199,6 +199,8 @@ describe('GET /api/status and /api/instances/:id', () => {
       idleSince: new Date(NOW - 5000).toISOString(),
       protected: true,
       nextAction: { kind: 'pause', at: new Date(NOW + 60_000).toISOString(), reason: 'idle' },
+      owner: null,
+      team: null,
     });
     // Unknown utilization is null, never 0.
     expect((byId['manual:mig']!.lastSample as { util: unknown }).util).toBeNull();

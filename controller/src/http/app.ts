@@ -15,6 +15,8 @@ import { agentEndpointRoutes } from './routes/agent-endpoint';
 import { healthRoutes } from './routes/health';
 import { instanceRoutes } from './routes/instances';
 import { joinTokenRoutes } from './routes/join-tokens';
+import { directoryRoutes } from './routes/directory';
+import { reportRoutes } from './routes/report';
 import { statusRoutes } from './routes/status';
 import { tokenRoutes } from './routes/tokens';
 import { InstanceOperations } from '../operations/instance-operations';
@@ -99,6 +101,8 @@ export function createApp(deps: AppDeps): Hono {
     actionRoutes,
     tokenRoutes,
     joinTokenRoutes,
+    directoryRoutes,
+    reportRoutes,
     ...(deps.routes ?? []),
   ]) {
     register(app, ctx);

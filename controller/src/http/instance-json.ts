@@ -2,6 +2,7 @@
 import type { SampleSummary } from '../domain/sample';
 import type { HoldRecord, InstanceRecord } from '../store/types';
 import type { InstanceView } from './decision-view';
+import type { Attribution } from '../engine/attribution';
 
 export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -18,7 +19,14 @@ export function lastSampleJson(s: SampleSummary | null) {
   };
 }
 
-export function statusInstanceJson(i: InstanceRecord, last: SampleSummary | null, view: InstanceView, now: number, staleAfterMs: number) {
+export function statusInstanceJson(
+  i: InstanceRecord,
+  last: SampleSummary | null,
+  view: InstanceView,
+  now: number,
+  staleAfterMs: number,
+  who: Attribution | null = null,
+) {
   // A source that has not delivered for a while is no source: the status must not suggest live data.
   const fresh = i.lastSampleAt !== null && now - i.lastSampleAt <= staleAfterMs;
   return {
@@ -34,6 +42,9 @@ export function statusInstanceJson(i: InstanceRecord, last: SampleSummary | null
     idleSince: iso(view.idleSince),
     protected: view.protected,
     nextAction: view.nextAction === null ? null : { kind: view.nextAction.kind, at: iso(view.nextAction.at), reason: view.nextAction.reason },
+    // docs/owners.md: null when unknown.
+    owner: who?.owner ?? null,
+    team: who?.team ?? null,
     // When the engine decided what is shown (the last cycle, or now for an instance it has not decided yet).
     ...(view.decidedAt === undefined ? {} : { decidedAt: iso(view.decidedAt) }),
   };
@@ -42,7 +53,7 @@ export function statusInstanceJson(i: InstanceRecord, last: SampleSummary | null
 export function instanceDetailJson(
   i: InstanceRecord,
   base: ReturnType<typeof statusInstanceJson>,
-  extra: { agentConnected: boolean; hold: HoldRecord | null; view: InstanceView },
+  extra: { agentConnected: boolean; hold: HoldRecord | null; view: InstanceView; who?: Attribution | null },
 ) {
   return {
     ...base,
@@ -59,6 +70,8 @@ export function instanceDetailJson(
     labels: i.labels,
     providerUtil: i.providerUtil,
     agentConnected: extra.agentConnected,
+    ownerFrom: extra.who?.ownerFrom ?? null,
+    teamFrom: extra.who?.teamFrom ?? null,
     agent: i.agentFacts,
     hold: extra.hold === null ? null : { until: iso(extra.hold.until), reason: extra.hold.reason, createdAt: iso(extra.hold.createdAt) },
   };

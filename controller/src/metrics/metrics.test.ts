@@ -3,6 +3,28 @@ import { Metrics } from './metrics';
 import { parsePrometheusText } from '../../../test/support/parse-exposition';
 
 describe('Metrics', () => {
+  it('shows spend and budget by team only, never by owner or instance', async () => {
+    const m = new Metrics(() => ({
+      instances: [],
+      savingsTotalUsd: 0,
+      savingsMonthlyUsd: 0,
+      agentsConnected: 0,
+      teams: [
+        { team: 'vision', spendMonthUsd: 12.5, spendRateUsdPerHour: 36, monthlyBudgetUsd: 500 },
+        { team: 'nlp', spendMonthUsd: 1, spendRateUsdPerHour: 0, monthlyBudgetUsd: null },
+      ],
+    }));
+    const samples = parsePrometheusText(await m.render());
+    const team = samples.filter((s) => s.name.startsWith('cost_optimizer_team_'));
+    expect(team.map((s) => [s.name, s.labels, s.value])).toEqual([
+      ['cost_optimizer_team_spend_month_usd', { team: 'vision' }, 12.5],
+      ['cost_optimizer_team_spend_month_usd', { team: 'nlp' }, 1],
+      ['cost_optimizer_team_spend_rate_usd_per_hour', { team: 'vision' }, 36],
+      ['cost_optimizer_team_spend_rate_usd_per_hour', { team: 'nlp' }, 0],
+      ['cost_optimizer_team_budget_usd', { team: 'vision' }, 500],
+    ]);
+  });
+
   it('renders valid Prometheus exposition with fleet, actions and savings', async () => {
     const m = new Metrics(() => ({
       instances: [

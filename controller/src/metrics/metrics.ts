@@ -21,6 +21,8 @@ export interface FleetSnapshot {
   agentsConnected: number;
   /** This replica's role and name (several controllers on one PostgreSQL; a lone controller leads). */
   leader?: { replica: string; leading: boolean };
+  /** Spend and budget by team (never by owner or instance: docs/owners.md); absent: none shown. */
+  teams?: { team: string; spendMonthUsd: number; spendRateUsdPerHour: number; monthlyBudgetUsd: number | null }[];
 }
 
 const STATES = ['running', 'stopped', 'starting', 'stopping', 'deleted', 'unknown'] as const;
@@ -118,6 +120,24 @@ export class Metrics {
     labelNames: ['version'],
     registers: [this.registry],
   });
+  private readonly teamSpend = new Gauge({
+    name: 'cost_optimizer_team_spend_month_usd',
+    help: "USD the team's instances cost this calendar month (UTC) so far, at the providers' prices",
+    labelNames: ['team'],
+    registers: [this.registry],
+  });
+  private readonly teamRate = new Gauge({
+    name: 'cost_optimizer_team_spend_rate_usd_per_hour',
+    help: "USD per hour the team's instances cost now",
+    labelNames: ['team'],
+    registers: [this.registry],
+  });
+  private readonly teamBudget = new Gauge({
+    name: 'cost_optimizer_team_budget_usd',
+    help: "The team's monthly budget in USD",
+    labelNames: ['team'],
+    registers: [this.registry],
+  });
 
   constructor(
     private readonly snapshot: () => FleetSnapshot,
@@ -158,6 +178,14 @@ export class Metrics {
     if (s.leader) {
       this.leader.reset();
       this.leader.set({ replica: s.leader.replica }, s.leader.leading ? 1 : 0);
+    }
+    this.teamSpend.reset();
+    this.teamRate.reset();
+    this.teamBudget.reset();
+    for (const t of s.teams ?? []) {
+      this.teamSpend.set({ team: t.team }, t.spendMonthUsd);
+      this.teamRate.set({ team: t.team }, t.spendRateUsdPerHour);
+      if (t.monthlyBudgetUsd !== null) this.teamBudget.set({ team: t.team }, t.monthlyBudgetUsd);
     }
     const text = await Registry.merge([this.registry, runtimeRegistry()]).metrics();
     // prom-client writes a NaN (the event-loop lag mean before its first sample) as "Nan"; the format says "NaN".

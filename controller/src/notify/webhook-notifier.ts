@@ -9,9 +9,21 @@ export function plainNotice(emoji: string, text: string): string {
   return `${emoji} ${escapeMrkdwn(stripControl(text))}`;
 }
 
+/** What a message is about, so that it reaches the people concerned (notify/routing-notifier.ts). */
+export interface NoticeAbout {
+  /** The instance: its owner is mentioned and its team's webhook gets the message too. */
+  instanceId?: string;
+  /** A team (budget alerts, the team's digest): its webhook gets the message too. */
+  team?: string;
+  /** Only to the team's webhook, not the global one (a team's part of the daily digest). */
+  teamOnly?: boolean;
+  /** false: not for e-mail (default: warnings and actions about an owner's instance are e-mailed with SMTP_URL). */
+  email?: boolean;
+}
+
 export interface Notifier {
   /** Queue a message; returns at once. Delivery failures are logged, never thrown. */
-  notify(text: string): void;
+  notify(text: string, about?: NoticeAbout): void;
   /** Wait until the queue is empty (or every message gave up); for shutdown and tests. */
   flush(timeoutMs?: number): Promise<void>;
 }

@@ -66,7 +66,7 @@ export class InstanceOperations {
       const reason = `resume failed: ${errorMessage(err)}`;
       this.d.store.updateAction(record.id, { status: 'failed', reason }, this.d.now());
       this.d.logger.error(`FAILED RESUME: ${id} (by ${actor}) - ${reason}`);
-      this.d.notifier?.notify(actionFailedText('Resume', subjectOf(rec), this.msg, reason));
+      this.d.notifier?.notify(actionFailedText('Resume', subjectOf(rec), this.msg, reason), { instanceId: id, email: false });
       return { ok: false, status: 502, error: reason };
     }
     const reason = `resumed through the ${actor}`;
@@ -75,6 +75,7 @@ export class InstanceOperations {
     this.d.logger.info(`RESUME: ${id} (${rec.name}) by ${actor}`);
     this.d.notifier?.notify(
       operatorActText('resume', subjectOf(rec), this.msg, actor, 'its provider is starting it; it gets a full idle window before any new pause'),
+      { instanceId: id, email: false },
     );
     return { ok: true, body: { instanceId: id, resumed: true, actor } };
   }
@@ -95,6 +96,7 @@ export class InstanceOperations {
     this.d.logger.info(`hold on ${id} until ${untilIso} by ${actor}: ${why}`);
     this.d.notifier?.notify(
       operatorActText('hold', subjectOf(rec), this.msg, actor, `no pause or delete before ${untilIso.replace('T', ' ').slice(0, 16)} UTC`),
+      { instanceId: id, email: false },
     );
     return { ok: true, body: { instanceId: id, until: untilIso, reason: hold.reason, actor } };
   }
@@ -108,7 +110,7 @@ export class InstanceOperations {
       this.d.store.insertAction({ instanceId: id, kind: 'release', status: 'succeeded', reason: `hold released through the ${actor}`, actor }, this.d.now());
       this.d.changed?.(id);
       this.d.logger.info(`hold on ${id} released by ${actor}`);
-      this.d.notifier?.notify(operatorActText('release', subjectOf(rec), this.msg, actor, 'the idle rules apply again'));
+      this.d.notifier?.notify(operatorActText('release', subjectOf(rec), this.msg, actor, 'the idle rules apply again'), { instanceId: id, email: false });
     }
     return { ok: true, body: { instanceId: id, cleared, actor } };
   }

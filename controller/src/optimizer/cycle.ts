@@ -1,5 +1,5 @@
 // One optimizer cycle as an explicit pipeline (docs/architecture.md):
-//   inventory -> observe -> collect -> decide -> plan -> execute -> record
+//   inventory -> observe -> spend -> collect -> decide -> plan -> execute -> record
 // Each step is a function in steps/ that can be tested alone; this class keeps what lives from one cycle to the next
 // (the cycle count, who was warned or alerted, the last decisions) and runs the steps in order.
 import type { Config } from '../config/config';
@@ -24,6 +24,7 @@ import { PauseWarningFollowUp } from './steps/pause-warning-follow-up';
 import { planActions } from './steps/plan';
 import { type CycleReport, recordCycle } from './steps/record';
 import { SilentAgentAlerts } from './steps/silent-agents';
+import { accrueSpend, checkBudgets } from './steps/spend';
 
 /** Everything a cycle works with, built once by the composition root (compose/optimizer-parts.ts). */
 export interface CycleDeps {
@@ -80,6 +81,13 @@ export class OptimizerCycle {
 
     const inventory = await takeInventory(d, now);
     observeTransitions(d, inventory, now);
+    // Spend and budgets (docs/owners.md): never allowed to stop the cycle that pauses idle instances.
+    try {
+      accrueSpend(d, inventory.current, now);
+      checkBudgets(d, inventory.records, now);
+    } catch (err) {
+      d.logger.error('spend and budget check failed', err);
+    }
     const ssh = await this.collector.collect(inventory.current, inventory.listed, now);
     // Inventory transitions every cycle; everything else every tenth cycle (replayed from samples after a crash).
     d.idle.persist(this.cycles % 10 === 1);

@@ -1,5 +1,6 @@
 // Builds the engine's inputs from what the store knows: instances with their holds, last action and delete warning.
-import type { Contested, EngineInstance, LastAction } from '../engine';
+import type { Contested, EngineInstance, LastAction, TeamPolicy } from '../engine';
+import { loadAttributions } from '../owners/attributions';
 import type { ActionRecord, InstanceRecord, Store } from '../store';
 
 /** How far back the audit log is read for last actions and warnings, per instance. */
@@ -32,6 +33,21 @@ export function pauseWarningResetAtOf(actions: readonly ActionRecord[]): number 
 export interface FleetContext {
   actionsByInstance: ReadonlyMap<string, ActionRecord[]>;
   holdUntil: ReadonlyMap<string, number>;
+  /** The team default policy of each instance (absent: none); null when no team has one. */
+  teamPolicy: ((rec: InstanceRecord) => TeamPolicy | null) | null;
+}
+
+/** Each instance's team default policy, or null when no team sets one (the common case: no attribution work). */
+export function teamPolicies(store: Store): ((rec: InstanceRecord) => TeamPolicy | null) | null {
+  const teams = new Map<string, TeamPolicy>();
+  for (const t of store.directory.listTeams())
+    if (t.idleMinutes !== null || t.noDelete) teams.set(t.name, { team: t.name, idleMinutes: t.idleMinutes, noDelete: t.noDelete });
+  if (teams.size === 0) return null;
+  const who = loadAttributions(store);
+  return (rec) => {
+    const team = who.of(rec).team;
+    return team === null ? null : (teams.get(team) ?? null);
+  };
 }
 
 /** Recent audit rows and active holds of every instance in two queries (not two per instance). */
@@ -45,7 +61,7 @@ export function fleetContext(store: Store, now: number): FleetContext {
   }
   const holdUntil = new Map<string, number>();
   for (const h of store.listHolds()) if (h.until > now) holdUntil.set(h.instanceId, h.until);
-  return { actionsByInstance, holdUntil };
+  return { actionsByInstance, holdUntil, teamPolicy: teamPolicies(store) };
 }
 
 /** `contested` is passed in rather than added by the caller: one object per instance, not a copy (10,000 a cycle). */
@@ -81,5 +97,6 @@ export function toEngineInstance(
     pauseWarnedAt: pauseWarnedAtOf(actions, dryRun),
     pauseWarningResetAt: pauseWarningResetAtOf(actions),
     contested,
+    teamPolicy: (ctx ? ctx.teamPolicy : teamPolicies(store))?.(rec) ?? null,
   };
 }

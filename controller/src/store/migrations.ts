@@ -200,6 +200,62 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'owners, teams, spend and budget alerts',
+    // docs/owners.md. Portable SQL (the PostgreSQL store runs the same text): plain types, epoch-ms INTEGER times.
+    sql: `
+      -- The people directory: a Slack member id and an e-mail address to reach them, and their team.
+      -- source: 'api' (CLI, HTTP) or 'file' (DIRECTORY_FILE, which wins for the names it lists).
+      CREATE TABLE owners (
+        name TEXT PRIMARY KEY,
+        slack TEXT,
+        email TEXT,
+        team TEXT,
+        source TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- Teams: their own webhook, a monthly budget in USD, and default policy markers can lengthen, never shorten.
+      CREATE TABLE teams (
+        name TEXT PRIMARY KEY,
+        webhook TEXT,
+        monthly_budget REAL,
+        idle_minutes REAL,
+        no_delete INTEGER NOT NULL DEFAULT 0,
+        source TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- A join token may name a team; an instance it enrolled belongs to that team unless a marker says otherwise.
+      ALTER TABLE join_tokens ADD COLUMN team TEXT;
+      CREATE TABLE enrolled_teams (
+        instance_id TEXT PRIMARY KEY,
+        team TEXT NOT NULL,
+        join_token_id TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL
+      );
+      -- Spend: what the provider charges at the prices it reports, integrated from the first sighting. The cursor
+      -- holds the last integration time and the rate in force since then; spend_days the USD per instance and UTC day.
+      CREATE TABLE spend_cursor (
+        instance_id TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        rate REAL NOT NULL
+      );
+      CREATE TABLE spend_days (
+        instance_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        usd REAL NOT NULL,
+        PRIMARY KEY (instance_id, day)
+      );
+      -- Budget alerts sent: once per team, month (YYYY-MM) and threshold ('80', '100', 'forecast').
+      CREATE TABLE budget_alerts (
+        team TEXT NOT NULL,
+        month TEXT NOT NULL,
+        threshold TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        PRIMARY KEY (team, month, threshold)
+      );
+    `,
+  },
 ];
 
 // Any fixed number: the key of PostgreSQL's session advisory lock that serializes migrations between replicas.

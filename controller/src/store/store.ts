@@ -20,6 +20,9 @@ import { AgentSessionsRepo } from './agent-sessions-repo';
 import { dialectOf } from './sql/sql-database';
 import { type TokenGrant, TokensRepo } from './tokens-repo';
 import { JoinTokensRepo, type JoinTokenInfo } from './join-tokens-repo';
+import { DirectoryRepo } from './directory-repo';
+import { SpendRepo } from './spend-repo';
+import { BudgetAlertsRepo } from './budget-alerts-repo';
 import type {
   ActionKind,
   ActionRecord,
@@ -58,6 +61,11 @@ export class Store {
   private readonly actions: ActionsRepo;
   private readonly holds: HoldsRepo;
   private readonly interactive: InteractiveRepo;
+  /** Owners, teams and the teams join tokens give (docs/owners.md). */
+  readonly directory: DirectoryRepo;
+  /** Spend per instance and day. */
+  readonly spend: SpendRepo;
+  readonly budgetAlerts: BudgetAlertsRepo;
   private readonly retention: Retention;
   private readonly committed: CommittedSamples;
   private readonly logger: Logger;
@@ -97,6 +105,9 @@ export class Store {
     this.actions = new ActionsRepo(db);
     this.holds = new HoldsRepo(db);
     this.interactive = new InteractiveRepo(db);
+    this.directory = new DirectoryRepo(db);
+    this.spend = new SpendRepo(db);
+    this.budgetAlerts = new BudgetAlertsRepo(db);
     this.retention = new Retention(db, this.instances, rawMs, rollupMs);
     this.ping = db.prepare('SELECT 1').pluck();
   }
@@ -118,6 +129,7 @@ export class Store {
       this.instances.forgetCaches();
       this.samples.forgetCache();
       this.interactive.forgetUnwritten();
+      this.spend.forgetCache();
       throw err;
     } finally {
       this.committed.discard();
@@ -189,8 +201,12 @@ export class Store {
   // --- fleet join tokens (docs/enrolment.md) ---------------------------------------------------------------------
 
   /** Mints a fleet join token; the plaintext is returned once, only its hash is kept. */
-  createJoinToken(now: number, expiresAt: number | null): { id: string; token: string } {
-    return this.joinTokens.create(now, expiresAt);
+  createJoinToken(now: number, expiresAt: number | null, team: string | null = null): { id: string; token: string } {
+    return this.transaction(() => {
+      const created = this.joinTokens.create(now, expiresAt);
+      if (team !== null) this.directory.setJoinTokenTeam(created.id, team);
+      return created;
+    });
   }
 
   /** The id of a live (known, unrevoked, unexpired) join token, or null. */
@@ -210,9 +226,11 @@ export class Store {
    * A granted enrolment: the instance's earlier tokens are revoked (no agent holds them, the caller checked) and a
    * new agent token is minted, in one transaction. Returns the plaintext.
    */
-  grantEnrolment(instanceId: string, now: number): string {
+  grantEnrolment(instanceId: string, now: number, joinTokenId: string | null = null): string {
     return this.transaction(() => {
       this.instances.ensure(instanceId, now);
+      // The join token's team, if it names one, is the instance's team unless a marker says otherwise.
+      if (joinTokenId !== null) this.directory.recordEnrolment(instanceId, this.directory.joinTokenTeam(joinTokenId), joinTokenId, now);
       this.tokens.revokeAll(instanceId, now);
       return this.tokens.create(instanceId, now);
     });

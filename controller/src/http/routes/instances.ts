@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import { parseInstanceId } from '../../store/instance-id';
 import type { AppContext, RouteModule } from '../app-context';
 import { instanceDetailJson, iso, statusInstanceJson } from '../instance-json';
+import { loadAttributions } from '../../owners/attributions';
 import { readJsonBody } from '../json-body';
 import { MAX_HOLD_MS } from '../../operations/instance-operations';
 import type { ActionActor } from '../../domain/action';
@@ -98,10 +99,11 @@ export const instanceRoutes: RouteModule = (app, ctx) => {
     const now = ctx.now();
     const i = found.instance;
     const view = ctx.view.instance(i, now);
-    const base = statusInstanceJson(i, ctx.store.lastSample(i.id), view, now, ctx.staleAfterMs);
+    const who = loadAttributions(ctx.store).of(i);
+    const base = statusInstanceJson(i, ctx.store.lastSample(i.id), view, now, ctx.staleAfterMs, who);
     const samples = ctx.store.sampleDetails(i.id, now - minutes * 60_000, 2_000).map((s) => ({ ...s, t0: iso(s.t0), t1: iso(s.t1) }));
     return c.json({
-      instance: instanceDetailJson(i, base, { agentConnected: ctx.ingest?.isConnected(i.id) ?? false, hold: ctx.store.activeHold(i.id, now), view }),
+      instance: instanceDetailJson(i, base, { agentConnected: ctx.ingest?.isConnected(i.id) ?? false, hold: ctx.store.activeHold(i.id, now), view, who }),
       samples,
       explanation: ctx.view.explain(i, now) ?? null,
       // Every kind, with who did it: GET /api/actions lists only pause/delete/warn; here resume, hold, release and

@@ -1,11 +1,15 @@
 // GET /api/status: every instance with its newest sample and the engine's view, plus savings.
 import type { RouteModule } from '../app-context';
 import { statusInstanceJson } from '../instance-json';
+import { loadAttributions } from '../../owners/attributions';
 
 export const statusRoutes: RouteModule = (app, ctx) => {
   app.get('/api/status', (c) => {
     const now = ctx.now();
-    const instances = ctx.store.listInstances().map((i) => statusInstanceJson(i, ctx.store.lastSample(i.id), ctx.view.instance(i, now), now, ctx.staleAfterMs));
+    const who = loadAttributions(ctx.store);
+    const instances = ctx.store
+      .listInstances()
+      .map((i) => statusInstanceJson(i, ctx.store.lastSample(i.id), ctx.view.instance(i, now), now, ctx.staleAfterMs, who.of(i)));
     return c.json({ instances, savings: ctx.view.savings(now) });
   });
 };

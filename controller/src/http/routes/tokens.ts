@@ -30,6 +30,11 @@ const JoinBody = z
       .positive()
       .max(24 * 365 * 10)
       .optional(),
+    /** The team of the instances it enrols (docs/owners.md). */
+    team: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a team name is 1-63 letters, digits, ".", "_" or "-"')
+      .optional(),
   })
   .strict();
 
@@ -43,7 +48,7 @@ export const tokenRoutes: RouteModule = (app, ctx) => {
       const now = ctx.now();
       const hours = join.value.expiresInHours;
       const expiresAt = hours === undefined ? null : Math.round(now + hours * 3_600_000);
-      const { id, token } = ctx.store.createJoinToken(now, expiresAt);
+      const { id, token } = ctx.store.createJoinToken(now, expiresAt, join.value.team ?? null);
       ctx.logger.info(`fleet join token ${id} created${expiresAt === null ? '' : `, expires ${new Date(expiresAt).toISOString()}`}`);
       return c.json({ id, token, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() }, 201);
     }

@@ -35,6 +35,7 @@ export class PauseWarningFollowUp {
           { publicUrl: d.config.publicUrl ?? null },
           dec.code === 'busy' || dec.code === 'not-idle' ? 'its GPU is busy again' : dec.reason,
         ),
+        { instanceId: dec.instanceId },
       );
       d.logger.info(`pause of ${dec.instanceId} called off: ${dec.reason}`);
     }

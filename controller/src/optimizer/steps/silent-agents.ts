@@ -21,7 +21,7 @@ export class SilentAgentAlerts {
         this.notified.add(r.id);
         const msg = `agent of ${r.id} (${r.name}) silent for ${Math.round((now - seen) / 1000)} s; its instance is not paused on missing data`;
         d.logger.warn(msg);
-        d.notifier.notify(plainNotice(':mute:', msg));
+        d.notifier.notify(plainNotice(':mute:', msg), { instanceId: r.id, email: false });
       } else if (!silent) this.notified.delete(r.id);
     }
   }
