@@ -365,18 +365,35 @@ is_plaintext() {
   esac
 }
 
-# True for http(s)://127.x.y.z, localhost or [::1], with or without a port and path.
+# True for http(s)://127.x.y.z (a literal address), localhost or [::1], with or without a port and path. A URL with
+# user info is never loopback (http://127.0.0.1@attacker.example goes to attacker.example), nor is a name that only
+# starts with "127." (127.rebind.attacker.example resolves wherever its owner likes).
 is_loopback_url() {
   h=${1#*://}
   h=${h%%/*}
   case $h in
+    *@*) return 1 ;;
     '[::1]' | '[::1]:'*) return 0 ;;
   esac
   h=${h%:*}
-  case $h in
-    localhost | 127.*) return 0 ;;
+  [ "$h" = localhost ] && return 0
+  is_loopback_ipv4 "$h"
+}
+
+# True for a dotted-quad 127.a.b.c with each part a number of 0-255.
+is_loopback_ipv4() {
+  case $1 in
+    127.*.*.*) ;;
+    *) return 1 ;;
   esac
-  return 1
+  rest=${1#127.}
+  for part in "${rest%%.*}" "$(printf '%s' "$rest" | cut -d. -f2)" "${rest##*.}"; do
+    case $part in
+      '' | *[!0-9]*) return 1 ;;
+    esac
+    [ "${#part}" -le 3 ] && [ "$part" -le 255 ] || return 1
+  done
+  [ "$(printf '%s' "$rest" | tr -cd . | wc -c)" -eq 2 ]
 }
 
 # saved_setting NAME: prints NAME's value from the installed env file (empty when there is none).

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../protocol/config-error';
 import type { LogLevel } from '../../protocol/log';
+import { isLoopbackHost } from '../../protocol/loopback';
 
 export { ConfigError };
 
@@ -135,11 +136,8 @@ export function normalizeControllerUrl(raw: string, variable = 'CONTROLLER_URL')
   return url.toString();
 }
 
-/** 127.0.0.0/8, ::1 and localhost: the only hosts plain ws:// may reach without ALLOW_PLAINTEXT. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+/** 127.0.0.0/8, ::1 and localhost (protocol/loopback.ts): the only hosts plain ws:// may reach without ALLOW_PLAINTEXT. */
+export { isLoopbackHost };
 
 const PIN = /^sha256\/\/[A-Za-z0-9+/]{43}=$/;
 

@@ -57,6 +57,17 @@ describe.each(SHELLS)('install.sh errors under %s', (shell) => {
       /refusing plain http:\/\/ to http:\/\/192\.0\.2\.1:8080.*--insecure/,
     ],
     [
+      // user info before the host: curl would go to attacker.example, so this is not loopback
+      'plain http to a host behind loopback-looking user info',
+      (r) => ['--token', TOKEN, '--controller', 'http://127.0.0.1@attacker.example', '--prefix', r],
+      /refusing plain http:\/\/ to http:\/\/127\.0\.0\.1@attacker\.example.*--insecure/,
+    ],
+    [
+      'plain http to a DNS name that starts with 127.',
+      (r) => ['--token', TOKEN, '--controller', 'http://127.rebind.attacker.example:8080', '--prefix', r],
+      /refusing plain http:\/\/ to http:\/\/127\.rebind\.attacker\.example:8080.*--insecure/,
+    ],
+    [
       'a --pin that is no pin',
       (r) => ['--token', TOKEN, '--controller', srv.url, '--prefix', r, '--pin', 'sha256//abc'],
       /--pin must be sha256\/\/<44 base64 characters>/,

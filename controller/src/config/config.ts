@@ -1,5 +1,6 @@
 // The controller's typed configuration, parsed and validated once at start-up from an env-like record.
 import { ConfigError } from '../domain/errors';
+import { isLoopbackHost } from '../../../protocol/loopback';
 
 export interface VastConfig {
   apiKey: string;
@@ -152,10 +153,9 @@ function prices(env: Env, name: string): Record<string, number> {
   return out;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
+/** Literal 127.0.0.0/8, ::1 and localhost only (protocol/loopback.ts): a name starting with "127." is not loopback. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  return isLoopbackHost(host);
 }
 
 /** Parse the whole configuration; throws ConfigError naming the first bad variable. */
