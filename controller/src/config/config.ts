@@ -75,6 +75,11 @@ export interface Config extends EngineConfig {
   allowPlaintext: boolean;
   /** An agent not heard from for this long is treated as absent (SSH fallback, notification). */
   agentSilentSec: number;
+  /**
+   * AGENT_SSH_OVERLAP_MINUTES: SSH keeps polling a host this long after its agent started reporting (a new enrolment,
+   * or a return after a silence): an agent that has just arrived has not earned the right to silence SSH.
+   */
+  agentSshOverlapMinutes: number;
   /** How long the controller waits for an agent's checkpoint hook before giving up on the pause. */
   checkpointTimeoutSec: number;
   /** Raw samples are kept at least this long, then rolled up. */
@@ -233,6 +238,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
     tls: certFile === null || keyFile === null ? null : { certFile, keyFile },
     allowPlaintext,
     agentSilentSec: num(env, 'AGENT_SILENT_SECONDS', 60, { gt: 0 }),
+    agentSshOverlapMinutes: num(env, 'AGENT_SSH_OVERLAP_MINUTES', 60, { min: 0, max: 7 * 24 * 60 }),
     checkpointTimeoutSec: num(env, 'CHECKPOINT_TIMEOUT_SECONDS', 300, { gt: 0, max: 3600 }),
     retentionRawHours: num(env, 'RETENTION_RAW_HOURS', 48, { min: 48, max: 24 * 365 }),
     retentionRollupDays: num(env, 'RETENTION_ROLLUP_DAYS', 90, { min: 1, max: 3650 }),

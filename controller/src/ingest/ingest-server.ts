@@ -65,6 +65,8 @@ export interface Ingest {
   connections(): AgentConnectionInfo[];
   /** Two agents competed for this instance recently (see voice-arbiter.ts); null when not. */
   contested(instanceId: string): Contest | null;
+  /** Marks the instance contested because an enrolment claim came for it while it has an agent (WARN + notification once per episode). */
+  markContested(instanceId: string, addresses: readonly string[], what: string): void;
   /** Who is told about a new contest (once per episode; the WARN line is logged anyway): the daemon's notifier. */
   onContest(listener: VoiceArbiterOptions['onContest']): void;
   stats(): IngestStats;
@@ -336,6 +338,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     connections: () => [...live.values()].map((c) => c.info()),
     contested: (id) => arbiter.contested(id),
     onContest: (listener) => arbiter.setContestListener(listener),
+    markContested: (id, addresses, what) => void arbiter.mark(id, addresses, what, 'claim'),
     stats: () => ({ ...counters, batches: { ...counters.batches }, connected: live.size, writer: writer.stats() }),
     async close(timeoutMs = 5_000) {
       if (closing) return;

@@ -33,6 +33,7 @@ const SCALARS: Partial<Record<keyof Config, string>> = {
   publicUrl: 'PUBLIC_URL',
   trustProxy: 'TRUST_PROXY',
   agentSilentSec: 'AGENT_SILENT_SECONDS',
+  agentSshOverlapMinutes: 'AGENT_SSH_OVERLAP_MINUTES',
   checkpointTimeoutSec: 'CHECKPOINT_TIMEOUT_SECONDS',
   retentionRawHours: 'RETENTION_RAW_HOURS',
   retentionRollupDays: 'RETENTION_ROLLUP_DAYS',
