@@ -13,7 +13,8 @@ export interface AgentConfig {
   controllerUrl: string;
   /** Bearer token; never logged, never put on a child's argv or environment. Null: enrol with joinToken. */
   token: string | null;
-  /** JOIN_TOKEN (docs/enrolment.md): the fleet join token used to obtain `token` when none is given or kept. */
+  /** JOIN_TOKEN (docs/enrolment.md): the fleet join token used to obtain `token` when none is given or kept; null
+   * with neither: the token kept in `stateDir` by an earlier enrolment. */
   joinToken: string | null;
   /** Where the agent keeps what it must remember across restarts (the token it got by enrolling, 0600). */
   stateDir: string;
@@ -169,7 +170,11 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   const tokenSource = values.token !== undefined ? '--token' : 'AGENT_TOKEN';
   const token = values.token ?? blankToUndefined(env.AGENT_TOKEN) ?? null;
   const joinToken = blankToUndefined(env.JOIN_TOKEN) ?? null;
-  if (token === null && joinToken === null) throw new ConfigError('AGENT_TOKEN', 'required (or --token TOKEN, or JOIN_TOKEN to enrol)');
+  // With AGENT_STATE_DIR alone the agent runs on the token an earlier enrolment kept there: the installer removes the
+  // spent JOIN_TOKEN from the host once the agent enrolled (docs/enrolment.md).
+  if (token === null && joinToken === null && blankToUndefined(env.AGENT_STATE_DIR) === undefined) {
+    throw new ConfigError('AGENT_TOKEN', 'required (or --token TOKEN, or JOIN_TOKEN to enrol)');
+  }
   // They go into an HTTP header: visible ASCII only, so they can never split the header. The value is never echoed.
   for (const [value, source] of [
     [token, tokenSource],
