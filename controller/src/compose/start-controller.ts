@@ -118,6 +118,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
         batchesPerSecond: l.agentBatchesPerSecond,
         batchBurst: l.agentBatchBurst,
         authFailuresPerMinute: l.authFailuresPerMinute,
+        samplesPerHour: l.agentSamplesPerHour,
       },
       ...o.ingest,
     });
@@ -183,6 +184,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       tls: certificate === null || tlsFiles === null ? null : { files: tlsFiles, certificate },
       logger,
       tlsWatchIntervalMs: o.tlsWatchIntervalMs,
+      timeouts: { headersSec: l.httpHeadersTimeoutSec, idleSec: l.httpIdleTimeoutSec, handshakeSec: l.tlsHandshakeTimeoutSec },
     });
     undo.unshift(() => {
       http.stopWatching();

@@ -92,7 +92,21 @@ export interface Config extends EngineConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Abuse limits (docs/auth.md): free-space floor for storing samples (MiB, 0 = off), connection cap, per-instance
    * batch rate and burst, failed agent authentications per address and minute. */
-  limits: { minFreeDiskMb: number; maxAgentConnections: number; agentBatchesPerSecond: number; agentBatchBurst: number; authFailuresPerMinute: number };
+  limits: {
+    minFreeDiskMb: number;
+    maxAgentConnections: number;
+    agentBatchesPerSecond: number;
+    agentBatchBurst: number;
+    authFailuresPerMinute: number;
+    /** AGENT_SAMPLES_PER_HOUR: samples one instance may add per clock hour (storage per token is bounded). */
+    agentSamplesPerHour: number;
+    /** HTTP_HEADERS_TIMEOUT_SECONDS: a connection must send its request headers (an agent its upgrade) within this long. */
+    httpHeadersTimeoutSec: number;
+    /** HTTP_IDLE_TIMEOUT_SECONDS: an idle keep-alive HTTP connection is closed after this long. */
+    httpIdleTimeoutSec: number;
+    /** TLS_HANDSHAKE_TIMEOUT_SECONDS: a TLS handshake must finish within this long. */
+    tlsHandshakeTimeoutSec: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -280,6 +294,10 @@ export function parseConfig(env: Env, home = '/root'): Config {
       agentBatchesPerSecond: num(env, 'AGENT_BATCHES_PER_SECOND', 20, { gt: 0, max: 100_000 }),
       agentBatchBurst: num(env, 'AGENT_BATCH_BURST', 10_000, { min: 1, int: true, max: 10_000_000 }),
       authFailuresPerMinute: num(env, 'AUTH_FAILURES_PER_MINUTE', 20, { min: 1, int: true, max: 1_000_000 }),
+      agentSamplesPerHour: num(env, 'AGENT_SAMPLES_PER_HOUR', 1440, { min: 1, int: true, max: 10_000_000 }),
+      httpHeadersTimeoutSec: num(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),
+      httpIdleTimeoutSec: num(env, 'HTTP_IDLE_TIMEOUT_SECONDS', 5, { gt: 0, max: 3600 }),
+      tlsHandshakeTimeoutSec: num(env, 'TLS_HANDSHAKE_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),
     },
   };
 }

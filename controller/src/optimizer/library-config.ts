@@ -51,6 +51,10 @@ const NESTED: Record<string, Record<string, string>> = {
     agentBatchesPerSecond: 'AGENT_BATCHES_PER_SECOND',
     agentBatchBurst: 'AGENT_BATCH_BURST',
     authFailuresPerMinute: 'AUTH_FAILURES_PER_MINUTE',
+    agentSamplesPerHour: 'AGENT_SAMPLES_PER_HOUR',
+    httpHeadersTimeoutSec: 'HTTP_HEADERS_TIMEOUT_SECONDS',
+    httpIdleTimeoutSec: 'HTTP_IDLE_TIMEOUT_SECONDS',
+    tlsHandshakeTimeoutSec: 'TLS_HANDSHAKE_TIMEOUT_SECONDS',
   },
   ssh: { user: 'SSH_USER', keyPath: 'SSH_KEY_PATH', port: 'SSH_PORT', timeoutSec: 'SSH_TIMEOUT_SECONDS', concurrency: 'SSH_CONCURRENCY' },
 };
