@@ -294,7 +294,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
       agentBatchesPerSecond: num(env, 'AGENT_BATCHES_PER_SECOND', 20, { gt: 0, max: 100_000 }),
       agentBatchBurst: num(env, 'AGENT_BATCH_BURST', 10_000, { min: 1, int: true, max: 10_000_000 }),
       authFailuresPerMinute: num(env, 'AUTH_FAILURES_PER_MINUTE', 20, { min: 1, int: true, max: 1_000_000 }),
-      agentSamplesPerHour: num(env, 'AGENT_SAMPLES_PER_HOUR', 1440, { min: 1, int: true, max: 10_000_000 }),
+      agentSamplesPerHour: num(env, 'AGENT_SAMPLES_PER_HOUR', 12_000, { min: 1, int: true, max: 10_000_000 }),
       httpHeadersTimeoutSec: num(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),
       httpIdleTimeoutSec: num(env, 'HTTP_IDLE_TIMEOUT_SECONDS', 5, { gt: 0, max: 3600 }),
       tlsHandshakeTimeoutSec: num(env, 'TLS_HANDSHAKE_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),

@@ -13,8 +13,8 @@ export interface IngestLimitOptions {
   batchesPerSecond?: number;
   batchBurst?: number;
   /**
-   * Samples (batches: one stored row each) one instance may add per clock hour; default 1440, four times what an
-   * agent sends at the default 10-s report interval. Bounds the disk one token can use (docs/security.md).
+   * Samples (batches: one stored row each) one instance may add per clock hour; default 12,000: a whole 24-h buffer
+   * replay (8,640 batches) fits in one hour beside live readings. Bounds the disk one token can use (docs/security.md).
    */
   samplesPerHour?: number;
   /** Below its free-space floor no batch is queued. */
@@ -58,7 +58,7 @@ export class IngestLimits {
     this.batchRate = opts.batchesPerSecond ?? 20;
     this.batchBurst = opts.batchBurst ?? 10_000;
     this.diskGuard = opts.diskGuard ?? null;
-    this.samplesPerHour = opts.samplesPerHour ?? 1440;
+    this.samplesPerHour = opts.samplesPerHour ?? 12_000;
     if (!(this.authPoints >= 1) || !(this.maxConnections >= 1) || !(this.batchRate > 0) || !(this.batchBurst >= 1) || !(this.samplesPerHour >= 1)) {
       throw new Error('IngestLimits: authFailuresPerMinute, maxConnections, batchBurst and samplesPerHour must be >= 1, batchesPerSecond > 0');
     }
