@@ -1,4 +1,5 @@
 // Parses the top-level arguments and runs the sub-command (help, version, unknown commands).
+import { allowInsecureAdmin } from './api-client';
 import { type Command, type CommandIo, EXIT } from './command';
 import { COMMANDS } from './registry';
 import { VERSION } from './version';
@@ -13,6 +14,7 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run "cost-optimizer <command> --help" for a command's options. Version ${VERSION}.
+--insecure (any command) lets the admin credential go over plain http:// to a host other than this one.
 `;
 }
 
@@ -32,5 +34,11 @@ export async function main(argv: string[], io: CommandIo, commands: readonly Com
     io.stderr(`cost-optimizer: unknown command "${name.slice(0, 100)}"; see cost-optimizer --help\n`);
     return EXIT.usage;
   }
-  return command.run(rest, io);
+  // --insecure applies to every command that calls the controller: the admin credential may then go over plain
+  // http:// to another host (api-client.ts); without it such a call is refused.
+  allowInsecureAdmin(rest.includes('--insecure'));
+  return command.run(
+    rest.filter((a) => a !== '--insecure'),
+    io,
+  );
 }
