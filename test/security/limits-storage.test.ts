@@ -1,8 +1,9 @@
 // Attack: one agent token filling the disk with samples (measured before: 3,000 acknowledged batches of 64 GPUs in
-// minutes, about 8 GB a day, after which the disk guard refused every agent's samples). Now each instance may add at
-// most AGENT_SAMPLES_PER_HOUR samples per clock hour; past it the agent is told why (1013 and the reason) and keeps
-// its batches. In-process controller with a small cap, real sockets.
+// minutes, about 8 GB a day, after which the disk guard refused every agent's samples). Now a sample may report at
+// most MAX_GPUS_PER_SAMPLE (16) GPUs, and each instance may add at most AGENT_SAMPLES_PER_HOUR samples per clock hour;
+// past either the agent is told why. In-process controller with a small cap, real sockets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloseCode } from '../../protocol';
 import { startTestController, type TestController, waitFor } from '../helpers/in-process-controller';
 import { SimAgent } from '../sim-agent';
 
@@ -17,7 +18,7 @@ afterAll(async () => {
 
 describe('storage per token', () => {
   it('stores at most AGENT_SAMPLES_PER_HOUR samples of one instance an hour and tells the agent why the rest are refused', async () => {
-    const flooder = new SimAgent({ url: ctl.wsUrl, token: ctl.server.store.createToken('manual:flooder', Date.now()), gpus: 64, intervalMs: 1000 });
+    const flooder = new SimAgent({ url: ctl.wsUrl, token: ctl.server.store.createToken('manual:flooder', Date.now()), gpus: 16, intervalMs: 1000 });
     const honest = new SimAgent({ url: ctl.wsUrl, token: ctl.server.store.createToken('manual:honest', Date.now()), gpus: 1, intervalMs: 1000 });
     await flooder.connect();
     await honest.connect();
@@ -33,5 +34,16 @@ describe('storage per token', () => {
     await waitFor(() => ctl.server.store.recentSamples('manual:honest', 0).length === 1, 10_000, 'the honest batch');
     await flooder.close();
     await honest.close();
+  });
+
+  it('refuses a sample with more GPUs than a host can have, saying so', async () => {
+    const wide = new SimAgent({ url: ctl.wsUrl, token: ctl.server.store.createToken('manual:wide', Date.now()), gpus: 64, intervalMs: 1000 });
+    await wide.connect();
+    const closed = wide.nextClose();
+    wide.sendBatch(0);
+    const c = await closed;
+    expect(c.code).toBe(CloseCode.BadFrame);
+    expect(c.reason).toBe('batch 1 reports 64 GPUs; a host has at most 16 (MAX_GPUS_PER_SAMPLE)');
+    expect(ctl.server.store.recentSamples('manual:wide', 0)).toEqual([]);
   });
 });

@@ -119,6 +119,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
         batchBurst: l.agentBatchBurst,
         authFailuresPerMinute: l.authFailuresPerMinute,
         samplesPerHour: l.agentSamplesPerHour,
+        maxGpusPerSample: l.maxGpusPerSample,
       },
       ...o.ingest,
     });

@@ -100,6 +100,8 @@ export interface Config extends EngineConfig {
     authFailuresPerMinute: number;
     /** AGENT_SAMPLES_PER_HOUR: samples one instance may add per clock hour (storage per token is bounded). */
     agentSamplesPerHour: number;
+    /** MAX_GPUS_PER_SAMPLE: GPUs one agent sample may report (the largest hosts have 16). */
+    maxGpusPerSample: number;
     /** HTTP_HEADERS_TIMEOUT_SECONDS: a connection must send its request headers (an agent its upgrade) within this long. */
     httpHeadersTimeoutSec: number;
     /** HTTP_IDLE_TIMEOUT_SECONDS: an idle keep-alive HTTP connection is closed after this long. */
@@ -295,6 +297,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
       agentBatchBurst: num(env, 'AGENT_BATCH_BURST', 10_000, { min: 1, int: true, max: 10_000_000 }),
       authFailuresPerMinute: num(env, 'AUTH_FAILURES_PER_MINUTE', 20, { min: 1, int: true, max: 1_000_000 }),
       agentSamplesPerHour: num(env, 'AGENT_SAMPLES_PER_HOUR', 12_000, { min: 1, int: true, max: 10_000_000 }),
+      maxGpusPerSample: num(env, 'MAX_GPUS_PER_SAMPLE', 16, { min: 1, max: 64, int: true }),
       httpHeadersTimeoutSec: num(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),
       httpIdleTimeoutSec: num(env, 'HTTP_IDLE_TIMEOUT_SECONDS', 5, { gt: 0, max: 3600 }),
       tlsHandshakeTimeoutSec: num(env, 'TLS_HANDSHAKE_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),

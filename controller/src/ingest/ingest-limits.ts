@@ -17,6 +17,8 @@ export interface IngestLimitOptions {
    * replay (8,640 batches) fits in one hour beside live readings. Bounds the disk one token can use (docs/security.md).
    */
   samplesPerHour?: number;
+  /** GPUs one sample may report (a host has at most this many); a batch with more is refused as a bad frame. Default 16. */
+  maxGpusPerSample?: number;
   /** Below its free-space floor no batch is queued. */
   diskGuard?: DiskGuard | null;
 }

@@ -120,7 +120,7 @@ export function createIngest(opts: IngestOptions): Ingest {
   /** The token each connection came in with (its hash and expiry), re-checked while it lives. */
   const grants = new Map<AgentConnection, TokenGrant>();
   let closing = false;
-  const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {} };
+  const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {}, maxGpusPerSample: opts.limits?.maxGpusPerSample };
   const arbiter = new VoiceArbiter({ logger, now, probeTimeoutMs: opts.probeTimeoutMs, contestWindowMs: opts.contestWindowMs });
 
   // One line a minute saying how ingest keeps up: receive-to-ack latency is measured here, event-loop delay tells
