@@ -5,7 +5,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { Ingest } from '../ingest';
 import type { Logger } from '../log';
@@ -29,6 +29,8 @@ export async function listen(
     tlsWatchIntervalMs?: number;
     /** HTTP_HEADERS_TIMEOUT_SECONDS, HTTP_IDLE_TIMEOUT_SECONDS, TLS_HANDSHAKE_TIMEOUT_SECONDS (defaults 10, 5, 10). */
     timeouts?: { headersSec: number; idleSec: number; handshakeSec: number };
+    /** MAX_UNAUTHENTICATED_SOCKETS (default 10,000). */
+    maxUnauthenticatedSockets?: number;
   },
 ): Promise<Listening> {
   const { logger } = o;
@@ -50,6 +52,24 @@ export async function listen(
   server.requestTimeout = Math.max(server.headersTimeout, 60_000);
   server.keepAliveTimeout = t.idleSec * 1000;
   ingest.attach(server);
+  // A cap on sockets that are not agent connections: open sockets minus live agents. A flood of connections that never
+  // authenticate is closed at once past it (one WARN per burst); agents that were refused retry with backoff.
+  const maxPending = o.maxUnauthenticatedSockets ?? 10_000;
+  let open = 0;
+  let refusing = false;
+  server.on('connection', (socket: Socket) => {
+    if (open - ingest.stats().connected >= maxPending) {
+      if (!refusing) {
+        refusing = true;
+        logger.warn(`more than ${maxPending} sockets that are not agent connections are open (MAX_UNAUTHENTICATED_SOCKETS): closing new ones at once`);
+      }
+      socket.destroy();
+      return;
+    }
+    refusing = false;
+    open++;
+    socket.once('close', () => open--);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {

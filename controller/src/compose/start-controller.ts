@@ -186,6 +186,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       logger,
       tlsWatchIntervalMs: o.tlsWatchIntervalMs,
       timeouts: { headersSec: l.httpHeadersTimeoutSec, idleSec: l.httpIdleTimeoutSec, handshakeSec: l.tlsHandshakeTimeoutSec },
+      maxUnauthenticatedSockets: l.maxUnauthenticatedSockets,
     });
     undo.unshift(() => {
       http.stopWatching();

@@ -102,6 +102,8 @@ export interface Config extends EngineConfig {
     agentSamplesPerHour: number;
     /** MAX_GPUS_PER_SAMPLE: GPUs one agent sample may report (the largest hosts have 16). */
     maxGpusPerSample: number;
+    /** MAX_UNAUTHENTICATED_SOCKETS: open sockets that are not agent connections (yet) at most; more are closed at once. */
+    maxUnauthenticatedSockets: number;
     /** HTTP_HEADERS_TIMEOUT_SECONDS: a connection must send its request headers (an agent its upgrade) within this long. */
     httpHeadersTimeoutSec: number;
     /** HTTP_IDLE_TIMEOUT_SECONDS: an idle keep-alive HTTP connection is closed after this long. */
@@ -298,6 +300,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
       authFailuresPerMinute: num(env, 'AUTH_FAILURES_PER_MINUTE', 20, { min: 1, int: true, max: 1_000_000 }),
       agentSamplesPerHour: num(env, 'AGENT_SAMPLES_PER_HOUR', 12_000, { min: 1, int: true, max: 10_000_000 }),
       maxGpusPerSample: num(env, 'MAX_GPUS_PER_SAMPLE', 16, { min: 1, max: 64, int: true }),
+      maxUnauthenticatedSockets: num(env, 'MAX_UNAUTHENTICATED_SOCKETS', 10_000, { min: 1, int: true, max: 1_000_000 }),
       httpHeadersTimeoutSec: num(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),
       httpIdleTimeoutSec: num(env, 'HTTP_IDLE_TIMEOUT_SECONDS', 5, { gt: 0, max: 3600 }),
       tlsHandshakeTimeoutSec: num(env, 'TLS_HANDSHAKE_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),

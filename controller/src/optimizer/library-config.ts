@@ -53,6 +53,7 @@ const NESTED: Record<string, Record<string, string>> = {
     authFailuresPerMinute: 'AUTH_FAILURES_PER_MINUTE',
     agentSamplesPerHour: 'AGENT_SAMPLES_PER_HOUR',
     maxGpusPerSample: 'MAX_GPUS_PER_SAMPLE',
+    maxUnauthenticatedSockets: 'MAX_UNAUTHENTICATED_SOCKETS',
     httpHeadersTimeoutSec: 'HTTP_HEADERS_TIMEOUT_SECONDS',
     httpIdleTimeoutSec: 'HTTP_IDLE_TIMEOUT_SECONDS',
     tlsHandshakeTimeoutSec: 'TLS_HANDSHAKE_TIMEOUT_SECONDS',
