@@ -365,18 +365,35 @@ is_plaintext() {
   esac
 }
 
-# True for http(s)://127.x.y.z, localhost or [::1], with or without a port and path.
+# True for http(s)://127.x.y.z (a literal address), localhost or [::1], with or without a port and path. A URL with
+# user info is never loopback (http://127.0.0.1@attacker.example goes to attacker.example), nor is a name that only
+# starts with "127." (127.rebind.attacker.example resolves wherever its owner likes).
 is_loopback_url() {
   h=${1#*://}
   h=${h%%/*}
   case $h in
+    *@*) return 1 ;;
     '[::1]' | '[::1]:'*) return 0 ;;
   esac
   h=${h%:*}
-  case $h in
-    localhost | 127.*) return 0 ;;
+  [ "$h" = localhost ] && return 0
+  is_loopback_ipv4 "$h"
+}
+
+# True for a dotted-quad 127.a.b.c with each part a number of 0-255.
+is_loopback_ipv4() {
+  case $1 in
+    127.*.*.*) ;;
+    *) return 1 ;;
   esac
-  return 1
+  rest=${1#127.}
+  for part in "${rest%%.*}" "$(printf '%s' "$rest" | cut -d. -f2)" "${rest##*.}"; do
+    case $part in
+      '' | *[!0-9]*) return 1 ;;
+    esac
+    [ "${#part}" -le 3 ] && [ "$part" -le 255 ] || return 1
+  done
+  [ "$(printf '%s' "$rest" | tr -cd . | wc -c)" -eq 2 ]
 }
 
 # saved_setting NAME: prints NAME's value from the installed env file (empty when there is none).
@@ -411,12 +428,17 @@ agent_token() {
   if [ -z "$token" ] && [ -z "$OPT_JOIN" ]; then
     token=$(saved_setting AGENT_TOKEN)
   fi
-  [ -n "$token" ] || [ -n "$(join_token)" ] || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id> (or a fleet join token: --join-token, from cost-optimizer token create --join)"
+  [ -n "$token" ] || [ -n "$(join_token)" ] || has_kept_token || die "missing token: pass --token <token> (or AGENT_TOKEN); mint one on the controller with: cost-optimizer token create <instance-id> (or a fleet join token: --join-token, from cost-optimizer token create --join)"
   [ -n "$token" ] || return 0
   case $token in
     *[!A-Za-z0-9._~+/=:-]*) die "the token holds unexpected characters (spaces, quotes?): copy it again from 'cost-optimizer token create'" ;;
   esac
   printf '%s\n' "$token"
+}
+
+# True when an earlier enrolment left the agent's own token in STATE_DIR.
+has_kept_token() {
+  [ -s "$STATE_DIR/agent-token" ]
 }
 
 # Prints the fleet join token (--join-token / JOIN_TOKEN, else the installed one) when no agent token is given;
@@ -425,6 +447,9 @@ join_token() {
   [ -z "$OPT_TOKEN" ] || return 0
   join=$OPT_JOIN
   [ -n "$join" ] || [ -n "$(saved_setting AGENT_TOKEN)" ] || join=$(saved_setting JOIN_TOKEN)
+  # Spent: the agent enrolled and kept its own token, which is all a restart needs. The join token is not written
+  # back (root on any fleet host could otherwise read it and claim other instances).
+  ! has_kept_token || return 0
   [ -n "$join" ] || return 0
   case $join in
     *[!A-Za-z0-9._~+/=:-]*) die "the join token holds unexpected characters (spaces, quotes?): copy it again from 'cost-optimizer token create --join'" ;;
@@ -550,7 +575,7 @@ gen_env() {
     if [ -n "$TOKEN" ]; then
       printf 'AGENT_TOKEN=%s\n' "$(q "$TOKEN")"
     else
-      printf 'JOIN_TOKEN=%s\n' "$(q "$JOIN")"
+      [ -z "$JOIN" ] || printf 'JOIN_TOKEN=%s\n' "$(q "$JOIN")"
       printf 'AGENT_STATE_DIR=%s\n' "$(q "$STATE_DIR")"
     fi
     [ -z "$PIN" ] || printf 'CONTROLLER_PIN=%s\n' "$(q "$PIN")"
@@ -614,6 +639,31 @@ gen_run_agent() {
     printf 'set -a\n'
     printf '. %s\n' "$(q "$ENV_FILE")"
     printf 'set +a\n'
+    printf 'ENV_FILE=%s\n' "$(q "$ENV_FILE")"
+    cat <<'LAUNCHER'
+# The join token is spent once the agent kept its own token (docs/enrolment.md): removed from the env file here, as
+# root, at this start or (in the background) as soon as the enrolment succeeds, so it does not stay on the host.
+spend_join_token() {
+  [ -n "${AGENT_STATE_DIR:-}" ] && [ -s "$AGENT_STATE_DIR/agent-token" ] || return 1
+  grep -q '^JOIN_TOKEN=' "$ENV_FILE" || return 0
+  (umask 077 && grep -v '^JOIN_TOKEN=' "$ENV_FILE" >"$ENV_FILE.spent" && mv -f "$ENV_FILE.spent" "$ENV_FILE")
+}
+if [ -n "${JOIN_TOKEN:-}" ]; then
+  if spend_join_token; then
+    unset JOIN_TOKEN
+  else
+    # Twice in the background, so the watcher is nobody's child once the agent replaces this shell (for a day at most).
+    ( (
+      unset JOIN_TOKEN
+      n=0
+      while [ "$n" -lt 8640 ] && ! spend_join_token; do
+        sleep 10
+        n=$((n + 1))
+      done
+    ) </dev/null >/dev/null 2>&1 &)
+  fi
+fi
+LAUNCHER
     if [ -n "$DROP" ]; then
       printf '# Sourced as root (the env file is 0600 root), then run as %s: the agent needs no privilege to stream.\n' "$AGENT_USER"
     fi
@@ -831,7 +881,11 @@ do_install() {
   TOKEN=$(agent_token)
   JOIN=''
   [ -n "$TOKEN" ] || JOIN=$(join_token)
-  [ -n "$OPT_TOKEN$OPT_JOIN" ] || say "no --token given: keeping the token already in $ENV_FILE"
+  if [ -z "$TOKEN" ] && [ -z "$JOIN" ]; then
+    say "the agent enrolled earlier and keeps its own token in $STATE_DIR: the join token is spent and not written again"
+  elif [ -z "$OPT_TOKEN$OPT_JOIN" ]; then
+    say "no --token given: keeping the token already in $ENV_FILE"
+  fi
   CHECKPOINT=$(checkpoint_cmd)
   PIN=$(controller_pin)
   INIT=$(detect_init)

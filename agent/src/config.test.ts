@@ -163,6 +163,9 @@ describe('parseAgentConfig', () => {
     expect(parse({ CONTROLLER_URL: base.CONTROLLER_URL, JOIN_TOKEN: 'j', STATE_DIRECTORY: '/var/lib/x:/var/lib/y' }).stateDir).toBe('/var/lib/x');
     expect(parse({ CONTROLLER_URL: base.CONTROLLER_URL, JOIN_TOKEN: 'j', HOME: '/home/u' }).stateDir).toBe('/home/u/.cost-optimizer-agent');
     expect(errorOf({ CONTROLLER_URL: base.CONTROLLER_URL }).message).toMatch(/JOIN_TOKEN/);
+    // After enrolment the installer removes the spent join token: the state dir alone is enough to start.
+    const kept = parse({ CONTROLLER_URL: base.CONTROLLER_URL, AGENT_STATE_DIR: '/var/lib/co' });
+    expect([kept.token, kept.joinToken, kept.stateDir]).toEqual([null, null, '/var/lib/co']);
     const bad = errorOf({ CONTROLLER_URL: base.CONTROLLER_URL, JOIN_TOKEN: 'a b-secret' });
     expect(bad.variable).toBe('JOIN_TOKEN');
     expect(bad.message).not.toContain('b-secret');

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../protocol/config-error';
 import type { LogLevel } from '../../protocol/log';
+import { isLoopbackHost } from '../../protocol/loopback';
 
 export { ConfigError };
 
@@ -17,7 +18,8 @@ export interface AgentConfig {
   controllerUrls: string[];
   /** Bearer token; never logged, never put on a child's argv or environment. Null: enrol with joinToken. */
   token: string | null;
-  /** JOIN_TOKEN (docs/enrolment.md): the fleet join token used to obtain `token` when none is given or kept. */
+  /** JOIN_TOKEN (docs/enrolment.md): the fleet join token used to obtain `token` when none is given or kept; null
+   * with neither: the token kept in `stateDir` by an earlier enrolment. */
   joinToken: string | null;
   /** Where the agent keeps what it must remember across restarts (the token it got by enrolling, 0600). */
   stateDir: string;
@@ -141,11 +143,8 @@ export function normalizeControllerUrl(raw: string, variable = 'CONTROLLER_URL')
   return url.toString();
 }
 
-/** 127.0.0.0/8, ::1 and localhost: the only hosts plain ws:// may reach without ALLOW_PLAINTEXT. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+/** 127.0.0.0/8, ::1 and localhost (protocol/loopback.ts): the only hosts plain ws:// may reach without ALLOW_PLAINTEXT. */
+export { isLoopbackHost };
 
 const PIN = /^sha256\/\/[A-Za-z0-9+/]{43}=$/;
 
@@ -187,7 +186,11 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
   const tokenSource = values.token !== undefined ? '--token' : 'AGENT_TOKEN';
   const token = values.token ?? blankToUndefined(env.AGENT_TOKEN) ?? null;
   const joinToken = blankToUndefined(env.JOIN_TOKEN) ?? null;
-  if (token === null && joinToken === null) throw new ConfigError('AGENT_TOKEN', 'required (or --token TOKEN, or JOIN_TOKEN to enrol)');
+  // With AGENT_STATE_DIR alone the agent runs on the token an earlier enrolment kept there: the installer removes the
+  // spent JOIN_TOKEN from the host once the agent enrolled (docs/enrolment.md).
+  if (token === null && joinToken === null && blankToUndefined(env.AGENT_STATE_DIR) === undefined) {
+    throw new ConfigError('AGENT_TOKEN', 'required (or --token TOKEN, or JOIN_TOKEN to enrol)');
+  }
   // They go into an HTTP header: visible ASCII only, so they can never split the header. The value is never echoed.
   for (const [value, source] of [
     [token, tokenSource],

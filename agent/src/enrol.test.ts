@@ -63,6 +63,18 @@ describe('enrolment (agent side)', () => {
     expect(ctl.requests).toHaveLength(1);
   });
 
+  it('runs on the kept token once the join token is spent, and says what to do when there is neither', async () => {
+    const ctl = await controller(() => [201, { instanceId: 'vast:801', token: 'co_granted' }]);
+    const stateDir = join(tempDir(), 'state');
+    const log = memoryLogger();
+    await expect(obtainAgentToken({ controllerUrl: ctl.url, joinToken: null, stateDir, identity: vast, logger: log.logger })).rejects.toThrow(
+      /no agent token is kept .* and no JOIN_TOKEN is set/,
+    );
+    keepToken(stateDir, 'co_kept');
+    expect(await obtainAgentToken({ controllerUrl: ctl.url, joinToken: null, stateDir, identity: vast, logger: log.logger })).toBe('co_kept');
+    expect(ctl.requests).toHaveLength(0);
+  });
+
   it('retries a refusal with a line that names every condition and no single one', async () => {
     let n = 0;
     const ctl = await controller(() => (++n < 3 ? [403, { error: 'enrolment refused' }] : [201, { instanceId: 'vast:801', token: 'co_late' }]));

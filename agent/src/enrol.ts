@@ -100,7 +100,8 @@ export interface EnrolOptions {
   controllerUrl: string;
   /** Every CONTROLLER_URL (replicas): a claim that cannot reach one is sent to the next. Default: controllerUrl alone. */
   controllerUrls?: readonly string[];
-  joinToken: string;
+  /** Null when the join token was spent (removed from the host after enrolment): only a kept token will do. */
+  joinToken: string | null;
   /** CONTROLLER_PIN, or null for ordinary TLS verification. */
   controllerPin?: string | null;
   stateDir: string;
@@ -131,6 +132,12 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
     logger.info(`using the agent token kept from an earlier enrolment (${join(opts.stateDir, KEPT_TOKEN_FILE)})`);
     return kept;
   }
+  if (opts.joinToken === null) {
+    throw new EnrolError(
+      `no agent token is kept in ${join(opts.stateDir, KEPT_TOKEN_FILE)} and no JOIN_TOKEN is set: give this host a token (AGENT_TOKEN, from cost-optimizer token create <instance-id>) or a join token to enrol again`,
+    );
+  }
+  const joinToken = opts.joinToken;
   const claim = claimOf(opts.identity);
   const urls = (opts.controllerUrls ?? [opts.controllerUrl]).map(enrolUrl);
   let at = 0;
@@ -141,7 +148,7 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
     let why: string;
     const url = urls[at]!;
     try {
-      const answer = await post(url, opts.joinToken, payload, opts.requestTimeoutMs ?? 15_000, opts.controllerPin ?? null);
+      const answer = await post(url, joinToken, payload, opts.requestTimeoutMs ?? 15_000, opts.controllerPin ?? null);
       if (answer.status === 201) {
         const grant = EnrolGrantSchema.safeParse(JSON.parse(answer.body));
         if (!grant.success || grant.data.instanceId !== claim.instanceId) throw new Error('the controller answered 201 with an unexpected body');

@@ -61,13 +61,13 @@ async function main(): Promise<void> {
 
   let token = config.token;
   if (token === null) {
-    // JOIN_TOKEN without AGENT_TOKEN: the kept token, or enrol (docs/enrolment.md).
+    // No AGENT_TOKEN: the kept token, or enrol with JOIN_TOKEN (docs/enrolment.md).
     const identity = await detectIdentity({ instanceIdOverride: config.instanceId, vastContainerId: config.vastContainerId, logger });
     try {
       token = await obtainAgentToken({
         controllerUrl: config.controllerUrl,
         controllerUrls: config.controllerUrls,
-        joinToken: config.joinToken!,
+        joinToken: config.joinToken,
         controllerPin: config.controllerPin,
         stateDir: config.stateDir,
         identity,
@@ -80,6 +80,8 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     logger = createLogger({ level: config.logLevel, secrets: [token, config.joinToken] });
+    // The join token is spent: this process no longer holds it where a child or a debugger could read it.
+    delete process.env.JOIN_TOKEN;
   }
   agent = new Agent({ ...config, token }, { logger });
   await agent.start();

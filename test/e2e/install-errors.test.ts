@@ -1,12 +1,13 @@
 // End-to-end: install.sh's clear errors (missing token, unreachable controller, bad options, a pinned hash that differs),
 // and the documented one-liner `curl -fsSL <controller>/install.sh | sh -s -- --token <token>` with the served URL.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentOf, INSTALL_SH, killLeftovers, makeRoot, runInstaller, SHELLS, snapshot } from '../helpers/install-host';
 import { fakeAgentSource, type InstallServer, startInstallServer } from '../helpers/install-server';
+import { waitFor } from '../helpers/in-process-controller';
 
 const TOKEN = 'agt_errors.Test-token_0123456789';
 
@@ -55,6 +56,17 @@ describe.each(SHELLS)('install.sh errors under %s', (shell) => {
       'plain http to a non-loopback controller',
       (r) => ['--token', TOKEN, '--controller', 'http://192.0.2.1:8080', '--prefix', r],
       /refusing plain http:\/\/ to http:\/\/192\.0\.2\.1:8080.*--insecure/,
+    ],
+    [
+      // user info before the host: curl would go to attacker.example, so this is not loopback
+      'plain http to a host behind loopback-looking user info',
+      (r) => ['--token', TOKEN, '--controller', 'http://127.0.0.1@attacker.example', '--prefix', r],
+      /refusing plain http:\/\/ to http:\/\/127\.0\.0\.1@attacker\.example.*--insecure/,
+    ],
+    [
+      'plain http to a DNS name that starts with 127.',
+      (r) => ['--token', TOKEN, '--controller', 'http://127.rebind.attacker.example:8080', '--prefix', r],
+      /refusing plain http:\/\/ to http:\/\/127\.rebind\.attacker\.example:8080.*--insecure/,
     ],
     [
       'a --pin that is no pin',
@@ -125,6 +137,33 @@ describe.each(SHELLS)('install.sh errors under %s', (shell) => {
     const after = readFileSync(join(r, 'etc/cost-optimizer/agent.env'), 'utf8');
     expect(after).toContain(`AGENT_TOKEN='${TOKEN}'`);
     expect(after).not.toContain('JOIN_TOKEN');
+  });
+
+  it('the join token is spent once the agent kept its own token: the launcher removes it, a re-run does not write it back', async () => {
+    const r = root();
+    const join0 = 'coj_' + 'S'.repeat(43);
+    const envFile = join(r, 'etc/cost-optimizer/agent.env');
+    const opts = ['--controller', srv.url, '--prefix', r, '--init', 'none', '--no-start'];
+    expect((await runInstaller(shell, opts, { env: { JOIN_TOKEN: join0 } })).code).toBe(0);
+    expect(readFileSync(envFile, 'utf8')).toContain(`JOIN_TOKEN='${join0}'`);
+    // The launcher started before the enrolment: it keeps the join token until the agent has its own.
+    const launch = () => spawn(join(r, 'opt/cost-optimizer/run-agent'), [], { stdio: 'ignore', detached: true });
+    const first = launch();
+    // The agent enrols and keeps its token (as agent/src/enrol.ts does); the launcher's watcher spends the join token.
+    writeFileSync(join(r, 'var/lib/cost-optimizer-agent/agent-token'), 'co_kept\n', { mode: 0o600 });
+    try {
+      await waitFor(() => !readFileSync(envFile, 'utf8').includes('JOIN_TOKEN'), 30_000, 'the join token removed from the env file');
+    } finally {
+      process.kill(-first.pid!, 'SIGKILL');
+    }
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(envFile, 'utf8')).toContain(`AGENT_STATE_DIR='${join(r, 'var/lib/cost-optimizer-agent')}'`);
+    // The on-start script runs the same line at every container start: the join token is not written back.
+    const again = await runInstaller(shell, opts, { env: { JOIN_TOKEN: join0 } });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('the join token is spent');
+    expect(readFileSync(envFile, 'utf8')).not.toContain('JOIN_TOKEN');
+    expect(readFileSync(envFile, 'utf8')).not.toContain('AGENT_TOKEN');
   });
 
   it('--help prints the usage and changes nothing', async () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import type { Config } from '../config/config';
 import { readAdminTokenFile } from '../http/admin-credential';
+import { isLoopbackHost } from '../../../protocol/loopback';
 import { tlsFilesFor } from '../tls/certificate';
 import { spkiPin } from '../tls/pin';
 import { pinnedAgent } from './pinned-agent';
@@ -66,6 +67,30 @@ export async function sendJson(
   return callJson(base, method, path, adminToken, pin, body);
 }
 
+/** `--insecure` (any command): the admin credential may go over plain http:// to a host that is not this machine. */
+let insecure = false;
+
+/** Set once by the dispatcher from `--insecure`. */
+export function allowInsecureAdmin(allow: boolean): void {
+  insecure = allow;
+}
+
+/**
+ * Why the admin credential must not be sent to `base`, or null: over plain http:// it would cross the network in clear,
+ * so only to loopback (literal 127.0.0.0/8, ::1, localhost: protocol/loopback.ts) unless `--insecure`.
+ */
+export function plaintextRefusal(base: string, adminToken: string | null, allowInsecure: boolean): string | null {
+  if (adminToken === null || allowInsecure) return null;
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return null;
+  return `refusing to send the admin credential over plain http:// to ${url.host}: it would cross the network in clear; use the controller's https:// URL, or pass --insecure`;
+}
+
 async function callJson(
   base: string,
   method: 'GET' | 'POST' | 'DELETE',
@@ -74,6 +99,8 @@ async function callJson(
   pin: string | null,
   body?: unknown,
 ): Promise<unknown> {
+  const refusal = plaintextRefusal(base, adminToken, insecure);
+  if (refusal !== null) throw new ApiError(refusal, null);
   let res;
   // The controller's own key is trusted (besides a certificate the system's CAs vouch for): see pinned-agent.ts.
   const dispatcher = pin === null || !base.startsWith('https:') ? undefined : pinnedAgent(pin);

@@ -1,4 +1,5 @@
 // Parses the top-level arguments and runs the sub-command (help, version, unknown commands).
+import { allowInsecureAdmin } from './api-client';
 import { type Command, type CommandIo, EXIT } from './command';
 import { COMMANDS } from './registry';
 import { VERSION } from '../version';
@@ -16,6 +17,7 @@ Every command reads the controller's settings from the environment, over one fil
 /etc/cost-optimizer/controller.env when this user can read it, else .env in the working directory.
 
 Run "cost-optimizer <command> --help" for a command's options. Version ${VERSION}.
+--insecure (any command) lets the admin credential go over plain http:// to a host other than this one.
 `;
 }
 
@@ -56,5 +58,11 @@ export async function main(args: string[], baseIo: CommandIo, commands: readonly
     io.stderr(`cost-optimizer: unknown command "${name.slice(0, 100)}"; see cost-optimizer --help\n`);
     return EXIT.usage;
   }
-  return command.run(rest, io);
+  // --insecure applies to every command that calls the controller: the admin credential may then go over plain
+  // http:// to another host (api-client.ts); without it such a call is refused.
+  allowInsecureAdmin(rest.includes('--insecure'));
+  return command.run(
+    rest.filter((a) => a !== '--insecure'),
+    io,
+  );
 }

@@ -126,6 +126,8 @@ export async function startController(configIn: Config, o: ControllerOverrides):
         batchesPerSecond: l.agentBatchesPerSecond,
         batchBurst: l.agentBatchBurst,
         authFailuresPerMinute: l.authFailuresPerMinute,
+        samplesPerHour: l.agentSamplesPerHour,
+        maxGpusPerSample: l.maxGpusPerSample,
       },
       ...o.ingest,
     });
@@ -203,6 +205,8 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       tls: certificate === null || tlsFiles === null ? null : { files: tlsFiles, certificate },
       logger,
       tlsWatchIntervalMs: o.tlsWatchIntervalMs,
+      timeouts: { headersSec: l.httpHeadersTimeoutSec, idleSec: l.httpIdleTimeoutSec, handshakeSec: l.tlsHandshakeTimeoutSec },
+      maxUnauthenticatedSockets: l.maxUnauthenticatedSockets,
     });
     undo.unshift(() => {
       http.stopWatching();

@@ -1,6 +1,7 @@
 // The controller's typed configuration, parsed and validated once at start-up from an env-like record.
 import { hostname } from 'node:os';
 import { ConfigError } from '../domain/errors';
+import { isLoopbackHost } from '../../../protocol/loopback';
 
 export interface VastConfig {
   apiKey: string;
@@ -90,6 +91,11 @@ export interface Config extends EngineConfig {
   allowPlaintext: boolean;
   /** An agent not heard from for this long is treated as absent (SSH fallback, notification). */
   agentSilentSec: number;
+  /**
+   * AGENT_SSH_OVERLAP_MINUTES: SSH keeps polling a host this long after its agent started reporting (a new enrolment,
+   * or a return after a silence): an agent that has just arrived has not earned the right to silence SSH.
+   */
+  agentSshOverlapMinutes: number;
   /** How long the controller waits for an agent's checkpoint hook before giving up on the pause. */
   checkpointTimeoutSec: number;
   /** Raw samples are kept at least this long, then rolled up. */
@@ -102,7 +108,25 @@ export interface Config extends EngineConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Abuse limits (docs/auth.md): free-space floor for storing samples (MiB, 0 = off), connection cap, per-instance
    * batch rate and burst, failed agent authentications per address and minute. */
-  limits: { minFreeDiskMb: number; maxAgentConnections: number; agentBatchesPerSecond: number; agentBatchBurst: number; authFailuresPerMinute: number };
+  limits: {
+    minFreeDiskMb: number;
+    maxAgentConnections: number;
+    agentBatchesPerSecond: number;
+    agentBatchBurst: number;
+    authFailuresPerMinute: number;
+    /** AGENT_SAMPLES_PER_HOUR: samples one instance may add per clock hour (storage per token is bounded). */
+    agentSamplesPerHour: number;
+    /** MAX_GPUS_PER_SAMPLE: GPUs one agent sample may report (the largest hosts have 16). */
+    maxGpusPerSample: number;
+    /** MAX_UNAUTHENTICATED_SOCKETS: open sockets that are not agent connections (yet) at most; more are closed at once. */
+    maxUnauthenticatedSockets: number;
+    /** HTTP_HEADERS_TIMEOUT_SECONDS: a connection must send its request headers (an agent its upgrade) within this long. */
+    httpHeadersTimeoutSec: number;
+    /** HTTP_IDLE_TIMEOUT_SECONDS: an idle keep-alive HTTP connection is closed after this long. */
+    httpIdleTimeoutSec: number;
+    /** TLS_HANDSHAKE_TIMEOUT_SECONDS: a TLS handshake must finish within this long. */
+    tlsHandshakeTimeoutSec: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -181,10 +205,9 @@ function prices(env: Env, name: string): Record<string, number> {
   return out;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
+/** Literal 127.0.0.0/8, ::1 and localhost only (protocol/loopback.ts): a name starting with "127." is not loopback. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  return isLoopbackHost(host);
 }
 
 /** Parse the whole configuration; throws ConfigError naming the first bad variable. */
@@ -268,6 +291,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
     tls: certFile === null || keyFile === null ? null : { certFile, keyFile },
     allowPlaintext,
     agentSilentSec: num(env, 'AGENT_SILENT_SECONDS', 60, { gt: 0 }),
+    agentSshOverlapMinutes: num(env, 'AGENT_SSH_OVERLAP_MINUTES', 60, { min: 0, max: 7 * 24 * 60 }),
     checkpointTimeoutSec: num(env, 'CHECKPOINT_TIMEOUT_SECONDS', 300, { gt: 0, max: 3600 }),
     retentionRawHours: num(env, 'RETENTION_RAW_HOURS', 48, { min: 48, max: 24 * 365 }),
     retentionRollupDays: num(env, 'RETENTION_ROLLUP_DAYS', 90, { min: 1, max: 3650 }),
@@ -309,6 +333,12 @@ export function parseConfig(env: Env, home = '/root'): Config {
       agentBatchesPerSecond: num(env, 'AGENT_BATCHES_PER_SECOND', 20, { gt: 0, max: 100_000 }),
       agentBatchBurst: num(env, 'AGENT_BATCH_BURST', 10_000, { min: 1, int: true, max: 10_000_000 }),
       authFailuresPerMinute: num(env, 'AUTH_FAILURES_PER_MINUTE', 20, { min: 1, int: true, max: 1_000_000 }),
+      agentSamplesPerHour: num(env, 'AGENT_SAMPLES_PER_HOUR', 12_000, { min: 1, int: true, max: 10_000_000 }),
+      maxGpusPerSample: num(env, 'MAX_GPUS_PER_SAMPLE', 16, { min: 1, max: 64, int: true }),
+      maxUnauthenticatedSockets: num(env, 'MAX_UNAUTHENTICATED_SOCKETS', 10_000, { min: 1, int: true, max: 1_000_000 }),
+      httpHeadersTimeoutSec: num(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),
+      httpIdleTimeoutSec: num(env, 'HTTP_IDLE_TIMEOUT_SECONDS', 5, { gt: 0, max: 3600 }),
+      tlsHandshakeTimeoutSec: num(env, 'TLS_HANDSHAKE_TIMEOUT_SECONDS', 10, { gt: 0, max: 600 }),
     },
   };
 }

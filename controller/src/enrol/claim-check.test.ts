@@ -40,6 +40,7 @@ const ok: ClaimFacts = {
   grantedAt: null,
   now: T,
   grantCooldownMs: 60_000,
+  sameAddress: [],
 };
 
 describe('checkClaim', () => {
@@ -61,10 +62,28 @@ describe('checkClaim', () => {
     ['an instance without a listed address', { record: { ...record, publicAddress: null } }, /no public address/],
     ['a connection of unknown origin', { remoteAddress: null }, /no known source address/],
     ['a claim from another address', { remoteAddress: '198.51.100.1' }, /came from 198\.51\.100\.1, its provider lists 192\.0\.2\.1/],
+    // Several instances behind one address (a Vast.ai machine): any of them could be the claimant.
+    [
+      'a claim from an address shared with a neighbour',
+      { sameAddress: ['vast:2'] },
+      /192\.0\.2\.1 is shared with other listed instances \(vast:2\): an address proves nothing/,
+    ],
   ])('refuses %s', (_what, change, reason) => {
     const v = checkClaim({ ...ok, ...change });
     expect(v.ok).toBe(false);
     expect(v.ok ? '' : v.reason).toMatch(reason);
+  });
+
+  it('tells a claim for an instance that has a voice (a contest) from other refusals', () => {
+    const kind = (f: Partial<ClaimFacts>) => {
+      const v = checkClaim({ ...ok, ...f });
+      return v.ok ? 'ok' : v.kind;
+    };
+    expect(kind({ agentConnected: true })).toBe('has-agent');
+    expect(kind({ contested: true })).toBe('has-agent');
+    expect(kind({ lastAgentSampleAt: T - 60_000 })).toBe('has-agent');
+    expect(kind({ remoteAddress: '198.51.100.1' })).toBe('refused');
+    expect(kind({ sameAddress: ['vast:2'] })).toBe('refused');
   });
 
   it('compares IPv4-mapped IPv6 peers as IPv4', () => {

@@ -21,27 +21,51 @@ export interface ClaimFacts {
   now: number;
   /** A second claim within this long of a grant is refused: two claimants racing for one instance get one token. */
   grantCooldownMs: number;
+  /**
+   * Other instances the providers' inventories list at the same public address (several Vast.ai or TensorDock
+   * instances share one machine's address). Any one of them could be the claimant: the address proves nothing then.
+   */
+  sameAddress: readonly string[];
 }
 
-export type ClaimVerdict = { ok: true } | { ok: false; reason: string };
+/**
+ * `has-agent`: the instance has a voice already (connected, heard from recently, or contested); a claim for it is
+ * a contest (ingest/voice-arbiter.ts). `refused`: any other failed check.
+ */
+export type ClaimVerdict = { ok: true } | { ok: false; reason: string; kind: 'has-agent' | 'refused' };
+
+function refused(reason: string): ClaimVerdict {
+  return { ok: false, reason, kind: 'refused' };
+}
+
+function hasAgent(reason: string): ClaimVerdict {
+  return { ok: false, reason, kind: 'has-agent' };
+}
 
 export function checkClaim(f: ClaimFacts): ClaimVerdict {
   const r = f.record;
   if (r === null || r.provider === 'manual' || r.lastInventoryAt === null) {
-    return { ok: false, reason: 'no provider inventory lists this instance' };
+    return refused('no provider inventory lists this instance');
   }
-  if (r.state !== 'running') return { ok: false, reason: `its provider lists it as ${r.state} (${r.rawState}), not running` };
-  if (f.agentConnected) return { ok: false, reason: 'an agent is already connected for it' };
-  if (f.contested) return { ok: false, reason: 'two agents are competing for it (one voice per instance)' };
+  if (r.state !== 'running') return refused(`its provider lists it as ${r.state} (${r.rawState}), not running`);
+  if (f.agentConnected) return hasAgent('an agent is already connected for it');
+  if (f.contested) return hasAgent('two agents are competing for it (one voice per instance)');
   if (f.lastAgentSampleAt !== null && f.now - f.lastAgentSampleAt < f.recentAgentMs) {
-    return { ok: false, reason: `its agent reported ${Math.round((f.now - f.lastAgentSampleAt) / 1000)} s ago (a reconnect gap is not a free slot)` };
+    return hasAgent(`its agent reported ${Math.round((f.now - f.lastAgentSampleAt) / 1000)} s ago (a reconnect gap is not a free slot)`);
   }
   if (f.grantedAt !== null && f.now - f.grantedAt < f.grantCooldownMs) {
-    return { ok: false, reason: `a token was granted for it ${Math.round((f.now - f.grantedAt) / 1000)} s ago` };
+    return refused(`a token was granted for it ${Math.round((f.now - f.grantedAt) / 1000)} s ago`);
   }
   const listed = r.publicAddress ?? null;
-  if (listed === null) return { ok: false, reason: 'its provider lists no public address to check the connection against' };
-  if (f.remoteAddress === null) return { ok: false, reason: 'the connection has no known source address' };
-  if (f.remoteAddress !== listed) return { ok: false, reason: `the claim came from ${f.remoteAddress}, its provider lists ${listed}` };
+  if (listed === null) return refused('its provider lists no public address to check the connection against');
+  if (f.remoteAddress === null) return refused('the connection has no known source address');
+  if (f.remoteAddress !== listed) return refused(`the claim came from ${f.remoteAddress}, its provider lists ${listed}`);
+  if (f.sameAddress.length > 0) {
+    const others = f.sameAddress.slice(0, 5).join(', ') + (f.sameAddress.length > 5 ? `, ... (${f.sameAddress.length} in all)` : '');
+    return refused(
+      `its address ${listed} is shared with other listed instances (${others}): an address proves nothing when shared, and no stronger ` +
+        `proof of identity (such as a signed instance identity token) is built; give this instance a token by hand (cost-optimizer token create ${f.instanceId})`,
+    );
+  }
   return { ok: true };
 }

@@ -6,7 +6,7 @@ import { ENROL_PATH, ENROL_REFUSED, EnrolRequestSchema } from '../../../protocol
 import { bearerToken } from '../ingest/ingest-server';
 import type { RouteModule } from '../http/app-context';
 import { readJsonBody } from '../http/json-body';
-import { instanceIdProblem } from '../store';
+import { type InstanceRecord, instanceIdProblem } from '../store';
 import { checkClaim } from './claim-check';
 import { clientAddress } from '../http/client-address';
 
@@ -15,17 +15,25 @@ export interface EnrolRouteOptions {
   trustProxy: boolean;
   /** See ClaimFacts.grantCooldownMs; default 60 s. */
   grantCooldownMs?: number;
-  /** See ClaimFacts.recentAgentMs; default 10 min. */
+  /** See ClaimFacts.recentAgentMs; default 24 h (the agent's buffer bound): a grant never revokes a recently live agent's token. */
   recentAgentMs?: number;
   /** Refused claims one address may make per minute before it is answered 429 unread. Default 20. */
   failuresPerMinute?: number;
+}
+
+/** The other instances the providers list at `address` (not deleted); empty for no address. */
+function neighbours(all: readonly InstanceRecord[], instanceId: string, address: string | null): string[] {
+  if (address === null) return [];
+  return all
+    .filter((r) => r.id !== instanceId && r.provider !== 'manual' && r.lastInventoryAt !== null && r.state !== 'deleted' && r.publicAddress === address)
+    .map((r) => r.id);
 }
 
 export function enrolRoutes(opts: EnrolRouteOptions): RouteModule {
   const cooldownMs = opts.grantCooldownMs ?? 60_000;
   /** Instance id -> time of its last grant, pruned as entries age past the cooldown. */
   const granted = new Map<string, number>();
-  const recentAgentMs = opts.recentAgentMs ?? 600_000;
+  const recentAgentMs = opts.recentAgentMs ?? 86_400_000;
   // Refusals per source address (a guessed join token, a host claiming what it is not): past the allowance the address
   // gets 429 without a token lookup or a log line per try.
   const failures = new RateLimiterMemory({ points: opts.failuresPerMinute ?? 20, duration: 60 });
@@ -60,9 +68,10 @@ export function enrolRoutes(opts: EnrolRouteOptions): RouteModule {
       if (problem !== null) return c.json({ error: `invalid instanceId: ${problem}` }, 400);
 
       for (const [id, at] of granted) if (now - at >= cooldownMs) granted.delete(id);
+      const record = ctx.store.getInstance(instanceId);
       const verdict = checkClaim({
         instanceId,
-        record: ctx.store.getInstance(instanceId),
+        record,
         agentConnected: ctx.ingest?.isConnected(instanceId) ?? false,
         contested: (ctx.ingest?.contested(instanceId) ?? null) !== null,
         lastAgentSampleAt: ctx.store.lastAgentSampleEnd(instanceId),
@@ -71,8 +80,21 @@ export function enrolRoutes(opts: EnrolRouteOptions): RouteModule {
         grantedAt: granted.get(instanceId) ?? null,
         now,
         grantCooldownMs: cooldownMs,
+        sameAddress: neighbours(ctx.store.listInstances(), instanceId, record?.publicAddress ?? null),
       });
-      if (!verdict.ok) return refuse(instanceId, `${verdict.reason} (join token ${joinId}, identity from ${source})`);
+      if (!verdict.ok) {
+        if (verdict.kind === 'has-agent' && ctx.ingest) {
+          // A claim for an instance that already has a voice: whoever sent it holds the join token and says it is this
+          // instance. That is a second voice, as two agents with one token are (one voice per instance).
+          const holder = ctx.ingest.connection(instanceId);
+          ctx.ingest.markContested(
+            instanceId,
+            holder === null ? [from ?? 'an unknown address'] : [holder.remoteAddress, from ?? 'an unknown address'],
+            `an enrolment claim for it came from ${from ?? 'an unknown address'} (${verdict.reason})`,
+          );
+        }
+        return refuse(instanceId, `${verdict.reason} (join token ${joinId}, identity from ${source})`);
+      }
       const agentToken = ctx.store.grantEnrolment(instanceId, now, joinId);
       granted.set(instanceId, now);
       ctx.logger.info(`enrolment granted: ${instanceId} from ${from} (join token ${joinId}, identity from ${source}); earlier tokens of it revoked`);

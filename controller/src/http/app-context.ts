@@ -11,7 +11,7 @@ export interface AppContext {
   logger: Logger;
   view: DecisionView;
   /** Live agent connections; null when the app runs without ingest (tests, CLI tools). */
-  ingest: Pick<Ingest, 'isConnected' | 'connection' | 'connections' | 'stats' | 'contested'> | null;
+  ingest: Pick<Ingest, 'isConnected' | 'connection' | 'connections' | 'stats' | 'contested' | 'markContested'> | null;
   now: () => number;
   /** A sample older than this means the instance currently has no metric source. */
   staleAfterMs: number;

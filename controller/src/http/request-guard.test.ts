@@ -18,6 +18,10 @@ describe('requestGuard', () => {
     expect((await app().request('http://localhost:8080/x')).status).toBe(200);
     expect((await app().request('http://[::1]:8080/x')).status).toBe(200);
     expect((await app().request('http://rebind.evil.example:8080/x')).status).toBe(421);
+    expect((await app().request('http://127.0.0.2:8080/x')).status).toBe(200);
+    // A DNS name that only looks like loopback can be rebound to the controller: it is not one of its names.
+    expect((await app().request('http://127.rebind.attacker.example:8080/x')).status).toBe(421);
+    expect((await app().request('http://127.0.0.1.attacker.example:8080/x')).status).toBe(421);
     const pub = app({ host: '0.0.0.0', publicUrl: 'https://co.example.com' });
     expect((await pub.request('https://co.example.com/x')).status).toBe(200);
     expect((await pub.request('http://10.1.2.3:8080/x')).status).toBe(200);

@@ -3,6 +3,7 @@
 // (a cross-site form or fetch cannot send both, and the browser always sends Origin on a POST). See docs/auth.md.
 import type { MiddlewareHandler } from 'hono';
 import { isIP } from 'node:net';
+import { isLoopbackHost } from '../../../protocol/loopback';
 
 export interface RequestGuardOptions {
   /** The listen address (HOST). */
@@ -14,7 +15,6 @@ export interface RequestGuardOptions {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
 const WILDCARD = new Set(['0.0.0.0', '::', '']);
 
 /** The host name of a Host header value (`name:port`, `[v6]:port`), lower case, without brackets; null when malformed. */
@@ -28,16 +28,17 @@ export function hostName(hostHeader: string): string | null {
 }
 
 /**
- * Which Host names the controller answers to: loopback names, HOST itself and PUBLIC_URL's host. On a wildcard
+ * Which Host names the controller answers to: loopback (literal 127.0.0.0/8, ::1, localhost: never a name that only
+ * starts with "127.", which DNS can point anywhere), HOST itself and PUBLIC_URL's host. On a wildcard
  * HOST (0.0.0.0, ::) any IP literal too, and without PUBLIC_URL any name (there is no list to check against; the
  * credential still protects /api/*).
  */
 export function allowedHost(opts: RequestGuardOptions): (name: string) => boolean {
-  const names = new Set(LOOPBACK_NAMES);
+  const names = new Set<string>();
   const wildcard = WILDCARD.has(opts.host);
   if (!wildcard) names.add(opts.host.toLowerCase());
   if (opts.publicUrl !== null) names.add(new URL(opts.publicUrl).hostname.toLowerCase().replace(/^\[|\]$/g, ''));
-  return (name) => names.has(name) || name.startsWith('127.') || (wildcard && (isIP(name) !== 0 || opts.publicUrl === null));
+  return (name) => names.has(name) || isLoopbackHost(name) || (wildcard && (isIP(name) !== 0 || opts.publicUrl === null));
 }
 
 export function requestGuard(opts: RequestGuardOptions): MiddlewareHandler {

@@ -23,6 +23,8 @@ export interface ConnectionDeps {
   now: () => number;
   /** Settings sent in the welcome. */
   welcomeConfig: { reportIntervalMs?: number };
+  /** MAX_GPUS_PER_SAMPLE: a batch reporting more GPUs than a host can have is refused (storage per token is bounded). */
+  maxGpusPerSample?: number;
 }
 
 export interface AgentConnectionInfo {
@@ -178,6 +180,10 @@ export class AgentConnection {
 
   private onBatch(b: Batch, now: number): void {
     if (b.runId !== this.hello!.runId) return this.badFrame('batch runId differs from the hello');
+    const maxGpus = this.deps.maxGpusPerSample ?? 16;
+    if (b.gpus.length > maxGpus) {
+      return this.badFrame(`batch ${b.seq} reports ${b.gpus.length} GPUs; a host has at most ${maxGpus} (MAX_GPUS_PER_SAMPLE)`);
+    }
     const converted = batchInput(this.instanceId, b, now);
     if (!converted.ok) return this.badFrame(converted.reason);
     const clamped = clampToFloor(converted.input, this.floor);

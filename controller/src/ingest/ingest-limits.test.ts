@@ -43,4 +43,14 @@ describe('IngestLimits', () => {
     const { l } = limits({ diskGuard: new DiskGuard({ dir: '/data', minFreeMb: 10, logger: silentLogger, freeBytes: () => 0 }) });
     expect(l.batchRefusal('vast:1')).toMatch(/free-space floor \(MIN_FREE_DISK_MB=10\)/);
   });
+
+  it('bounds the samples one instance adds per clock hour, and forgets the count when the hour turns', () => {
+    const { l, advance } = limits({ samplesPerHour: 2, batchesPerSecond: 1000, batchBurst: 1000 });
+    expect([l.batchRefusal('vast:1'), l.batchRefusal('vast:1')]).toEqual([null, null]);
+    expect(l.batchRefusal('vast:1')).toMatch(/more than 2 samples this hour for this instance \(AGENT_SAMPLES_PER_HOUR\)/);
+    expect(l.batchRefusal('vast:2')).toBeNull();
+    advance(3_600_000);
+    l.sweep();
+    expect(l.batchRefusal('vast:1')).toBeNull();
+  });
 });

@@ -12,6 +12,13 @@ export interface IngestLimitOptions {
   /** Sustained batches per second one instance may send, and the burst on top (a full 24-h buffer replay is 8,640). */
   batchesPerSecond?: number;
   batchBurst?: number;
+  /**
+   * Samples (batches: one stored row each) one instance may add per clock hour; default 12,000: a whole 24-h buffer
+   * replay (8,640 batches) fits in one hour beside live readings. Bounds the disk one token can use (docs/security.md).
+   */
+  samplesPerHour?: number;
+  /** GPUs one sample may report (a host has at most this many); a batch with more is refused as a bad frame. Default 16. */
+  maxGpusPerSample?: number;
   /** Below its free-space floor no batch is queued. */
   diskGuard?: DiskGuard | null;
 }
@@ -39,6 +46,9 @@ export class IngestLimits {
   private readonly batchBurst: number;
   private readonly buckets = new Map<string, Bucket>();
   private readonly diskGuard: DiskGuard | null;
+  private readonly samplesPerHour: number;
+  /** Instance id -> its count in the current clock hour; entries of past hours are dropped by sweep(). */
+  private readonly hourly = new Map<string, { hour: number; count: number }>();
 
   constructor(
     opts: IngestLimitOptions,
@@ -50,8 +60,9 @@ export class IngestLimits {
     this.batchRate = opts.batchesPerSecond ?? 20;
     this.batchBurst = opts.batchBurst ?? 10_000;
     this.diskGuard = opts.diskGuard ?? null;
-    if (!(this.authPoints >= 1) || !(this.maxConnections >= 1) || !(this.batchRate > 0) || !(this.batchBurst >= 1)) {
-      throw new Error('IngestLimits: authFailuresPerMinute, maxConnections and batchBurst must be >= 1, batchesPerSecond > 0');
+    this.samplesPerHour = opts.samplesPerHour ?? 12_000;
+    if (!(this.authPoints >= 1) || !(this.maxConnections >= 1) || !(this.batchRate > 0) || !(this.batchBurst >= 1) || !(this.samplesPerHour >= 1)) {
+      throw new Error('IngestLimits: authFailuresPerMinute, maxConnections, batchBurst and samplesPerHour must be >= 1, batchesPerSecond > 0');
     }
     this.authLimiter = new RateLimiterMemory({ points: this.authPoints, duration: 60 });
   }
@@ -102,6 +113,8 @@ export class IngestLimits {
       }
     }
     for (const [id, k] of this.buckets) if (this.refill(k, t) >= this.batchBurst) this.buckets.delete(id);
+    const hour = Math.floor(t / 3_600_000);
+    for (const [id, h] of this.hourly) if (h.hour !== hour) this.hourly.delete(id);
   }
 
   private refill(k: Bucket, t: number): number {
@@ -121,6 +134,13 @@ export class IngestLimits {
     let k = this.buckets.get(instanceId);
     if (k === undefined) this.buckets.set(instanceId, (k = { tokens: this.batchBurst, at: t }));
     if (this.refill(k, t) < 1) return `batch rate above ${this.batchRate}/s for this instance; retry later`;
+    const hour = Math.floor(t / 3_600_000);
+    let h = this.hourly.get(instanceId);
+    if (h === undefined || h.hour !== hour) this.hourly.set(instanceId, (h = { hour, count: 0 }));
+    if (h.count >= this.samplesPerHour) {
+      return `more than ${this.samplesPerHour} samples this hour for this instance (AGENT_SAMPLES_PER_HOUR); keep them and retry after ${new Date((hour + 1) * 3_600_000).toISOString()}`;
+    }
+    h.count++;
     k.tokens -= 1;
     return null;
   }

@@ -68,6 +68,8 @@ export interface Ingest {
   connections(): AgentConnectionInfo[];
   /** Two agents competed for this instance recently (see voice-arbiter.ts); null when not. */
   contested(instanceId: string): Contest | null;
+  /** Marks the instance contested because an enrolment claim came for it while it has an agent (WARN + notification once per episode). */
+  markContested(instanceId: string, addresses: readonly string[], what: string): void;
   /** Who is told about a new contest (once per episode; the WARN line is logged anyway): the daemon's notifier. */
   onContest(listener: VoiceArbiterOptions['onContest']): void;
   stats(): IngestStats;
@@ -121,7 +123,7 @@ export function createIngest(opts: IngestOptions): Ingest {
   /** The token each connection came in with (its hash and expiry), re-checked while it lives. */
   const grants = new Map<AgentConnection, TokenGrant>();
   let closing = false;
-  const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {} };
+  const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {}, maxGpusPerSample: opts.limits?.maxGpusPerSample };
   const arbiter = new VoiceArbiter({ logger, now, probeTimeoutMs: opts.probeTimeoutMs, contestWindowMs: opts.contestWindowMs });
   const sessions = store.sessions === null ? null : new ReplicaSessions(store.sessions, opts.replicaId ?? 'replica', logger, now);
 
@@ -237,6 +239,22 @@ export function createIngest(opts: IngestOptions): Ingest {
     });
   }
 
+  /**
+   * A revoked or superseded token of `instanceId` knocked: some host still holds a token the controller no longer
+   * honours (an operator revoke, or an enrolment grant that replaced it, e.g. a neighbour on a shared address claimed
+   * the instance). That is two voices for one instance: a contest, with the addresses of both.
+   */
+  function supersededKnock(instanceId: string, remote: string): void {
+    const holder = live.get(instanceId);
+    const addresses = holder === undefined ? [remote] : [holder.remoteAddress, remote];
+    arbiter.mark(
+      instanceId,
+      addresses,
+      `a revoked or superseded token of this instance knocked from ${remote}${holder === undefined ? '' : ` while the agent from ${holder.remoteAddress} holds its current token`}`,
+      'stale-token',
+    );
+  }
+
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => logger.debug(`upgrade socket error: ${err.message}`));
     const forwardedFor = opts.trustProxy === true ? forwardedClient(req.headers['x-forwarded-for']) : undefined;
@@ -264,24 +282,27 @@ export function createIngest(opts: IngestOptions): Ingest {
   function authorize(req: IncomingMessage, socket: Duplex, head: Buffer, remote: string, address: string, blocked: boolean): void {
     if (socket.destroyed) return;
     if (closing) return refuse(socket, 503, 'Service Unavailable', { error: 'shutting down' });
-    if (blocked) {
-      counters.authFailures++;
-      return refuse(socket, 429, 'Too Many Requests', { error: 'too many failed attempts from this address; wait a minute' });
-    }
     if (all.size >= limits.maxConnections) {
       return refuse(socket, 503, 'Service Unavailable', { error: `connection limit reached (${limits.maxConnections}); retry later` });
     }
+    // The token is looked up even for an address over its failure allowance: the limit throttles failures, never a
+    // valid token (several instances share one address; a neighbour's flood must not lock an agent out). A malformed
+    // token costs a regex, a well-formed one a hash and one indexed read.
     const token = bearerToken(req.headers.authorization);
     let grant: TokenGrant | null = null;
+    let revokedFor: string | null = null;
     try {
       grant = token === null ? null : store.tokenGrant(token, now());
+      if (grant === null && token !== null) revokedFor = store.revokedTokenInstance(token);
     } catch (err) {
       logger.error('token lookup failed', err);
       return refuse(socket, 503, 'Service Unavailable', { error: 'database unavailable' });
     }
     if (grant === null) {
       counters.authFailures++;
+      if (revokedFor !== null) supersededKnock(revokedFor, remote);
       limits.authFailed(address, token === null ? 'no bearer token' : 'unknown, revoked or expired token');
+      if (blocked) return refuse(socket, 429, 'Too Many Requests', { error: 'too many failed attempts from this address; wait a minute' });
       return refuse(socket, 401, 'Unauthorized', { error: 'unauthorized: send Authorization: Bearer <agent token>' });
     }
     const id = grant.instanceId;
@@ -332,6 +353,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     connections: () => [...live.values()].map((c) => c.info()),
     contested: (id) => arbiter.contested(id),
     onContest: (listener) => arbiter.setContestListener(listener),
+    markContested: (id, addresses, what) => void arbiter.mark(id, addresses, what, 'claim'),
     stats: () => ({ ...counters, batches: { ...counters.batches }, connected: live.size, writer: writer.stats() }),
     async close(timeoutMs = 5_000) {
       if (closing) return;

@@ -43,6 +43,31 @@ export interface VoiceArbiterOptions {
 
 const MAX_ADDRESSES = 8;
 
+export type ContestKind = 'live-token' | 'stale-token' | 'claim';
+
+function contestText(instanceId: string, what: string, kind: ContestKind, addresses: readonly string[], until: number): string {
+  const idle = `nothing any agent says counts as idle until ${new Date(until).toISOString()}`;
+  const list = addresses.join(', ');
+  switch (kind) {
+    case 'live-token':
+      return (
+        `agent ${instanceId}: ${what}; refused the newcomer. Two agents report with this instance's token (addresses ${list}): ` +
+        `${idle}. If this is not a second install, the token may be stolen: revoke it (cost-optimizer token revoke ${instanceId}) and enrol the host again`
+      );
+    case 'stale-token':
+      return (
+        `agent ${instanceId}: ${what}; refused. A host still holds a token of this instance that is no longer valid (addresses ${list}): ${idle}. ` +
+        `If the instance was enrolled again by a host that is not it (a neighbour on a shared address), revoke its token ` +
+        `(cost-optimizer token revoke ${instanceId}) and give the real host one by hand; if the old host is gone, stop its agent`
+      );
+    case 'claim':
+      return (
+        `agent ${instanceId}: ${what}; refused. Someone holding the join token claimed an instance that has an agent (addresses ${list}): ${idle}. ` +
+        `If no host of yours was re-installed, the join token may be in the wrong hands: revoke it (cost-optimizer token revoke --join <id>)`
+      );
+  }
+}
+
 export class VoiceArbiter {
   private readonly contests = new Map<string, Contest>();
   /** Instances whose holder is being probed right now: a third connection meanwhile is a competing voice too. */
@@ -106,8 +131,12 @@ export class VoiceArbiter {
     }
   }
 
-  /** Marks the instance contested now (also for callers that see two voices some other way). */
-  mark(instanceId: string, addresses: readonly string[], what: string): Contest {
+  /**
+   * Marks the instance contested now (also for callers that see two voices some other way): `live-token` two
+   * connections with the current token, `stale-token` a revoked or superseded token knocking, `claim` an enrolment
+   * claim for an instance whose agent is connected or was heard from recently.
+   */
+  mark(instanceId: string, addresses: readonly string[], what: string, kind: ContestKind = 'live-token'): Contest {
     const now = this.opts.now();
     const until = now + this.contestWindowMs;
     const prev = this.contests.get(instanceId);
@@ -115,10 +144,7 @@ export class VoiceArbiter {
     const merged = fresh ? [...addresses] : [...prev.addresses, ...addresses.filter((a) => !prev.addresses.includes(a))];
     const c: Contest = { until, addresses: [...new Set(merged)].slice(0, MAX_ADDRESSES), since: fresh ? now : prev.since };
     this.contests.set(instanceId, c);
-    const text =
-      `agent ${instanceId}: ${what}; refused the newcomer. Two agents report with this instance's token (addresses ${c.addresses.join(', ')}): ` +
-      `nothing either says counts as idle until ${new Date(until).toISOString()}. If this is not a second install, the token may be stolen: ` +
-      `revoke it (cost-optimizer token revoke ${instanceId}) and enrol the host again`;
+    const text = contestText(instanceId, what, kind, c.addresses, until);
     if (fresh) {
       this.opts.logger.warn(text);
       try {

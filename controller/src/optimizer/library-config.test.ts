@@ -20,14 +20,33 @@ describe('configFromPartial', () => {
   it('recomputes from the given fields exactly as from the environment', () => {
     expect(configFromPartial({ pauseWarningMinutes: 0, interactiveActivity: false })).toMatchObject({ pauseWarningMinutes: 0, interactiveActivity: false });
     expect(
-      configFromPartial({ limits: { minFreeDiskMb: 0, maxAgentConnections: 5, agentBatchesPerSecond: 1, agentBatchBurst: 2, authFailuresPerMinute: 3 } })
-        .limits,
+      configFromPartial({
+        limits: {
+          minFreeDiskMb: 0,
+          maxAgentConnections: 5,
+          agentBatchesPerSecond: 1,
+          agentBatchBurst: 2,
+          authFailuresPerMinute: 3,
+          agentSamplesPerHour: 4,
+          maxGpusPerSample: 5,
+          maxUnauthenticatedSockets: 9,
+          httpHeadersTimeoutSec: 6,
+          httpIdleTimeoutSec: 7,
+          tlsHandshakeTimeoutSec: 8,
+        },
+      }).limits,
     ).toEqual({
       minFreeDiskMb: 0,
       maxAgentConnections: 5,
       agentBatchesPerSecond: 1,
       agentBatchBurst: 2,
       authFailuresPerMinute: 3,
+      agentSamplesPerHour: 4,
+      maxGpusPerSample: 5,
+      maxUnauthenticatedSockets: 9,
+      httpHeadersTimeoutSec: 6,
+      httpIdleTimeoutSec: 7,
+      tlsHandshakeTimeoutSec: 8,
     });
     expect(() => configFromPartial({ pauseWarningMinutes: -1 })).toThrow(/PAUSE_WARNING_MINUTES/);
   });

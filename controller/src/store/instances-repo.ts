@@ -1,6 +1,7 @@
 // The instances table: provider inventory, placeholders for ids first seen through a token or a sample, agent facts,
 // and the engine's opaque idle state.
 import type { SqlDatabase } from './sql/sql-database';
+import { takesOver } from './source-rank';
 import type { AgentHealth, Hello } from '../../../protocol';
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
 import { runningSinceAfterReading } from '../engine/running-since';
@@ -74,12 +75,15 @@ export class InstancesRepo {
         running_since = NULL WHERE id = ?`),
       setFacts: db.prepare('UPDATE instances SET agent_facts = ? WHERE key = ?'),
       getFacts: db.prepare('SELECT agent_facts FROM instances WHERE key = ?').pluck(),
+      // A sample "takes over" the instance's current source unless it is older than the last one, or it comes from a
+      // worse source while a better one was heard from within TAKEOVER_GRACE_MS (source-rank.ts): the provider's
+      // figure, kept while an agent reports, must not flip the instance's source or last sample time every cycle.
       afterSample: db.prepare(`UPDATE instances SET
-        metric_source = CASE WHEN last_sample_at IS NULL OR @t1 >= last_sample_at THEN @source ELSE metric_source END,
-        mem_total_mib = CASE WHEN CAST(@memTotal AS INTEGER) IS NOT NULL AND (last_sample_at IS NULL OR @t1 >= last_sample_at)
-          THEN @memTotal ELSE mem_total_mib END,
-        last_sample_at = CASE WHEN last_sample_at IS NULL OR @t1 > last_sample_at THEN @t1 ELSE last_sample_at END
+        metric_source = CASE WHEN @take = 1 THEN @source ELSE metric_source END,
+        mem_total_mib = CASE WHEN CAST(@memTotal AS INTEGER) IS NOT NULL AND @take = 1 THEN @memTotal ELSE mem_total_mib END,
+        last_sample_at = CASE WHEN @take = 1 AND (last_sample_at IS NULL OR @t1 > last_sample_at) THEN @t1 ELSE last_sample_at END
         WHERE key = @key`),
+      current: db.prepare('SELECT metric_source AS metricSource, last_sample_at AS lastSampleAt FROM instances WHERE key = ?'),
       getIdle: db.prepare('SELECT idle_state FROM instances WHERE id = ?').pluck(),
       setIdle: db.prepare('UPDATE instances SET idle_state = ? WHERE id = ?'),
       allIdle: db.prepare('SELECT id, idle_state FROM instances WHERE idle_state IS NOT NULL'),
@@ -228,17 +232,25 @@ export class InstancesRepo {
     return { ...empty, ...parseJsonColumn<Partial<AgentFacts>>(this.stmt.getFacts.get(key) as string | null, {}) };
   }
 
-  afterSample(key: number, source: MetricSource, t1: number, memTotal: number | null): void {
-    this.stmt.afterSample.run({ key, source, t1, memTotal });
-    // The same rule as the statement above, on the in-memory copy.
-    this.cache.patchByKey(key, (r) => {
-      const newest = r.lastSampleAt === null || t1 >= r.lastSampleAt;
-      return {
-        metricSource: newest ? source : r.metricSource,
-        memTotalMiB: newest && memTotal !== null ? memTotal : r.memTotalMiB,
+  /** The instance's current metric source (the source of its newest sample that took over; see takesOver). */
+  currentSource(key: number): MetricSource | null {
+    const cur = this.stmt.current.get(key) as { metricSource: MetricSource } | undefined;
+    return cur?.metricSource ?? null;
+  }
+
+  /** Records a stored sample's source and end on its instance; true when it became the instance's newest. */
+  afterSample(key: number, source: MetricSource, t1: number, memTotal: number | null): boolean {
+    const cur = this.stmt.current.get(key) as { metricSource: MetricSource; lastSampleAt: number | null } | undefined;
+    const take = cur === undefined || takesOver(cur, source, t1);
+    this.stmt.afterSample.run({ key, source, t1, memTotal, take: take ? 1 : 0 });
+    if (take) {
+      this.cache.patchByKey(key, (r) => ({
+        metricSource: source,
+        memTotalMiB: memTotal !== null ? memTotal : r.memTotalMiB,
         lastSampleAt: Math.max(r.lastSampleAt ?? 0, t1),
-      };
-    });
+      }));
+    }
+    return take;
   }
 
   memTotal(key: number): number | null {

@@ -1,6 +1,6 @@
 // Opens the SQLite file with the settings the controller relies on (WAL, durability, busy timeout) and migrates it.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { migrate } from './migrations';
 import { PgDatabase } from './sql/pg-database';
@@ -27,8 +27,22 @@ export interface OpenDbOptions {
   now?: number;
 }
 
+/**
+ * The database holds token hashes, the audit log and the fleet's inventory: only the controller's user may read it,
+ * whatever the umask (outside the shipped unit it is often 022). DATA_DIR is created 0700 (an existing directory is
+ * left as the operator made it); the file and its WAL and shared-memory files are made 0600.
+ */
+function restrictFiles(path: string): void {
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
 export function openDb(path: string, opts: OpenDbOptions = {}): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the database file's mode.
+    closeSync(openSync(path, 'a', 0o600));
+    restrictFiles(path);
+  }
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -39,6 +53,8 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Database.Databas
     db.pragma('journal_size_limit = 67108864');
     db.pragma('temp_store = MEMORY');
     migrate(db, opts.now ?? Date.now());
+    // The migration wrote: the WAL and shared-memory files exist now.
+    if (path !== ':memory:') restrictFiles(path);
   } catch (err) {
     db.close();
     throw err;

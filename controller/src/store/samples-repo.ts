@@ -3,7 +3,7 @@ import type { SqlDatabase } from './sql/sql-database';
 import type { SampleSummary } from '../domain/sample';
 import { decodeGpus, encodeGpus } from './gpu-codec';
 import type { InstancesRepo } from './instances-repo';
-import { FLAG_HEALTH_ERROR, prepareSample, summarizeStored } from './summarize';
+import { FLAG_HEALTH_ERROR, prepareSample, sourceCode, summarizeStored } from './summarize';
 import type { InsertResult, SampleDetail, SampleInput } from './types';
 
 /** A sample may end at most this far after the controller's clock (network delay, rounding); later is a broken clock or a forged frame. */
@@ -56,6 +56,7 @@ export class SamplesRepo {
         FROM samples s JOIN instances i ON i.key = s.inst WHERE s.added >= ? ORDER BY s.added LIMIT ?`),
       since: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1'),
       last: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? ORDER BY t1 DESC LIMIT 1'),
+      lastOf: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND (flags & 3) = ? ORDER BY t1 DESC LIMIT 1'),
       lastN: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1 DESC LIMIT ?'),
       count: db.prepare('SELECT count(*) FROM samples WHERE inst = ?').pluck(),
       // Source code 0 is the agent (summarize.ts); walks the primary key backwards, past the few ssh/provider rows.
@@ -112,13 +113,15 @@ export class SamplesRepo {
       return { status: 'duplicate', maxSeq };
     }
     advance();
-    this.instances.afterSample(inst, input.source, input.t1, p.memTotalMiB);
+    const took = this.instances.afterSample(inst, input.source, input.t1, p.memTotalMiB);
     if (input.source === 'agent') this.instances.recordHealth(inst, input.health, now);
     const summary = summarizeStored(input.t1, dur, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB);
     if (!this.cacheNewest) return { status: 'inserted', maxSeq, summary };
     const cached = this.newest.get(inst);
     // Only a known newest can be replaced; an unknown one is read from the database on demand.
-    if (cached === null || (cached !== undefined && summary.t1 >= cached.t1)) this.newest.set(inst, summary);
+    // A worse source's sample while a better one reports (the provider's figure beside a live agent) is stored and seen
+    // by the engine, but it is not what the instance's last sample shows.
+    if (took && (cached === null || (cached !== undefined && summary.t1 >= cached.t1))) this.newest.set(inst, summary);
     return { status: 'inserted', maxSeq, summary };
   }
 
@@ -148,7 +151,10 @@ export class SamplesRepo {
     if (inst === null) return null;
     const cached = this.cacheNewest ? this.newest.get(inst) : undefined;
     if (cached !== undefined) return cached;
-    const row = this.stmt.last.get(inst) as SampleRow | undefined;
+    // The newest sample of the instance's current source (a provider figure stored beside a live agent is not it).
+    const source = this.instances.currentSource(inst);
+    const row = ((source === 'agent' || source === 'ssh' || source === 'provider' ? this.stmt.lastOf.get(inst, sourceCode(source)) : undefined) ??
+      this.stmt.last.get(inst)) as SampleRow | undefined;
     const s = row === undefined ? null : this.summary(row, this.instances.memTotal(inst));
     if (this.cacheNewest) this.newest.set(inst, s);
     return s;

@@ -167,9 +167,13 @@ describe.each(storeBackends())('%s store', (backend) => {
       const ssh: SampleInput = { instanceId: 'gcp:us-central1-a/t1', source: 'ssh', t0: T - 5000, t1: T, gpus: gpus(2, 0), procs: null, health: OK };
       const [r] = t.store.insertSamples([ssh, { ...ssh, source: 'provider', t1: T + 1, gpus: gpus(1, 40) }], T + 1);
       expect(r!.status).toBe('inserted');
-      const inst = t.store.getInstance('gcp:us-central1-a/t1')!;
-      expect(inst.metricSource).toBe('provider');
-      expect(t.store.recentSamples('gcp:us-central1-a/t1', 0).map((s) => s.source)).toEqual(['ssh', 'provider']);
+      // Stored, but SSH was heard from just now: it stays the instance's source and last sample.
+      expect(t.store.getInstance('gcp:us-central1-a/t1')!.metricSource).toBe('ssh');
+      expect(t.store.lastSample('gcp:us-central1-a/t1')!.source).toBe('ssh');
+      // Once SSH has been silent for a while, the provider's figure is the best there is.
+      t.store.insertSamples([{ ...ssh, source: 'provider', t0: T + 1, t1: T + 300_000, gpus: gpus(1, 40) }], T + 300_000);
+      expect(t.store.getInstance('gcp:us-central1-a/t1')!.metricSource).toBe('provider');
+      expect(t.store.recentSamples('gcp:us-central1-a/t1', 0).map((s) => s.source)).toEqual(['ssh', 'provider', 'provider']);
       // An exact repeat of a non-agent sample is a duplicate, not a second row.
       expect(t.store.insertSamples([ssh], T + 2)[0]!.status).toBe('duplicate');
     });

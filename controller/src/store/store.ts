@@ -184,6 +184,11 @@ export class Store {
     return this.tokens.grantByHash(hash, now);
   }
 
+  /** The instance a revoked or superseded token was bound to (its knock is a contest), or null. */
+  revokedTokenInstance(token: string): string | null {
+    return this.tokens.revokedInstance(token);
+  }
+
   revokeTokens(instanceId: string, now: number): number {
     const n = this.tokens.revokeAll(instanceId, now);
     this.localTokenChanges++;

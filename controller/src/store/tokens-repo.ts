@@ -33,6 +33,7 @@ export class TokensRepo {
         'SELECT instance_id AS instanceId, expires_at AS expiresAt FROM tokens WHERE hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)',
       ),
       revoke: db.prepare('UPDATE tokens SET revoked_at = ? WHERE instance_id = ? AND revoked_at IS NULL'),
+      revoked: db.prepare('SELECT instance_id AS instanceId FROM tokens WHERE hash = ? AND revoked_at IS NOT NULL LIMIT 1'),
     };
   }
 
@@ -58,6 +59,13 @@ export class TokensRepo {
   /** The instance a token is bound to, or null (unknown, revoked, expired or malformed). */
   instanceFor(token: string, now: number = Date.now()): string | null {
     return this.grant(token, now)?.instanceId ?? null;
+  }
+
+  /** The instance of a token that was revoked (by an operator or superseded by an enrolment grant), or null. */
+  revokedInstance(token: string): string | null {
+    if (!TOKEN_SHAPE.test(token)) return null;
+    const row = this.stmt.revoked.get(hashToken(token)) as { instanceId: string } | undefined;
+    return row?.instanceId ?? null;
   }
 
   /** Revokes every live token of an instance; returns how many. */

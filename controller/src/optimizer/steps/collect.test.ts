@@ -1,5 +1,6 @@
-// The collect step alone: provider utilization becomes one sample per list for hosts without a live agent (covering the
-// time since the previous list), and only running hosts with an SSH endpoint and no live agent are polled over SSH.
+// The collect step alone: provider utilization becomes one sample per list for every host, with or without an agent
+// (covering the time since the previous list), and running hosts with an SSH endpoint are polled over SSH unless an
+// agent has reported for them for AGENT_SSH_OVERLAP_MINUTES.
 import { describe, expect, it } from 'vitest';
 import { memoryInstance } from '../../../../test/fakes/memory-provider';
 import { gpuStats } from '../../../../test/helpers/gpu-stats';
@@ -13,10 +14,10 @@ import { SampleCollector } from './collect';
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const ts = useTempStore();
 
-function collector(ssh: SshPoller | null, agentLastSeen = new Map<string, number>(), now = () => T0) {
+function collector(ssh: SshPoller | null, agentLastSeen = new Map<string, number>(), now = () => T0, env: Record<string, string> = {}) {
   const { logger } = memoryLogger();
   const polls: string[] = [];
-  const config = parseConfig({ DATA_DIR: ts.dir, CHECK_INTERVAL: '30', AGENT_SILENT_SECONDS: '60' });
+  const config = parseConfig({ DATA_DIR: ts.dir, CHECK_INTERVAL: '30', AGENT_SILENT_SECONDS: '60', ...env });
   const metrics = { sshPolls: { inc: (l: { result: string }) => void polls.push(l.result) } };
   const c = new SampleCollector({ config, store: ts.store, idle: { agentLastSeen }, ssh, logger, now, metrics: metrics as never });
   return { c, polls };
@@ -28,7 +29,7 @@ function listed(list: ProviderInstance[], at: number) {
 }
 
 describe('SampleCollector', () => {
-  it('without SSH polls nothing, and stores provider utilization only for hosts without a live agent', async () => {
+  it('without SSH polls nothing, and stores provider utilization for every host that has a figure, agent or not', async () => {
     const agentLastSeen = new Map([['vast:2', T0 - 10_000]]);
     const { c } = collector(null, agentLastSeen);
     const list = [
@@ -44,7 +45,11 @@ describe('SampleCollector', () => {
       ['provider', T0 - 30_000, T0, 7],
       ['provider', T0, T0 + 45_000, 7],
     ]);
-    expect(ts.store.recentSamples('vast:2', 0)).toEqual([]);
+    // vast:2 has a live agent: its provider figure is kept too (a busy one vetoes whatever the agent says).
+    expect(ts.store.recentSamples('vast:2', 0).map((x) => [x.source, x.utilMax])).toEqual([
+      ['provider', 7],
+      ['provider', 7],
+    ]);
     expect(ts.store.recentSamples('vast:3', 0)).toEqual([]);
   });
 
@@ -78,5 +83,53 @@ describe('SampleCollector', () => {
     expect(polls).toEqual(['ok', 'auth']);
     expect(ts.store.recentSamples('vast:1', 0).map((x) => [x.source, x.utilMax, x.unknown])).toEqual([['ssh', 53, false]]);
     expect(ts.store.recentSamples('vast:2', 0).map((x) => [x.source, x.unknown])).toEqual([['ssh', true]]);
+  });
+
+  it('keeps polling a host over SSH for AGENT_SSH_OVERLAP_MINUTES after its agent arrives', async () => {
+    const asked: string[][] = [];
+    const fake = {
+      sweep: async (targets: SshTarget[]): Promise<SshResult[]> => {
+        asked.push(targets.map((t) => t.instanceId));
+        return targets.map((t) => ({
+          ok: true,
+          instanceId: t.instanceId,
+          target: t,
+          t0: T0 - 1_000,
+          t1: T0,
+          durationMs: 1,
+          gpus: [gpuStats(0, 97)],
+          procs: null,
+        }));
+      },
+      close: async () => {},
+    };
+    const agentLastSeen = new Map<string, number>();
+    let now = T0;
+    const { c } = collector(fake as unknown as SshPoller, agentLastSeen, () => now, { AGENT_SSH_OVERLAP_MINUTES: '30' });
+    const list = [memoryInstance('1', { ssh: { host: 'h1', port: 22 } }), memoryInstance('2', { ssh: { host: 'h2', port: 22 } })];
+    // Before any agent: both hosts over SSH. vast:2 has an agent that was live before this process started: established.
+    agentLastSeen.set('vast:2', now - 5_000);
+    await c.collect(listed(list, now), list, now);
+    expect(asked.pop()).toEqual(['vast:1']);
+    // An agent enrols for vast:1 and streams: SSH goes on for the overlap, then stops.
+    for (const minutes of [1, 15, 29]) {
+      now = T0 + minutes * 60_000;
+      agentLastSeen.set('vast:1', now - 5_000);
+      agentLastSeen.set('vast:2', now - 5_000);
+      await c.collect(listed(list, now), list, now);
+      expect(asked.pop(), `${minutes} min`).toEqual(['vast:1']);
+    }
+    now = T0 + 32 * 60_000;
+    agentLastSeen.set('vast:1', now - 5_000);
+    agentLastSeen.set('vast:2', now - 5_000);
+    expect(await c.collect(listed(list, now), list, now)).toEqual({ polled: 0, ok: 0, failed: 0 });
+    // The agent falls silent and comes back: a new arrival, SSH again for the overlap.
+    now = T0 + 40 * 60_000;
+    await c.collect(listed(list, now), list, now);
+    expect(asked.pop()).toEqual(['vast:1', 'vast:2']);
+    now = T0 + 41 * 60_000;
+    agentLastSeen.set('vast:1', now - 5_000);
+    await c.collect(listed(list, now), list, now);
+    expect(asked.pop()).toEqual(['vast:1', 'vast:2']);
   });
 });
