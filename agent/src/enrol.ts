@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { ENROL_PATH, EnrolGrantSchema, type EnrolRequest, type Identity, PROTOCOL_VERSION } from '../../protocol';
+import { ENROL_PATH, ENROL_VERSION, EnrolGrantSchema, type EnrolRequest, type Identity } from '../../protocol';
 import { type Logger, errorMessage } from '../../protocol/log';
 import { Backoff } from '../../protocol/backoff';
 import { connectPinned } from './pinned-tls';
@@ -118,7 +118,7 @@ function claimOf(identity: Identity): EnrolRequest {
       'cannot tell which instance this host is (no VAST_CONTAINERLABEL, no GCE metadata server): set INSTANCE_ID=<provider>:<id>, e.g. vast:123456',
     );
   }
-  return { v: PROTOCOL_VERSION, instanceId: `${identity.provider}:${identity.providerId}`, source: identity.source };
+  return { v: ENROL_VERSION, instanceId: `${identity.provider}:${identity.providerId}`, source: identity.source };
 }
 
 /** The kept token, or a new one from the controller (kept before it is returned). Retries until granted or aborted. */

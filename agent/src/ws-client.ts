@@ -2,12 +2,23 @@
 // cumulative acks, reconnects with full-jitter backoff, dead-link detection, prepare-pause requests.
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
-import { type Batch, type Hello, type PreparePause, type PreparePauseResult, type Welcome, CloseCode, ControllerMessageSchema } from '../../protocol';
+import {
+  type Batch,
+  type Hello,
+  type PreparePause,
+  type PreparePauseResult,
+  type Welcome,
+  CloseCode,
+  ControllerMessageSchema,
+  HOST_ACTIVITY_VERSION,
+  PROTOCOL_VERSION,
+} from '../../protocol';
 import { type Logger, errorMessage } from '../../protocol/log';
 import { Backoff } from '../../protocol/backoff';
 import type { BatchBuffer } from './batch-buffer';
 import { agentNow } from './clock';
 import { connectPinned, PinMismatchError } from './pinned-tls';
+import { batchForVersion, versionAfterHelloRefused } from './protocol-version';
 
 export interface ControllerLinkOptions {
   /** Full ws(s):// URL, path included. */
@@ -58,6 +69,11 @@ export class ControllerLink {
   private ackWaiters: ((acked: boolean) => void)[] = [];
   /** Connections opened so far (for tests and logs). */
   connects = 0;
+  /** The version the next hello offers: the highest, lowered one step each time a controller refuses the hello. */
+  private offeredVersion: number = PROTOCOL_VERSION;
+  /** The version the welcome chose for the current connection. */
+  version: number = PROTOCOL_VERSION;
+  private olderControllerLogged = false;
 
   constructor(private readonly opts: ControllerLinkOptions) {
     this.backoff = new Backoff({
@@ -177,7 +193,7 @@ export class ControllerLink {
     this.lastSentSeq = 0;
     this.awaitingAckSince = null;
     this.pongPending = false;
-    this.send(ws, this.opts.hello());
+    this.send(ws, { ...this.opts.hello(), v: this.offeredVersion });
     this.welcomeTimer = setTimeout(() => {
       this.opts.logger.warn('controller sent no welcome; reconnecting');
       ws.terminate();
@@ -239,6 +255,13 @@ export class ControllerLink {
     this.welcomeTimer = null;
     this.phase = 'ready';
     this.readySince = agentNow();
+    this.version = Math.min(w.v, this.offeredVersion);
+    if (this.version < HOST_ACTIVITY_VERSION && !this.olderControllerLogged) {
+      this.olderControllerLogged = true;
+      this.opts.logger.warn(
+        `the controller speaks protocol ${w.v}: host activity and inhibitions are not sent to it (an inhibit does not keep this instance); upgrade the controller`,
+      );
+    }
     if (this.failures > 0) this.opts.logger.info(`reconnected to the controller as ${w.instanceId}`);
     else this.opts.logger.info(`connected to the controller as ${w.instanceId}`);
     this.failures = 0;
@@ -274,7 +297,7 @@ export class ControllerLink {
   private sendBatch(b: Batch): void {
     const ws = this.ws!;
     // sentAt on every (re)send lets the controller correct clock skew; dropped is the count as of now.
-    this.send(ws, { ...b, sentAt: agentNow(), dropped: this.opts.buffer.dropped });
+    this.send(ws, { ...batchForVersion(b, this.version), sentAt: agentNow(), dropped: this.opts.buffer.dropped });
     this.lastSentSeq = b.seq;
     if (this.awaitingAckSince === null) this.awaitingAckSince = agentNow();
   }
@@ -291,6 +314,15 @@ export class ControllerLink {
     if (this.welcomeTimer) clearTimeout(this.welcomeTimer);
     this.pingTimer = this.welcomeTimer = null;
     const wasReady = this.phase === 'ready';
+    if (this.phase === 'hello') {
+      // Refused before the welcome: an older controller that does not know our hello's version gets the next lower.
+      const lower = versionAfterHelloRefused(this.offeredVersion, code);
+      if (lower !== this.offeredVersion) {
+        this.opts.logger.info(`the controller refused protocol ${this.offeredVersion} (${reason}); offering ${lower}`);
+        this.offeredVersion = lower;
+        this.backoff.reset();
+      }
+    } else if (wasReady) this.offeredVersion = PROTOCOL_VERSION; // an upgraded controller is noticed at the next connect
     this.ws = null;
     this.phase = 'idle';
     for (const w of this.ackWaiters.splice(0)) w(false);
