@@ -19,8 +19,8 @@ export const HostActivitySchema = z
   })
   .strict();
 
-/** Longest an inhibition counts, from its start: a dead or forged entry never keeps an instance longer. */
-export const MAX_INHIBIT_MS = 7 * 24 * 3_600_000;
+/** Longest an inhibition counts, from its start (24 h): a dead or forged entry never keeps an instance longer. The agent and the controller both apply it. */
+export const MAX_INHIBIT_MS = 24 * 3_600_000;
 
 export const InhibitionSchema = z
   .object({

@@ -96,6 +96,8 @@ export class Agent {
       buffer: this.buffer,
       logger,
       userAgent: `cost-optimizer-agent/${AGENT_VERSION}`,
+      instanceClaim: () =>
+        this.identity.provider === null || this.identity.providerId === null ? null : `${this.identity.provider}:${this.identity.providerId}`,
       hello: () => this.hello(),
       onWelcome: (w) => {
         const ms = w.config.reportIntervalMs;

@@ -36,6 +36,8 @@ export interface ControllerLinkOptions {
   /** No ack for this long while batches wait for one: the link is dead (3 report intervals). */
   ackTimeoutMs: () => number;
   userAgent?: string;
+  /** The instance the agent finds itself on (`vast:123`), sent beside the token: a token kept elsewhere is refused. */
+  instanceClaim?: () => string | null;
   backoffMinMs?: number;
   backoffMaxMs?: number;
   pingIntervalMs?: number;
@@ -49,6 +51,10 @@ const STABLE_SESSION_MS = 10_000;
 const MAX_INCOMING_BYTES = 1024 * 1024;
 
 type Phase = 'idle' | 'connecting' | 'hello' | 'ready';
+
+function claimHeader(claim: string | null): Record<string, string> {
+  return claim === null ? {} : { 'X-Cost-Optimizer-Instance': claim };
+}
 
 export class ControllerLink {
   private ws: WebSocket | null = null;
@@ -171,6 +177,7 @@ export class ControllerLink {
       headers: {
         Authorization: `Bearer ${this.opts.token}`,
         ...(this.opts.userAgent ? { 'User-Agent': this.opts.userAgent } : {}),
+        ...claimHeader(this.opts.instanceClaim?.() ?? null),
       },
       handshakeTimeout: 15_000,
       maxPayload: MAX_INCOMING_BYTES,
@@ -331,6 +338,10 @@ export class ControllerLink {
     let slow = false;
     if (code === CloseCode.Unauthorized || /\b401\b/.test(lastError)) {
       why = `token rejected (${lastError || code}); check AGENT_TOKEN`;
+      slow = true;
+    } else if (/\b403\b/.test(lastError)) {
+      // The controller says the token belongs to another instance than the one we find ourselves on.
+      why = `refused: this agent token belongs to another instance (${lastError}); a state directory copied from another instance? restart the agent to enrol again`;
       slow = true;
     } else if (code === CloseCode.Superseded || /\b409\b/.test(lastError)) {
       // Another agent is connected with the same token (the controller keeps the first healthy one and warns its
