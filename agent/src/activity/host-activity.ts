@@ -38,22 +38,34 @@ function rate(a: number | null, b: number | null, seconds: number): number | nul
   return Math.round(((b - a) / MB / seconds) * 1000) / 1000;
 }
 
+/**
+ * Rates are measured over at least this long, even when reports come faster: counters that a kernel (or a test)
+ * moves in steps must not read 0 between two steps. A transfer therefore reads busy up to this long after it ends:
+ * the safe side.
+ */
+export const MIN_SPAN_MS = 5_000;
+const MAX_HISTORY = 64;
+
 export class HostActivityReader {
-  private last: Counters | null = null;
+  /** Recent readings, oldest first. */
+  private history: Counters[] = [];
   private warned = new Set<string>();
 
   constructor(private readonly opts: HostActivityOptions) {}
 
   /** Reads the counters now; the first call only sets the baseline. */
   prime(): void {
-    this.last = this.readCounters();
+    this.history = [this.readCounters()];
   }
 
-  /** Throughput since the previous call (or prime); every figure null on the first call. */
+  /** Throughput since the previous call (or prime), over at least MIN_SPAN_MS; every figure null on the first call. */
   take(): HostActivity {
     const now = this.readCounters();
-    const prev = this.last;
-    this.last = now;
+    // The newest earlier reading at least MIN_SPAN_MS old, else the oldest there is.
+    let prev: Counters | null = null;
+    for (const c of this.history) if (prev === null || now.at - c.at >= MIN_SPAN_MS) prev = c;
+    this.history.push(now);
+    while (this.history.length > MAX_HISTORY || (this.history.length > 2 && now.at - this.history[1]!.at >= MIN_SPAN_MS)) this.history.shift();
     if (prev === null) return { netMBs: null, diskMBs: null, cpuPct: null };
     const seconds = (now.at - prev.at) / 1000;
     let cpuPct: number | null = null;
