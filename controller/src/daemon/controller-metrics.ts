@@ -33,6 +33,8 @@ export function controllerMetrics(d: { store: Store; ingest: Ingest; config: Con
           pricePerHour: i.pricePerHour,
           engines,
           tempC: last?.tempC ?? null,
+          ...(last?.host === undefined ? {} : { host: last.host }),
+          ...(last?.host === undefined && last?.inhibit === undefined ? {} : { inhibited: last!.inhibit !== undefined && last!.inhibit.until > last!.t1 }),
         };
       }),
       savingsTotalUsd: s.totalUsd,
