@@ -1,6 +1,7 @@
 // Every `cost-optimizer <command>`. Add a command by writing commands/<name>.ts and listing it here.
 import type { Command } from './command';
 import { demoCommand } from './demo';
+import { doctorCommand } from './doctor';
 import { explainCommand } from './explain';
 import { reportCommand } from './report';
 import { holdCommand, releaseCommand } from './hold';
@@ -21,4 +22,5 @@ export const COMMANDS: readonly Command[] = [
   tokenCommand,
   reportCommand,
   demoCommand,
+  doctorCommand,
 ];
