@@ -73,6 +73,9 @@ async function main(): Promise<void> {
       FAKE_NVIDIA_SMI_SPAWN_LOG: spawnLog,
       LOG_LEVEL: 'warn',
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      // Host activity and inhibitions are read with each report from the real /proc, /sys and the default directory;
+      // set these to a missing path to compare with them off.
+      ...Object.fromEntries(['HOST_PROC', 'HOST_SYS', 'AGENT_INHIBIT_DIR'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -9,6 +9,7 @@
 //   npm run simulate -- --instances 400 --days 3 --only fleet,A
 //   npm run simulate -- --only faults        # the long-form fault runs (also: npm run soak)
 //   SIM_INSTANCES=200 SIM_DAYS=7 SIM_JOBS=2 npm run simulate
+//   npm run simulate -- --env NET_BUSY_MB_S=0,CPU_BUSY_PERCENT=0   # controller settings for every run (SIM_ENV)
 // Flags (or env): --instances N (SIM_INSTANCES, 200), --days D (SIM_DAYS, 7), --seed S (SIM_SEED, 1),
 // --jobs J (SIM_JOBS, CPU count capped at 2): runs go to J child processes; --only a,b (A, B, C, fleet, probe by
 // default; faults adds the long-form fault runs, which npm run soak also runs).
@@ -42,6 +43,13 @@ const ONLY = arg('only', 'SIM_ONLY', 'A,B,C,fleet,probe')
   .map((s) => s.trim());
 const TMP_ROOT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 const POSTGRES = process.argv.includes('--postgres') || process.env['SIM_POSTGRES'] === '1';
+/** Controller settings for every run, `NAME=value,...`: how the defaults of NET_BUSY_MB_S and friends were chosen. */
+const SIM_ENV: Record<string, string> = Object.fromEntries(
+  arg('env', 'SIM_ENV', '')
+    .split(',')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+);
 
 if (!Number.isInteger(INSTANCES) || INSTANCES < 1) throw new Error(`--instances must be a whole number >= 1, got ${INSTANCES}`);
 if (!(DAYS > 0 && DAYS <= 7)) throw new Error(`--days must be in (0, 7] (the traces are a week long), got ${DAYS}`);
@@ -55,6 +63,7 @@ function jobs(): Map<string, SimOptions> {
   if (ONLY.includes('C')) m.set('C', scenarioC(DAYS, SEED));
   if (ONLY.includes('faults')) for (const f of FAULT_RUNS) m.set(`fault:${f}`, faultRun(f, { form: 'long', seed: SEED }));
   if (ONLY.includes('probe')) m.set('probe:vast-provider-fallback', vastProviderFallbackRun(4, SEED));
+  if (Object.keys(SIM_ENV).length > 0) for (const [k, o] of m) m.set(k, { ...o, env: { ...(o.env ?? {}), ...SIM_ENV } });
   return m;
 }
 

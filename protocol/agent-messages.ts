@@ -1,9 +1,11 @@
 // Messages the agent sends to the controller.
 import { z } from 'zod';
 import { GpuStatsSchema } from './gpu-stats';
-import { PROTOCOL_VERSION } from './version';
+import { HostActivitySchema, InhibitionSchema } from './host-activity';
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
-const v = z.literal(PROTOCOL_VERSION);
+/** Any version still spoken: the hello carries the agent's highest, later frames the one the welcome chose. */
+const v = z.number().int().min(MIN_PROTOCOL_VERSION).max(PROTOCOL_VERSION);
 /** Epoch milliseconds, between 2020 and 2100: anything else is a broken clock or a forged frame. */
 export const EpochMsSchema = z.number().int().min(1_577_836_800_000).max(4_102_444_800_000);
 
@@ -106,6 +108,10 @@ export const BatchSchema = z
     dropped: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     /** Latest interactive input seen on the host; absent from agents that do not look. */
     interactive: InteractiveSchema.optional(),
+    /** Version 2: the host's network, disk and CPU throughput over the interval; absent from older agents. */
+    host: HostActivitySchema.optional(),
+    /** Version 2: the inhibitions in force at the end of the interval (oldest first); absent from older agents. */
+    inhibitions: z.array(InhibitionSchema).max(16).optional(),
   })
   .strict()
   .refine((b) => b.t0 <= b.t1, { message: 't0 <= t1' })

@@ -1,8 +1,9 @@
 // Messages the controller sends to the agent.
 import { z } from 'zod';
-import { PROTOCOL_VERSION } from './version';
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
-const v = z.literal(PROTOCOL_VERSION);
+/** The connection's version: the welcome chooses it (the lower of the agent's hello and the controller's own). */
+const v = z.number().int().min(MIN_PROTOCOL_VERSION).max(PROTOCOL_VERSION);
 
 export const WelcomeSchema = z
   .object({

@@ -2,7 +2,7 @@
 // POSTs its claimed identity to ENROL_PATH with `Authorization: Bearer <join token>` and gets its own agent token.
 // A refusal is always the same 403 answer: the caller never learns which check failed (the controller's log says).
 import { z } from 'zod';
-import { PROTOCOL_VERSION } from './version';
+import { ENROL_VERSION } from './version';
 
 /** Path of the enrolment request, on the controller's HTTP(S) origin (the agent URL's scheme turned http/https). */
 export const ENROL_PATH = '/agent/enrol';
@@ -10,7 +10,7 @@ export const ENROL_PATH = '/agent/enrol';
 /** `POST ENROL_PATH` body: the instance the agent says it runs on, as `<provider>:<provider's id>`. */
 export const EnrolRequestSchema = z
   .object({
-    v: z.literal(PROTOCOL_VERSION),
+    v: z.literal(ENROL_VERSION),
     instanceId: z.string().min(3).max(300),
     /** How the agent found its identity (logged by the controller; decides nothing). */
     source: z.enum(['override', 'vast-env', 'gcp-metadata']),

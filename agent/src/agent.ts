@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { type AgentHealth, type Batch, type Hello, type HostFacts, type Identity, PROTOCOL_VERSION } from '../../protocol';
 import type { Logger } from '../../protocol/log';
+import { HostActivityReader } from './activity/host-activity';
 import { InteractiveWatch } from './activity/interactive-watch';
+import { readInhibitions } from './inhibit/inhibit-entry';
 import { BatchBuffer } from './batch-buffer';
 import type { AgentConfig } from './config';
 import { collectHostFacts } from './host-facts';
@@ -39,6 +41,7 @@ export class Agent {
   readonly procs: ProcsReader;
   readonly connection: ControllerLink;
   readonly interactive: InteractiveWatch;
+  readonly hostActivity: HostActivityReader;
   private reportIntervalMs: number;
   private seq = 0;
   private t0 = agentNow();
@@ -77,6 +80,7 @@ export class Agent {
       intervalMs: config.reportIntervalMs,
       logger,
     });
+    this.hostActivity = new HostActivityReader({ hostProc: config.hostProc, hostSys: config.hostSys, logger });
     const pause = new PreparePauseHandler({
       command: config.checkpointCmd,
       maxTimeoutMs: config.checkpointTimeoutMs,
@@ -92,6 +96,8 @@ export class Agent {
       buffer: this.buffer,
       logger,
       userAgent: `cost-optimizer-agent/${AGENT_VERSION}`,
+      instanceClaim: () =>
+        this.identity.provider === null || this.identity.providerId === null ? null : `${this.identity.provider}:${this.identity.providerId}`,
       hello: () => this.hello(),
       onWelcome: (w) => {
         const ms = w.config.reportIntervalMs;
@@ -122,6 +128,7 @@ export class Agent {
     this.reader.start();
     this.procs.start();
     this.interactive.start();
+    this.hostActivity.prime();
     this.scheduleReport();
     const [host, identity] = await Promise.all([
       (this.deps.hostFacts ?? (() => collectHostFacts({ logger })))(),
@@ -191,10 +198,22 @@ export class Agent {
     };
     const interactive = this.interactive.latest();
     if (interactive !== undefined) batch.interactive = interactive;
+    // Work the GPU cannot see: a few small file reads per report, no child process.
+    batch.host = this.hostActivity.take();
+    batch.inhibitions = this.inhibitions(t1);
     this.t0 = t1;
     this.buffer.push(batch);
     this.connection.flush();
     return batch;
+  }
+
+  /** The inhibitions in force now, on the agent's clock (entries carry wall-clock times). */
+  private inhibitions(nowAgent: number): NonNullable<Batch['inhibitions']> {
+    const wall = Date.now();
+    const shift = nowAgent - wall;
+    return readInhibitions(this.config.inhibitDir, this.config.hostProc, wall)
+      .slice(0, 16)
+      .map((i) => ({ ...i, since: Math.max(0, i.since + shift), until: Math.max(0, i.until + shift) }));
   }
 
   private tooManyGpus(n: number, health: AgentHealth): AgentHealth {

@@ -47,6 +47,22 @@ export interface AgentConfig {
   homesDir: string;
   /** Environment for child processes: ours without AGENT_TOKEN. */
   childEnv: Record<string, string>;
+  /** Host file systems read for host activity and inhibitor processes (HOST_PROC, HOST_SYS; as in gopsutil). */
+  hostProc: string;
+  hostSys: string;
+  /** AGENT_INHIBIT_DIR: where `inhibit` leaves its entries and the agent reads them. */
+  inhibitDir: string;
+}
+
+/** AGENT_INHIBIT_DIR's default: /tmp is on every host and writable by every user; the directory is made sticky (1777). */
+export const DEFAULT_INHIBIT_DIR = '/tmp/cost-optimizer-inhibit';
+
+/** What `inhibit` needs: the directory and where /proc is (config is read here only). */
+export function loadHostPaths(env: Env = process.env): { hostProc: string; inhibitDir: string } {
+  return {
+    hostProc: blankToUndefined(env.HOST_PROC) ?? '/proc',
+    inhibitDir: blankToUndefined(env.AGENT_INHIBIT_DIR) ?? DEFAULT_INHIBIT_DIR,
+  };
 }
 
 export const HELP_TEXT = `cost-optimizer-agent: streams this host's GPU utilization to a Cost Optimizer controller.
@@ -74,6 +90,10 @@ Environment:
   BUFFER_MAX_BATCHES     unsent batches kept while offline (oldest dropped)      [8640]
   TERMINALS_DIR          pseudo-terminals read for keyboard input                [/dev/pts]
   JUPYTER_RUNTIME_DIR    also look for Jupyter servers here (besides each user's default)
+  HOST_PROC, HOST_SYS    the host's proc and sys file systems (host activity)    [/proc, /sys]
+  AGENT_INHIBIT_DIR      entries of \`cost-optimizer-agent inhibit\`              [${DEFAULT_INHIBIT_DIR}]
+
+Subcommand: cost-optimizer-agent inhibit [--why TEXT] -- COMMAND [ARGS...] | --for DURATION | --list
   LOG_LEVEL              debug | info | warn | error                             [info]
 `;
 
@@ -264,6 +284,9 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
     jupyterRuntimeDirs: [...new Set(jupyterRuntimeDirs)],
     homesDir: '/home',
     childEnv,
+    hostProc: loadHostPaths(env).hostProc,
+    hostSys: blankToUndefined(env.HOST_SYS) ?? '/sys',
+    inhibitDir: loadHostPaths(env).inhibitDir,
   };
 }
 

@@ -129,4 +129,28 @@ describe('enrolment (agent side)', () => {
     expect(token).toBe('co_unkept');
     expect(log.lines.some((l) => l.includes('cannot keep the agent token') && l.includes('AGENT_STATE_DIR'))).toBe(true);
   });
+
+  it('discards a token kept for another instance (a copied state directory) and enrols as its own instance, with a WARN', async () => {
+    const ctl = await controller((_req, body) => {
+      const id = (JSON.parse(body) as { instanceId: string }).instanceId;
+      return [201, { instanceId: id, token: `co_for_${id.replace(':', '_')}` }];
+    });
+    const original = join(tempDir(), 'state');
+    const log = memoryLogger();
+    expect(await obtainAgentToken({ controllerUrl: ctl.url, joinToken: JOIN, stateDir: original, identity: vast, logger: log.logger })).toBe('co_for_vast_801');
+    expect(readFileSync(join(original, 'agent-token.instance'), 'utf8')).toBe('vast:801\n');
+    // The same state directory, on another instance (a committed image, a copied disk).
+    const copy = join(tempDir(), 'copy');
+    mkdirSync(copy, { recursive: true });
+    for (const f of ['agent-token', 'agent-token.instance']) writeFileSync(join(copy, f), readFileSync(join(original, f)));
+    const other = { provider: 'vast' as const, providerId: '802', source: 'vast-env' as const };
+    const token = await obtainAgentToken({ controllerUrl: ctl.url, joinToken: JOIN, stateDir: copy, identity: other, logger: log.logger });
+    expect(token).toBe('co_for_vast_802');
+    expect(ctl.requests.map((r) => (JSON.parse(r.body) as { instanceId: string }).instanceId)).toEqual(['vast:801', 'vast:802']);
+    expect(log.lines.some((l) => l.includes('WARN') && l.includes('granted for vast:801 but this is vast:802'))).toBe(true);
+    expect(readFileSync(join(copy, 'agent-token.instance'), 'utf8')).toBe('vast:802\n');
+    // The original keeps its own token.
+    expect(await obtainAgentToken({ controllerUrl: ctl.url, joinToken: JOIN, stateDir: original, identity: vast, logger: log.logger })).toBe('co_for_vast_801');
+    expect(ctl.requests).toHaveLength(2);
+  });
 });

@@ -1,16 +1,18 @@
 // Zero-touch enrolment (docs/enrolment.md): an agent started with JOIN_TOKEN and no AGENT_TOKEN uses the token it
 // kept from an earlier enrolment, or claims its instance from the controller (POST /agent/enrol) and keeps the agent
 // token it is granted in a 0600 file, so a restart needs neither the join token nor the controller's consent again.
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { ENROL_PATH, EnrolGrantSchema, type EnrolRequest, type Identity, PROTOCOL_VERSION } from '../../protocol';
+import { ENROL_PATH, ENROL_VERSION, EnrolGrantSchema, type EnrolRequest, type Identity } from '../../protocol';
 import { type Logger, errorMessage } from '../../protocol/log';
 import { Backoff } from '../../protocol/backoff';
 import { connectPinned } from './pinned-tls';
 
 export const KEPT_TOKEN_FILE = 'agent-token';
+/** Beside the token: the instance it was granted for (`vast:123`). A token belongs to its instance. */
+export const KEPT_IDENTITY_FILE = 'agent-token.instance';
 
 /** Enrolment cannot go on (no identity to claim, a request the controller calls malformed): retrying will not help. */
 export class EnrolError extends Error {}
@@ -40,6 +42,25 @@ export function readKeptToken(stateDir: string, logger: Logger): string | null {
     return null;
   }
   return token;
+}
+
+/** The instance the kept token was granted for; null when not recorded (a token kept before this was). */
+export function readKeptIdentity(stateDir: string): string | null {
+  try {
+    const t = readFileSync(join(stateDir, KEPT_IDENTITY_FILE), 'utf8').trim();
+    return t === '' ? null : t;
+  } catch {
+    return null;
+  }
+}
+
+/** Records which instance the kept token belongs to (written before the token, so a token never goes without it). */
+export function keepIdentity(stateDir: string, instanceId: string): void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const path = join(stateDir, KEPT_IDENTITY_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, instanceId + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
 }
 
 /** Writes the token to <stateDir>/agent-token, 0600 from its first byte, replacing any earlier one atomically. */
@@ -121,14 +142,35 @@ function claimOf(identity: Identity): EnrolRequest {
       'cannot tell which instance this host is (no VAST_CONTAINERLABEL, no GCE metadata server): set INSTANCE_ID=<provider>:<id>, e.g. vast:123456',
     );
   }
-  return { v: PROTOCOL_VERSION, instanceId: `${identity.provider}:${identity.providerId}`, source: identity.source };
+  return { v: ENROL_VERSION, instanceId: `${identity.provider}:${identity.providerId}`, source: identity.source };
 }
 
 /** The kept token, or a new one from the controller (kept before it is returned). Retries until granted or aborted. */
 export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
   const { logger } = opts;
   const kept = readKeptToken(opts.stateDir, logger);
-  if (kept !== null) {
+  const here = opts.identity.provider === null || opts.identity.providerId === null ? null : `${opts.identity.provider}:${opts.identity.providerId}`;
+  const keptFor = kept === null ? null : readKeptIdentity(opts.stateDir);
+  if (kept !== null && keptFor !== null && here !== null && keptFor !== here) {
+    // A committed image, a copied disk or state directory, a template: the token is another instance's. Using it
+    // would speak for that instance; enrol as the one we are on instead.
+    logger.warn(
+      `the kept agent token was granted for ${keptFor} but this is ${here} (state directory copied from another instance?): discarding it and enrolling again`,
+    );
+    try {
+      rmSync(join(opts.stateDir, KEPT_TOKEN_FILE), { force: true });
+    } catch (err) {
+      logger.warn(`cannot remove ${join(opts.stateDir, KEPT_TOKEN_FILE)}: ${errorMessage(err)}`);
+    }
+  } else if (kept !== null) {
+    if (keptFor === null && here !== null) {
+      // Kept before identities were recorded: from now on it is this instance's (the controller checks the claim).
+      try {
+        keepIdentity(opts.stateDir, here);
+      } catch (err) {
+        logger.debug(`cannot record the kept token's instance: ${errorMessage(err)}`);
+      }
+    }
     logger.info(`using the agent token kept from an earlier enrolment (${join(opts.stateDir, KEPT_TOKEN_FILE)})`);
     return kept;
   }
@@ -153,6 +195,7 @@ export async function obtainAgentToken(opts: EnrolOptions): Promise<string> {
         const grant = EnrolGrantSchema.safeParse(JSON.parse(answer.body));
         if (!grant.success || grant.data.instanceId !== claim.instanceId) throw new Error('the controller answered 201 with an unexpected body');
         try {
+          keepIdentity(opts.stateDir, claim.instanceId);
           const path = keepToken(opts.stateDir, grant.data.token);
           logger.info(`enrolled as ${claim.instanceId}; agent token kept in ${path} (JOIN_TOKEN is no longer needed on this host)`);
         } catch (err) {

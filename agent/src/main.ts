@@ -2,12 +2,21 @@
 import './v8-tuning';
 import { createLogger, errorMessage } from '../../protocol/log';
 import { Agent } from './agent';
-import { ConfigError, HELP_TEXT, loadAgentConfig } from './config';
+import { ConfigError, HELP_TEXT, loadAgentConfig, loadHostPaths } from './config';
 import { EnrolError, obtainAgentToken } from './enrol';
 import { detectIdentity } from './identity';
+import { runInhibit } from './inhibit/inhibit-command';
 import { AGENT_VERSION } from './version';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'inhibit') {
+    const status = await runInhibit(process.argv.slice(3), {
+      ...loadHostPaths(),
+      out: (line) => process.stdout.write(line + '\n'),
+      err: (line) => process.stderr.write(line + '\n'),
+    });
+    process.exit(status);
+  }
   let config;
   try {
     config = loadAgentConfig();

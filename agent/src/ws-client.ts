@@ -6,12 +6,23 @@
 // Unacknowledged batches stay in the buffer whichever URL answers, and are replayed after the next welcome.
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
-import { type Batch, type Hello, type PreparePause, type PreparePauseResult, type Welcome, CloseCode, ControllerMessageSchema } from '../../protocol';
+import {
+  type Batch,
+  type Hello,
+  type PreparePause,
+  type PreparePauseResult,
+  type Welcome,
+  CloseCode,
+  ControllerMessageSchema,
+  HOST_ACTIVITY_VERSION,
+  PROTOCOL_VERSION,
+} from '../../protocol';
 import { type Logger, errorMessage } from '../../protocol/log';
 import { Backoff } from '../../protocol/backoff';
 import type { BatchBuffer } from './batch-buffer';
 import { agentNow } from './clock';
 import { connectPinned, PinMismatchError } from './pinned-tls';
+import { batchForVersion, versionAfterHelloRefused } from './protocol-version';
 
 export interface ControllerLinkOptions {
   /** Full ws(s):// URLs, path included, tried in this order (at least one). */
@@ -29,6 +40,8 @@ export interface ControllerLinkOptions {
   /** No ack for this long while batches wait for one: the link is dead (3 report intervals). */
   ackTimeoutMs: () => number;
   userAgent?: string;
+  /** The instance the agent finds itself on (`vast:123`), sent beside the token: a token kept elsewhere is refused. */
+  instanceClaim?: () => string | null;
   backoffMinMs?: number;
   backoffMaxMs?: number;
   pingIntervalMs?: number;
@@ -42,6 +55,10 @@ const STABLE_SESSION_MS = 10_000;
 const MAX_INCOMING_BYTES = 1024 * 1024;
 
 type Phase = 'idle' | 'connecting' | 'hello' | 'ready';
+
+function claimHeader(claim: string | null): Record<string, string> {
+  return claim === null ? {} : { 'X-Cost-Optimizer-Instance': claim };
+}
 
 export class ControllerLink {
   private ws: WebSocket | null = null;
@@ -64,6 +81,11 @@ export class ControllerLink {
   private urlIndex = 0;
   /** Connections opened so far (for tests and logs). */
   connects = 0;
+  /** The version the next hello offers: the highest, lowered one step each time a controller refuses the hello. */
+  private offeredVersion: number = PROTOCOL_VERSION;
+  /** The version the welcome chose for the current connection. */
+  version: number = PROTOCOL_VERSION;
+  private olderControllerLogged = false;
 
   constructor(private readonly opts: ControllerLinkOptions) {
     if (opts.urls.length === 0) throw new Error('ControllerLink needs at least one URL');
@@ -167,6 +189,7 @@ export class ControllerLink {
       headers: {
         Authorization: `Bearer ${this.opts.token}`,
         ...(this.opts.userAgent ? { 'User-Agent': this.opts.userAgent } : {}),
+        ...claimHeader(this.opts.instanceClaim?.() ?? null),
       },
       handshakeTimeout: 15_000,
       maxPayload: MAX_INCOMING_BYTES,
@@ -189,7 +212,7 @@ export class ControllerLink {
     this.lastSentSeq = 0;
     this.awaitingAckSince = null;
     this.pongPending = false;
-    this.send(ws, this.opts.hello());
+    this.send(ws, { ...this.opts.hello(), v: this.offeredVersion });
     this.welcomeTimer = setTimeout(() => {
       this.opts.logger.warn('controller sent no welcome; reconnecting');
       ws.terminate();
@@ -251,6 +274,13 @@ export class ControllerLink {
     this.welcomeTimer = null;
     this.phase = 'ready';
     this.readySince = agentNow();
+    this.version = Math.min(w.v, this.offeredVersion);
+    if (this.version < HOST_ACTIVITY_VERSION && !this.olderControllerLogged) {
+      this.olderControllerLogged = true;
+      this.opts.logger.warn(
+        `the controller speaks protocol ${w.v}: host activity and inhibitions are not sent to it (an inhibit does not keep this instance); upgrade the controller`,
+      );
+    }
     const via = this.opts.urls.length > 1 ? ` via ${this.url}` : '';
     if (this.failures > 0) this.opts.logger.info(`reconnected to the controller as ${w.instanceId}${via}`);
     else this.opts.logger.info(`connected to the controller as ${w.instanceId}${via}`);
@@ -287,7 +317,7 @@ export class ControllerLink {
   private sendBatch(b: Batch): void {
     const ws = this.ws!;
     // sentAt on every (re)send lets the controller correct clock skew; dropped is the count as of now.
-    this.send(ws, { ...b, sentAt: agentNow(), dropped: this.opts.buffer.dropped });
+    this.send(ws, { ...batchForVersion(b, this.version), sentAt: agentNow(), dropped: this.opts.buffer.dropped });
     this.lastSentSeq = b.seq;
     if (this.awaitingAckSince === null) this.awaitingAckSince = agentNow();
   }
@@ -304,6 +334,15 @@ export class ControllerLink {
     if (this.welcomeTimer) clearTimeout(this.welcomeTimer);
     this.pingTimer = this.welcomeTimer = null;
     const wasReady = this.phase === 'ready';
+    if (this.phase === 'hello') {
+      // Refused before the welcome: an older controller that does not know our hello's version gets the next lower.
+      const lower = versionAfterHelloRefused(this.offeredVersion, code);
+      if (lower !== this.offeredVersion) {
+        this.opts.logger.info(`the controller refused protocol ${this.offeredVersion} (${reason}); offering ${lower}`);
+        this.offeredVersion = lower;
+        this.backoff.reset();
+      }
+    } else if (wasReady) this.offeredVersion = PROTOCOL_VERSION; // an upgraded controller is noticed at the next connect
     this.ws = null;
     this.phase = 'idle';
     for (const w of this.ackWaiters.splice(0)) w(false);
@@ -312,6 +351,10 @@ export class ControllerLink {
     let slow = false;
     if (code === CloseCode.Unauthorized || /\b401\b/.test(lastError)) {
       why = `token rejected (${lastError || code}); check AGENT_TOKEN`;
+      slow = true;
+    } else if (/\b403\b/.test(lastError)) {
+      // The controller says the token belongs to another instance than the one we find ourselves on.
+      why = `refused: this agent token belongs to another instance (${lastError}); a state directory copied from another instance? restart the agent to enrol again`;
       slow = true;
     } else if (code === CloseCode.Superseded || /\b409\b/.test(lastError)) {
       // Another agent is connected with the same token (the controller keeps the first healthy one and warns its

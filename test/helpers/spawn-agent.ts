@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { FAKE_NVIDIA_SMI, type FakeState, writeFakeState } from '../../controller/src/fakes/fake-nvidia-smi';
 import { AGENT } from './build';
+import { fakeHostProc } from './fake-host-proc';
 
 export interface SpawnedAgent {
   proc: ChildProcess;
@@ -25,6 +26,9 @@ export function spawnAgent(opts: {
 }): SpawnedAgent {
   const statePath = join(opts.dir, `${opts.name}.gpu.json`);
   writeFakeState(statePath, opts.state ?? { gpus: [{ util: 0 }, { util: 0 }] });
+  // A quiet host of its own: the test machine's CPU, disks and network (other tests, builds) must not keep it busy,
+  // nor the machine's own inhibitions. Tests about host activity pass HOST_PROC / HOST_SYS / AGENT_INHIBIT_DIR.
+  const host = fakeHostProc(join(opts.dir, `${opts.name}.host`));
   const proc = spawn(process.execPath, [AGENT], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -37,6 +41,9 @@ export function spawnAgent(opts: {
       // Test hosts have no terminal of their own: the machine's (other tests type into theirs) must not keep them.
       TERMINALS_DIR: join(opts.dir, 'no-terminals'),
       LOG_LEVEL: 'info',
+      HOST_PROC: host.proc,
+      HOST_SYS: host.sys,
+      AGENT_INHIBIT_DIR: join(opts.dir, `${opts.name}.inhibit`),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

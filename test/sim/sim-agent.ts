@@ -38,6 +38,8 @@ export class SimHostAgent {
   private t0 = 0;
   /** Next trace second whose reading has not been taken. */
   private cursor = 0;
+  /** First trace second of the interval being collected: host figures are its means (agent/src/activity/host-activity.ts). */
+  private hostFrom = 0;
   /** Trace second at whose end the next report is due. */
   private dueAt = 0;
   private agg = new Aggregator();
@@ -92,6 +94,7 @@ export class SimHostAgent {
     this.runOffsetMs = this.o.clockOffsetMs?.(s) ?? 0;
     this.t0 = this.clock(s);
     this.dueAt = s + this.interval;
+    this.hostFrom = s;
     this.agg = new Aggregator();
   }
 
@@ -164,6 +167,24 @@ export class SimHostAgent {
     };
   }
 
+  /** The host's mean throughput over trace seconds [hostFrom, s), as the agent reports it; nothing when the trace has none. */
+  private host(s: number): { host?: NonNullable<Batch['host']> } {
+    const h = this.o.trace.host;
+    if (h === undefined || s <= this.hostFrom) return {};
+    let net = 0;
+    let disk = 0;
+    let cpu = 0;
+    for (let k = this.hostFrom; k < s; k++) {
+      const p = h(k);
+      net += p.netMBs;
+      disk += p.diskMBs;
+      cpu += p.cpuPct;
+    }
+    const n = s - this.hostFrom;
+    const r = (v: number) => Math.round(v * 1000) / 1000;
+    return { host: { netMBs: r(net / n), diskMBs: r(disk / n), cpuPct: Math.min(100, r(cpu / n)) } };
+  }
+
   private emit(t0: number, t1: number, gpus: GpuStats[], procs: number, s: number): void {
     const withMem = gpus.map((g) => ({ ...g, memTotal: this.o.memTotalMiB }));
     this.seq++;
@@ -181,7 +202,9 @@ export class SimHostAgent {
       health: { state: 'ok' },
       dropped: this.buffer!.dropped,
       interactive: this.interactive(s),
+      ...this.host(s),
     });
+    this.hostFrom = s;
     this.t0 = t1;
   }
 }

@@ -39,6 +39,11 @@ export interface Trace {
    * Absent: the host shows no interactive input (the agent reports an idle terminal and no Jupyter server).
    */
   interactive?(t: number): { lastInputSec: number | null; kernelBusy: boolean; kind: 'terminal' | 'notebook' };
+  /**
+   * Work the GPU cannot see at second `t`: the host's network (non-loopback) and disk throughput in MB/s and its CPU
+   * busy share in percent of all cores, as the agent reads them from /proc. Absent: the trace's agent reports none.
+   */
+  host?(t: number): { netMBs: number; diskMBs: number; cpuPct: number };
   /** The provider this workload runs on, when it matters (forgotten TensorDock v2 instances); absent: any. */
   provider?: 'vast' | 'tensordock' | 'gcp';
 }

@@ -316,6 +316,102 @@ export function videoAnalytics(seed = 11): Trace {
 
 export const ENGINE_TRACES = [videoTranscoding, videoAnalytics];
 
+// ---- Work the GPU cannot see (issue 20): network, disk and CPU on the host while the GPU idles.
+
+/** A 16-core host's background: a few KB/s of network, a trickle of disk, 1-3 % CPU. */
+const chatter = (seed: number, t: number) => ({
+  netMBs: 0.002 + noise(seed + 20, t) * 0.05,
+  diskMBs: noise(seed + 21, t) < 0.02 ? 2 : 0.01,
+  cpuPct: 1 + noise(seed + 22, t) * 2,
+});
+
+/**
+ * Every morning at 08:00: a dataset download (GPU idle, 20-100 MB/s on the network and written to disk) for 40 min,
+ * then 5 h of training, then idle until the next morning.
+ */
+export function datasetDownloadThenTraining(seed = 13): Trace {
+  const start = 8 * H;
+  const phase = (t: number) => {
+    const tod = t % DAY;
+    if (tod >= start && tod < start + 40 * 60) return 'download';
+    if (tod >= start + 40 * 60 && tod < start + 40 * 60 + 5 * H) return 'training';
+    return 'idle';
+  };
+  return {
+    name: 'dataset-download-then-training',
+    description: 'daily at 08:00: 40 min downloading a dataset (GPU idle, network 20-100 MB/s), then 5 h of training',
+    expected: 'never paused during the download or the training; paused in the evening, resumed the next morning',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => {
+      const ph = phase(t);
+      if (ph === 'download') return { ...idlePoint(seed, t), busy: true };
+      if (ph === 'training') return busyPoint(90 + noise(seed, t) * 10, 60_000);
+      return idlePoint(seed, t);
+    },
+    host: (t) => {
+      if (phase(t) !== 'download') return chatter(seed, t);
+      const rate = 20 + noise(seed + 5, Math.floor(t / 30)) * 80;
+      return { netMBs: rate, diskMBs: rate, cpuPct: 8 + noise(seed + 6, t) * 6 };
+    },
+    resumeAfterPause: (p) => nextDayAt(p, 8),
+  };
+}
+
+/**
+ * CPU preprocessing before training, every day from 09:00: 3 h of tokenizing / augmenting on 8-14 of 16 cores (GPU
+ * idle, data read from a local disk at 2-8 MB/s), then 4 h of training; idle otherwise.
+ */
+export function cpuPreprocessing(seed = 14): Trace {
+  const start = 9 * H;
+  const phase = (t: number) => {
+    const tod = t % DAY;
+    if (tod >= start && tod < start + 3 * H) return 'cpu';
+    if (tod >= start + 3 * H && tod < start + 7 * H) return 'training';
+    return 'idle';
+  };
+  return {
+    name: 'cpu-preprocessing',
+    description: 'daily from 09:00: 3 h of CPU preprocessing on 8-14 of 16 cores (GPU idle), then 4 h of training',
+    expected: 'never paused during the preprocessing or the training; paused in the evening, resumed the next morning',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => {
+      const ph = phase(t);
+      if (ph === 'cpu') return { ...idlePoint(seed, t), memUsedMiB: 2_000, busy: true };
+      if (ph === 'training') return busyPoint(85 + noise(seed, t) * 15, 50_000);
+      return idlePoint(seed, t);
+    },
+    host: (t) =>
+      phase(t) === 'cpu' ? { netMBs: 0.01, diskMBs: 2 + noise(seed + 7, t) * 6, cpuPct: 50 + noise(seed + 8, Math.floor(t / 20)) * 38 } : chatter(seed, t),
+    resumeAfterPause: (p) => nextDayAt(p, 9),
+  };
+}
+
+/**
+ * Forgotten, with the background chatter of a real host: KB/s of network (monitoring, NTP, apt), cron writing a few
+ * MB every 15 min, and a stray process spinning at 100 % of one core of 16 (6.25 % of all cores).
+ */
+export function forgottenWithChatter(seed = 15): Trace {
+  return {
+    name: 'forgotten-with-chatter',
+    description: 'forgotten, idle GPU; KB/s network, cron disk writes every 15 min, one stray process at 100 % of 1 of 16 cores',
+    expected: 'paused after the window, deleted after DELETE_THRESHOLD_HOURS',
+    mayPause: true,
+    durationSec: WEEK,
+    at: (t) => idlePoint(seed, t),
+    host: (t) => {
+      const c = chatter(seed, t);
+      // cron: 5 MB written within 2 s every 15 min; the stray process: one core of 16.
+      const cron = t % 900 < 2 ? 2.5 : 0;
+      return { netMBs: c.netMBs, diskMBs: c.diskMBs + cron, cpuPct: 6.25 + c.cpuPct };
+    },
+    resumeAfterPause: () => null,
+  };
+}
+
+export const HOST_TRACES = [datasetDownloadThenTraining, cpuPreprocessing, forgottenWithChatter];
+
 export const ALL_TRACES = [
   longTraining,
   dataLoaderBound,
@@ -328,4 +424,5 @@ export const ALL_TRACES = [
   userRestartsAfterPause,
   ...INTERACTIVE_TRACES,
   ...ENGINE_TRACES,
+  ...HOST_TRACES,
 ];

@@ -13,6 +13,8 @@ GET /api/instances/<id> as is.
 `;
 
 interface LastSample {
+  host?: { netMBs?: unknown; diskMBs?: unknown; cpuPct?: unknown };
+  inhibit?: { why?: unknown; pid?: unknown; since?: unknown };
   util?: number | null;
   tempC?: number | null;
   engines?: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', { max?: unknown; gpu?: unknown }>>;
@@ -38,6 +40,17 @@ export function engineFigures(s: LastSample | null | undefined): string | null {
   if (s.engines === undefined) parts.push('other engines not reported');
   if (typeof s.tempC === 'number') parts.push(`${s.tempC} °C`);
   return parts.join(', ');
+}
+
+/** The host's figures in the latest sample: `network 62 MB/s, disk 0 MB/s, CPU 3 %; inhibited by 'x' (pid 1)`; null without. */
+export function hostFigures(s: LastSample | null | undefined): string | null {
+  if (!s || (s.host === undefined && s.inhibit === undefined)) return null;
+  const f = (v: unknown, unit: string) => (typeof v === 'number' ? `${Math.round(v * 10) / 10}${unit}` : 'unknown');
+  const parts: string[] = [];
+  if (s.host) parts.push(`network ${f(s.host.netMBs, ' MB/s')}, disk ${f(s.host.diskMBs, ' MB/s')}, CPU ${f(s.host.cpuPct, ' %')}`);
+  if (s.inhibit && typeof s.inhibit.why === 'string')
+    parts.push(`inhibited by '${stripControl(s.inhibit.why)}'${typeof s.inhibit.pid === 'number' ? ` (pid ${s.inhibit.pid})` : ''}`);
+  return parts.join('; ');
 }
 
 export const explainCommand: Command = {
@@ -93,6 +106,8 @@ export const explainCommand: Command = {
         }))
           io.stdout(clean(line) + '\n');
       }
+      const host = hostFigures(body.instance?.lastSample);
+      if (host !== null) io.stdout(clean(`host activity:  ${host}`) + '\n');
       const health = body.instance?.agent?.health;
       if (health && health.state === 'error') io.stdout(`last reported error: ${stripControl(String(health.message ?? 'unknown'))}\n`);
       return EXIT.ok;

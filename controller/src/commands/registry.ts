@@ -1,6 +1,7 @@
 // Every `cost-optimizer <command>`. Add a command by writing commands/<name>.ts and listing it here.
 import type { Command } from './command';
 import { demoCommand } from './demo';
+import { doctorCommand } from './doctor';
 import { explainCommand } from './explain';
 import { reportCommand } from './report';
 import { copyStoreCommand } from './copy-store';
@@ -27,4 +28,5 @@ export const COMMANDS: readonly Command[] = [
   reportCommand,
   copyStoreCommand,
   demoCommand,
+  doctorCommand,
 ];

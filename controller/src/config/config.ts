@@ -1,5 +1,6 @@
 // The controller's typed configuration, parsed and validated once at start-up from an env-like record.
 import { hostname } from 'node:os';
+import { DEFAULT_CPU_BUSY_PERCENT, DEFAULT_DISK_BUSY_MB_S, DEFAULT_NET_BUSY_MB_S } from '../engine/host-busy';
 import { ConfigError } from '../domain/errors';
 import { isLoopbackHost } from '../../../protocol/loopback';
 
@@ -47,6 +48,10 @@ export interface EngineConfig {
   interactiveActivity?: boolean;
   /** PAUSE_WARNING_MINUTES: notify this long before a pause (0 or absent: no warning). */
   pauseWarningMinutes?: number;
+  /** NET_BUSY_MB_S, DISK_BUSY_MB_S, CPU_BUSY_PERCENT: host activity at or above these is busy; 0 off (absent: defaults, engine/host-busy.ts). */
+  netBusyMBs?: number;
+  diskBusyMBs?: number;
+  cpuBusyPercent?: number;
 }
 
 export interface Config extends EngineConfig {
@@ -269,6 +274,9 @@ export function parseConfig(env: Env, home = '/root'): Config {
     maxGapSeconds: num(env, 'MAX_GAP_SECONDS', Math.max(30, Math.min(180, (pauseWindowMinutes * 60) / 5)), { gt: 0 }),
     providerMetricPause: bool(env, 'PROVIDER_METRIC_PAUSE', false),
     interactiveActivity: bool(env, 'INTERACTIVE_ACTIVITY', true),
+    netBusyMBs: num(env, 'NET_BUSY_MB_S', DEFAULT_NET_BUSY_MB_S, { min: 0, max: 1e6 }),
+    diskBusyMBs: num(env, 'DISK_BUSY_MB_S', DEFAULT_DISK_BUSY_MB_S, { min: 0, max: 1e6 }),
+    cpuBusyPercent: num(env, 'CPU_BUSY_PERCENT', DEFAULT_CPU_BUSY_PERCENT, { min: 0, max: 100 }),
     checkIntervalSec,
     loopWatchdogSec,
     deleteSavingsHorizonDays: num(env, 'DELETE_SAVINGS_HORIZON_DAYS', 30, { gt: 0, max: 3650 }),

@@ -42,6 +42,8 @@ export function controllerMetrics(d: {
           pricePerHour: i.pricePerHour,
           engines,
           tempC: last?.tempC ?? null,
+          ...(last?.host === undefined ? {} : { host: last.host }),
+          ...(last?.host === undefined && last?.inhibit === undefined ? {} : { inhibited: last!.inhibit !== undefined && last!.inhibit.until > last!.t1 }),
         };
       }),
       savingsTotalUsd: s.totalUsd,

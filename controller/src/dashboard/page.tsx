@@ -224,7 +224,12 @@ export function DashboardPage(p: DashboardProps) {
  * The other engines and the temperature under the SM figure: `enc 100% · dec 0% · 2 enc sessions · 45°C`. Engines
  * the GPU does not report are left out; JPEG and optical flow only when in use (rare; they would crowd the cell).
  */
-export function engineText(s: { engines?: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', { max: number }>>; tempC?: number | null }): string {
+export function engineText(s: {
+  engines?: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', { max: number }>>;
+  tempC?: number | null;
+  host?: { netMBs: number | null; diskMBs: number | null; cpuPct: number | null };
+  inhibit?: { why: string; pid: number | null; since: string | null };
+}): string {
   const e = s.engines ?? {};
   const parts: string[] = [];
   if (e.enc) parts.push(`enc ${e.enc.max.toFixed(0)}%`);
@@ -233,5 +238,9 @@ export function engineText(s: { engines?: Partial<Record<'enc' | 'dec' | 'jpeg' 
   if (e.ofa && e.ofa.max > 0) parts.push(`ofa ${e.ofa.max.toFixed(0)}%`);
   if (e.encSessions && e.encSessions.max > 0) parts.push(`${e.encSessions.max.toFixed(0)} enc session${e.encSessions.max === 1 ? '' : 's'}`);
   if (s.tempC !== undefined && s.tempC !== null) parts.push(`${s.tempC.toFixed(0)}°C`);
+  // Work the GPU cannot see: the host's figures, and an inhibition in force.
+  const fig = (v: number | null, unit: string) => (v === null ? '?' : `${v >= 10 ? v.toFixed(0) : v.toFixed(1)}${unit}`);
+  if (s.host) parts.push(`net ${fig(s.host.netMBs, ' MB/s')} · disk ${fig(s.host.diskMBs, ' MB/s')} · CPU ${fig(s.host.cpuPct, '%')}`);
+  if (s.inhibit) parts.push(`inhibited by '${s.inhibit.why}'${s.inhibit.pid === null ? '' : ` (pid ${s.inhibit.pid})`}`);
   return parts.join(' · ');
 }

@@ -1,4 +1,5 @@
 // One stored sample of an instance: the readings of all its GPUs over one report interval, reduced for the engine.
+import type { HostFigures, InhibitFigures } from './host-activity';
 import type { MetricSource } from './instance';
 
 export interface SampleSummary {
@@ -26,6 +27,10 @@ export interface SampleSummary {
   engines?: SampleEngines;
   /** Hottest GPU's peak temperature in whole degrees C; null (or absent) when unknown. For display, never a decision. */
   tempC?: number | null;
+  /** The host's network, disk and CPU throughput over the interval (agents of protocol 2 on); absent: not reported. */
+  host?: HostFigures;
+  /** The oldest inhibition in force at the end of the interval (`cost-optimizer-agent inhibit`); absent: none. */
+  inhibit?: InhibitFigures;
 }
 
 export type EngineName = 'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions';

@@ -1,6 +1,7 @@
 // Whether one sample is idle, busy or unknown. Unknown is never idle: missing, odd or inconsistent data counts as unknown.
 // Every engine counts (docs/what-counts-as-work.md): SM, NVENC, NVDEC, NVJPG, optical flow, open encoder sessions.
 import type { EngineName, SampleSummary } from '../domain/sample';
+import { describeHostEvidence, hostBusy, type HostThresholds } from './host-busy';
 import type { TrackSource } from './idle-state';
 
 export type SampleClass = 'idle' | 'busy' | 'unknown';
@@ -65,6 +66,14 @@ export function busyEvidence(s: SampleSummary, thresholdPct: number): BusyEviden
   return busyEngine(s, thresholdPct);
 }
 
+/** Why a busy sample is busy, in words: the GPU evidence first, else the host's (`inhibited by ...`); null when not busy. */
+export function busyReason(s: SampleSummary, thresholdPct: number, host?: HostThresholds): string | null {
+  const gpu = busyEvidence(s, thresholdPct);
+  if (gpu !== null) return describeEvidence(gpu);
+  const h = host === undefined ? null : hostBusy(s, host);
+  return h === null ? null : describeHostEvidence(h);
+}
+
 /** `encoder 64 % on GPU 0`, `encoder sessions 2 on GPU 1`, `SM 87 %`. */
 export function describeEvidence(b: BusyEvidence): string {
   const v = b.engine === 'encSessions' ? `${Math.round(b.value)}` : `${Math.round(b.value * 10) / 10} %`;
@@ -78,13 +87,15 @@ export function describeEvidence(b: BusyEvidence): string {
  * unknown, including: negative or non-finite values, source `none`, and a sample whose interval is longer than the
  * largest allowed gap (its readings could hide a gap as long as that).
  */
-export function classifySample(s: SampleSummary, thresholdPct: number, maxGapMs: number): SampleClass {
+export function classifySample(s: SampleSummary, thresholdPct: number, maxGapMs: number, host?: HostThresholds): SampleClass {
   const max = s.utilMax;
   const mean = s.utilMean;
   if (isFiniteNum(max) && max >= thresholdPct) return 'busy'; // a busy reading is busy even next to unknown ones
   if (isFiniteNum(mean) && mean >= thresholdPct) return 'busy';
   // Any other engine at or above the threshold, or an open encoder session: a transcode at SM 8 % is work.
   if (busyEngine(s, thresholdPct) !== null) return 'busy';
+  // Work the GPU cannot see: an inhibition, or network / disk / CPU at or above their thresholds.
+  if (host !== undefined && hostBusy(s, host) !== null) return 'busy';
   if (s.unknown !== false) return 'unknown';
   if (!isFiniteNum(max) || max < 0) return 'unknown';
   if (mean !== null && (!isFiniteNum(mean) || mean < 0)) return 'unknown';

@@ -79,8 +79,18 @@ export function emptyIdleState(): IdleState {
 }
 
 /** The settings that decide what a sample is and how runs and counts are built: threshold, max gap, window. */
-export function rulesKey(cfg: { pauseThresholdGpu: number; maxGapSeconds: number; pauseWindowMinutes: number }): string {
-  return `${cfg.pauseThresholdGpu}|${cfg.maxGapSeconds}|${cfg.pauseWindowMinutes}`;
+export function rulesKey(cfg: {
+  pauseThresholdGpu: number;
+  maxGapSeconds: number;
+  pauseWindowMinutes: number;
+  netBusyMBs?: number;
+  diskBusyMBs?: number;
+  cpuBusyPercent?: number;
+}): string {
+  const base = `${cfg.pauseThresholdGpu}|${cfg.maxGapSeconds}|${cfg.pauseWindowMinutes}`;
+  // Host thresholds join the key only when set, so states kept before they existed still match the defaults' key.
+  if (cfg.netBusyMBs === undefined && cfg.diskBusyMBs === undefined && cfg.cpuBusyPercent === undefined) return base;
+  return `${base}|${cfg.netBusyMBs ?? ''}|${cfg.diskBusyMBs ?? ''}|${cfg.cpuBusyPercent ?? ''}`;
 }
 
 export function emptyTrack(bucketMs: number): SourceTrack {

@@ -10,7 +10,8 @@
 import type { EngineConfig } from '../config/config';
 import type { SampleSummary } from '../domain/sample';
 import { addToBuckets } from './buckets';
-import { busyEvidence, classifySample, describeEvidence, hasValidTimes, trackOf } from './classify-sample';
+import { busyEvidence, busyReason, classifySample, hasValidTimes, trackOf } from './classify-sample';
+import { hostThresholds, type HostThresholds } from './host-busy';
 import { bucketMsFor } from './engine-times';
 import { emptyIdleState, emptyTrack, forgetRun, type IdleState, rulesKey, type SourceTrack, type TrackSource } from './idle-state';
 
@@ -40,13 +41,14 @@ export function observeSample(state: IdleState | null, s: SampleSummary, cfg: En
     return withTrack(st, st.stoppedSince, key, tr);
   }
 
-  const cls = classifySample(s, cfg.pauseThresholdGpu, maxGapMs);
+  const host = hostThresholds(cfg);
+  const cls = classifySample(s, cfg.pauseThresholdGpu, maxGapMs, host);
   // Activity while we believed it stopped: whatever happened, it was not inactive. The next inventory restarts the clock.
   const stoppedSince = cls === 'busy' && st.stoppedSince !== null && s.t1 > st.stoppedSince ? null : st.stoppedSince;
 
   if (tr.lastEnd !== null && s.t1 <= tr.lastEnd) {
     if (cls === 'idle') return stoppedSince === st.stoppedSince ? st : { ...st, stoppedSince }; // late idle: ignored
-    recordNotIdle(tr, cls, s, cfg.pauseThresholdGpu);
+    recordNotIdle(tr, cls, s, cfg.pauseThresholdGpu, host);
     if (tr.runStart !== null && s.t1 >= tr.runStart) endRun(tr);
     return withTrack(st, stoppedSince, key, tr);
   }
@@ -55,7 +57,7 @@ export function observeSample(state: IdleState | null, s: SampleSummary, cfg: En
   tr.lastEnd = s.t1;
   const beforeRestart = st.runningSince !== null && s.t0 < st.runningSince;
   if (cls !== 'idle') {
-    recordNotIdle(tr, cls, s, cfg.pauseThresholdGpu);
+    recordNotIdle(tr, cls, s, cfg.pauseThresholdGpu, host);
     endRun(tr);
   } else if (beforeRestart) {
     endRun(tr); // an idle sample straddling the restart neither starts nor extends a run
@@ -89,14 +91,14 @@ function endRun(tr: SourceTrack): void {
   tr.gapBeforeRunMs = null;
 }
 
-function recordNotIdle(tr: SourceTrack, cls: 'busy' | 'unknown', s: SampleSummary, thresholdPct: number): void {
+function recordNotIdle(tr: SourceTrack, cls: 'busy' | 'unknown', s: SampleSummary, thresholdPct: number, host: HostThresholds): void {
   if (cls === 'busy') {
     if (tr.lastBusyEnd !== null && tr.lastBusyEnd > s.t1) return;
     tr.lastBusyEnd = s.t1;
     tr.lastBusyUtil = finiteOrNull(s.utilMax) ?? finiteOrNull(s.utilMean);
     const why = busyEvidence(s, thresholdPct);
-    // SM keeps the figure users know (`GPU busy: 77.0%`); other engines say which and where.
-    tr.lastBusyWhy = why === null || why.engine === 'sm' ? null : describeEvidence(why);
+    // SM keeps the figure users know (`GPU busy: 77.0%`); other engines say which and where; then the host's evidence.
+    tr.lastBusyWhy = why !== null && why.engine === 'sm' ? null : busyReason(s, thresholdPct, host);
   } else if (tr.lastUnknownEnd === null || tr.lastUnknownEnd < s.t1) {
     tr.lastUnknownEnd = s.t1;
   }

@@ -9,6 +9,7 @@
 // instance (INTERACTIVE_ACTIVITY); what the agent could not read is no evidence either way, never activity.
 // Missing data is never idle; unknown readings are never idle.
 // Outcomes are cheap booleans; detail strings are built only for the reason and for explain (10,000 instances a cycle).
+import { isHostReason } from './host-busy';
 import type { Facts } from './facts';
 import { dur, iso, minutes, pct } from './format';
 import type { DecisionCode } from './types';
@@ -127,7 +128,9 @@ export function pauseDetail(rule: PauseRule, f: Facts): string {
     case 'busy':
       return w.busy === null
         ? `no reading at or above ${pct(thr)} in the last ${minutes(cfg.pauseWindowMinutes)}`
-        : `GPU busy: ${w.busy.why ?? pct(w.busy.util)} from ${w.busy.source} ${dur(now - w.busy.at)} ago (threshold=${pct(thr)})`;
+        : typeof w.busy.why === 'string' && isHostReason(w.busy.why)
+          ? `kept: ${w.busy.why}, reported by the ${w.busy.source} ${dur(now - w.busy.at)} ago`
+          : `GPU busy: ${w.busy.why ?? pct(w.busy.util)} from ${w.busy.source} ${dur(now - w.busy.at)} ago (threshold=${pct(thr)})`;
     case 'unknown':
       return w.unknown === null
         ? 'no unknown reading in the window'

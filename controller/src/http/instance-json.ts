@@ -16,6 +16,11 @@ export function lastSampleJson(s: SampleSummary | null) {
     memTotal: s.memTotalMiB,
     tempC: s.tempC ?? null,
     ...(s.engines === undefined ? {} : { engines: s.engines }),
+    // Work the GPU cannot see (agents of protocol 2 on): the host's figures (null: unreadable) and an inhibition in force.
+    ...(s.host === undefined ? {} : { host: s.host }),
+    ...(s.inhibit === undefined || s.inhibit.until <= s.t1
+      ? {}
+      : { inhibit: { why: s.inhibit.why, pid: s.inhibit.pid, since: iso(s.inhibit.since), count: s.inhibit.count } }),
   };
 }
 

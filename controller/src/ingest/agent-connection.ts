@@ -48,6 +48,8 @@ export class AgentConnection {
   /** Cleared before each ping, set by any frame or pong; still false at the next ping means a dead socket. */
   alive = true;
   private hello: Hello | null = null;
+  /** The connection's protocol version: the lower of the agent's hello and ours (protocol/version.ts). */
+  private version: number = PROTOCOL_VERSION;
   private lastAck = 0;
   /** Trusted time: no sample of this connection may start before this (set at the hello; see trusted-time.ts). */
   private floor = 0;
@@ -118,7 +120,7 @@ export class AgentConnection {
         resolve(null);
       }, waitMs);
       this.prepares.set(requestId, { resolve, timer });
-      this.send({ v: PROTOCOL_VERSION, type: 'prepare-pause', requestId, timeoutMs });
+      this.send({ v: this.version, type: 'prepare-pause', requestId, timeoutMs });
     });
   }
 
@@ -161,6 +163,8 @@ export class AgentConnection {
   private onHello(hello: Hello, now: number): void {
     if (this.hello !== null) return this.badFrame('hello sent twice on one connection');
     this.hello = hello;
+    // An older agent is answered in its own version (its welcome and acks would not parse otherwise).
+    this.version = Math.min(hello.v, PROTOCOL_VERSION);
     this.deps.writer.enqueueHello(this.instanceId, hello);
     let ackedSeq: number;
     try {
@@ -172,14 +176,15 @@ export class AgentConnection {
       return this.close(1011, 'server error; reconnect later');
     }
     this.lastAck = ackedSeq;
-    this.send({ v: PROTOCOL_VERSION, type: 'welcome', instanceId: this.instanceId, serverTime: now, ackedSeq, config: this.deps.welcomeConfig });
+    this.send({ v: this.version, type: 'welcome', instanceId: this.instanceId, serverTime: now, ackedSeq, config: this.deps.welcomeConfig });
     this.deps.logger.info(
-      `agent connected: ${this.instanceId} from ${this.remoteAddress} (agent ${hello.agentVersion}, run ${hello.runId}, ${hello.gpus.length} GPUs, acked ${ackedSeq})`,
+      `agent connected: ${this.instanceId} from ${this.remoteAddress} (agent ${hello.agentVersion}, protocol ${this.version}, run ${hello.runId}, ${hello.gpus.length} GPUs, acked ${ackedSeq})`,
     );
   }
 
   private onBatch(b: Batch, now: number): void {
     if (b.runId !== this.hello!.runId) return this.badFrame('batch runId differs from the hello');
+    if (b.v !== this.version) return this.badFrame(`batch version ${b.v} differs from the connection's ${this.version}`);
     const maxGpus = this.deps.maxGpusPerSample ?? 16;
     if (b.gpus.length > maxGpus) {
       return this.badFrame(`batch ${b.seq} reports ${b.gpus.length} GPUs; a host has at most ${maxGpus} (MAX_GPUS_PER_SAMPLE)`);
@@ -215,7 +220,7 @@ export class AgentConnection {
     const ack = r.maxSeq ?? seq;
     if (ack > this.lastAck) {
       this.lastAck = ack;
-      this.send({ v: PROTOCOL_VERSION, type: 'ack', runId: this.hello!.runId, seq: ack });
+      this.send({ v: this.version, type: 'ack', runId: this.hello!.runId, seq: ack });
     }
     this.deps.ackLatency.add(performance.now() - received);
   }

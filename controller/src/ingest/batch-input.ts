@@ -38,5 +38,11 @@ export function batchInput(instanceId: string, b: Batch, receivedAt: number): Ba
       notebooks: k.notebooks,
     };
   }
+  // Work the GPU cannot see (protocol 2): the figures as sent, the oldest inhibition moved to the controller's clock.
+  if (b.host !== undefined) input.host = b.host;
+  const first = b.inhibitions?.[0];
+  if (first !== undefined) {
+    input.inhibit = { why: first.why, pid: first.pid, since: first.since + offset, until: first.until + offset, count: b.inhibitions!.length };
+  }
   return { ok: true, skewMs: offset, input };
 }

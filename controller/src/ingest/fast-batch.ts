@@ -2,7 +2,7 @@
 // (most of the controller's CPU at 1000 batches/s), this takes a few. It is only ever a shortcut: whatever it
 // accepts, BatchSchema accepts too (fast-batch.test.ts checks that against the real schema with random and mutated
 // frames); whatever it refuses goes to BatchSchema, which decides and gives the error message.
-import { type Batch, PROTOCOL_VERSION } from '../../../protocol';
+import { type Batch, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '../../../protocol';
 
 const EPOCH_MIN = 1_577_836_800_000;
 const EPOCH_MAX = 4_102_444_800_000;
@@ -107,7 +107,7 @@ export function fastCheckBatch(v: unknown): Batch | null {
   const withInteractive = 'interactive' in v;
   if (!hasExactly(v, withInteractive ? BATCH_KEYS_INTERACTIVE : BATCH_KEYS)) return null;
   if (withInteractive && !interactive(v.interactive)) return null;
-  if (v.v !== PROTOCOL_VERSION || v.type !== 'batch') return null;
+  if (!int(v.v, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION) || v.type !== 'batch') return null;
   if (!str(v.runId, 8, 64)) return null;
   if (!int(v.seq, 1, Number.MAX_SAFE_INTEGER) || !int(v.dropped, 0, Number.MAX_SAFE_INTEGER)) return null;
   if (!int(v.t0, EPOCH_MIN, EPOCH_MAX) || !int(v.t1, EPOCH_MIN, EPOCH_MAX) || !int(v.sentAt, EPOCH_MIN, EPOCH_MAX)) return null;

@@ -18,6 +18,16 @@ import { type IngestCounters, LatencyWindow, newCounters } from './ingest-stats'
 import { type Contest, VoiceArbiter, type VoiceArbiterOptions } from './voice-arbiter';
 import { ReplicaSessions } from './replica-sessions';
 
+/** Header in which an agent names the instance it finds itself on (`vast:123`), beside its token. */
+export const INSTANCE_HEADER = 'x-cost-optimizer-instance';
+
+function claimedInstance(v: string | string[] | undefined): string | null {
+  const s = Array.isArray(v) ? v[0] : v;
+  if (s === undefined) return null;
+  const t = s.trim();
+  return /^(vast|tensordock|gcp|manual):[^\s]{1,256}$/.test(t) ? t : null;
+}
+
 export const AGENT_PATH = '/agent';
 const PING_SLOTS = 10;
 
@@ -279,6 +289,9 @@ export function createIngest(opts: IngestOptions): Ingest {
     );
   }
 
+  /** Pairs (token's instance, claimed instance) already logged: one WARN each, not one per retry. */
+  const identityWarned = new Set<string>();
+
   function authorize(req: IncomingMessage, socket: Duplex, head: Buffer, remote: string, address: string, blocked: boolean): void {
     if (socket.destroyed) return;
     if (closing) return refuse(socket, 503, 'Service Unavailable', { error: 'shutting down' });
@@ -307,6 +320,23 @@ export function createIngest(opts: IngestOptions): Ingest {
     }
     const id = grant.instanceId;
     const g = grant;
+    // A kept token belongs to its instance: an agent that says it runs elsewhere (a committed image, a copied disk or
+    // state directory, a template) is refused here, before the one-voice rule, so the rightful agent's instance is
+    // never marked contested by it. Said once per claimed instance.
+    const claimed = claimedInstance(req.headers[INSTANCE_HEADER]);
+    if (claimed !== null && claimed !== id) {
+      const key = `${id} ${claimed}`;
+      if (!identityWarned.has(key)) {
+        if (identityWarned.size >= 10_000) identityWarned.clear();
+        identityWarned.add(key);
+        logger.warn(
+          `agent from ${remote} holds the token of ${id} but says it runs on ${claimed} (a copied state directory, disk or image?): refused; it must enrol as ${claimed}`,
+        );
+      }
+      return refuse(socket, 403, 'Forbidden', {
+        error: `this token belongs to ${id}, not to ${claimed}: a token kept on another instance (copied AGENT_STATE_DIR, disk or image); enrol again`,
+      });
+    }
     const holder = live.get(id);
     const elsewhere = holder === undefined ? (sessions?.claim(id, remote) ?? null) : null;
     if (elsewhere !== null) {

@@ -15,6 +15,10 @@ export interface FleetSnapshot {
     engines?: Partial<Record<'enc' | 'dec' | 'jpeg' | 'ofa' | 'encSessions', number>>;
     /** Hottest GPU, degrees C; null when unknown. */
     tempC?: number | null;
+    /** The host's figures in the last sample (MB/s, MB/s, % of all cores); absent or null when not reported. */
+    host?: { netMBs: number | null; diskMBs: number | null; cpuPct: number | null };
+    /** An inhibition in force at the end of the last sample. */
+    inhibited?: boolean;
   }[];
   savingsTotalUsd: number;
   savingsMonthlyUsd: number;
@@ -89,6 +93,30 @@ export class Metrics {
     labelNames: ['instance', 'provider'],
     registers: [this.registry],
   });
+  private readonly hostNet = new Gauge({
+    name: 'cost_optimizer_instance_host_network_mb_per_second',
+    help: 'Host network throughput (received + sent, every interface but lo) in the last sample; absent when unknown',
+    labelNames: ['instance', 'provider'],
+    registers: [this.registry],
+  });
+  private readonly hostDisk = new Gauge({
+    name: 'cost_optimizer_instance_host_disk_mb_per_second',
+    help: 'Host disk throughput (read + written, whole disks) in the last sample; absent when unknown',
+    labelNames: ['instance', 'provider'],
+    registers: [this.registry],
+  });
+  private readonly hostCpu = new Gauge({
+    name: 'cost_optimizer_instance_host_cpu_percent',
+    help: 'Host CPU busy, percent of all cores, in the last sample; absent when unknown',
+    labelNames: ['instance', 'provider'],
+    registers: [this.registry],
+  });
+  private readonly inhibited = new Gauge({
+    name: 'cost_optimizer_instance_inhibited',
+    help: '1 when a cost-optimizer-agent inhibit was in force at the end of the last sample',
+    labelNames: ['instance', 'provider'],
+    registers: [this.registry],
+  });
   private readonly state = new Gauge({
     name: 'cost_optimizer_instance_state',
     help: '1 for the instance state',
@@ -153,6 +181,10 @@ export class Metrics {
     this.engineUtil.reset();
     this.encSessions.reset();
     this.temp.reset();
+    this.hostNet.reset();
+    this.hostDisk.reset();
+    this.hostCpu.reset();
+    this.inhibited.reset();
     this.state.reset();
     this.price.reset();
     for (const i of s.instances) {
@@ -169,6 +201,11 @@ export class Metrics {
       }
       if (i.engines?.encSessions !== undefined) this.encSessions.set({ instance: i.id, provider: i.provider }, i.engines.encSessions);
       if (i.tempC !== undefined && i.tempC !== null) this.temp.set({ instance: i.id, provider: i.provider }, i.tempC);
+      const lbl = { instance: i.id, provider: i.provider };
+      if (typeof i.host?.netMBs === 'number') this.hostNet.set(lbl, i.host.netMBs);
+      if (typeof i.host?.diskMBs === 'number') this.hostDisk.set(lbl, i.host.diskMBs);
+      if (typeof i.host?.cpuPct === 'number') this.hostCpu.set(lbl, i.host.cpuPct);
+      if (i.inhibited !== undefined) this.inhibited.set(lbl, i.inhibited ? 1 : 0);
       for (const st of STATES) this.state.set({ instance: i.id, provider: i.provider, state: st }, i.state === st ? 1 : 0);
       if (i.pricePerHour !== null) this.price.set({ instance: i.id, provider: i.provider }, i.pricePerHour);
     }

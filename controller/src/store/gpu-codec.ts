@@ -2,6 +2,7 @@
 // 10 s stays under the 1 MB per instance-day target (docs/architecture.md, targets). Quantized values are what the summaries are built
 // from, both when a batch is committed and when it is read back, so the engine sees the same numbers either way.
 import type { GpuStats, Stat } from '../../../protocol';
+import { HOST_SECTION, splitHostSection } from './host-codec';
 
 /** Engine utilization as stored: whole percent, max ceiled (rounding never makes an engine look idler). */
 export interface StoredEngineUtil {
@@ -261,6 +262,8 @@ export function encodeGpus(gpus: readonly StoredGpu[]): Buffer {
 }
 
 export function decodeGpus(blob: Uint8Array): StoredGpu[] {
+  // A host section (host-codec.ts) may lead; the GPUs follow it.
+  if (blob[0] === HOST_SECTION) blob = splitHostSection(blob).gpus;
   const r = new Reader(blob);
   const format = r.u8();
   if (format < FORMAT_SEQUENTIAL || format > FORMAT_INDEXED_ZERO_ENGINES) throw new Error(`unknown gpu blob format ${format}`);

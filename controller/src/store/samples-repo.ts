@@ -2,6 +2,7 @@
 import type { SqlDatabase } from './sql/sql-database';
 import type { SampleSummary } from '../domain/sample';
 import { decodeGpus, encodeGpus } from './gpu-codec';
+import { encodeHostSection, type HostSection, splitHostSection } from './host-codec';
 import type { InstancesRepo } from './instances-repo';
 import { FLAG_HEALTH_ERROR, prepareSample, sourceCode, summarizeStored } from './summarize';
 import type { InsertResult, SampleDetail, SampleInput } from './types';
@@ -107,7 +108,9 @@ export class SamplesRepo {
 
     const p = prepareSample(input.source, input.gpus, input.health);
     const dur = input.t1 - input.t0;
-    const info = this.stmt.insert.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, encodeGpus(p.gpus), this.cacheNewest ? 0 : now);
+    const section: HostSection = { host: input.host ?? null, inhibit: input.inhibit ?? null };
+    const blob = section.host === null && section.inhibit === null ? encodeGpus(p.gpus) : Buffer.concat([encodeHostSection(section), encodeGpus(p.gpus)]);
+    const info = this.stmt.insert.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, blob, this.cacheNewest ? 0 : now);
     if (info.changes === 0) {
       advance();
       return { status: 'duplicate', maxSeq };
@@ -115,7 +118,7 @@ export class SamplesRepo {
     advance();
     const took = this.instances.afterSample(inst, input.source, input.t1, p.memTotalMiB);
     if (input.source === 'agent') this.instances.recordHealth(inst, input.health, now);
-    const summary = summarizeStored(input.t1, dur, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB);
+    const summary = withHostSection(summarizeStored(input.t1, dur, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB), section);
     if (!this.cacheNewest) return { status: 'inserted', maxSeq, summary };
     const cached = this.newest.get(inst);
     // Only a known newest can be replaced; an unknown one is read from the database on demand.
@@ -205,7 +208,16 @@ export class SamplesRepo {
   }
 
   private summary(r: SampleRow, memTotal: number | null): SampleSummary {
-    const gpus = decodeGpus(r.gpus);
-    return summarizeStored(r.t1, r.dur, r.flags, r.cnt, r.procs, gpus, gpus.length === 0 ? null : memTotal);
+    const { section, gpus: gpuBlob } = splitHostSection(r.gpus);
+    const gpus = decodeGpus(gpuBlob);
+    return withHostSection(summarizeStored(r.t1, r.dur, r.flags, r.cnt, r.procs, gpus, gpus.length === 0 ? null : memTotal), section);
   }
+}
+
+/** The summary with the host figures and the inhibition of its sample, when it had any. */
+function withHostSection(s: SampleSummary, section: HostSection | null): SampleSummary {
+  if (section === null) return s;
+  if (section.host !== null) s.host = section.host;
+  if (section.inhibit !== null) s.inhibit = section.inhibit;
+  return s;
 }

@@ -1,6 +1,7 @@
 // Records the store reads and writes; what the rest of the controller sees of the database.
 import type { AgentHealth, GpuStats, Hello } from '../../../protocol';
 import type { MetricSource, ProviderInstance } from '../domain/instance';
+import type { HostFigures, InhibitFigures } from '../domain/host-activity';
 import type { InteractiveActivity } from '../domain/interactive';
 import type { SampleSummary } from '../domain/sample';
 import type { StoredGpu } from './gpu-codec';
@@ -46,6 +47,10 @@ export interface SampleInput {
   run?: { runId: string; seq: number } | null;
   /** Agent batches: the host's latest interactive input, controller clock; absent from older agents and other sources. */
   interactive?: InteractiveActivity | null;
+  /** Agent batches of protocol 2 on: host throughput over the interval; absent from older agents and other sources. */
+  host?: HostFigures | null;
+  /** Agent batches of protocol 2 on: the oldest inhibition in force at the end of the interval, controller clock. */
+  inhibit?: InhibitFigures | null;
 }
 
 export type InsertStatus =
