@@ -46,7 +46,7 @@ module.exports = {
       comment: 'The decision engine is pure: it reads no store, calls no HTTP or provider, and touches no I/O.',
       severity: 'error',
       from: { path: '^controller/src/engine/', pathNot: TEST_FILE },
-      to: { path: '^controller/src/(store|http|providers|ingest|ssh|executor|notify|optimizer|daemon|commands|metrics)/' },
+      to: { path: '^controller/src/(store|http|providers|ingest|ssh|executor|notify|optimizer|daemon|commands|metrics|replicas|compose)/' },
     },
     {
       name: 'engine-pure-no-node-io',

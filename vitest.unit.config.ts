@@ -10,6 +10,8 @@ const root = dirname(fileURLToPath(import.meta.url));
 export default defineConfig({
   test: {
     include: unitTier(root).unit,
+    // The store contract suite runs on SQLite only here: its PostgreSQL half starts a server (npm test runs both).
+    env: { STORE_BACKENDS: 'sqlite' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

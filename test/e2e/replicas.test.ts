@@ -126,6 +126,12 @@ describe.skipIf(unavailable !== null)(`two replicas on one PostgreSQL${unavailab
   it('keeps a busy instance while a stolen copy of its token streams idle through the other replica', async () => {
     const token = await follower.mintToken('vast:802');
     const busy = spawnAgent({ controllerWsUrl: leader.wsUrl, token, dir: tmp.path, name: 'busy802', state: { gpus: [{ util: 95 }] } });
+    await waitFor(
+      async () =>
+        (await getJson<{ instance: { agentConnected: boolean } }>(`${leader.url}/api/instances/vast:802`, leader.adminHeaders())).instance.agentConnected,
+      20_000,
+      'the real agent connected to the leader',
+    );
     const thief = spawnAgent({ controllerWsUrl: follower.wsUrl, token, dir: tmp.path, name: 'thief802', state: { gpus: [{ util: 0 }] } });
     // One voice across replicas: the copy is refused while the real agent holds the instance on the other replica.
     await waitFor(() => /409|another agent/i.test(thief.output()), 20_000, 'the stolen token refused with 409').catch((err: unknown) => {

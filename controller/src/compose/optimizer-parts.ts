@@ -6,7 +6,7 @@ import { type Config, secretsOf } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { type Contested, type Protection, protectionsOf } from '../engine';
 import { Executor } from '../executor/executor';
-import type { Leadership } from '../replicas/leadership';
+import { Leadership } from '../replicas/leadership';
 import { createLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webhook-notifier';
@@ -54,6 +54,10 @@ export interface OptimizerParts {
   providers: Map<ProviderName, Provider>;
   /** Whether close() closes the store (it opened it). */
   ownsStore: boolean;
+  /** Who may act (undefined: this process alone uses its store, as with SQLite). */
+  leadership: Leadership | undefined;
+  /** Whether the optimizer took the lease for itself (run-once, the library on a shared store) rather than `serve`. */
+  ownsLeadership: boolean;
   /** The engine's protection rule, now (PROTECTED_INSTANCES, the provider-side marker, a hold). */
   protections(i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>): readonly Protection[];
 }
@@ -77,6 +81,10 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
     mailer: o.mailer !== undefined ? o.mailer : config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.smtpFrom) : null,
   });
   const idle = new IdleTracker(store, config, logger);
+  // On a database other processes share, acting needs the lease even outside `serve` (run-once, the library): this
+  // process then takes it for itself, and every act is fenced by it.
+  const leadership =
+    o.leadership ?? (store.shared ? new Leadership({ store, replicaId: config.replicaId, leaseSec: config.leaderLeaseSec, logger }) : undefined);
   const ssh =
     o.sshPoller === undefined
       ? new SshPoller({
@@ -102,7 +110,7 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
     checkpointTimeoutMs: config.checkpointTimeoutSec * 1000,
     protections,
     messages: { publicUrl: config.publicUrl ?? null },
-    fence: o.leadership ? () => o.leadership!.fence() : undefined,
+    fence: leadership ? () => leadership.fence() : undefined,
     ...o.executor,
   });
   const cycle = new OptimizerCycle({
@@ -120,5 +128,5 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
     contested: o.contested,
     onCycle: o.onCycle,
   });
-  return { cycle, providers, ownsStore: !o.store, protections };
+  return { cycle, providers, ownsStore: !o.store, protections, leadership, ownsLeadership: leadership !== undefined && o.leadership === undefined };
 }

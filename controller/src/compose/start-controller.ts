@@ -28,7 +28,7 @@ import type { SshPoller } from '../ssh';
 import { startRetention, type Store } from '../store';
 import { DiskGuard } from '../store/disk-guard';
 import { ensureSelfSigned, loadCertificate, tlsFilesFor } from '../tls/certificate';
-import { Leadership } from '../replicas/leadership';
+import { Leadership, processHolderId } from '../replicas/leadership';
 import { listen } from './http-listener';
 import { openControllerStore } from './open-store';
 
@@ -102,6 +102,9 @@ export async function startController(configIn: Config, o: ControllerOverrides):
   if (tlsFiles?.selfSigned) await ensureSelfSigned(tlsFiles, logger);
   const certificate = tlsFiles === null ? null : await loadCertificate(tlsFiles);
 
+  // This process's name in the lease and the agent sessions: REPLICA_ID plus a random suffix (replicas/leadership.ts).
+  const holderId = processHolderId(config.replicaId);
+
   // 2. The store, refusing new samples when the disk is nearly full.
   const store = openControllerStore(config, logger);
   const undo: (() => Promise<void> | void)[] = [() => store.close()];
@@ -119,7 +122,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       logger,
       now,
       trustProxy: config.trustProxy,
-      replicaId: config.replicaId,
+      replicaId: holderId,
       limits: {
         diskGuard,
         maxConnections: l.maxAgentConnections,
@@ -138,7 +141,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
 
     // 5. The optimizer: its cycle asks the ingest for checkpoints and contested instances. With replicas on one
     //    PostgreSQL only the holder of the leader lease cycles and acts (docs/scale-out.md); alone, this one always.
-    const leadership = new Leadership({ store, replicaId: config.replicaId, leaseSec: config.leaderLeaseSec, logger });
+    const leadership = new Leadership({ store, replicaId: config.replicaId, holderId, leaseSec: config.leaderLeaseSec, logger });
     leadership.start();
     undo.unshift(() => leadership.stop());
     const metrics = controllerMetrics({ store, ingest, config, now, leadership });
@@ -159,7 +162,12 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       retention: false,
       onCycle: (report) => health.cycleFinished(report),
       checkpoint: (id, timeoutMs) => ingest.requestPreparePause(id, timeoutMs),
-      contested: (id) => ingest.contested(id),
+      // One voice per instance across replicas: a contest seen on any of them (read back each cycle) counts here.
+      contested: (id) => {
+        const here = ingest.contested(id);
+        const shared = store.contests?.get(id) ?? null;
+        return shared === null || (here !== null && here.until >= shared.until) ? here : shared;
+      },
       leadership,
     });
     undo.unshift(() => optimizer.close());
@@ -216,7 +224,9 @@ export async function startController(configIn: Config, o: ControllerOverrides):
     });
 
     // 8. Background work: retention, the daily digest, the loop and its watchdog.
-    const retention = startRetention(store, logger, { now });
+    // One replica rolls samples up and sends the digest: the leader (two would count the same rows twice).
+    const leading = () => leadership.role === 'leader';
+    const retention = startRetention(store, logger, { now, when: leading });
     const stopDigest =
       config.digestHourUtc === null
         ? () => {}
@@ -228,6 +238,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
             publicUrl: config.publicUrl,
             deleteSavingsHorizonDays: config.deleteSavingsHorizonDays,
             now,
+            when: leading,
           });
     const stopLoop = new AbortController();
     const loop = o.loop === false ? Promise.resolve() : optimizer.run(stopLoop.signal);

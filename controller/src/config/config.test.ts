@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../domain/errors';
-import { parseConfig, redactConfig } from './config';
+import { parseConfig, redactConfig, secretsOf } from './config';
 
 describe('parseConfig', () => {
   it('gives the documented defaults', () => {
@@ -114,5 +114,24 @@ describe('pause warning and digest settings', () => {
     expect(parseConfig({}).digestHourUtc).toBeNull();
     expect(parseConfig({ DIGEST_HOUR_UTC: '8' }).digestHourUtc).toBe(8);
     expect(() => parseConfig({ DIGEST_HOUR_UTC: '24' })).toThrow(/DIGEST_HOUR_UTC/);
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it('keeps its passwords (user info or a password parameter, as written and decoded) out of logs and the status API', () => {
+    const c = parseConfig({ DATABASE_URL: 'postgres://co:p%40ss-w0rd@db.example/co?sslmode=require&password=second-s3cret' });
+    const secrets = secretsOf(c);
+    expect(secrets).toEqual(expect.arrayContaining(['p%40ss-w0rd', 'p@ss-w0rd', 'second-s3cret']));
+    const shown = JSON.stringify(redactConfig(c));
+    for (const s of ['p%40ss-w0rd', 'p@ss-w0rd', 'second-s3cret']) expect(shown).not.toContain(s);
+    expect(shown).toContain('postgres://co:***@db.example/co?sslmode=require&password=***');
+  });
+
+  it('refuses what is not a postgres:// URL and defaults the replica to the host name', () => {
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL/);
+    expect(parseConfig({}).databaseUrl).toBeNull();
+    expect(parseConfig({}).replicaId).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+    expect(() => parseConfig({ REPLICA_ID: 'a b' })).toThrow(/REPLICA_ID/);
+    expect(parseConfig({}).leaderLeaseSec).toBe(15);
   });
 });

@@ -373,16 +373,32 @@ function replicaId(env: Env): string {
   return id;
 }
 
-/** The password in a postgres:// URL, or null. */
-function databasePassword(url: string | null): string | null {
-  if (url === null) return null;
-  const m = /^[a-z]+:\/\/[^:/@]*:([^@/]*)@/i.exec(url);
-  return m === null || m[1] === '' ? null : m[1]!;
+/** The passwords in a postgres:// URL (user info, or a `password=` parameter), as written and decoded. */
+function databasePasswords(url: string | null): string[] {
+  if (url === null) return [];
+  const out: string[] = [];
+  const userInfo = /^[a-z]+:\/\/[^:/@]*:([^@/]*)@/i.exec(url)?.[1];
+  if (userInfo) out.push(userInfo);
+  const param = /[?&]password=([^&#]*)/i.exec(url)?.[1];
+  if (param) out.push(param);
+  for (const p of [...out]) {
+    try {
+      const d = decodeURIComponent(p);
+      if (d !== p) out.push(d);
+    } catch {
+      // not %-encoded: the raw text is what appears
+    }
+  }
+  return out;
+}
+
+/** A postgres:// URL with its passwords replaced, for logs and the status API. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@').replace(/([?&]password=)[^&#]*/i, '$1***');
 }
 
 /** Every secret value the config holds: the loggers scrub each from every line. Kept beside redactConfig, its twin. */
 export function secretsOf(c: Config): (string | null | undefined)[] {
-  const dbPassword = databasePassword(c.databaseUrl);
   return [
     c.adminToken,
     c.vast?.apiKey,
@@ -391,8 +407,7 @@ export function secretsOf(c: Config): (string | null | undefined)[] {
     c.gcp?.accessToken,
     c.webhookUrl,
     c.smtpUrl,
-    dbPassword,
-    dbPassword === null ? null : encodeURIComponent(dbPassword),
+    ...databasePasswords(c.databaseUrl),
   ];
 }
 
@@ -403,7 +418,7 @@ export function redactConfig(c: Config): Record<string, unknown> {
     ...c,
     adminToken: hide(c.adminToken),
     webhookUrl: c.webhookUrl === null ? null : new URL(c.webhookUrl).origin + '/***',
-    databaseUrl: c.databaseUrl === null ? null : c.databaseUrl.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@'),
+    databaseUrl: c.databaseUrl === null ? null : redactDatabaseUrl(c.databaseUrl),
     vast: c.vast && { ...c.vast, apiKey: '***' },
     tensordock: c.tensordock && { ...c.tensordock, apiKey: hide(c.tensordock.apiKey), apiToken: '***' },
     gcp: c.gcp && { ...c.gcp, accessToken: hide(c.gcp.accessToken) },

@@ -43,13 +43,15 @@ interface DigestOptions {
   deleteSavingsHorizonDays?: number;
   now: () => number;
   everyMs?: number;
+  /** Sends only while this is true (replicas on one database: the leader alone sends the digest). */
+  when?: () => boolean;
 }
 
 export function startDigestJob(o: DigestOptions): () => void {
   let lastDay: string | null = null;
   const tick = () => {
     const now = o.now();
-    if (!digestDue(o.hourUtc, now, lastDay)) return;
+    if (o.when?.() === false || !digestDue(o.hourUtc, now, lastDay)) return;
     lastDay = new Date(now).toISOString().slice(0, 10);
     try {
       const rows = o.store.listActions({ limit: 10_000 }).filter((a) => a.createdAt > now - 24 * 3_600_000);

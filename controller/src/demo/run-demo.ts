@@ -148,6 +148,10 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
           INSTANCE_ID: ids[h.key]!,
           // Simulated hosts: the terminals of the machine running the demo are not theirs (no terminal, no evidence).
           TERMINALS_DIR: join(dataDir, 'no-terminals'),
+          // Nor is its CPU, disk and network load, or its inhibitions: unread host activity is no evidence.
+          HOST_PROC: join(dataDir, 'no-host-proc'),
+          HOST_SYS: join(dataDir, 'no-host-sys'),
+          AGENT_INHIBIT_DIR: join(dataDir, `inhibit-${h.key}`),
           LOG_LEVEL: 'warn',
         },
         stdio: ['ignore', 'ignore', 'inherit'],

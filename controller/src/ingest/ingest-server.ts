@@ -134,7 +134,14 @@ export function createIngest(opts: IngestOptions): Ingest {
   const grants = new Map<AgentConnection, TokenGrant>();
   let closing = false;
   const deps = { store, writer, logger, counters, ackLatency, now, welcomeConfig: opts.welcomeConfig ?? {}, maxGpusPerSample: opts.limits?.maxGpusPerSample };
-  const arbiter = new VoiceArbiter({ logger, now, probeTimeoutMs: opts.probeTimeoutMs, contestWindowMs: opts.contestWindowMs });
+  const arbiter = new VoiceArbiter({
+    logger,
+    now,
+    probeTimeoutMs: opts.probeTimeoutMs,
+    contestWindowMs: opts.contestWindowMs,
+    // Replicas: a contest seen here must veto on whichever replica leads.
+    onMark: store.contests === null ? undefined : (id, c) => store.contests!.record(id, c),
+  });
   const sessions = store.sessions === null ? null : new ReplicaSessions(store.sessions, opts.replicaId ?? 'replica', logger, now);
 
   // One line a minute saying how ingest keeps up: receive-to-ack latency is measured here, event-loop delay tells

@@ -37,6 +37,8 @@ export interface VoiceArbiterOptions {
   probeTimeoutMs?: number;
   /** How long an instance stays contested after the last competing connection. Default 10 min. */
   contestWindowMs?: number;
+  /** Told of every mark, first or repeated (replicas share contests through the store: docs/scale-out.md). */
+  onMark?: (instanceId: string, contest: Contest) => void;
   /** Told once per contest episode (the WARN line is logged here too); e.g. the notifier. */
   onContest?: (instanceId: string, contest: Contest, text: string) => void;
 }
@@ -144,6 +146,11 @@ export class VoiceArbiter {
     const merged = fresh ? [...addresses] : [...prev.addresses, ...addresses.filter((a) => !prev.addresses.includes(a))];
     const c: Contest = { until, addresses: [...new Set(merged)].slice(0, MAX_ADDRESSES), since: fresh ? now : prev.since };
     this.contests.set(instanceId, c);
+    try {
+      this.opts.onMark?.(instanceId, c);
+    } catch (err) {
+      this.opts.logger.error(`sharing the contest of ${instanceId} failed`, err);
+    }
     const text = contestText(instanceId, what, kind, c.addresses, until);
     if (fresh) {
       this.opts.logger.warn(text);

@@ -94,13 +94,13 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly hostNet = new Gauge({
-    name: 'cost_optimizer_instance_host_network_mb_per_second',
+    name: 'cost_optimizer_instance_host_network_bytes_per_second',
     help: 'Host network throughput (received + sent, every interface but lo) in the last sample; absent when unknown',
     labelNames: ['instance', 'provider'],
     registers: [this.registry],
   });
   private readonly hostDisk = new Gauge({
-    name: 'cost_optimizer_instance_host_disk_mb_per_second',
+    name: 'cost_optimizer_instance_host_disk_bytes_per_second',
     help: 'Host disk throughput (read + written, whole disks) in the last sample; absent when unknown',
     labelNames: ['instance', 'provider'],
     registers: [this.registry],
@@ -202,8 +202,8 @@ export class Metrics {
       if (i.engines?.encSessions !== undefined) this.encSessions.set({ instance: i.id, provider: i.provider }, i.engines.encSessions);
       if (i.tempC !== undefined && i.tempC !== null) this.temp.set({ instance: i.id, provider: i.provider }, i.tempC);
       const lbl = { instance: i.id, provider: i.provider };
-      if (typeof i.host?.netMBs === 'number') this.hostNet.set(lbl, i.host.netMBs);
-      if (typeof i.host?.diskMBs === 'number') this.hostDisk.set(lbl, i.host.diskMBs);
+      if (typeof i.host?.netMBs === 'number') this.hostNet.set(lbl, i.host.netMBs * 1e6);
+      if (typeof i.host?.diskMBs === 'number') this.hostDisk.set(lbl, i.host.diskMBs * 1e6);
       if (typeof i.host?.cpuPct === 'number') this.hostCpu.set(lbl, i.host.cpuPct);
       if (i.inhibited !== undefined) this.inhibited.set(lbl, i.inhibited ? 1 : 0);
       for (const st of STATES) this.state.set({ instance: i.id, provider: i.provider, state: st }, i.state === st ? 1 : 0);

@@ -13,7 +13,7 @@ import { type OptimizerCycle } from './cycle';
 import { runCycleLoop } from './cycle-loop';
 import { StoreSampleFeed } from '../replicas/store-sample-feed';
 
-/** How far back the leader reads samples again each cycle: replicas' clock skew plus a slow commit. */
+/** How far back the leader reads samples again each cycle: a transaction committing late (database clock). */
 const FEED_MARGIN_MS = 30_000;
 import type { IdleTracker } from './idle-tracker';
 import type { LastDecisions } from './last-decisions';
@@ -33,6 +33,8 @@ export class CostOptimizer {
   /** Samples other replicas stored (PostgreSQL only); made at the first cycle. */
   private feed: StoreSampleFeed | null = null;
   private leading = false;
+  /** run() is looping (its lease is renewed by the timer then, not by each runOnce). */
+  private running = false;
   private everLed = false;
   /** Aborts the running run() loop; null when none runs. */
   private stopper: AbortController | null = null;
@@ -95,10 +97,17 @@ export class CostOptimizer {
    * last cycle are folded into the idle clocks first.
    */
   runOnce(): Promise<CycleReport> {
+    const lead = this.parts.leadership;
+    if (lead !== undefined && this.parts.ownsLeadership && !this.running && lead.tick() !== 'leader') {
+      const who = lead.leader().replica;
+      return Promise.reject(
+        new Error(`another controller leads on this database (${who ?? 'unknown'}): a cycle acts only while this process holds the leader lease`),
+      );
+    }
+    if (lead !== undefined && this.parts.ownsLeadership && !this.running) this.leading = true;
     if (this.store.shared) {
-      const now = this.cycle.deps.now();
-      this.feed ??= new StoreSampleFeed(this.store, this.cycle.deps.idle, this.logger, FEED_MARGIN_MS, now);
-      this.feed.poll(now);
+      this.feed ??= new StoreSampleFeed(this.store, this.cycle.deps.idle, this.logger, FEED_MARGIN_MS);
+      this.feed.poll();
     }
     return this.cycle.run();
   }
@@ -108,7 +117,7 @@ export class CostOptimizer {
    * become the leader first reloads its idle clocks from the store, since others wrote while it followed.
    */
   private async leaderCycle(): Promise<void> {
-    const lead = this.opts.leadership;
+    const lead = this.parts.leadership;
     if (lead !== undefined && lead.role !== 'leader') {
       this.leading = false;
       return;
@@ -134,6 +143,9 @@ export class CostOptimizer {
     const onAbort = () => own.abort();
     if (signal?.aborted) own.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    // The library's loop on a shared database keeps its own lease renewed while it runs.
+    if (this.parts.ownsLeadership) this.parts.leadership?.start();
+    this.running = true;
     try {
       await runCycleLoop(
         () => this.leaderCycle(),
@@ -145,6 +157,8 @@ export class CostOptimizer {
         own.signal,
       );
     } finally {
+      this.running = false;
+      if (this.parts.ownsLeadership) this.parts.leadership?.stop();
       signal?.removeEventListener('abort', onAbort);
       if (this.stopper === own) this.stopper = null;
     }
@@ -158,7 +172,9 @@ export class CostOptimizer {
   async close(): Promise<void> {
     this.stop();
     const d = this.cycle.deps;
-    d.idle.persist();
+    // On a shared database only the leader writes idle clocks: a replica that lost the lease keeps its hands off.
+    if (!this.store.shared || this.leading) d.idle.persist();
+    if (this.parts.ownsLeadership) this.parts.leadership?.stop();
     d.idle.close();
     await d.ssh?.close().catch((err: unknown) => this.logger.warn(`ssh poller close: ${errorMessage(err)}`));
     await d.notifier.flush(5_000);

@@ -1,6 +1,7 @@
 // Which replica runs the cycle and acts (docs/scale-out.md): on PostgreSQL the holder of the leader lease, renewed
 // every third of LEADER_LEASE_SECONDS; on SQLite the one process that owns the file, always. Every provider call is
 // fenced: made only while the lease, checked in the database right then, has a third of its term left.
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 
@@ -16,10 +17,26 @@ export interface LeaderInfo {
 export interface LeadershipOptions {
   store: Store;
   replicaId: string;
+  /**
+   * This process's holder name in the lease: REPLICA_ID plus a random suffix by default, so two processes given one
+   * REPLICA_ID (two on a host, a copied settings file) never both pass for the holder.
+   */
+  holderId?: string;
   leaseSec: number;
   logger: Logger;
   /** Told on every change of role (the cycle reloads its idle clocks from the store on becoming leader). */
   onChange?: (role: Role) => void;
+}
+
+/** A holder name unique to this process: REPLICA_ID, '#', 8 random hex digits. */
+export function processHolderId(replicaId: string): string {
+  return `${replicaId}#${randomBytes(4).toString('hex')}`;
+}
+
+/** The REPLICA_ID part of a holder name. */
+export function replicaOf(holder: string): string {
+  const i = holder.lastIndexOf('#');
+  return i < 0 ? holder : holder.slice(0, i);
 }
 
 export class Leadership {
@@ -28,8 +45,12 @@ export class Leadership {
   private readonly leaseMs: number;
   private lastError: string | null = null;
 
+  /** The lease's holder name for this process (REPLICA_ID#random). */
+  readonly holder: string;
+
   constructor(private readonly o: LeadershipOptions) {
     this.leaseMs = o.leaseSec * 1000;
+    this.holder = o.holderId ?? processHolderId(o.replicaId);
     // One process on its own file leads from the start; replicas take turns through the lease.
     if (o.store.lease === null) this.epoch = 1;
   }
@@ -48,7 +69,7 @@ export class Leadership {
     if (lease === null) return 'leader';
     const before = this.role;
     try {
-      this.epoch = lease.take(this.o.replicaId, this.leaseMs);
+      this.epoch = lease.take(this.holder, this.leaseMs);
       if (this.lastError !== null) this.o.logger.info('leader lease: the database answers again');
       this.lastError = null;
     } catch (err) {
@@ -79,7 +100,7 @@ export class Leadership {
     const epoch = this.epoch;
     if (epoch === null) return `replica ${this.o.replicaId} is not the leader`;
     try {
-      if (lease.held(this.o.replicaId, epoch, this.leaseMs / 3)) return null;
+      if (lease.held(this.holder, epoch, this.leaseMs / 3)) return null;
     } catch (err) {
       return `cannot confirm the leader lease: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -93,7 +114,7 @@ export class Leadership {
     try {
       const s = lease.read();
       if (s === null || s.remainingMs <= 0) return { replica: null, lastCycleAt: s?.lastCycleAt ?? null };
-      return { replica: s.holder, lastCycleAt: s.lastCycleAt };
+      return { replica: replicaOf(s.holder), lastCycleAt: s.lastCycleAt };
     } catch (err) {
       this.o.logger.warn(`leader lease: cannot read it: ${err instanceof Error ? err.message : String(err)}`);
       return { replica: null, lastCycleAt: null };
@@ -105,7 +126,7 @@ export class Leadership {
     const lease = this.o.store.lease;
     if (lease === null || this.epoch === null) return;
     try {
-      lease.cycled(this.o.replicaId, this.epoch, at);
+      lease.cycled(this.holder, this.epoch, at);
     } catch (err) {
       this.o.logger.warn(`leader lease: cannot record the cycle: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -128,7 +149,7 @@ export class Leadership {
     const epoch = this.epoch;
     this.epoch = null;
     try {
-      lease.release(this.o.replicaId, epoch);
+      lease.release(this.holder, epoch);
     } catch (err) {
       this.o.logger.warn(`leader lease: cannot release it (it expires on its own): ${err instanceof Error ? err.message : String(err)}`);
     }

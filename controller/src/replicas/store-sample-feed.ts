@@ -1,5 +1,5 @@
 // What the leader learns of samples other replicas stored (docs/scale-out.md): each cycle it reads the samples stored
-// since it last looked, a margin back for clock skew between replicas and transactions committing late, and folds
+// since it last looked (by the database's clock), a margin back for transactions committing late, and folds
 // each one into the idle clocks once (a key per stored row; the engine would take a repeat safely, but a repeated busy
 // reading could restart an idle run and delay a pause for nothing).
 import type { Logger } from '../log';
@@ -20,13 +20,20 @@ export class StoreSampleFeed {
     private readonly logger: Logger,
     /** How far back each read reaches before the last one: replicas' clock skew plus the longest transaction. */
     private readonly marginMs: number,
-    start: number,
   ) {
-    this.since = start - marginMs;
+    this.since = this.clock() - marginMs;
+  }
+
+  /** `added` is the database's clock (samples-repo.ts): the feed reads by that clock, never a replica's own. */
+  private clock(): number {
+    return this.store.databaseNow() ?? Date.now();
   }
 
   /** Reads and folds in what was stored since the last call; returns how many samples were new. */
-  poll(now: number): number {
+  poll(): number {
+    const now = this.clock();
+    // People at other replicas' agents' keyboards count as much as samples.
+    this.store.reloadShared();
     const from = this.since;
     let fresh = 0;
     let newest = from;

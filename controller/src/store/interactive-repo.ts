@@ -37,7 +37,17 @@ export class InteractiveRepo {
           terminals = excluded.terminals, notebook_activity_at = excluded.notebook_activity_at, notebook_busy = excluded.notebook_busy, notebooks = excluded.notebooks`),
       all: db.prepare('SELECT * FROM interactive_activity'),
     };
+    this.reload();
+  }
+
+  /**
+   * Reads every stored report, keeping the newer of it and what is known: at start, and each cycle on a database
+   * other replicas write to (their agents' keyboards and notebooks count too).
+   */
+  reload(): void {
     for (const r of this.stmt.all.all() as Row[]) {
+      const known = this.latest.get(r.instance_id);
+      if (known !== undefined && known.reportedAt >= r.reported_at) continue;
       const a: InteractiveActivity = {
         reportedAt: r.reported_at,
         terminalInputAt: r.terminal_input_at,

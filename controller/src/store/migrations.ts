@@ -198,6 +198,13 @@ export const MIGRATIONS: readonly Migration[] = [
         remote TEXT NOT NULL,
         seen_at INTEGER NOT NULL
       );
+      -- Contests seen on any replica, so the leader's engine vetoes them too.
+      CREATE TABLE contests (
+        instance_id TEXT PRIMARY KEY,
+        until INTEGER NOT NULL,
+        since INTEGER NOT NULL,
+        addresses TEXT NOT NULL
+      );
     `,
   },
   {

@@ -9,7 +9,17 @@ export interface RetentionScheduler {
   runNow(): Promise<void>;
 }
 
-export function startRetention(store: Store, logger: Logger, opts: { intervalMs?: number; rowsPerStep?: number; now?: () => number } = {}): RetentionScheduler {
+export function startRetention(
+  store: Store,
+  logger: Logger,
+  opts: {
+    intervalMs?: number;
+    rowsPerStep?: number;
+    now?: () => number;
+    /** Runs a pass only while this is true (replicas on one database: the leader alone rolls samples up). */
+    when?: () => boolean;
+  } = {},
+): RetentionScheduler {
   const intervalMs = opts.intervalMs ?? 10 * 60_000;
   const rowsPerStep = opts.rowsPerStep ?? 2_000;
   const now = opts.now ?? Date.now;
@@ -21,7 +31,7 @@ export function startRetention(store: Store, logger: Logger, opts: { intervalMs?
       const started = now();
       let rolledUp = 0;
       const step = () => {
-        if (stopped || !store.isOpen) return resolve();
+        if (stopped || !store.isOpen || opts.when?.() === false) return resolve();
         try {
           const p = store.retentionStep(started, rowsPerStep);
           rolledUp += p.rolledUp;

@@ -41,8 +41,8 @@ export class SamplesRepo {
     private readonly rawRetentionMs: number,
     /**
      * False when other processes store samples too (replicas on PostgreSQL): the newest sample is then always read,
-     * and each row says when it was stored (`added`, for the leader's sample feed). Alone, `added` is 0: SQLite
-     * stores a 0 in no bytes, and nobody reads it.
+     * and each row says when it was stored by the database's clock (`added`, for the leader's sample feed). Alone,
+     * `added` is 0: SQLite stores a 0 in no bytes, and nobody reads it.
      */
     private readonly cacheNewest = true,
   ) {
@@ -53,6 +53,11 @@ export class SamplesRepo {
       maxSeq: db.prepare('SELECT max_seq FROM agent_runs WHERE inst = ? AND run_id = ?').pluck(),
       insert: db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus, added)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // Replicas stamp `added` with the database's clock, so the leader's read-back does not depend on theirs.
+      insertShared: cacheNewest
+        ? null
+        : db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus, added)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS INTEGER))`),
       addedSince: db.prepare(`SELECT s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.procs, s.gpus, s.added, i.mem_total_mib
         FROM samples s JOIN instances i ON i.key = s.inst WHERE s.added >= ? ORDER BY s.added LIMIT ?`),
       since: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1'),
@@ -110,7 +115,10 @@ export class SamplesRepo {
     const dur = input.t1 - input.t0;
     const section: HostSection = { host: input.host ?? null, inhibit: input.inhibit ?? null };
     const blob = section.host === null && section.inhibit === null ? encodeGpus(p.gpus) : Buffer.concat([encodeHostSection(section), encodeGpus(p.gpus)]);
-    const info = this.stmt.insert.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, blob, this.cacheNewest ? 0 : now);
+    const info =
+      this.stmt.insertShared === null
+        ? this.stmt.insert.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, blob, 0)
+        : this.stmt.insertShared.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, blob);
     if (info.changes === 0) {
       advance();
       return { status: 'duplicate', maxSeq };

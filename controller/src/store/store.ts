@@ -17,6 +17,7 @@ import { Retention, type RetentionProgress } from './retention';
 import { SamplesRepo, type StoredSince } from './samples-repo';
 import { LeaderLeaseRepo } from './leader-lease-repo';
 import { AgentSessionsRepo } from './agent-sessions-repo';
+import { ContestsRepo } from './contests-repo';
 import { dialectOf } from './sql/sql-database';
 import { type TokenGrant, TokensRepo } from './tokens-repo';
 import { JoinTokensRepo, type JoinTokenInfo } from './join-tokens-repo';
@@ -79,6 +80,8 @@ export class Store {
   readonly lease: LeaderLeaseRepo | null;
   /** Which replica holds each agent connection (PostgreSQL only). */
   readonly sessions: AgentSessionsRepo | null;
+  /** Contests seen on any replica (PostgreSQL only). */
+  readonly contests: ContestsRepo | null;
 
   constructor(
     readonly db: SqlDatabase,
@@ -93,6 +96,7 @@ export class Store {
     this.samples = new SamplesRepo(db, this.instances, rawMs, !this.shared);
     this.lease = this.shared ? new LeaderLeaseRepo(db) : null;
     this.sessions = this.shared ? new AgentSessionsRepo(db) : null;
+    this.contests = this.shared ? new ContestsRepo(db) : null;
     this.tokens = new TokensRepo(db);
     // SQLite: another connection's commit moves data_version. PostgreSQL, where replicas write samples all the time:
     // what changes when a token is minted or revoked anywhere, so live connections are re-checked only then.
@@ -307,6 +311,19 @@ export class Store {
   /** The latest interactive activity its agent reported (terminal input, notebook kernels); null when none. */
   interactiveActivity(instanceId: string): InteractiveActivity | null {
     return this.interactive.get(instanceId);
+  }
+
+  /** The database's clock, epoch ms (shared stores: what samples' `added` is stamped with); null on SQLite. */
+  databaseNow(): number | null {
+    if (!this.shared) return null;
+    return this.db.prepare('SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS INTEGER)').pluck().get() as number;
+  }
+
+  /** What other replicas wrote that this process keeps in memory: their agents' interactive activity (shared only). */
+  reloadShared(): void {
+    if (!this.shared) return;
+    this.interactive.reload();
+    this.contests?.reload();
   }
 
   /** Samples any process stored at or after `since` (controller clock), oldest stored first; at most `limit`. */

@@ -18,6 +18,7 @@ declare module 'libpq' {
     getvalue(row: number, col: number): string;
     getisnull(row: number, col: number): boolean;
     cmdTuples(): string;
+    cmdStatus(): string;
     transactionStatus(): number;
     clear(): void;
     connected: boolean;

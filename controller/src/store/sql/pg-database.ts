@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import type PQType from 'libpq';
 import pgTypes from 'pg-types';
+import { redactDatabaseUrl } from '../../config/config';
 import { pgSchema, pgStatement, type PgStatementText } from './pg-dialect';
 import type { RunResult, SqlDatabase, SqlParam, SqlParams, SqlStatement } from './sql-database';
 
@@ -54,11 +55,6 @@ function toText(v: SqlParam): string | null {
   return String(v);
 }
 
-/** Redacts the password from a postgres:// URL for messages. */
-export function redactDatabaseUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
-}
-
 export class PgDatabase implements SqlDatabase {
   readonly dialect = 'postgres' as const;
   private readonly pq = new PQ();
@@ -76,8 +72,16 @@ export class PgDatabase implements SqlDatabase {
     this.query('SET client_min_messages = warning', []);
   }
 
+  /** One server-side statement per SQL text: repeated prepares (a copy's batches) reuse it. */
+  private readonly prepared = new Map<string, { st: PgStatementText; name: string; done: { done: boolean } }>();
+
   prepare(sql: string): SqlStatement {
-    return new PgStatement(this, pgStatement(sql), `s${++this.statements}`);
+    let p = this.prepared.get(sql);
+    if (p === undefined) {
+      p = { st: pgStatement(sql), name: `s${++this.statements}`, done: { done: false } };
+      this.prepared.set(sql, p);
+    }
+    return new PgStatement(this, p.st, p.name, p.done);
   }
 
   exec(sql: string): this {
@@ -91,11 +95,9 @@ export class PgDatabase implements SqlDatabase {
       const sp = this.depth === 0 ? null : `sp${this.depth}`;
       this.exec(sp === null ? 'BEGIN' : `SAVEPOINT ${sp}`);
       this.depth++;
+      let result: T;
       try {
-        const result = fn();
-        this.depth--;
-        this.exec(sp === null ? 'COMMIT' : `RELEASE SAVEPOINT ${sp}`);
-        return result;
+        result = fn();
       } catch (err) {
         this.depth--;
         try {
@@ -106,6 +108,18 @@ export class PgDatabase implements SqlDatabase {
         }
         throw err;
       }
+      this.depth--;
+      if (sp !== null) {
+        this.exec(`RELEASE SAVEPOINT ${sp}`);
+        return result;
+      }
+      this.exec('COMMIT');
+      // A transaction in which a statement failed (and the error was caught) ends in ROLLBACK even when asked to
+      // COMMIT, and PostgreSQL reports that as success: nothing it wrote is stored, so the caller must not believe it.
+      if (this.pq.cmdStatus() !== 'COMMIT') {
+        throw new PgError(`the transaction was rolled back (${this.pq.cmdStatus()}): a statement in it failed`, null);
+      }
+      return result;
     };
   }
 
@@ -182,12 +196,13 @@ export class PgDatabase implements SqlDatabase {
 
 class PgStatement implements SqlStatement {
   private mode: 'object' | 'array' | 'pluck' = 'object';
-  private readonly prepared = { done: false };
 
   constructor(
     private readonly db: PgDatabase,
     private readonly st: PgStatementText,
     private readonly name: string,
+    /** Shared by every statement object of this SQL text: prepared once per connection. */
+    private readonly prepared: { done: boolean },
   ) {}
 
   pluck(toggle = true): this {
