@@ -161,7 +161,22 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       executor: o.executor,
       retention: false,
       onCycle: (report) => health.cycleFinished(report),
-      checkpoint: (id, timeoutMs) => ingest.requestPreparePause(id, timeoutMs),
+      checkpoint: async (id, timeoutMs) => {
+        const local = await ingest.requestPreparePause(id, timeoutMs);
+        if (local !== null || !store.shared) return local;
+        // Its agent may be connected to another replica, which cannot be asked from here to run its checkpoint hook:
+        // with a hook configured, the pause waits (fails closed) rather than going ahead without it.
+        if (store.getInstance(id)?.agentFacts?.hello?.checkpointConfigured !== true) return null;
+        return {
+          v: 1,
+          type: 'prepare-pause-result',
+          requestId: 'other-replica',
+          outcome: 'failed',
+          exitCode: null,
+          durationMs: 0,
+          output: 'the agent is connected to another replica; its checkpoint hook cannot be run from this one',
+        };
+      },
       // One voice per instance across replicas: a contest seen on any of them (read back each cycle) counts here.
       contested: (id) => {
         const here = ingest.contested(id);
