@@ -95,7 +95,7 @@ export class IngestTap {
 export function countLost(store: Store, acked: ReadonlyMap<string, number[]>, since: number): number {
   const rows = store.db
     .prepare(
-      'SELECT i.id AS id, r.run_id AS runId, count(*) AS n FROM samples s JOIN instances i ON i.key = s.inst JOIN agent_runs r ON r.key = s.run WHERE s.run != 0 AND s.t1 >= ? GROUP BY s.inst, s.run',
+      'SELECT i.id AS id, r.run_id AS runId, count(*) AS n FROM samples s JOIN instances i ON i.key = s.inst JOIN agent_runs r ON r.key = s.run WHERE s.run != 0 AND s.t1 >= ? GROUP BY i.id, r.run_id',
     )
     .all(since) as { id: string; runId: string; n: number }[];
   const have = new Map(rows.map((r) => [`${r.id}|${r.runId}`, r.n]));
