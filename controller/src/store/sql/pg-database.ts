@@ -18,8 +18,22 @@ export class PgError extends Error {
   }
 }
 
-// Loaded through require: libpq prints its include directory to stdout when it has no parent module (an ESM import).
-const PQ = createRequire(import.meta.url)('libpq') as typeof PQType;
+/**
+ * libpq is an optional dependency (it compiles against libpq-dev): loaded only when a PostgreSQL store is opened, so
+ * SQLite users install without it. Loaded through require: it prints its include directory to stdout when it has no
+ * parent module (an ESM import).
+ */
+function loadLibpq(): typeof PQType {
+  try {
+    return createRequire(import.meta.url)('libpq') as typeof PQType;
+  } catch (err) {
+    throw new PgError(
+      `PostgreSQL support needs the libpq binding, which did not install (${String((err as Error).message).split('\n')[0]}): ` +
+        'install libpq-dev (Debian/Ubuntu) and run `npm rebuild libpq`',
+      null,
+    );
+  }
+}
 
 /**
  * Finished connections are kept reachable: the binding's destructor aborts the process (libuv's "uv__finish_close"
@@ -57,7 +71,7 @@ function toText(v: SqlParam): string | null {
 
 export class PgDatabase implements SqlDatabase {
   readonly dialect = 'postgres' as const;
-  private readonly pq = new PQ();
+  private readonly pq: PQType = new (loadLibpq())();
   private depth = 0;
   private statements = 0;
   private open = true;
