@@ -294,3 +294,8 @@ export function parseAgentConfig(argv: readonly string[], env: Env): AgentConfig
 export function loadAgentConfig(): AgentConfig | 'help' {
   return parseAgentConfig(process.argv.slice(2), process.env);
 }
+
+/** The join token is spent once enrolled: removed from this process's environment, where a child or a debugger could read it. */
+export function forgetJoinToken(): void {
+  delete process.env['JOIN_TOKEN'];
+}

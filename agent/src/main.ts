@@ -2,7 +2,7 @@
 import './v8-tuning';
 import { createLogger, errorMessage } from '../../protocol/log';
 import { Agent } from './agent';
-import { ConfigError, HELP_TEXT, loadAgentConfig, loadHostPaths } from './config';
+import { ConfigError, forgetJoinToken, HELP_TEXT, loadAgentConfig, loadHostPaths } from './config';
 import { EnrolError, obtainAgentToken } from './enrol';
 import { detectIdentity } from './identity';
 import { runInhibit } from './inhibit/inhibit-command';
@@ -89,8 +89,7 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     logger = createLogger({ level: config.logLevel, secrets: [token, config.joinToken] });
-    // The join token is spent: this process no longer holds it where a child or a debugger could read it.
-    delete process.env.JOIN_TOKEN;
+    forgetJoinToken();
   }
   agent = new Agent({ ...config, token }, { logger });
   await agent.start();
