@@ -20,14 +20,15 @@ function setup() {
   const idle = new IdleTracker(ts.store, parseConfig({ DATA_DIR: ts.dir }), memoryLogger().logger);
   const see = (id: string, state: 'running' | 'stopped', at: number) => idle.observeInventory({ id: `vast:${id}`, state }, at);
   ts.store.upsertInventory('vast', [memoryInstance('1'), memoryInstance('2', { state: 'stopped', rawState: 'exited' })], T0);
-  const writes = vi.spyOn(ts.store, 'setIdleState');
+  const writes = vi.spyOn(ts.store, 'setIdleStates');
+  const written = () => writes.mock.calls.flatMap((c) => [...c[0].keys()]);
   const stored = (id: string) => parseIdleState(JSON.stringify(ts.store.allIdleStates().get(`vast:${id}`)));
-  return { idle, see, writes, stored };
+  return { idle, see, writes, written, stored };
 }
 
 describe('IdleTracker.persist', () => {
   it('writes a state once after it changed and not again until it changes', () => {
-    const { idle, see, writes, stored } = setup();
+    const { idle, see, writes, written, stored } = setup();
     see('1', 'running', T0);
     see('2', 'stopped', T0);
     expect(idle.persist(true)).toBe(2);
@@ -45,13 +46,13 @@ describe('IdleTracker.persist', () => {
     see('1', 'running', T0 + 120_000);
     see('2', 'stopped', T0 + 120_000);
     expect(idle.persist(true)).toBe(1);
-    expect(writes.mock.calls.map((c) => c[0])).toEqual(['vast:1']);
+    expect(written()).toEqual(['vast:1']);
     expect(stored('1')!.tracks.agent!.lastBusyEnd).toBe(T0 + 70_000);
     expect(stored('1')!.lastSeenAt).toBe(T0 + 120_000);
   });
 
   it('saves a transition in the partial save and keeps the rest for the full one', () => {
-    const { idle, see, writes, stored } = setup();
+    const { idle, see, writes, written, stored } = setup();
     see('1', 'running', T0);
     see('2', 'stopped', T0);
     idle.persist(true);
@@ -60,9 +61,9 @@ describe('IdleTracker.persist', () => {
     idle.observe('vast:1', [sample(T0 + 60_000, 80)]);
     see('2', 'running', T0 + 60_000); // resumed: runningSince changes, samples cannot rebuild that
     expect(idle.persist(false)).toBe(1);
-    expect(writes.mock.calls.map((c) => c[0])).toEqual(['vast:2']);
+    expect(written()).toEqual(['vast:2']);
     expect(stored('2')!.runningSince).toBe(T0 + 60_000);
     expect(idle.persist(true)).toBe(1);
-    expect(writes.mock.calls.map((c) => c[0])).toEqual(['vast:2', 'vast:1']);
+    expect(written()).toEqual(['vast:2', 'vast:1']);
   });
 });

@@ -105,12 +105,12 @@ export class IdleTracker {
   persist(all = true): number {
     const ids = all ? [...this.dirty] : [...this.urgent];
     if (ids.length === 0) return 0;
-    this.store.transaction(() => {
-      for (const id of ids) {
-        const st = this.states.get(id);
-        if (st) this.store.setIdleState(id, st);
-      }
-    });
+    const states = new Map<string, IdleState>();
+    for (const id of ids) {
+      const st = this.states.get(id);
+      if (st) states.set(id, st);
+    }
+    this.store.setIdleStates(states);
     if (all) this.dirty.clear();
     else for (const id of ids) this.dirty.delete(id);
     this.urgent.clear();

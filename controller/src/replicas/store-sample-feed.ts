@@ -38,10 +38,10 @@ export class StoreSampleFeed {
     let fresh = 0;
     let newest = from;
     for (;;) {
-      const rows = this.store.samplesAddedSince(newest);
+      const rows = this.store.samplesAddedSince(newest, undefined, (key) => this.seen.has(key));
       const byInstance = new Map<string, import('../domain/sample').SampleSummary[]>();
       for (const r of rows) {
-        if (this.seen.has(r.key)) continue;
+        if (r.summary === null || this.seen.has(r.key)) continue;
         this.seen.set(r.key, r.added);
         fresh++;
         let list = byInstance.get(r.instanceId);

@@ -6,7 +6,7 @@ import { batch, gpus } from '../../../test/helpers/gpu-stats';
 import { memoryInstance } from '../../../test/fakes/memory-provider';
 import { useTempStore } from '../../../test/helpers/temp-store';
 import type { ProviderInstance } from '../domain/instance';
-import { INSTANCE_COLUMNS, type InstanceRow, toRecord } from './instance-row';
+import { INSTANCE_COLUMNS, INSTANCE_FROM, type InstanceRow, toRecord } from './instance-row';
 import { dbPath } from './open-db';
 import { openStore } from './store';
 import type { SampleInput } from './types';
@@ -36,7 +36,7 @@ function sample(instanceId: string, seq: number, t1: number, memTotal = 24_000):
 function fromFile(): unknown {
   const other = new Database(dbPath(t.dir), { readonly: true });
   try {
-    const rows = other.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances ORDER BY id`).raw().all() as InstanceRow[];
+    const rows = other.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} ORDER BY instances.id`).raw().all() as InstanceRow[];
     return JSON.parse(JSON.stringify(rows.map(toRecord)));
   } finally {
     other.close();

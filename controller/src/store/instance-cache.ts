@@ -1,10 +1,15 @@
 // An in-memory copy of the instances table, kept by InstancesRepo as it writes: the optimizer lists every instance
 // each cycle, and reading and decoding 10,000 rows cost more than the rest of the cycle (bench/cycle.ts). The
-// database stays the truth: a row this repo changed is re-read when next needed, a rollback drops the copy, and a
-// commit by another connection (`cost-optimizer token create` on the same file) is seen through PRAGMA data_version.
-import type { SqlDatabase } from './sql/sql-database';
-import { INSTANCE_COLUMNS, type InstanceRow, toRecord } from './instance-row';
+// database stays the truth: a row this repo changed is re-read when next needed, and a rollback drops the copy.
+// Writes by others: on SQLite (`cost-optimizer token create` on the same file) PRAGMA data_version moves and the copy
+// is read afresh; on PostgreSQL, where every replica writes all the time, only the rows stamped since the last read
+// are read again (migration 9's change stamps; docs/scale-out.md).
+import { dialectOf, type SqlDatabase, type SqlStatement } from './sql/sql-database';
+import { INSTANCE_COLUMNS, INSTANCE_FROM, type InstanceRow, toRecord } from './instance-row';
 import type { InstanceRecord } from './types';
+
+/** PostgreSQL: at most this many written rows are read back one by one; more are read in one full read. */
+const STALE_ROWS_READ_ONE_BY_ONE = 256;
 
 // SQLite's BINARY order for the ASCII ids instance-id.ts allows.
 const ascending = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -19,14 +24,19 @@ export class InstanceCache {
   private order: string[] | null = null;
   private listed: readonly InstanceRecord[] | null = null;
   private dataVersion: number | null = null;
+  /** PostgreSQL: the oldest transaction still running at the last read; rows stamped at or above it are read again. */
+  private since: string | null = null;
   private readonly stmt;
+  private readonly changes: ChangeStatements | null;
 
   constructor(db: SqlDatabase) {
+    const shared = dialectOf(db) === 'postgres';
     this.stmt = {
-      all: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances`).raw(),
-      one: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`).raw(),
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
+      all: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM}`).raw(),
+      one: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE instances.id = ?`).raw(),
+      dataVersion: shared ? null : db.prepare('PRAGMA data_version').pluck(),
     };
+    this.changes = shared ? changeStatements(db) : null;
   }
 
   /** Every instance by id, current. */
@@ -57,12 +67,6 @@ export class InstanceCache {
     if (!this.records.has(id)) this.order = null;
     this.stale.add(id);
     this.listed = null;
-  }
-
-  markStaleByKey(key: number): void {
-    const id = this.idByKey.get(key);
-    if (id !== undefined) this.markStale(id);
-    else this.forget();
   }
 
   /**
@@ -99,12 +103,21 @@ export class InstanceCache {
     this.order = null;
     this.listed = null;
     this.dataVersion = null;
+    this.since = null;
   }
 
   private sync(): Map<string, InstanceRecord> {
-    const version = this.stmt.dataVersion.get() as number;
-    if (this.records !== null && version !== this.dataVersion) this.forget();
-    this.dataVersion = version;
+    // PostgreSQL: the horizon is read before the rows, so a transaction below it had finished before they were read.
+    const horizon = this.changes === null ? null : (this.changes.horizon.get() as string);
+    if (this.changes === null) {
+      const version = this.stmt.dataVersion!.get() as number;
+      if (this.records !== null && version !== this.dataVersion) this.forget();
+      this.dataVersion = version;
+    } else {
+      // A round trip per read: past a few hundred written rows (a first inventory), one full read is cheaper.
+      if (this.stale.size > STALE_ROWS_READ_ONE_BY_ONE) this.forget();
+      if (this.records !== null && this.since !== null) this.readChanges(this.changes, this.since);
+    }
     if (this.records === null) {
       const records = new Map<string, InstanceRecord>();
       for (const row of this.stmt.all.all() as InstanceRow[]) {
@@ -113,8 +126,9 @@ export class InstanceCache {
         this.idByKey.set(row[0], row[1]);
       }
       this.records = records;
-      return records;
+      this.stale.clear();
     }
+    this.since = horizon;
     if (this.stale.size > 0) {
       for (const id of this.stale) {
         const row = this.stmt.one.get(id) as InstanceRow | undefined;
@@ -132,4 +146,52 @@ export class InstanceCache {
     }
     return this.records;
   }
+
+  /** PostgreSQL: applies the rows, sample marks and inventory times stamped since `since` (another replica's or ours). */
+  private readChanges(c: ChangeStatements, since: string): void {
+    const records = this.records!;
+    for (const row of c.rows.all(since) as InstanceRow[]) {
+      if (!records.has(row[1])) this.order = null;
+      records.set(row[1], toRecord(row));
+      this.keyById.set(row[1], row[0]);
+      this.idByKey.set(row[0], row[1]);
+      this.listed = null;
+    }
+    for (const [key, source, lastSampleAt, memTotalMiB] of c.marks.all(since) as [number, string, number | null, number | null][]) {
+      const rec = this.recordOfKey(key);
+      if (rec === undefined) return this.forget();
+      if (rec.metricSource === source && rec.lastSampleAt === lastSampleAt && rec.memTotalMiB === memTotalMiB) continue;
+      records.set(rec.id, Object.freeze({ ...rec, metricSource: source as InstanceRecord['metricSource'], lastSampleAt, memTotalMiB }));
+      this.listed = null;
+    }
+    for (const [key, at] of c.seen.all(since) as [number, number | null][]) {
+      const rec = this.recordOfKey(key);
+      if (rec === undefined) return this.forget();
+      if (rec.lastInventoryAt === at) continue;
+      records.set(rec.id, Object.freeze({ ...rec, lastInventoryAt: at }));
+      this.listed = null;
+    }
+  }
+
+  private recordOfKey(key: number): InstanceRecord | undefined {
+    const id = this.idByKey.get(key);
+    return id === undefined ? undefined : this.records?.get(id);
+  }
+}
+
+interface ChangeStatements {
+  horizon: SqlStatement;
+  rows: SqlStatement;
+  marks: SqlStatement;
+  seen: SqlStatement;
+}
+
+/** PostgreSQL only (the change stamps of migration 9). */
+function changeStatements(db: SqlDatabase): ChangeStatements {
+  return {
+    horizon: db.prepare('SELECT pg_snapshot_xmin(pg_current_snapshot())::text').pluck(),
+    rows: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE instances.changed_xid >= CAST(? AS xid8)`).raw(),
+    marks: db.prepare('SELECT inst, metric_source, last_sample_at, mem_total_mib FROM sample_marks WHERE changed_xid >= CAST(? AS xid8)').raw(),
+    seen: db.prepare('SELECT inst, at FROM inventory_seen WHERE changed_xid >= CAST(? AS xid8)').raw(),
+  };
 }

@@ -3,10 +3,13 @@
 import type { InstanceState, MetricSource, ProviderName } from '../domain/instance';
 import type { AgentFacts, InstanceRecord } from './types';
 
-export const INSTANCE_COLUMNS = `key, id, provider, provider_id, name, state, raw_state, gpu_name, num_gpus, price_per_hour,
-  stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen,
-  (SELECT at FROM inventory_seen WHERE inventory_seen.inst = instances.key), running_since, metric_source, last_sample_at,
-  mem_total_mib, agent_facts, public_address`;
+export const INSTANCE_COLUMNS = `instances.key, instances.id, provider, provider_id, name, state, raw_state, gpu_name, num_gpus,
+  price_per_hour, stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen, seen.at,
+  running_since, coalesce(marks.metric_source, 'none'), marks.last_sample_at, marks.mem_total_mib, agent_facts, public_address`;
+
+/** What INSTANCE_COLUMNS reads from: the row, its last inventory time and its newest sample's marks (migration 9). */
+export const INSTANCE_FROM = `instances LEFT JOIN inventory_seen seen ON seen.inst = instances.key
+  LEFT JOIN sample_marks marks ON marks.inst = instances.key`;
 
 /** A row in INSTANCE_COLUMNS order. */
 export type InstanceRow = [
@@ -47,7 +50,7 @@ export function parseJsonColumn<T>(text: string | null, fallback: T): T {
 }
 
 /** Freezes a parsed JSON value and everything in it. */
-function deepFreeze<T>(v: T): T {
+export function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
     for (const child of Object.values(v)) deepFreeze(child);
     Object.freeze(v);

@@ -1,5 +1,6 @@
 // The instances table: provider inventory, placeholders for ids first seen through a token or a sample, agent facts,
 // and the engine's opaque idle state.
+import { BatchedStatement } from './sql/batched-statement';
 import type { SqlDatabase } from './sql/sql-database';
 import { takesOver } from './source-rank';
 import type { AgentHealth, Hello } from '../../../protocol';
@@ -7,7 +8,7 @@ import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from
 import { runningSinceAfterReading } from '../engine/running-since';
 import { InstanceCache } from './instance-cache';
 import { parseInstanceId } from './instance-id';
-import { INSTANCE_COLUMNS, type InstanceRow, parseJsonColumn, toRecord } from './instance-row';
+import { deepFreeze, INSTANCE_COLUMNS, INSTANCE_FROM, type InstanceRow, parseJsonColumn, toRecord } from './instance-row';
 import type { AgentFacts, InstanceRecord } from './types';
 
 export interface InventoryResult {
@@ -51,12 +52,15 @@ export class InstancesRepo {
   private readonly lastHealth = new Map<number, string>();
   private readonly stmt;
   private readonly cache: InstanceCache;
+  /** The tracker saves a fleet's idle states together (every tenth cycle): a few statements, not one per instance. */
+  private readonly setIdles: BatchedStatement;
 
   constructor(private readonly db: SqlDatabase) {
     this.cache = new InstanceCache(db);
+    this.setIdles = new BatchedStatement(db, 2, (v) => `UPDATE instances SET idle_state = v.column2 FROM (VALUES ${v}) AS v WHERE instances.id = v.column1`);
     this.stmt = {
       keyOf: db.prepare('SELECT key FROM instances WHERE id = ?').pluck(),
-      get: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`).raw(),
+      get: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE instances.id = ?`).raw(),
       touchListed: db.prepare('UPDATE inventory_seen SET at = ? WHERE inst IN (SELECT CAST(value AS INTEGER) FROM json_each(?))'),
       seen: db.prepare('INSERT INTO inventory_seen (inst, at) VALUES (?, ?) ON CONFLICT (inst) DO UPDATE SET at = excluded.at'),
       insertPlaceholder: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen)
@@ -78,17 +82,19 @@ export class InstancesRepo {
       // A sample "takes over" the instance's current source unless it is older than the last one, or it comes from a
       // worse source while a better one was heard from within TAKEOVER_GRACE_MS (source-rank.ts): the provider's
       // figure, kept while an agent reports, must not flip the instance's source or last sample time every cycle.
-      afterSample: db.prepare(`UPDATE instances SET
-        metric_source = CASE WHEN @take = 1 THEN @source ELSE metric_source END,
-        mem_total_mib = CASE WHEN CAST(@memTotal AS INTEGER) IS NOT NULL AND @take = 1 THEN @memTotal ELSE mem_total_mib END,
-        last_sample_at = CASE WHEN @take = 1 AND (last_sample_at IS NULL OR @t1 > last_sample_at) THEN @t1 ELSE last_sample_at END
-        WHERE key = @key`),
-      current: db.prepare('SELECT metric_source AS metricSource, last_sample_at AS lastSampleAt FROM instances WHERE key = ?'),
+      // Only a sample that takes over is written (afterSample).
+      afterSample: db.prepare(`INSERT INTO sample_marks (inst, metric_source, last_sample_at, mem_total_mib)
+        VALUES (@key, @source, @t1, CAST(@memTotal AS INTEGER))
+        ON CONFLICT (inst) DO UPDATE SET metric_source = excluded.metric_source,
+          mem_total_mib = coalesce(excluded.mem_total_mib, sample_marks.mem_total_mib),
+          last_sample_at = CASE WHEN sample_marks.last_sample_at IS NULL OR excluded.last_sample_at > sample_marks.last_sample_at
+            THEN excluded.last_sample_at ELSE sample_marks.last_sample_at END`),
+      current: db.prepare('SELECT metric_source AS metricSource, last_sample_at AS lastSampleAt FROM sample_marks WHERE inst = ?'),
       getIdle: db.prepare('SELECT idle_state FROM instances WHERE id = ?').pluck(),
       setIdle: db.prepare('UPDATE instances SET idle_state = ? WHERE id = ?'),
       allIdle: db.prepare('SELECT id, idle_state FROM instances WHERE idle_state IS NOT NULL'),
       keys: db.prepare('SELECT key FROM instances WHERE key > ? ORDER BY key LIMIT ?').pluck(),
-      memTotal: db.prepare('SELECT mem_total_mib FROM instances WHERE key = ?').pluck(),
+      memTotal: db.prepare('SELECT mem_total_mib FROM sample_marks WHERE inst = ?').pluck(),
     };
   }
 
@@ -212,19 +218,22 @@ export class InstancesRepo {
   }
 
   recordHello(key: number, hello: Hello, now: number): void {
-    const facts = this.facts(key);
-    this.stmt.setFacts.run(JSON.stringify({ ...facts, hello, helloAt: now }), key);
-    this.cache.markStaleByKey(key);
+    this.setFacts(key, { ...this.facts(key), hello, helloAt: now });
   }
 
   /** Writes the agent's health only when it changed since the last write. */
   recordHealth(key: number, health: AgentHealth, now: number): void {
     const text = JSON.stringify(health);
     if (this.lastHealth.get(key) === text) return;
-    const facts = this.facts(key);
-    this.stmt.setFacts.run(JSON.stringify({ ...facts, health, healthAt: now }), key);
-    this.cache.markStaleByKey(key);
+    this.setFacts(key, { ...this.facts(key), health, healthAt: now });
     this.lastHealth.set(key, text);
+  }
+
+  /** Writes the facts and gives the cached record what a re-read would (10,000 agents saying hello need no 10,000 reads). */
+  private setFacts(key: number, facts: AgentFacts): void {
+    const text = JSON.stringify(facts);
+    this.stmt.setFacts.run(text, key);
+    this.cache.patchByKey(key, () => ({ agentFacts: deepFreeze(parseJsonColumn<AgentFacts | null>(text, null)) }));
   }
 
   private facts(key: number): AgentFacts {
@@ -242,8 +251,8 @@ export class InstancesRepo {
   afterSample(key: number, source: MetricSource, t1: number, memTotal: number | null): boolean {
     const cur = this.stmt.current.get(key) as { metricSource: MetricSource; lastSampleAt: number | null } | undefined;
     const take = cur === undefined || takesOver(cur, source, t1);
-    this.stmt.afterSample.run({ key, source, t1, memTotal, take: take ? 1 : 0 });
     if (take) {
+      this.stmt.afterSample.run({ key, source, t1, memTotal });
       this.cache.patchByKey(key, (r) => ({
         metricSource: source,
         memTotalMiB: memTotal !== null ? memTotal : r.memTotalMiB,
@@ -264,6 +273,12 @@ export class InstancesRepo {
   /** Returns false when the instance does not exist. */
   setIdleState(id: string, value: unknown): boolean {
     return this.stmt.setIdle.run(value === null || value === undefined ? null : JSON.stringify(value), id).changes > 0;
+  }
+
+  /** Saves many idle states at once; an id with no instance is skipped. Returns how many were saved. */
+  setIdleStates(states: ReadonlyMap<string, unknown>): number {
+    const rows = [...states].map(([id, v]) => [id, v === null || v === undefined ? null : JSON.stringify(v)]);
+    return this.setIdles.run(rows);
   }
 
   allIdleStates(): Map<string, unknown> {

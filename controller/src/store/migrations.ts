@@ -263,6 +263,50 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'sample marks beside the instances, and change stamps for the replicas',
+    // An instance's newest sample (its source, end and memory total) changes with every sample any replica stores;
+    // kept in the instances row, it made every row look changed to every replica's copy of the table each cycle.
+    // The old columns stay (unused) so a replica of the previous version keeps running during a rolling upgrade.
+    sql: `
+      CREATE TABLE sample_marks (
+        inst INTEGER NOT NULL PRIMARY KEY,
+        metric_source TEXT NOT NULL,
+        last_sample_at INTEGER,
+        mem_total_mib INTEGER
+      );
+      INSERT INTO sample_marks (inst, metric_source, last_sample_at, mem_total_mib)
+        SELECT key, metric_source, last_sample_at, mem_total_mib FROM instances
+        WHERE metric_source <> 'none' OR last_sample_at IS NOT NULL OR mem_total_mib IS NOT NULL;
+    `,
+    // Each replica keeps a copy of the instances (instance-cache.ts) and re-reads only the rows changed since it last
+    // looked: every write stamps its row with the writing transaction's id, and a reader asks for the stamps at or
+    // above the oldest transaction still running when it last read (docs/scale-out.md, "what each replica caches").
+    postgresOnly: `
+      CREATE FUNCTION stamp_changed_xid() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.changed_xid := pg_current_xact_id();
+        RETURN NEW;
+      END $$;
+      ALTER TABLE instances ADD COLUMN changed_xid xid8;
+      ALTER TABLE sample_marks ADD COLUMN changed_xid xid8;
+      ALTER TABLE inventory_seen ADD COLUMN changed_xid xid8;
+      UPDATE instances SET changed_xid = pg_current_xact_id();
+      UPDATE sample_marks SET changed_xid = pg_current_xact_id();
+      UPDATE inventory_seen SET changed_xid = pg_current_xact_id();
+      CREATE INDEX instances_by_changed_xid ON instances (changed_xid);
+      CREATE INDEX sample_marks_by_changed_xid ON sample_marks (changed_xid);
+      CREATE INDEX inventory_seen_by_changed_xid ON inventory_seen (changed_xid);
+      -- Every column of InstanceRecord (instance-row.ts): a later migration that adds one adds it here too. Not
+      -- idle_state, which only the leader reads (at start-up) and which changes for the whole fleet every tenth cycle.
+      CREATE TRIGGER instances_changed BEFORE INSERT OR UPDATE OF provider, provider_id, name, state, raw_state, gpu_name,
+        num_gpus, price_per_hour, stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen,
+        running_since, agent_facts, public_address ON instances FOR EACH ROW EXECUTE FUNCTION stamp_changed_xid();
+      CREATE TRIGGER sample_marks_changed BEFORE INSERT OR UPDATE ON sample_marks FOR EACH ROW EXECUTE FUNCTION stamp_changed_xid();
+      CREATE TRIGGER inventory_seen_changed BEFORE INSERT OR UPDATE ON inventory_seen FOR EACH ROW EXECUTE FUNCTION stamp_changed_xid();
+    `,
+  },
 ];
 
 // Any fixed number: the key of PostgreSQL's session advisory lock that serializes migrations between replicas.

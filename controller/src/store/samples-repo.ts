@@ -26,7 +26,8 @@ export interface StoredSince {
   /** Unique per stored row (instance key, end, run, sequence). */
   key: string;
   added: number;
-  summary: SampleSummary;
+  /** Null for a row the reader said it already has (not decoded). */
+  summary: SampleSummary | null;
 }
 
 export class SamplesRepo {
@@ -58,8 +59,8 @@ export class SamplesRepo {
         ? null
         : db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus, added)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS INTEGER))`),
-      addedSince: db.prepare(`SELECT s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.procs, s.gpus, s.added, i.mem_total_mib
-        FROM samples s JOIN instances i ON i.key = s.inst WHERE s.added >= ? ORDER BY s.added LIMIT ?`),
+      addedSince: db.prepare(`SELECT s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.procs, s.gpus, s.added, m.mem_total_mib
+        FROM samples s JOIN instances i ON i.key = s.inst LEFT JOIN sample_marks m ON m.inst = s.inst WHERE s.added >= ? ORDER BY s.added LIMIT ?`),
       since: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1'),
       last: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? ORDER BY t1 DESC LIMIT 1'),
       lastOf: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND (flags & 3) = ? ORDER BY t1 DESC LIMIT 1'),
@@ -192,22 +193,22 @@ export class SamplesRepo {
    * Samples stored at or after `since` (controller clock) by any process, oldest stored first, at most `limit`: how
    * the leader of several replicas sees what the others stored (optimizer/store-sample-feed.ts).
    */
-  addedSince(since: number, limit: number): StoredSince[] {
-    return (
-      this.stmt.addedSince.all(since, limit) as (SampleRow & {
-        inst: number;
-        id: string;
-        run: number;
-        seq: number;
-        added: number;
-        mem_total_mib: number | null;
-      })[]
-    ).map((r) => ({
-      instanceId: r.id,
-      key: `${r.inst}:${r.t1}:${r.run}:${r.seq}`,
-      added: r.added,
-      summary: this.summary(r, r.mem_total_mib),
-    }));
+  addedSince(since: number, limit: number, known: (key: string) => boolean = () => false): StoredSince[] {
+    const rows = this.stmt.addedSince.all(since, limit) as (SampleRow & {
+      inst: number;
+      id: string;
+      run: number;
+      seq: number;
+      added: number;
+      mem_total_mib: number | null;
+    })[];
+    const out: StoredSince[] = [];
+    for (const r of rows) {
+      const key = `${r.inst}:${r.t1}:${r.run}:${r.seq}`;
+      // Decoding is most of the cost, and each read reaches back over rows the reader already has.
+      out.push({ instanceId: r.id, key, added: r.added, summary: known(key) ? null : this.summary(r, r.mem_total_mib) });
+    }
+    return out;
   }
 
   count(instanceId: string): number {

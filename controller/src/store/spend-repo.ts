@@ -1,7 +1,8 @@
 // Spend (docs/owners.md): what the provider charges at the prices it reports, integrated over time per instance
 // and UTC day. A cursor per instance holds the last integration time and the rate in force since; the pending
 // part (rate x time since the cursor) is added on read, so the cursor need not be written every cycle.
-import type { SqlDatabase } from './sql/sql-database';
+import { BatchedStatement } from './sql/batched-statement';
+import type { SqlDatabase, SqlParam } from './sql/sql-database';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -14,6 +15,8 @@ export interface SpendCursor {
 }
 
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+/** The UTC day number of an epoch-ms time (what utcDay names, without building a string). */
+const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
 /** USD per UTC day of `rate` $/h over [from, to). */
 export function splitByDay(rate: number, from: number, to: number): Map<string, number> {
@@ -31,17 +34,26 @@ export function splitByDay(rate: number, from: number, to: number): Map<string, 
 
 export class SpendRepo {
   private readonly stmt;
+  private readonly setCursors: BatchedStatement;
+  private readonly addDays: BatchedStatement;
   private cursors: Map<string, SpendCursor> | null = null;
 
   constructor(private readonly db: SqlDatabase) {
     this.stmt = {
       cursors: db.prepare('SELECT instance_id, at, rate FROM spend_cursor'),
-      setCursor: db.prepare(`INSERT INTO spend_cursor (instance_id, at, rate) VALUES (?, ?, ?)
-        ON CONFLICT (instance_id) DO UPDATE SET at = excluded.at, rate = excluded.rate`),
-      add: db.prepare(`INSERT INTO spend_days (instance_id, day, usd) VALUES (?, ?, ?)
-        ON CONFLICT (instance_id, day) DO UPDATE SET usd = spend_days.usd + excluded.usd`),
       since: db.prepare('SELECT instance_id, day, usd FROM spend_days WHERE day >= ? ORDER BY day'),
     };
+    // A whole fleet's cursors come due together (every WRITE_EVERY_MS): written in a few statements, not one per row.
+    this.setCursors = new BatchedStatement(
+      db,
+      3,
+      (v) => `INSERT INTO spend_cursor (instance_id, at, rate) VALUES ${v} ON CONFLICT (instance_id) DO UPDATE SET at = excluded.at, rate = excluded.rate`,
+    );
+    this.addDays = new BatchedStatement(
+      db,
+      3,
+      (v) => `INSERT INTO spend_days (instance_id, day, usd) VALUES ${v} ON CONFLICT (instance_id, day) DO UPDATE SET usd = spend_days.usd + excluded.usd`,
+    );
   }
 
   /** The cursors, read from the database (another replica may have moved them). */
@@ -58,20 +70,24 @@ export class SpendRepo {
    */
   accrue(rates: ReadonlyMap<string, number>, now: number): void {
     const cursors = this.cursors ?? this.readCursors();
+    // One row per instance in each statement (an instance is accrued once per call, and its days are distinct).
+    const setRows: SqlParam[][] = [];
+    const addRows: SqlParam[][] = [];
     for (const [id, rate] of rates) {
       const c = cursors.get(id);
       if (c === undefined) {
-        this.stmt.setCursor.run(id, now, rate);
-        cursors.set(id, { at: now, rate });
+        setRows.push([id, now, rate]);
         continue;
       }
       if (now <= c.at) continue;
-      const due = c.rate !== rate || utcDay(c.at) !== utcDay(now) || now - c.at >= WRITE_EVERY_MS;
+      const due = c.rate !== rate || dayOf(c.at) !== dayOf(now) || now - c.at >= WRITE_EVERY_MS;
       if (!due) continue;
-      for (const [day, usd] of splitByDay(c.rate, c.at, now)) this.stmt.add.run(id, day, usd);
-      this.stmt.setCursor.run(id, now, rate);
-      cursors.set(id, { at: now, rate });
+      for (const [day, usd] of splitByDay(c.rate, c.at, now)) addRows.push([id, day, usd]);
+      setRows.push([id, now, rate]);
     }
+    this.addDays.run(addRows);
+    this.setCursors.run(setRows);
+    for (const [id, at, rate] of setRows) cursors.set(id as string, { at: at as number, rate: rate as number });
   }
 
   /** Forgets the cached cursors (after a rolled-back transaction). */

@@ -99,6 +99,37 @@ describe.each(storeBackends())('%s store', (backend) => {
       expect(t.store.getInstance('vast:1')).toBeNull();
     });
 
+    it("a second connection's listing follows the first's inventory, sample marks, facts and new instances", () => {
+      // A second replica on PostgreSQL; on SQLite, another process on the same file (`cost-optimizer token create`).
+      const other = openStore(t.location);
+      try {
+        t.store.upsertInventory('vast', [vast('1'), vast('2')], T);
+        const seen = () => new Map(other.listInstances().map((r) => [r.id, r]));
+        expect(seen().get('vast:1')).toMatchObject({ state: 'running', metricSource: 'none', lastSampleAt: null, lastInventoryAt: T });
+
+        // One kind of change at a time, each read back before the next.
+        t.store.insertSamples([agentInput('vast:1', 'r1', 1, T + 10_000)], T + 10_000);
+        expect(seen().get('vast:1')).toMatchObject({ metricSource: 'agent', lastSampleAt: T + 10_000, lastInventoryAt: T });
+        // The same health again: only the sample marks change, not the instance's row.
+        t.store.insertSamples([agentInput('vast:1', 'r1', 2, T + 20_000)], T + 20_000);
+        expect(seen().get('vast:1')).toMatchObject({ lastSampleAt: T + 20_000 });
+        t.store.upsertInventory('vast', [vast('1'), vast('2')], T + 60_000);
+        expect(seen().get('vast:1')).toMatchObject({ lastInventoryAt: T + 60_000, lastSampleAt: T + 20_000 });
+        t.store.upsertInventory('vast', [vast('1'), vast('2', 'stopped')], T + 120_000);
+        expect(seen().get('vast:2')).toMatchObject({ state: 'stopped', lastInventoryAt: T + 120_000 });
+        t.store.recordHello('vast:1', { v: 1, agentVersion: '9.9.9', hostname: 'box', driver: '550', gpus: 8 } as never, T + 120_000);
+        expect(seen().get('vast:1')!.agentFacts?.helloAt).toBe(T + 120_000);
+        t.store.ensureInstance('vast:3', T + 120_000);
+        expect([...seen().keys()]).toEqual(['vast:1', 'vast:2', 'vast:3']);
+        t.store.listInstances();
+        // And back: the second connection's writes reach the first's listing.
+        other.insertSamples([agentInput('vast:2', 'r2', 1, T + 130_000)], T + 130_000);
+        expect(t.store.listInstances().find((r) => r.id === 'vast:2')).toMatchObject({ metricSource: 'agent', lastSampleAt: T + 130_000 });
+      } finally {
+        other.close();
+      }
+    });
+
     it('keeps the engine idle state as opaque JSON', () => {
       t.store.ensureInstance('vast:1', T);
       expect(t.store.getIdleState('vast:1')).toBeNull();

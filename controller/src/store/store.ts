@@ -281,6 +281,11 @@ export class Store {
     return this.instances.setIdleState(instanceId, value);
   }
 
+  /** Saves many idle states in a few statements (ids without an instance are skipped); returns how many were saved. */
+  setIdleStates(states: ReadonlyMap<string, unknown>): number {
+    return this.transaction(() => this.instances.setIdleStates(states));
+  }
+
   allIdleStates(): Map<string, unknown> {
     return this.instances.allIdleStates();
   }
@@ -327,8 +332,8 @@ export class Store {
   }
 
   /** Samples any process stored at or after `since` (controller clock), oldest stored first; at most `limit`. */
-  samplesAddedSince(since: number, limit = 50_000): StoredSince[] {
-    return this.samples.addedSince(since, limit);
+  samplesAddedSince(since: number, limit = 50_000, known?: (key: string) => boolean): StoredSince[] {
+    return this.samples.addedSince(since, limit, known);
   }
 
   /** Highest committed sequence number of an agent run (0 when none): the welcome's ackedSeq. */
