@@ -139,7 +139,7 @@ const SETTINGS_HINT = `run this with the controller's settings (--env-file ${SER
  * certificate no CA vouches for (curl exits 60; fatal: no token is minted for a line that cannot work), one that could
  * not be checked, or a loopback URL no other host reaches.
  */
-async function unpinnedLineProblem(baseUrl: string, pin: string | null): Promise<{ text: string; fatal: boolean } | null> {
+export async function unpinnedLineProblem(baseUrl: string, pin: string | null): Promise<{ text: string; fatal: boolean } | null> {
   if (pin !== null) return null;
   const loopback = isLoopback(new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''));
   const unreachable = `${baseUrl} is this machine's loopback address, which no other host reaches: ${SETTINGS_HINT}, or set PUBLIC_URL`;
