@@ -95,7 +95,7 @@ function decideWith(inst: EngineInstance, idle: IdleState | null, cfg: EngineCon
       withChecks,
       'warn-pause',
       'warn-pause',
-      // The first warning can come before the idle run is long enough to be "idle since" anything: say what is known.
+      // f.idleSince is known for every warning (pause-warning.ts); the fallback only guards the text.
       `${idleSinceText(f.idleSince ?? f.w.runStart)}: will be paused ${late ? 'at the next check' : `at ${iso(warning.at)}`} unless it gets busy`,
       warning.at,
     );

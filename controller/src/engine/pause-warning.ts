@@ -58,6 +58,10 @@ export function pauseWarningDue(f: Facts, failed: PauseRule | null, policyWait: 
   if (f.inst.state !== 'running' || !f.canPause || f.protections.length > 0 || f.blockedAll !== null || f.blockedPause !== null) return null;
   if (failed === null && !policyWait) return { at: f.now }; // due now and not warned: warn now, pause next cycle
   if (failed !== null && !TIME_RULES.has(failed)) return null;
+  // A warning ahead belongs to an idle spell that has begun by `now`. Samples stored while the cycle ran can start the
+  // spell after the cycle's clock (f.idleSince null): such a warning had no start to name ("idle since n/a") and no
+  // episode to be counted against, so the next cycle warned again. It waits a cycle instead; the pause is not delayed.
+  if (f.idleSince === null) return null;
   const at = pauseDueAt(f);
   if (at === null || at - f.now > lead) return null;
   return { at: Math.max(at, f.now) };
