@@ -1,10 +1,13 @@
-// Part of the execute step: a warned instance that got busy again is told so ("will not be paused after all"), once.
-// Holds, releases and resumes are announced by the act itself; a pause ends the warning. Kept in memory: a restart
-// forgets (no message).
+// Part of the execute step: a warned instance that got busy again is told so ("will not be paused after all"), once,
+// and the warning's audit row is marked as a false alarm (false-alarm-log.ts), which holds the instance's next
+// warnings back (engine/false-alarms.ts). Holds, releases and resumes are announced by the act itself; a pause ends the
+// warning. Kept in memory: a restart forgets (no message, no false alarm).
 import type { Config } from '../../config/config';
 import type { Decision } from '../../engine';
 import type { ActionOutcome } from '../../executor/executor';
 import type { Logger } from '../../log';
+import type { Store } from '../../store';
+import { recordFalseAlarm } from '../false-alarm-log';
 import { pauseWarningCancelledText, subjectOf } from '../../notify/messages';
 import type { Notifier } from '../../notify/webhook-notifier';
 import type { DecisionInputs } from './decide';
@@ -13,7 +16,9 @@ export class PauseWarningFollowUp {
   /** Instances whose pause warning went out and whose pause has not come. */
   private readonly warned = new Set<string>();
 
-  constructor(private readonly d: { notifier: Notifier; logger: Logger; config: Pick<Config, 'publicUrl'> }) {}
+  constructor(
+    private readonly d: { notifier: Notifier; logger: Logger; config: Pick<Config, 'publicUrl'>; store?: Pick<Store, 'listActions' | 'updateAction'> },
+  ) {}
 
   follow(decisions: readonly Decision[], actions: readonly ActionOutcome[], inputs: ReadonlyMap<string, DecisionInputs>): void {
     const { d } = this;
@@ -38,6 +43,11 @@ export class PauseWarningFollowUp {
         { instanceId: dec.instanceId },
       );
       d.logger.info(`pause of ${dec.instanceId} called off: ${dec.reason}`);
+      try {
+        if (d.store) recordFalseAlarm(d.store, dec.instanceId, dec);
+      } catch (err) {
+        d.logger.error(`recording the false alarm of ${dec.instanceId} failed`, err);
+      }
     }
   }
 }
