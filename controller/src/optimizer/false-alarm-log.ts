@@ -26,12 +26,22 @@ export function isCalledOff(a: Pick<ActionRecord, 'kind' | 'figures'>): boolean 
 /**
  * Marks the instance's newest sent pause warning as called off at `decision`'s time. The spell is measured from the
  * warning's episode start to the busy reading that ended it (or to now): an upper bound, so later warnings wait more
- * rather than less. Returns the false alarm, or null when no warning row is found or it is marked already.
+ * rather than less. `key`: the warning's decision key. Returns the false alarm, or null when no warning row is found or
+ * it is marked already.
  */
-export function recordFalseAlarm(store: Pick<Store, 'listActions' | 'updateAction'>, instanceId: string, decision: Decision): FalseAlarm | null {
+export function recordFalseAlarm(
+  store: Pick<Store, 'getActionByDecisionKey' | 'listActions' | 'updateAction'>,
+  instanceId: string,
+  decision: Decision,
+  key: string | null = null,
+): FalseAlarm | null {
   const now = decision.figures.now;
-  const row = store.listActions({ instanceId, limit: 20, kinds: ['warn-pause'] }).find((a) => a.status === 'succeeded');
-  if (!row || isCalledOff(row)) return null;
+  // By its key when known (a new spell's warning may be newer); else the newest pause warning sent.
+  const row =
+    key !== null
+      ? store.getActionByDecisionKey(key)
+      : (store.listActions({ instanceId, limit: 20, kinds: ['warn-pause'] }).find((a) => a.status === 'succeeded') ?? null);
+  if (!row || row.instanceId !== instanceId || row.kind !== 'warn-pause' || row.status !== 'succeeded' || isCalledOff(row)) return null;
   const start = num(row.figures['episodeStart']) ?? num(row.figures['idleSince']) ?? row.createdAt;
   const busyAt = decision.figures.busyAt;
   const end = busyAt !== null && busyAt > start ? Math.min(busyAt, now) : now;
