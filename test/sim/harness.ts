@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../controller/src/config/config';
 import { createLogger, type LogLevel } from '../../controller/src/log';
-import type { Notifier } from '../../controller/src/notify/webhook-notifier';
+import type { NoticeAbout, Notifier } from '../../controller/src/notify/webhook-notifier';
 import type { CycleReport } from '../../controller/src/optimizer/cost-optimizer';
 import { openStore } from '../../controller/src/store';
 import { agentOnline, applyProviderFaults, clockOffsetFor, type FaultSpec, type FaultState, observeCycle } from './faults';
@@ -71,8 +71,11 @@ export interface LiveInstance extends TapHost {
 
 class CountingNotifier implements Notifier {
   count = 0;
-  notify(): void {
+  /** Messages about each instance (warnings, their calling-off, pauses, deletes, failures). */
+  readonly byInstance = new Map<string, number>();
+  notify(_text: string, about?: NoticeAbout): void {
     this.count++;
+    if (about?.instanceId !== undefined) this.byInstance.set(about.instanceId, (this.byInstance.get(about.instanceId) ?? 0) + 1);
   }
   async flush(): Promise<void> {}
 }
@@ -304,7 +307,7 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
         fleet,
         tap,
         epochMs: epoch,
-        counters: { inventoryFailedCycles, notifications: notifier.count, errorLines: errorCount },
+        counters: { inventoryFailedCycles, notifications: notifier.count, errorLines: errorCount, messagesByInstance: notifier.byInstance },
         errorSample: errorLines,
         wallMs: Date.now() - started,
         timing: { ...timing, cpuMs: cpuSince(cpu0), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },

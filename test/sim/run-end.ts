@@ -23,7 +23,7 @@ export interface RunEnd {
   fleet: Fleet;
   tap: IngestTap;
   epochMs: number;
-  counters: { inventoryFailedCycles: number; notifications: number; errorLines: number };
+  counters: { inventoryFailedCycles: number; notifications: number; errorLines: number; messagesByInstance?: ReadonlyMap<string, number> };
   errorSample: string[];
   wallMs: number;
   timing: SimReport['timing'];
@@ -69,6 +69,7 @@ export function finishRun(x: RunEnd): SimReport {
       stoppedPricePerHour: stoppedPrice,
       score,
       events: l.events,
+      messages: x.counters.messagesByInstance?.get(l.inst.id) ?? 0,
     };
   });
 
@@ -104,7 +105,9 @@ export function finishRun(x: RunEnd): SimReport {
       wireRequests: { pause: fleet.wire.filter((w) => w.op === 'pause').length, delete: fleet.wire.filter((w) => w.op === 'delete').length },
       audit,
       auditLeftPlanned: leftPlanned,
-      ...x.counters,
+      inventoryFailedCycles: x.counters.inventoryFailedCycles,
+      notifications: x.counters.notifications,
+      errorLines: x.counters.errorLines,
     },
     errorSample: x.errorSample,
     auditByInstance,

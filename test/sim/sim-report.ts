@@ -28,6 +28,8 @@ export interface InstanceResult {
   stoppedPricePerHour: number;
   score: InstanceScore;
   events: SimEvent[];
+  /** Notifications about this instance (pause warnings and their calling-off, pauses, deletes, failures). */
+  messages?: number;
 }
 
 export interface Integrity {

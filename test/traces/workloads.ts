@@ -426,3 +426,39 @@ export const ALL_TRACES = [
   ...ENGINE_TRACES,
   ...HOST_TRACES,
 ];
+
+/**
+ * An inference server that gets a request about every half hour (gaps of 24-29.5 min, 20-60 s of work each): every
+ * idle spell comes near the 30 min window and many pass the pause warning's 25 min, then a request arrives. Never
+ * paused (it is serving); the pause warnings it gets are false alarms, which the controller must keep to a few a day
+ * (engine/false-alarms.ts). Not in ALL_TRACES (the fleet's figures stay comparable); test/sim/bursty-warnings.test.ts.
+ */
+export function burstyHalfHourly(seed = 31): Trace {
+  const starts: number[] = [];
+  for (let t = Math.floor(noise(seed, 0) * 600), k = 1; t < WEEK; k++) {
+    starts.push(t);
+    t += 24 * 60 + Math.floor(noise(seed, k) * 330);
+  }
+  const lengths = starts.map((_, k) => 20 + Math.floor(noise(seed + 1, k) * 40));
+  return {
+    name: 'bursty-half-hourly',
+    description: 'an inference server with a request every 24-29.5 min (20-60 s of work each)',
+    expected: 'never paused (it is serving); a few pause warnings a day at most',
+    mayPause: false,
+    durationSec: WEEK,
+    at: (t) => {
+      // The latest request started at or before t (binary search: the trace is read minute by minute, in any order).
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= t) lo = mid;
+        else hi = mid - 1;
+      }
+      const inRequest = starts[lo]! <= t && t < starts[lo]! + lengths[lo]!;
+      const p = inRequest ? busyPoint(60 + noise(seed + 2, t) * 30, 20_000) : { ...idlePoint(seed, t), memUsedMiB: 20_000 };
+      return { ...p, busy: true }; // a server waiting for requests is in use
+    },
+    resumeAfterPause: (p) => p + 120,
+  };
+}

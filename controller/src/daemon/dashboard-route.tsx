@@ -6,6 +6,7 @@ import { DashboardPage } from '../dashboard/page';
 import type { Savings } from '../report/savings';
 import type { SampleSummary } from '../domain/sample';
 import { type SparkSeries, SparklineCache } from './sparkline-cache';
+import { auditLines } from '../dashboard/audit-groups';
 import { type CsrfTokens, dashboardScriptPath } from './dashboard-actions';
 
 /** Sparklines cover this long, in this many points; only the first instances get one (it reads their samples). */
@@ -80,13 +81,8 @@ export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
         sparklines.set(r.id, seriesPoints(s, start, now, points));
       }
       cache.retain(new Set(drawn.map((r) => r.id)));
-      const actions = ctx.store.listActions({ limit: 50 }).map((a) => ({
-        instanceId: a.instanceId,
-        kind: a.kind,
-        status: a.status,
-        reason: a.reason,
-        at: new Date(a.updatedAt).toISOString(),
-      }));
+      // An instance's repeated pause warnings are one line (dashboard/audit-groups.ts): read past them for 50 lines.
+      const actions = auditLines(ctx.store.listActions({ limit: 500 }), now, 50);
       const savings = ctx.view.savings(now) as unknown as Savings;
       const holds = new Map<string, number>();
       for (const h of ctx.store.listHolds()) if (h.until > now) holds.set(h.instanceId, h.until);

@@ -37,7 +37,17 @@ describe('dashboard page', () => {
           },
         ]}
         sparklines={new Map([['vast:1', [1, 2, null, 3]]])}
-        actions={[{ instanceId: 'vast:1', kind: 'pause', status: 'succeeded', reason: 'idle 30 min', at: '2026-11-29T03:00:00.000Z' }]}
+        actions={[
+          { instanceId: 'vast:1', kind: 'pause', status: 'succeeded', reason: 'idle 30 min', at: '2026-11-29T03:00:00.000Z' },
+          {
+            instanceId: 'vast:2',
+            kind: 'warn-pause',
+            status: 'succeeded',
+            reason: 'warned 6 times, called off 6 times since 02:02 UTC',
+            at: '2026-11-29T02:03:00.000Z',
+            rows: 6,
+          },
+        ]}
         savings={{
           totalUsd: 12.5,
           currentRateUsdPerHour: 0.48,
@@ -66,6 +76,9 @@ describe('dashboard page', () => {
     expect(html).not.toContain('<img');
     expect(html).toContain('a&lt;img src=x onerror=alert(1)&gt;&quot;');
     expect(html).toContain('http-equiv="refresh"');
+    // Repeated pause warnings are one line of the audit log.
+    expect(html).toContain('warn-pause<span class="repeat"> ×6</span>');
+    expect(html).toContain('warned 6 times, called off 6 times since 02:02 UTC');
   });
 
   it('shows the other engines and the temperature under the SM figure', () => {

@@ -13,6 +13,8 @@ export interface DashboardAction {
   status: string;
   reason: string;
   at: string;
+  /** Audit rows the line stands for (repeated pause warnings are one line); absent or 1: one row. */
+  rows?: number;
 }
 
 export interface DashboardProps {
@@ -201,7 +203,10 @@ export function DashboardPage(p: DashboardProps) {
                 <tr>
                   <td>{a.at.replace('T', ' ').slice(0, 19)}</td>
                   <td>{a.instanceId}</td>
-                  <td>{a.kind}</td>
+                  <td>
+                    {a.kind}
+                    {(a.rows ?? 1) > 1 && <span class="repeat"> ×{a.rows}</span>}
+                  </td>
                   <td>
                     <span class={`status status-${a.status}`}>{a.status}</span>
                   </td>

@@ -8,6 +8,7 @@
 import type { EngineConfig } from '../config/config';
 import { DELETE_RULES, deleteDetail, deleteEval, deleteOk, type DeleteEval } from './delete-rules';
 import { type EngineTimes, engineTimes } from './engine-times';
+import { warningHoldBack } from './false-alarms';
 import { type Facts, gatherFacts } from './facts';
 import { dur, hours, iso, minutes, pct } from './format';
 import type { IdleState } from './idle-state';
@@ -95,7 +96,7 @@ function decideWith(inst: EngineInstance, idle: IdleState | null, cfg: EngineCon
       withChecks,
       'warn-pause',
       'warn-pause',
-      // The first warning can come before the idle run is long enough to be "idle since" anything: say what is known.
+      // f.idleSince is known for every warning (pause-warning.ts); the fallback only guards the text.
       `${idleSinceText(f.idleSince ?? f.w.runStart)}: will be paused ${late ? 'at the next check' : `at ${iso(warning.at)}`} unless it gets busy`,
       warning.at,
     );
@@ -201,6 +202,8 @@ function figuresOf(f: Facts, kind: DecisionKind, del: DeleteEval, actionAt: numb
     policy: f.policy,
     pauseWarnedAt: f.pauseWarnedAt,
     pauseWarnEpisode: f.pauseWarnEpisode,
+    falseAlarms: f.falseAlarms.length,
+    pauseWarningHeldBack: f.inst.state === 'running' && f.pauseWarnedAt === null ? (warningHoldBack(f)?.why ?? null) : null,
     pauseAt: kind === 'warn-pause' ? actionAt : null,
     deleteAt: kind === 'warn-delete' ? actionAt : null,
   };

@@ -14,6 +14,7 @@ function policyExplainLines(f: DecisionFigures): string[] {
   for (const l of lines) out.push(`  ${l}`);
   if (f.pauseWarnedAt !== undefined)
     out.push(`pause warning:  ${f.pauseWarnedAt === null ? 'none sent for this idle episode' : `sent at ${iso(f.pauseWarnedAt)}`}`);
+  if (f.pauseWarningHeldBack) out.push(`  held back: ${f.pauseWarningHeldBack}`);
   return out.map((l) => l.replace(/^policy:\s+$/, 'policy:'));
 }
 

@@ -2,6 +2,7 @@
 import type { EngineConfig } from '../config/config';
 import { latestInteractiveInput } from '../domain/interactive';
 import { type EngineTimes, engineTimes } from './engine-times';
+import { type FalseAlarm, recentFalseAlarms } from './false-alarms';
 import type { IdleState } from './idle-state';
 import { type WindowView, windowView } from './idle-window';
 import { type InstancePolicy, instancePolicy } from './instance-policy';
@@ -50,6 +51,8 @@ export interface Facts {
   pauseWarnedAt: number | null;
   /** Start of the episode a pause warning belongs to (idle since, or the last hold/release/resume if later). */
   pauseWarnEpisode: number | null;
+  /** Pause warnings that activity called off in the last 24 h, newest first (false-alarms.ts). */
+  falseAlarms: readonly FalseAlarm[];
 }
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -135,6 +138,7 @@ export function gatherFacts(
     policy,
     pauseWarnedAt,
     pauseWarnEpisode,
+    falseAlarms: recentFalseAlarms(inst.falseAlarms, now),
     contestedUntil,
   };
 }

@@ -11,6 +11,7 @@ export * from './engine-times';
 export * from './protection';
 export * from './instance-policy';
 export * from './pause-warning';
+export * from './false-alarms';
 export * from './types';
 export * from './decide';
 export * from './explain';

@@ -5,7 +5,10 @@
 // new warning); a hold, a release or a resume resets it too (EngineInstance.pauseWarningResetAt). A warning never
 // holds a pause back by more than one cycle: when the pause is due and no warning went out (the cycle was longer than
 // the lead, or the pause came due at once), the warning goes out now and the pause at the next cycle. A warning sent
-// late does not restart the lead time: once sent, the pause follows as soon as the rules allow.
+// late does not restart the lead time: once sent, the pause follows as soon as the rules allow. After a warning that
+// activity called off, the next ones wait until the pause is closer to certain (false-alarms.ts): at most one cycle
+// later than the pause would otherwise come.
+import { warningHoldBack } from './false-alarms';
 import type { Facts } from './facts';
 import { dur, iso } from './format';
 import type { PauseRule } from './pause-rules';
@@ -58,7 +61,14 @@ export function pauseWarningDue(f: Facts, failed: PauseRule | null, policyWait: 
   if (f.inst.state !== 'running' || !f.canPause || f.protections.length > 0 || f.blockedAll !== null || f.blockedPause !== null) return null;
   if (failed === null && !policyWait) return { at: f.now }; // due now and not warned: warn now, pause next cycle
   if (failed !== null && !TIME_RULES.has(failed)) return null;
+  // A warning ahead belongs to an idle spell that has begun by `now`. Samples stored while the cycle ran can start the
+  // spell after the cycle's clock (f.idleSince null): such a warning had no start to name ("idle since n/a") and no
+  // episode to be counted against, so the next cycle warned again. It waits a cycle instead; the pause is not delayed.
+  if (f.idleSince === null) return null;
   const at = pauseDueAt(f);
   if (at === null || at - f.now > lead) return null;
+  // After a false alarm the warning ahead waits (false-alarms.ts); once the pause is due it goes out whatever came before.
+  const held = warningHoldBack(f);
+  if (held !== null && at > f.now && (held.from === null || f.now < held.from)) return null;
   return { at: Math.max(at, f.now) };
 }

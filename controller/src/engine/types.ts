@@ -1,6 +1,7 @@
 // The engine's inputs beyond IdleState (EngineInstance) and its output (Decision with figures and rule checks).
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
 import type { InteractiveActivity } from '../domain/interactive';
+import type { FalseAlarm } from './false-alarms';
 import type { InstancePolicy } from './instance-policy';
 import type { Protection } from './protection';
 
@@ -33,6 +34,8 @@ export interface EngineInstance extends ProviderInstance {
   pauseWarnedAt?: number | null;
   /** The last hold, release or resume (epoch ms): a pause warning sent before it no longer counts. */
   pauseWarningResetAt?: number | null;
+  /** Pause warnings that activity called off (from the audit log); the engine counts those of the last 24 h. */
+  falseAlarms?: readonly FalseAlarm[] | null;
   /** The agent's latest report of terminal / notebook input on the host; null/absent when none (no agent, an old agent). */
   interactive?: InteractiveActivity | null;
   /**
@@ -163,6 +166,10 @@ export interface DecisionFigures {
   pauseWarnedAt?: number | null;
   /** Start of the episode the pause warning belongs to (the warn-pause decision key). */
   pauseWarnEpisode?: number | null;
+  /** False alarms of the last 24 h (pause warnings called off by activity); absent from callers that predate it. */
+  falseAlarms?: number;
+  /** Why this spell's pause warning waits (false-alarms.ts); null when it goes out PAUSE_WARNING_MINUTES ahead. */
+  pauseWarningHeldBack?: string | null;
   /** For a warn-pause: when the pause comes. */
   pauseAt?: number | null;
   /** For a warn-delete: when the delete comes at the earliest. */

@@ -24,6 +24,7 @@ describe('daily digest', () => {
         row('pause', 'succeeded'),
         row('pause', 'succeeded', 'vast:2'),
         row('warn-pause', 'succeeded'),
+        { ...row('warn-pause', 'succeeded'), figures: { calledOffAt: NOW - 3_000_000, idleMs: 1_500_000 } },
         row('resume', 'succeeded'),
         row('delete', 'failed', 'gcp:z/<x>'),
       ],
@@ -42,7 +43,7 @@ describe('daily digest', () => {
       NOW,
       'https://co.example.com',
     );
-    expect(t).toContain('2 paused, 1 pause warnings, 1 resumed');
+    expect(t).toContain('2 paused, 2 pause warnings (1 called off), 1 resumed');
     expect(t).toContain('Saved so far $12.50; saving $0.900/h now ($657.00 a month at this rate)');
     expect(t).toContain('Failed: delete of gcp:z/&lt;x&gt;');
     expect(t).toContain('<https://co.example.com/|Dashboard>');

@@ -23,7 +23,12 @@ export function digestText(rows: readonly ActionRecord[], savings: Savings, now:
     const key = r.status === 'dry-run' ? `${r.kind} (dry run)` : r.kind;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const parts = [...counts].map(([k, n]) => `${n} ${LABELS[k.split(' ')[0]!] ?? k}${k.includes('(dry run)') ? ' (dry run)' : ''}`);
+  // Pause warnings that activity called off (false alarms, docs/operate.md) are counted apart: "3 pause warnings (2 called off)".
+  const calledOff = rows.filter((r) => r.kind === 'warn-pause' && r.status === 'succeeded' && typeof r.figures['calledOffAt'] === 'number').length;
+  const parts = [...counts].map(
+    ([k, n]) =>
+      `${n} ${LABELS[k.split(' ')[0]!] ?? k}${k.includes('(dry run)') ? ' (dry run)' : ''}${k === 'warn-pause' && calledOff > 0 ? ` (${calledOff} called off)` : ''}`,
+  );
   const day = new Date(now).toISOString().slice(0, 10);
   const lines = [
     `:bar_chart: Cost Optimizer, last 24 h to ${day} ${new Date(now).toISOString().slice(11, 16)} UTC: ${parts.length === 0 ? 'no actions' : parts.join(', ')}.`,

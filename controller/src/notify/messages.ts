@@ -170,3 +170,14 @@ export function pauseWarningCancelledText(s: MessageSubject, ctx: MessageContext
   void ctx;
   return `:white_check_mark: ${subjectText(s)} will not be paused after all: ${safe(why)}.`;
 }
+
+/** The audit views' line for repeated pause warnings of one instance: `warned 6 times, called off 6 times since 10:02 UTC`. */
+export function repeatedWarningsText(warned: number, calledOff: number, since: number, now: number): string {
+  const times = (n: number) => `${n} time${n === 1 ? '' : 's'}`;
+  return `warned ${times(warned)}, called off ${times(calledOff)} since ${clock(since, now)}`;
+}
+
+/** The audit views' reason of a pause warning that activity called off. */
+export function calledOffReasonText(reason: string, calledOffAt: number, now: number): string {
+  return `${reason}; called off at ${clock(calledOffAt, now)}`;
+}

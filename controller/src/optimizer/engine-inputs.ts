@@ -2,6 +2,7 @@
 import type { Contested, EngineInstance, LastAction, TeamPolicy } from '../engine';
 import { loadAttributions } from '../owners/attributions';
 import type { ActionRecord, InstanceRecord, Store } from '../store';
+import { falseAlarmsOf } from './false-alarm-log';
 
 /** How far back the audit log is read for last actions and warnings, per instance. */
 const ACTIONS_PER_INSTANCE = 20;
@@ -96,6 +97,7 @@ export function toEngineInstance(
     interactive: store.interactiveActivity(rec.id),
     pauseWarnedAt: pauseWarnedAtOf(actions, dryRun),
     pauseWarningResetAt: pauseWarningResetAtOf(actions),
+    falseAlarms: falseAlarmsOf(actions),
     contested,
     teamPolicy: (ctx ? ctx.teamPolicy : teamPolicies(store))?.(rec) ?? null,
   };

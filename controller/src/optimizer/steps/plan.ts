@@ -79,6 +79,8 @@ export function planActions(
         pricePerHour: inst.pricePerHour,
         stoppedPricePerHour: inst.stoppedPricePerHour,
         stateBefore: inst.state,
+        // A pause warning's spell and pause time: what a false alarm is measured from (false-alarm-log.ts).
+        ...(d.kind === 'warn-pause' ? { episodeStart: f.pauseWarnEpisode ?? f.idleSince, pauseAt: f.pauseAt ?? null } : {}),
       },
     });
   }
