@@ -59,6 +59,13 @@ module.exports = {
       },
     },
     {
+      name: 'optimizer-not-to-compose',
+      comment: 'compose/ builds the optimizer (build-optimizer.ts, CostOptimizer): the arrow runs compose -> optimizer, never back.',
+      severity: 'error',
+      from: { path: '^controller/src/optimizer/' },
+      to: { path: '^controller/src/compose/' },
+    },
+    {
       name: 'no-unresolvable',
       comment: 'An import that resolves to nothing is a typo or a file moved without its importers.',
       severity: 'error',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../controller/src/config/config';
 import { silentLogger } from '../../controller/src/log';
-import { CostOptimizer } from '../../controller/src/optimizer/cost-optimizer';
+import { CostOptimizer } from '../../controller/src/compose/cost-optimizer';
 import { VastAiProvider } from '../../controller/src/providers';
 import { SshPoller } from '../../controller/src/ssh';
 import { openStore, type Store } from '../../controller/src/store';

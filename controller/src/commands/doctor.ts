@@ -2,9 +2,8 @@
 // naming what failed. This first cut checks the config, the database and each configured provider's credentials
 // (one list call); TLS, webhook, SSH and agent checks are still to come (issue 20, item 4).
 import { openControllerStore } from '../compose/open-store';
-import { controllerLogger } from '../compose/optimizer-parts';
 import { ProviderError } from '../domain/errors';
-import { errorMessage } from '../log';
+import { controllerLogger, errorMessage } from '../log';
 import { createProvidersFromConfig } from '../providers';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';

@@ -20,7 +20,7 @@ import type { Metrics } from '../metrics/metrics';
 import { type Notifier, plainNotice } from '../notify/webhook-notifier';
 import { applyDirectoryFile } from '../owners/directory-file';
 import { InstanceOperations } from '../operations/instance-operations';
-import { CostOptimizer } from '../optimizer/cost-optimizer';
+import { CostOptimizer } from '../compose/cost-optimizer';
 import { LoopHealth } from '../optimizer/loop-health';
 import { createProvidersFromConfig } from '../providers';
 import type { Provider } from '../providers/provider';
