@@ -66,6 +66,27 @@ module.exports = {
       to: { path: '^controller/src/compose/' },
     },
     {
+      name: 'ingest-not-to-http',
+      comment: 'The WebSocket ingest and the Hono app share HTTP helpers (client address, Bearer) through http-shared/, not each other.',
+      severity: 'error',
+      from: { path: '^controller/src/ingest/' },
+      to: { path: '^controller/src/http/' },
+    },
+    {
+      name: 'http-not-to-ingest',
+      comment: 'The routes see live agents through the LiveAgents port of http/app-context.ts; compose/ hands them the ingest.',
+      severity: 'error',
+      from: { path: '^controller/src/http/' },
+      to: { path: '^controller/src/ingest/' },
+    },
+    {
+      name: 'http-shared-stays-below',
+      comment: 'http-shared/ is what ingest/, http/ and enrol/ share, so it imports none of them.',
+      severity: 'error',
+      from: { path: '^controller/src/http-shared/' },
+      to: { path: '^controller/src/(ingest|http|enrol)/' },
+    },
+    {
       name: 'no-unresolvable',
       comment: 'An import that resolves to nothing is a typo or a file moved without its importers.',
       severity: 'error',
