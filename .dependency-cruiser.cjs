@@ -87,6 +87,13 @@ module.exports = {
       to: { path: '^controller/src/(ingest|http|enrol)/' },
     },
     {
+      name: 'cycle-steps-stay-inside-optimizer',
+      comment: "The cycle's steps (optimizer/steps/) are its own: views and routes decide an instance through optimizer/decide-instance.ts.",
+      severity: 'error',
+      from: { path: '^controller/src/', pathNot: '^controller/src/optimizer/' },
+      to: { path: '^controller/src/optimizer/steps/' },
+    },
+    {
       name: 'no-unresolvable',
       comment: 'An import that resolves to nothing is a typo or a file moved without its importers.',
       severity: 'error',

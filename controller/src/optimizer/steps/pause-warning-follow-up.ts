@@ -7,7 +7,7 @@ import type { ActionOutcome } from '../../executor/executor';
 import type { Logger } from '../../log';
 import { pauseWarningCancelledText, subjectOf } from '../../notify/messages';
 import type { Notifier } from '../../notify/webhook-notifier';
-import type { DecisionInputs } from './decide';
+import type { DecisionInputs } from '../decide-instance';
 
 export class PauseWarningFollowUp {
   /** Instances whose pause warning went out and whose pause has not come. */
