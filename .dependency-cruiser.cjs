@@ -15,10 +15,10 @@ module.exports = {
     },
     {
       name: 'agent-tests-only-to-controller-fakes',
-      comment: "The agent's tests may run the fake nvidia-smi (controller/src/fakes), nothing else of the controller.",
+      comment: "The agent's tests may run the fake nvidia-smi (controller/src/fake-world), nothing else of the controller.",
       severity: 'error',
       from: { path: `^agent/.*${TEST_FILE}` },
-      to: { path: '^controller/', pathNot: '^controller/src/fakes/' },
+      to: { path: '^controller/', pathNot: '^controller/src/fake-world/' },
     },
     {
       name: 'controller-not-to-agent',
@@ -46,7 +46,9 @@ module.exports = {
       comment: 'The decision engine is pure: it reads no store, calls no HTTP or provider, and touches no I/O.',
       severity: 'error',
       from: { path: '^controller/src/engine/', pathNot: TEST_FILE },
-      to: { path: '^controller/src/(store|http|providers|ingest|ssh|executor|notify|optimizer|daemon|commands|metrics|replicas|compose)/' },
+      to: {
+        path: '^controller/src/(store|http|providers|ingest|ssh|executor|notify|optimizer|views|web|dashboard|http-shared|fake-world|commands|metrics|replicas|compose)/',
+      },
     },
     {
       name: 'engine-pure-no-node-io',

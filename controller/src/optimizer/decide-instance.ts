@@ -1,6 +1,6 @@
 // Builds one instance's engine inputs (inventory record, holds, recent audit rows, keyboard evidence, a contested
 // agent, its idle clock) and decides it with the engine's pure decide(). The cycle's decide step (steps/decide.ts) calls
-// it for every current instance; the views (daemon/engine-view.ts) for one the cycle has not decided, so both always
+// it for every current instance; the views (views/engine-view.ts) for one the cycle has not decided, so both always
 // agree on the rule (docs/architecture.md).
 import type { Config } from '../config/config';
 import type { ProviderName } from '../domain/instance';

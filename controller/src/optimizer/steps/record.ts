@@ -4,7 +4,7 @@ import type { Decision } from '../../engine';
 import type { ActionOutcome } from '../../executor/executor';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics/metrics';
-import type { InventoryOutcome } from '../inventory';
+import type { InventoryOutcome } from '../list-providers';
 import type { SshStats } from './collect';
 
 export interface CycleReport {

@@ -9,8 +9,8 @@ import type { DecisionView, InstanceView } from '../http/decision-view';
 import { type DecideBatch, type Decided, type DecideDeps, decideBatch, decideFrom, decideInstance, inputsFor } from '../optimizer/decide-instance';
 import type { LastDecisions } from '../optimizer/last-decisions';
 import type { InstanceRecord } from '../store';
-import { savingsFromStore } from './savings-view';
-import { type WouldHave, wouldHaveFromStore } from './would-have-view';
+import { savingsFromStore } from '../savings/store-savings';
+import { type WouldHave, wouldHaveFromStore } from '../savings/would-have';
 
 export interface EngineViewDeps extends DecideDeps {
   last: LastDecisions;
