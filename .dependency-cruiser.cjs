@@ -15,10 +15,10 @@ module.exports = {
     },
     {
       name: 'agent-tests-only-to-controller-fakes',
-      comment: "The agent's tests may run the fake nvidia-smi (controller/src/fakes), nothing else of the controller.",
+      comment: "The agent's tests may run the fake nvidia-smi (controller/src/fake-world), nothing else of the controller.",
       severity: 'error',
       from: { path: `^agent/.*${TEST_FILE}` },
-      to: { path: '^controller/', pathNot: '^controller/src/fakes/' },
+      to: { path: '^controller/', pathNot: '^controller/src/fake-world/' },
     },
     {
       name: 'controller-not-to-agent',
@@ -46,7 +46,9 @@ module.exports = {
       comment: 'The decision engine is pure: it reads no store, calls no HTTP or provider, and touches no I/O.',
       severity: 'error',
       from: { path: '^controller/src/engine/', pathNot: TEST_FILE },
-      to: { path: '^controller/src/(store|http|providers|ingest|ssh|executor|notify|optimizer|daemon|commands|metrics|replicas|compose)/' },
+      to: {
+        path: '^controller/src/(store|http|providers|ingest|ssh|executor|notify|optimizer|views|web|dashboard|http-shared|fake-world|commands|metrics|replicas|compose)/',
+      },
     },
     {
       name: 'engine-pure-no-node-io',
@@ -57,6 +59,41 @@ module.exports = {
         dependencyTypes: ['core'],
         path: '^(node:)?(fs|fs/promises|net|tls|http|https|http2|dgram|dns|child_process|cluster|worker_threads|os|process|timers|timers/promises|readline|vm)$',
       },
+    },
+    {
+      name: 'optimizer-not-to-compose',
+      comment: 'compose/ builds the optimizer (build-optimizer.ts, CostOptimizer): the arrow runs compose -> optimizer, never back.',
+      severity: 'error',
+      from: { path: '^controller/src/optimizer/' },
+      to: { path: '^controller/src/compose/' },
+    },
+    {
+      name: 'ingest-not-to-http',
+      comment: 'The WebSocket ingest and the Hono app share HTTP helpers (client address, Bearer) through http-shared/, not each other.',
+      severity: 'error',
+      from: { path: '^controller/src/ingest/' },
+      to: { path: '^controller/src/http/' },
+    },
+    {
+      name: 'http-not-to-ingest',
+      comment: 'The routes see live agents through the LiveAgents port of http/app-context.ts; compose/ hands them the ingest.',
+      severity: 'error',
+      from: { path: '^controller/src/http/' },
+      to: { path: '^controller/src/ingest/' },
+    },
+    {
+      name: 'http-shared-stays-below',
+      comment: 'http-shared/ is what ingest/, http/ and enrol/ share, so it imports none of them.',
+      severity: 'error',
+      from: { path: '^controller/src/http-shared/' },
+      to: { path: '^controller/src/(ingest|http|enrol)/' },
+    },
+    {
+      name: 'cycle-steps-stay-inside-optimizer',
+      comment: "The cycle's steps (optimizer/steps/) are its own: views and routes decide an instance through optimizer/decide-instance.ts.",
+      severity: 'error',
+      from: { path: '^controller/src/', pathNot: '^controller/src/optimizer/' },
+      to: { path: '^controller/src/optimizer/steps/' },
     },
     {
       name: 'no-unresolvable',

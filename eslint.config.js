@@ -27,7 +27,7 @@ export default tseslint.config(
   },
   {
     // The fake nvidia-smi is a plain Node script without an extension.
-    files: ['controller/src/fakes/nvidia-smi'],
+    files: ['controller/src/fake-world/nvidia-smi'],
     languageOptions: { globals: globals.node },
   },
 );

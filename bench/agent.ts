@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeAgentController } from '../test/fakes/fake-agent-controller';
 import { agentNodeFlags } from '../test/helpers/agent-node-flags';
-import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from '../controller/src/fakes/fake-nvidia-smi';
+import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from '../controller/src/fake-world/fake-nvidia-smi';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const AGENT = join(ROOT, 'dist/agent.js');

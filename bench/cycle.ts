@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../controller/src/config/config';
 import { silentLogger } from '../controller/src/log';
-import { CostOptimizer } from '../controller/src/optimizer/cost-optimizer';
+import { CostOptimizer } from '../controller/src/compose/cost-optimizer';
 import { openStore } from '../controller/src/store';
 import type { SampleInput } from '../controller/src/store';
 import { MemoryProvider, memoryInstance } from '../test/fakes/memory-provider';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENROL_PATH, EnrolGrantSchema } from '../protocol';
-import { startVastFake, vastInstance } from '../controller/src/fakes/vast-fake';
+import { startVastFake, vastInstance } from '../controller/src/fake-world/vast-fake';
 import { freePort } from '../test/helpers/free-port';
 import { SimAgent } from '../test/sim-agent';
 

@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SshPoller, type SshResult, type SshTarget } from '../controller/src/ssh';
 import { loadCaptureSections } from '../test/fixtures/captures';
-import { fakeBinDir, generateKeyPair, startSshd } from '../controller/src/fakes/sshd';
+import { fakeBinDir, generateKeyPair, startSshd } from '../controller/src/fake-world/sshd';
 
 const N = Number(process.env.BENCH_SSH_HOSTS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_SSH_CONCURRENCY ?? 48);

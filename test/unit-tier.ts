@@ -12,7 +12,7 @@ export const SLOW_DIRS: readonly string[] = ['test/e2e', 'test/security', 'test/
  * built CLI, sshd, openssl, nginx, chromium, the fake nvidia-smi) or a wait on the real clock (timers, polling).
  */
 export const SLOW_MARKERS =
-  /node:child_process|\b(spawn|execFile|execFileSync|execSync|fork)\(|spawn-controller|spawn-agent|in-process-controller|startController|fresh-host|install-host|install-server|headless-chromium|nginx-proxy|fakes\/sshd|helpers\/build|tls-certs|fake-nvidia-smi|FAKE_NVIDIA_SMI|fake-jupyter|vast-rig|webhook-receiver|pseudo-terminal|runCommand|GpuReader|ProcsReader|SupervisedChild|\bset(Timeout|Interval)\(|expect\.poll|\bwaitFor\(|\bsleep\(|\bdelay\(/;
+  /node:child_process|\b(spawn|execFile|execFileSync|execSync|fork)\(|spawn-controller|spawn-agent|in-process-controller|startController|fresh-host|install-host|install-server|headless-chromium|nginx-proxy|fake-world\/sshd|helpers\/build|tls-certs|fake-nvidia-smi|FAKE_NVIDIA_SMI|fake-jupyter|vast-rig|webhook-receiver|pseudo-terminal|runCommand|GpuReader|ProcsReader|SupervisedChild|\bset(Timeout|Interval)\(|expect\.poll|\bwaitFor\(|\bsleep\(|\bdelay\(/;
 
 /**
  * Pure but heavy: whole simulations, property runs and size measurements that take 10-30 s each on the 2-core

@@ -1,5 +1,5 @@
 // The package root: the library API (`new CostOptimizer(config)`, providers, engine) with its types. Re-exports only.
-export { CostOptimizer, type CostOptimizerOptions, type CycleReport } from './optimizer/cost-optimizer';
+export { CostOptimizer, type CostOptimizerOptions, type CycleReport } from './compose/cost-optimizer';
 export type { LibraryConfig } from './optimizer/library-config';
 export { parseConfig, redactConfig, type Config, type EngineConfig } from './config/config';
 export { loadConfig } from './config/load-env';

@@ -9,7 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchSchema } from '../../protocol';
 import { FakeAgentController } from '../fakes/fake-agent-controller';
-import { FAKE_NVIDIA_SMI, IDLE_H100, writeFakeState } from '../../controller/src/fakes/fake-nvidia-smi';
+import { FAKE_NVIDIA_SMI, IDLE_H100, writeFakeState } from '../../controller/src/fake-world/fake-nvidia-smi';
 import { AGENT, ensureBuilt } from '../helpers/build';
 
 /** Debian's libfaketime (apt-get install libfaketime; .ci/run installs it): the thread-safe variant, node is threaded. */

@@ -10,8 +10,8 @@ import { parseConfig } from '../../controller/src/config/config';
 import { createLogger } from '../../controller/src/log';
 import { createProvidersFromConfig } from '../../controller/src/providers';
 import { type RunningController, startController } from '../../controller/src/compose/start-controller';
-import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../controller/src/fakes/tensordock-fake-v2';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../controller/src/fake-world/tensordock-fake-v2';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fake-world/vast-fake';
 import { makeTempDir } from '../helpers/temp-dir';
 import { SimAgent } from '../sim-agent';
 

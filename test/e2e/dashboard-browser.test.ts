@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText } from '../support/parse-exposition';
-import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
 import { ROOT } from '../helpers/build';
 import { CHROMIUM, launchChromium } from '../helpers/headless-chromium';
 import { waitFor } from '../helpers/in-process-controller';

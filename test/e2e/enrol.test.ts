@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { vastInstance, type VastFake } from '../../controller/src/fake-world/vast-fake';
 import { CLI } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { spawnAgent, type SpawnedAgent } from '../helpers/spawn-agent';

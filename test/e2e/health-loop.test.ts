@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProviderInstance } from '../../controller/src/domain/instance';
 import { MemoryProvider, memoryInstance } from '../fakes/memory-provider';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fake-world/vast-fake';
 import { ensureBuilt } from '../helpers/build';
 import { startTestController, waitFor, type TestController } from '../helpers/in-process-controller';
 import { killAllControllers, spawnController } from '../helpers/spawn-controller';

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
 import { AGENT, CLI } from '../helpers/build';
 import { fakeHostProc } from '../helpers/fake-host-proc';
 import { waitFor } from '../helpers/in-process-controller';

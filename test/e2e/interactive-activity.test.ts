@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeJupyter, startFakeJupyter } from '../fakes/fake-jupyter';
-import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
 import { CLI } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { openPseudoTerminal, type PseudoTerminal } from '../helpers/pseudo-terminal';

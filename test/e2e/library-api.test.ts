@@ -13,9 +13,9 @@ import {
   parseConfig,
   silentLogger,
 } from '../../controller/src/index';
-import { gcpInstance, startGcpFake } from '../../controller/src/fakes/gcp-fake';
+import { gcpInstance, startGcpFake } from '../../controller/src/fake-world/gcp-fake';
 import { startTensorDockV0Fake, tdV0Instance } from '../fakes/tensordock-fake-v0';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fake-world/vast-fake';
 
 const dir = mkdtempSync(join(tmpdir(), 'co-lib-'));
 let fake: VastFake | null = null;

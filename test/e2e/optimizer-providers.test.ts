@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../controller/src/config/config';
 import { silentLogger } from '../../controller/src/log';
-import { CostOptimizer } from '../../controller/src/optimizer/cost-optimizer';
+import { CostOptimizer } from '../../controller/src/compose/cost-optimizer';
 import { createProvidersFromConfig } from '../../controller/src/providers';
 import { openStore, type Store } from '../../controller/src/store';
-import { fakeProvidersEnv } from '../../controller/src/fakes/fake-providers-env';
-import { gcpInstance, startGcpFake, type GcpFake } from '../../controller/src/fakes/gcp-fake';
-import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../controller/src/fakes/tensordock-fake-v2';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { fakeProvidersEnv } from '../../controller/src/fake-world/fake-providers-env';
+import { gcpInstance, startGcpFake, type GcpFake } from '../../controller/src/fake-world/gcp-fake';
+import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../controller/src/fake-world/tensordock-fake-v2';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fake-world/vast-fake';
 import { gpus, OK } from '../helpers/gpu-stats';
 import { makeTempDir } from '../helpers/temp-dir';
 

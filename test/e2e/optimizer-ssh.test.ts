@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../controller/src/config/config';
 import { silentLogger } from '../../controller/src/log';
-import { CostOptimizer } from '../../controller/src/optimizer/cost-optimizer';
+import { CostOptimizer } from '../../controller/src/compose/cost-optimizer';
 import { VastAiProvider } from '../../controller/src/providers';
 import { SshPoller } from '../../controller/src/ssh';
 import { openStore, type Store } from '../../controller/src/store';
-import { FAKE_NVIDIA_SMI, writeFakeState } from '../../controller/src/fakes/fake-nvidia-smi';
-import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fakes/vast-fake';
-import { fakeBinDir, generateKeyPair, startSshd, type Sshd } from '../../controller/src/fakes/sshd';
+import { FAKE_NVIDIA_SMI, writeFakeState } from '../../controller/src/fake-world/fake-nvidia-smi';
+import { startVastFake, vastInstance, type VastFake } from '../../controller/src/fake-world/vast-fake';
+import { fakeBinDir, generateKeyPair, startSshd, type Sshd } from '../../controller/src/fake-world/sshd';
 import { makeTempDir } from '../helpers/temp-dir';
 
 const tmp = makeTempDir('co-e2e-ssh-');

@@ -3,7 +3,7 @@
 // warning naming it before its pause; the pause message carries its name, its price per hour and a PUBLIC_URL link
 // to its row on the dashboard. Timings: a 12 s pause window, a 6 s warning, a cycle every second.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
 import { waitFor } from '../helpers/in-process-controller';
 import { spawnAgent } from '../helpers/spawn-agent';
 import { getJson, type SpawnedController } from '../helpers/spawn-controller';

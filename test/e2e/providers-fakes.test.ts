@@ -1,9 +1,9 @@
 // The provider fakes themselves, driven with plain fetch: wire formats, auth, strict paths, state transitions, faults.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GcpFake, gcpInstance, startGcpFake } from '../../controller/src/fakes/gcp-fake';
+import { type GcpFake, gcpInstance, startGcpFake } from '../../controller/src/fake-world/gcp-fake';
 import { startTensorDockV0Fake, type TdV0Fake, tdV0Instance } from '../fakes/tensordock-fake-v0';
-import { startTensorDockV2Fake, type TdV2Fake, tdV2Instance } from '../../controller/src/fakes/tensordock-fake-v2';
-import { startVastFake, type VastFake, vastInstance } from '../../controller/src/fakes/vast-fake';
+import { startTensorDockV2Fake, type TdV2Fake, tdV2Instance } from '../../controller/src/fake-world/tensordock-fake-v2';
+import { startVastFake, type VastFake, vastInstance } from '../../controller/src/fake-world/vast-fake';
 
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> });
 

@@ -6,7 +6,7 @@ import { ProviderError } from '../../controller/src/domain/errors';
 import { silentLogger } from '../../controller/src/log';
 import { GcpProvider } from '../../controller/src/providers/gcp/gcp-provider';
 import { createProvidersFromConfig } from '../../controller/src/providers/registry';
-import { type GcpFake, gcpInstance, startGcpFake } from '../../controller/src/fakes/gcp-fake';
+import { type GcpFake, gcpInstance, startGcpFake } from '../../controller/src/fake-world/gcp-fake';
 import { TEST_RETRY } from '../fakes/provider-harnesses';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -3,7 +3,7 @@
 // a revoke on one closes the socket on the other; after kill -9 of the leader the survivor leads and pauses a new
 // idle instance, with no second stop call for the first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { startVastFake, type VastFake } from '../../controller/src/fake-world/vast-fake';
 import { ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';

@@ -10,8 +10,8 @@ import { SshPoller, toSshSample, type SshResult, type SshTarget } from '../../co
 import { hostKeyAlias } from '../../controller/src/ssh/ssh-args';
 import { openPseudoTerminal } from '../helpers/pseudo-terminal';
 import { openStore } from '../../controller/src/store';
-import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, writeFakeState, type FakeState } from '../../controller/src/fakes/fake-nvidia-smi';
-import { fakeBinDir, generateKeyPair, startSilentServer, startSshd, type KeyPair, type Sshd } from '../../controller/src/fakes/sshd';
+import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, writeFakeState, type FakeState } from '../../controller/src/fake-world/fake-nvidia-smi';
+import { fakeBinDir, generateKeyPair, startSilentServer, startSshd, type KeyPair, type Sshd } from '../../controller/src/fake-world/sshd';
 import { capturePath, fakeGpuOf, loadCaptureSections } from '../fixtures/captures';
 
 // Hard deadline per host; ssh's ConnectTimeout (banner wait of the silent host) is 70 % of it. Large next to a good

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../controller/src/fakes/tensordock-fake-v2';
+import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../../controller/src/fake-world/tensordock-fake-v2';
 import { CLI, ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
 import { getJson, killAllControllers, spawnController, type SpawnedController } from '../helpers/spawn-controller';

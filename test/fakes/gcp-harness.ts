@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { ContractHarness } from '../support/provider-contract';
 import { GcpProvider } from '../../controller/src/providers/gcp/gcp-provider';
-import { gcpInstance, startGcpFake } from '../../controller/src/fakes/gcp-fake';
+import { gcpInstance, startGcpFake } from '../../controller/src/fake-world/gcp-fake';
 import { faultTools, TEST_RETRY } from './harness-tools';
 
 export async function gcpHarness(): Promise<ContractHarness> {

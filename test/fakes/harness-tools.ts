@@ -1,6 +1,6 @@
 // Shared pieces of the contract harnesses: test retry policy and fault/request helpers over a fake server.
 import type { ContractCall, ContractFault, ContractRequest } from '../support/provider-contract';
-import type { FakeServer } from '../../controller/src/fakes/fake-http';
+import type { FakeServer } from '../../controller/src/fake-world/fake-http';
 
 /** Tiny delays so retries cost milliseconds in tests. */
 export const TEST_RETRY = { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0.5 };

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseLine, parseOutput } from '../../protocol/nvidia-smi/parse';
 import { QUERY_ARGS, loopArgs } from '../../protocol/nvidia-smi/query';
 import { capturePath, captureFiles, helpQueryGpu, loadCaptureSections } from '../fixtures/captures';
-import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from '../../controller/src/fakes/fake-nvidia-smi';
+import { BUSY_H100, FAKE_NVIDIA_SMI, IDLE_H100, countFakeSpawns, writeFakeState } from '../../controller/src/fake-world/fake-nvidia-smi';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'fake-smi-'));

@@ -6,8 +6,8 @@ import { TensorDockProvider } from '../../controller/src/providers/tensordock/te
 import { VastAiProvider } from '../../controller/src/providers/vast/vast-provider';
 import { faultTools, TEST_RETRY } from './harness-tools';
 import { startTensorDockV0Fake, tdV0Instance } from './tensordock-fake-v0';
-import { startTensorDockV2Fake, tdV2Instance } from '../../controller/src/fakes/tensordock-fake-v2';
-import { startVastFake, vastInstance } from '../../controller/src/fakes/vast-fake';
+import { startTensorDockV2Fake, tdV2Instance } from '../../controller/src/fake-world/tensordock-fake-v2';
+import { startVastFake, vastInstance } from '../../controller/src/fake-world/vast-fake';
 
 export async function vastHarness(): Promise<ContractHarness> {
   // 30 instances: two pages of at most 25, as Vast serves them.

@@ -9,7 +9,7 @@
 // Stop with disassociate_resources=true -> "StoppedDisassociated" (GPU released); without -> "Stopped" (GPU kept and billed,
 // recorded in `gpuStillBilled`); start -> "Running".
 import { randomUUID } from 'node:crypto';
-import { type FakeResponse, type FakeServer, type RecordedRequest, startFakeServer } from '../../controller/src/fakes/fake-http';
+import { type FakeResponse, type FakeServer, type RecordedRequest, startFakeServer } from '../../controller/src/fake-world/fake-http';
 
 export type TdV0RawVm = Record<string, unknown> & { status: string };
 

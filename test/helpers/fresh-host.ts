@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { FAKE_NVIDIA_SMI, writeFakeState } from '../../controller/src/fakes/fake-nvidia-smi';
+import { FAKE_NVIDIA_SMI, writeFakeState } from '../../controller/src/fake-world/fake-nvidia-smi';
 import { makeRoot, tempDir } from './install-host';
 
 export interface FreshHost {

@@ -2,7 +2,7 @@
 // a JSON state file. Every agent started here is killed by killAllAgents().
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { FAKE_NVIDIA_SMI, type FakeState, writeFakeState } from '../../controller/src/fakes/fake-nvidia-smi';
+import { FAKE_NVIDIA_SMI, type FakeState, writeFakeState } from '../../controller/src/fake-world/fake-nvidia-smi';
 import { AGENT } from './build';
 import { fakeHostProc } from './fake-host-proc';
 

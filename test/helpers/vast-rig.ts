@@ -1,6 +1,6 @@
 // The set-up most end-to-end and attack tests share: the Vast.ai fake and the built controller (serve) watching it,
 // started in beforeAll and torn down in afterAll, and the compressed engine timings they run on.
-import { startVastFake, type VastFake, vastInstance, type VastRawInstance, type VastSeed } from '../../controller/src/fakes/vast-fake';
+import { startVastFake, type VastFake, vastInstance, type VastRawInstance, type VastSeed } from '../../controller/src/fake-world/vast-fake';
 import { ensureBuilt } from './build';
 import { killAllAgents } from './spawn-agent';
 import { killAllControllers, spawnController, type SpawnedController } from './spawn-controller';

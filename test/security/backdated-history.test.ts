@@ -8,7 +8,7 @@
 // outage-replay.test.ts here, test/e2e/ingest-outage.test.ts and controller/src/ingest/ingest.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../protocol';
-import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
 import { waitFor } from '../helpers/in-process-controller';
 import { getJson, type SpawnedController } from '../helpers/spawn-controller';
 import { makeTempDir } from '../helpers/temp-dir';

@@ -2,7 +2,7 @@
 // Vast.ai fake listing a running instance, and a real agent streaming 0 % (idle) readings. The batches are refused,
 // so the engine sees no data for the instance: it must not pause it however long it looks idle, and says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VastFake } from '../../controller/src/fakes/vast-fake';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
 import { waitFor } from '../helpers/in-process-controller';
 import { spawnAgent } from '../helpers/spawn-agent';
 import { getJson, type SpawnedController } from '../helpers/spawn-controller';

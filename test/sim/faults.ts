@@ -4,8 +4,8 @@
 //   provider-errors  one provider's API answers 429 (plain text) / 500 / hangs (client timeouts) for a stretch
 //   agent-offline    one host's network drops: its agent buffers and replays everything when the link is back
 //   clock-step       one host's clock jumps by stepMs (e.g. +2 h, -30 min) at atSec
-import type { CycleReport } from '../../controller/src/optimizer/cost-optimizer';
-import type { FaultKind } from '../../controller/src/fakes/fake-http';
+import type { CycleReport } from '../../controller/src/compose/cost-optimizer';
+import type { FaultKind } from '../../controller/src/fake-world/fake-http';
 import type { Fleet, SimProviderName } from './fleet';
 
 export type FaultSpec =

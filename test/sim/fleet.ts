@@ -6,10 +6,10 @@ import type { Provider } from '../../controller/src/providers/provider';
 import { TensorDockProvider } from '../../controller/src/providers/tensordock/tensordock-provider';
 import { VastAiProvider } from '../../controller/src/providers/vast/vast-provider';
 import type { Logger } from '../../controller/src/log';
-import type { RecordedRequest } from '../../controller/src/fakes/fake-http';
-import { type GcpFake, gcpInstance, startGcpFake } from '../../controller/src/fakes/gcp-fake';
-import { startTensorDockV2Fake, type TdV2Fake, tdV2Instance } from '../../controller/src/fakes/tensordock-fake-v2';
-import { startVastFake, type VastFake, vastInstance } from '../../controller/src/fakes/vast-fake';
+import type { RecordedRequest } from '../../controller/src/fake-world/fake-http';
+import { type GcpFake, gcpInstance, startGcpFake } from '../../controller/src/fake-world/gcp-fake';
+import { startTensorDockV2Fake, type TdV2Fake, tdV2Instance } from '../../controller/src/fake-world/tensordock-fake-v2';
+import { startVastFake, type VastFake, vastInstance } from '../../controller/src/fake-world/vast-fake';
 import { rng, type Trace } from '../traces/trace';
 import type { TruthState } from './probe-provider';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../../controller/src/config/config';
 import { createLogger, type LogLevel } from '../../controller/src/log';
 import type { NoticeAbout, Notifier } from '../../controller/src/notify/webhook-notifier';
-import type { CycleReport } from '../../controller/src/optimizer/cost-optimizer';
+import type { CycleReport } from '../../controller/src/compose/cost-optimizer';
 import { openStore } from '../../controller/src/store';
 import { agentOnline, applyProviderFaults, clockOffsetFor, type FaultSpec, type FaultState, observeCycle } from './faults';
 import { type Fleet, type SimInstance, type SimInstanceSpec, startFleet } from './fleet';

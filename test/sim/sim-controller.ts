@@ -4,7 +4,7 @@
 import type { Config } from '../../controller/src/config/config';
 import type { Logger } from '../../controller/src/log';
 import type { Notifier } from '../../controller/src/notify/webhook-notifier';
-import { CostOptimizer } from '../../controller/src/optimizer/cost-optimizer';
+import { CostOptimizer } from '../../controller/src/compose/cost-optimizer';
 import { openStore, type Store } from '../../controller/src/store';
 import type { Fleet } from './fleet';
 import { type ActionCall, ProbeProvider, SimProcess } from './probe-provider';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FAKE_NVIDIA_SMI, type FakeState, countFakeSpawns, writeFakeState } from '../../../controller/src/fakes/fake-nvidia-smi';
+import { FAKE_NVIDIA_SMI, type FakeState, countFakeSpawns, writeFakeState } from '../../../controller/src/fake-world/fake-nvidia-smi';
 import { memoryLogger } from '../../../test/support/memory-logger';
 import { ProcsReader, procsArgs, procsPeriodMs } from './procs';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AgentHealth, type GpuStats, GpuStatsSchema } from '../../../protocol';
-import { BUSY_H100, FAKE_NVIDIA_SMI, type FakeState, IDLE_H100, countFakeSpawns, writeFakeState } from '../../../controller/src/fakes/fake-nvidia-smi';
+import { BUSY_H100, FAKE_NVIDIA_SMI, type FakeState, IDLE_H100, countFakeSpawns, writeFakeState } from '../../../controller/src/fake-world/fake-nvidia-smi';
 import { capturePath, fakeGpuOf, loadCaptureSections } from '../../../test/fixtures/captures';
 import { memoryLogger } from '../../../test/support/memory-logger';
 import { GpuReader } from './read';

@@ -1,7 +1,7 @@
 // `cost-optimizer doctor` against the Vast.ai fake (a real HTTP server) and a real database directory: passes on a
 // sound set-up, fails naming Vast.ai when the key is refused.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, type VastFake } from '../fakes/vast-fake';
+import { startVastFake, type VastFake } from '../fake-world/vast-fake';
 import { makeTempDir } from '../../../test/helpers/temp-dir';
 import { doctorCommand } from './doctor';
 

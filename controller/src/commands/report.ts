@@ -1,7 +1,7 @@
 // `cost-optimizer report [--days N] [--json]`: what DRY_RUN would have paused and deleted over the last N days and the
 // money that would have saved (the audit log's dry-run rows, docs/savings.md), and what was actually saved.
-import { savingsFromStore } from '../daemon/savings-view';
-import { wouldHaveFromStore } from '../daemon/would-have-view';
+import { savingsFromStore } from '../savings/store-savings';
+import { wouldHaveFromStore } from '../savings/would-have';
 import { groupReportFromStore, parseGroupQuery } from '../owners/group-report-view';
 import { groupReportTable } from '../owners/group-report-table';
 import { type Command, EXIT, wantsHelp } from './command';

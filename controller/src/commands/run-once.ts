@@ -1,9 +1,8 @@
 // `cost-optimizer run-once`: one inventory + decision + action cycle with the configured providers, then exit.
 import { createProvidersFromConfig } from '../providers';
-import { errorMessage } from '../log';
-import { CostOptimizer } from '../optimizer/cost-optimizer';
+import { controllerLogger, errorMessage } from '../log';
+import { CostOptimizer } from '../compose/cost-optimizer';
 import { type Command, EXIT, wantsHelp } from './command';
-import { controllerLogger } from '../compose/optimizer-parts';
 import { loadConfigOrReport } from './config-or-exit';
 
 const HELP = `Usage: cost-optimizer run-once

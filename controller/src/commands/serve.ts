@@ -1,9 +1,8 @@
 // `cost-optimizer serve`: the controller daemon (what the systemd unit runs). Stops gracefully on SIGTERM/SIGINT.
 import { redactConfig } from '../config/config';
-import { errorMessage } from '../log';
+import { controllerLogger, errorMessage } from '../log';
 import { startController } from '../compose/start-controller';
 import { type Command, EXIT, wantsHelp } from './command';
-import { controllerLogger } from '../compose/optimizer-parts';
 import { loadConfigOrReport } from './config-or-exit';
 import { VERSION } from '../version';
 

@@ -1,5 +1,5 @@
 // `cost-optimizer status [--json] [--url URL]`: the fleet table from the running controller.
-import { renderStatusTable, type StatusInstanceView } from '../report/status-table';
+import { renderStatusTable, type StatusInstanceView } from '../views/status-table';
 import { ApiError, cliAdminToken, controllerUrl, getJson, localPin, readFlags } from './api-client';
 import { type Command, EXIT, wantsHelp } from './command';
 import { loadConfigOrReport } from './config-or-exit';

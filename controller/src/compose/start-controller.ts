@@ -6,11 +6,11 @@
 import type { Hono } from 'hono';
 import type { Server } from 'node:http';
 import type { Config } from '../config/config';
-import { createEngineView } from '../daemon/engine-view';
-import { controllerMetrics } from '../daemon/controller-metrics';
-import { daemonRoutes } from '../daemon/daemon-routes';
-import { startDigestJob } from '../daemon/digest-job';
-import { startLoopWatchdog } from '../daemon/loop-watchdog';
+import { createEngineView } from '../views/engine-view';
+import { controllerMetrics } from '../web/controller-metrics';
+import { webRoutes } from '../web/web-routes';
+import { startDigestJob } from '../notify/digest-job';
+import { startLoopWatchdog } from '../optimizer/loop-watchdog';
 import { enrolRoutes } from '../enrol/enrol-route';
 import { ensureAdminToken } from '../http/admin-credential';
 import { createApp } from '../http/app';
@@ -20,7 +20,7 @@ import type { Metrics } from '../metrics/metrics';
 import { type Notifier, plainNotice } from '../notify/webhook-notifier';
 import { applyDirectoryFile } from '../owners/directory-file';
 import { InstanceOperations } from '../operations/instance-operations';
-import { CostOptimizer } from '../optimizer/cost-optimizer';
+import { CostOptimizer } from './cost-optimizer';
 import { LoopHealth } from '../optimizer/loop-health';
 import { createProvidersFromConfig } from '../providers';
 import type { Provider } from '../providers/provider';
@@ -213,7 +213,7 @@ export async function startController(configIn: Config, o: ControllerOverrides):
       now,
       // Three report or poll intervals without a sample: the instance has no live metric source.
       staleAfterMs: Math.max(config.agentSilentSec, 3 * config.checkIntervalSec) * 1000,
-      routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...daemonRoutes({ config, logger, metrics, refreshSeconds: o.refreshSeconds })],
+      routes: [enrolRoutes({ trustProxy: config.trustProxy }), ...webRoutes({ config, logger, metrics, refreshSeconds: o.refreshSeconds })],
       loopHealth: () => {
         const snap = { ...health.snapshot(), role: leadership.role, replica: leadership.replica };
         if (leadership.role === 'leader') return snap;

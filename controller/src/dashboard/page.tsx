@@ -1,6 +1,6 @@
 // The dashboard page: fleet table, savings, audit log. Server-rendered Hono JSX, no front-end build; refreshes itself.
-import type { Savings } from '../report/savings';
-import { formatDuration, type StatusInstanceView } from '../report/status-table';
+import type { Savings } from '../savings/savings';
+import { formatDuration, type StatusInstanceView } from '../views/status-table';
 import { SavingsBreakdown } from './savings-breakdown';
 import { instanceAnchor } from '../notify/messages';
 import { raw } from 'hono/html';

@@ -1,8 +1,8 @@
 // The dashboard's savings detail (docs/savings.md): the last day, the last week, per provider and the delete horizon;
 // in DRY_RUN, what would have been paused and deleted over the last days and the money that would have saved.
-import type { Savings } from '../report/savings';
+import type { Savings } from '../savings/savings';
 
-/** The dry-run figures as /api/status carries them (`savings.wouldHave`, daemon/would-have-view.ts). */
+/** The dry-run figures as /api/status carries them (`savings.wouldHave`, savings/would-have.ts). */
 export interface WouldHaveView {
   days: number;
   pauses: number;

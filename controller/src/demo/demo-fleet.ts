@@ -1,5 +1,5 @@
 // The demo's fleet: which simulated instances exist, on which provider fake, and what their GPUs do over time.
-import type { FakeState } from '../fakes/fake-nvidia-smi';
+import type { FakeState } from '../fake-world/fake-nvidia-smi';
 
 export type DemoBehaviour = 'idle' | 'busy' | 'bursty' | 'mig' | 'ssh-idle';
 

@@ -4,11 +4,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fakeProvidersEnv } from '../fakes/fake-providers-env';
-import { startGcpFake, gcpInstance, type GcpFake } from '../fakes/gcp-fake';
-import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../fakes/tensordock-fake-v2';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
-import { generateKeyPair, fakeBinDir, startSshd, SSHD_BIN, type Sshd } from '../fakes/sshd';
+import { fakeProvidersEnv } from '../fake-world/fake-providers-env';
+import { startGcpFake, gcpInstance, type GcpFake } from '../fake-world/gcp-fake';
+import { startTensorDockV2Fake, tdV2Instance, type TdV2Fake } from '../fake-world/tensordock-fake-v2';
+import { startVastFake, vastInstance, type VastFake } from '../fake-world/vast-fake';
+import { generateKeyPair, fakeBinDir, startSshd, SSHD_BIN, type Sshd } from '../fake-world/sshd';
 import { parseConfig } from '../config/config';
 import { findPackageRoot } from '../http/install-routes';
 import { errorMessage, type Logger } from '../log';
@@ -35,7 +35,7 @@ export interface RunningDemo {
 export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
   const root = findPackageRoot();
   const agentJs = join(root, 'dist', 'agent.js');
-  const fakeSmi = join(root, 'controller', 'src', 'fakes', 'nvidia-smi');
+  const fakeSmi = join(root, 'controller', 'src', 'fake-world', 'nvidia-smi');
   if (!existsSync(agentJs)) throw new Error(`${agentJs} is missing: run "npm run build" first (npm run demo does)`);
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'cost-optimizer-demo-'));
   mkdirSync(dataDir, { recursive: true });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../store';
 import { type ClaimFacts, checkClaim } from './claim-check';
-import { normalizeAddress } from '../http/client-address';
+import { normalizeAddress } from '../http-shared/client-address';
 
 const T = 1_750_000_000_000;
 const record = {

@@ -3,12 +3,12 @@
 // line says which check failed.
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { ENROL_PATH, ENROL_REFUSED, EnrolRequestSchema } from '../../../protocol';
-import { bearerToken } from '../ingest/ingest-server';
 import type { RouteModule } from '../http/app-context';
 import { readJsonBody } from '../http/json-body';
 import { type InstanceRecord, instanceIdProblem } from '../store';
 import { checkClaim } from './claim-check';
-import { clientAddress } from '../http/client-address';
+import { bearerToken } from '../http-shared/bearer-token';
+import { clientAddress } from '../http-shared/client-address';
 
 export interface EnrolRouteOptions {
   /** Honour X-Forwarded-For (TRUST_PROXY): only behind a proxy that sets it. */

@@ -2,13 +2,14 @@
 // the dashboard, so its buttons can POST). Constant-time so response timing says nothing about the token.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { bearerToken } from '../http-shared/bearer-token';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** The token a request presents: `Bearer <t>`, or Basic with any user name and `<t>` as password; null otherwise. */
 export function presentedToken(header: string): string | null {
-  const bearer = /^Bearer +(\S+) *$/i.exec(header);
-  if (bearer) return bearer[1]!;
+  const bearer = bearerToken(header);
+  if (bearer !== null) return bearer;
   const basic = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
   if (!basic) return null;
   const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');

@@ -3,7 +3,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
-import type { Ingest } from '../ingest';
 import { type Logger, silentLogger } from '../log';
 import type { Store } from '../store';
 import { adminAuth } from './admin-auth';
@@ -30,7 +29,8 @@ export interface AppDeps {
   guard?: RequestGuardOptions;
   logger?: Logger;
   decisionView?: DecisionView;
-  ingest?: AppContext['ingest'] | Ingest | null;
+  /** The ingest's live agent connections (anything of that shape: the ingest, or a test's stand-in). */
+  ingest?: AppContext['ingest'];
   /** Default 3 minutes. */
   staleAfterMs?: number;
   /** Largest accepted request body; default 64 KiB. */

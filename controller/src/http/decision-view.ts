@@ -1,5 +1,5 @@
 // What the HTTP API shows of the engine's view (idle since, protection, next action, savings, explanation).
-// The controller plugs in the engine's view (daemon/engine-view.ts); an app built without one (unit tests of the
+// The controller plugs in the engine's view (views/engine-view.ts); an app built without one (unit tests of the
 // routes) gets the default, which says nothing is known.
 import type { InstanceRecord } from '../store/types';
 

@@ -7,7 +7,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, type PreparePauseResult } from '../../../protocol';
-import { forwardedClient } from '../http/client-address';
+import { bearerToken } from '../http-shared/bearer-token';
+import { forwardedClient } from '../http-shared/client-address';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { TokenGrant } from '../store/tokens-repo';
@@ -85,13 +86,6 @@ export interface Ingest {
   stats(): IngestStats;
   /** Commits what is queued (acks go out), then closes every socket with 1001 going away. */
   close(timeoutMs?: number): Promise<void>;
-}
-
-/** `Bearer <token>` -> token; null for anything else. */
-export function bearerToken(header: string | undefined): string | null {
-  if (header === undefined) return null;
-  const m = /^Bearer +([^\s]+) *$/i.exec(header);
-  return m ? m[1]! : null;
 }
 
 function refuse(socket: Duplex, status: number, text: string, body: object): void {

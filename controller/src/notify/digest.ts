@@ -1,6 +1,6 @@
 // The optional daily digest (DIGEST_HOUR_UTC): one message with the last 24 hours' actions and acts, and the savings.
 import type { ActionRecord } from '../store';
-import type { Savings } from '../report/savings';
+import type { Savings } from '../savings/savings';
 import { money, safe } from './messages';
 
 const LABELS: Record<string, string> = {

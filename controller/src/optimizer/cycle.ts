@@ -26,7 +26,9 @@ import { type CycleReport, recordCycle } from './steps/record';
 import { SilentAgentAlerts } from './steps/silent-agents';
 import { accrueSpend, checkBudgets } from './steps/spend';
 
-/** Everything a cycle works with, built once by the composition root (compose/optimizer-parts.ts). */
+export type { CycleReport } from './steps/record';
+
+/** Everything a cycle works with, built once by the composition root (compose/build-optimizer.ts). */
 export interface CycleDeps {
   config: Config;
   store: Store;

@@ -2,7 +2,7 @@
 // cycle decided rather than deciding again. The cycle sets them as soon as it has decided (before it acts). An operator
 // act (hold, release, resume) forgets the instance's entry: its inputs changed, and the view decides it afresh until
 // the next cycle (docs/architecture.md).
-import type { Decided, DecidedFleet } from './steps/decide';
+import type { Decided } from './decide-instance';
 
 export type LastDecision = Decided;
 
@@ -13,7 +13,7 @@ export class LastDecisions {
   private readonly stale = new Set<string>();
 
   /** Replaces everything with one cycle's decisions: an instance that cycle did not decide has no entry. */
-  set(fleet: Pick<DecidedFleet, 'inputs'>): void {
+  set(fleet: { inputs: ReadonlyMap<string, Decided> }): void {
     this.byId = fleet.inputs;
     this.stale.clear();
   }

@@ -1,7 +1,7 @@
 // The group report from the store: attributions, spend days and the savings intervals of the audit log, for the API
 // route and the CLI (which reads the store directly, as `report` always has).
-import { savingsActions } from '../daemon/savings-view';
-import { savingsIntervals } from '../report/savings';
+import { savingsActions } from '../savings/store-savings';
+import { savingsIntervals } from '../savings/savings';
 import type { Store } from '../store';
 import { loadAttributions } from './attributions';
 import { type GroupBy, groupReport, type GroupReport, type Period } from './group-report';

@@ -1,7 +1,7 @@
 // Spend and savings per owner or team (GET /api/report?by=..., `report --by ...`, docs/owners.md): totals per group and
 // per day, week (from Monday) or month, UTC. Spend is what the provider charged at its prices; savings are the
 // dashboard's (the audit log's pauses and deletes). An instance counts for the group it belongs to now. Pure.
-import { type SavingsInterval, usdWithin } from '../report/savings';
+import { type SavingsInterval, usdWithin } from '../savings/savings';
 import { splitByDay } from '../store/spend-repo';
 
 export type GroupBy = 'owner' | 'team';

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryProvider, memoryInstance } from '../../../test/fakes/memory-provider';
 import { parseConfig } from '../config/config';
 import { silentLogger } from '../log';
-import { CostOptimizer } from '../optimizer/cost-optimizer';
+import { CostOptimizer } from '../compose/cost-optimizer';
 import { openStore, type Store } from '../store';
 import { setOwner, setTeam } from './directory-service';
 

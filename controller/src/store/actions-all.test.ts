@@ -2,7 +2,7 @@
 // every row they need. They used to read the newest 10,000 and silently lose the rest.
 import { describe, expect, it } from 'vitest';
 import { storeBackends, useTempStore } from '../../../test/helpers/temp-store';
-import { savingsFromStore } from '../daemon/savings-view';
+import { savingsFromStore } from '../savings/store-savings';
 import { fleetContext } from '../optimizer/engine-inputs';
 
 const T0 = Date.parse('2026-10-01T00:00:00Z');

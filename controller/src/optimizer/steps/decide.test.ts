@@ -1,5 +1,6 @@
 // The decide step alone: decideFleet decides exactly the records given from the store's holds and the idle clocks,
-// keeps each decision's inputs, honours what a provider cannot do, and decideFrom (explain) agrees with it.
+// keeps each decision's inputs, honours what a provider cannot do, and decideFrom (explain) and decideInstance alone
+// (the views) agree with it.
 import { describe, expect, it } from 'vitest';
 import { MemoryProvider, memoryInstance } from '../../../../test/fakes/memory-provider';
 import { gpuStats } from '../../../../test/helpers/gpu-stats';
@@ -9,7 +10,8 @@ import { parseConfig } from '../../config/config';
 import type { ProviderName } from '../../domain/instance';
 import type { Provider, ProviderCapabilities } from '../../providers/provider';
 import { IdleTracker } from '../idle-tracker';
-import { decideFleet, decideFrom } from './decide';
+import { decideFrom, decideInstance } from '../decide-instance';
+import { decideFleet } from './decide';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const NOW = T0 + 90_000;
@@ -73,5 +75,12 @@ describe('decideFleet', () => {
       expect(again.checks!.pause.length).toBeGreaterThan(0);
       expect(dec.checks).toBeUndefined();
     }
+  });
+
+  it('decideInstance alone (what the views call) gives the decision and inputs the fleet gave', () => {
+    const { d, records } = setup();
+    ts.store.setHold('vast:2', NOW + 3_600_000, 'demo', NOW);
+    const fleet = decideFleet(d, records('vast:1', 'vast:2'), NOW);
+    for (const rec of records('vast:1', 'vast:2')) expect(decideInstance(d, rec, NOW)).toEqual(fleet.inputs.get(rec.id));
   });
 });

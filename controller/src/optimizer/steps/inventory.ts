@@ -5,7 +5,7 @@ import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics/metrics';
 import type { Provider } from '../../providers/provider';
 import type { InstanceRecord, Store } from '../../store';
-import { listAll, type InventoryOutcome } from '../inventory';
+import { listAll, type InventoryOutcome } from '../list-providers';
 
 export interface InventoryDeps {
   providers: ReadonlyMap<ProviderName, Provider>;

@@ -6,7 +6,7 @@ import { engineConfig, engineInstance, feed, HOUR, stream, T0 } from '../../../.
 import { type Decision, decideOne, type EngineInstance, observeInventory } from '../../engine';
 import type { ActionOutcome } from '../../executor/executor';
 import type { Notifier } from '../../notify/webhook-notifier';
-import type { DecisionInputs } from './decide';
+import type { DecisionInputs } from '../decide-instance';
 import { PauseWarningFollowUp } from './pause-warning-follow-up';
 
 const cfg = engineConfig();

@@ -12,7 +12,7 @@ import type { Store } from '../../store';
 import { recordFalseAlarm } from '../false-alarm-log';
 import { pauseWarningCancelledText, subjectOf } from '../../notify/messages';
 import type { Notifier } from '../../notify/webhook-notifier';
-import type { DecisionInputs } from './decide';
+import type { DecisionInputs } from '../decide-instance';
 import { decisionKey } from './plan';
 
 interface SentWarning {

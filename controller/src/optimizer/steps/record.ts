@@ -1,10 +1,10 @@
-// Cycle step 7, record: the cycle's report (for /healthz, the library's runOnce() and the log line), its duration
-// metric, and its decisions kept for the HTTP views (last-decisions.ts).
+// Cycle step 7, record: the cycle's duration metric and log line, and the report's shape (CycleReport: what /healthz and
+// the library's runOnce() read). The decisions were kept for the views earlier, by cycle.ts in last-decisions.ts.
 import type { Decision } from '../../engine';
 import type { ActionOutcome } from '../../executor/executor';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics/metrics';
-import type { InventoryOutcome } from '../inventory';
+import type { InventoryOutcome } from '../list-providers';
 import type { SshStats } from './collect';
 
 export interface CycleReport {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gcpInstance } from '../../fakes/gcp-fake';
+import { gcpInstance } from '../../fake-world/gcp-fake';
 import type { InstanceState } from '../../domain/instance';
 import { gcpState, lastSegment, parseGcpInstance, parseGcpProviderId } from './gcp-parse';
 

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeServer } from '../../fakes/fake-http';
+import { type FakeServer, startFakeServer } from '../../fake-world/fake-http';
 import { ProviderError } from '../../domain/errors';
 import type { Logger } from '../../log';
 import { HttpClient } from './http-client';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeResponse, type FakeServer, startFakeServer } from '../../fakes/fake-http';
+import { type FakeResponse, type FakeServer, startFakeServer } from '../../fake-world/fake-http';
 import { startTensorDockV0Fake, type TdV0Fake, tdV0Instance } from '../../../../test/fakes/tensordock-fake-v0';
-import { startTensorDockV2Fake, type TdV2Fake, tdV2Instance } from '../../fakes/tensordock-fake-v2';
+import { startTensorDockV2Fake, type TdV2Fake, tdV2Instance } from '../../fake-world/tensordock-fake-v2';
 import { TENSORDOCK_V0_URL, TENSORDOCK_V2_URL, TensorDockProvider } from './tensordock-provider';
 
 const FAST = { minIntervalMs: 0, retry: { maxRetries: 1, baseDelayMs: 1 }, timeoutMs: 5_000 };

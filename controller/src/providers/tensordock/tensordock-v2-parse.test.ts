@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tdV2Instance } from '../../fakes/tensordock-fake-v2';
+import { tdV2Instance } from '../../fake-world/tensordock-fake-v2';
 import { flattenV2, parseV2Instance, v2BodyError, v2ListItems } from './tensordock-v2-parse';
 
 // GET /instances/{id} as seen live (docs/providers.md): flat, not wrapped.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { vastInstance } from '../../fakes/vast-fake';
+import { vastInstance } from '../../fake-world/vast-fake';
 import { parseVastInstance, parseVastListPage, parseVastShow, vastErrorText } from './vast-parse';
 
 // The docs' example instance object, verbatim (docs/providers.md).

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeResponse, type FakeServer, startFakeServer } from '../../fakes/fake-http';
-import { startVastFake, type VastFake, vastInstance } from '../../fakes/vast-fake';
+import { type FakeResponse, type FakeServer, startFakeServer } from '../../fake-world/fake-http';
+import { startVastFake, type VastFake, vastInstance } from '../../fake-world/vast-fake';
 import { ProviderError } from '../../domain/errors';
 import type { Logger } from '../../log';
 import { VAST_MIN_INTERVALS_MS, VastAiProvider } from './vast-provider';

@@ -1,5 +1,5 @@
 // Savings from the audit log: each succeeded pause counts until its instance's next resume (or delete), each delete from then on.
-import { computeSavings, type Savings, type SavingsAction } from '../report/savings';
+import { computeSavings, type Savings, type SavingsAction } from './savings';
 import type { ActionRecord, Store } from '../store';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -4,7 +4,7 @@ import { makeTempDir, type TempDir } from '../../../test/helpers/temp-dir';
 import { createApp } from '../http/app';
 import { dbPath, openStore, type Store } from '../store';
 import { dashboardRoute } from './dashboard-route';
-import { computeSavings } from '../report/savings';
+import { computeSavings } from '../savings/savings';
 
 let dir: TempDir;
 let store: Store;

@@ -2,8 +2,8 @@
 import type { RouteModule } from '../http/app-context';
 import { statusInstanceJson } from '../http/instance-json';
 import { loadAttributions } from '../owners/attributions';
-import { DashboardPage } from '../dashboard/page';
-import type { Savings } from '../report/savings';
+import { DashboardPage } from './page';
+import type { Savings } from '../savings/savings';
 import type { SampleSummary } from '../domain/sample';
 import { type SparkSeries, SparklineCache } from './sparkline-cache';
 import { auditLines } from '../dashboard/audit-groups';

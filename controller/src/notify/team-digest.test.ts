@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryInstance } from '../../../test/fakes/memory-provider';
 import { makeTempDir, type TempDir } from '../../../test/helpers/temp-dir';
 import { silentLogger } from '../log';
-import type { NoticeAbout, Notifier } from '../notify/webhook-notifier';
+import type { NoticeAbout, Notifier } from './webhook-notifier';
 import { setTeam } from '../owners/directory-service';
 import { dbPath, openStore, type Store } from '../store';
 import { sendTeamDigests } from './digest-job';

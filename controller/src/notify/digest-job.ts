@@ -1,13 +1,13 @@
 // Sends the daily digest (DIGEST_HOUR_UTC) through the notifier: checked every minute, at most once a UTC day.
 // Teams with a webhook get their own part there. The day last sent is kept in memory: a controller restarted within the digest hour sends it again (rare, harmless).
 import type { Logger } from '../log';
-import { digestDue, digestText } from '../notify/digest';
-import type { Notifier } from '../notify/webhook-notifier';
+import { digestDue, digestText } from './digest';
+import type { Notifier } from './webhook-notifier';
 import type { Store } from '../store';
-import { savingsActions, savingsFromStore } from './savings-view';
+import { savingsActions, savingsFromStore } from '../savings/store-savings';
 import { loadAttributions } from '../owners/attributions';
-import { computeSavings } from '../report/savings';
-import { safe } from '../notify/messages';
+import { computeSavings } from '../savings/savings';
+import { safe } from './messages';
 import type { ActionRecord } from '../store';
 
 /**

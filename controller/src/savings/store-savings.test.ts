@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionRecord } from '../store';
-import { computeSavings } from '../report/savings';
-import { savingsActions } from './savings-view';
+import { computeSavings } from './savings';
+import { savingsActions } from './store-savings';
 
 const H = 3_600_000;
 let id = 0;

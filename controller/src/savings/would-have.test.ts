@@ -2,7 +2,7 @@
 // counted twice, a would-be delete counts at most the horizon, and only what falls in the window is summed.
 import { describe, expect, it } from 'vitest';
 import type { ActionRecord } from '../store';
-import { computeWouldHave } from './would-have-view';
+import { computeWouldHave } from './would-have';
 
 const H = 3_600_000;
 const NOW = 100 * 24 * H;

@@ -7,7 +7,7 @@ import { gpuStats } from '../../../test/helpers/gpu-stats';
 import { useTempStore } from '../../../test/helpers/temp-store';
 import { parseConfig } from '../config/config';
 import { silentLogger } from '../log';
-import { CostOptimizer } from '../optimizer/cost-optimizer';
+import { CostOptimizer } from '../compose/cost-optimizer';
 import type { SampleInput } from '../store';
 import { createEngineView } from './engine-view';
 

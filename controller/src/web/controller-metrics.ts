@@ -5,7 +5,7 @@ import type { Ingest } from '../ingest';
 import { Metrics } from '../metrics/metrics';
 import type { Store } from '../store';
 import type { Leadership } from '../replicas/leadership';
-import { savingsFromStore } from './savings-view';
+import { savingsFromStore } from '../savings/store-savings';
 import { teamSpends } from '../owners/team-spend';
 
 export function controllerMetrics(d: {

@@ -1,20 +1,20 @@
-// The composition root's optimizer half: from a config and explicit overrides (tests, the demo, the simulator, serve's
-// ingest hooks) it builds, in order, logger -> store -> notifier -> idle clocks -> SSH poller -> executor -> cycle.
-// The library's `new CostOptimizer(config)` and `run-once` come here directly; serve and demo through start-controller.ts.
+// Builds the optimizer's parts for CostOptimizer (cost-optimizer.ts): from a config and explicit overrides (tests, the
+// demo, the simulator, serve's ingest hooks) it builds, in order, logger -> store -> notifier -> idle clocks -> SSH
+// poller -> executor -> cycle. The library's `new CostOptimizer(config)` and `run-once` come here directly; serve and
+// demo through start-controller.ts.
 import type { PreparePauseResult } from '../../../protocol';
-import { type Config, secretsOf } from '../config/config';
+import type { Config } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { type Contested, type Protection, protectionsOf } from '../engine';
 import { Executor } from '../executor/executor';
 import { Leadership } from '../replicas/leadership';
-import { createLogger, type Logger } from '../log';
+import { controllerLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import { LogOnlyNotifier, type Notifier, WebhookNotifier } from '../notify/webhook-notifier';
 import { RoutingNotifier } from '../notify/routing-notifier';
 import { type Mailer, SmtpMailer } from '../notify/mailer';
 import { IdleTracker } from '../optimizer/idle-tracker';
-import { OptimizerCycle } from '../optimizer/cycle';
-import type { CycleReport } from '../optimizer/steps/record';
+import { type CycleReport, OptimizerCycle } from '../optimizer/cycle';
 import { StoreActionLog } from '../optimizer/store-action-log';
 import type { Provider } from '../providers/provider';
 import { SshPoller } from '../ssh';
@@ -60,11 +60,6 @@ export interface OptimizerParts {
   ownsLeadership: boolean;
   /** The engine's protection rule, now (PROTECTED_INSTANCES, the provider-side marker, a hold). */
   protections(i: Pick<ProviderInstance, 'id' | 'providerId' | 'name' | 'labels'>): readonly Protection[];
-}
-
-/** The logger every part of the controller uses: level from config, every configured secret scrubbed from every line. */
-export function controllerLogger(config: Config): Logger {
-  return createLogger({ level: config.logLevel, secrets: secretsOf(config) });
 }
 
 export function composeOptimizer(config: Config, o: CostOptimizerOptions): OptimizerParts {

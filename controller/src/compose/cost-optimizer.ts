@@ -1,27 +1,26 @@
-// The library API, a thin facade over the cycle (cycle.ts) that the composition root builds (compose/optimizer-parts.ts):
+// The library API, a thin facade over the optimizer cycle (optimizer/cycle.ts) that build-optimizer.ts puts together:
 //   const optimizer = new CostOptimizer(config);
 //   optimizer.addProvider(ProviderType.VastAi, new VastAiProvider(key));
 //   await optimizer.runOnce();   // or: await optimizer.run(signal)
 import type { Config } from '../config/config';
-import { type CostOptimizerOptions, composeOptimizer } from '../compose/optimizer-parts';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { errorMessage, type Logger } from '../log';
 import type { Notifier } from '../notify/webhook-notifier';
+import type { CycleReport, OptimizerCycle } from '../optimizer/cycle';
+import { runCycleLoop } from '../optimizer/cycle-loop';
+import type { IdleTracker } from '../optimizer/idle-tracker';
+import type { LastDecisions } from '../optimizer/last-decisions';
+import { configFromPartial, isWholeConfig, type LibraryConfig } from '../optimizer/library-config';
 import type { Provider } from '../providers/provider';
-import type { Store } from '../store';
-import { type OptimizerCycle } from './cycle';
-import { runCycleLoop } from './cycle-loop';
 import { StoreSampleFeed } from '../replicas/store-sample-feed';
+import type { Store } from '../store';
+import { type CostOptimizerOptions, composeOptimizer } from './build-optimizer';
 
 /** How far back the leader reads samples again each cycle: a transaction committing late (database clock). */
 const FEED_MARGIN_MS = 30_000;
-import type { IdleTracker } from './idle-tracker';
-import type { LastDecisions } from './last-decisions';
-import { configFromPartial, isWholeConfig, type LibraryConfig } from './library-config';
-import type { CycleReport } from './steps/record';
 
-export type { CostOptimizerOptions } from '../compose/optimizer-parts';
-export type { CycleReport } from './steps/record';
+export type { CostOptimizerOptions } from './build-optimizer';
+export type { CycleReport } from '../optimizer/cycle';
 
 export class CostOptimizer {
   readonly config: Config;

@@ -9,11 +9,11 @@ import { installRoutes } from '../http/install-routes';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import { browserAuth } from './browser-auth';
-import { CsrfTokens, dashboardActionRoutes } from './dashboard-actions';
-import { dashboardRoute } from './dashboard-route';
+import { CsrfTokens, dashboardActionRoutes } from '../dashboard/dashboard-actions';
+import { dashboardRoute } from '../dashboard/dashboard-route';
 import { metricsRoute } from './metrics-route';
 
-export function daemonRoutes(d: { config: Config; logger: Logger; metrics: Metrics; refreshSeconds?: number }): RouteModule[] {
+export function webRoutes(d: { config: Config; logger: Logger; metrics: Metrics; refreshSeconds?: number }): RouteModule[] {
   const { config } = d;
   const csrf = new CsrfTokens();
   const install = installRoutes({

@@ -1,16 +1,16 @@
 // The HTTP API's view of the engine, shared by /api/status, /api/instances/:id, the dashboard and `explain`: each
 // instance shows the decision the last cycle made (optimizer/last-decisions.ts). One the cycle has not decided (before
-// the first cycle, a provider whose list failed, an operator act since) is decided with the cycle's own functions.
+// the first cycle, a provider whose list failed, an operator act since) is decided with the cycle's own function
+// (optimizer/decide-instance.ts).
 // Savings come from the audit log.
 import type { Decision } from '../engine';
 import { explain } from '../engine';
 import type { DecisionView, InstanceView } from '../http/decision-view';
-import { fleetContext } from '../optimizer/engine-inputs';
+import { type DecideBatch, type Decided, type DecideDeps, decideBatch, decideFrom, decideInstance, inputsFor } from '../optimizer/decide-instance';
 import type { LastDecisions } from '../optimizer/last-decisions';
-import { type Decided, type DecideDeps, decideFrom, inputsFor } from '../optimizer/steps/decide';
 import type { InstanceRecord } from '../store';
-import { savingsFromStore } from './savings-view';
-import { type WouldHave, wouldHaveFromStore } from './would-have-view';
+import { savingsFromStore } from '../savings/store-savings';
+import { type WouldHave, wouldHaveFromStore } from '../savings/would-have';
 
 export interface EngineViewDeps extends DecideDeps {
   last: LastDecisions;
@@ -22,8 +22,9 @@ export function decisionFor(d: EngineViewDeps, rec: InstanceRecord, now: number,
   // Explain re-runs the pure engine on the very inputs of the cycle's decision, at its time: the same decision, with
   // every rule's detail line (too costly to build for a whole fleet each cycle).
   if (last !== null) return checks ? { ...last, decision: decideFrom(d, last, last.at, true) } : last;
+  if (!checks) return decideInstance(d, rec, now);
   const inputs = inputsFor(d, rec, now);
-  return { ...inputs, decision: decideFrom(d, inputs, now, checks), at: now };
+  return { ...inputs, decision: decideFrom(d, inputs, now, true), at: now };
 }
 
 export function instanceViewOf(decision: Decision, decidedAt: number): InstanceView {
@@ -63,12 +64,12 @@ export function createEngineView(d: EngineViewDeps): DecisionView {
     },
     instances: (recs, now) => {
       // The audit log and holds read once for every instance the cycle has not decided (the dashboard at 1,000).
-      let fc: ReturnType<typeof fleetContext> | null = null;
+      let batch: DecideBatch | null = null;
       return recs.map((rec) => {
         const last = d.last.get(rec.id);
         if (last !== null) return instanceViewOf(last.decision, last.at);
-        fc ??= fleetContext(d.store, now);
-        return instanceViewOf(decideFrom(d, inputsFor(d, rec, now, fc), now), now);
+        batch ??= decideBatch(d, now);
+        return instanceViewOf(decideInstance(d, rec, batch).decision, now);
       });
     },
     savings: (now) => ({

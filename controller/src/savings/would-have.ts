@@ -2,7 +2,7 @@
 // the pauses and deletes the engine decided but did not carry out, and the money they would have saved. A would-be
 // pause counts until the instance's first later sample that was not idle (at or above PAUSE_THRESHOLD_GPU, or unknown:
 // its user would have needed it back then), a would-be delete the same way and at most DELETE_SAVINGS_HORIZON_DAYS.
-import { type SavingsAction, providerOf, roundUsd, savingsIntervals, usdWithin } from '../report/savings';
+import { type SavingsAction, providerOf, roundUsd, savingsIntervals, usdWithin } from './savings';
 import type { ActionRecord, Store } from '../store';
 
 const DAY_MS = 86_400_000;

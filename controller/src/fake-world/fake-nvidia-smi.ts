@@ -1,4 +1,4 @@
-// Helpers to run the fake nvidia-smi (controller/src/fakes/nvidia-smi) as a real child process: the demo and tests.
+// Helpers to run the fake nvidia-smi (controller/src/fake-world/nvidia-smi) as a real child process: the demo and tests.
 //
 // The fake reads the JSON state file named by env FAKE_NVIDIA_SMI_STATE before every tick, so a test changes what the
 // "GPU" reports while the agent (or an SSH poll) is running: point NVIDIA_SMI at FAKE_NVIDIA_SMI, pass

@@ -1,10 +1,10 @@
 // Inventory retries are not stacked on the provider client's: one cycle's failed list costs the HTTP client's tries,
 // not that many again per inventory attempt (with the old default of 3 attempts, three times as many requests).
 import { afterEach, describe, expect, it } from 'vitest';
-import { startVastFake, vastInstance, type VastFake } from '../fakes/vast-fake';
+import { startVastFake, vastInstance, type VastFake } from '../fake-world/vast-fake';
 import { createLogger } from '../log';
 import { VastAiProvider } from '../providers/vast/vast-provider';
-import { listAll } from './inventory';
+import { listAll } from './list-providers';
 
 let vast: VastFake | null = null;
 afterEach(async () => {

@@ -3,7 +3,7 @@
 // (a provider call that never returns) leaves the event loop free, so a timer can see it; a blocked event loop
 // stops /healthz answering too, which an outside probe sees.
 import type { Logger } from '../log';
-import type { LoopHealth } from '../optimizer/loop-health';
+import type { LoopHealth } from './loop-health';
 
 export interface LoopWatchdogOptions {
   health: Pick<LoopHealth, 'sinceLastCycleMs'>;
