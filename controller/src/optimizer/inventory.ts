@@ -5,7 +5,7 @@
 import { ProviderError } from '../domain/errors';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { errorMessage, type Logger } from '../log';
-import { backoffDelayMs, resolveRetryPolicy } from '../providers/http/retry-policy';
+import { backoffDelayMs, resolveRetryPolicy } from '../retry/retry-policy';
 import type { Provider } from '../providers/provider';
 
 export type InventoryOutcome =

@@ -3,7 +3,7 @@ import { ProviderError, type ProviderOp } from '../domain/errors';
 import { callVerdict, type Verdict } from '../domain/action-effect';
 import type { ProviderInstance } from '../domain/instance';
 import { errorMessage, type Logger } from '../log';
-import { backoffDelayMs, type RetryPolicy, sleep } from './http/retry-policy';
+import { backoffDelayMs, type RetryPolicy, sleep } from '../retry/retry-policy';
 
 export type MutationOp = Extract<ProviderOp, 'pause' | 'resume' | 'delete'>;
 

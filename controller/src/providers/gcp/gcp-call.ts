@@ -7,7 +7,7 @@
 import { ProviderError, type ProviderOp } from '../../domain/errors';
 import { errorMessage, type Logger } from '../../log';
 import type { Redactor } from '../http/redact';
-import { backoffDelayMs, type RetryPolicy, sleep } from '../http/retry-policy';
+import { backoffDelayMs, type RetryPolicy, sleep } from '../../retry/retry-policy';
 import { classifyTransportError } from '../http/transport-errors';
 import { isRecord } from '../parse-helpers';
 

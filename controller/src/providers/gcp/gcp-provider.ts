@@ -4,7 +4,7 @@ import { ProviderError, type ProviderOp } from '../../domain/errors';
 import type { ProviderInstance } from '../../domain/instance';
 import { errorMessage, type Logger, silentLogger } from '../../log';
 import { createRedactor, type Redactor } from '../http/redact';
-import { type RetryPolicy, resolveRetryPolicy } from '../http/retry-policy';
+import { type RetryPolicy, resolveRetryPolicy } from '../../retry/retry-policy';
 import { isRecord } from '../parse-helpers';
 import type { Provider, ProviderCapabilities } from '../provider';
 import { type MutationOp, verifiedMutation } from '../verified-mutation';

@@ -4,7 +4,7 @@ import { ProviderError, type ProviderOp } from '../../domain/errors';
 import { errorMessage, type Logger, silentLogger } from '../../log';
 import { MinIntervalGate } from './min-interval-gate';
 import { bodySnippet, createRedactor, type Redactor } from './redact';
-import { backoffDelayMs, type RetryPolicy, resolveRetryPolicy, sleep } from './retry-policy';
+import { backoffDelayMs, type RetryPolicy, resolveRetryPolicy, sleep } from '../../retry/retry-policy';
 import { classifyTransportError } from './transport-errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -4,7 +4,7 @@ import { ProviderError, type ProviderOp } from '../../domain/errors';
 import type { ProviderInstance } from '../../domain/instance';
 import { type Logger, silentLogger } from '../../log';
 import { HttpClient } from '../http/http-client';
-import type { RetryPolicy } from '../http/retry-policy';
+import type { RetryPolicy } from '../../retry/retry-policy';
 import type { Provider, ProviderCapabilities } from '../provider';
 import { type MutationOp, verifiedMutation } from '../verified-mutation';
 import { tensordockId } from './tensordock-instance';

@@ -4,7 +4,7 @@ import type { ProviderOp } from '../../domain/errors';
 import type { ProviderInstance } from '../../domain/instance';
 import { errorMessage, type Logger, silentLogger } from '../../log';
 import { HttpClient, type HttpResponse } from '../http/http-client';
-import type { RetryPolicy } from '../http/retry-policy';
+import type { RetryPolicy } from '../../retry/retry-policy';
 import type { Provider, ProviderCapabilities } from '../provider';
 import { verifiedMutation } from '../verified-mutation';
 import { parseVastInstance, parseVastListPage, parseVastShow, vastErrorCode, vastErrorText } from './vast-parse';
