@@ -14,4 +14,3 @@ export { GCP_CAPABILITIES, GcpProvider, type GcpProviderConfig, type GcpProvider
 export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http/http-client';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry/retry-policy';
 export { createRedactor, type Redactor } from './http/redact';
-export { verdictFor, verifiedMutation } from './verified-mutation';
