@@ -78,7 +78,12 @@ describe('withRetry', () => {
     const refuse = () => Promise.reject(new Error('aborted'));
     await expect(withRetry(failing(10).fn, { policy, retryable: () => true, sleep: refuse })).rejects.toThrow('fail 1');
     await expect(
-      withRetry(failing(10).fn, { policy, retryable: () => true, sleep: refuse, abortedWait: (last, cause) => new Error(`${(last as Error).message} / ${(cause as Error).message}`) }),
+      withRetry(failing(10).fn, {
+        policy,
+        retryable: () => true,
+        sleep: refuse,
+        abortedWait: (last, cause) => new Error(`${(last as Error).message} / ${(cause as Error).message}`),
+      }),
     ).rejects.toThrow('fail 1 / aborted');
   });
 });
