@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../controller/src/domain/errors';
+import { act } from '../../controller/src/executor/act-and-verify';
 import { silentLogger } from '../../controller/src/log';
 import { GcpProvider } from '../../controller/src/providers/gcp/gcp-provider';
 import { createProvidersFromConfig } from '../../controller/src/providers/registry';
@@ -97,7 +98,7 @@ describe('GcpProvider against the fake', () => {
     expect((await gcp.get('us-central1-a/a2'))?.state).toBe('stopped');
   });
 
-  it('a stop that never reached the API (hang before acting) is re-read, then sent again', async () => {
+  it('a stop that never reached the API (hang before acting) is sent once; act-and-verify re-reads, then sends it again', async () => {
     const quick = await GcpProvider.create(
       { projectId: fake.project, apiEndpoint: fake.url, accessToken: fake.accessToken },
       { retry: TEST_RETRY, timeoutMs: 500 },
@@ -105,7 +106,8 @@ describe('GcpProvider against the fake', () => {
     open.push(quick);
     fake.clearRequests();
     fake.injectFault({ kind: 'hang', method: 'POST', path: /\/a1\/stop$/ });
-    await quick.pause('us-central1-a/a1');
+    const acted = await act(quick, 'pause', 'us-central1-a/a1', { logger: silentLogger, policy: { resend: TEST_RETRY, settle: TEST_RETRY } });
+    expect(acted).toEqual({ kind: 'done', confirmed: false });
     const kinds = fake.requests.map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`);
     expect(kinds.slice(0, 3)).toEqual(['POST a1/stop', 'GET instances/a1', 'POST a1/stop']);
     expect(kinds.slice(3).every((k) => k.endsWith('/wait'))).toBe(true);

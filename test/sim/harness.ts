@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../controller/src/config/config';
+import { act } from '../../controller/src/executor/act-and-verify';
 import { createLogger, type LogLevel } from '../../controller/src/log';
 import type { NoticeAbout, Notifier } from '../../controller/src/notify/webhook-notifier';
 import type { CycleReport } from '../../controller/src/compose/cost-optimizer';
@@ -22,7 +23,7 @@ import { IngestTap, type PendingAck, type TapHost } from './ingest-tap';
 import type { ActionCall } from './probe-provider';
 import type { SimEvent } from './score';
 import { SimHostAgent } from './sim-agent';
-import { type SimController, startSimController } from './sim-controller';
+import { SIM_RETRY, type SimController, startSimController } from './sim-controller';
 import { finishRun } from './run-end';
 import type { SimReport } from './sim-report';
 import { releaseMinutesBefore } from './trace-readings';
@@ -124,7 +125,7 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
     // Generous against a loaded machine (a spurious timeout would only delay an action, but the run would no longer
     // be reproducible); a hung request costs this much wall time, so hang faults are kept to a few cycles.
     timeoutMs: 600,
-    retry: { maxRetries: 1, baseDelayMs: 2, maxDelayMs: 10, factor: 2, jitter: 0 },
+    retry: SIM_RETRY,
   });
   const calls: ActionCall[] = [];
   const abandoned: SimController[] = [];
@@ -206,12 +207,10 @@ async function simulate(o: SimOptions, dir: string): Promise<SimReport> {
         // Users come back to the instances their trace says they resume.
         for (const l of live) {
           if (l.state !== 'stopped' || l.resumeAt === null || l.resumeAt > s) continue;
-          try {
-            await user.get(l.inst.provider)!.resume(l.inst.providerId);
-          } catch (err) {
-            // The answer may be lost while the start happened: the provider's state decides (else the user retries).
-            logger.warn(`user resume of ${l.inst.id} failed: ${String(err)}`);
-          }
+          // As the controller's own resume: a lost answer is settled by a re-read, never by starting twice.
+          const acted = await act(user.get(l.inst.provider)!, 'resume', l.inst.providerId, { logger, policy: { resend: SIM_RETRY, settle: SIM_RETRY } });
+          // The answer may be lost while the start happened: the provider's state decides (else the user retries).
+          if (acted.kind !== 'done') logger.warn(`user resume of ${l.inst.id} failed: ${acted.kind === 'failed' ? String(acted.error) : acted.why}`);
           if (fleet.truth(l.inst) !== 'running') continue;
           l.state = 'running';
           l.resumeAt = null;

@@ -8,6 +8,10 @@ import { CostOptimizer } from '../../controller/src/compose/cost-optimizer';
 import { openStore, type Store } from '../../controller/src/store';
 import type { Fleet } from './fleet';
 import { type ActionCall, ProbeProvider, SimProcess } from './probe-provider';
+import type { RetryPolicy } from '../../controller/src/retry/retry-policy';
+
+/** The fakes answer at once: the provider clients retry reads, and act-and-verify resends, after a few ms. */
+export const SIM_RETRY: RetryPolicy = { maxRetries: 1, baseDelayMs: 2, maxDelayMs: 10, factor: 2, jitter: 0 };
 
 export interface SimController {
   store: Store;
@@ -37,7 +41,7 @@ export async function startSimController(d: SimControllerDeps): Promise<SimContr
     sshPoller: null,
     logger: d.logger,
     // The fakes change state at once: verification needs no waiting, only the re-read.
-    executor: { verifyAttempts: 3, verifyDelayMs: 0 },
+    executor: { verifyAttempts: 3, verifyDelayMs: 0, resend: SIM_RETRY },
     inventory: { attempts: 2, baseDelayMs: 1 },
   });
   const byProviderId = new Map(d.fleet.instances.map((i) => [`${i.provider}|${i.providerId}`, i]));

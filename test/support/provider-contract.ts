@@ -4,6 +4,7 @@ import { ProviderError } from '../../controller/src/domain/errors';
 import type { InstanceState, ProviderInstance } from '../../controller/src/domain/instance';
 import type { Logger } from '../../controller/src/log';
 import type { Provider } from '../../controller/src/providers/provider';
+import { act } from '../../controller/src/executor/act-and-verify';
 
 export type ContractCall = 'list' | 'get' | 'pause' | 'resume' | 'delete';
 export type ContractFault = '429-text' | '429-json' | '500' | 'hang' | 'hang-after' | 'garbled' | 'error-200';
@@ -54,6 +55,8 @@ export interface ContractHarness {
 }
 
 const NORMAL_TIMEOUT_MS = 8_000;
+/** Act-and-verify's resends in the contract: as the harness clients' own retries (tiny delays, maxRetries 2). */
+const CONTRACT_RESEND = { maxRetries: 2, baseDelayMs: 1, factor: 2, maxDelayMs: 5, jitter: 0 };
 const SHORT_TIMEOUT_MS = 300;
 
 async function settle(provider: Provider, id: string, want: (i: ProviderInstance | null) => boolean): Promise<ProviderInstance | null> {
@@ -100,6 +103,15 @@ export function runProviderContract(name: string, features: ContractFeatures, ma
         errors.push(err);
         throw err;
       }
+    };
+    /**
+     * A pause or resume as the executor and the operator acts send it: the provider sends one request per call, and
+     * executor/act-and-verify.ts settles an unknown outcome with a re-read and resends what surely did not land.
+     */
+    const acted = async (p: Provider, op: 'pause' | 'resume', id: string): Promise<void> => {
+      const r = await act(p, op, id, { logger, policy: { resend: CONTRACT_RESEND, settle: CONTRACT_RESEND } });
+      if (r.kind === 'failed') throw r.error;
+      if (r.kind === 'fenced') throw new Error(`fenced: ${r.why}`);
     };
 
     beforeAll(async () => {
@@ -173,11 +185,17 @@ export function runProviderContract(name: string, features: ContractFeatures, ma
       expect(h.callsOf('list', h.requests()).length).toBe(h.listRequestsPerListing + 2);
     });
 
-    it('retries a JSON 429 on pause (nothing happened, so resending is safe)', async () => {
+    it('a JSON 429 on pause is one request that says resending is safe; act-and-verify sends it again', async () => {
       const id = h.seed('running');
       h.clearRequests();
       h.inject('429-json', 'pause');
-      await track(provider.pause(id));
+      const err = await rejection(track(provider.pause(id)));
+      expect(err).toMatchObject({ op: 'pause', status: 429, outcomeUnknown: false, safeToResend: true });
+      expect(h.callsOf('pause', h.requests()).length).toBe(1);
+      expect((await provider.get(id))?.state).toBe('running');
+      h.clearRequests();
+      h.inject('429-json', 'pause');
+      await track(acted(provider, 'pause', id));
       expect(h.callsOf('pause', h.requests()).length).toBe(2);
       expect((await settle(provider, id, (i) => i?.state === 'stopped'))?.state).toBe('stopped');
     });
@@ -189,11 +207,21 @@ export function runProviderContract(name: string, features: ContractFeatures, ma
       expect(h.callsOf('list', h.requests()).length).toBe(h.listRequestsPerListing + 1);
     });
 
-    it('after a 500 on pause, re-reads the instance before sending again', async () => {
+    it('a 500 on pause is one request with an unknown outcome, never resent by the provider client', async () => {
       const id = h.seed('running');
       h.clearRequests();
       h.inject('500', 'pause');
-      await track(provider.pause(id));
+      const err = await rejection(track(provider.pause(id)));
+      expect(err).toMatchObject({ op: 'pause', outcomeUnknown: true, safeToResend: false });
+      expect(h.callsOf('pause', h.requests()).length).toBe(1);
+      expect(h.callsOf('get', h.requests()).length).toBe(0);
+    });
+
+    it('after a 500 on pause, act-and-verify re-reads the instance before sending again', async () => {
+      const id = h.seed('running');
+      h.clearRequests();
+      h.inject('500', 'pause');
+      await track(acted(provider, 'pause', id));
       const reqs = h.requests();
       const pauses = h.callsOf('pause', reqs);
       expect(pauses.length).toBe(2);
@@ -207,7 +235,7 @@ export function runProviderContract(name: string, features: ContractFeatures, ma
       const id = h.seed('running');
       h.clearRequests();
       h.inject('hang-after', 'pause');
-      await track(slow.pause(id));
+      await track(acted(slow, 'pause', id));
       expect(h.callsOf('pause', h.requests()).length).toBe(1);
       expect(h.callsOf('get', h.requests()).length).toBeGreaterThanOrEqual(1);
       expect((await settle(provider, id, (i) => i?.state === 'stopped'))?.state).toBe('stopped');

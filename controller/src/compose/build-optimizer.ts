@@ -6,7 +6,7 @@ import type { PreparePauseResult } from '../../../protocol';
 import type { Config } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { type Contested, type Protection, protectionsOf } from '../engine';
-import { Executor } from '../executor/executor';
+import { Executor, type ExecutorOptions } from '../executor/executor';
 import { Leadership } from '../replicas/leadership';
 import { controllerLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
@@ -36,7 +36,7 @@ export interface CostOptimizerOptions {
   /** The SSH fallback; `null` turns it off. Default: created from config.ssh. */
   sshPoller?: SshPoller | null;
   metrics?: Metrics;
-  executor?: { verifyAttempts?: number; verifyDelayMs?: number; concurrency?: number; maxAttempts?: number };
+  executor?: Pick<ExecutorOptions, 'verifyAttempts' | 'verifyDelayMs' | 'resend' | 'concurrency' | 'maxAttempts'>;
   inventory?: { attempts?: number; baseDelayMs?: number };
   /** One voice per instance: a recent competing agent connection (wired to the ingest by `serve`); see docs/security.md. */
   contested?: (instanceId: string) => Contested | null;

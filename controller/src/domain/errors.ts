@@ -25,6 +25,12 @@ export class ProviderError extends Error {
   readonly status: number | null;
   /** True when the request may have reached the provider and its outcome is not known (timeout after send). */
   readonly outcomeUnknown: boolean;
+  /**
+   * True only on a call that changes something (pause, resume, delete) which the provider certainly did not act on:
+   * refused with 429, or the connection failed before the request left. The wire sends it once; act-and-verify
+   * (executor/act-and-verify.ts) may send it again, after the fence, as the same first request.
+   */
+  readonly safeToResend: boolean;
   constructor(opts: {
     provider: string;
     op: ProviderOp;
@@ -32,6 +38,7 @@ export class ProviderError extends Error {
     retryable: boolean;
     status?: number | null;
     outcomeUnknown?: boolean;
+    safeToResend?: boolean;
     cause?: unknown;
   }) {
     super(`${opts.provider} ${opts.op}: ${opts.message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -40,5 +47,6 @@ export class ProviderError extends Error {
     this.retryable = opts.retryable;
     this.status = opts.status ?? null;
     this.outcomeUnknown = opts.outcomeUnknown ?? false;
+    this.safeToResend = opts.safeToResend ?? false;
   }
 }

@@ -156,6 +156,37 @@ describe('Executor', () => {
     expect(r!.reason).toContain('not verified');
   });
 
+  it('an unknown outcome that did not land is re-read, fenced before the resend, and recorded as not acted', async () => {
+    let asked = 0;
+    const { ex, provider, actions, lines } = setup({
+      fence: () => (++asked >= 2 ? 'this replica no longer holds the leader lease' : null),
+      resend: { maxRetries: 2, baseDelayMs: 1, factor: 1, maxDelayMs: 1, jitter: 0 },
+      sleep: async () => undefined,
+    });
+    provider.failNext.push({
+      op: 'pause',
+      error: new ProviderError({ provider: 'vast', op: 'pause', message: 'timed out (outcome unknown)', retryable: true, outcomeUnknown: true }),
+    });
+    const [r] = await ex.execute([plan('pause')]);
+    expect(r).toMatchObject({ status: 'failed', reason: 'not acted: this replica no longer holds the leader lease' });
+    // The re-check, the one pause, the re-read after its unknown outcome; the resend was fenced.
+    expect(provider.calls).toEqual(['get 1', 'pause 1', 'get 1']);
+    expect(actions.rows[0]!.figures['fenced']).toBe(true);
+    expect(lines.some((l) => l.includes('NOT ACTING: vast:1 pause'))).toBe(true);
+  });
+
+  it('an unknown outcome that took effect is confirmed by the re-read and verified, never sent twice', async () => {
+    const { ex, provider } = setup();
+    const real = provider.pause.bind(provider);
+    provider.pause = async (id: string) => {
+      await real(id);
+      throw new ProviderError({ provider: 'vast', op: 'pause', message: 'reset (outcome unknown)', retryable: true, outcomeUnknown: true });
+    };
+    const [r] = await ex.execute([plan('pause')]);
+    expect(r).toMatchObject({ status: 'succeeded' });
+    expect(provider.calls.filter((c) => c.startsWith('pause'))).toHaveLength(1);
+  });
+
   it('a warning only notifies', async () => {
     const { ex, provider, notifier } = setup();
     const [r] = await ex.execute([plan('warn-delete')]);

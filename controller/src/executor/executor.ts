@@ -1,15 +1,17 @@
-// Carries out the engine's decisions: re-checks with the provider, writes the audit row before and after,
-// never acts twice for one decision, verifies the result, honours dry-run, and notifies. The imperative shell.
+// Carries out the engine's decisions: re-checks with the provider, writes the audit row before and after, never acts
+// twice for one decision, honours dry-run, and notifies; the provider call and its verification are act-and-verify.ts.
 import type { PreparePauseResult } from '../../../protocol';
 import type { ProviderInstance } from '../domain/instance';
 import { effectComplete } from '../domain/action-effect';
-import { ProviderError } from '../domain/errors';
 import { errorMessage, type Logger } from '../log';
 import { instancePolicy } from '../engine/instance-policy';
 import { type Notifier, plainNotice } from '../notify/webhook-notifier';
 import { type MessageContext, type MessageSubject, actionFailedText, actionSkippedText } from '../notify/messages';
 import type { Provider } from '../providers/provider';
 import type { Protection } from '../engine/protection';
+import type { RetryPolicy } from '../retry/retry-policy';
+import type { Sleep } from '../retry/with-retry';
+import { type ActDeps, actAndVerify, DEFAULT_ACT_POLICY, readInstance, settlePolicy } from './act-and-verify';
 import type { ActionKind, ActionLog, ActionRecord, ActionStatus } from './action-log';
 
 export interface PlannedAction {
@@ -53,8 +55,13 @@ export interface ExecutorOptions {
    * ago counts): the engine's own rule (engine/protection.ts protectionsOf), so the two checks cannot disagree.
    */
   protections: (fresh: ProviderInstance) => readonly Protection[];
+  /** Re-reads after a pause or delete until it shows stopped or gone (default 12), this far apart (default 5 s). */
   verifyAttempts?: number;
   verifyDelayMs?: number;
+  /** How a call that surely did not land is sent again (act-and-verify.ts); default the providers' usual 3 resends. */
+  resend?: RetryPolicy;
+  /** The waits of acting and verifying; tests inject one that takes no real time. */
+  sleep?: Sleep;
   /** A failed decision is tried again on later cycles, up to this many attempts in all. */
   maxAttempts?: number;
   concurrency?: number;
@@ -62,18 +69,26 @@ export interface ExecutorOptions {
   messages?: MessageContext;
   /**
    * Why this process must not call a provider now (it no longer holds the leader lease), or null; asked right before
-   * each pause or delete. A fenced act is recorded as failed, quietly, so the replica that now leads may carry it out.
+   * each pause or delete request, resends included (act-and-verify.ts). A fenced act is recorded as failed, quietly,
+   * so the replica that now leads may carry it out.
    */
   fence?: () => string | null;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class Executor {
   /** Decisions being carried out right now: a `planned` row not in here is a crash remnant. */
   private readonly inFlight = new Set<string>();
 
-  constructor(private readonly o: ExecutorOptions) {}
+  private readonly act: ActDeps;
+
+  constructor(private readonly o: ExecutorOptions) {
+    this.act = {
+      logger: o.logger,
+      policy: { resend: o.resend ?? DEFAULT_ACT_POLICY.resend, settle: settlePolicy(o.verifyAttempts ?? 12, o.verifyDelayMs ?? 5000) },
+      fence: o.fence,
+      sleep: o.sleep,
+    };
+  }
 
   async execute(planned: readonly PlannedAction[]): Promise<ActionOutcome[]> {
     const out: ActionOutcome[] = [];
@@ -134,7 +149,7 @@ export class Executor {
     const action = a.kind;
 
     // Re-check right before acting: the decision may be minutes old and the instance may have changed.
-    const fresh = await this.read(provider, a.providerId);
+    const fresh = await readInstance(provider, a.providerId);
     if (fresh instanceof Error) return this.failed(a, finish, `re-check failed: ${fresh.message}`);
     const freshState = fresh === null ? 'gone' : fresh.state;
     if (existing?.status === 'planned' && effectComplete(action, freshState)) {
@@ -173,24 +188,17 @@ export class Executor {
       if (r) figures['checkpoint'] = { outcome: r.outcome, durationMs: r.durationMs };
     }
 
-    const fenced = this.o.fence?.() ?? null;
-    if (fenced !== null) {
-      this.o.logger.warn(`NOT ACTING: ${a.instanceId} ${action} - ${fenced}`);
-      return finish('failed', `not acted: ${fenced}`, { fenced: true });
+    // The request itself, the re-read after an unknown outcome and the wait for stopped / gone: act-and-verify.ts.
+    const acted = await actAndVerify(provider, action, a.providerId, this.act);
+    if (acted.kind === 'fenced') {
+      this.o.logger.warn(`NOT ACTING: ${a.instanceId} ${action} - ${acted.why}`);
+      return finish('failed', `not acted: ${acted.why}`, { fenced: true });
     }
-
-    try {
-      if (action === 'pause') await provider.pause(a.providerId);
-      else await provider.delete(a.providerId);
-    } catch (err) {
-      return this.failed(a, finish, `${action} failed: ${errorMessage(err)}`);
-    }
-
-    const verified = await this.verify(provider, a.providerId, action);
-    if (!verified.ok) return this.failed(a, finish, `${action} sent but not verified: ${verified.state}`);
+    if (acted.kind === 'failed') return this.failed(a, finish, `${action} failed: ${errorMessage(acted.error)}`);
+    if (acted.kind === 'unverified') return this.failed(a, finish, `${action} sent but not verified: ${acted.state}`);
     this.o.logger.info(a.logLine);
     this.o.notifier.notify(a.notice ?? plainNotice(action === 'pause' ? ':pause_button:' : ':wastebasket:', a.logLine), { instanceId: a.instanceId });
-    return finish('succeeded', a.reason, { verifiedState: verified.state });
+    return finish('succeeded', a.reason, { verifiedState: acted.state });
   }
 
   private failed(a: PlannedAction, finish: (s: ActionStatus, r: string) => ActionOutcome, reason: string): ActionOutcome {
@@ -202,29 +210,5 @@ export class Executor {
       { instanceId: a.instanceId },
     );
     return finish('failed', reason);
-  }
-
-  private async read(provider: Provider, id: string): Promise<ProviderInstance | null | Error> {
-    try {
-      return await provider.get(id);
-    } catch (err) {
-      return err instanceof Error ? err : new ProviderError({ provider: provider.name, op: 'get', message: String(err), retryable: true });
-    }
-  }
-
-  private async verify(provider: Provider, id: string, action: 'pause' | 'delete'): Promise<{ ok: boolean; state: string }> {
-    const attempts = this.o.verifyAttempts ?? 12;
-    let state = 'unread';
-    for (let i = 0; i < attempts; i++) {
-      const r = await this.read(provider, id);
-      if (r instanceof Error) state = `re-read failed: ${r.message}`;
-      else {
-        const seen = r === null ? 'gone' : r.state;
-        state = seen;
-        if (effectComplete(action, seen)) return { ok: true, state };
-      }
-      if (i < attempts - 1) await sleep(this.o.verifyDelayMs ?? 5000);
-    }
-    return { ok: false, state };
   }
 }

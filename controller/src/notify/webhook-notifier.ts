@@ -1,8 +1,9 @@
 // Slack-compatible webhook notifications ({"text": ...}): queued, retried with backoff, never blocking or failing an action.
 import { request } from 'undici';
-import { backoffDelay, type BackoffShape } from '../../../protocol/backoff';
 import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
 import { errorMessage, type Logger } from '../log';
+import type { RetryPolicy } from '../retry/retry-policy';
+import { withRetry } from '../retry/with-retry';
 
 /** A plain-text notice (log-style, with untrusted parts) made safe to send as mrkdwn: `:emoji:` prefix kept, the rest escaped. */
 export function plainNotice(emoji: string, text: string): string {
@@ -45,7 +46,7 @@ export class WebhookNotifier implements Notifier {
   private queue: string[] = [];
   private running: Promise<void> | null = null;
   private readonly attempts: number;
-  private readonly retryShape: BackoffShape;
+  private readonly retryPolicy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly maxQueue: number;
   /** The URL's origin only: webhook paths are secrets (Slack's carry the token). */
@@ -54,7 +55,7 @@ export class WebhookNotifier implements Notifier {
   constructor(private readonly opts: WebhookNotifierOptions) {
     this.attempts = opts.attempts ?? 5;
     // Doubling from baseDelayMs, half of each delay random; no cap, `attempts` bounds it (by default 0.5, 1, 2, 4 s, each 50-100 %).
-    this.retryShape = { baseMs: opts.baseDelayMs ?? 500, maxMs: Infinity, factor: 2, jitter: { share: 0.5 } };
+    this.retryPolicy = { maxRetries: Math.max(0, this.attempts - 1), baseDelayMs: opts.baseDelayMs ?? 500, factor: 2, maxDelayMs: Infinity, jitter: 0.5 };
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxQueue = opts.maxQueue ?? 1000;
     this.where = new URL(opts.url).origin;
@@ -92,29 +93,51 @@ export class WebhookNotifier implements Notifier {
   }
 
   private async deliver(text: string): Promise<void> {
-    for (let attempt = 1; attempt <= this.attempts; attempt++) {
-      try {
-        const res = await request(this.opts.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text }),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-        });
-        await res.body.text().catch(() => '');
-        if (res.statusCode >= 200 && res.statusCode < 300) return;
-        // 4xx other than 429 will not get better by retrying (bad URL, revoked hook).
-        if (res.statusCode < 500 && res.statusCode !== 429) {
-          this.opts.logger.warn(`webhook ${this.where} refused a message with HTTP ${res.statusCode}; not retried`);
-          return;
-        }
-        this.opts.logger.warn(`webhook ${this.where} answered HTTP ${res.statusCode} (attempt ${attempt}/${this.attempts})`);
-      } catch (err) {
-        this.opts.logger.warn(`webhook ${this.where} unreachable (attempt ${attempt}/${this.attempts}): ${errorMessage(err).split(this.opts.url).join('***')}`);
-      }
-      if (attempt < this.attempts) await sleep(backoffDelay(attempt - 1, this.retryShape));
+    try {
+      await withRetry((n) => this.post(text, n + 1), {
+        policy: this.retryPolicy,
+        retryable: (err) => !(err instanceof WebhookRefused),
+        sleep,
+      });
+    } catch (err) {
+      if (err instanceof WebhookRefused) return;
+      this.opts.logger.error(`webhook ${this.where}: gave up on a message after ${this.attempts} attempts`);
     }
-    this.opts.logger.error(`webhook ${this.where}: gave up on a message after ${this.attempts} attempts`);
+  }
+
+  /** One POST; throws to ask for another try, or WebhookRefused when another try cannot help. */
+  private async post(text: string, attempt: number): Promise<void> {
+    let status: number;
+    try {
+      const res = await request(this.opts.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text }),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      await res.body.text().catch(() => '');
+      status = res.statusCode;
+    } catch (err) {
+      this.opts.logger.warn(`webhook ${this.where} unreachable (attempt ${attempt}/${this.attempts}): ${errorMessage(err).split(this.opts.url).join('***')}`);
+      throw err;
+    }
+    if (status >= 200 && status < 300) return;
+    // 4xx other than 429 will not get better by retrying (bad URL, revoked hook).
+    if (status < 500 && status !== 429) {
+      this.opts.logger.warn(`webhook ${this.where} refused a message with HTTP ${status}; not retried`);
+      throw new WebhookRefused(status);
+    }
+    this.opts.logger.warn(`webhook ${this.where} answered HTTP ${status} (attempt ${attempt}/${this.attempts})`);
+    throw new Error(`HTTP ${status}`);
+  }
+}
+
+/** The hook answered a 4xx other than 429: the message is dropped (already logged), not retried. */
+class WebhookRefused extends Error {
+  override name = 'WebhookRefused';
+  constructor(readonly status: number) {
+    super(`webhook refused the message with HTTP ${status}`);
   }
 }
 

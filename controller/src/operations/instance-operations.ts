@@ -2,6 +2,7 @@
 // (through the API) and the dashboard buttons. Each act re-checks what it needs, is written to the audit log with
 // who did it (cli, api, dashboard) and is announced through the notifier.
 import type { ActionActor } from '../domain/action';
+import { act } from '../executor/act-and-verify';
 import { errorMessage, type Logger } from '../log';
 import { type MessageContext, actionFailedText, operatorActText, subjectOf } from '../notify/messages';
 import type { Notifier } from '../notify/webhook-notifier';
@@ -60,10 +61,10 @@ export class InstanceOperations {
       },
       now,
     );
-    try {
-      await provider.resume(rec.providerId);
-    } catch (err) {
-      const reason = `resume failed: ${errorMessage(err)}`;
+    // One request; a lost answer is settled by a re-read, never by starting it twice (executor/act-and-verify.ts).
+    const acted = await act(provider, 'resume', rec.providerId, { logger: this.d.logger });
+    if (acted.kind !== 'done') {
+      const reason = `resume failed: ${acted.kind === 'failed' ? errorMessage(acted.error) : acted.why}`;
       this.d.store.updateAction(record.id, { status: 'failed', reason }, this.d.now());
       this.d.logger.error(`FAILED RESUME: ${id} (by ${actor}) - ${reason}`);
       this.d.notifier?.notify(actionFailedText('Resume', subjectOf(rec), this.msg, reason), { instanceId: id, email: false });

@@ -1,11 +1,12 @@
 // Lists every provider's instances for one cycle, concurrently; one provider failing never stops the others.
-// Retries are not stacked: the provider clients already retry transient failures (providers/http/retry-policy.ts, the
-// one backoff of provider calls), so by default a failed list waits for the next cycle. `attempts` > 1 is for
-// providers that do not retry themselves (library users' own providers), with the same backoff.
+// Retries are not stacked: the provider clients already retry transient failures of reads (retry/with-retry.ts, the
+// one backoff), so by default a failed list waits for the next cycle. `attempts` > 1 is for providers that do not
+// retry themselves (library users' own providers), through the same helper.
 import { ProviderError } from '../domain/errors';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { errorMessage, type Logger } from '../log';
-import { backoffDelayMs, resolveRetryPolicy } from '../providers/http/retry-policy';
+import { resolveRetryPolicy } from '../retry/retry-policy';
+import { withRetry } from '../retry/with-retry';
 import type { Provider } from '../providers/provider';
 
 export type InventoryOutcome =
@@ -23,20 +24,25 @@ export interface InventoryOptions {
 
 async function listWithRetry(p: Provider, o: InventoryOptions): Promise<InventoryOutcome> {
   const attempts = Math.max(1, Math.floor(o.attempts ?? 1));
-  const policy = resolveRetryPolicy({ baseDelayMs: o.baseDelayMs ?? 1000, factor: 2, maxDelayMs: 60_000, jitter: 0.5 });
-  let last = '';
-  for (let i = 1; i <= attempts; i++) {
-    try {
-      return { provider: p.name, ok: true, instances: await p.list(o.signal), attempts: i };
-    } catch (err) {
-      last = errorMessage(err);
-      const retryable = !(err instanceof ProviderError) || err.retryable;
-      o.logger.warn(`inventory ${p.name}: attempt ${i}/${attempts} failed: ${last}`);
-      if (!retryable || i === attempts || o.signal?.aborted) return { provider: p.name, ok: false, error: last, attempts: i };
-      await new Promise<void>((r) => setTimeout(r, backoffDelayMs(i - 1, policy)));
-    }
+  const policy = resolveRetryPolicy({ maxRetries: attempts - 1, baseDelayMs: o.baseDelayMs ?? 1000, factor: 2, maxDelayMs: 60_000, jitter: 0.5 });
+  let tries = 0;
+  try {
+    const instances = await withRetry(
+      async (n) => {
+        tries = n + 1;
+        try {
+          return await p.list(o.signal);
+        } catch (err) {
+          o.logger.warn(`inventory ${p.name}: attempt ${tries}/${attempts} failed: ${errorMessage(err)}`);
+          throw err;
+        }
+      },
+      { policy, retryable: (err) => !(err instanceof ProviderError) || err.retryable, signal: o.signal },
+    );
+    return { provider: p.name, ok: true, instances, attempts: tries };
+  } catch (err) {
+    return { provider: p.name, ok: false, error: errorMessage(err), attempts: tries };
   }
-  return { provider: p.name, ok: false, error: last, attempts };
 }
 
 export function listAll(providers: readonly Provider[], o: InventoryOptions): Promise<InventoryOutcome[]> {

@@ -12,6 +12,5 @@ export {
 } from './tensordock/tensordock-provider';
 export { GCP_CAPABILITIES, GcpProvider, type GcpProviderConfig, type GcpProviderOptions } from './gcp/gcp-provider';
 export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http/http-client';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry-policy';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry/retry-policy';
 export { createRedactor, type Redactor } from './http/redact';
-export { verdictFor, verifiedMutation } from './verified-mutation';

@@ -3,7 +3,7 @@ import type { Config } from '../config/config';
 import { ProviderError } from '../domain/errors';
 import type { ProviderName } from '../domain/instance';
 import type { Logger } from '../log';
-import type { RetryPolicy } from './http/retry-policy';
+import type { RetryPolicy } from '../retry/retry-policy';
 import { GcpProvider } from './gcp/gcp-provider';
 import type { Provider } from './provider';
 import { TensorDockProvider } from './tensordock/tensordock-provider';

@@ -53,14 +53,15 @@ describe('gcpCall', () => {
     expect(f.calls()).toBe(3);
   });
 
-  it('a 5xx or timeout on a non-idempotent call is outcome unknown and not resent; a 429 is resent', async () => {
+  it('a non-idempotent call is sent once: a 5xx or timeout is outcome unknown; a 429 is safe to resend', async () => {
     const f = failing([gaxiosError(500, 'boom')]);
-    await expect(gcpCall(ctx, 'pause', 'stop', false, f.fn)).rejects.toMatchObject({ outcomeUnknown: true, status: 500, retryable: true });
+    await expect(gcpCall(ctx, 'pause', 'stop', false, f.fn)).rejects.toMatchObject({ outcomeUnknown: true, status: 500, retryable: true, safeToResend: false });
     expect(f.calls()).toBe(1);
     const t = failing([new Error('The operation was aborted.')]);
     await expect(gcpCall(ctx, 'delete', 'delete', false, t.fn)).rejects.toMatchObject({ outcomeUnknown: true, status: null });
     const r = failing([gaxiosError(429, 'slow down')]);
-    await expect(gcpCall(ctx, 'pause', 'stop', false, r.fn)).resolves.toBe('ok');
+    await expect(gcpCall(ctx, 'pause', 'stop', false, r.fn)).rejects.toMatchObject({ outcomeUnknown: false, status: 429, safeToResend: true });
+    expect(r.calls()).toBe(1);
   });
 
   it('4xx are final and not retryable; the raw error (with its Authorization header) is not attached', async () => {

@@ -1,4 +1,4 @@
-// Runs one @google-cloud/compute call with our retry policy and turns its errors into redacted ProviderErrors.
+// Runs one @google-cloud/compute call (reads retried with the one backoff) and turns its errors into redacted ProviderErrors.
 //
 // The client's own retries are off for what we call (v6 does not retry the GaxiosErrors REST answers produce) and
 // its deadline is ignored on the REST transport, so timeouts come from the auth client's fetch (gcp-sdk.ts) plus a
@@ -7,7 +7,8 @@
 import { ProviderError, type ProviderOp } from '../../domain/errors';
 import { errorMessage, type Logger } from '../../log';
 import type { Redactor } from '../http/redact';
-import { backoffDelayMs, type RetryPolicy, sleep } from '../http/retry-policy';
+import type { RetryPolicy } from '../../retry/retry-policy';
+import { withRetry } from '../../retry/with-retry';
 import { classifyTransportError } from '../http/transport-errors';
 import { isRecord } from '../parse-helpers';
 
@@ -73,9 +74,9 @@ function withBackstop<T>(fn: () => Promise<T>, ms: number, signal?: AbortSignal)
 }
 
 /**
- * Calls `fn` with retries: 429 always (nothing happened), 5xx / timeouts / resets only when `idempotent`, and
- * connection failures before sending always. A non-idempotent call that fails after it may have been sent throws
- * with outcomeUnknown, for verifiedMutation to resolve by re-reading.
+ * Calls `fn`; an idempotent call is retried (retry/with-retry.ts) on 429, 5xx, timeouts and resets. A call that changes
+ * something is sent once: its error says whether sending it again is safe (`safeToResend`: 429 or never sent) or its
+ * outcome is unknown, for executor/act-and-verify.ts to resolve by re-reading.
  */
 export async function gcpCall<T>(
   ctx: GcpCallContext,
@@ -85,35 +86,47 @@ export async function gcpCall<T>(
   fn: () => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await withBackstop(fn, ctx.attemptDeadlineMs, signal);
-    } catch (err) {
-      // Our own verdicts (e.g. a partial list) pass through as they are.
-      if (err instanceof ProviderError) throw err;
-      const f = describeGcpError(err, ctx.redact);
-      const rateLimited = f.status === 429;
-      const serverError = f.status !== null && f.status >= 500;
-      const transient = rateLimited || serverError || f.network;
-      // Without an HTTP status and not surely unsent, a non-idempotent call may have landed: outcome unknown.
-      const outcomeUnknown = !idempotent && !rateLimited && !f.notSent && (f.status === null || serverError);
-      const error = new ProviderError({
-        provider: 'gcp',
-        op,
-        message: `${what}: ${f.status === null ? '' : `HTTP ${f.status}: `}${f.message}${outcomeUnknown ? ' (outcome unknown)' : ''}`,
-        retryable: transient,
-        status: f.status,
-        outcomeUnknown,
-      });
-      const resendable = rateLimited || f.notSent || (idempotent && (serverError || f.network));
-      if (!resendable || attempt >= ctx.policy.maxRetries || signal?.aborted) throw error;
-      const delay = backoffDelayMs(attempt, ctx.policy, ctx.random);
-      ctx.logger.warn(`${error.message}; retry ${attempt + 1}/${ctx.policy.maxRetries} in ${delay} ms`);
+  let resendable = false;
+  return withRetry(
+    async () => {
+      resendable = false;
       try {
-        await sleep(delay, signal);
-      } catch {
-        throw error;
+        return await withBackstop(fn, ctx.attemptDeadlineMs, signal);
+      } catch (err) {
+        // Our own verdicts (e.g. a partial list) pass through as they are.
+        if (err instanceof ProviderError) throw err;
+        const failure = failureOf(ctx, op, what, idempotent, err);
+        resendable = failure.resendable;
+        throw failure.error;
       }
-    }
-  }
+    },
+    {
+      policy: ctx.policy,
+      retryable: () => idempotent && resendable,
+      onRetry: (err, n, delay) => ctx.logger.warn(`${errorMessage(err)}; retry ${n + 1}/${ctx.policy.maxRetries} in ${delay} ms`),
+      signal,
+      random: ctx.random,
+    },
+  );
+}
+
+/** The typed error of one failed try, and whether sending the same request again cannot act twice. */
+function failureOf(ctx: GcpCallContext, op: ProviderOp, what: string, idempotent: boolean, err: unknown): { error: ProviderError; resendable: boolean } {
+  const f = describeGcpError(err, ctx.redact);
+  const rateLimited = f.status === 429;
+  const serverError = f.status !== null && f.status >= 500;
+  const transient = rateLimited || serverError || f.network;
+  // Without an HTTP status and not surely unsent, a non-idempotent call may have landed: outcome unknown.
+  const outcomeUnknown = !idempotent && !rateLimited && !f.notSent && (f.status === null || serverError);
+  const resendable = rateLimited || f.notSent || (idempotent && (serverError || f.network));
+  const error = new ProviderError({
+    provider: 'gcp',
+    op,
+    message: `${what}: ${f.status === null ? '' : `HTTP ${f.status}: `}${f.message}${outcomeUnknown ? ' (outcome unknown)' : ''}`,
+    retryable: transient,
+    status: f.status,
+    outcomeUnknown,
+    safeToResend: !idempotent && resendable,
+  });
+  return { error, resendable };
 }

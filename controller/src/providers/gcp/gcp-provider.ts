@@ -4,10 +4,9 @@ import { ProviderError, type ProviderOp } from '../../domain/errors';
 import type { ProviderInstance } from '../../domain/instance';
 import { errorMessage, type Logger, silentLogger } from '../../log';
 import { createRedactor, type Redactor } from '../http/redact';
-import { type RetryPolicy, resolveRetryPolicy } from '../http/retry-policy';
+import { type RetryPolicy, resolveRetryPolicy } from '../../retry/retry-policy';
 import { isRecord } from '../parse-helpers';
 import type { Provider, ProviderCapabilities } from '../provider';
-import { type MutationOp, verifiedMutation } from '../verified-mutation';
 import { type GcpCallContext, gcpCall } from './gcp-call';
 import { operationOf, waitForOperation } from './gcp-operations';
 import { parseGcpInstance, parseGcpProviderId } from './gcp-parse';
@@ -169,7 +168,7 @@ export class GcpProvider implements Provider {
   }
 
   private async mutate(
-    op: MutationOp,
+    op: Extract<ProviderOp, 'pause' | 'resume' | 'delete'>,
     providerId: string,
     call: (api: GcpClients['instances'], req: { project: string; zone: string; instance: string }) => Promise<unknown[]>,
     signal?: AbortSignal,
@@ -177,39 +176,28 @@ export class GcpProvider implements Provider {
     const { zone, name } = this.parseId(op, providerId);
     const { instances, operations } = await this.ready();
     const project = this.config.projectId;
-    const send = async () => {
-      let result: unknown[];
-      try {
-        result = await gcpCall(this.ctx, op, `${op} ${zone}/${name}`, false, () => call(instances, { project, zone, instance: name }), signal);
-      } catch (err) {
-        if (op === 'delete' && err instanceof ProviderError && err.status === 404) {
-          this.logger.info(`gcp delete ${zone}/${name}: already gone`);
-          return;
-        }
-        throw err;
+    // One request (then its operation); an unknown outcome is settled by executor/act-and-verify.ts with a re-read.
+    let result: unknown[];
+    try {
+      result = await gcpCall(this.ctx, op, `${op} ${zone}/${name}`, false, () => call(instances, { project, zone, instance: name }), signal);
+    } catch (err) {
+      if (op === 'delete' && err instanceof ProviderError && err.status === 404) {
+        this.logger.info(`gcp delete ${zone}/${name}: already gone`);
+        return;
       }
-      const operation = operationOf(result);
-      if (operation === null || typeof operation['name'] !== 'string') {
-        throw new ProviderError({
-          provider: 'gcp',
-          op,
-          message: `${zone}/${name}: the call returned no operation (outcome unknown)`,
-          retryable: true,
-          outcomeUnknown: true,
-        });
-      }
-      await waitForOperation(operations, this.ctx, op, operation, { project, zone, name: operation['name'] }, this.operationTimeoutMs, signal);
-    };
-    await verifiedMutation({
-      provider: 'gcp',
-      op,
-      providerId: `${zone}/${name}`,
-      send,
-      reread: () => this.get(`${zone}/${name}`, signal),
-      policy: this.ctx.policy,
-      logger: this.logger,
-      signal,
-    });
+      throw err;
+    }
+    const operation = operationOf(result);
+    if (operation === null || typeof operation['name'] !== 'string') {
+      throw new ProviderError({
+        provider: 'gcp',
+        op,
+        message: `${zone}/${name}: the call returned no operation (outcome unknown)`,
+        retryable: true,
+        outcomeUnknown: true,
+      });
+    }
+    await waitForOperation(operations, this.ctx, op, operation, { project, zone, name: operation['name'] }, this.operationTimeoutMs, signal);
   }
 
   private push(out: ProviderInstance[], raw: unknown, zoneHint: string): void {

@@ -61,11 +61,16 @@ describe('HttpClient', () => {
     expect(server.requests[2]!.form).toEqual({ a: '1 2', b: 'x&y' });
   });
 
-  it('retries a plain-text 429 on any method, and a 500 on GET', async () => {
+  it('retries a plain-text 429 and a 500 on GET; a PUT refused with 429 is sent once and says it is safe to resend', async () => {
     const c = client();
     server.injectFault({ kind: '429-text', times: 2 });
-    await c.request({ op: 'pause', method: 'PUT', path: '/p', json: {} });
+    await c.request({ op: 'list', method: 'GET', path: '/l' });
     expect(server.requests.length).toBe(3);
+    server.clearRequests();
+    server.injectFault({ kind: '429-text' });
+    const put = await c.request({ op: 'pause', method: 'PUT', path: '/p', json: {} }).catch((e: unknown) => e);
+    expect(put).toMatchObject({ op: 'pause', retryable: true, status: 429, outcomeUnknown: false, safeToResend: true });
+    expect(server.requests.length).toBe(1);
     server.clearRequests();
     server.injectFault({ kind: '500' });
     await c.request({ op: 'list', method: 'GET', path: '/l' });
@@ -88,7 +93,7 @@ describe('HttpClient', () => {
     const err = await client()
       .request({ op: 'delete', method: 'DELETE', path: '/d', json: {} })
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ op: 'delete', retryable: true, status: 500, outcomeUnknown: true });
+    expect(err).toMatchObject({ op: 'delete', retryable: true, status: 500, outcomeUnknown: true, safeToResend: false });
     expect(server.requests.length).toBe(1);
   });
 
@@ -117,12 +122,16 @@ describe('HttpClient', () => {
     expect(server.requests.length).toBe(1);
   });
 
-  it('a refused connection was never sent: even a PUT is retried, and the error is not outcome-unknown', async () => {
+  it('a refused connection was never sent: a GET is retried; a PUT is sent once, not outcome-unknown, safe to resend', async () => {
     const c = new HttpClient({ provider: 'test', baseUrl: 'http://127.0.0.1:1', retry: RETRY, logger });
-    const err = await c.request({ op: 'pause', method: 'PUT', path: '/p', json: {} }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ retryable: true, outcomeUnknown: false });
-    expect((err as Error).message).toContain('ECONNREFUSED');
+    const get = await c.request({ op: 'get', method: 'GET', path: '/g' }).catch((e: unknown) => e);
+    expect(get).toMatchObject({ retryable: true, outcomeUnknown: false, safeToResend: false });
     expect(lines.filter((l) => l.includes('retry')).length).toBe(2);
+    lines.length = 0;
+    const err = await c.request({ op: 'pause', method: 'PUT', path: '/p', json: {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ retryable: true, outcomeUnknown: false, safeToResend: true });
+    expect((err as Error).message).toContain('ECONNREFUSED');
+    expect(lines.filter((l) => l.includes('retry')).length).toBe(0);
   });
 
   it('4xx is not retried; acceptStatus hands it back; non-JSON bodies parse to undefined', async () => {

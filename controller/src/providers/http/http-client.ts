@@ -1,10 +1,11 @@
-// The HTTP client every REST provider uses: timeouts, retries with backoff, per-endpoint spacing, typed and redacted errors.
+// The HTTP client every REST provider uses, the wire only: timeouts, read retries, per-endpoint spacing, typed, redacted errors.
 import { type Dispatcher, request } from 'undici';
 import { ProviderError, type ProviderOp } from '../../domain/errors';
 import { errorMessage, type Logger, silentLogger } from '../../log';
 import { MinIntervalGate } from './min-interval-gate';
 import { bodySnippet, createRedactor, type Redactor } from './redact';
-import { backoffDelayMs, type RetryPolicy, resolveRetryPolicy, sleep } from './retry-policy';
+import { type RetryPolicy, resolveRetryPolicy } from '../../retry/retry-policy';
+import { withRetry } from '../../retry/with-retry';
 import { classifyTransportError } from './transport-errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -43,9 +44,9 @@ export interface HttpRequest {
   /** Rate-limit key for MinIntervalGate; defaults to the op. */
   endpoint?: string;
   /**
-   * Whether sending twice is harmless. Defaults to true for GET only. A non-idempotent request whose outcome is
-   * unknown (timeout or reset after sending, 5xx) is never resent here: it fails with `outcomeUnknown` and the
-   * caller re-reads the instance before deciding (see verified-mutation.ts).
+   * Whether sending twice is harmless. Defaults to true for GET only. A non-idempotent request is never resent here:
+   * it fails with `safeToResend` (429, never sent) or `outcomeUnknown` (timeout or reset after sending, 5xx), and
+   * executor/act-and-verify.ts re-reads the instance before deciding.
    */
   idempotent?: boolean;
   signal?: AbortSignal;
@@ -91,23 +92,33 @@ export class HttpClient {
     return this.policy;
   }
 
-  /** One logical call: retried on 429, 5xx and network errors as the request's idempotency allows. */
+  /**
+   * One logical call. A request that only reads (idempotent) is retried here on 429, 5xx and network errors, with the
+   * one backoff (retry/with-retry.ts). A request that changes something is sent exactly once: its error says whether
+   * sending it again is safe (`safeToResend`: refused with 429 or never sent) or its outcome is unknown, and
+   * executor/act-and-verify.ts decides, after the fence, whether to send it again.
+   */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const idempotent = req.idempotent ?? req.method === 'GET';
     const label = `${req.method} ${this.redact(req.path)}`;
-    for (let attempt = 0; ; attempt++) {
-      const last = attempt >= this.policy.maxRetries;
-      await this.waitGate(req);
-      const outcome = await this.attempt(req, label, idempotent);
-      if (outcome.kind === 'response') return outcome.response;
-      const err = outcome.error;
-      // Retry only what is safe: 429 (the provider refused, nothing happened), anything on an idempotent
-      // request, and network errors that happened before the request left.
-      if (!outcome.resendable || last || req.signal?.aborted) throw err;
-      const delay = backoffDelayMs(attempt, this.policy, this.random);
-      this.logger.warn(`${err.message}; retry ${attempt + 1}/${this.policy.maxRetries} in ${delay} ms`);
-      await this.pause(delay, req);
-    }
+    let resendable = false;
+    return withRetry(
+      async () => {
+        await this.waitGate(req);
+        const outcome = await this.attempt(req, label, idempotent);
+        if (outcome.kind === 'response') return outcome.response;
+        resendable = outcome.resendable;
+        throw outcome.error;
+      },
+      {
+        policy: this.policy,
+        retryable: () => idempotent && resendable,
+        onRetry: (err, n, delay) => this.logger.warn(`${errorMessage(err)}; retry ${n + 1}/${this.policy.maxRetries} in ${delay} ms`),
+        signal: req.signal,
+        random: this.random,
+        abortedWait: (_last, cause) => this.error(req.op, 'aborted while waiting to retry', { retryable: true, detail: cause }),
+      },
+    );
   }
 
   private async waitGate(req: HttpRequest): Promise<void> {
@@ -115,14 +126,6 @@ export class HttpClient {
       await this.gate.wait(req.endpoint ?? req.op, req.signal);
     } catch (cause) {
       throw this.error(req.op, 'aborted while waiting for the rate limit', { retryable: true, detail: cause });
-    }
-  }
-
-  private async pause(ms: number, req: HttpRequest): Promise<void> {
-    try {
-      await sleep(ms, req.signal);
-    } catch (cause) {
-      throw this.error(req.op, 'aborted while waiting to retry', { retryable: true, detail: cause });
     }
   }
 
@@ -156,19 +159,22 @@ export class HttpClient {
       const notSent = !timedOut && !callerAborted && transport.notSent;
       const what = callerAborted ? 'aborted by caller' : timedOut ? `timed out after ${this.timeoutMs} ms` : transport.description;
       const outcomeUnknown = !idempotent && !notSent;
+      const resendable = !callerAborted && (idempotent || notSent);
       const error = this.error(req.op, `${label}: ${what}${outcomeUnknown ? ' (outcome unknown)' : ''}`, {
         retryable: true,
         outcomeUnknown,
+        safeToResend: !idempotent && resendable,
         detail: cause,
       });
-      return { kind: 'error', error, resendable: !callerAborted && (idempotent || notSent) };
+      return { kind: 'error', error, resendable };
     }
     const json = parseJson(text);
     if (status < 400 || req.acceptStatus?.includes(status)) return { kind: 'response', response: { status, text, json } };
     const snippet = bodySnippet(text, this.redact);
     if (status === 429) {
       // Vast.ai sends no Retry-After and often a plain-text body ("API requests too frequent"): back off ourselves.
-      return { kind: 'error', error: this.error(req.op, `${label}: HTTP 429 rate limited: ${snippet}`, { retryable: true, status }), resendable: true };
+      const error = this.error(req.op, `${label}: HTTP 429 rate limited: ${snippet}`, { retryable: true, status, safeToResend: !idempotent });
+      return { kind: 'error', error, resendable: true };
     }
     if (status >= 500) {
       const outcomeUnknown = !idempotent;
@@ -191,7 +197,11 @@ export class HttpClient {
   }
 
   /** Builds a ProviderError whose message is redacted; the raw cause is not attached (it may hold headers). */
-  error(op: ProviderOp, message: string, opts: { retryable: boolean; status?: number | null; outcomeUnknown?: boolean; detail?: unknown }): ProviderError {
+  error(
+    op: ProviderOp,
+    message: string,
+    opts: { retryable: boolean; status?: number | null; outcomeUnknown?: boolean; safeToResend?: boolean; detail?: unknown },
+  ): ProviderError {
     if (opts.detail !== undefined) this.logger.debug(`${this.provider} ${op}: detail: ${this.redact(errorMessage(opts.detail))}`);
     return new ProviderError({
       provider: this.provider,
@@ -200,6 +210,7 @@ export class HttpClient {
       retryable: opts.retryable,
       status: opts.status ?? null,
       outcomeUnknown: opts.outcomeUnknown ?? false,
+      safeToResend: opts.safeToResend ?? false,
     });
   }
 }

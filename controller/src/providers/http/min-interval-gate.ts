@@ -1,5 +1,5 @@
 // Per-endpoint minimum spacing between calls: Vast.ai rate-limits each endpoint separately (list ~1/s, show 2 s, destroy 3 s).
-import { sleep } from './retry-policy';
+import { sleep } from '../../retry/retry-policy';
 
 export class MinIntervalGate {
   /** When the last call of each key was let through (epoch ms). */

@@ -4,9 +4,8 @@ import { ProviderError, type ProviderOp } from '../../domain/errors';
 import type { ProviderInstance } from '../../domain/instance';
 import { type Logger, silentLogger } from '../../log';
 import { HttpClient } from '../http/http-client';
-import type { RetryPolicy } from '../http/retry-policy';
+import type { RetryPolicy } from '../../retry/retry-policy';
 import type { Provider, ProviderCapabilities } from '../provider';
-import { type MutationOp, verifiedMutation } from '../verified-mutation';
 import { tensordockId } from './tensordock-instance';
 import { TensorDockV0Api } from './tensordock-v0-api';
 import { type TensorDockApi, TensorDockV2Api } from './tensordock-v2-api';
@@ -98,30 +97,17 @@ export class TensorDockProvider implements Provider {
 
   pause(providerId: string, signal?: AbortSignal): Promise<void> {
     const id = this.id('pause', providerId);
-    return this.mutate('pause', id, () => this.api.stop(id, signal), signal);
+    return this.api.stop(id, signal);
   }
 
   resume(providerId: string, signal?: AbortSignal): Promise<void> {
     const id = this.id('resume', providerId);
-    return this.mutate('resume', id, () => this.api.start(id, signal), signal);
+    return this.api.start(id, signal);
   }
 
   delete(providerId: string, signal?: AbortSignal): Promise<void> {
     const id = this.id('delete', providerId);
-    return this.mutate('delete', id, () => this.api.destroy(id, signal), signal);
-  }
-
-  private mutate(op: MutationOp, id: string, send: () => Promise<void>, signal?: AbortSignal): Promise<void> {
-    return verifiedMutation({
-      provider: 'tensordock',
-      op,
-      providerId: id,
-      send,
-      reread: () => this.api.get(id, signal),
-      policy: this.api.http.retryPolicy,
-      logger: this.logger,
-      signal,
-    });
+    return this.api.destroy(id, signal);
   }
 
   private id(op: ProviderOp, providerId: string): string {

@@ -10,7 +10,7 @@ export interface TensorDockApi {
   readonly http: HttpClient;
   list(signal?: AbortSignal): Promise<ProviderInstance[]>;
   get(id: string, signal?: AbortSignal): Promise<ProviderInstance | null>;
-  /** One send each; the provider wraps them in verifiedMutation. */
+  /** One request each; executor/act-and-verify.ts settles an unknown outcome. */
   stop(id: string, signal?: AbortSignal): Promise<void>;
   start(id: string, signal?: AbortSignal): Promise<void>;
   destroy(id: string, signal?: AbortSignal): Promise<void>;

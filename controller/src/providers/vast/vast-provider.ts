@@ -4,9 +4,8 @@ import type { ProviderOp } from '../../domain/errors';
 import type { ProviderInstance } from '../../domain/instance';
 import { errorMessage, type Logger, silentLogger } from '../../log';
 import { HttpClient, type HttpResponse } from '../http/http-client';
-import type { RetryPolicy } from '../http/retry-policy';
+import type { RetryPolicy } from '../../retry/retry-policy';
 import type { Provider, ProviderCapabilities } from '../provider';
-import { verifiedMutation } from '../verified-mutation';
 import { parseVastInstance, parseVastListPage, parseVastShow, vastErrorCode, vastErrorText } from './vast-parse';
 
 export const VAST_DEFAULT_URL = 'https://console.vast.ai';
@@ -132,60 +131,44 @@ export class VastAiProvider implements Provider {
 
   async delete(providerId: string, signal?: AbortSignal): Promise<void> {
     const id = this.checkId('delete', providerId);
-    await this.mutate('delete', id, signal, async () => {
-      const res = await this.http.request({
-        op: 'delete',
-        method: 'DELETE',
-        path: `/api/v0/instances/${id}/`,
-        json: {}, // Vast: DELETE always sends a body, `{}` when empty.
-        endpoint: 'destroy',
-        idempotent: false,
-        signal,
-        acceptStatus: [404],
-      });
-      if (res.status === 404) {
-        // 404 `{"success":false,"error":"not_found"}`: already gone, which is what delete wants. Any other 404 (a
-        // wrong VAST_API_URL, an HTML page) is an error, as in get(): a delete must never be reported done unseen.
-        if (!['no_such_instance', 'not_found'].includes(vastErrorCode(res.json))) {
-          throw this.http.error('delete', `DELETE /api/v0/instances/${id}/: HTTP 404 without Vast's not_found code (wrong VAST_API_URL?)`, {
-            retryable: false,
-            status: 404,
-          });
-        }
-        this.logger.info(`vast delete ${id}: already gone (${vastErrorText(res.json)})`);
-        return;
-      }
-      this.checkSuccess('delete', res);
+    // One request; an unknown outcome is settled by executor/act-and-verify.ts with a re-read.
+    const res = await this.http.request({
+      op: 'delete',
+      method: 'DELETE',
+      path: `/api/v0/instances/${id}/`,
+      json: {}, // Vast: DELETE always sends a body, `{}` when empty.
+      endpoint: 'destroy',
+      idempotent: false,
+      signal,
+      acceptStatus: [404],
     });
+    if (res.status === 404) {
+      // 404 `{"success":false,"error":"not_found"}`: already gone, which is what delete wants. Any other 404 (a
+      // wrong VAST_API_URL, an HTML page) is an error, as in get(): a delete must never be reported done unseen.
+      if (!['no_such_instance', 'not_found'].includes(vastErrorCode(res.json))) {
+        throw this.http.error('delete', `DELETE /api/v0/instances/${id}/: HTTP 404 without Vast's not_found code (wrong VAST_API_URL?)`, {
+          retryable: false,
+          status: 404,
+        });
+      }
+      this.logger.info(`vast delete ${id}: already gone (${vastErrorText(res.json)})`);
+      return;
+    }
+    this.checkSuccess('delete', res);
   }
 
   private async setState(op: 'pause' | 'resume', providerId: string, state: 'stopped' | 'running', signal?: AbortSignal): Promise<void> {
     const id = this.checkId(op, providerId);
-    await this.mutate(op, id, signal, async () => {
-      const res = await this.http.request({
-        op,
-        method: 'PUT',
-        path: `/api/v0/instances/${id}/`,
-        json: { state },
-        endpoint: 'put',
-        idempotent: false,
-        signal,
-      });
-      this.checkSuccess(op, res);
-    });
-  }
-
-  private mutate(op: 'pause' | 'resume' | 'delete', id: string, signal: AbortSignal | undefined, send: () => Promise<void>): Promise<void> {
-    return verifiedMutation({
-      provider: 'vast',
+    const res = await this.http.request({
       op,
-      providerId: id,
-      send,
-      reread: () => this.get(id, signal),
-      policy: this.http.retryPolicy,
-      logger: this.logger,
+      method: 'PUT',
+      path: `/api/v0/instances/${id}/`,
+      json: { state },
+      endpoint: 'put',
+      idempotent: false,
       signal,
     });
+    this.checkSuccess(op, res);
   }
 
   /** 2xx bodies can still say `{"success":false,...}`. */

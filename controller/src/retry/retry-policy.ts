@@ -1,5 +1,5 @@
-// How provider calls are retried: exponential backoff with jitter, shared by the HTTP client and the GCP wrapper.
-import { backoffDelay } from '../../../../protocol/backoff';
+// The one retry policy shape and backoff: exponential with jitter and a cap (protocol/backoff.ts); with-retry.ts runs it.
+import { backoffDelay } from '../../../protocol/backoff';
 
 export interface RetryPolicy {
   /** Retries after the first try (0 = try once). */
