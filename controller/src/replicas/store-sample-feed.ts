@@ -13,6 +13,8 @@ export class StoreSampleFeed {
   /** Keys of rows already folded in, by when they were stored; pruned past the margin. */
   private readonly seen = new Map<string, number>();
   private since: number;
+  /** The newest `added` folded in: rows stored before it are the re-read margin, sent without their GPU figures. */
+  private newestAdded: number;
 
   constructor(
     private readonly store: Store,
@@ -22,6 +24,7 @@ export class StoreSampleFeed {
     private readonly marginMs: number,
   ) {
     this.since = this.clock() - marginMs;
+    this.newestAdded = this.since;
   }
 
   /** `added` is the database's clock (samples-repo.ts): the feed reads by that clock, never a replica's own. */
@@ -38,11 +41,12 @@ export class StoreSampleFeed {
     let fresh = 0;
     let newest = from;
     for (;;) {
-      const rows = this.store.samplesAddedSince(newest, undefined, (key) => this.seen.has(key));
+      const rows = this.store.samplesAddedSince(newest, undefined, (key) => this.seen.has(key), this.newestAdded);
       const byInstance = new Map<string, import('../domain/sample').SampleSummary[]>();
       for (const r of rows) {
         if (r.summary === null || this.seen.has(r.key)) continue;
         this.seen.set(r.key, r.added);
+        if (r.added > this.newestAdded) this.newestAdded = r.added;
         fresh++;
         let list = byInstance.get(r.instanceId);
         if (list === undefined) byInstance.set(r.instanceId, (list = []));

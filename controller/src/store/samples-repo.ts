@@ -59,8 +59,12 @@ export class SamplesRepo {
         ? null
         : db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus, added)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS INTEGER))`),
-      addedSince: db.prepare(`SELECT s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.procs, s.gpus, s.added, m.mem_total_mib
+      // The GPU figures only of rows stored from `fullFrom` on: the rows before it are the margin the reader reads
+      // again for late commits, nearly all of which it already has (their keys are enough to tell).
+      addedSince: db.prepare(`SELECT s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.procs,
+        CASE WHEN s.added >= ? THEN s.gpus END AS gpus, s.added, m.mem_total_mib
         FROM samples s JOIN instances i ON i.key = s.inst LEFT JOIN sample_marks m ON m.inst = s.inst WHERE s.added >= ? ORDER BY s.added LIMIT ?`),
+      oneStored: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 = ? AND run = ? AND seq = ?'),
       since: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1'),
       last: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? ORDER BY t1 DESC LIMIT 1'),
       lastOf: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND (flags & 3) = ? ORDER BY t1 DESC LIMIT 1'),
@@ -193,8 +197,8 @@ export class SamplesRepo {
    * Samples stored at or after `since` (controller clock) by any process, oldest stored first, at most `limit`: how
    * the leader of several replicas sees what the others stored (optimizer/store-sample-feed.ts).
    */
-  addedSince(since: number, limit: number, known: (key: string) => boolean = () => false): StoredSince[] {
-    const rows = this.stmt.addedSince.all(since, limit) as (SampleRow & {
+  addedSince(since: number, limit: number, known: (key: string) => boolean = () => false, fullFrom = since): StoredSince[] {
+    const rows = this.stmt.addedSince.all(fullFrom, since, limit) as (SampleRow & {
       inst: number;
       id: string;
       run: number;
@@ -206,7 +210,13 @@ export class SamplesRepo {
     for (const r of rows) {
       const key = `${r.inst}:${r.t1}:${r.run}:${r.seq}`;
       // Decoding is most of the cost, and each read reaches back over rows the reader already has.
-      out.push({ instanceId: r.id, key, added: r.added, summary: known(key) ? null : this.summary(r, r.mem_total_mib) });
+      if (known(key)) {
+        out.push({ instanceId: r.id, key, added: r.added, summary: null });
+        continue;
+      }
+      // A margin row the reader has not seen (a transaction that committed late): its figures, read now.
+      const full = r.gpus === null ? (this.stmt.oneStored.get(r.inst, r.t1, r.run, r.seq) as SampleRow | undefined) : r;
+      if (full !== undefined) out.push({ instanceId: r.id, key, added: r.added, summary: this.summary(full, r.mem_total_mib) });
     }
     return out;
   }

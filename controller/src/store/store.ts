@@ -332,8 +332,8 @@ export class Store {
   }
 
   /** Samples any process stored at or after `since` (controller clock), oldest stored first; at most `limit`. */
-  samplesAddedSince(since: number, limit = 50_000, known?: (key: string) => boolean): StoredSince[] {
-    return this.samples.addedSince(since, limit, known);
+  samplesAddedSince(since: number, limit = 50_000, known?: (key: string) => boolean, fullFrom?: number): StoredSince[] {
+    return this.samples.addedSince(since, limit, known, fullFrom);
   }
 
   /** Highest committed sequence number of an agent run (0 when none): the welcome's ackedSeq. */
