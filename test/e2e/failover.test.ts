@@ -147,9 +147,12 @@ describe.skipIf(unavailable !== null)(`failover of three replicas on one Postgre
     await set.get(leader).kill9();
     const seqsAtKill = storedSeqsIn(db);
     const { name: newLeader, ms } = await set.timeToNewLeader(killedAt);
-    console.log(`failover mid-cycle: ${leader} killed, ${newLeader} leads after ${ms} ms (bound ${TAKEOVER_BOUND_MS} ms)`);
+    const tookOver = set.becameLeaderAt(newLeader, killedAt);
+    expect(tookOver, set.get(newLeader).output().slice(-2000)).not.toBeNull();
+    const took = tookOver! - killedAt;
+    console.log(`failover mid-cycle: ${leader} killed, ${newLeader} leads after ${took} ms (its log), ${ms} ms (/healthz); bound ${TAKEOVER_BOUND_MS} ms`);
     expect(newLeader).not.toBe(leader);
-    expect(ms).toBeLessThanOrEqual(TAKEOVER_BOUND_MS);
+    expect(took).toBeLessThanOrEqual(TAKEOVER_BOUND_MS);
     expect(Object.values(await set.roles()).sort()).toEqual(['follower', 'leader']);
 
     // The agents that were on the dead replica stream to a survivor.
@@ -232,7 +235,12 @@ describe.skipIf(unavailable !== null)(`failover of three replicas on one Postgre
     const follower = NAMES.find((n) => n !== leader)!;
     // The fake applies the stop of 906 and never answers it: the leader waits on the call until the test kills it.
     vast.injectFault({ kind: 'hang-after', method: 'PUT', path: '/api/v0/instances/906/' });
-    const token = await set.get(follower).mintToken('vast:906');
+    const token = await set
+      .get(follower)
+      .mintToken('vast:906')
+      .catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${set.get(follower).output().slice(-4000)}`);
+      });
     const agent = spawnAgent({ controllerWsUrl: urlsWithFirst(follower).join(','), token, dir: tmp.path, name: 'agent906', state: { gpus: [{ util: 0 }] } });
 
     await waitFor(() => stops(906) === 1, 60_000, 'the stop call for vast:906');
@@ -245,9 +253,14 @@ describe.skipIf(unavailable !== null)(`failover of three replicas on one Postgre
     expect(left.map((a) => a.status)).toEqual(['planned']);
 
     const { name: newLeader, ms } = await set.timeToNewLeader(killedAt);
-    console.log(`failover between call and audit: ${leader} killed, ${newLeader} leads after ${ms} ms (bound ${TAKEOVER_BOUND_MS} ms)`);
+    const tookOver = set.becameLeaderAt(newLeader, killedAt);
+    expect(tookOver, set.get(newLeader).output().slice(-2000)).not.toBeNull();
+    const took = tookOver! - killedAt;
+    console.log(
+      `failover between call and audit: ${leader} killed, ${newLeader} leads after ${took} ms (its log), ${ms} ms (/healthz); bound ${TAKEOVER_BOUND_MS} ms`,
+    );
     expect(newLeader).not.toBe(leader);
-    expect(ms).toBeLessThanOrEqual(TAKEOVER_BOUND_MS);
+    expect(took).toBeLessThanOrEqual(TAKEOVER_BOUND_MS);
 
     const settled = await waitFor(
       () => {
@@ -258,7 +271,9 @@ describe.skipIf(unavailable !== null)(`failover of three replicas on one Postgre
       'the interrupted pause of vast:906 settled',
     );
     expect(settled.status).toBe('succeeded');
-    expect(settled.reason).toMatch(/verified after (a )?restart: (stopped|stopping)/);
+    // Settled by settleInterruptedActions (optimizer/interrupted-actions.ts) at the new leader's first cycle, before it
+    // plans anything: the provider says the stop took effect.
+    expect(settled.reason).toMatch(/\(verified after a restart: (stopped|stopping)\)$/);
     // Several cycles of the new leader: no second stop, no second row.
     await new Promise((r) => setTimeout(r, 5_000));
     expect(stops(906)).toBe(1);

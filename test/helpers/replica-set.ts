@@ -84,6 +84,20 @@ export class ReplicaSet {
   }
 
   /**
+   * When the replica logged that it became the leader, at or after `afterMs` (its own clock, the log line's time):
+   * the moment of the takeover, without the polling and HTTP delays timeToNewLeader includes. Null when not logged.
+   */
+  becameLeaderAt(name: string, afterMs: number): number | null {
+    for (const m of this.get(name)
+      .output()
+      .matchAll(/^(\S+) WARN +replica \S+ is now the leader/gm)) {
+      const t = Date.parse(m[1]!);
+      if (t >= afterMs) return t;
+    }
+    return null;
+  }
+
+  /**
    * Polls every live replica's /healthz every `pollMs` until one reports role leader; returns its name and the
    * milliseconds from `sinceMs` (the kill) to the answer that said so, an upper bound on the takeover time.
    */
