@@ -22,6 +22,8 @@ export type UtilSpec = number | null | (number | null)[];
 export interface SimAgentOptions {
   /** ws://host:port/agent */
   url: string;
+  /** Further controller URLs (replicas): each reconnect attempt goes to the next one in turn, after `url`. */
+  moreUrls?: string[];
   token: string;
   gpus?: number;
   runId?: string;
@@ -74,12 +76,20 @@ export class SimAgent extends EventEmitter {
   readonly closes: { code: number; reason: string }[] = [];
   private readonly sendTimes = new Map<number, number>();
   private stopped = false;
+  private readonly urls: string[];
+  private urlIndex = 0;
   private readonly opts: Required<Pick<SimAgentOptions, 'gpus' | 'intervalMs' | 'clockOffsetMs' | 'maxBuffer' | 'reconnectDelayMs'>> & SimAgentOptions;
 
   constructor(opts: SimAgentOptions) {
     super();
     this.opts = { gpus: 8, intervalMs: 10_000, clockOffsetMs: 0, maxBuffer: 10_000, reconnectDelayMs: 200, ...opts };
     this.runId = opts.runId ?? 'sim-' + randomBytes(8).toString('hex');
+    this.urls = [opts.url, ...(opts.moreUrls ?? [])];
+  }
+
+  /** The URL of the current (or last) connection attempt. */
+  get url(): string {
+    return this.urls[this.urlIndex]!;
   }
 
   /** The agent's (possibly skewed) clock. */
@@ -112,7 +122,7 @@ export class SimAgent extends EventEmitter {
   connect(): Promise<Welcome> {
     this.stopped = false;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.opts.url, {
+      const ws = new WebSocket(this.url, {
         headers: { authorization: `Bearer ${this.opts.token}` },
         perMessageDeflate: false,
         ...(this.opts.ca ? { ca: this.opts.ca } : {}),
@@ -179,6 +189,7 @@ export class SimAgent extends EventEmitter {
 
   private reconnectLoop(): void {
     if (this.stopped) return;
+    if (this.urls.length > 1) this.urlIndex = (this.urlIndex + 1) % this.urls.length;
     // A failed attempt ends in 'close' too (refused, reset, or terminated after a non-101 answer), whose handler
     // schedules the next one: a single chain of attempts.
     this.connect().catch(() => undefined);

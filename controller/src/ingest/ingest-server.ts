@@ -341,7 +341,9 @@ export function createIngest(opts: IngestOptions): Ingest {
     const holder = live.get(id);
     const elsewhere = holder === undefined ? (sessions?.claim(id, remote) ?? null) : null;
     if (elsewhere !== null) {
-      arbiter.mark(id, [elsewhere, remote], `a second agent from ${remote} tried to connect while ${elsewhere} is connected`);
+      // Refused either way; a contest only once the holder proved alive (not the agent of a replica that just died).
+      if (elsewhere.holderAlive)
+        arbiter.mark(id, [elsewhere.line, remote], `a second agent from ${remote} tried to connect while ${elsewhere.line} is connected`);
       return refuse(socket, 409, 'Conflict', {
         error: 'another agent is connected for this instance on another replica; one agent per instance (retry later)',
       });

@@ -63,8 +63,9 @@ export class InstancesRepo {
       get: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE instances.id = ?`).raw(),
       touchListed: db.prepare('UPDATE inventory_seen SET at = ? WHERE inst IN (SELECT CAST(value AS INTEGER) FROM json_each(?))'),
       seen: db.prepare('INSERT INTO inventory_seen (inst, at) VALUES (?, ?) ON CONFLICT (inst) DO UPDATE SET at = excluded.at'),
+      // DO NOTHING: another replica (its inventory, its token mint) may insert the same id between our look and ours.
       insertPlaceholder: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen)
-        VALUES (?, ?, ?, ?, 'unknown', ?, ?)`),
+        VALUES (?, ?, ?, ?, 'unknown', ?, ?) ON CONFLICT (id) DO NOTHING`),
       insertInventory: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, gpu_name,
         num_gpus, price_per_hour, stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util,
         first_seen, running_since, public_address)
@@ -127,7 +128,9 @@ export class InstancesRepo {
     if (parsed === null) throw new Error(`invalid instance id "${id.slice(0, 300)}"`);
     const raw = parsed.provider === 'manual' ? 'manual host (no provider inventory)' : 'not yet seen in provider inventory';
     const info = this.stmt.insertPlaceholder.run(id, parsed.provider, parsed.providerId, parsed.providerId, raw, now);
-    const key = Number(info.lastInsertRowid);
+    // Nothing inserted: a concurrent writer (another replica on PostgreSQL) registered it first; use its row.
+    const key = info.changes > 0 ? Number(info.lastInsertRowid) : (this.stmt.keyOf.get(id) as number | undefined);
+    if (key === undefined) throw new Error(`instance "${id.slice(0, 300)}" could not be registered`);
     this.keys.set(id, key);
     this.cache.markStale(id, key);
     return key;
