@@ -5,7 +5,7 @@
 //   npm run bench:failover [-- --kills 5 --replicas 3 --lease 15]
 //   (or BENCH_KILLS, BENCH_REPLICAS, LEADER_LEASE_SECONDS in the environment)
 import os from 'node:os';
-import { startVastFake } from '../controller/src/fakes/vast-fake';
+import { startVastFake } from '../controller/src/fake-world/vast-fake';
 import { ReplicaSet } from '../test/helpers/replica-set';
 import { makeTempDir } from '../test/helpers/temp-dir';
 import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres';

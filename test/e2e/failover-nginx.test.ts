@@ -4,7 +4,7 @@
 // back through nginx to the other replica and streams on with nothing lost, and its instance, once idle, is paused
 // exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { startVastFake, type VastFake } from '../../controller/src/fake-world/vast-fake';
 import { replicaOf } from '../../controller/src/replicas/leadership';
 import { PgDatabase } from '../../controller/src/store/sql/pg-database';
 import { ensureBuilt } from '../helpers/build';

@@ -8,7 +8,7 @@
 //   the caller meanwhile): the new leader settles the `planned` row from the provider's word and never stops the
 //   instance again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, type VastFake } from '../../controller/src/fakes/vast-fake';
+import { startVastFake, type VastFake } from '../../controller/src/fake-world/vast-fake';
 import { PgDatabase } from '../../controller/src/store/sql/pg-database';
 import { ensureBuilt } from '../helpers/build';
 import { waitFor } from '../helpers/in-process-controller';
