@@ -2,6 +2,8 @@
 import { hostname } from 'node:os';
 import { DEFAULT_CPU_BUSY_PERCENT, DEFAULT_DISK_BUSY_MB_S, DEFAULT_NET_BUSY_MB_S } from '../engine/host-busy';
 import { ConfigError } from '../domain/errors';
+import { databasePasswords, databaseUrl, redactDatabaseUrl } from './database-url';
+import { bool, type Env, list, num, prices, smtpUrl, str, url } from './env-values';
 import { isLoopbackHost } from '../../../protocol/loopback';
 
 export interface VastConfig {
@@ -132,82 +134,6 @@ export interface Config extends EngineConfig {
     /** TLS_HANDSHAKE_TIMEOUT_SECONDS: a TLS handshake must finish within this long. */
     tlsHandshakeTimeoutSec: number;
   };
-}
-
-type Env = Record<string, string | undefined>;
-
-function str(env: Env, name: string): string | null {
-  const v = env[name];
-  if (v === undefined) return null;
-  const t = v.trim();
-  return t === '' ? null : t;
-}
-
-function num(env: Env, name: string, def: number, opts: { min?: number; max?: number; int?: boolean; gt?: number } = {}): number {
-  const raw = str(env, name);
-  if (raw === null) return def;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw)) throw new ConfigError(name, `expected a number, got "${raw}"`);
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ConfigError(name, `expected a finite number, got "${raw}"`);
-  if (opts.int && !Number.isInteger(n)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
-  if (opts.min !== undefined && n < opts.min) throw new ConfigError(name, `must be >= ${opts.min}, got ${raw}`);
-  if (opts.gt !== undefined && n <= opts.gt) throw new ConfigError(name, `must be > ${opts.gt}, got ${raw}`);
-  if (opts.max !== undefined && n > opts.max) throw new ConfigError(name, `must be <= ${opts.max}, got ${raw}`);
-  return n;
-}
-
-function bool(env: Env, name: string, def: boolean): boolean {
-  const raw = str(env, name);
-  if (raw === null) return def;
-  const l = raw.toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(l)) return true;
-  if (['0', 'false', 'no', 'off'].includes(l)) return false;
-  throw new ConfigError(name, `expected true or false, got "${raw}"`);
-}
-
-function url(env: Env, name: string, def: string | null): string | null {
-  const raw = str(env, name) ?? def;
-  if (raw === null) return null;
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ConfigError(name, 'is not a valid URL');
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, 'must be an http:// or https:// URL');
-  return raw.replace(/\/+$/, '');
-}
-
-function smtpUrl(env: Env): string | null {
-  const raw = str(env, 'SMTP_URL');
-  if (raw === null) return null;
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ConfigError('SMTP_URL', 'is not a valid URL');
-  }
-  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL');
-  return raw;
-}
-
-function list(env: Env, name: string): string[] {
-  const raw = str(env, name);
-  if (raw === null) return [];
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
-function prices(env: Env, name: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of list(env, name)) {
-    const m = /^([A-Za-z0-9._-]+)=(\d+(?:\.\d+)?)$/.exec(item);
-    if (!m) throw new ConfigError(name, `expected type=usdPerHour pairs, got "${item}"`);
-    out[m[1]!] = Number(m[2]);
-  }
-  return out;
 }
 
 /** Literal 127.0.0.0/8, ::1 and localhost only (protocol/loopback.ts): a name starting with "127." is not loopback. */
@@ -351,16 +277,6 @@ export function parseConfig(env: Env, home = '/root'): Config {
   };
 }
 
-/** DATABASE_URL: postgres:// or postgresql:// (libpq's URL form), else a clear error; unset or empty = SQLite. */
-function databaseUrl(env: Env): string | null {
-  const raw = str(env, 'DATABASE_URL');
-  if (raw === null) return null;
-  if (!/^postgres(ql)?:\/\/\S+$/i.test(raw)) {
-    throw new ConfigError('DATABASE_URL', 'expected a postgres:// or postgresql:// URL (unset keeps SQLite in DATA_DIR)');
-  }
-  return raw;
-}
-
 function replicaId(env: Env): string {
   const id = str(env, 'REPLICA_ID');
   if (id === null)
@@ -373,29 +289,7 @@ function replicaId(env: Env): string {
   return id;
 }
 
-/** The passwords in a postgres:// URL (user info, or a `password=` parameter), as written and decoded. */
-function databasePasswords(url: string | null): string[] {
-  if (url === null) return [];
-  const out: string[] = [];
-  const userInfo = /^[a-z]+:\/\/[^:/@]*:([^@/]*)@/i.exec(url)?.[1];
-  if (userInfo) out.push(userInfo);
-  const param = /[?&]password=([^&#]*)/i.exec(url)?.[1];
-  if (param) out.push(param);
-  for (const p of [...out]) {
-    try {
-      const d = decodeURIComponent(p);
-      if (d !== p) out.push(d);
-    } catch {
-      // not %-encoded: the raw text is what appears
-    }
-  }
-  return out;
-}
-
-/** A postgres:// URL with its passwords replaced, for logs and the status API. */
-export function redactDatabaseUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@').replace(/([?&]password=)[^&#]*/i, '$1***');
-}
+export { redactDatabaseUrl };
 
 /** Every secret value the config holds: the loggers scrub each from every line. Kept beside redactConfig, its twin. */
 export function secretsOf(c: Config): (string | null | undefined)[] {
