@@ -289,8 +289,6 @@ function replicaId(env: Env): string {
   return id;
 }
 
-export { redactDatabaseUrl };
-
 /** Every secret value the config holds: the loggers scrub each from every line. Kept beside redactConfig, its twin. */
 export function secretsOf(c: Config): (string | null | undefined)[] {
   return [

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import type PQType from 'libpq';
 import pgTypes from 'pg-types';
-import { redactDatabaseUrl } from '../../config/config';
+import { redactDatabaseUrl } from '../../config/database-url';
 import { pgSchema, pgStatement, type PgStatementText } from './pg-dialect';
 import type { RunResult, SqlDatabase, SqlParam, SqlParams, SqlStatement } from './sql-database';
 
