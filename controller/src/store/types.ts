@@ -5,7 +5,7 @@ import type { HostFigures, InhibitFigures } from '../domain/host-activity';
 import type { InteractiveActivity } from '../domain/interactive';
 import type { SampleSummary } from '../domain/sample';
 import type { StoredGpu } from './gpu-codec';
-import type { ActionActor, ActionKind, ActionStatus } from '../domain/action';
+import type { ActionActor, ActionKind, ActionRecord, ActionStatus } from '../domain/action';
 
 export type SampleSource = Exclude<MetricSource, 'none'>;
 
@@ -79,22 +79,7 @@ export interface SampleDetail extends SampleSummary {
   healthError: boolean;
 }
 
-export type { ActionActor, ActionKind, ActionStatus };
-
-export interface ActionRecord {
-  id: number;
-  instanceId: string;
-  kind: ActionKind;
-  status: ActionStatus;
-  reason: string;
-  figures: Record<string, unknown>;
-  /** Unique when set: the executor derives it from the decision so a crash between "decided" and "done" never acts twice. */
-  decisionKey: string | null;
-  /** Who did it (`controller` for the optimizer's own decisions). */
-  actor: ActionActor;
-  createdAt: number;
-  updatedAt: number;
-}
+export type { ActionActor, ActionKind, ActionRecord, ActionStatus };
 
 export interface NewAction {
   instanceId: string;
