@@ -1,5 +1,5 @@
-// The one rule for when a keep-alive hold is in force: the store's active hold, the cycle's fleet context and the
-// engine's protection all ask here.
+// The one rule for when a keep-alive hold is in force: the store's active hold, the cycle's fleet context, the
+// dashboard's hold column and the engine's protection all ask here.
 
 /**
  * True while a hold ending at `until` protects the instance at `now`: until > now. A hold whose end is not a number
