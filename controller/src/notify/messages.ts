@@ -38,6 +38,11 @@ const PROVIDER_NAMES: Record<string, string> = { vast: 'Vast.ai', tensordock: 'T
 // Trimmed: a name ending in a line break (stripped to a space) must not leave a gap before the closing markup.
 export const safe = (s: string): string => escapeMrkdwn(stripControl(s)).trim();
 
+/** A plain-text notice (log-style, with untrusted parts) made safe to send as mrkdwn: `:emoji:` prefix kept, the rest escaped. */
+export function plainNotice(emoji: string, text: string): string {
+  return `${emoji} ${escapeMrkdwn(stripControl(text))}`;
+}
+
 export function money(x: number): string {
   return `$${x.toFixed(Math.abs(x) < 1 && x !== 0 ? 3 : 2)}`;
 }
