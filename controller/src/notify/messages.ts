@@ -3,6 +3,7 @@
 // and when, the money at stake, and how to keep the instance (a one-click link to its row on the dashboard, or the
 // [protect] marker). Every name from a provider is untrusted: control characters stripped, mrkdwn escaped.
 import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
+import { minutesText } from '../../../protocol/duration-text';
 
 /** What a message says about an instance. */
 export interface MessageSubject {
@@ -52,13 +53,6 @@ export function clock(at: number, now: number): string {
   const a = new Date(at).toISOString();
   const sameDay = a.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
   return `${sameDay ? '' : `${a.slice(0, 10)} `}${a.slice(11, 16)} UTC`;
-}
-
-export function minutesText(ms: number): string {
-  const m = ms / 60_000;
-  if (m < 1) return `${Math.max(0, Math.round(ms / 1000))} s`;
-  if (m < 120) return `${Math.round(m)} min`;
-  return `${(m / 60).toFixed(m < 600 ? 1 : 0)} h`;
 }
 
 /** The dashboard anchor of an instance's row (the page gives each row this id). */
