@@ -9,6 +9,7 @@ import { holdActive } from '../domain/hold';
 import { type SparkSeries, SparklineCache } from './sparkline-cache';
 import { auditLines } from '../dashboard/audit-groups';
 import { type CsrfTokens, dashboardScriptPath } from './dashboard-actions';
+import { ROUTES } from '../http-shared/route-table';
 
 /** Sparklines cover this long, in this many points; only the first instances get one (it reads their samples). */
 const SPARK_HOURS = 3;
@@ -47,7 +48,7 @@ export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
   const scriptPath = dashboardScriptPath();
   const cache = new SparklineCache();
   return (app, ctx) => {
-    app.get('/', (c) => {
+    app.get(ROUTES.dashboard.path, (c) => {
       const now = ctx.now();
       const who = loadAttributions(ctx.store);
       // The team and owner filter, kept in the URL (docs/owners.md); an empty value means all.
