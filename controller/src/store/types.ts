@@ -23,7 +23,13 @@ export interface InstanceRecord extends ProviderInstance {
   firstSeen: number;
   /** Last provider inventory that listed it; null for manual hosts and placeholders. */
   lastInventoryAt: number | null;
-  /** When it was last seen turning running; null while not running. Idle clocks never start before this. */
+  /**
+   * When inventory last saw it turn running; null while not running. The inventory's record of the rule in
+   * engine/running-since.ts, not the engine's figure: the engine decides with (and the views show) its own
+   * `IdleState.runningSince`, narrowed by a pause the inventory never saw. This column is only the API's fallback for
+   * an instance the engine has no figure for (http/instance-json.ts); dropping it would take a migration and change
+   * what the API shows for such an instance, so it stays, written by the same rule.
+   */
   runningSince: number | null;
   /** Source of the newest sample; 'none' before the first. */
   metricSource: MetricSource;
