@@ -180,3 +180,13 @@ export function repeatedWarningsText(warned: number, calledOff: number, since: n
 export function calledOffReasonText(reason: string, calledOffAt: number, now: number): string {
   return `${reason}; called off at ${clock(calledOffAt, now)}`;
 }
+
+/** A team's part of the daily digest, sent to its own webhook (`digest` is notify/digest.ts's text). */
+export function teamDigestText(team: string, digest: string): string {
+  return `Team *${safe(team)}*: ${digest}`;
+}
+
+/** What `doctor --send-test` sends through the webhook. */
+export function webhookTestText(replicaId: string): string {
+  return `:stethoscope: cost-optimizer doctor on ${replicaId}: test message; the controller's warnings and actions arrive here.`;
+}
