@@ -3,38 +3,28 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempDir, type TempDir } from '../../../test/helpers/temp-dir';
+import { describe, expect, it } from 'vitest';
+import { useTempStore } from '../../../test/helpers/temp-store';
 import { parseConfig } from '../config/config';
 import { enrolRoutes } from '../enrol/enrol-route';
 import { AUTH_PATTERNS, ROUTES, type RouteSpec } from '../http-shared/route-table';
 import { createApp } from '../http/app';
 import { silentLogger } from '../log';
 import { Metrics } from '../metrics/metrics';
-import { dbPath, openStore, type Store } from '../store';
 import { webRoutes } from './web-routes';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ADMIN = 'admin-token-0123456789abcdef';
 const table: readonly RouteSpec[] = Object.values(ROUTES);
 
-let dir: TempDir;
-let store: Store;
-beforeEach(() => {
-  dir = makeTempDir();
-  store = openStore(dbPath(dir.path));
-});
-afterEach(() => {
-  store.close();
-  dir.cleanup();
-});
+const t = useTempStore();
 
 /** The app as `serve` assembles it (start-controller.ts): the API, the enrol route and the web routes. */
 function servedApp() {
-  const config = parseConfig({ DATA_DIR: dir.path, ADMIN_TOKEN: ADMIN });
+  const config = parseConfig({ DATA_DIR: t.dir, ADMIN_TOKEN: ADMIN });
   const metrics = new Metrics(() => ({ instances: [], savings: null }) as never);
   return createApp({
-    store,
+    store: t.store,
     adminToken: ADMIN,
     logger: silentLogger,
     routes: [enrolRoutes({ trustProxy: false }), ...webRoutes({ config, logger: silentLogger, metrics })],
