@@ -1,6 +1,6 @@
 // What nvidia-smi prints or exits with when the GPU cannot be read at all (driver not loaded, NVML missing, GPU lost):
-// one list for the agent's reader and the controller's SSH fallback, so the two never disagree. Such a host is
-// unknown, never idle.
+// one list for the line parser (nvidia-smi/parse.ts), the agent's reader and the controller's SSH fallback, so they
+// never disagree. Such a host is unknown, never idle.
 
 /** Messages nvidia-smi prints on stdout or stderr when the driver or the GPU is unreachable. */
 export const DRIVER_FAILURE_TEXT =

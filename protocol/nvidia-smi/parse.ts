@@ -1,6 +1,8 @@
 // Pure parser for `nvidia-smi --query-gpu=<fields> --format=csv,noheader,nounits` lines (fields: query.ts).
 // Anything that is not a clean number ([N/A], [Not Supported], [Unknown Error], blank, garbled) becomes null: unknown, never 0.
 import { BASE_FIELDS, type EngineField, QUERY_FIELDS, type QueryField } from './query';
+// A line saying the driver or the GPU is unreachable (one list with the exit statuses: ../nvidia-smi-failure.ts).
+import { DRIVER_FAILURE_TEXT } from '../nvidia-smi-failure';
 
 export interface GpuReading {
   index: number;
@@ -35,9 +37,6 @@ export const ENGINE_KEYS: Record<EngineField, 'enc' | 'dec' | 'jpeg' | 'ofa' | '
 
 export type LineResult = { kind: 'reading'; reading: GpuReading } | { kind: 'error'; code: 'driver' | 'garbled'; line: string };
 
-/** Messages nvidia-smi prints (on stdout or stderr) when it cannot reach the driver; it then exits 9. */
-const DRIVER_FAILURE = /couldn't communicate with the nvidia driver|nvidia-smi has failed|driver\/library version mismatch|no devices were found/i;
-
 function bracketed(s: string): boolean {
   return s.startsWith('[') && s.endsWith(']');
 }
@@ -68,7 +67,7 @@ function text(raw: string | undefined): string | null {
  */
 export function parseLine(line: string, fields: readonly QueryField[] = QUERY_FIELDS): LineResult {
   const trimmed = line.trim();
-  if (DRIVER_FAILURE.test(trimmed)) return { kind: 'error', code: 'driver', line: trimmed.slice(0, 300) };
+  if (DRIVER_FAILURE_TEXT.test(trimmed)) return { kind: 'error', code: 'driver', line: trimmed.slice(0, 300) };
   // GPU names never contain commas in practice; a line with the wrong field count is garbled.
   const parts = trimmed.split(',');
   if (parts.length !== fields.length) return { kind: 'error', code: 'garbled', line: trimmed.slice(0, 300) };

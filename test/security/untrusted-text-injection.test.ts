@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../controller/src/log';
-import { plainNotice, WebhookNotifier } from '../../controller/src/notify/webhook-notifier';
+import { plainNotice } from '../../controller/src/notify/messages';
+import { WebhookNotifier } from '../../controller/src/notify/webhook-notifier';
 import { startTestController, type TestController, waitFor } from '../helpers/in-process-controller';
 import { SimAgent } from '../sim-agent';
 
@@ -43,7 +44,7 @@ describe('untrusted text stays text', () => {
     await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const n = new WebhookNotifier({ url, logger: createLogger({ sink: () => {} }) });
-    // The executor's fallback for a log-style notice: untrusted text goes through plainNotice, which escapes it.
+    // A log-style notice (a contest, a silent agent): untrusted text goes through plainNotice, which escapes it.
     n.notify(plainNotice(':pause_button:', 'PAUSE: vast:1 (<!channel> free GPUs at <https://evil.example|the docs> & more\u001b[31m)'));
     await n.flush();
     expect(bodies).toEqual([{ text: ':pause_button: PAUSE: vast:1 (&lt;!channel&gt; free GPUs at &lt;https://evil.example|the docs&gt; &amp; more)' }]);

@@ -17,6 +17,7 @@ export class MemoryActionLog implements ActionLog {
       status: 'planned',
       reason: a.reason,
       figures: a.figures,
+      actor: 'controller',
       createdAt: a.now,
       updatedAt: a.now,
     };

@@ -7,6 +7,7 @@ import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } fr
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { entryFileName, type InhibitEntry, MAX_INHIBIT_MS, processStartTime, readInhibitions } from './inhibit-entry';
+import { roughDuration } from '../../../protocol/duration-text';
 
 export const INHIBIT_USAGE = `Usage: cost-optimizer-agent inhibit [--why TEXT] -- COMMAND [ARGS...]
        cost-optimizer-agent inhibit --for DURATION [--why TEXT]
@@ -94,11 +95,6 @@ function remove(path: string): void {
   }
 }
 
-function fmtDuration(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  return m < 1 ? `${Math.round(ms / 1000)} s` : m < 120 ? `${m} min` : `${Math.round(m / 6) / 10} h`;
-}
-
 export interface InhibitDeps {
   inhibitDir: string;
   hostProc: string;
@@ -124,10 +120,10 @@ export async function runInhibit(argv: readonly string[], deps: InhibitDeps): Pr
     const now = Date.now();
     const list = readInhibitions(deps.inhibitDir, deps.hostProc, now);
     if (list.length === 0) deps.out(`nothing inhibits pausing now (${deps.inhibitDir})`);
-    for (const i of list) deps.out(`pid ${i.pid}  '${i.why}'  for ${fmtDuration(now - i.since)}, ends by ${new Date(i.until).toISOString()}`);
+    for (const i of list) deps.out(`pid ${i.pid}  '${i.why}'  for ${roughDuration(now - i.since)}, ends by ${new Date(i.until).toISOString()}`);
     return 0;
   }
-  if (args.mode === 'for') return inhibitFor(args.ms, args.why ?? `inhibit --for ${fmtDuration(args.ms)}`, deps);
+  if (args.mode === 'for') return inhibitFor(args.ms, args.why ?? `inhibit --for ${roughDuration(args.ms)}`, deps);
   return inhibitRun(args.command, args.why ?? args.command.join(' '), deps);
 }
 
@@ -151,7 +147,7 @@ async function inhibitFor(ms: number, why: string, deps: InhibitDeps): Promise<n
     deps.err(`cost-optimizer-agent inhibit: cannot write to ${deps.inhibitDir}: ${(e as Error).message}`);
     return 1;
   }
-  deps.out(`inhibiting pauses for ${fmtDuration(ms)} ('${entry.why}'); Ctrl-C ends it`);
+  deps.out(`inhibiting pauses for ${roughDuration(ms)} ('${entry.why}'); Ctrl-C ends it`);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
     const stop = () => {

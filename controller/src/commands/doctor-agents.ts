@@ -1,6 +1,7 @@
 // doctor's agent check: every instance holding a live agent token is connected (a live session, or a sample within
 // the window /api/status uses), silent (it reported once, not lately) or never seen. A silent agent on an instance
 // that still runs fails the check; one never seen is a warning (its host may not be installed yet).
+import { coarseDuration } from '../../../protocol/duration-text';
 import type { Config } from '../config/config';
 import type { InstanceState } from '../domain/instance';
 import type { Store } from '../store';
@@ -36,9 +37,6 @@ export function agentRows(store: Store, config: Config, now: number): AgentRow[]
 /** Off instances cannot report: their agents' silence is expected. */
 const OFF: ReadonlySet<InstanceState> = new Set(['stopped', 'stopping', 'deleted']);
 
-const ago = (ms: number) =>
-  ms < 120_000 ? `${Math.round(ms / 1000)} s` : ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`;
-
 function listed(rows: readonly AgentRow[], what: (r: AgentRow) => string): string {
   const shown = rows.slice(0, 5).map((r) => `${r.instanceId} (${what(r)})`);
   return shown.join(', ') + (rows.length > 5 ? ` and ${rows.length - 5} more` : '');
@@ -53,13 +51,13 @@ export function checkAgents(rows: readonly AgentRow[], now: number): CheckLine {
   if (silent.length > 0)
     return fail(
       'agents',
-      `${summary}; silent on a running instance: ${listed(silent, (r) => `last sample ${ago(now - r.lastSampleAt!)} ago`)}`,
+      `${summary}; silent on a running instance: ${listed(silent, (r) => `last sample ${coarseDuration(now - r.lastSampleAt!)} ago`)}`,
       'on each host: systemctl status cost-optimizer-agent and journalctl -u cost-optimizer-agent (a host that cannot reach the controller, or a revoked token, shows there)',
     );
   if (never.length > 0)
     return warn(
       'agents',
-      `${summary}; never reported: ${listed(never, (r) => `token minted ${ago(now - r.mintedAt)} ago`)}`,
+      `${summary}; never reported: ${listed(never, (r) => `token minted ${coarseDuration(now - r.mintedAt)} ago`)}`,
       'run the install line `token create ID` printed on each of those hosts, or revoke tokens no longer meant for a host (token revoke ID)',
     );
   return ok('agents', summary);

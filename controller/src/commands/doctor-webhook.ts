@@ -3,6 +3,7 @@
 import type { Config } from '../config/config';
 import { isLoopback } from '../config/config';
 import type { Logger } from '../log';
+import { webhookTestText } from '../notify/messages';
 import { WebhookNotifier } from '../notify/webhook-notifier';
 import { type CheckLine, fail, ok, webhookWhere } from './doctor-line';
 
@@ -30,7 +31,7 @@ export async function checkWebhook(config: Config, opts: { sendTest: boolean; ti
   const heard: string[] = [];
   const capture: Logger = { debug: () => {}, info: () => {}, warn: (m) => heard.push(m), error: (m) => heard.push(m) };
   const notifier = new WebhookNotifier({ url, logger: capture, attempts: 1, timeoutMs: opts.timeoutMs ?? 10_000 });
-  notifier.notify(`:stethoscope: cost-optimizer doctor on ${config.replicaId}: test message; the controller's warnings and actions arrive here.`);
+  notifier.notify(webhookTestText(config.replicaId));
   await notifier.flush((opts.timeoutMs ?? 10_000) + 5_000);
   if (heard.length === 0) return ok('webhook', `${where}: test message delivered`);
   // The notifier's lines name the origin only and blank the URL out of error texts: "webhook <origin> refused a message

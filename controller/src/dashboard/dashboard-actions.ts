@@ -14,6 +14,7 @@ import type { RouteModule } from '../http/app-context';
 import { readJsonBody } from '../http/json-body';
 import { HoldBody, holdUntil } from '../http/routes/instances';
 import { parseInstanceId } from '../store/instance-id';
+import { ROUTES } from '../http-shared/route-table';
 
 const TOKEN_TTL_MS = 24 * 3_600_000;
 
@@ -63,14 +64,14 @@ export function csrfProblem(c: Context, csrf: CsrfTokens, now: number, trustProx
 
 export function dashboardActionRoutes(opts: { csrf: CsrfTokens; trustProxy: boolean }): RouteModule {
   return (app, ctx) => {
-    app.get('/ui/dashboard.js', (c) => {
+    app.get(ROUTES.dashboardScript.path, (c) => {
       c.header('content-type', 'text/javascript; charset=utf-8');
       // The page links it with its hash (DASHBOARD_SCRIPT_PATH): cached for good, so a refresh stays one request.
       c.header('cache-control', 'private, max-age=31536000, immutable');
       return c.body(CLIENT_SCRIPT);
     });
 
-    app.post('/ui/instances/:id{.+}/:act{resume|hold|release}', async (c) => {
+    app.post(ROUTES.dashboardAct.path, async (c) => {
       const problem = csrfProblem(c, opts.csrf, ctx.now(), opts.trustProxy);
       if (problem !== null) {
         ctx.logger.warn(`dashboard: refused a ${c.req.param('act')} request: ${problem}`);

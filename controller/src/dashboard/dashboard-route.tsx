@@ -5,9 +5,11 @@ import { loadAttributions } from '../owners/attributions';
 import { DashboardPage } from './page';
 import type { Savings } from '../savings/savings';
 import type { SampleSummary } from '../domain/sample';
+import { holdActive } from '../domain/hold';
 import { type SparkSeries, SparklineCache } from './sparkline-cache';
 import { auditLines } from '../dashboard/audit-groups';
 import { type CsrfTokens, dashboardScriptPath } from './dashboard-actions';
+import { ROUTES } from '../http-shared/route-table';
 
 /** Sparklines cover this long, in this many points; only the first instances get one (it reads their samples). */
 const SPARK_HOURS = 3;
@@ -46,7 +48,7 @@ export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
   const scriptPath = dashboardScriptPath();
   const cache = new SparklineCache();
   return (app, ctx) => {
-    app.get('/', (c) => {
+    app.get(ROUTES.dashboard.path, (c) => {
       const now = ctx.now();
       const who = loadAttributions(ctx.store);
       // The team and owner filter, kept in the URL (docs/owners.md); an empty value means all.
@@ -85,7 +87,7 @@ export function dashboardRoute(opts: DashboardRouteOptions): RouteModule {
       const actions = auditLines(ctx.store.listActions({ limit: 500 }), now, 50);
       const savings = ctx.view.savings(now) as unknown as Savings;
       const holds = new Map<string, number>();
-      for (const h of ctx.store.listHolds()) if (h.until > now) holds.set(h.instanceId, h.until);
+      for (const h of ctx.store.listHolds()) if (holdActive(h.until, now)) holds.set(h.instanceId, h.until);
       const policies = new Map<string, readonly string[]>();
       if (opts.policyLines) for (const r of records) policies.set(r.id, opts.policyLines(r));
       return c.html(

@@ -1,6 +1,7 @@
 // The dashboard page: fleet table, savings, audit log. Server-rendered Hono JSX, no front-end build; refreshes itself.
 import type { Savings } from '../savings/savings';
-import { formatDuration, type StatusInstanceView } from '../views/status-table';
+import { compactDuration } from '../../../protocol/duration-text';
+import type { StatusInstanceView } from '../views/status-table';
 import { SavingsBreakdown } from './savings-breakdown';
 import { instanceAnchor } from '../notify/messages';
 import { raw } from 'hono/html';
@@ -99,7 +100,7 @@ function fleetRowHtml(i: StatusInstanceView, p: DashboardProps): string {
     `<td>${esc(gpu)}</td>` +
     `<td>${String(<Sparkline points={p.sparklines.get(i.id) ?? []} threshold={p.threshold} />)}</td>` +
     `<td><div>${now}</div>${i.lastSample && engineText(i.lastSample) !== '' ? `<div class="sub engines">${esc(engineText(i.lastSample))}</div>` : ''}</td><td>${esc(i.metricSource)}</td>` +
-    `<td>${i.idleSince ? esc(formatDuration(p.now - Date.parse(i.idleSince))) : '-'}</td>` +
+    `<td>${i.idleSince ? esc(compactDuration(p.now - Date.parse(i.idleSince))) : '-'}</td>` +
     `<td title="${esc(i.nextAction?.reason ?? '')}">${esc(nextActionText(i, p.now))}</td>` +
     `<td>${i.pricePerHour === null ? '-' : i.pricePerHour.toFixed(2)}</td>` +
     `<td class="policy">${esc(policy)}</td>` +
@@ -112,7 +113,7 @@ function nextActionText(i: StatusInstanceView, now: number): string {
   if (i.protected) return 'protected';
   if (!i.nextAction) return '-';
   const at = i.nextAction.at ? Date.parse(i.nextAction.at) : NaN;
-  return `${i.nextAction.kind}${Number.isFinite(at) ? (at <= now ? ' now' : ` in ${formatDuration(at - now)}`) : ''}`;
+  return `${i.nextAction.kind}${Number.isFinite(at) ? (at <= now ? ' now' : ` in ${compactDuration(at - now)}`) : ''}`;
 }
 
 export function DashboardPage(p: DashboardProps) {

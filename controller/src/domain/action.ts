@@ -7,3 +7,20 @@ export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'dry-run' | 'ski
 /** Who did it: the controller's own loop, or a person through the CLI, the HTTP API or the dashboard. */
 export type ActionActor = 'controller' | 'cli' | 'api' | 'dashboard';
 export const ACTION_ACTORS: readonly ActionActor[] = ['controller', 'cli', 'api', 'dashboard'];
+
+/** One row of the audit log: the store keeps it, the executor writes it, the views and the savings read it. */
+export interface ActionRecord {
+  id: number;
+  instanceId: string;
+  kind: ActionKind;
+  status: ActionStatus;
+  reason: string;
+  figures: Record<string, unknown>;
+  /** Unique when set: the executor derives it from the decision so a crash between "decided" and "done" never acts twice. */
+  decisionKey: string | null;
+  /** Who did it (`controller` for the optimizer's own decisions). */
+  actor: ActionActor;
+  /** Epoch ms. */
+  createdAt: number;
+  updatedAt: number;
+}

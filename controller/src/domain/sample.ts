@@ -11,7 +11,11 @@ export interface SampleSummary {
   utilMax: number | null;
   /** Mean over GPUs of their mean utilization; null when unknown. */
   utilMean: number | null;
-  /** True when any reading of any GPU was unknown, the agent reported an error, or no GPU was seen: such a sample is never idle. */
+  /**
+   * True when any reading of any GPU was unknown, the agent reported an error, or no GPU was seen: such a sample is
+   * never idle. Decided once, when the sample is stored (store/summarize.ts, the FLAG_UNKNOWN bit); readers ask
+   * `knownUtil` or the engine's classifySample, never work it out again.
+   */
   unknown: boolean;
   /** Readings behind this sample (all GPUs). */
   count: number;
@@ -43,3 +47,8 @@ export interface EnginePeak {
 }
 
 export type SampleEngines = Partial<Record<EngineName, EnginePeak>>;
+
+/** The sample's highest utilization when it is known; null when the sample is unknown (stored flag) or had no reading. */
+export function knownUtil(s: Pick<SampleSummary, 'unknown' | 'utilMax'>): number | null {
+  return s.unknown ? null : s.utilMax;
+}

@@ -10,7 +10,8 @@ import { DELETE_RULES, deleteDetail, deleteEval, deleteOk, type DeleteEval } fro
 import { type EngineTimes, engineTimes } from './engine-times';
 import { warningHoldBack } from './false-alarms';
 import { type Facts, gatherFacts } from './facts';
-import { dur, hours, iso, minutes, pct } from './format';
+import { dur, hours, minutes } from '../../../protocol/duration-text';
+import { iso, pct } from './format';
 import type { IdleState } from './idle-state';
 import { firstFailingPauseRule, PAUSE_RULES, pauseCode, pauseDetail, pauseOk } from './pause-rules';
 import { pauseDueAt, pauseWarningDue, policyWindowEnd, policyWindowWait } from './pause-warning';

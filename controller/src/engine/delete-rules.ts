@@ -8,7 +8,8 @@
 // DELETE_THRESHOLD_HOURS - DELETE_WARNING_HOURS. Activity in between moves the inactive clock past the warning, which
 // then no longer counts: no delete without a fresh warning.
 import type { Facts } from './facts';
-import { dur, hours, iso } from './format';
+import { dur, hours } from '../../../protocol/duration-text';
+import { iso } from './format';
 import { ageText } from './pause-rules';
 
 export const DELETE_RULES = ['state', 'protection', 'hold', 'age-known', 'age', 'inactive', 'warned', 'in-flight', 'capability'] as const;

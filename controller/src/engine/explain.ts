@@ -1,6 +1,7 @@
 // Human text for a Decision: the multi-line `cost-optimizer explain <id>` report and the one-line log formatter.
 import type { ProviderInstance } from '../domain/instance';
-import { dur, iso, pct } from './format';
+import { dur } from '../../../protocol/duration-text';
+import { iso, pct } from './format';
 import { policyLines } from './instance-policy';
 import type { Decision, DecisionFigures, RuleCheck } from './types';
 

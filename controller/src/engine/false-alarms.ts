@@ -8,7 +8,8 @@
 //   later (the rule that no pause comes without a warning is kept; a warning never costs more than one cycle).
 // So an instance gets at most FALSE_ALARMS_PER_DAY warnings a day that do not end in a pause (each with its "will not
 // be paused after all"), and every pause still has its warning first. Pure: the alarms and the clock come in.
-import { dur, iso } from './format';
+import { dur } from '../../../protocol/duration-text';
+import { iso } from './format';
 
 /** A pause warning that activity called off: when, and how long the idle spell had lasted by then (ms). */
 export interface FalseAlarm {

@@ -2,6 +2,7 @@
 // busy. Pure. A figure at or above its threshold is busy; a threshold of 0 turns that figure off; an unknown figure
 // (null, or a sample without host figures) is no evidence either way.
 import type { SampleSummary } from '../domain/sample';
+import { roughDuration } from '../../../protocol/duration-text';
 
 /**
  * Defaults chosen with the simulator (README, "Work the GPU cannot see"): a dataset download (20-100 MB/s) and
@@ -44,18 +45,13 @@ export function hostBusy(s: SampleSummary, t: HostThresholds): HostEvidence | nu
   return null;
 }
 
-function fmtFor(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  return m < 1 ? `${Math.max(0, Math.round(ms / 1000))} s` : m < 120 ? `${m} min` : `${Math.round(m / 6) / 10} h`;
-}
-
 const fig = (v: number) => (v >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
 
 /** `inhibited by 'dataset download' (pid 4242, for 12 min)`, `network 62 MB/s (busy at 1 MB/s)`. */
 export function describeHostEvidence(e: HostEvidence): string {
   if (e.kind === 'inhibit') {
     const more = e.count > 1 ? `, and ${e.count - 1} more` : '';
-    return `inhibited by '${e.why}' (${e.pid === null ? '' : `pid ${e.pid}, `}for ${fmtFor(e.forMs)}${more})`;
+    return `inhibited by '${e.why}' (${e.pid === null ? '' : `pid ${e.pid}, `}for ${roughDuration(e.forMs)}${more})`;
   }
   if (e.kind === 'cpu') return `CPU ${fig(e.value)} % of all cores (busy at ${fig(e.threshold)} %)`;
   return `${e.kind === 'net' ? 'network' : 'disk'} ${fig(e.value)} MB/s (busy at ${fig(e.threshold)} MB/s)`;

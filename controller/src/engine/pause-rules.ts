@@ -11,7 +11,8 @@
 // Outcomes are cheap booleans; detail strings are built only for the reason and for explain (10,000 instances a cycle).
 import { isHostReason } from './host-busy';
 import type { Facts } from './facts';
-import { dur, iso, minutes, pct } from './format';
+import { dur, minutes } from '../../../protocol/duration-text';
+import { iso, pct } from './format';
 import type { DecisionCode } from './types';
 
 export const PAUSE_RULES = [

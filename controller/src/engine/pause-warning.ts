@@ -10,7 +10,8 @@
 // later than the pause would otherwise come.
 import { warningHoldBack } from './false-alarms';
 import type { Facts } from './facts';
-import { dur, iso } from './format';
+import { dur } from '../../../protocol/duration-text';
+import { iso } from './format';
 import type { PauseRule } from './pause-rules';
 
 /** Failing pause rules that time alone can clear while the instance stays idle: only these get a warning ahead. */

@@ -12,6 +12,7 @@
 // costs money; protecting too little destroys work.
 import type { EngineConfig } from '../config/config';
 import type { ProviderInstance } from '../domain/instance';
+import { holdActive } from '../domain/hold';
 
 export const PROTECT_MARKER = '[protect]';
 export const PROTECT_LABEL = 'cost-optimizer-protect';
@@ -60,7 +61,7 @@ export function configProtectionEntry(inst: Inst, list: readonly string[]): stri
 
 const NONE: readonly Protection[] = Object.freeze([]);
 
-/** Every protection that applies now (empty when none). A hold counts while `holdUntil > now`. */
+/** Every protection that applies now (empty when none). A hold counts while it is active (domain/hold.ts). */
 export function protectionsOf(
   inst: Inst,
   holdUntil: number | null | undefined,
@@ -69,7 +70,7 @@ export function protectionsOf(
 ): readonly Protection[] {
   const entry = configProtectionEntry(inst, cfg.protectedInstances);
   const marker = markerDetail(inst);
-  const held = holdUntil !== null && holdUntil !== undefined && (Number.isNaN(holdUntil) || holdUntil > now);
+  const held = holdUntil !== null && holdUntil !== undefined && holdActive(holdUntil, now);
   if (entry === null && marker === null && !held) return NONE; // the common case allocates nothing
   const out: Protection[] = [];
   if (entry !== null) out.push({ by: 'config', detail: `PROTECTED_INSTANCES lists "${entry}"`, until: null });

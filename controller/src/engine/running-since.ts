@@ -1,4 +1,7 @@
-// The one rule for "running since": when the instance's current running episode began. Every place that works it out calls here.
+// The one rule for "running since": when the instance's current running episode began. Every place that works it out
+// calls here. The engine's figure is `IdleState.runningSince` (observeInventory), narrowed by runningSinceOf; the store's
+// `running_since` column follows the same rule as the inventory's record, and the API shows it only when the engine
+// has no figure (store/types.ts says why the column stays).
 import type { InstanceState } from '../domain/instance';
 import type { IdleState } from './idle-state';
 import type { LastAction } from './types';

@@ -2,13 +2,14 @@
 // instance and gets its own agent token when the claim checks out. Every refusal is the same 403 on the wire; the log
 // line says which check failed.
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { ENROL_PATH, ENROL_REFUSED, EnrolRequestSchema } from '../../../protocol';
+import { ENROL_REFUSED, EnrolRequestSchema } from '../../../protocol';
 import type { RouteModule } from '../http/app-context';
 import { readJsonBody } from '../http/json-body';
 import { type InstanceRecord, instanceIdProblem } from '../store';
 import { checkClaim } from './claim-check';
 import { bearerToken } from '../http-shared/bearer-token';
 import { clientAddress } from '../http-shared/client-address';
+import { ROUTES } from '../http-shared/route-table';
 
 export interface EnrolRouteOptions {
   /** Honour X-Forwarded-For (TRUST_PROXY): only behind a proxy that sets it. */
@@ -40,7 +41,7 @@ export function enrolRoutes(opts: EnrolRouteOptions): RouteModule {
   const limitedLogged = new Set<string>();
 
   return (app, ctx) => {
-    app.post(ENROL_PATH, async (c) => {
+    app.post(ROUTES.enrol.path, async (c) => {
       const now = ctx.now();
       const from = clientAddress(c, opts.trustProxy);
       const key = from ?? 'unknown';

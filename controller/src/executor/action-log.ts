@@ -1,20 +1,7 @@
 // What the executor needs from the audit table: one row per decision, written before and after acting.
-import type { ActionKind, ActionStatus } from '../domain/action';
+import type { ActionKind, ActionRecord, ActionStatus } from '../domain/action';
 
-export type { ActionKind, ActionStatus };
-
-export interface ActionRecord {
-  id: number;
-  decisionKey: string;
-  instanceId: string;
-  kind: ActionKind;
-  status: ActionStatus;
-  reason: string;
-  figures: Record<string, unknown>;
-  /** Epoch ms. */
-  createdAt: number;
-  updatedAt: number;
-}
+export type { ActionKind, ActionRecord, ActionStatus };
 
 export interface ActionLog {
   getByDecisionKey(decisionKey: string): ActionRecord | null;

@@ -29,6 +29,7 @@ function setup(over: Partial<ExecutorOptions> = {}, instances = [memoryInstance(
     now: () => 1_000,
     dryRun: false,
     checkpointTimeoutMs: 1000,
+    messages: { publicUrl: null },
     protections: (i) => protectionsOf(i, null, { protectedInstances: [] }, 0),
     verifyAttempts: 2,
     verifyDelayMs: 1,
@@ -46,6 +47,8 @@ const plan = (kind: PlannedAction['kind'], id = '1', key = `${kind}:vast:${id}:0
   logLine: `${kind.toUpperCase()}: vast:${id} (RTX 4090) - GPU avg=1.0% max=2.0% over 30 min, 180 samples (threshold=10.0%)`,
   figures: { maxUtil: 2 },
   decisionKey: key,
+  notice: `:pause_button: ${kind.toUpperCase()}: vast:${id} (RTX 4090)`,
+  subject: { id: `vast:${id}`, name: `box-${id}`, provider: 'vast', gpuName: 'RTX 4090', numGpus: 1, pricePerHour: 0.5, stoppedPricePerHour: null },
 });
 
 describe('Executor', () => {

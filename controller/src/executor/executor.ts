@@ -5,7 +5,7 @@ import type { ProviderInstance } from '../domain/instance';
 import { effectComplete } from '../domain/action-effect';
 import { errorMessage, type Logger } from '../log';
 import { instancePolicy } from '../engine/instance-policy';
-import { type Notifier, plainNotice } from '../notify/webhook-notifier';
+import type { Notifier } from '../notify/webhook-notifier';
 import { type MessageContext, type MessageSubject, actionFailedText, actionSkippedText } from '../notify/messages';
 import type { Provider } from '../providers/provider';
 import type { Protection } from '../engine/protection';
@@ -27,10 +27,10 @@ export interface PlannedAction {
   figures: Record<string, unknown>;
   /** Same decision (same instance, kind and idle episode) => same key: the audit row's unique key. */
   decisionKey: string;
-  /** The notification once done (or, for a warning, sent); default: the log line with an emoji. */
-  notice?: string;
+  /** The notification once done (or, for a warning, sent), from notify/messages.ts (the plan step writes it). */
+  notice: string;
   /** What failure and skip notifications say about the instance (name, provider, GPU, price). */
-  subject?: MessageSubject;
+  subject: MessageSubject;
 }
 
 export interface ActionOutcome {
@@ -66,7 +66,7 @@ export interface ExecutorOptions {
   maxAttempts?: number;
   concurrency?: number;
   /** PUBLIC_URL for the links in failure notifications. */
-  messages?: MessageContext;
+  messages: MessageContext;
   /**
    * Why this process must not call a provider now (it no longer holds the leader lease), or null; asked right before
    * each pause or delete request, resends included (act-and-verify.ts). A fenced act is recorded as failed, quietly,
@@ -140,7 +140,7 @@ export class Executor {
         return finish('dry-run', a.reason);
       }
       this.o.logger.info(a.logLine);
-      this.o.notifier.notify(a.notice ?? plainNotice(a.kind === 'warn-pause' ? ':hourglass:' : ':warning:', a.logLine), { instanceId: a.instanceId });
+      this.o.notifier.notify(a.notice, { instanceId: a.instanceId });
       return finish('succeeded', a.reason);
     }
 
@@ -177,12 +177,7 @@ export class Executor {
       if (r === 'error' || (r && (r.outcome === 'failed' || r.outcome === 'timeout'))) {
         const why = r === 'error' ? 'checkpoint request failed' : `checkpoint ${r.outcome}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`;
         this.o.logger.warn(`SKIP PAUSE: ${a.instanceId} - ${why}`);
-        this.o.notifier.notify(
-          a.subject
-            ? actionSkippedText('Pause', a.subject, this.o.messages ?? { publicUrl: null }, why)
-            : plainNotice(':x:', `Pause of ${a.instanceId} skipped: ${why}`),
-          { instanceId: a.instanceId },
-        );
+        this.o.notifier.notify(actionSkippedText('Pause', a.subject, this.o.messages, why), { instanceId: a.instanceId });
         return finish('skipped', why, r && r !== 'error' ? { checkpoint: { outcome: r.outcome, exitCode: r.exitCode, output: r.output.slice(-500) } } : {});
       }
       if (r) figures['checkpoint'] = { outcome: r.outcome, durationMs: r.durationMs };
@@ -197,18 +192,14 @@ export class Executor {
     if (acted.kind === 'failed') return this.failed(a, finish, `${action} failed: ${errorMessage(acted.error)}`);
     if (acted.kind === 'unverified') return this.failed(a, finish, `${action} sent but not verified: ${acted.state}`);
     this.o.logger.info(a.logLine);
-    this.o.notifier.notify(a.notice ?? plainNotice(action === 'pause' ? ':pause_button:' : ':wastebasket:', a.logLine), { instanceId: a.instanceId });
+    this.o.notifier.notify(a.notice, { instanceId: a.instanceId });
     return finish('succeeded', a.reason, { verifiedState: acted.state });
   }
 
   private failed(a: PlannedAction, finish: (s: ActionStatus, r: string) => ActionOutcome, reason: string): ActionOutcome {
     this.o.logger.error(`FAILED ${a.kind.toUpperCase()}: ${a.instanceId} - ${reason}`);
-    this.o.notifier.notify(
-      a.subject
-        ? actionFailedText(a.kind === 'pause' ? 'Pause' : 'Delete', a.subject, this.o.messages ?? { publicUrl: null }, reason)
-        : plainNotice(':x:', `${a.kind} of ${a.instanceId} failed: ${reason}`),
-      { instanceId: a.instanceId },
-    );
+    const text = actionFailedText(a.kind === 'pause' ? 'Pause' : 'Delete', a.subject, this.o.messages, reason);
+    this.o.notifier.notify(text, { instanceId: a.instanceId });
     return finish('failed', reason);
   }
 }

@@ -35,18 +35,12 @@ const post = (body: unknown, headers: Record<string, string> = auth) => ({
 });
 
 describe('admin token', () => {
-  it('guards every /api route when set, with a constant-time bearer check', async () => {
+  // Every admin route of the route table is refused without it: web/route-table.test.ts.
+  it('guards /api when set, with a constant-time bearer check', async () => {
     const a = app();
-    for (const [path, init] of [
-      ['/api/status', {}],
-      ['/api/actions', {}],
-      ['/api/instances/vast:1', {}],
-      ['/api/tokens', post({ instanceId: 'vast:1' }, {})],
-    ] as const) {
-      const r = await a.request(path, init);
-      expect(r.status, path).toBe(401);
-      expect(r.headers.get('www-authenticate')).toBe('Bearer');
-    }
+    const r = await a.request('/api/tokens', post({ instanceId: 'vast:1' }, {}));
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toBe('Bearer');
     expect((await a.request('/api/status', { headers: { authorization: `Bearer ${ADMIN}x` } })).status).toBe(401);
     expect((await a.request('/api/status', { headers: { authorization: ADMIN } })).status).toBe(401);
     expect((await a.request('/api/status', { headers: auth })).status).toBe(200);

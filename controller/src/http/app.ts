@@ -6,6 +6,7 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
 import { type Logger, silentLogger } from '../log';
 import type { Store } from '../store';
 import { adminAuth } from './admin-auth';
+import { AUTH_PATTERNS } from '../http-shared/route-table';
 import type { AppContext, RouteModule } from './app-context';
 import { requestGuard, type RequestGuardOptions } from './request-guard';
 import { type DecisionView, emptyDecisionView } from './decision-view';
@@ -90,7 +91,7 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   if (deps.guard) app.use('*', requestGuard(deps.guard));
-  if (deps.adminToken !== null) app.use('/api/*', adminAuth(deps.adminToken));
+  if (deps.adminToken !== null) for (const p of AUTH_PATTERNS.admin) app.use(p, adminAuth(deps.adminToken));
   app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413) }));
 
   for (const register of [

@@ -13,6 +13,7 @@ import { type Context, Hono } from 'hono';
 import { ConfigError } from '../domain/errors';
 import { type Logger, silentLogger } from '../log';
 import { type RuntimeSourceOptions, ServedRuntime } from './install-runtime';
+import { ROUTES } from '../http-shared/route-table';
 
 export interface InstallRoutesOptions {
   /**
@@ -139,14 +140,14 @@ export function installRoutes(opts: InstallRoutesOptions = {}): Hono {
   };
 
   const app = new Hono();
-  app.get('/install.sh', (c) => {
+  app.get(ROUTES.installScript.path, (c) => {
     const base = publicUrl ?? requestBaseUrl(c, trustProxy);
     if (base === null) return c.text('bad Host header\n', 400, noStore);
     // A function replacement: `$&`-style patterns in the URL must not be interpreted.
     const script = template.replace(PLACEHOLDER, () => `'${base}'`);
     return c.body(script, 200, { 'Content-Type': 'text/plain; charset=utf-8', ...noStore });
   });
-  app.get('/agent.js', async (c) => {
+  app.get(ROUTES.agentBundle.path, async (c) => {
     const agent = await readAgent(c);
     if (agent instanceof Response) return agent;
     return c.body(new Uint8Array(agent), 200, {
@@ -155,21 +156,21 @@ export function installRoutes(opts: InstallRoutesOptions = {}): Hono {
       ...noStore,
     });
   });
-  app.get('/agent.js.sha256', async (c) => {
+  app.get(ROUTES.agentBundleSum.path, async (c) => {
     const agent = await readAgent(c);
     if (agent instanceof Response) return agent;
     return c.text(`${sha256(agent)}  agent.js\n`, 200, noStore);
   });
-  app.get('/runtime/info', (c) => withRuntime(c, async (rt) => c.json(await rt.info(), 200, noStore)));
-  app.get('/runtime/node.sha256', (c) => withRuntime(c, async (rt) => c.text(`${(await rt.info()).sha256}  node\n`, 200, noStore)));
-  app.get('/runtime/node', (c) =>
+  app.get(ROUTES.runtimeInfo.path, (c) => withRuntime(c, async (rt) => c.json(await rt.info(), 200, noStore)));
+  app.get(ROUTES.runtimeNodeSum.path, (c) => withRuntime(c, async (rt) => c.text(`${(await rt.info()).sha256}  node\n`, 200, noStore)));
+  app.get(ROUTES.runtimeNode.path, (c) =>
     withRuntime(c, async (rt) => {
       const info = await rt.info();
       return fileResponse(rt.path, { 'Content-Length': String(info.size), 'X-Checksum-Sha256': info.sha256 });
     }),
   );
   // The gzip copy is about 37 % of the binary; the header names the hash of the binary once decompressed.
-  app.get('/runtime/node.gz', (c) =>
+  app.get(ROUTES.runtimeNodeGz.path, (c) =>
     withRuntime(c, async (rt) => {
       const [info, path] = await Promise.all([rt.info(), rt.gzipPath()]);
       const { size } = await stat(path);

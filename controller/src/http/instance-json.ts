@@ -1,5 +1,5 @@
 // The JSON shape of an instance in /api/status (docs/api.md's fields, exactly) and its detail view.
-import type { SampleSummary } from '../domain/sample';
+import { knownUtil, type SampleSummary } from '../domain/sample';
 import type { HoldRecord, InstanceRecord } from '../store/types';
 import type { InstanceView } from './decision-view';
 import type { Attribution } from '../engine/attribution';
@@ -11,7 +11,7 @@ export function lastSampleJson(s: SampleSummary | null) {
   // util stays the busiest GPU's SM utilization; the other engines (busiest GPU each) and the temperature come beside it.
   return {
     t: iso(s.t1),
-    util: s.unknown ? null : s.utilMax,
+    util: knownUtil(s),
     memUsed: s.memUsedMiB,
     memTotal: s.memTotalMiB,
     tempC: s.tempC ?? null,

@@ -1,5 +1,5 @@
 // Agent ingest over WebSocket: re-exports.
-export { createIngest, AGENT_PATH, type Ingest, type IngestOptions, type IngestStats } from './ingest-server';
+export { createIngest, type Ingest, type IngestOptions, type IngestStats } from './ingest-server';
 export type { AgentConnectionInfo } from './agent-connection';
 export { BatchWriter, type BatchWriterOptions, type WriterStats } from './batch-writer';
 export { parseAgentFrame, truncateUtf8, type FrameResult } from './parse-frame';

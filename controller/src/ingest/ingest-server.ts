@@ -18,6 +18,7 @@ import { IngestLimits, type IngestLimitOptions } from './ingest-limits';
 import { type IngestCounters, LatencyWindow, newCounters } from './ingest-stats';
 import { type Contest, VoiceArbiter, type VoiceArbiterOptions } from './voice-arbiter';
 import { ReplicaSessions } from './replica-sessions';
+import { AGENT_PATH } from '../http-shared/route-table';
 
 /** Header in which an agent names the instance it finds itself on (`vast:123`), beside its token. */
 export const INSTANCE_HEADER = 'x-cost-optimizer-instance';
@@ -29,7 +30,6 @@ function claimedInstance(v: string | string[] | undefined): string | null {
   return /^(vast|tensordock|gcp|manual):[^\s]{1,256}$/.test(t) ? t : null;
 }
 
-export const AGENT_PATH = '/agent';
 const PING_SLOTS = 10;
 
 export interface IngestOptions {

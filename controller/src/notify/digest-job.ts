@@ -7,7 +7,7 @@ import type { Store } from '../store';
 import { savingsActions, savingsFromStore } from '../savings/store-savings';
 import { loadAttributions } from '../owners/attributions';
 import { computeSavings } from '../savings/savings';
-import { safe } from './messages';
+import { teamDigestText } from './messages';
 import type { ActionRecord } from '../store';
 
 /**
@@ -28,7 +28,7 @@ export function sendTeamDigests(o: DigestOptions, rows: readonly ActionRecord[],
       now,
       horizon,
     );
-    o.notifier.notify(`Team *${safe(t.name)}*: ${digestText(mine, savings, now, o.publicUrl)}`, { team: t.name, teamOnly: true, email: false });
+    o.notifier.notify(teamDigestText(t.name, digestText(mine, savings, now, o.publicUrl)), { team: t.name, teamOnly: true, email: false });
   }
   return teams.length;
 }

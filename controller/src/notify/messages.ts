@@ -3,6 +3,7 @@
 // and when, the money at stake, and how to keep the instance (a one-click link to its row on the dashboard, or the
 // [protect] marker). Every name from a provider is untrusted: control characters stripped, mrkdwn escaped.
 import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
+import { minutesText } from '../../../protocol/duration-text';
 
 /** What a message says about an instance. */
 export interface MessageSubject {
@@ -38,6 +39,11 @@ const PROVIDER_NAMES: Record<string, string> = { vast: 'Vast.ai', tensordock: 'T
 // Trimmed: a name ending in a line break (stripped to a space) must not leave a gap before the closing markup.
 export const safe = (s: string): string => escapeMrkdwn(stripControl(s)).trim();
 
+/** A plain-text notice (log-style, with untrusted parts) made safe to send as mrkdwn: `:emoji:` prefix kept, the rest escaped. */
+export function plainNotice(emoji: string, text: string): string {
+  return `${emoji} ${escapeMrkdwn(stripControl(text))}`;
+}
+
 export function money(x: number): string {
   return `$${x.toFixed(Math.abs(x) < 1 && x !== 0 ? 3 : 2)}`;
 }
@@ -47,13 +53,6 @@ export function clock(at: number, now: number): string {
   const a = new Date(at).toISOString();
   const sameDay = a.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
   return `${sameDay ? '' : `${a.slice(0, 10)} `}${a.slice(11, 16)} UTC`;
-}
-
-export function minutesText(ms: number): string {
-  const m = ms / 60_000;
-  if (m < 1) return `${Math.max(0, Math.round(ms / 1000))} s`;
-  if (m < 120) return `${Math.round(m)} min`;
-  return `${(m / 60).toFixed(m < 600 ? 1 : 0)} h`;
 }
 
 /** The dashboard anchor of an instance's row (the page gives each row this id). */
@@ -180,4 +179,14 @@ export function repeatedWarningsText(warned: number, calledOff: number, since: n
 /** The audit views' reason of a pause warning that activity called off. */
 export function calledOffReasonText(reason: string, calledOffAt: number, now: number): string {
   return `${reason}; called off at ${clock(calledOffAt, now)}`;
+}
+
+/** A team's part of the daily digest, sent to its own webhook (`digest` is notify/digest.ts's text). */
+export function teamDigestText(team: string, digest: string): string {
+  return `Team *${safe(team)}*: ${digest}`;
+}
+
+/** What `doctor --send-test` sends through the webhook. */
+export function webhookTestText(replicaId: string): string {
+  return `:stethoscope: cost-optimizer doctor on ${replicaId}: test message; the controller's warnings and actions arrive here.`;
 }

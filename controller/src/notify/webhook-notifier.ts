@@ -1,14 +1,9 @@
 // Slack-compatible webhook notifications ({"text": ...}): queued, retried with backoff, never blocking or failing an action.
 import { request } from 'undici';
-import { escapeMrkdwn, stripControl } from '../../../protocol/untrusted-text';
+import { stripControl } from '../../../protocol/untrusted-text';
 import { errorMessage, type Logger } from '../log';
 import type { RetryPolicy } from '../retry/retry-policy';
 import { withRetry } from '../retry/with-retry';
-
-/** A plain-text notice (log-style, with untrusted parts) made safe to send as mrkdwn: `:emoji:` prefix kept, the rest escaped. */
-export function plainNotice(emoji: string, text: string): string {
-  return `${emoji} ${escapeMrkdwn(stripControl(text))}`;
-}
 
 /** What a message is about, so that it reaches the people concerned (notify/routing-notifier.ts). */
 export interface NoticeAbout {
@@ -62,7 +57,7 @@ export class WebhookNotifier implements Notifier {
   }
 
   notify(raw: string): void {
-    // Messages are mrkdwn built by notify/messages.ts (or `plainNotice`), which escape every untrusted part where it is
+    // Messages are mrkdwn built by notify/messages.ts, which escape every untrusted part where it is
     // interpolated, so intended links survive; control characters are stripped here once more, line by line.
     const text = raw
       .split('\n')

@@ -1,6 +1,7 @@
 // Builds the engine's inputs from what the store knows: instances with their holds, last action and delete warning.
 import type { Contested, EngineInstance, LastAction, TeamPolicy } from '../engine';
 import { loadAttributions } from '../owners/attributions';
+import { holdActive } from '../domain/hold';
 import type { ActionRecord, InstanceRecord, Store } from '../store';
 import { falseAlarmsOf } from './false-alarm-log';
 
@@ -61,7 +62,7 @@ export function fleetContext(store: Store, now: number): FleetContext {
     else if (list.length < ACTIONS_PER_INSTANCE) list.push(a);
   }
   const holdUntil = new Map<string, number>();
-  for (const h of store.listHolds()) if (h.until > now) holdUntil.set(h.instanceId, h.until);
+  for (const h of store.listHolds()) if (holdActive(h.until, now)) holdUntil.set(h.instanceId, h.until);
   return { actionsByInstance, holdUntil, teamPolicy: teamPolicies(store) };
 }
 

@@ -1,28 +1,22 @@
 // Adapts the SQLite store's actions table to the executor's ActionLog.
-import type { ActionLog, ActionRecord as ExecRecord, ActionStatus } from '../executor/action-log';
+import type { ActionLog, ActionRecord, ActionStatus } from '../executor/action-log';
 import type { Store } from '../store';
-import type { ActionRecord } from '../store';
-
-function toExec(r: ActionRecord): ExecRecord {
-  return { ...r, decisionKey: r.decisionKey ?? '' };
-}
 
 export class StoreActionLog implements ActionLog {
   constructor(private readonly store: Store) {}
 
-  getByDecisionKey(key: string): ExecRecord | null {
-    const r = this.store.getActionByDecisionKey(key);
-    return r ? toExec(r) : null;
+  getByDecisionKey(key: string): ActionRecord | null {
+    return this.store.getActionByDecisionKey(key);
   }
 
-  insertPlanned(a: Parameters<ActionLog['insertPlanned']>[0]): ExecRecord {
+  insertPlanned(a: Parameters<ActionLog['insertPlanned']>[0]): ActionRecord {
     const { record, created } = this.store.insertAction(
       { instanceId: a.instanceId, kind: a.kind, status: 'planned', reason: a.reason, figures: a.figures, decisionKey: a.decisionKey },
       a.now,
     );
     // The unique key already held a row: another actor (or a crash remnant) owns this decision.
     if (!created) throw new Error(`decision ${a.decisionKey} is already recorded (action ${record.id})`);
-    return toExec(record);
+    return record;
   }
 
   update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number): void {

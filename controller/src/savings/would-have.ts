@@ -4,6 +4,7 @@
 // its user would have needed it back then), a would-be delete the same way and at most DELETE_SAVINGS_HORIZON_DAYS.
 import { type SavingsAction, providerOf, roundUsd, savingsIntervals, usdWithin } from './savings';
 import type { ActionRecord, Store } from '../store';
+import { knownUtil } from '../domain/sample';
 
 const DAY_MS = 86_400_000;
 
@@ -44,7 +45,8 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 function neededAgainAt(store: Store, instanceId: string, at: number, threshold: number): number | null {
   for (const s of store.recentSamples(instanceId, at)) {
     if (s.t0 < at) continue;
-    if (s.unknown || s.utilMax === null || s.utilMax >= threshold) return s.t0;
+    const util = knownUtil(s);
+    if (util === null || util >= threshold) return s.t0;
   }
   return null;
 }

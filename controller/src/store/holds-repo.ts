@@ -1,5 +1,6 @@
 // Keep-alive holds set by people (`POST /api/instances/:id/hold`): the engine takes no action before `until`.
 import type { SqlDatabase } from './sql/sql-database';
+import { holdActive } from '../domain/hold';
 import type { HoldRecord } from './types';
 
 interface HoldRow {
@@ -39,7 +40,7 @@ export class HoldsRepo {
   /** The hold when it is still in force at `now`. */
   active(instanceId: string, now: number): HoldRecord | null {
     const h = this.get(instanceId);
-    return h !== null && h.until > now ? h : null;
+    return h !== null && holdActive(h.until, now) ? h : null;
   }
 
   list(): HoldRecord[] {

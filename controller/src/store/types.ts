@@ -5,7 +5,7 @@ import type { HostFigures, InhibitFigures } from '../domain/host-activity';
 import type { InteractiveActivity } from '../domain/interactive';
 import type { SampleSummary } from '../domain/sample';
 import type { StoredGpu } from './gpu-codec';
-import type { ActionActor, ActionKind, ActionStatus } from '../domain/action';
+import type { ActionActor, ActionKind, ActionRecord, ActionStatus } from '../domain/action';
 
 export type SampleSource = Exclude<MetricSource, 'none'>;
 
@@ -23,7 +23,13 @@ export interface InstanceRecord extends ProviderInstance {
   firstSeen: number;
   /** Last provider inventory that listed it; null for manual hosts and placeholders. */
   lastInventoryAt: number | null;
-  /** When it was last seen turning running; null while not running. Idle clocks never start before this. */
+  /**
+   * When inventory last saw it turn running; null while not running. The inventory's record of the rule in
+   * engine/running-since.ts, not the engine's figure: the engine decides with (and the views show) its own
+   * `IdleState.runningSince`, narrowed by a pause the inventory never saw. This column is only the API's fallback for
+   * an instance the engine has no figure for (http/instance-json.ts); dropping it would take a migration and change
+   * what the API shows for such an instance, so it stays, written by the same rule.
+   */
   runningSince: number | null;
   /** Source of the newest sample; 'none' before the first. */
   metricSource: MetricSource;
@@ -79,22 +85,7 @@ export interface SampleDetail extends SampleSummary {
   healthError: boolean;
 }
 
-export type { ActionActor, ActionKind, ActionStatus };
-
-export interface ActionRecord {
-  id: number;
-  instanceId: string;
-  kind: ActionKind;
-  status: ActionStatus;
-  reason: string;
-  figures: Record<string, unknown>;
-  /** Unique when set: the executor derives it from the decision so a crash between "decided" and "done" never acts twice. */
-  decisionKey: string | null;
-  /** Who did it (`controller` for the optimizer's own decisions). */
-  actor: ActionActor;
-  createdAt: number;
-  updatedAt: number;
-}
+export type { ActionActor, ActionKind, ActionRecord, ActionStatus };
 
 export interface NewAction {
   instanceId: string;

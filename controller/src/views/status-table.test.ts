@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, renderStatusTable, type StatusInstanceView } from './status-table';
+import { renderStatusTable, type StatusInstanceView } from './status-table';
 
 const base: StatusInstanceView = {
   id: 'vast:123456',
@@ -34,12 +34,5 @@ describe('renderStatusTable', () => {
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(text.trim().split('\n')).toHaveLength(2);
     expect(text).toContain('H100 fake row');
-  });
-
-  it('formats durations', () => {
-    expect(formatDuration(59_000)).toBe('59s');
-    expect(formatDuration(3 * 3_600_000 + 5 * 60_000)).toBe('3h05m');
-    expect(formatDuration(50 * 3_600_000)).toBe('2d2h');
-    expect(formatDuration(-1)).toBe('-');
   });
 });

@@ -1,5 +1,6 @@
 // Renders GET /api/status as the terminal table `cost-optimizer status` prints (pure: JSON in, text out).
 import { stripControl } from '../../../protocol/untrusted-text';
+import { compactDuration } from '../../../protocol/duration-text';
 
 export interface StatusInstanceView {
   id: string;
@@ -24,16 +25,6 @@ export interface StatusInstanceView {
   nextAction: { kind: string; at: string | null; reason: string } | null;
 }
 
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '-';
-  const m = Math.floor(ms / 60_000);
-  if (m < 1) return `${Math.floor(ms / 1000)}s`;
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d${h % 24}h`;
-}
-
 function cell(s: string, width: number): string {
   return s.length > width ? s.slice(0, width - 1) + '…' : s.padEnd(width);
 }
@@ -43,11 +34,11 @@ export function renderStatusTable(instances: readonly StatusInstanceView[], now:
   const rows = instances.map((i) => {
     const util = i.lastSample ? (i.lastSample.util === null ? 'unknown' : `${i.lastSample.util.toFixed(1)}%`) : '-';
     const gpu = i.gpuName ? `${i.numGpus > 1 ? `${i.numGpus}x ` : ''}${i.gpuName}` : '-';
-    const idle = i.idleSince ? formatDuration(now - Date.parse(i.idleSince)) : '-';
+    const idle = i.idleSince ? compactDuration(now - Date.parse(i.idleSince)) : '-';
     let next = i.protected ? 'protected' : '-';
     if (i.nextAction) {
       const at = i.nextAction.at ? Date.parse(i.nextAction.at) : NaN;
-      next = `${i.nextAction.kind}${Number.isFinite(at) ? (at <= now ? ' now' : ` in ${formatDuration(at - now)}`) : ''}`;
+      next = `${i.nextAction.kind}${Number.isFinite(at) ? (at <= now ? ' now' : ` in ${compactDuration(at - now)}`) : ''}`;
     }
     // Names and GPU strings come from agents and providers: no escape sequence reaches the operator's terminal.
     return [i.id, i.provider, i.state, gpu, util, i.metricSource, idle, next].map((v) => stripControl(String(v)));

@@ -7,6 +7,7 @@ import type { Store } from '../store';
 import type { Leadership } from '../replicas/leadership';
 import { savingsFromStore } from '../savings/store-savings';
 import { teamSpends } from '../owners/team-spend';
+import { knownUtil } from '../domain/sample';
 
 export function controllerMetrics(d: {
   store: Store;
@@ -38,7 +39,7 @@ export function controllerMetrics(d: {
           id: i.id,
           provider: i.provider,
           state: i.state,
-          util: last && !last.unknown ? last.utilMax : null,
+          util: last ? knownUtil(last) : null,
           pricePerHour: i.pricePerHour,
           engines,
           tempC: last?.tempC ?? null,

@@ -9,6 +9,7 @@ import { installRoutes } from '../http/install-routes';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import { browserAuth } from './browser-auth';
+import { AUTH_PATTERNS } from '../http-shared/route-table';
 import { CsrfTokens, dashboardActionRoutes } from '../dashboard/dashboard-actions';
 import { dashboardRoute } from '../dashboard/dashboard-route';
 import { metricsRoute } from './metrics-route';
@@ -24,9 +25,7 @@ export function webRoutes(d: { config: Config; logger: Logger; metrics: Metrics;
   });
   return [
     (app: Hono) => {
-      app.use('/', browserAuth(config.adminToken));
-      app.use('/metrics', browserAuth(config.adminToken));
-      app.use('/ui/*', browserAuth(config.adminToken));
+      for (const p of AUTH_PATTERNS.browser) app.use(p, browserAuth(config.adminToken));
     },
     dashboardRoute({
       threshold: config.pauseThresholdGpu,

@@ -3,6 +3,7 @@
 // paused instance show on the dashboard's audit log, not here, so clients of this route see only what it lists.
 import type { RouteModule } from '../app-context';
 import { iso } from '../instance-json';
+import { ROUTES } from '../../http-shared/route-table';
 
 function positiveInt(raw: string | undefined): number | null | undefined {
   if (raw === undefined) return undefined;
@@ -12,7 +13,7 @@ function positiveInt(raw: string | undefined): number | null | undefined {
 const API_KINDS = ['pause', 'delete', 'warn'] as const;
 
 export const actionRoutes: RouteModule = (app, ctx) => {
-  app.get('/api/actions', (c) => {
+  app.get(ROUTES.actions.path, (c) => {
     const limit = positiveInt(c.req.query('limit'));
     const before = positiveInt(c.req.query('before'));
     if (limit === null || (limit !== undefined && limit > 1000)) return c.json({ error: 'limit must be a whole number from 1 to 1000' }, 400);

@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import { nameProblem } from '../../owners/directory-entry';
 import { ownerJson, setOwner, setTeam, teamJson } from '../../owners/directory-service';
 import type { RouteModule } from '../app-context';
+import { ROUTES } from '../../http-shared/route-table';
 
 async function objectBody(c: Context): Promise<Record<string, unknown> | Response> {
   let raw: unknown;
@@ -23,13 +24,13 @@ export const directoryRoutes: RouteModule = (app, ctx) => {
     return p === null ? null : c.json({ error: `invalid name: ${p}` }, 400);
   };
 
-  app.get('/api/owners', (c) => c.json({ owners: ctx.store.directory.listOwners().map(ownerJson) }));
-  app.get('/api/owners/:name', (c) => {
+  app.get(ROUTES.owners.path, (c) => c.json({ owners: ctx.store.directory.listOwners().map(ownerJson) }));
+  app.get(ROUTES.owner.path, (c) => {
     const name = c.req.param('name');
     const o = ctx.store.directory.getOwner(name);
     return o === null ? c.json({ error: `no owner ${name.slice(0, 80)}` }, 404) : c.json(ownerJson(o));
   });
-  app.put('/api/owners/:name', async (c) => {
+  app.put(ROUTES.putOwner.path, async (c) => {
     const name = c.req.param('name');
     const bad = badName(c, name);
     if (bad) return bad;
@@ -40,7 +41,7 @@ export const directoryRoutes: RouteModule = (app, ctx) => {
     ctx.logger.info(`owner ${name} ${r.created ? 'added' : 'updated'} through the API`);
     return c.json(ownerJson(r.value), r.created ? 201 : 200);
   });
-  app.delete('/api/owners/:name', (c) => {
+  app.delete(ROUTES.deleteOwner.path, (c) => {
     const name = c.req.param('name');
     if (ctx.store.directory.getOwner(name)?.source === 'file') return c.json({ error: `owner ${name} comes from DIRECTORY_FILE: remove it there` }, 409);
     if (!ctx.store.directory.removeOwner(name)) return c.json({ error: `no owner ${name.slice(0, 80)}` }, 404);
@@ -48,13 +49,13 @@ export const directoryRoutes: RouteModule = (app, ctx) => {
     return c.json({ name, removed: true });
   });
 
-  app.get('/api/teams', (c) => c.json({ teams: ctx.store.directory.listTeams().map(teamJson) }));
-  app.get('/api/teams/:name', (c) => {
+  app.get(ROUTES.teams.path, (c) => c.json({ teams: ctx.store.directory.listTeams().map(teamJson) }));
+  app.get(ROUTES.team.path, (c) => {
     const name = c.req.param('name');
     const t = ctx.store.directory.getTeam(name);
     return t === null ? c.json({ error: `no team ${name.slice(0, 80)}` }, 404) : c.json(teamJson(t));
   });
-  app.put('/api/teams/:name', async (c) => {
+  app.put(ROUTES.putTeam.path, async (c) => {
     const name = c.req.param('name');
     const bad = badName(c, name);
     if (bad) return bad;
@@ -65,7 +66,7 @@ export const directoryRoutes: RouteModule = (app, ctx) => {
     ctx.logger.info(`team ${name} ${r.created ? 'added' : 'updated'} through the API`);
     return c.json(teamJson(r.value), r.created ? 201 : 200);
   });
-  app.delete('/api/teams/:name', (c) => {
+  app.delete(ROUTES.deleteTeam.path, (c) => {
     const name = c.req.param('name');
     if (ctx.store.directory.getTeam(name)?.source === 'file') return c.json({ error: `team ${name} comes from DIRECTORY_FILE: remove it there` }, 409);
     if (!ctx.store.directory.removeTeam(name)) return c.json({ error: `no team ${name.slice(0, 80)}` }, 404);

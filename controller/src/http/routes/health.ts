@@ -2,9 +2,10 @@
 // cycle finished within 3 CHECK_INTERVALs; otherwise 200. The body says when the last cycle finished and when each
 // provider's inventory last succeeded, for probes, systemd and a person with curl.
 import type { RouteModule } from '../app-context';
+import { ROUTES } from '../../http-shared/route-table';
 
 export const healthRoutes: RouteModule = (app, ctx) => {
-  app.get('/healthz', (c) => {
+  app.get(ROUTES.health.path, (c) => {
     if (!ctx.store.healthy()) return c.json({ ok: false, error: 'database unavailable' }, 503);
     const loop = ctx.loopHealth?.();
     if (loop === undefined) return c.json({ ok: true, lastCycleAt: null });

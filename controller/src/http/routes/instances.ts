@@ -12,6 +12,7 @@ import { loadAttributions } from '../../owners/attributions';
 import { readJsonBody } from '../json-body';
 import { MAX_HOLD_MS } from '../../operations/instance-operations';
 import type { ActionActor } from '../../domain/action';
+import { ROUTES } from '../../http-shared/route-table';
 const MAX_SAMPLE_MINUTES = 48 * 60;
 
 export const HoldBody = z
@@ -58,7 +59,7 @@ function instanceOr404(c: Context, ctx: AppContext) {
 }
 
 export const instanceRoutes: RouteModule = (app, ctx) => {
-  app.post('/api/instances/:id{.+}/hold', async (c) => {
+  app.post(ROUTES.hold.path, async (c) => {
     const found = instanceOr404(c, ctx);
     if (found.response) return found.response;
     const body = await readJsonBody(c, HoldBody);
@@ -69,14 +70,14 @@ export const instanceRoutes: RouteModule = (app, ctx) => {
     return r.ok ? c.json(r.body) : c.json({ error: r.error }, r.status);
   });
 
-  app.delete('/api/instances/:id{.+}/hold', (c) => {
+  app.delete(ROUTES.release.path, (c) => {
     const found = instanceOr404(c, ctx);
     if (found.response) return found.response;
     const r = ctx.operations.release(found.id, apiActor(c));
     return r.ok ? c.json(r.body) : c.json({ error: r.error }, r.status);
   });
 
-  app.post('/api/instances/:id{.+}/resume', async (c) => {
+  app.post(ROUTES.resume.path, async (c) => {
     const found = instanceOr404(c, ctx);
     if (found.response) return found.response;
     // An empty body is accepted; a body, when sent, must be a JSON object (no fields yet).
@@ -88,7 +89,7 @@ export const instanceRoutes: RouteModule = (app, ctx) => {
     return r.ok ? c.json(r.body) : c.json({ error: r.error }, r.status);
   });
 
-  app.get('/api/instances/:id{.+}', (c) => {
+  app.get(ROUTES.instance.path, (c) => {
     const found = instanceOr404(c, ctx);
     if (found.response) return found.response;
     const minutesRaw = c.req.query('minutes');

@@ -2,9 +2,10 @@
 import type { RouteModule } from '../app-context';
 import { statusInstanceJson } from '../instance-json';
 import { loadAttributions } from '../../owners/attributions';
+import { ROUTES } from '../../http-shared/route-table';
 
 export const statusRoutes: RouteModule = (app, ctx) => {
-  app.get('/api/status', (c) => {
+  app.get(ROUTES.status.path, (c) => {
     const now = ctx.now();
     const who = loadAttributions(ctx.store);
     const instances = ctx.store

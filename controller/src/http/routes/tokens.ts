@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { instanceIdProblem } from '../../store/instance-id';
 import type { RouteModule } from '../app-context';
 import { readJsonBody } from '../json-body';
+import { ROUTES } from '../../http-shared/route-table';
 
 const TokenBody = z
   .object({
@@ -39,7 +40,7 @@ const JoinBody = z
   .strict();
 
 export const tokenRoutes: RouteModule = (app, ctx) => {
-  app.post('/api/tokens', async (c) => {
+  app.post(ROUTES.createToken.path, async (c) => {
     // A body naming `join` is a join-token request; Hono caches the body, so readJsonBody reads it again below.
     const peek: unknown = await c.req.json().catch(() => null);
     if (peek !== null && typeof peek === 'object' && 'join' in peek) {
@@ -62,7 +63,7 @@ export const tokenRoutes: RouteModule = (app, ctx) => {
     return c.json({ instanceId: body.value.instanceId, token, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() }, 201);
   });
 
-  app.delete('/api/tokens/:instanceId', (c) => {
+  app.delete(ROUTES.revokeTokens.path, (c) => {
     const instanceId = c.req.param('instanceId');
     const problem = instanceIdProblem(instanceId);
     if (problem !== null) return c.json({ error: `invalid instance id: ${problem}` }, 400);

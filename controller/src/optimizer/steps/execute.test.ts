@@ -38,6 +38,7 @@ function setup() {
     now,
     dryRun: false,
     checkpointTimeoutMs: 1_000,
+    messages: { publicUrl: null },
     protections: (i: ProviderInstance) => protectionsOf(i, ts.store.activeHold(i.id, NOW)?.until ?? null, config, NOW),
     verifyAttempts: 1,
     verifyDelayMs: 0,
@@ -57,6 +58,8 @@ const planned = (id: string, kind: PlannedAction['kind']): PlannedAction => ({
   logLine: `${kind.toUpperCase()}: vast:${id}`,
   figures: {},
   decisionKey: `${kind}:vast:${id}:${T0}`,
+  notice: `${kind.toUpperCase()}: vast:${id}`,
+  subject: { id: `vast:${id}`, name: id, provider: 'vast', gpuName: null, numGpus: 1, pricePerHour: null, stoppedPricePerHour: null },
 });
 
 describe('executePlan', () => {

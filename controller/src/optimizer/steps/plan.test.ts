@@ -35,7 +35,7 @@ describe('planActions', () => {
 
     const manual = engineInstance({ id: 'manual:gpu1', provider: 'manual', providerId: 'gpu1' });
     expect(decideAt(manual, T0).kind).toBe('pause');
-    expect(planActions([decideAt(manual, T0)], new Map([[manual.id, manual]]))).toEqual([]);
+    expect(planActions([decideAt(manual, T0)], new Map([[manual.id, manual]]), { publicUrl: null, deleteThresholdHours: 24 })).toEqual([]);
   });
 
   it('keeps the key through one idle episode and changes it for the next', () => {

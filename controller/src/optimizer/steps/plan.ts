@@ -47,7 +47,7 @@ export function noticeFor(d: Decision, inst: EngineInstance, ctx: NoticeContext)
 export function planActions(
   decisions: readonly Decision[],
   instances: Pick<ReadonlyMap<string, EngineInstance>, 'get'>,
-  notices?: NoticeContext,
+  notices: NoticeContext,
 ): PlannedAction[] {
   const out: PlannedAction[] = [];
   for (const d of decisions) {
@@ -63,7 +63,7 @@ export function planActions(
       reason: d.reason,
       logLine: formatDecisionLine(d, inst),
       decisionKey: decisionKey(d),
-      notice: notices ? noticeFor(d, inst, notices) : undefined,
+      notice: noticeFor(d, inst, notices),
       subject: subjectOf(inst),
       figures: {
         code: d.code,

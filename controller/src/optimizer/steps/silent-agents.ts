@@ -2,7 +2,8 @@
 // paused on missing data, so someone should look), and again only after it stopped being silent (it spoke, or its
 // instance stopped) in between.
 import type { Logger } from '../../log';
-import { type Notifier, plainNotice } from '../../notify/webhook-notifier';
+import type { Notifier } from '../../notify/webhook-notifier';
+import { plainNotice } from '../../notify/messages';
 import type { InstanceRecord } from '../../store';
 import type { IdleTracker } from '../idle-tracker';
 
