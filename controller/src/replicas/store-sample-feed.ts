@@ -46,7 +46,8 @@ export class StoreSampleFeed {
       for (const r of rows) {
         if (r.summary === null || this.seen.has(r.key)) continue;
         this.seen.set(r.key, r.added);
-        if (r.added > this.newestAdded) this.newestAdded = r.added;
+        // Not past this poll's clock: a database clock stepped back must not leave every later row on the slow path.
+        if (r.added > this.newestAdded) this.newestAdded = Math.min(r.added, now);
         fresh++;
         let list = byInstance.get(r.instanceId);
         if (list === undefined) byInstance.set(r.instanceId, (list = []));

@@ -26,7 +26,7 @@ export interface StoredSince {
   /** Unique per stored row (instance key, end, run, sequence). */
   key: string;
   added: number;
-  /** Null for a row the reader said it already has (not decoded). */
+  /** Null for a row the reader said it already has (not decoded), or one deleted while it was read. */
   summary: SampleSummary | null;
 }
 
@@ -214,9 +214,10 @@ export class SamplesRepo {
         out.push({ instanceId: r.id, key, added: r.added, summary: null });
         continue;
       }
-      // A margin row the reader has not seen (a transaction that committed late): its figures, read now.
+      // A margin row the reader has not seen (a transaction that committed late): its figures, read now. One deleted
+      // since (retention) stays in the list without them, so the reader's page still ends where the database's did.
       const full = r.gpus === null ? (this.stmt.oneStored.get(r.inst, r.t1, r.run, r.seq) as SampleRow | undefined) : r;
-      if (full !== undefined) out.push({ instanceId: r.id, key, added: r.added, summary: this.summary(full, r.mem_total_mib) });
+      out.push({ instanceId: r.id, key, added: r.added, summary: full === undefined ? null : this.summary(full, r.mem_total_mib) });
     }
     return out;
   }

@@ -1,4 +1,5 @@
-// BatchedStatement on a real SQLite database: every row written whatever the count, in power-of-two chunks.
+// BatchedStatement on a real SQLite database: every row written whatever the count, in power-of-two chunks (the
+// PostgreSQL side is exercised by the store contract suite through spend and idle-state saves).
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BatchedStatement } from './batched-statement';

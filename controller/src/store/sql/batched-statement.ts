@@ -11,7 +11,9 @@ export class BatchedStatement {
 
   /**
    * `sql(values)` is the statement for a VALUES list `values` of `width` parameters per row, e.g.
-   * (v) => `INSERT INTO t (a, b) VALUES ${v} ON CONFLICT (a) DO UPDATE SET b = excluded.b`.
+   * (v) => `INSERT INTO t (a, b) VALUES ${v} ON CONFLICT (a) DO UPDATE SET b = excluded.b`. With an upsert, no two
+   * rows of one call may share a key: PostgreSQL refuses a statement that would update one row twice (SQLite applies
+   * both), so callers pass rows from a map.
    */
   constructor(
     private readonly db: SqlDatabase,
