@@ -7,21 +7,26 @@ import { join } from 'node:path';
 
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
 
-/** The server block of docs/tls.md with test paths filled in. */
-export function nginxConfig(o: { dir: string; listenPort: number; upstreamPort: number; certFile: string; keyFile: string }): string {
+/** A foreground nginx with every file in `dir`, up to the opening of its http block. */
+function preamble(dir: string): string {
   return `daemon off;
 master_process off;
-pid ${join(o.dir, 'nginx.pid')};
-error_log ${join(o.dir, 'error.log')} warn;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  client_body_temp_path ${join(o.dir, 'tmp')};
-  proxy_temp_path ${join(o.dir, 'tmp')};
-  fastcgi_temp_path ${join(o.dir, 'tmp')};
-  uwsgi_temp_path ${join(o.dir, 'tmp')};
-  scgi_temp_path ${join(o.dir, 'tmp')};
+  client_body_temp_path ${join(dir, 'tmp')};
+  proxy_temp_path ${join(dir, 'tmp')};
+  fastcgi_temp_path ${join(dir, 'tmp')};
+  uwsgi_temp_path ${join(dir, 'tmp')};
+  scgi_temp_path ${join(dir, 'tmp')};
+`;
+}
 
+/** The server block of docs/tls.md with test paths filled in. */
+export function nginxConfig(o: { dir: string; listenPort: number; upstreamPort: number; certFile: string; keyFile: string }): string {
+  return `${preamble(o.dir)}
   # --- from docs/tls.md ---
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   server {
@@ -54,19 +59,7 @@ http {
 
 /** Plain HTTP on `listenPort`, balanced over `upstreamPorts` (replicas), WebSocket upgrades passed through. */
 export function nginxBalancerConfig(o: { dir: string; listenPort: number; upstreamPorts: readonly number[] }): string {
-  return `daemon off;
-master_process off;
-pid ${join(o.dir, 'nginx.pid')};
-error_log ${join(o.dir, 'error.log')} warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${join(o.dir, 'tmp')};
-  proxy_temp_path ${join(o.dir, 'tmp')};
-  fastcgi_temp_path ${join(o.dir, 'tmp')};
-  uwsgi_temp_path ${join(o.dir, 'tmp')};
-  scgi_temp_path ${join(o.dir, 'tmp')};
-
+  return `${preamble(o.dir)}
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   upstream replicas {
 ${o.upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=30s;`).join('\n')}
