@@ -1,26 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryInstance } from '../../../test/fakes/memory-provider';
-import { makeTempDir, type TempDir } from '../../../test/helpers/temp-dir';
+import { useTempStore } from '../../../test/helpers/temp-store';
 import { createApp } from '../http/app';
-import { dbPath, openStore, type Store } from '../store';
 import { dashboardRoute } from './dashboard-route';
 import { computeSavings } from '../savings/savings';
 
-let dir: TempDir;
-let store: Store;
-beforeEach(() => {
-  dir = makeTempDir();
-  store = openStore(dbPath(dir.path));
-});
-afterEach(() => {
-  store.close();
-  dir.cleanup();
-});
+const t = useTempStore();
 
 describe('dashboard team and owner filter', () => {
   it('shows only the chosen team or owner, with the choice kept in the URL and the form', async () => {
     const NOW = Date.parse('2026-11-10T08:00:00Z');
-    store.upsertInventory(
+    t.store.upsertInventory(
       'vast',
       [
         memoryInstance('1', { name: 'alpha [team=vision] [owner=alice]' }),
@@ -34,7 +24,7 @@ describe('dashboard team and owner filter', () => {
       savings: () => ({ ...computeSavings([], NOW) }) as Record<string, unknown>,
       explain: () => null,
     };
-    const app = createApp({ store, adminToken: null, now: () => NOW, decisionView, routes: [dashboardRoute({ threshold: 10, dryRun: false })] });
+    const app = createApp({ store: t.store, adminToken: null, now: () => NOW, decisionView, routes: [dashboardRoute({ threshold: 10, dryRun: false })] });
     const all = await (await app.request('/')).text();
     for (const n of ['alpha', 'beta', 'gamma']) expect(all).toContain(n);
     const vision = await (await app.request('/?team=vision')).text();

@@ -1,12 +1,11 @@
 // False alarms in the audit log: the follow-up marks a called-off pause warning's row, the engine's inputs read it back,
 // and the next warning of that instance waits.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineConfig, engineInstance, feed, MIN, stream, T0 } from '../../../test/support/engine-test-kit';
-import { makeTempDir, type TempDir } from '../../../test/helpers/temp-dir';
+import { useTempStore } from '../../../test/helpers/temp-store';
 import { memoryLogger } from '../../../test/support/memory-logger';
 import { decideOne, type EngineInstance, observeInventory } from '../engine';
 import type { Notifier } from '../notify/webhook-notifier';
-import { dbPath, openStore, type Store } from '../store';
 import { falseAlarmsOf, isCalledOff, recordFalseAlarm } from './false-alarm-log';
 import { PauseWarningFollowUp } from './steps/pause-warning-follow-up';
 import { decisionKey } from './steps/plan';
@@ -15,16 +14,7 @@ const cfg = engineConfig({ pauseWarningMinutes: 5 });
 const at = (m: number) => T0 + m * MIN;
 const inst = engineInstance({ providerId: '1' });
 
-let dir: TempDir;
-let store: Store;
-beforeEach(() => {
-  dir = makeTempDir();
-  store = openStore(dbPath(dir.path));
-});
-afterEach(() => {
-  store.close();
-  dir.cleanup();
-});
+const t = useTempStore();
 
 /** Seen running at T0; idle, busy from minute 27 to 28 (a request), idle again; decided at minute `m`. */
 function decideAt(m: number, over: Partial<EngineInstance> = {}, c = cfg) {
@@ -37,14 +27,14 @@ function decideAt(m: number, over: Partial<EngineInstance> = {}, c = cfg) {
 function followUp() {
   const messages: string[] = [];
   const notifier: Notifier = { notify: (t) => void messages.push(t), flush: async () => {} };
-  return { messages, follow: new PauseWarningFollowUp({ notifier, logger: memoryLogger().logger, config: { publicUrl: null }, store }) };
+  return { messages, follow: new PauseWarningFollowUp({ notifier, logger: memoryLogger().logger, config: { publicUrl: null }, store: t.store }) };
 }
 
 describe('false alarms in the audit log', () => {
   it('the follow-up marks the called-off warning; the engine then holds the next warning back', () => {
     const warn = decideAt(25);
     expect(warn.decision.kind).toBe('warn-pause');
-    store.insertAction(
+    t.store.insertAction(
       {
         instanceId: inst.id,
         kind: 'warn-pause',
@@ -61,13 +51,13 @@ describe('false alarms in the audit log', () => {
     follow.follow([busy.decision], [], busy.inputs);
     expect(messages).toHaveLength(1);
 
-    const rows = store.listActions({ instanceId: inst.id });
+    const rows = t.store.listActions({ instanceId: inst.id });
     expect(rows.map(isCalledOff)).toEqual([true]);
     const alarms = falseAlarmsOf(rows);
     // From the episode start (minute 0) to the end of the latest busy reading (minute 28): an upper bound of the spell.
     expect(alarms).toEqual([{ at: at(28), idleMs: 28 * MIN }]);
     // Marked once: a second call finds nothing to mark.
-    expect(recordFalseAlarm(store, inst.id, busy.decision)).toBeNull();
+    expect(recordFalseAlarm(t.store, inst.id, busy.decision)).toBeNull();
 
     // The next spell (from 28) would be warned at 53 (pause at 58); after the false alarm, only once idle > 28 min.
     const next = { pauseWarnedAt: at(25), falseAlarms: alarms };
@@ -82,7 +72,7 @@ describe('false alarms in the audit log', () => {
     const first = decideAt(20, {}, long);
     expect([first.decision.kind, first.decision.figures.pauseWarnEpisode]).toEqual(['warn-pause', T0]);
     const key = decisionKey(first.decision);
-    store.insertAction(
+    t.store.insertAction(
       { instanceId: inst.id, kind: 'warn-pause', status: 'succeeded', reason: 'first', figures: { episodeStart: T0 }, decisionKey: key },
       at(20),
     );
@@ -92,10 +82,10 @@ describe('false alarms in the audit log', () => {
     // The burst (27-28) ended the spell; the next cycle warns for the new one, its row newer than the first's.
     const second = decideAt(29, { pauseWarnedAt: at(20) }, long);
     expect([second.decision.kind, second.decision.figures.pauseWarnEpisode]).toEqual(['warn-pause', at(28)]);
-    store.insertAction({ instanceId: inst.id, kind: 'warn-pause', status: 'succeeded', reason: 'second', decisionKey: decisionKey(second.decision) }, at(29));
+    t.store.insertAction({ instanceId: inst.id, kind: 'warn-pause', status: 'succeeded', reason: 'second', decisionKey: decisionKey(second.decision) }, at(29));
     follow.follow([second.decision], sent, second.inputs);
     expect(messages).toEqual([expect.stringContaining('will not be paused after all: its GPU was busy again')]);
-    expect(store.listActions({ instanceId: inst.id }).map((a) => [a.reason, isCalledOff(a)])).toEqual([
+    expect(t.store.listActions({ instanceId: inst.id }).map((a) => [a.reason, isCalledOff(a)])).toEqual([
       ['second', false],
       ['first', true],
     ]);
