@@ -54,10 +54,21 @@ export class InstancesRepo {
   private readonly cache: InstanceCache;
   /** The tracker saves a fleet's idle states together (every tenth cycle): a few statements, not one per instance. */
   private readonly setIdles: BatchedStatement;
+  /** A batch of samples moves many instances' marks at once (afterSamples). */
+  private readonly setMarks: BatchedStatement;
 
   constructor(private readonly db: SqlDatabase) {
     this.cache = new InstanceCache(db);
     this.setIdles = new BatchedStatement(db, 2, (v) => `UPDATE instances SET idle_state = v.column2 FROM (VALUES ${v}) AS v WHERE instances.id = v.column1`);
+    this.setMarks = new BatchedStatement(
+      db,
+      4,
+      (v) => `INSERT INTO sample_marks (inst, metric_source, last_sample_at, mem_total_mib) VALUES ${v}
+        ON CONFLICT (inst) DO UPDATE SET metric_source = excluded.metric_source,
+          mem_total_mib = coalesce(excluded.mem_total_mib, sample_marks.mem_total_mib),
+          last_sample_at = CASE WHEN sample_marks.last_sample_at IS NULL OR excluded.last_sample_at > sample_marks.last_sample_at
+            THEN excluded.last_sample_at ELSE sample_marks.last_sample_at END`,
+    );
     this.stmt = {
       keyOf: db.prepare('SELECT key FROM instances WHERE id = ?').pluck(),
       get: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE instances.id = ?`).raw(),
@@ -80,17 +91,9 @@ export class InstancesRepo {
         running_since = NULL WHERE id = ?`),
       setFacts: db.prepare('UPDATE instances SET agent_facts = ? WHERE key = ?'),
       getFacts: db.prepare('SELECT agent_facts FROM instances WHERE key = ?').pluck(),
-      // A sample "takes over" the instance's current source unless it is older than the last one, or it comes from a
-      // worse source while a better one was heard from within TAKEOVER_GRACE_MS (source-rank.ts): the provider's
-      // figure, kept while an agent reports, must not flip the instance's source or last sample time every cycle.
-      // Only a sample that takes over is written (afterSample).
-      afterSample: db.prepare(`INSERT INTO sample_marks (inst, metric_source, last_sample_at, mem_total_mib)
-        VALUES (@key, @source, @t1, CAST(@memTotal AS INTEGER))
-        ON CONFLICT (inst) DO UPDATE SET metric_source = excluded.metric_source,
-          mem_total_mib = coalesce(excluded.mem_total_mib, sample_marks.mem_total_mib),
-          last_sample_at = CASE WHEN sample_marks.last_sample_at IS NULL OR excluded.last_sample_at > sample_marks.last_sample_at
-            THEN excluded.last_sample_at ELSE sample_marks.last_sample_at END`),
       current: db.prepare('SELECT metric_source AS metricSource, last_sample_at AS lastSampleAt FROM sample_marks WHERE inst = ?'),
+      currentOf: db.prepare(`SELECT inst, metric_source AS metricSource, last_sample_at AS lastSampleAt FROM sample_marks
+        WHERE inst IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`),
       getIdle: db.prepare('SELECT idle_state FROM instances WHERE id = ?').pluck(),
       setIdle: db.prepare('UPDATE instances SET idle_state = ? WHERE id = ?'),
       allIdle: db.prepare('SELECT id, idle_state FROM instances WHERE idle_state IS NOT NULL'),
@@ -250,19 +253,39 @@ export class InstancesRepo {
     return cur?.metricSource ?? null;
   }
 
-  /** Records a stored sample's source and end on its instance; true when it became the instance's newest. */
-  afterSample(key: number, source: MetricSource, t1: number, memTotal: number | null): boolean {
-    const cur = this.stmt.current.get(key) as { metricSource: MetricSource; lastSampleAt: number | null } | undefined;
-    const take = cur === undefined || takesOver(cur, source, t1);
-    if (take) {
-      this.stmt.afterSample.run({ key, source, t1, memTotal });
+  /**
+   * Records stored samples' sources and ends on their instances, in order, in one read and one write: each sample is
+   * judged against the marks as the samples before it in the batch left them (source-rank.ts). Returns, per sample, whether it became its instance's newest.
+   */
+  afterSamples(samples: readonly { key: number; source: MetricSource; t1: number; memTotal: number | null }[]): boolean[] {
+    if (samples.length === 0) return [];
+    const marks = new Map<number, { metricSource: MetricSource; lastSampleAt: number | null; memTotal: number | null; write: boolean }>();
+    const keys = [...new Set(samples.map((s) => s.key))];
+    for (const r of this.stmt.currentOf.all(JSON.stringify(keys)) as { inst: number; metricSource: MetricSource; lastSampleAt: number | null }[]) {
+      marks.set(r.inst, { metricSource: r.metricSource, lastSampleAt: r.lastSampleAt, memTotal: null, write: false });
+    }
+    const took = samples.map((s) => {
+      const cur = marks.get(s.key);
+      if (cur !== undefined && !takesOver(cur, s.source, s.t1)) return false;
+      marks.set(s.key, {
+        metricSource: s.source,
+        lastSampleAt: Math.max(cur?.lastSampleAt ?? s.t1, s.t1),
+        memTotal: s.memTotal ?? cur?.memTotal ?? null,
+        write: true,
+      });
+      return true;
+    });
+    const rows = [...marks].filter(([, m]) => m.write).map(([key, m]) => [key, m.metricSource, m.lastSampleAt, m.memTotal]);
+    this.setMarks.run(rows);
+    for (const [key, m] of marks) {
+      if (!m.write) continue;
       this.cache.patchByKey(key, (r) => ({
-        metricSource: source,
-        memTotalMiB: memTotal !== null ? memTotal : r.memTotalMiB,
-        lastSampleAt: Math.max(r.lastSampleAt ?? 0, t1),
+        metricSource: m.metricSource,
+        memTotalMiB: m.memTotal !== null ? m.memTotal : r.memTotalMiB,
+        lastSampleAt: Math.max(r.lastSampleAt ?? 0, m.lastSampleAt ?? 0),
       }));
     }
-    return take;
+    return took;
   }
 
   memTotal(key: number): number | null {

@@ -1,15 +1,25 @@
 // The samples table: one compact row per report interval per instance; agent replays are no-ops through agent_runs.
-import type { SqlDatabase } from './sql/sql-database';
+import { BatchedStatement } from './sql/batched-statement';
+import type { SqlDatabase, SqlParam } from './sql/sql-database';
 import type { SampleSummary } from '../domain/sample';
 import { decodeGpus, encodeGpus } from './gpu-codec';
 import { encodeHostSection, type HostSection, splitHostSection } from './host-codec';
 import type { InstancesRepo } from './instances-repo';
-import { FLAG_HEALTH_ERROR, prepareSample, sourceCode, summarizeStored } from './summarize';
+import { FLAG_HEALTH_ERROR, type PreparedSample, prepareSample, sourceCode, summarizeStored } from './summarize';
 import type { InsertResult, SampleDetail, SampleInput } from './types';
 
 /** A sample may end at most this far after the controller's clock (network delay, rounding); later is a broken clock or a forged frame. */
 export const FUTURE_TOLERANCE_MS = 5_000;
 const MAX_INTERVAL_MS = 24 * 3_600_000;
+
+/** An agent run as a batch meets it: its key, the highest sequence number so far, and whether that moved. */
+interface RunMark {
+  key: number;
+  maxSeq: number;
+  dirty: boolean;
+}
+
+const runKeyOf = (inst: number, runId: string) => `${inst}\u0000${runId}`;
 
 interface SampleRow {
   t1: number;
@@ -35,6 +45,13 @@ export class SamplesRepo {
   /** Newest sample per instance key: /api/status asks for all 10,000 at once, every few seconds. */
   private readonly newest = new Map<number, SampleSummary | null>();
 
+  /**
+   * `added` is left to the column's default: 0 on SQLite (nobody reads it), the database's clock on PostgreSQL
+   * (migration 10), so the leader's read-back never depends on a replica's clock.
+   */
+  private readonly insertRows: BatchedStatement;
+  private readonly updateRuns: BatchedStatement;
+
   constructor(
     db: SqlDatabase,
     private readonly instances: InstancesRepo,
@@ -47,18 +64,23 @@ export class SamplesRepo {
      */
     private readonly cacheNewest = true,
   ) {
+    this.insertRows = new BatchedStatement(
+      db,
+      9,
+      (v) => `INSERT INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus) VALUES ${v}
+        ON CONFLICT DO NOTHING RETURNING inst, t1, run, seq`,
+    );
+    this.updateRuns = new BatchedStatement(
+      db,
+      3,
+      (v) => `UPDATE agent_runs SET max_seq = CAST(v.column2 AS INTEGER), updated_at = CAST(v.column3 AS INTEGER)
+        FROM (VALUES ${v}) AS v WHERE agent_runs.key = CAST(v.column1 AS INTEGER)`,
+    );
     this.stmt = {
-      getRun: db.prepare('SELECT key, max_seq AS maxSeq FROM agent_runs WHERE inst = ? AND run_id = ?'),
+      runsOf: db.prepare(`SELECT key, inst, run_id AS runId, max_seq AS maxSeq FROM agent_runs
+        WHERE inst IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`),
       insertRun: db.prepare('INSERT INTO agent_runs (inst, run_id, max_seq, updated_at) VALUES (?, ?, 0, ?)'),
-      updateRun: db.prepare('UPDATE agent_runs SET max_seq = ?, updated_at = ? WHERE key = ?'),
       maxSeq: db.prepare('SELECT max_seq FROM agent_runs WHERE inst = ? AND run_id = ?').pluck(),
-      insert: db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus, added)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      // Replicas stamp `added` with the database's clock, so the leader's read-back does not depend on theirs.
-      insertShared: cacheNewest
-        ? null
-        : db.prepare(`INSERT OR IGNORE INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus, added)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS INTEGER))`),
       // The GPU figures only of rows stored from `fullFrom` on: the rows before it are the margin the reader reads
       // again for late commits, nearly all of which it already has (their keys are enough to tell).
       addedSince: db.prepare(`SELECT s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.procs,
@@ -75,70 +97,122 @@ export class SamplesRepo {
     };
   }
 
-  /** Stores one input; call inside a transaction. Never throws for bad input: the result says what happened. */
-  insert(input: SampleInput, now: number): InsertResult {
+  /**
+   * Stores a batch of inputs, in order, as if one by one; call inside a transaction. Never throws for bad input: each
+   * result says what happened. The rows go in multi-row statements (a few round trips for a whole flush of many
+   * agents' batches on PostgreSQL, not five per sample); runs and marks are read once for the batch.
+   */
+  insertMany(inputs: readonly SampleInput[], now: number): InsertResult[] {
+    const results: InsertResult[] = new Array<InsertResult>(inputs.length);
     const rejected = (reason: string): InsertResult => ({ status: 'rejected', reason, maxSeq: null });
-    if (!Number.isSafeInteger(input.t0) || !Number.isSafeInteger(input.t1) || input.t0 > input.t1) return rejected('bad interval');
-    if (input.t1 - input.t0 > MAX_INTERVAL_MS) return rejected('interval longer than a day');
-    if (input.t1 > now + FUTURE_TOLERANCE_MS) return rejected('interval ends in the future');
-    let inst: number;
-    try {
-      inst = this.instances.ensure(input.instanceId, now);
-    } catch {
-      return rejected('invalid instance id');
-    }
-
-    let runKey = 0;
-    let seq = 0;
-    let maxSeq: number | null = null;
-    if (input.run) {
-      seq = input.run.seq;
-      if (!Number.isSafeInteger(seq) || seq < 1) return rejected('bad sequence number');
-      const run = this.stmt.getRun.get(inst, input.run.runId) as { key: number; maxSeq: number } | undefined;
-      if (run === undefined) {
-        runKey = Number(this.stmt.insertRun.run(inst, input.run.runId, now).lastInsertRowid);
-        maxSeq = 0;
-      } else {
-        runKey = run.key;
-        maxSeq = run.maxSeq;
-        if (seq <= run.maxSeq) return { status: 'duplicate', maxSeq };
+    const insts: number[] = new Array<number>(inputs.length).fill(-1);
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      if (!Number.isSafeInteger(input.t0) || !Number.isSafeInteger(input.t1) || input.t0 > input.t1) results[i] = rejected('bad interval');
+      else if (input.t1 - input.t0 > MAX_INTERVAL_MS) results[i] = rejected('interval longer than a day');
+      else if (input.t1 > now + FUTURE_TOLERANCE_MS) results[i] = rejected('interval ends in the future');
+      else {
+        try {
+          insts[i] = this.instances.ensure(input.instanceId, now);
+        } catch {
+          results[i] = rejected('invalid instance id');
+          continue;
+        }
+        if (input.run && (!Number.isSafeInteger(input.run.seq) || input.run.seq < 1)) results[i] = rejected('bad sequence number');
       }
     }
+    const runs = this.runsFor(inputs, insts, results, now);
 
-    const advance = () => {
-      if (input.run) {
-        this.stmt.updateRun.run(seq, now, runKey);
-        maxSeq = seq;
+    // In order: each input meets the runs as the inputs before it left them (a replayed seq is a duplicate).
+    const rows: SqlParam[][] = [];
+    const pending: { i: number; key: string; p: PreparedSample; section: HostSection }[] = [];
+    const inBatch = new Set<string>();
+    for (let i = 0; i < inputs.length; i++) {
+      if (results[i] !== undefined) continue;
+      const input = inputs[i]!;
+      const inst = insts[i]!;
+      const run = input.run ? runs.get(runKeyOf(inst, input.run.runId))! : null;
+      const seq = input.run?.seq ?? 0;
+      if (run !== null && seq <= run.maxSeq) {
+        results[i] = { status: 'duplicate', maxSeq: run.maxSeq };
+        continue;
       }
-    };
-    if (input.t1 < now - this.rawRetentionMs) {
-      advance();
-      return { status: 'expired', maxSeq };
+      if (run !== null) {
+        run.maxSeq = seq;
+        run.dirty = true;
+      }
+      const maxSeq = run === null ? null : seq;
+      if (input.t1 < now - this.rawRetentionMs) {
+        results[i] = { status: 'expired', maxSeq };
+        continue;
+      }
+      const key = `${inst}:${input.t1}:${run?.key ?? 0}:${seq}`;
+      if (inBatch.has(key)) {
+        results[i] = { status: 'duplicate', maxSeq };
+        continue;
+      }
+      inBatch.add(key);
+      const p = prepareSample(input.source, input.gpus, input.health);
+      const section: HostSection = { host: input.host ?? null, inhibit: input.inhibit ?? null };
+      const blob = section.host === null && section.inhibit === null ? encodeGpus(p.gpus) : Buffer.concat([encodeHostSection(section), encodeGpus(p.gpus)]);
+      rows.push([inst, input.t1, run?.key ?? 0, seq, input.t1 - input.t0, p.flags, p.count, input.procs, blob]);
+      pending.push({ i, key, p, section });
+      // Marked inserted for now; a row the table already had is turned into a duplicate below.
+      results[i] = { status: 'inserted', maxSeq };
     }
 
-    const p = prepareSample(input.source, input.gpus, input.health);
-    const dur = input.t1 - input.t0;
-    const section: HostSection = { host: input.host ?? null, inhibit: input.inhibit ?? null };
-    const blob = section.host === null && section.inhibit === null ? encodeGpus(p.gpus) : Buffer.concat([encodeHostSection(section), encodeGpus(p.gpus)]);
-    const info =
-      this.stmt.insertShared === null
-        ? this.stmt.insert.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, blob, 0)
-        : this.stmt.insertShared.run(inst, input.t1, runKey, seq, dur, p.flags, p.count, input.procs, blob);
-    if (info.changes === 0) {
-      advance();
-      return { status: 'duplicate', maxSeq };
+    const stored = new Set(
+      (this.insertRows.all(rows) as { inst: number; t1: number; run: number; seq: number }[]).map((r) => `${r.inst}:${r.t1}:${r.run}:${r.seq}`),
+    );
+    const dirtyRuns = [...runs.values()].filter((r) => r.dirty).map((r) => [r.key, r.maxSeq, now]);
+    this.updateRuns.run(dirtyRuns);
+
+    const fresh = pending.filter((x) => {
+      if (stored.has(x.key)) return true;
+      results[x.i] = { status: 'duplicate', maxSeq: results[x.i]!.maxSeq };
+      return false;
+    });
+    const took = this.instances.afterSamples(
+      fresh.map((x) => ({ key: insts[x.i]!, source: inputs[x.i]!.source, t1: inputs[x.i]!.t1, memTotal: x.p.memTotalMiB })),
+    );
+    for (let f = 0; f < fresh.length; f++) {
+      const { i, p, section } = fresh[f]!;
+      const input = inputs[i]!;
+      const inst = insts[i]!;
+      if (input.source === 'agent') this.instances.recordHealth(inst, input.health, now);
+      const summary = withHostSection(
+        summarizeStored(input.t1, input.t1 - input.t0, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB),
+        section,
+      );
+      results[i] = { ...results[i]!, summary };
+      if (!this.cacheNewest) continue;
+      const cached = this.newest.get(inst);
+      // Only a known newest can be replaced; an unknown one is read from the database on demand.
+      // A worse source's sample while a better one reports (the provider's figure beside a live agent) is stored and seen
+      // by the engine, but it is not what the instance's last sample shows.
+      if (took[f] && (cached === null || (cached !== undefined && summary.t1 >= cached.t1))) this.newest.set(inst, summary);
     }
-    advance();
-    const took = this.instances.afterSample(inst, input.source, input.t1, p.memTotalMiB);
-    if (input.source === 'agent') this.instances.recordHealth(inst, input.health, now);
-    const summary = withHostSection(summarizeStored(input.t1, dur, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB), section);
-    if (!this.cacheNewest) return { status: 'inserted', maxSeq, summary };
-    const cached = this.newest.get(inst);
-    // Only a known newest can be replaced; an unknown one is read from the database on demand.
-    // A worse source's sample while a better one reports (the provider's figure beside a live agent) is stored and seen
-    // by the engine, but it is not what the instance's last sample shows.
-    if (took && (cached === null || (cached !== undefined && summary.t1 >= cached.t1))) this.newest.set(inst, summary);
-    return { status: 'inserted', maxSeq, summary };
+    return results;
+  }
+
+  /** The agent runs the inputs name, read in one statement; a run not yet known is registered (an agent's start). */
+  private runsFor(inputs: readonly SampleInput[], insts: readonly number[], results: readonly (InsertResult | undefined)[], now: number): Map<string, RunMark> {
+    const runs = new Map<string, RunMark>();
+    const wanted = new Set<number>();
+    for (let i = 0; i < inputs.length; i++) if (results[i] === undefined && inputs[i]!.run) wanted.add(insts[i]!);
+    if (wanted.size === 0) return runs;
+    for (const r of this.stmt.runsOf.all(JSON.stringify([...wanted])) as { key: number; inst: number; runId: string; maxSeq: number }[]) {
+      runs.set(runKeyOf(r.inst, r.runId), { key: r.key, maxSeq: r.maxSeq, dirty: false });
+    }
+    for (let i = 0; i < inputs.length; i++) {
+      const run = inputs[i]!.run;
+      if (results[i] !== undefined || !run) continue;
+      const k = runKeyOf(insts[i]!, run.runId);
+      if (runs.has(k)) continue;
+      const key = Number(this.stmt.insertRun.run(insts[i]!, run.runId, now).lastInsertRowid);
+      runs.set(k, { key, maxSeq: 0, dirty: false });
+    }
+    return runs;
   }
 
   /** Highest committed sequence number of an agent run; 0 when none. */

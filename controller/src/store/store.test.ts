@@ -209,6 +209,57 @@ describe.each(storeBackends())('%s store', (backend) => {
       expect(t.store.insertSamples([ssh], T + 2)[0]!.status).toBe('duplicate');
     });
 
+    it('stores a many-agent batch in one call exactly as it would one input at a time', () => {
+      // Replays inside the batch, two runs of one instance, an expired and a rejected input, an SSH repeat, and a
+      // provider figure beside SSH: the multi-row path must judge each against what the inputs before it left.
+      const mix = (id: string): SampleInput[] => {
+        const ssh: SampleInput = { instanceId: id, source: 'ssh', t0: T - 5000, t1: T, gpus: gpus(2, 0), procs: null, health: OK };
+        return [
+          agentInput(id, 'run-aaaaaaaa', 2, T - 20_000),
+          agentInput(id, 'run-aaaaaaaa', 1, T - 30_000),
+          agentInput(id, 'run-aaaaaaaa', 3, T - 10_000),
+          agentInput(id, 'run-aaaaaaaa', 3, T - 10_000),
+          agentInput(id, 'run-bbbbbbbb', 1, T - 9_000),
+          agentInput(id, 'run-bbbbbbbb', 2, T - 49 * 3_600_000),
+          agentInput(id, 'run-bbbbbbbb', 3, T + 60_000),
+          ssh,
+          ssh,
+          { ...ssh, source: 'provider', t1: T + 1, gpus: gpus(1, 40) },
+          agentInput(id, 'run-bbbbbbbb', 4, T),
+        ];
+      };
+      const together = t.store.insertSamples(mix('vast:1'), T + 1);
+      const alone = mix('vast:2').map((input) => t.store.insertSamples([input], T + 1)[0]!);
+      const shape = (rs: typeof together) => rs.map((r) => ({ status: r.status, maxSeq: r.maxSeq, summary: r.summary }));
+      expect(shape(together)).toEqual(shape(alone));
+      expect(together.map((r) => r.status)).toEqual([
+        'inserted',
+        'duplicate',
+        'inserted',
+        'duplicate',
+        'inserted',
+        'expired',
+        'rejected',
+        'inserted',
+        'duplicate',
+        'inserted',
+        'inserted',
+      ]);
+      for (const id of ['vast:1', 'vast:2']) {
+        expect(t.store.ackedSeq(id, 'run-aaaaaaaa')).toBe(3);
+        expect(t.store.ackedSeq(id, 'run-bbbbbbbb')).toBe(4);
+        expect(t.store.sampleCount(id)).toBe(6);
+      }
+      const marks = (id: string) => {
+        const r = t.store.getInstance(id)!;
+        return { metricSource: r.metricSource, lastSampleAt: r.lastSampleAt, memTotalMiB: r.memTotalMiB, health: r.agentFacts?.health };
+      };
+      expect(marks('vast:1')).toEqual(marks('vast:2'));
+      expect(marks('vast:1')).toMatchObject({ metricSource: 'agent', lastSampleAt: T, memTotalMiB: 8 * 81_559 });
+      expect(t.store.lastSample('vast:1')).toEqual(t.store.lastSample('vast:2'));
+      expect(t.store.recentSamples('vast:1', 0)).toEqual(t.store.recentSamples('vast:2', 0));
+    });
+
     it('returns per-GPU detail newest first', () => {
       t.store.insertSamples([agentInput('vast:1', 'run-aaaaaaaa', 1, T, 10), agentInput('vast:1', 'run-aaaaaaaa', 2, T + 10_000, 90)], T + 10_000);
       const d = t.store.sampleDetails('vast:1', 0, 10);

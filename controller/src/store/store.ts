@@ -303,14 +303,16 @@ export class Store {
     if (refusal !== null && inputs.length > 0 && inputs.every((i) => i.source !== 'agent')) {
       return inputs.map(() => ({ status: 'rejected', reason: refusal, maxSeq: null }));
     }
-    return this.transaction(() =>
-      inputs.map((input) => {
-        const r = this.samples.insert(input, now);
+    return this.transaction(() => {
+      const results = this.samples.insertMany(inputs, now);
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i]!;
+        const r = results[i]!;
         if (r.status === 'inserted' && input.interactive) this.interactive.record(input.instanceId, input.interactive);
         if (r.status === 'inserted' && r.summary) this.committed.add(input.instanceId, r.summary);
-        return r;
-      }),
-    );
+      }
+      return results;
+    });
   }
 
   /** The latest interactive activity its agent reported (terminal input, notebook kernels); null when none. */

@@ -38,6 +38,17 @@ describe('BatchedStatement', () => {
     expect(prepared.map((s) => (s.match(/\(\?, \?\)/g) ?? []).length)).toEqual([512, 256, 16, 4]);
   });
 
+  it('returns the rows of every chunk of an INSERT ... RETURNING', () => {
+    const { db, rows } = table();
+    db.prepare("INSERT INTO t (k, n) VALUES ('k00002', 0)").run();
+    const insert = new BatchedStatement(db, 2, (v) => `INSERT INTO t (k, n) VALUES ${v} ON CONFLICT DO NOTHING RETURNING k`);
+    const input = Array.from({ length: 600 }, (_, i) => [`k${String(i).padStart(5, '0')}`, i]);
+    const back = (insert.all(input) as { k: string }[]).map((r) => r.k).sort();
+    // All but the row that was there: the 512-row chunk's and the 64- and 16- and 8-row chunks' rows.
+    expect(back).toEqual(input.map(([k]) => k as string).filter((k) => k !== 'k00002'));
+    expect(rows()).toHaveLength(600);
+  });
+
   it('refuses a row of the wrong width', () => {
     const { upsert } = table();
     expect(() => upsert.run([['a', 1, 2]])).toThrow(/3 values for a statement of 2/);

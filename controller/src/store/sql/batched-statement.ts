@@ -24,19 +24,33 @@ export class BatchedStatement {
   /** Runs the statement over every row (each `width` long); returns the rows changed. */
   run(rows: readonly (readonly SqlParam[])[]): number {
     let changes = 0;
+    this.chunks(rows, (st, params) => (changes += st.run(...params).changes));
+    return changes;
+  }
+
+  /** The same for a statement that returns rows (INSERT ... RETURNING): every chunk's rows, in chunk order. */
+  all(rows: readonly (readonly SqlParam[])[]): unknown[] {
+    const out: unknown[] = [];
+    this.chunks(rows, (st, params) => {
+      for (const r of st.all(...params)) out.push(r);
+    });
+    return out;
+  }
+
+  private chunks(rows: readonly (readonly SqlParam[])[], each: (st: SqlStatement, params: SqlParam[]) => void): void {
     let i = 0;
     while (i < rows.length) {
       let n = MAX_ROWS;
       while (n > rows.length - i) n >>= 1;
       const params: SqlParam[] = [];
-      for (const row of rows.slice(i, i + n)) {
+      for (let r = i; r < i + n; r++) {
+        const row = rows[r]!;
         if (row.length !== this.width) throw new Error(`a row of ${row.length} values for a statement of ${this.width}`);
-        params.push(...row);
+        for (const v of row) params.push(v);
       }
-      changes += this.statement(n).run(...params).changes;
+      each(this.statement(n), params);
       i += n;
     }
-    return changes;
   }
 
   private statement(n: number): SqlStatement {
