@@ -180,10 +180,7 @@ export class SamplesRepo {
       const input = inputs[i]!;
       const inst = insts[i]!;
       if (input.source === 'agent') this.instances.recordHealth(inst, input.health, now);
-      const summary = withHostSection(
-        summarizeStored(input.t1, input.t1 - input.t0, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB),
-        section,
-      );
+      const summary = withHostSection(summarizeStored(input.t1, input.t1 - input.t0, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB), section);
       results[i] = { ...results[i]!, summary };
       if (!this.cacheNewest) continue;
       const cached = this.newest.get(inst);
