@@ -307,6 +307,58 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER inventory_seen_changed BEFORE INSERT OR UPDATE ON inventory_seen FOR EACH ROW EXECUTE FUNCTION stamp_changed_xid();
     `,
   },
+  {
+    version: 10,
+    name: 'samples in daily partitions, stamped with their transaction',
+    // SQLite keeps its one samples table: retention there deletes rows, as before.
+    sql: '',
+    // PostgreSQL (docs/scale-out.md, "samples"): one partition per UTC day, named samples_pYYYYMMDD, so retention
+    // folds a whole day into rollups and drops its table instead of deleting rows one by one (sample-partitions.ts).
+    // A day without its partition lands in samples_pdefault, from which the next upkeep moves it. Each row keeps the
+    // id of the transaction that wrote it: the leader's sample feed reads what committed since it last looked, as
+    // each replica's instance copy does (migration 9). \`added\` is now the database's clock by default.
+    postgresOnly: `
+      ALTER TABLE samples RENAME TO samples_unpartitioned;
+      ALTER TABLE samples_unpartitioned RENAME CONSTRAINT samples_pkey TO samples_unpartitioned_pkey;
+      ALTER INDEX samples_by_added RENAME TO samples_unpartitioned_by_added;
+      CREATE TABLE samples (
+        inst BIGINT NOT NULL,
+        t1 BIGINT NOT NULL,
+        run BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        dur BIGINT NOT NULL,
+        flags BIGINT NOT NULL,
+        cnt BIGINT NOT NULL,
+        procs BIGINT,
+        gpus BYTEA NOT NULL,
+        added BIGINT NOT NULL DEFAULT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT),
+        xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        PRIMARY KEY (inst, t1, run, seq)
+      ) PARTITION BY RANGE (t1);
+      CREATE TABLE samples_pdefault PARTITION OF samples DEFAULT;
+      CREATE INDEX samples_by_added ON samples (added);
+      CREATE INDEX samples_by_xid ON samples (xid);
+      DO $$
+      DECLARE d BIGINT;
+      BEGIN
+        FOR d IN SELECT DISTINCT t1 / 86400000 FROM samples_unpartitioned LOOP
+          EXECUTE format('CREATE TABLE %I PARTITION OF samples FOR VALUES FROM (%s) TO (%s)',
+            'samples_p' || to_char(to_timestamp(d * 86400) AT TIME ZONE 'UTC', 'YYYYMMDD'), d * 86400000, (d + 1) * 86400000);
+        END LOOP;
+      END $$;
+      INSERT INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus, added)
+        SELECT inst, t1, run, seq, dur, flags, cnt, procs, gpus, added FROM samples_unpartitioned;
+      DROP TABLE samples_unpartitioned;
+      -- Retention's place in the partition it is folding, so a pass cut short never folds a row twice.
+      CREATE TABLE retention_cursor (
+        part TEXT PRIMARY KEY,
+        inst BIGINT NOT NULL,
+        t1 BIGINT NOT NULL,
+        run BIGINT NOT NULL,
+        seq BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 // Any fixed number: the key of PostgreSQL's session advisory lock that serializes migrations between replicas.
@@ -339,7 +391,7 @@ function migrateLocked(db: SqlDatabase, now: number, migrations: readonly Migrat
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
-      db.exec(m.sql);
+      if (m.sql.trim() !== '') db.exec(m.sql);
       if (m.postgresOnly !== undefined && dialectOf(db) === 'postgres') db.exec(m.postgresOnly);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
     })();

@@ -76,11 +76,12 @@ describe.each(storeBackends())('retention (%s)', (backend) => {
   });
 
   it('merges a bucket rolled up in two passes and expires rollups after the rollup window', () => {
+    // 58 hours: past the raw window and past the end of T0's UTC day, which PostgreSQL folds as one partition.
     fill('vast:1', T0, 3);
-    t.store.runRetention(T0 + 49 * H);
+    t.store.runRetention(T0 + 58 * H);
     const more: SampleInput = { instanceId: 'vast:1', source: 'ssh', t0: T0 + 230_000, t1: T0 + 240_000, gpus: gpus(1, null), procs: null, health: OK };
     expect(t.store.insertSamples([more], T0 + 48 * H)[0]!.status).toBe('inserted');
-    t.store.runRetention(T0 + 49 * H);
+    t.store.runRetention(T0 + 58 * H);
     const [b] = t.store.rollups('vast:1', 0);
     expect(b).toMatchObject({ samples: 19, unknownSamples: 1, sources: ['agent', 'ssh'] });
     t.store.runRetention(T0 + 3 * 24 * H + ROLLUP_BUCKET_MS + 1);

@@ -1,7 +1,10 @@
 // Retention: raw samples older than RETENTION_RAW_HOURS are folded into 5-minute rollups and deleted; rollups older
 // than RETENTION_ROLLUP_DAYS are deleted. Work is done in small steps (a bounded number of rows each, one instance
 // after another) so a step never holds the event loop or the write lock long enough to stall ingest.
-import type { SqlDatabase } from './sql/sql-database';
+// On PostgreSQL samples live in day partitions (sample-partitions.ts): a day wholly past the raw window is folded in
+// key order, its place kept in retention_cursor, and then dropped; only rows in the default partition are deleted.
+import { type DayPartition, type SamplePartitions } from './sample-partitions';
+import type { SqlDatabase, SqlStatement } from './sql/sql-database';
 import { decodeGpus } from './gpu-codec';
 import type { InstancesRepo } from './instances-repo';
 import { sourceFromCode, summarizeStored } from './summarize';
@@ -12,6 +15,8 @@ const SOURCE_BITS: Record<SampleSource, number> = { agent: 1, ssh: 2, provider: 
 
 export interface RetentionProgress {
   rolledUp: number;
+  /** Day partitions dropped (PostgreSQL). */
+  droppedPartitions: number;
   deletedRollups: number;
   deletedRuns: number;
   /** True when the step reached the last instance: the pass is complete and the next step starts a new one. */
@@ -55,19 +60,27 @@ function nullSafe(col: string, op: '<' | '>'): string {
     WHEN excluded.${col} ${op} rollups.${col} THEN excluded.${col} ELSE rollups.${col} END`;
 }
 
+type RawRow = { inst: number; t1: number; run: number; seq: number; dur: number; flags: number; cnt: number; procs: number | null; gpus: Buffer };
+
 export class Retention {
   private cursor = 0;
   private readonly stmt;
+  /** Where rows are deleted one by one: the whole table on SQLite, the default partition on PostgreSQL. */
+  private readonly rowTable: string;
+  private readonly partitionRows = new Map<string, SqlStatement>();
 
   constructor(
-    db: SqlDatabase,
+    private readonly db: SqlDatabase,
     private readonly instances: InstancesRepo,
     private readonly rawMs: number,
     private readonly rollupMs: number,
+    /** PostgreSQL's day partitions; null on SQLite. */
+    private readonly partitions: SamplePartitions | null = null,
   ) {
+    this.rowTable = partitions === null ? 'samples' : 'samples_pdefault';
     this.stmt = {
-      old: db.prepare('SELECT t1, run, seq, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 < ? ORDER BY t1 LIMIT ?'),
-      del: db.prepare('DELETE FROM samples WHERE inst = ? AND t1 = ? AND run = ? AND seq = ?'),
+      old: db.prepare(`SELECT inst, t1, run, seq, dur, flags, cnt, procs, gpus FROM ${this.rowTable} WHERE inst = ? AND t1 < ? ORDER BY t1 LIMIT ?`),
+      del: db.prepare(`DELETE FROM ${this.rowTable} WHERE inst = ? AND t1 = ? AND run = ? AND seq = ?`),
       upsert: db.prepare(`INSERT INTO rollups (inst, bucket, sources, n, unknown_n, util_min, util_max, util_sum, util_n, mem_used_max, covered_ms)
         VALUES (@inst, @bucket, @sources, @n, @unknownN, @utilMin, @utilMax, @utilSum, @utilN, @memMax, @coveredMs)
         ON CONFLICT (inst, bucket) DO UPDATE SET
@@ -84,6 +97,13 @@ export class Retention {
         (SELECT bucket FROM rollups WHERE inst = ? AND bucket < ? ORDER BY bucket LIMIT ?)`),
       delRuns: db.prepare('DELETE FROM agent_runs WHERE key IN (SELECT key FROM agent_runs WHERE updated_at < ? LIMIT ?)'),
       rollups: db.prepare('SELECT * FROM rollups WHERE inst = ? AND bucket >= ? ORDER BY bucket'),
+      cursorOf: partitions === null ? null : db.prepare('SELECT inst, t1, run, seq FROM retention_cursor WHERE part = ?'),
+      setCursor:
+        partitions === null
+          ? null
+          : db.prepare(`INSERT INTO retention_cursor (part, inst, t1, run, seq) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (part) DO UPDATE SET inst = excluded.inst, t1 = excluded.t1, run = excluded.run, seq = excluded.seq`),
+      dropCursor: partitions === null ? null : db.prepare('DELETE FROM retention_cursor WHERE part = ?'),
     };
   }
 
@@ -91,8 +111,21 @@ export class Retention {
   step(now: number, maxRows: number): RetentionProgress {
     const rawCutoff = now - this.rawMs;
     const rollupCutoff = now - this.rollupMs;
-    const progress: RetentionProgress = { rolledUp: 0, deletedRollups: 0, deletedRuns: 0, done: false };
+    const progress: RetentionProgress = { rolledUp: 0, droppedPartitions: 0, deletedRollups: 0, deletedRuns: 0, done: false };
     let budget = Math.max(1, maxRows);
+    if (this.partitions !== null) {
+      // A pass starts by making the coming days' partitions, then folds whole days before anything else.
+      if (this.cursor === 0) this.partitions.ensure(now, rawCutoff);
+      for (const p of this.partitions.list()) {
+        if (p.to > rawCutoff || budget <= 0) break;
+        const r = this.foldPartition(p, budget);
+        progress.rolledUp += r.rows;
+        budget -= Math.max(1, r.rows);
+        if (r.dropped) progress.droppedPartitions++;
+        else return progress;
+      }
+      if (budget <= 0) return progress;
+    }
     while (budget > 0) {
       const [inst] = this.instances.keysAfter(this.cursor, 1);
       if (inst === undefined) {
@@ -116,10 +149,11 @@ export class Retention {
 
   /** Runs steps until a full pass is done (tests, and the `run-once` command). */
   runPass(now: number, maxRowsPerStep = 5_000, transaction: <T>(fn: () => T) => T = (fn) => fn()): RetentionProgress {
-    const total: RetentionProgress = { rolledUp: 0, deletedRollups: 0, deletedRuns: 0, done: false };
+    const total: RetentionProgress = { rolledUp: 0, droppedPartitions: 0, deletedRollups: 0, deletedRuns: 0, done: false };
     for (;;) {
       const p = transaction(() => this.step(now, maxRowsPerStep));
       total.rolledUp += p.rolledUp;
+      total.droppedPartitions += p.droppedPartitions;
       total.deletedRollups += p.deletedRollups;
       total.deletedRuns += p.deletedRuns;
       if (p.done) return { ...total, done: true };
@@ -143,9 +177,45 @@ export class Retention {
   }
 
   private foldOld(inst: number, cutoff: number, limit: number): number {
-    type Row = { t1: number; run: number; seq: number; dur: number; flags: number; cnt: number; procs: number | null; gpus: Buffer };
-    const rows = this.stmt.old.all(inst, cutoff, limit) as Row[];
+    const rows = this.stmt.old.all(inst, cutoff, limit) as RawRow[];
     if (rows.length === 0) return 0;
+    for (const r of rows) this.stmt.del.run(inst, r.t1, r.run, r.seq);
+    this.upsertBuckets(inst, rows);
+    return rows.length;
+  }
+
+  /**
+   * Folds the next rows of a day partition past the raw window, in key order from where the last step stopped; when
+   * none are left, drops the day. The cursor moves in the same transaction as the rollups, so no row counts twice.
+   */
+  private foldPartition(p: DayPartition, limit: number): { rows: number; dropped: boolean } {
+    let read = this.partitionRows.get(p.name);
+    if (read === undefined) {
+      read = this.db.prepare(`SELECT inst, t1, run, seq, dur, flags, cnt, procs, gpus FROM ${p.name}
+        WHERE (inst, t1, run, seq) > (?, ?, ?, ?) ORDER BY inst, t1, run, seq LIMIT ?`);
+      this.partitionRows.set(p.name, read);
+    }
+    const at = this.stmt.cursorOf!.get(p.name) as { inst: number; t1: number; run: number; seq: number } | undefined;
+    const rows = read.all(at?.inst ?? -1, at?.t1 ?? 0, at?.run ?? 0, at?.seq ?? 0, limit) as RawRow[];
+    let from = 0;
+    for (let i = 1; i <= rows.length; i++) {
+      if (i < rows.length && rows[i]!.inst === rows[from]!.inst) continue;
+      this.upsertBuckets(rows[from]!.inst, rows.slice(from, i));
+      from = i;
+    }
+    if (rows.length >= limit) {
+      const last = rows[rows.length - 1]!;
+      this.stmt.setCursor!.run(p.name, last.inst, last.t1, last.run, last.seq);
+      return { rows: rows.length, dropped: false };
+    }
+    this.stmt.dropCursor!.run(p.name);
+    this.partitions!.drop(p);
+    this.partitionRows.delete(p.name);
+    return { rows: rows.length, dropped: true };
+  }
+
+  /** Adds one instance's raw rows to its 5-minute rollups. */
+  private upsertBuckets(inst: number, rows: readonly RawRow[]): void {
     const buckets = new Map<number, Agg>();
     for (const r of rows) {
       const s = summarizeStored(r.t1, r.dur, r.flags, r.cnt, r.procs, decodeGpus(r.gpus), null);
@@ -166,9 +236,7 @@ export class Retention {
       }
       a.memMax = maxN(a.memMax, s.memUsedMiB);
       a.coveredMs += r.dur;
-      this.stmt.del.run(inst, r.t1, r.run, r.seq);
     }
     for (const [bucket, a] of buckets) this.stmt.upsert.run({ inst, bucket, ...a });
-    return rows.length;
   }
 }

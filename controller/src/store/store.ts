@@ -14,6 +14,7 @@ import { instanceIdProblem } from './instance-id';
 import { InstancesRepo, type InventoryResult } from './instances-repo';
 import { isPostgresUrl, openDb, openPostgres, type Synchronous } from './open-db';
 import { Retention, type RetentionProgress } from './retention';
+import { SamplePartitions } from './sample-partitions';
 import { SamplesRepo, type StoredSince } from './samples-repo';
 import { LeaderLeaseRepo } from './leader-lease-repo';
 import { AgentSessionsRepo } from './agent-sessions-repo';
@@ -112,7 +113,13 @@ export class Store {
     this.directory = new DirectoryRepo(db);
     this.spend = new SpendRepo(db);
     this.budgetAlerts = new BudgetAlertsRepo(db);
-    this.retention = new Retention(db, this.instances, rawMs, rollupMs);
+    const partitions = this.shared ? new SamplePartitions(db) : null;
+    this.retention = new Retention(db, this.instances, rawMs, rollupMs, partitions);
+    // Today's and the coming days' sample partitions exist before the first agent reports (retention keeps them coming).
+    if (partitions !== null) {
+      const now = opts.now ?? Date.now();
+      db.transaction(() => partitions.ensure(now, now - rawMs))();
+    }
     this.ping = db.prepare('SELECT 1').pluck();
   }
 
