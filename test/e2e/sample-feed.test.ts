@@ -1,9 +1,10 @@
 // The leader's sample feed (controller/src/replicas/store-sample-feed.ts) on a real PostgreSQL: every stored sample is
-// folded in once however often the re-read margin brings it back, and a row deleted while a page is read keeps its
-// place in the page (so a full page is never taken for the last one).
+// folded in once, a transaction that commits after a read is caught by the next, and only what committed since the
+// last read is read again.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../controller/src/log';
 import { StoreSampleFeed } from '../../controller/src/replicas/store-sample-feed';
+import { openStore } from '../../controller/src/store/store';
 import type { SampleInput } from '../../controller/src/store/types';
 import { batch, gpus } from '../helpers/gpu-stats';
 import { storeBackends, useTempStore } from '../helpers/temp-store';
@@ -30,32 +31,51 @@ describe.each(storeBackends().filter((b) => b === 'postgres'))('sample feed on %
     expect(folded.sort()).toEqual([`vast:1@${T + 10_000}`, `vast:1@${T + 20_000}`, `vast:2@${T + 10_000}`]);
   });
 
-  it('reads the margin without its GPU figures, fetches an unseen one whole, and keeps a deleted one in the page', () => {
+  it('reads again only what committed since its last read, not a margin of time', () => {
+    const feed = new StoreSampleFeed(t.store, { observe: () => {} }, silentLogger, 30_000);
     t.store.insertSamples(
       [1, 2, 3].map((seq) => agentInput('vast:1', seq, T + seq * 10_000)),
       T + 30_000,
     );
-    const past = Number.MAX_SAFE_INTEGER; // every row is margin: none comes with its figures
-    const whole = t.store.samplesAddedSince(0, 50_000, () => false, past);
-    expect(whole.map((r) => r.summary?.utilMax)).toEqual(whole.map(() => expect.any(Number)));
-    // What the reader already has is not decoded.
-    expect(t.store.samplesAddedSince(0, 50_000, () => true, past).map((r) => r.summary)).toEqual([null, null, null]);
-    // Retention deletes the middle row after the page was read and before its figures are fetched: the page still
-    // has three entries (the reader's test for a full page counts them), the deleted one without figures.
-    const gone = whole[1]!.key;
-    const page = t.store.samplesAddedSince(
-      0,
-      50_000,
-      (key) => {
-        if (key === gone) t.store.db.prepare('DELETE FROM samples WHERE t1 = ?').run(T + 20_000);
-        return false;
-      },
-      past,
+    expect(feed.poll()).toBe(3);
+    // Nothing ran meanwhile: the horizon moved past all three rows, so none is read again.
+    expect(feed.poll()).toBe(0);
+    expect(feed.lastRead).toBe(0);
+    t.store.insertSamples([agentInput('vast:1', 4, T + 40_000)], T + 40_000);
+    expect(feed.poll()).toBe(1);
+    expect(feed.lastRead).toBe(1);
+  });
+
+  it('folds in a transaction that began before a read and committed after it', () => {
+    const folded: string[] = [];
+    const feed = new StoreSampleFeed(t.store, { observe: (id, list) => list.forEach((s) => folded.push(`${id}@${s.t1}`)) }, silentLogger, 30_000);
+    expect(feed.poll()).toBe(0);
+    // Another replica's connection writes a sample and, before it commits, this replica stores one and reads twice.
+    const other = openStore(t.location);
+    try {
+      other.transaction(() => {
+        other.insertSamples([agentInput('vast:2', 1, T + 10_000)], T + 10_000);
+        t.store.insertSamples([agentInput('vast:1', 1, T + 10_000)], T + 10_000);
+        expect(feed.poll()).toBe(1);
+        expect(feed.poll()).toBe(0);
+      });
+    } finally {
+      other.close();
+    }
+    // Committed now: its transaction is above the horizon the last read started from.
+    expect(feed.poll()).toBe(1);
+    expect(folded).toEqual([`vast:1@${T + 10_000}`, `vast:2@${T + 10_000}`]);
+  });
+
+  it('reads a transaction larger than a page in pages, each row once', () => {
+    const folded: string[] = [];
+    const feed = new StoreSampleFeed(t.store, { observe: (id, list) => list.forEach((s) => folded.push(`${id}@${s.t1}`)) }, silentLogger, 30_000, 2);
+    feed.poll();
+    t.store.insertSamples(
+      ['vast:1', 'vast:2', 'vast:3'].flatMap((id) => [1, 2].map((seq) => agentInput(id, seq, T + seq * 10_000))),
+      T + 20_000,
     );
-    expect(page.map((r) => [r.key, r.summary === null])).toEqual([
-      [whole[0]!.key, false],
-      [gone, true],
-      [whole[2]!.key, false],
-    ]);
+    expect(feed.poll()).toBe(6);
+    expect(new Set(folded).size).toBe(6);
   });
 });

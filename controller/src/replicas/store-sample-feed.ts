@@ -1,67 +1,75 @@
-// What the leader learns of samples other replicas stored (docs/scale-out.md): each cycle it reads the samples stored
-// since it last looked (by the database's clock), a margin back for transactions committing late, and folds
-// each one into the idle clocks once (a key per stored row; the engine would take a repeat safely, but a repeated busy
-// reading could restart an idle run and delay a pause for nothing).
+// What the leader learns of samples other replicas stored (docs/scale-out.md): each cycle it reads what committed since
+// it last looked. It first reads the horizon (the oldest transaction still running), then every row written by a
+// transaction at or above the previous horizon: one that began before a read and committed after it is read the next
+// time. A row read twice is folded in once (a key per stored row; the engine would take a repeat safely, but a
+// repeated busy reading could restart an idle run and delay a pause for nothing). The first read has no horizon yet:
+// it takes the rows stored within a margin of the database's clock, which the idle clocks loaded at start-up may lack.
+import type { SampleSummary } from '../domain/sample';
 import type { Logger } from '../log';
 import type { Store } from '../store';
+import type { FeedCursor, SampleFeedReads, StoredSince } from '../store/sample-feed-reads';
 
 export interface SampleFeedTarget {
-  observe(instanceId: string, summaries: readonly import('../domain/sample').SampleSummary[]): void;
+  observe(instanceId: string, summaries: readonly SampleSummary[]): void;
 }
 
 export class StoreSampleFeed {
-  /** Keys of rows already folded in, by when they were stored; pruned past the margin. */
-  private readonly seen = new Map<string, number>();
-  private since: number;
-  /** The newest `added` folded in: rows stored before it are the re-read margin, sent without their GPU figures. */
-  private newestAdded: number;
+  /** Keys of rows already folded in, with their transaction: a key below the horizon cannot come back, and goes. */
+  private readonly seen = new Map<string, bigint>();
+  private readonly reads: SampleFeedReads;
+  /** The horizon read before the last poll's rows; null before the first poll. */
+  private horizon: string | null = null;
+  /** The first poll's reach back, by the database's clock. */
+  private readonly since: number;
+  /** Rows the last poll read, new or not: what the horizon saves (the margin re-read tens of thousands a cycle). */
+  lastRead = 0;
 
   constructor(
     private readonly store: Store,
     private readonly target: SampleFeedTarget,
     private readonly logger: Logger,
-    /** How far back each read reaches before the last one: replicas' clock skew plus the longest transaction. */
-    private readonly marginMs: number,
+    /** How far back the first read reaches: replicas' clock skew plus the longest transaction. */
+    marginMs: number,
+    private readonly pageSize = 50_000,
   ) {
-    this.since = this.clock() - marginMs;
-    this.newestAdded = this.since;
-  }
-
-  /** `added` is the database's clock (samples-repo.ts): the feed reads by that clock, never a replica's own. */
-  private clock(): number {
-    return this.store.databaseNow() ?? Date.now();
+    if (store.feedReads === null) throw new Error('the sample feed reads a store shared by replicas (PostgreSQL)');
+    this.reads = store.feedReads;
+    this.since = this.reads.clock() - marginMs;
   }
 
   /** Reads and folds in what was stored since the last call; returns how many samples were new. */
   poll(): number {
-    const now = this.clock();
     // People at other replicas' agents' keyboards count as much as samples.
     this.store.reloadShared();
-    const from = this.since;
+    const next = this.reads.horizon();
+    const from = this.horizon;
+    const known = (key: string) => this.seen.has(key);
     let fresh = 0;
-    let newest = from;
+    let read = 0;
+    let after: FeedCursor | null = null;
     for (;;) {
-      const rows = this.store.samplesAddedSince(newest, undefined, (key) => this.seen.has(key), this.newestAdded);
-      const byInstance = new Map<string, import('../domain/sample').SampleSummary[]>();
+      const rows: StoredSince[] =
+        from === null ? this.reads.addedSince(this.since, after, this.pageSize, known) : this.reads.committedSince(from, after, this.pageSize, known);
+      read += rows.length;
+      const byInstance = new Map<string, SampleSummary[]>();
       for (const r of rows) {
         if (r.summary === null || this.seen.has(r.key)) continue;
-        this.seen.set(r.key, r.added);
-        // Not past this poll's clock: a database clock stepped back must not leave every later row on the slow path.
-        if (r.added > this.newestAdded) this.newestAdded = Math.min(r.added, now);
+        this.seen.set(r.key, BigInt(r.xid));
         fresh++;
         let list = byInstance.get(r.instanceId);
         if (list === undefined) byInstance.set(r.instanceId, (list = []));
         list.push(r.summary);
       }
-      for (const [id, list] of byInstance) this.target.observe(id, list);
-      const last = rows.at(-1)?.added;
-      // A full page ends inside a run of rows stored in one millisecond at most: read on from there (seen skips repeats).
-      if (rows.length < 50_000 || last === undefined || last === newest) break;
-      newest = last;
+      // Rows come by transaction; the engine takes each instance's samples in the order they ended.
+      for (const [id, list] of byInstance) this.target.observe(id, list.length > 1 ? list.sort((a, b) => a.t1 - b.t1) : list);
+      if (rows.length < this.pageSize) break;
+      after = rows[rows.length - 1]!.cursor;
     }
-    this.since = Math.max(this.since, now - this.marginMs);
-    for (const [key, added] of this.seen) if (added < this.since) this.seen.delete(key);
-    if (fresh > 0) this.logger.debug(`sample feed: ${fresh} samples stored since ${new Date(from).toISOString()} folded in`);
+    this.horizon = next;
+    const floor = BigInt(next);
+    for (const [key, xid] of this.seen) if (xid < floor) this.seen.delete(key);
+    this.lastRead = read;
+    if (fresh > 0) this.logger.debug(`sample feed: ${fresh} samples folded in (${read} read)`);
     return fresh;
   }
 }

@@ -21,23 +21,13 @@ interface RunMark {
 
 const runKeyOf = (inst: number, runId: string) => `${inst}\u0000${runId}`;
 
-interface SampleRow {
+export interface SampleRow {
   t1: number;
   dur: number;
   flags: number;
   cnt: number;
   procs: number | null;
   gpus: Buffer;
-}
-
-/** A stored sample as the sample feed reads it: which instance, its identity in the table, when it was stored. */
-export interface StoredSince {
-  instanceId: string;
-  /** Unique per stored row (instance key, end, run, sequence). */
-  key: string;
-  added: number;
-  /** Null for a row the reader said it already has (not decoded), or one deleted while it was read. */
-  summary: SampleSummary | null;
 }
 
 export class SamplesRepo {
@@ -57,11 +47,7 @@ export class SamplesRepo {
     private readonly instances: InstancesRepo,
     /** Samples older than this are not stored (they would be rolled up at once); see RETENTION_RAW_HOURS. */
     private readonly rawRetentionMs: number,
-    /**
-     * False when other processes store samples too (replicas on PostgreSQL): the newest sample is then always read,
-     * and each row says when it was stored by the database's clock (`added`, for the leader's sample feed). Alone,
-     * `added` is 0: SQLite stores a 0 in no bytes, and nobody reads it.
-     */
+    /** False when other processes store samples too (replicas on PostgreSQL): the newest sample is then always read. */
     private readonly cacheNewest = true,
   ) {
     this.insertRows = new BatchedStatement(
@@ -81,12 +67,6 @@ export class SamplesRepo {
         WHERE inst IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`),
       insertRun: db.prepare('INSERT INTO agent_runs (inst, run_id, max_seq, updated_at) VALUES (?, ?, 0, ?)'),
       maxSeq: db.prepare('SELECT max_seq FROM agent_runs WHERE inst = ? AND run_id = ?').pluck(),
-      // The GPU figures only of rows stored from `fullFrom` on: the rows before it are the margin the reader reads
-      // again for late commits, nearly all of which it already has (their keys are enough to tell).
-      addedSince: db.prepare(`SELECT s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.procs,
-        CASE WHEN s.added >= ? THEN s.gpus END AS gpus, s.added, m.mem_total_mib
-        FROM samples s JOIN instances i ON i.key = s.inst LEFT JOIN sample_marks m ON m.inst = s.inst WHERE s.added >= ? ORDER BY s.added LIMIT ?`),
-      oneStored: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 = ? AND run = ? AND seq = ?'),
       since: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND t1 >= ? ORDER BY t1'),
       last: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? ORDER BY t1 DESC LIMIT 1'),
       lastOf: db.prepare('SELECT t1, dur, flags, cnt, procs, gpus FROM samples WHERE inst = ? AND (flags & 3) = ? ORDER BY t1 DESC LIMIT 1'),
@@ -264,45 +244,21 @@ export class SamplesRepo {
     }));
   }
 
-  /**
-   * Samples stored at or after `since` (controller clock) by any process, oldest stored first, at most `limit`: how
-   * the leader of several replicas sees what the others stored (optimizer/store-sample-feed.ts).
-   */
-  addedSince(since: number, limit: number, known: (key: string) => boolean = () => false, fullFrom = since): StoredSince[] {
-    const rows = this.stmt.addedSince.all(fullFrom, since, limit) as (SampleRow & {
-      inst: number;
-      id: string;
-      run: number;
-      seq: number;
-      added: number;
-      mem_total_mib: number | null;
-    })[];
-    const out: StoredSince[] = [];
-    for (const r of rows) {
-      const key = `${r.inst}:${r.t1}:${r.run}:${r.seq}`;
-      // Decoding is most of the cost, and each read reaches back over rows the reader already has.
-      if (known(key)) {
-        out.push({ instanceId: r.id, key, added: r.added, summary: null });
-        continue;
-      }
-      // A margin row the reader has not seen (a transaction that committed late): its figures, read now. One deleted
-      // since (retention) stays in the list without them, so the reader's page still ends where the database's did.
-      const full = r.gpus === null ? (this.stmt.oneStored.get(r.inst, r.t1, r.run, r.seq) as SampleRow | undefined) : r;
-      out.push({ instanceId: r.id, key, added: r.added, summary: full === undefined ? null : this.summary(full, r.mem_total_mib) });
-    }
-    return out;
-  }
-
   count(instanceId: string): number {
     const inst = this.instances.keyOf(instanceId);
     return inst === null ? 0 : (this.stmt.count.get(inst) as number);
   }
 
   private summary(r: SampleRow, memTotal: number | null): SampleSummary {
-    const { section, gpus: gpuBlob } = splitHostSection(r.gpus);
-    const gpus = decodeGpus(gpuBlob);
-    return withHostSection(summarizeStored(r.t1, r.dur, r.flags, r.cnt, r.procs, gpus, gpus.length === 0 ? null : memTotal), section);
+    return storedSummary(r, memTotal);
   }
+}
+
+/** What the engine sees of a stored row: its GPU figures decoded, with the instance's memory total. */
+export function storedSummary(r: SampleRow, memTotal: number | null): SampleSummary {
+  const { section, gpus: gpuBlob } = splitHostSection(r.gpus);
+  const gpus = decodeGpus(gpuBlob);
+  return withHostSection(summarizeStored(r.t1, r.dur, r.flags, r.cnt, r.procs, gpus, gpus.length === 0 ? null : memTotal), section);
 }
 
 /** The summary with the host figures and the inhibition of its sample, when it had any. */

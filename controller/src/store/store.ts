@@ -15,7 +15,8 @@ import { InstancesRepo, type InventoryResult } from './instances-repo';
 import { isPostgresUrl, openDb, openPostgres, type Synchronous } from './open-db';
 import { Retention, type RetentionProgress } from './retention';
 import { SamplePartitions } from './sample-partitions';
-import { SamplesRepo, type StoredSince } from './samples-repo';
+import { SampleFeedReads } from './sample-feed-reads';
+import { SamplesRepo } from './samples-repo';
 import { LeaderLeaseRepo } from './leader-lease-repo';
 import { AgentSessionsRepo } from './agent-sessions-repo';
 import { ContestsRepo } from './contests-repo';
@@ -83,6 +84,8 @@ export class Store {
   readonly sessions: AgentSessionsRepo | null;
   /** Contests seen on any replica (PostgreSQL only). */
   readonly contests: ContestsRepo | null;
+  /** What the leader reads of the samples every replica stored (PostgreSQL only). */
+  readonly feedReads: SampleFeedReads | null;
 
   constructor(
     readonly db: SqlDatabase,
@@ -98,6 +101,7 @@ export class Store {
     this.lease = this.shared ? new LeaderLeaseRepo(db) : null;
     this.sessions = this.shared ? new AgentSessionsRepo(db) : null;
     this.contests = this.shared ? new ContestsRepo(db) : null;
+    this.feedReads = this.shared ? new SampleFeedReads(db) : null;
     this.tokens = new TokensRepo(db);
     // SQLite: another connection's commit moves data_version. PostgreSQL, where replicas write samples all the time:
     // what changes when a token is minted or revoked anywhere, so live connections are re-checked only then.
@@ -327,22 +331,11 @@ export class Store {
     return this.interactive.get(instanceId);
   }
 
-  /** The database's clock, epoch ms (shared stores: what samples' `added` is stamped with); null on SQLite. */
-  databaseNow(): number | null {
-    if (!this.shared) return null;
-    return this.db.prepare('SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS INTEGER)').pluck().get() as number;
-  }
-
   /** What other replicas wrote that this process keeps in memory: their agents' interactive activity (shared only). */
   reloadShared(): void {
     if (!this.shared) return;
     this.interactive.reload();
     this.contests?.reload();
-  }
-
-  /** Samples any process stored at or after `since` (controller clock), oldest stored first; at most `limit`. */
-  samplesAddedSince(since: number, limit = 50_000, known?: (key: string) => boolean, fullFrom?: number): StoredSince[] {
-    return this.samples.addedSince(since, limit, known, fullFrom);
   }
 
   /** Highest committed sequence number of an agent run (0 when none): the welcome's ackedSeq. */
