@@ -62,6 +62,8 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   });
   const port = await freePort();
   let proc: ChildProcess | null = null;
+  /** Resolves when the server last killed has exited. */
+  let killed: Promise<unknown> = Promise.resolve();
 
   const start = async () => {
     const args = [
@@ -82,13 +84,23 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       '-c',
       'max_connections=200',
     ];
-    const p = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user });
+    await killed;
+    const deadline = Date.now() + 30_000;
+    let p = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user });
     proc = p;
     let log = '';
-    p.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    const deadline = Date.now() + 30_000;
+    const listen = (c: ChildProcess) => c.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    listen(p);
     for (;;) {
-      if (p.exitCode !== null) throw new Error(`postgres exited ${p.exitCode}: ${log}`);
+      if (p.exitCode !== null) {
+        // After a kill -9 the old server's backends take a moment to notice and let go of its lock file and memory.
+        if (Date.now() > deadline || !/already exists|still in use/.test(log)) throw new Error(`postgres exited ${p.exitCode}: ${log}`);
+        await new Promise((r) => setTimeout(r, 200));
+        p = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user });
+        proc = p;
+        listen(p);
+        continue;
+      }
       try {
         execFileSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'], { stdio: 'ignore' });
         return;
@@ -123,11 +135,20 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     adminUrl,
     createDatabase(name = `t${process.pid}_${++dbCounter}`) {
       if (admin === null) admin = new PgDatabase(adminUrl);
-      admin.exec(`CREATE DATABASE ${name}`);
+      try {
+        admin.exec(`CREATE DATABASE ${name}`);
+      } catch {
+        // The server was killed and started again since the last one: that statement found the old connection
+        // gone, and this one makes a new connection.
+        admin.exec(`CREATE DATABASE ${name}`);
+      }
       return `postgresql://postgres@127.0.0.1:${port}/${name}`;
     },
     kill() {
-      (proc as ChildProcess | null)?.kill('SIGKILL');
+      const p = proc as ChildProcess | null;
+      if (p === null || p.exitCode !== null) return;
+      killed = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
     },
     start,
     async stop() {

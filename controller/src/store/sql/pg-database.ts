@@ -69,20 +69,54 @@ function toText(v: SqlParam): string | null {
   return String(v);
 }
 
+/** libpq's PQTRANS_UNKNOWN: the connection is bad (the server restarted, the network dropped). */
+const PQTRANS_UNKNOWN = 4;
+/** A server that refused a new connection is tried again at most this often: each try blocks while it connects. */
+const RECONNECT_EVERY_MS = 2_000;
+
 export class PgDatabase implements SqlDatabase {
   readonly dialect = 'postgres' as const;
-  private readonly pq: PQType = new (loadLibpq())();
+  private pq: PQType = new (loadLibpq())();
   private depth = 0;
   private statements = 0;
   private open = true;
+  private lastFailedReconnect = 0;
+  /** Connections made again after one was lost (`/metrics`, tests). */
+  reconnects = 0;
 
-  constructor(url: string) {
+  constructor(private readonly url: string) {
     try {
       this.pq.connectSync(url);
     } catch (err) {
       finished.push(this.pq);
       throw new PgError(`cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${String((err as Error).message).trim()}`, null);
     }
+    this.query('SET client_min_messages = warning', []);
+  }
+
+  /**
+   * Before a statement outside any transaction: a connection the server dropped is replaced, and every statement is
+   * prepared again on the new one. The statement that met the loss has failed already (its caller saw the error and,
+   * in a transaction, rolled back); inside a transaction nothing is replaced, since what it wrote is gone with it.
+   */
+  private ensureConnected(): void {
+    if (this.depth > 0 || !this.open || this.pq.transactionStatus() !== PQTRANS_UNKNOWN) return;
+    const now = Date.now();
+    if (now - this.lastFailedReconnect < RECONNECT_EVERY_MS) return; // the statement fails on the lost connection
+    const fresh = new (loadLibpq())();
+    try {
+      fresh.connectSync(this.url);
+    } catch {
+      finished.push(fresh);
+      this.lastFailedReconnect = now;
+      return; // still unreachable: the statement fails and says so; the next one after RECONNECT_EVERY_MS tries again
+    }
+    this.lastFailedReconnect = 0;
+    this.pq.finish();
+    finished.push(this.pq);
+    this.pq = fresh;
+    for (const p of this.prepared.values()) p.done.done = false;
+    this.reconnects++;
     this.query('SET client_min_messages = warning', []);
   }
 
@@ -99,6 +133,7 @@ export class PgDatabase implements SqlDatabase {
   }
 
   exec(sql: string): this {
+    this.ensureConnected();
     this.pq.exec(pgSchema(sql));
     this.check();
     return this;
@@ -150,12 +185,14 @@ export class PgDatabase implements SqlDatabase {
 
   /** Runs text with $n parameters (unprepared). */
   query(text: string, params: (string | null)[]): void {
+    this.ensureConnected();
     this.pq.execParams(text, params);
     this.check();
   }
 
   /** Prepares once per connection, then executes by name: PostgreSQL plans the statement once. */
   execute(name: string, st: PgStatementText, params: (string | null)[], prepared: { done: boolean }): void {
+    this.ensureConnected();
     if (!prepared.done) {
       this.pq.prepare(name, st.text, st.count);
       this.check();
