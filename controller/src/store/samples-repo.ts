@@ -1,6 +1,6 @@
 // The samples table: one compact row per report interval per instance; agent replays are no-ops through agent_runs.
 import { BatchedStatement } from './sql/batched-statement';
-import type { SqlDatabase, SqlParam } from './sql/sql-database';
+import { dialectOf, type SqlDatabase, type SqlParam, type SqlStatement } from './sql/sql-database';
 import type { SampleSummary } from '../domain/sample';
 import { decodeGpus, encodeGpus } from './gpu-codec';
 import { encodeHostSection, type HostSection, splitHostSection } from './host-codec';
@@ -40,6 +40,7 @@ export class SamplesRepo {
    * (migration 10), so the leader's read-back never depends on a replica's clock.
    */
   private readonly insertRows: BatchedStatement;
+  private readonly insertOne: SqlStatement | null;
   private readonly updateRuns: BatchedStatement;
 
   constructor(
@@ -56,6 +57,10 @@ export class SamplesRepo {
       (v) => `INSERT INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus) VALUES ${v}
         ON CONFLICT DO NOTHING RETURNING inst, t1, run, seq`,
     );
+    this.insertOne =
+      dialectOf(db) === 'sqlite'
+        ? db.prepare('INSERT INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        : null;
     this.updateRuns = new BatchedStatement(
       db,
       3,
@@ -141,9 +146,7 @@ export class SamplesRepo {
       results[i] = { status: 'inserted', maxSeq };
     }
 
-    const stored = new Set(
-      (this.insertRows.all(rows) as { inst: number; t1: number; run: number; seq: number }[]).map((r) => `${r.inst}:${r.t1}:${r.run}:${r.seq}`),
-    );
+    const stored = this.writeRows(rows, pending);
     const dirtyRuns = [...runs.values()].filter((r) => r.dirty).map((r) => [r.key, r.maxSeq, now]);
     this.updateRuns.run(dirtyRuns);
 
@@ -170,6 +173,19 @@ export class SamplesRepo {
       if (took[f] && (cached === null || (cached !== undefined && summary.t1 >= cached.t1))) this.newest.set(inst, summary);
     }
     return results;
+  }
+
+  /** Inserts the rows; returns the keys of those the table did not have yet. */
+  private writeRows(rows: readonly SqlParam[][], pending: readonly { key: string }[]): Set<string> {
+    // SQLite has no round trip to save: one prepared row at a time is its fastest way (a long VALUES list is parsed
+    // as a compound SELECT), so only PostgreSQL takes the multi-row statement.
+    if (this.insertOne !== null) {
+      const stored = new Set<string>();
+      for (let i = 0; i < rows.length; i++) if (this.insertOne.run(...rows[i]!).changes > 0) stored.add(pending[i]!.key);
+      return stored;
+    }
+    const back = this.insertRows.all(rows) as { inst: number; t1: number; run: number; seq: number }[];
+    return new Set(back.map((r) => `${r.inst}:${r.t1}:${r.run}:${r.seq}`));
   }
 
   /** The agent runs the inputs name, read in one statement; a run not yet known is registered (an agent's start). */
