@@ -110,7 +110,7 @@ export class BatchWriter {
       let results: InsertResult[] | Error;
       try {
         results = this.opts.store.transaction(() => {
-          for (const h of hellos) this.opts.store.recordHello(h.instanceId, h.hello, now);
+          this.opts.store.recordHellos(hellos, now);
           return this.opts.store.insertSamples(
             jobs.map((j) => j.input),
             now,

@@ -158,11 +158,14 @@ export class SamplesRepo {
     const took = this.instances.afterSamples(
       fresh.map((x) => ({ key: insts[x.i]!, source: inputs[x.i]!.source, t1: inputs[x.i]!.t1, memTotal: x.p.memTotalMiB })),
     );
+    this.instances.recordHealths(
+      fresh.filter((x) => inputs[x.i]!.source === 'agent').map((x) => ({ key: insts[x.i]!, health: inputs[x.i]!.health })),
+      now,
+    );
     for (let f = 0; f < fresh.length; f++) {
       const { i, p, section } = fresh[f]!;
       const input = inputs[i]!;
       const inst = insts[i]!;
-      if (input.source === 'agent') this.instances.recordHealth(inst, input.health, now);
       const summary = withHostSection(summarizeStored(input.t1, input.t1 - input.t0, p.flags, p.count, input.procs, p.gpus, p.memTotalMiB), section);
       results[i] = { ...results[i]!, summary };
       if (!this.cacheNewest) continue;

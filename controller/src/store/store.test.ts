@@ -260,6 +260,35 @@ describe.each(storeBackends())('%s store', (backend) => {
       expect(t.store.recentSamples('vast:1', 0)).toEqual(t.store.recentSamples('vast:2', 0));
     });
 
+    it('records a flush of hellos and health changes as one at a time would: the last of each instance wins', () => {
+      const hello = (agentVersion: string) => ({ v: 1, agentVersion, hostname: 'box', driver: '550', gpus: 8 }) as never;
+      t.store.recordHellos(
+        [
+          { instanceId: 'vast:1', hello: hello('1.0.0') },
+          { instanceId: 'vast:2', hello: hello('2.0.0') },
+          { instanceId: 'vast:1', hello: hello('1.0.1') },
+        ],
+        T,
+      );
+      const facts = (id: string) => t.store.getInstance(id)!.agentFacts!;
+      expect([facts('vast:1').hello, facts('vast:2').hello]).toMatchObject([{ agentVersion: '1.0.1' }, { agentVersion: '2.0.0' }]);
+      const sick = { state: 'error' as const, code: 'driver' as const, message: 'NVML: driver not loaded' };
+      const rs = t.store.insertSamples(
+        [
+          { ...agentInput('vast:1', 'run-aaaaaaaa', 1, T), health: sick },
+          { ...agentInput('vast:1', 'run-aaaaaaaa', 2, T + 10_000), health: OK },
+          { ...agentInput('vast:2', 'run-bbbbbbbb', 1, T), health: sick },
+        ],
+        T + 10_000,
+      );
+      expect(rs.map((r) => r.status)).toEqual(['inserted', 'inserted', 'inserted']);
+      expect([facts('vast:1').health, facts('vast:2').health]).toEqual([OK, sick]);
+      expect(facts('vast:1')).toMatchObject({ healthAt: T + 10_000, hello: { agentVersion: '1.0.1' }, helloAt: T });
+      // Back to the health written before it: written again (the stored one says otherwise).
+      t.store.insertSamples([{ ...agentInput('vast:1', 'run-aaaaaaaa', 3, T + 20_000), health: sick }], T + 20_000);
+      expect(facts('vast:1').health).toEqual(sick);
+    });
+
     it('returns per-GPU detail newest first', () => {
       t.store.insertSamples([agentInput('vast:1', 'run-aaaaaaaa', 1, T, 10), agentInput('vast:1', 'run-aaaaaaaa', 2, T + 10_000, 90)], T + 10_000);
       const d = t.store.sampleDetails('vast:1', 0, 10);

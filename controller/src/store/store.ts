@@ -278,7 +278,18 @@ export class Store {
 
   /** Stores the agent's hello (host facts, GPUs) in agent_facts. */
   recordHello(instanceId: string, hello: Hello, now: number): void {
-    this.transaction(() => this.instances.recordHello(this.instances.ensure(instanceId, now), hello, now));
+    this.recordHellos([{ instanceId, hello }], now);
+  }
+
+  /** Many agents' hellos in one transaction and a few statements (a controller restart brings them all at once). */
+  recordHellos(hellos: readonly { instanceId: string; hello: Hello }[], now: number): void {
+    if (hellos.length === 0) return;
+    this.transaction(() =>
+      this.instances.recordHellos(
+        hellos.map((h) => ({ key: this.instances.ensure(h.instanceId, now), hello: h.hello })),
+        now,
+      ),
+    );
   }
 
   // --- idle state (opaque JSON owned by the engine) -------------------------------------------------------------
