@@ -66,7 +66,10 @@ export function fleetContext(store: Store, now: number): FleetContext {
   return { actionsByInstance, holdUntil, teamPolicy: teamPolicies(store) };
 }
 
-/** The record fields an EngineInstance carries as they are (objects among them compared by identity: a row read again is new). */
+/**
+ * The record fields an EngineInstance carries as they are (objects among them compared by identity: a row read again
+ * is new). sameRecordFields compares each; engine-inputs.test.ts checks that a change of any one is seen.
+ */
 export const RECORD_KEYS = [
   'id',
   'provider',
@@ -165,9 +168,24 @@ export function toEngineInstance(
   };
 }
 
+/** RECORD_KEYS one by one (written out: a loop over the key names costs more than building the instance). */
 function sameRecordFields(prev: EngineInstance, rec: InstanceRecord): boolean {
-  for (const k of RECORD_KEYS) if (prev[k] !== rec[k]) return false;
-  return true;
+  return (
+    prev.id === rec.id &&
+    prev.provider === rec.provider &&
+    prev.providerId === rec.providerId &&
+    prev.name === rec.name &&
+    prev.state === rec.state &&
+    prev.rawState === rec.rawState &&
+    prev.gpuName === rec.gpuName &&
+    prev.numGpus === rec.numGpus &&
+    prev.pricePerHour === rec.pricePerHour &&
+    prev.stoppedPricePerHour === rec.stoppedPricePerHour &&
+    prev.createdAt === rec.createdAt &&
+    prev.ssh === rec.ssh &&
+    prev.labels === rec.labels &&
+    prev.providerUtil === rec.providerUtil
+  );
 }
 
 function sameLastAction(a: LastAction | null | undefined, b: LastAction | null): boolean {
