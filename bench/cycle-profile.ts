@@ -1,11 +1,14 @@
 // Where a 10,000-instance cycle's time goes: the steps of OptimizerCycle.run() (optimizer/cycle.ts) run one by one
 // here with a timer around each, on the same fleet as bench/cycle.ts, with the GC time of each cycle and, on
 // PostgreSQL, the database round trips of each step. Prints the median of each step; asserts nothing.
-//   npx tsx bench/cycle-profile.ts [--n 10000] [--runs 20] [--postgres] [--no-feed]
+//   npx tsx bench/cycle-profile.ts [--n 10000] [--runs 20] [--postgres] [--no-feed] [--statements] [--cpuprofile FILE]
 // --no-feed leaves PostgreSQL's sample feed out (the leader then folds in nothing: for seeing the rest of the cycle).
+// --statements adds each SQL statement's time; --cpuprofile writes a V8 CPU profile of the timed cycles (not the first).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseConfig } from '../controller/src/config/config';
 import { silentLogger } from '../controller/src/log';
@@ -93,6 +96,13 @@ const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
 
 async function main(): Promise<void> {
   const pg = PG ? await startThrowawayPostgres() : null;
+  const profileTo = process.argv.includes('--cpuprofile') ? process.argv[process.argv.indexOf('--cpuprofile') + 1]! : null;
+  const profiler = profileTo === null ? null : new Session();
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
   const dir = mkdtempSync(join(tmpdir(), 'co-bench-profile-'));
   const store = openStore(pg ? pg.createDatabase('profile') : join(dir, 'co.db'));
   const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -142,6 +152,7 @@ async function main(): Promise<void> {
       store.insertSamples(inputs, now);
     }
     if (r === 1) phases.clear(); // the first cycle (start-up load) is not counted
+    if (r === 1 && profiler) await profiler.post('Profiler.start');
     await new Promise((res) => setImmediate(res)); // GC entries of the insert land before the cycle's count starts
     const gc0 = gcMs;
     const r0 = trips;
@@ -180,6 +191,7 @@ async function main(): Promise<void> {
       tripTotals.push(trips - r0);
     }
   }
+  if (profiler && profileTo !== null) writeFileSync(profileTo, JSON.stringify((await profiler.post('Profiler.stop')).profile));
   console.log(`${N} instances, ${RUNS} cycles, ${PG ? `PostgreSQL${FEED ? '' : ' (sample feed left out)'}` : 'SQLite'}; medians (ms), p90 in brackets`);
   for (const [name, p] of phases) {
     console.log(
