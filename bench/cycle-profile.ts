@@ -69,25 +69,30 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-const phases = new Map<string, { ms: number[]; trips: number[]; mb: number[] }>();
+const phases = new Map<string, { ms: number[]; cpu: number[]; trips: number[]; mb: number[] }>();
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 // Allocation: heap growth over the step, counted only when no GC ran inside it (run with --max-semi-space-size=512 to see it for every step).
-function note(name: string, t0: number, r0: number, h0: number, gc0: number): void {
+function note(name: string, t0: number, c0: number, r0: number, h0: number, gc0: number): void {
   let p = phases.get(name);
-  if (!p) phases.set(name, (p = { ms: [], trips: [], mb: [] }));
+  if (!p) phases.set(name, (p = { ms: [], cpu: [], trips: [], mb: [] }));
   p.ms.push(performance.now() - t0);
+  p.cpu.push(cpuMs() - c0);
   p.trips.push(trips - r0);
   if (gcCount === gc0) p.mb.push((process.memoryUsage().heapUsed - h0) / 1e6);
 }
 function timed<T>(name: string, f: () => T): T {
-  const [t0, r0, h0, gc0] = [performance.now(), trips, process.memoryUsage().heapUsed, gcCount];
+  const [t0, c0, r0, h0, gc0] = [performance.now(), cpuMs(), trips, process.memoryUsage().heapUsed, gcCount];
   const out = f();
-  note(name, t0, r0, h0, gc0);
+  note(name, t0, c0, r0, h0, gc0);
   return out;
 }
 async function timedAsync<T>(name: string, f: () => Promise<T>): Promise<T> {
-  const [t0, r0, h0, gc0] = [performance.now(), trips, process.memoryUsage().heapUsed, gcCount];
+  const [t0, c0, r0, h0, gc0] = [performance.now(), cpuMs(), trips, process.memoryUsage().heapUsed, gcCount];
   const out = await f();
-  note(name, t0, r0, h0, gc0);
+  note(name, t0, c0, r0, h0, gc0);
   return out;
 }
 
@@ -122,6 +127,7 @@ async function main(): Promise<void> {
   let cycles = 0;
   let previous: ReturnType<typeof decideFleet> | undefined;
   const totals: number[] = [];
+  const cpuTotals: number[] = [];
   const gcs: number[] = [];
   const tripTotals: number[] = [];
   for (let r = 0; r <= RUNS; r++) {
@@ -157,6 +163,7 @@ async function main(): Promise<void> {
     const gc0 = gcMs;
     const r0 = trips;
     const t0 = performance.now();
+    const c0 = cpuMs();
     if (feed) timed('sample feed', () => feed.poll());
     cycles++;
     const inventory = await timedAsync('inventory (list, upsert, listInstances)', () => takeInventory(d, now));
@@ -187,20 +194,23 @@ async function main(): Promise<void> {
     await new Promise((res) => setImmediate(res));
     if (r > 0) {
       totals.push(total);
+      cpuTotals.push(cpuMs() - c0);
       gcs.push(gcMs - gc0);
       tripTotals.push(trips - r0);
     }
   }
   if (profiler && profileTo !== null) writeFileSync(profileTo, JSON.stringify((await profiler.post('Profiler.stop')).profile));
-  console.log(`${N} instances, ${RUNS} cycles, ${PG ? `PostgreSQL${FEED ? '' : ' (sample feed left out)'}` : 'SQLite'}; medians (ms), p90 in brackets`);
+  console.log(
+    `${N} instances, ${RUNS} cycles, ${PG ? `PostgreSQL${FEED ? '' : ' (sample feed left out)'}` : 'SQLite'}; medians (ms), p90 in brackets; CPU time (all threads)`,
+  );
   for (const [name, p] of phases) {
     console.log(
-      `  ${name.padEnd(46)} ${median(p.ms).toFixed(1).padStart(7)} (${p90(p.ms).toFixed(1).padStart(6)})${p.mb.length ? `  ${median(p.mb).toFixed(1).padStart(5)} MB` : '     - MB'}${PG ? `  ${median(p.trips)} round trips (max ${Math.max(...p.trips)})` : ''}`,
+      `  ${name.padEnd(46)} ${median(p.ms).toFixed(1).padStart(7)} (${p90(p.ms).toFixed(1).padStart(6)}) cpu ${median(p.cpu).toFixed(1).padStart(6)}${p.mb.length ? `  ${median(p.mb).toFixed(1).padStart(5)} MB` : '     - MB'}${PG ? `  ${median(p.trips)} round trips (max ${Math.max(...p.trips)})` : ''}`,
     );
   }
   console.log(`  ${'GC during the cycle'.padEnd(46)} ${median(gcs).toFixed(1).padStart(7)} (${p90(gcs).toFixed(1).padStart(6)})`);
   console.log(
-    `  ${'whole cycle'.padEnd(46)} ${median(totals).toFixed(1).padStart(7)} (${p90(totals).toFixed(1).padStart(6)})${PG ? `  ${median(tripTotals)} round trips` : ''}`,
+    `  ${'whole cycle'.padEnd(46)} ${median(totals).toFixed(1).padStart(7)} (${p90(totals).toFixed(1).padStart(6)}) cpu ${median(cpuTotals).toFixed(1).padStart(6)}${PG ? `  ${median(tripTotals)} round trips` : ''}`,
   );
   if (STATEMENTS) {
     console.log('statements, ms per cycle (all cycles, the first included):');
