@@ -16,7 +16,7 @@ import type { IdleTracker } from './idle-tracker';
 import { settleInterruptedActions } from './interrupted-actions';
 import { LastDecisions } from './last-decisions';
 import { SampleCollector } from './steps/collect';
-import { decideFleet } from './steps/decide';
+import { type DecidedFleet, decideFleet } from './steps/decide';
 import { executePlan } from './steps/execute';
 import { takeInventory } from './steps/inventory';
 import { observeTransitions } from './steps/observe';
@@ -54,6 +54,8 @@ export class OptimizerCycle {
   lastReport: CycleReport | null = null;
   private cycles = 0;
   private started = false;
+  /** The last cycle's decisions: their engine inputs are reused where nothing changed (optimizer/engine-inputs.ts). */
+  private previous: DecidedFleet | undefined;
   private readonly collector: SampleCollector;
   private readonly silentAgents: SilentAgentAlerts;
   private readonly warnings: PauseWarningFollowUp;
@@ -67,6 +69,7 @@ export class OptimizerCycle {
   /** The next run starts afresh: idle clocks reloaded from the store (a replica that has just become the leader). */
   restart(): void {
     this.started = false;
+    this.previous = undefined;
   }
 
   async run(): Promise<CycleReport> {
@@ -94,7 +97,8 @@ export class OptimizerCycle {
     // Inventory transitions every cycle; everything else every tenth cycle (replayed from samples after a crash).
     d.idle.persist(this.cycles % 10 === 1);
     this.silentAgents.check(inventory.records, now);
-    const fleet = decideFleet(d, inventory.current, now);
+    const fleet = decideFleet(d, inventory.current, now, this.previous);
+    this.previous = fleet;
     // Shown at once (the views read these); an operator act from here on makes its instance's entry stale.
     this.last.set(fleet);
     const planned = planActions(

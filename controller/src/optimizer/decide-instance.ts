@@ -37,6 +37,8 @@ export interface DecideBatch {
   fleet: FleetContext;
   options: DecideOptions;
   times: EngineTimes;
+  /** The last cycle's decisions by instance id: an EngineInstance that would be the same is reused (engine-inputs.ts). */
+  previous?: ReadonlyMap<string, DecisionInputs>;
 }
 
 /** What each provider can do: one that cannot pause or delete is never asked to. */
@@ -47,8 +49,8 @@ export function capabilitiesOf(providers: ReadonlyMap<ProviderName, Provider>): 
 }
 
 /** One read of the store and the config for deciding many instances at `now` (a cycle's fleet, the dashboard's page). */
-export function decideBatch(d: DecideDeps, now: number): DecideBatch {
-  return { at: now, fleet: fleetContext(d.store, now), options: { capabilities: capabilitiesOf(d.providers) }, times: engineTimes(d.config) };
+export function decideBatch(d: DecideDeps, now: number, previous?: ReadonlyMap<string, DecisionInputs>): DecideBatch {
+  return { at: now, fleet: fleetContext(d.store, now), options: { capabilities: capabilitiesOf(d.providers) }, times: engineTimes(d.config), previous };
 }
 
 /** The engine's inputs for one instance: its engine view and idle clock; `fleet` (one read of the audit log and holds) when deciding many. */
@@ -70,7 +72,8 @@ export function decideInstance(d: DecideDeps, rec: InstanceRecord, at: number | 
     const inputs = inputsFor(d, rec, at);
     return { instance: inputs.instance, idle: inputs.idle, decision: decideFrom(d, inputs, at), at };
   }
-  const instance = toEngineInstance(rec, d.store, at.at, d.config.dryRun, at.fleet, d.contested?.(rec.id) ?? null);
+  const previous = at.previous?.get(rec.id)?.instance ?? null;
+  const instance = toEngineInstance(rec, d.store, at.at, d.config.dryRun, at.fleet, d.contested?.(rec.id) ?? null, previous);
   const idle = d.idle.get(rec.id);
   return { instance, idle, decision: decideOne(instance, idle, d.config, at.at, at.options, at.times), at: at.at };
 }

@@ -1,5 +1,5 @@
 // Builds the engine's inputs from what the store knows: instances with their holds, last action and delete warning.
-import type { Contested, EngineInstance, LastAction, TeamPolicy } from '../engine';
+import type { Contested, EngineInstance, FalseAlarm, LastAction, TeamPolicy } from '../engine';
 import { loadAttributions } from '../owners/attributions';
 import { holdActive } from '../domain/hold';
 import type { ActionRecord, InstanceRecord, Store } from '../store';
@@ -66,7 +66,49 @@ export function fleetContext(store: Store, now: number): FleetContext {
   return { actionsByInstance, holdUntil, teamPolicy: teamPolicies(store) };
 }
 
-/** `contested` is passed in rather than added by the caller: one object per instance, not a copy (10,000 a cycle). */
+/**
+ * The record fields an EngineInstance carries as they are (objects among them compared by identity: a row read again
+ * is new). sameRecordFields compares each; engine-inputs.test.ts checks that a change of any one is seen.
+ */
+export const RECORD_KEYS = [
+  'id',
+  'provider',
+  'providerId',
+  'name',
+  'state',
+  'rawState',
+  'gpuName',
+  'numGpus',
+  'pricePerHour',
+  'stoppedPricePerHour',
+  'createdAt',
+  'ssh',
+  'labels',
+  'providerUtil',
+] as const satisfies readonly (keyof InstanceRecord & keyof EngineInstance)[];
+
+/** The EngineInstance fields made from the audit log, holds, agents and teams rather than copied from the record. */
+export const CONTEXT_KEYS = [
+  'holdUntil',
+  'deleteWarnedAt',
+  'lastAction',
+  'interactive',
+  'pauseWarnedAt',
+  'pauseWarningResetAt',
+  'falseAlarms',
+  'contested',
+  'teamPolicy',
+] as const satisfies readonly (keyof EngineInstance)[];
+
+const NO_ACTIONS: readonly ActionRecord[] = Object.freeze([]);
+const NO_FALSE_ALARMS: readonly FalseAlarm[] = Object.freeze([]);
+
+/**
+ * `contested` is passed in rather than added by the caller: one object per instance, not a copy (10,000 a cycle).
+ * `previous`: the instance's EngineInstance of the last cycle, returned as it is when every field would be the same
+ * (compared field by field, RECORD_KEYS and CONTEXT_KEYS): the cycle keeps its decisions' inputs until the next one,
+ * so a new object per instance per cycle is work for the garbage collector twice. Any difference builds a new one.
+ */
 export function toEngineInstance(
   rec: InstanceRecord,
   store: Store,
@@ -74,9 +116,31 @@ export function toEngineInstance(
   dryRun: boolean,
   ctx?: FleetContext,
   contested: Contested | null = null,
+  previous: EngineInstance | null = null,
 ): EngineInstance {
-  const actions = ctx ? (ctx.actionsByInstance.get(rec.id) ?? []) : store.listActions({ instanceId: rec.id, limit: ACTIONS_PER_INSTANCE });
+  const actions = ctx ? (ctx.actionsByInstance.get(rec.id) ?? NO_ACTIONS) : store.listActions({ instanceId: rec.id, limit: ACTIONS_PER_INSTANCE });
   const holdUntil = ctx ? (ctx.holdUntil.get(rec.id) ?? null) : (store.activeHold(rec.id, now)?.until ?? null);
+  const deleteWarnedAt = deleteWarnedAtOf(actions, dryRun);
+  const lastAction = lastActionOf(actions);
+  const interactive = store.interactiveActivity(rec.id);
+  const pauseWarnedAt = pauseWarnedAtOf(actions, dryRun);
+  const pauseWarningResetAt = pauseWarningResetAtOf(actions);
+  const falseAlarms = actions.length === 0 ? NO_FALSE_ALARMS : falseAlarmsOf(actions);
+  const teamPolicy = (ctx ? ctx.teamPolicy : teamPolicies(store))?.(rec) ?? null;
+  if (
+    previous !== null &&
+    sameRecordFields(previous, rec) &&
+    previous.holdUntil === holdUntil &&
+    previous.deleteWarnedAt === deleteWarnedAt &&
+    sameLastAction(previous.lastAction, lastAction) &&
+    previous.interactive === interactive &&
+    previous.pauseWarnedAt === pauseWarnedAt &&
+    previous.pauseWarningResetAt === pauseWarningResetAt &&
+    sameFalseAlarms(previous.falseAlarms, falseAlarms) &&
+    previous.contested === contested &&
+    sameTeamPolicy(previous.teamPolicy, teamPolicy)
+  )
+    return previous;
   return {
     id: rec.id,
     provider: rec.provider,
@@ -93,13 +157,50 @@ export function toEngineInstance(
     labels: rec.labels,
     providerUtil: rec.providerUtil,
     holdUntil,
-    deleteWarnedAt: deleteWarnedAtOf(actions, dryRun),
-    lastAction: lastActionOf(actions),
-    interactive: store.interactiveActivity(rec.id),
-    pauseWarnedAt: pauseWarnedAtOf(actions, dryRun),
-    pauseWarningResetAt: pauseWarningResetAtOf(actions),
-    falseAlarms: falseAlarmsOf(actions),
+    deleteWarnedAt,
+    lastAction,
+    interactive,
+    pauseWarnedAt,
+    pauseWarningResetAt,
+    falseAlarms,
     contested,
-    teamPolicy: (ctx ? ctx.teamPolicy : teamPolicies(store))?.(rec) ?? null,
+    teamPolicy,
   };
+}
+
+/** RECORD_KEYS one by one (written out: a loop over the key names costs more than building the instance). */
+function sameRecordFields(prev: EngineInstance, rec: InstanceRecord): boolean {
+  return (
+    prev.id === rec.id &&
+    prev.provider === rec.provider &&
+    prev.providerId === rec.providerId &&
+    prev.name === rec.name &&
+    prev.state === rec.state &&
+    prev.rawState === rec.rawState &&
+    prev.gpuName === rec.gpuName &&
+    prev.numGpus === rec.numGpus &&
+    prev.pricePerHour === rec.pricePerHour &&
+    prev.stoppedPricePerHour === rec.stoppedPricePerHour &&
+    prev.createdAt === rec.createdAt &&
+    prev.ssh === rec.ssh &&
+    prev.labels === rec.labels &&
+    prev.providerUtil === rec.providerUtil
+  );
+}
+
+function sameLastAction(a: LastAction | null | undefined, b: LastAction | null): boolean {
+  if (a === undefined || a === null || b === null) return (a ?? null) === b;
+  return a.kind === b.kind && a.status === b.status && a.at === b.at;
+}
+
+function sameFalseAlarms(a: readonly FalseAlarm[] | null | undefined, b: readonly FalseAlarm[]): boolean {
+  if (a === b) return true;
+  if (a === undefined || a === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.at !== b[i]!.at || a[i]!.idleMs !== b[i]!.idleMs) return false;
+  return true;
+}
+
+function sameTeamPolicy(a: TeamPolicy | null | undefined, b: TeamPolicy | null): boolean {
+  if (a === undefined || a === null || b === null) return (a ?? null) === b;
+  return a.team === b.team && a.idleMinutes === b.idleMinutes && a.noDelete === b.noDelete;
 }

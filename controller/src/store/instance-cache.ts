@@ -94,6 +94,17 @@ export class InstanceCache {
     else this.patchByKey(key, () => patch);
   }
 
+  /** The inventory listed these ids unchanged at `at`: only their last inventory time moves (a whole fleet, every cycle). */
+  touchInventory(ids: readonly string[], at: number): void {
+    if (this.records === null) return;
+    for (const id of ids) {
+      const rec = this.stale.has(id) || !this.keyById.has(id) ? undefined : this.records.get(id);
+      if (rec === undefined) this.markStale(id);
+      else if (rec.lastInventoryAt !== at) this.records.set(id, Object.freeze({ ...rec, lastInventoryAt: at }));
+    }
+    this.listed = null;
+  }
+
   /** Drops the copy (after a rollback: it may hold rows that were never committed). */
   forget(): void {
     this.records = null;

@@ -211,7 +211,7 @@ export class InstancesRepo {
     if (unchanged.length > 0) {
       const keys = unchanged.map((id) => this.cache.knownKey(id));
       this.stmt.touchListed.run(now, JSON.stringify(keys));
-      for (const id of unchanged) this.cache.patchById(id, { lastInventoryAt: now });
+      this.cache.touchInventory(unchanged, now);
     }
     const missing: InstanceRecord[] = [];
     for (const prev of before.values()) {

@@ -83,4 +83,19 @@ describe('decideFleet', () => {
     const fleet = decideFleet(d, records('vast:1', 'vast:2'), NOW);
     for (const rec of records('vast:1', 'vast:2')) expect(decideInstance(d, rec, NOW)).toEqual(fleet.inputs.get(rec.id));
   });
+
+  it('given the last fleet, keeps each unchanged instance and decides afresh from it; a new hold makes a new one', () => {
+    const { d, records } = setup();
+    const first = decideFleet(d, records('vast:1', 'vast:2'), NOW);
+    ts.store.setHold('vast:2', NOW + 3_600_000, 'demo', NOW + 10_000);
+    const next = decideFleet(d, records('vast:1', 'vast:2'), NOW + 10_000, first);
+    expect(next.inputs.get('vast:1')!.instance).toBe(first.inputs.get('vast:1')!.instance);
+    expect(next.inputs.get('vast:2')!.instance).not.toBe(first.inputs.get('vast:2')!.instance);
+    expect(next.decisions.map((x) => [x.instanceId, x.code])).toEqual([
+      ['vast:1', 'pause-idle'],
+      ['vast:2', 'hold'],
+    ]);
+    // The same decisions as without the last fleet, to the figure.
+    expect(next.decisions).toEqual(decideFleet(d, records('vast:1', 'vast:2'), NOW + 10_000).decisions);
+  });
 });

@@ -12,8 +12,9 @@ export interface DecidedFleet {
   inputs: Map<string, Decided>;
 }
 
-export function decideFleet(d: DecideDeps, current: readonly InstanceRecord[], now: number): DecidedFleet {
-  const batch = decideBatch(d, now);
+/** `previous`: the last cycle's fleet, whose EngineInstances are reused where nothing in them changed. */
+export function decideFleet(d: DecideDeps, current: readonly InstanceRecord[], now: number, previous?: DecidedFleet): DecidedFleet {
+  const batch = decideBatch(d, now, previous?.inputs);
   const inputs = new Map<string, Decided>();
   const decisions: Decision[] = [];
   for (const rec of current) {

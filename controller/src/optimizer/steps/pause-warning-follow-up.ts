@@ -38,15 +38,17 @@ export class PauseWarningFollowUp {
   follow(decisions: readonly Decision[], actions: readonly ActionOutcome[], inputs: ReadonlyMap<string, DecisionInputs>): void {
     const sent = new Set<string>();
     for (const a of actions) if (a.kind === 'warn-pause' && a.status === 'succeeded') sent.add(a.instanceId);
-    const seen = new Set<string>();
+    // Only the warned instances are looked at: most cycles none of a 10,000-instance fleet, so no set of every id.
+    if (this.warned.size === 0 && sent.size === 0) return;
+    const sentSeen = new Set<string>();
     for (const dec of decisions) {
-      seen.add(dec.instanceId);
       const before = this.warned.get(dec.instanceId);
       if (before) this.check(dec, before, inputs);
-      if (sent.has(dec.instanceId) && dec.kind === 'warn-pause')
-        this.warned.set(dec.instanceId, { episode: dec.figures.pauseWarnEpisode ?? null, key: decisionKey(dec) });
+      if (!sent.has(dec.instanceId)) continue;
+      sentSeen.add(dec.instanceId);
+      if (dec.kind === 'warn-pause') this.warned.set(dec.instanceId, { episode: dec.figures.pauseWarnEpisode ?? null, key: decisionKey(dec) });
     }
-    for (const id of sent) if (!seen.has(id)) this.warned.set(id, { episode: null, key: null });
+    for (const id of sent) if (!sentSeen.has(id)) this.warned.set(id, { episode: null, key: null });
   }
 
   private check(dec: Decision, before: SentWarning, inputs: ReadonlyMap<string, DecisionInputs>): void {
