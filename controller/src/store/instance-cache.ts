@@ -5,7 +5,7 @@
 // is read afresh; on PostgreSQL, where every replica writes all the time, only the rows stamped since the last read
 // are read again (migration 9's change stamps; docs/scale-out.md).
 import { dialectOf, type SqlDatabase, type SqlStatement } from './sql/sql-database';
-import { INSTANCE_COLUMNS, INSTANCE_FROM, type InstanceRow, toRecord } from './instance-row';
+import { effectiveInventoryAt, INSTANCE_COLUMNS, INSTANCE_FROM, type InstanceRow, toRecord } from './instance-row';
 import type { InstanceRecord } from './types';
 
 /** PostgreSQL: at most this many written rows are read back one by one; more are read in one full read. */
@@ -28,6 +28,8 @@ export class InstanceCache {
   private since: string | null = null;
   private readonly stmt;
   private readonly changes: ChangeStatements | null;
+  /** PostgreSQL: each provider's last listing time as last read (migration 11). */
+  private readonly listingAt = new Map<string, number>();
 
   constructor(db: SqlDatabase) {
     const shared = dialectOf(db) === 'postgres';
@@ -130,6 +132,10 @@ export class InstanceCache {
       if (this.records !== null && this.since !== null) this.readChanges(this.changes, this.since);
     }
     if (this.records === null) {
+      if (this.changes !== null) {
+        this.listingAt.clear();
+        for (const [provider, at] of this.changes.allListings.all() as [string, number][]) this.listingAt.set(provider, at);
+      }
       const records = new Map<string, InstanceRecord>();
       for (const row of this.stmt.all.all() as InstanceRow[]) {
         records.set(row[1], toRecord(row));
@@ -175,12 +181,22 @@ export class InstanceCache {
       records.set(rec.id, Object.freeze({ ...rec, metricSource: source as InstanceRecord['metricSource'], lastSampleAt, memTotalMiB }));
       this.listed = null;
     }
-    for (const [key, at] of c.seen.all(since) as [number, number | null][]) {
+    for (const [key, own] of c.seen.all(since) as [number, number | null][]) {
       const rec = this.recordOfKey(key);
       if (rec === undefined) return this.forget();
+      const at = effectiveInventoryAt(own, rec.state, this.listingAt.get(rec.provider));
       if (rec.lastInventoryAt === at) continue;
       records.set(rec.id, Object.freeze({ ...rec, lastInventoryAt: at }));
       this.listed = null;
+    }
+    // A provider listed again: every instance it listed before and that is not deleted shows the new time.
+    for (const [provider, at] of c.listings.all(since) as [string, number][]) {
+      this.listingAt.set(provider, at);
+      for (const rec of records.values()) {
+        if (rec.provider !== provider || rec.lastInventoryAt === null || rec.state === 'deleted' || rec.lastInventoryAt >= at) continue;
+        records.set(rec.id, Object.freeze({ ...rec, lastInventoryAt: at }));
+        this.listed = null;
+      }
     }
   }
 
@@ -195,14 +211,18 @@ interface ChangeStatements {
   rows: SqlStatement;
   marks: SqlStatement;
   seen: SqlStatement;
+  listings: SqlStatement;
+  allListings: SqlStatement;
 }
 
-/** PostgreSQL only (the change stamps of migration 9). */
+/** PostgreSQL only (the change stamps of migrations 9 and 11). */
 function changeStatements(db: SqlDatabase): ChangeStatements {
   return {
     horizon: db.prepare('SELECT pg_snapshot_xmin(pg_current_snapshot())::text').pluck(),
     rows: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE instances.changed_xid >= CAST(? AS xid8)`).raw(),
     marks: db.prepare('SELECT inst, metric_source, last_sample_at, mem_total_mib FROM sample_marks WHERE changed_xid >= CAST(? AS xid8)').raw(),
     seen: db.prepare('SELECT inst, at FROM inventory_seen WHERE changed_xid >= CAST(? AS xid8)').raw(),
+    listings: db.prepare('SELECT provider, at FROM inventory_listings WHERE changed_xid >= CAST(? AS xid8)').raw(),
+    allListings: db.prepare('SELECT provider, at FROM inventory_listings').raw(),
   };
 }

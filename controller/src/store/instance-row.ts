@@ -3,13 +3,31 @@
 import type { InstanceState, MetricSource, ProviderName } from '../domain/instance';
 import type { AgentFacts, InstanceRecord } from './types';
 
-export const INSTANCE_COLUMNS = `instances.key, instances.id, provider, provider_id, name, state, raw_state, gpu_name, num_gpus,
-  price_per_hour, stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen, seen.at,
+export const INSTANCE_COLUMNS = `instances.key, instances.id, instances.provider, provider_id, name, state, raw_state, gpu_name, num_gpus,
+  price_per_hour, stopped_price_per_hour, created_at, ssh_host, ssh_port, labels, provider_util, first_seen,
+  ${lastInventoryAt('seen.at', 'listing.at')},
   running_since, coalesce(marks.metric_source, 'none'), marks.last_sample_at, marks.mem_total_mib, agent_facts, public_address`;
 
-/** What INSTANCE_COLUMNS reads from: the row, its last inventory time and its newest sample's marks (migration 9). */
+/**
+ * What INSTANCE_COLUMNS reads from: the row, its own inventory time, its provider's last listing (migration 11) and
+ * its newest sample's marks (migration 9).
+ */
 export const INSTANCE_FROM = `instances LEFT JOIN inventory_seen seen ON seen.inst = instances.key
+  LEFT JOIN inventory_listings listing ON listing.provider = instances.provider
   LEFT JOIN sample_marks marks ON marks.inst = instances.key`;
+
+/**
+ * An instance's last inventory time, in SQL: one listed before and not deleted since was in its provider's latest
+ * listing (a listing that leaves it out marks it deleted), so that listing's time counts; otherwise its own time.
+ */
+function lastInventoryAt(own: string, listing: string): string {
+  return `CASE WHEN ${own} IS NOT NULL AND state <> 'deleted' AND ${listing} > ${own} THEN ${listing} ELSE ${own} END`;
+}
+
+/** The same in code, for a copy brought up to date without reading the row again (instance-cache.ts). */
+export function effectiveInventoryAt(own: number | null, state: string, listing: number | undefined): number | null {
+  return own !== null && state !== 'deleted' && listing !== undefined && listing > own ? listing : own;
+}
 
 /** A row in INSTANCE_COLUMNS order. */
 export type InstanceRow = [

@@ -78,7 +78,7 @@ export class InstancesRepo {
     this.stmt = {
       keyOf: db.prepare('SELECT key FROM instances WHERE id = ?').pluck(),
       get: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE instances.id = ?`).raw(),
-      touchListed: db.prepare('UPDATE inventory_seen SET at = ? WHERE inst IN (SELECT CAST(value AS INTEGER) FROM json_each(?))'),
+      listedAt: db.prepare('INSERT INTO inventory_listings (provider, at) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET at = excluded.at'),
       seen: db.prepare('INSERT INTO inventory_seen (inst, at) VALUES (?, ?) ON CONFLICT (inst) DO UPDATE SET at = excluded.at'),
       // DO NOTHING: another replica (its inventory, its token mint) may insert the same id between our look and ours.
       insertPlaceholder: db.prepare(`INSERT INTO instances (id, provider, provider_id, name, state, raw_state, first_seen)
@@ -208,11 +208,9 @@ export class InstancesRepo {
         if (prev.state !== p.state) result.changed.push({ id: p.id, from: prev.state, to: p.state });
       }
     }
-    if (unchanged.length > 0) {
-      const keys = unchanged.map((id) => this.cache.knownKey(id));
-      this.stmt.touchListed.run(now, JSON.stringify(keys));
-      this.cache.touchInventory(unchanged, now);
-    }
+    // One row for the whole listing: every instance in it that was listed before shows this time (instance-row.ts).
+    this.stmt.listedAt.run(provider, now);
+    if (unchanged.length > 0) this.cache.touchInventory(unchanged, now);
     const missing: InstanceRecord[] = [];
     for (const prev of before.values()) {
       // Placeholders never listed yet (a token minted before the instance shows up) stay as they are.

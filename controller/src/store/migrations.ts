@@ -359,6 +359,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'inventory listing times per provider',
+    // A fleet listed unchanged moved every instance's inventory time each cycle: 10,000 rows written, and on
+    // PostgreSQL stamped and read back by every replica's copy. Now the provider's listing time is written once, and
+    // an instance still listed (seen before and not deleted) shows the later of its own time and its provider's.
+    sql: `CREATE TABLE inventory_listings (provider TEXT PRIMARY KEY, at INTEGER NOT NULL);`,
+    postgresOnly: `
+      ALTER TABLE inventory_listings ADD COLUMN changed_xid xid8;
+      CREATE TRIGGER inventory_listings_changed BEFORE INSERT OR UPDATE ON inventory_listings FOR EACH ROW EXECUTE FUNCTION stamp_changed_xid();
+    `,
+  },
 ];
 
 // Any fixed number: the key of PostgreSQL's session advisory lock that serializes migrations between replicas.

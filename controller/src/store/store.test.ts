@@ -121,6 +121,19 @@ describe.each(storeBackends())('%s store', (backend) => {
         expect(seen().get('vast:1')!.agentFacts?.helloAt).toBe(T + 120_000);
         t.store.ensureInstance('vast:3', T + 120_000);
         expect([...seen().keys()]).toEqual(['vast:1', 'vast:2', 'vast:3']);
+        // A provider's listing moves the time of every instance it lists, on both connections; one it left out
+        // (deleted) keeps the time it was found missing, and a placeholder never listed has none.
+        t.store.upsertInventory('vast', [vast('1')], T + 180_000);
+        t.store.upsertInventory('vast', [vast('1')], T + 240_000);
+        for (const listing of [seen(), new Map(t.store.listInstances().map((r) => [r.id, r]))]) {
+          expect(['vast:1', 'vast:2', 'vast:3'].map((id) => [listing.get(id)!.state, listing.get(id)!.lastInventoryAt])).toEqual([
+            ['running', T + 240_000],
+            ['deleted', T + 180_000],
+            ['unknown', null],
+          ]);
+        }
+        expect(other.getInstance('vast:2')!.lastInventoryAt).toBe(T + 180_000);
+        expect(other.getInstance('vast:1')!.lastInventoryAt).toBe(T + 240_000);
         t.store.listInstances();
         // And back: the second connection's writes reach the first's listing.
         other.insertSamples([agentInput('vast:2', 'r2', 1, T + 130_000)], T + 130_000);
