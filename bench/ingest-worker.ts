@@ -24,6 +24,8 @@ export interface WorkerReport {
   /** ms from connect() to the controller's welcome, per agent, each reported once (first connections only). */
   connectMs: number[];
   connectErrors: number;
+  /** Connections closed so far (after or before their welcome), by "code reason". */
+  closes: Record<string, number>;
 }
 
 async function worker(): Promise<void> {
@@ -56,7 +58,18 @@ async function worker(): Promise<void> {
       // Keep memory flat: forget what was reported.
       a.latencies.length = 0;
     }
-    const report: WorkerReport = { type: 'report', connected: agents.filter((a) => a.connected).length, sent, acked, latencies, connectMs, connectErrors };
+    const closes: Record<string, number> = {};
+    for (const a of agents) for (const c of a.closes) closes[`${c.code} ${c.reason}`.trim()] = (closes[`${c.code} ${c.reason}`.trim()] ?? 0) + 1;
+    const report: WorkerReport = {
+      type: 'report',
+      connected: agents.filter((a) => a.connected).length,
+      sent,
+      acked,
+      latencies,
+      connectMs,
+      connectErrors,
+      closes,
+    };
     connectMs = [];
     process.send!(report);
   }, 1000);

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
   const intervalMs = Number(process.env.BENCH_INTERVAL_MS ?? 10_000);
   const workersN = Number(process.env.BENCH_WORKERS ?? Math.max(1, Math.min(4, Math.ceil(agentsN / 2500))));
   const replicasN = Number(process.env.BENCH_REPLICAS ?? 1);
+  const connectTimeoutSec = Number(process.env.BENCH_CONNECT_TIMEOUT_S ?? 300);
   if (![agentsN, seconds, gpus, intervalMs, workersN, replicasN].every((n) => Number.isInteger(n) && n > 0)) {
     throw new Error('BENCH_AGENTS, BENCH_SECONDS, BENCH_GPUS, BENCH_INTERVAL_MS, BENCH_WORKERS and BENCH_REPLICAS must be positive whole numbers');
   }
@@ -181,13 +182,24 @@ async function main(): Promise<void> {
       for (const rep of replicas) {
         if (rep.connectSec === null && rep.reports.size === workersN && sum(rep, 'connected') >= agentsN) rep.connectSec = (Date.now() - connectStart) / 1000;
       }
-      if (Date.now() - connectStart > 300_000) {
-        throw new Error(`after 300 s: ${replicas.map((rep) => `${rep.ctl.name} ${sum(rep, 'connected')} of ${agentsN} connected`).join(', ')}`);
+      const waited = Date.now() - connectStart;
+      if (Math.floor(waited / 10_000) !== Math.floor((waited - 500) / 10_000))
+        console.log(`t=${(waited / 1000).toFixed(0)} s: ${connectProgress(replicas, agentsN)}`);
+      if (waited > connectTimeoutSec * 1000) {
+        const line = `after ${connectTimeoutSec} s: ${connectProgress(replicas, agentsN)}`;
+        for (const rep of replicas)
+          if (rep.ctl.stderr().trim() !== '') console.log(`${rep.ctl.name} stderr (last lines):\n${rep.ctl.stderr().trim().split('\n').slice(-5).join('\n')}`);
+        // Churn under load can keep a few agents reconnecting for ever; measure what is connected, and say so.
+        if (replicas.some((rep) => sum(rep, 'connected') < 0.9 * agentsN)) throw new Error(line);
+        console.log(`${line}; measuring anyway (fewer than all connected: see "agents connected" below)`);
+        break;
       }
     }
     const connectSec = (Date.now() - connectStart) / 1000;
     const pgTicksConnectEnd = pgPid ? treeCpuTicks(pgPid) : null;
-    console.log(`all ${totalAgents} agents connected in ${connectSec.toFixed(1)} s; warming up one interval`);
+    console.log(
+      `${replicas.every((rep) => rep.connectSec !== null) ? `all ${totalAgents} agents connected` : 'stopped waiting for the rest'} after ${connectSec.toFixed(1)} s; warming up one interval`,
+    );
     const warmEnd = Date.now() + intervalMs + 1000;
     while (Date.now() < warmEnd) {
       await sleep(1000);
@@ -242,7 +254,7 @@ async function main(): Promise<void> {
         agents: agentsN,
         connectedAtEnd: sum(rep, 'connected'),
         connectErrors: sum(rep, 'connectErrors'),
-        connectSec: rep.connectSec!,
+        connectSec: rep.connectSec,
         connectP50Ms: pct(connectSorted, 50),
         connectP99Ms: pct(connectSorted, 99),
         sent: sum(rep, 'sent') - startSent[i]!,
@@ -302,6 +314,18 @@ function commandLine(): string {
     .map(([k, v]) => `${k}=${v}`);
   const args = process.argv.slice(2);
   return [...vars, 'npm run bench:ingest', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
+}
+
+/** Per controller: agents connected now, ever welcomed, failed attempts, and the commonest close reasons. */
+function connectProgress(replicas: Replica[], agentsN: number): string {
+  return replicas
+    .map((rep) => {
+      const closes = new Map<string, number>();
+      for (const r of rep.reports.values()) for (const [k, n] of Object.entries(r.closes)) closes.set(k, (closes.get(k) ?? 0) + n);
+      const top = [...closes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
+      return `${rep.ctl.name} ${sum(rep, 'connected')} of ${agentsN} connected, ${rep.connectMs.length} welcomed once, ${sum(rep, 'connectErrors')} failed first attempts, closes: ${top.length === 0 ? 'none' : top.map(([k, n]) => `${n} x "${k}"`).join(', ')}`;
+    })
+    .join('; ');
 }
 
 function sleep(ms: number): Promise<void> {
