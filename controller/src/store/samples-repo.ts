@@ -4,6 +4,7 @@ import { dialectOf, type SqlDatabase, type SqlParam, type SqlStatement } from '.
 import type { SampleSummary } from '../domain/sample';
 import { decodeGpus, encodeGpus } from './gpu-codec';
 import { encodeHostSection, type HostSection, splitHostSection } from './host-codec';
+import { parseInstanceId } from './instance-id';
 import type { InstancesRepo } from './instances-repo';
 import { FLAG_HEALTH_ERROR, type PreparedSample, prepareSample, sourceCode, summarizeStored } from './summarize';
 import type { InsertResult, SampleDetail, SampleInput } from './types';
@@ -97,12 +98,12 @@ export class SamplesRepo {
       else if (input.t1 - input.t0 > MAX_INTERVAL_MS) results[i] = rejected('interval longer than a day');
       else if (input.t1 > now + FUTURE_TOLERANCE_MS) results[i] = rejected('interval ends in the future');
       else {
-        try {
-          insts[i] = this.instances.ensure(input.instanceId, now);
-        } catch {
+        // Only a malformed id is the input's fault; a database error fails the whole batch (the agents replay it).
+        if (parseInstanceId(input.instanceId) === null) {
           results[i] = rejected('invalid instance id');
           continue;
         }
+        insts[i] = this.instances.ensure(input.instanceId, now);
         if (input.run && (!Number.isSafeInteger(input.run.seq) || input.run.seq < 1)) results[i] = rejected('bad sequence number');
       }
     }

@@ -69,6 +69,30 @@ pgOnly('PgDatabase after the server restarts', () => {
     }
   });
 
+  it('fails the commit of a transaction whose connection was lost, even when the code in it caught the error', () => {
+    const url = pg.createDatabase();
+    const db = new PgDatabase(url);
+    const admin = new PgDatabase(url);
+    try {
+      db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY)');
+      const insert = db.prepare('INSERT INTO t (k) VALUES (?)');
+      const pid = db.prepare('SELECT pg_backend_pid()').pluck().get() as number;
+      // Nothing runs after the caught failure: COMMIT is the next statement, and it must not go to a new session
+      // (where PostgreSQL would answer it with a warning and a COMMIT tag, and nothing would be stored).
+      expect(() =>
+        db.transaction(() => {
+          insert.run(1);
+          admin.prepare('SELECT pg_terminate_backend(?)').get(pid);
+          expect(() => insert.run(2)).toThrow();
+        })(),
+      ).toThrow();
+      expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
+    } finally {
+      admin.close();
+      db.close();
+    }
+  });
+
   it('keeps a store working: samples are stored again after a restart', async () => {
     const url = pg.createDatabase();
     const store = openStore(url);

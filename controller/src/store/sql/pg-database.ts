@@ -132,6 +132,12 @@ export class PgDatabase implements SqlDatabase {
     return new PgStatement(this, p.st, p.name, p.done);
   }
 
+  /** A statement that ends or marks a transaction: never on a new connection (a lost one makes it fail, as it must). */
+  private onSameConnection(sql: string): void {
+    this.pq.exec(sql);
+    this.check();
+  }
+
   exec(sql: string): this {
     this.ensureConnected();
     this.pq.exec(pgSchema(sql));
@@ -142,7 +148,9 @@ export class PgDatabase implements SqlDatabase {
   transaction<T>(fn: () => T): () => T {
     return (): T => {
       const sp = this.depth === 0 ? null : `sp${this.depth}`;
-      this.exec(sp === null ? 'BEGIN' : `SAVEPOINT ${sp}`);
+      // Only BEGIN may make a new connection: every statement that ends a transaction must reach the one it began on.
+      if (sp === null) this.exec('BEGIN');
+      else this.onSameConnection(`SAVEPOINT ${sp}`);
       this.depth++;
       let result: T;
       try {
@@ -150,7 +158,7 @@ export class PgDatabase implements SqlDatabase {
       } catch (err) {
         this.depth--;
         try {
-          this.exec(sp === null ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${sp}`);
+          this.onSameConnection(sp === null ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${sp}`);
         } catch (rollbackErr) {
           // The connection is gone; the server rolls back on its own. Report the first error, which says why.
           void rollbackErr;
@@ -159,10 +167,10 @@ export class PgDatabase implements SqlDatabase {
       }
       this.depth--;
       if (sp !== null) {
-        this.exec(`RELEASE SAVEPOINT ${sp}`);
+        this.onSameConnection(`RELEASE SAVEPOINT ${sp}`);
         return result;
       }
-      this.exec('COMMIT');
+      this.onSameConnection('COMMIT');
       // A transaction in which a statement failed (and the error was caught) ends in ROLLBACK even when asked to
       // COMMIT, and PostgreSQL reports that as success: nothing it wrote is stored, so the caller must not believe it.
       if (this.pq.cmdStatus() !== 'COMMIT') {
