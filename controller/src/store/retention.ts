@@ -3,6 +3,7 @@
 // after another) so a step never holds the event loop or the write lock long enough to stall ingest.
 // On PostgreSQL samples live in day partitions (sample-partitions.ts): a day wholly past the raw window is folded in
 // key order, its place kept in retention_cursor, and then dropped; only rows in the default partition are deleted.
+import { errorMessage, type Logger, silentLogger } from '../log';
 import { type DayPartition, type SamplePartitions } from './sample-partitions';
 import type { SqlDatabase, SqlStatement } from './sql/sql-database';
 import { decodeGpus } from './gpu-codec';
@@ -11,6 +12,8 @@ import { sourceFromCode, summarizeStored } from './summarize';
 import type { RollupRecord, SampleSource } from './types';
 
 export const ROLLUP_BUCKET_MS = 5 * 60_000;
+/** How long after the raw window passes a day's end its partition is folded and dropped (replicas' clock skew). */
+const DAY_FOLD_MARGIN_MS = 3_600_000;
 const SOURCE_BITS: Record<SampleSource, number> = { agent: 1, ssh: 2, provider: 4 };
 
 export interface RetentionProgress {
@@ -68,6 +71,9 @@ export class Retention {
   /** Where rows are deleted one by one: the whole table on SQLite, the default partition on PostgreSQL. */
   private readonly rowTable: string;
   private readonly partitionRows = new Map<string, SqlStatement>();
+  /** Days folded whose drop failed in this pass (a lock held elsewhere): left for the next pass. */
+  private readonly undroppable = new Set<string>();
+  private inPass = false;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -76,6 +82,7 @@ export class Retention {
     private readonly rollupMs: number,
     /** PostgreSQL's day partitions; null on SQLite. */
     private readonly partitions: SamplePartitions | null = null,
+    private readonly logger: Logger = silentLogger,
   ) {
     this.rowTable = partitions === null ? 'samples' : 'samples_pdefault';
     this.stmt = {
@@ -113,16 +120,18 @@ export class Retention {
     const rollupCutoff = now - this.rollupMs;
     const progress: RetentionProgress = { rolledUp: 0, droppedPartitions: 0, deletedRollups: 0, deletedRuns: 0, done: false };
     let budget = Math.max(1, maxRows);
+    this.inPass = true;
     if (this.partitions !== null) {
-      // A pass starts by making the coming days' partitions, then folds whole days before anything else.
-      if (this.cursor === 0) this.partitions.ensure(now, rawCutoff);
+      // Whole days first. A day is folded an hour after its end leaves the raw window: a replica whose clock runs a
+      // little behind the leader's may still store a sample in it until then.
       for (const p of this.partitions.list()) {
-        if (p.to > rawCutoff || budget <= 0) break;
+        if (p.to > rawCutoff - DAY_FOLD_MARGIN_MS || budget <= 0) break;
+        if (this.undroppable.has(p.name)) continue;
         const r = this.foldPartition(p, budget);
         progress.rolledUp += r.rows;
         budget -= Math.max(1, r.rows);
         if (r.dropped) progress.droppedPartitions++;
-        else return progress;
+        else if (!this.undroppable.has(p.name)) return progress;
       }
       if (budget <= 0) return progress;
     }
@@ -132,6 +141,8 @@ export class Retention {
         // End of the pass: runs not heard from within the raw retention can no longer dedupe anything we keep.
         progress.deletedRuns = this.stmt.delRuns.run(rawCutoff, Math.max(budget, 100)).changes;
         this.cursor = 0;
+        this.undroppable.clear();
+        this.inPass = false;
         progress.done = true;
         return progress;
       }
@@ -145,6 +156,11 @@ export class Retention {
       if (budget > 0) this.cursor = inst;
     }
     return progress;
+  }
+
+  /** True between passes: the next step starts a new pass (the store then makes the coming days' partitions). */
+  get atPassStart(): boolean {
+    return !this.inPass;
   }
 
   /** Runs steps until a full pass is done (tests, and the `run-once` command). */
@@ -203,13 +219,21 @@ export class Retention {
       this.upsertBuckets(rows[from]!.inst, rows.slice(from, i));
       from = i;
     }
-    if (rows.length >= limit) {
-      const last = rows[rows.length - 1]!;
-      this.stmt.setCursor!.run(p.name, last.inst, last.t1, last.run, last.seq);
+    const last = rows.at(-1);
+    if (last !== undefined) this.stmt.setCursor!.run(p.name, last.inst, last.t1, last.run, last.seq);
+    if (rows.length >= limit) return { rows: rows.length, dropped: false };
+    // All folded. The drop waits at most a moment for the table (a long reader, a pg_dump): failing, it leaves the
+    // folded rows and the cursor in place and is tried again next pass, while the rest of this pass goes on.
+    try {
+      this.db.transaction(() => {
+        this.stmt.dropCursor!.run(p.name);
+        this.partitions!.drop(p);
+      })();
+    } catch (err) {
+      this.undroppable.add(p.name);
+      this.logger.warn(`retention: ${p.name} is folded but could not be dropped now (${errorMessage(err)}); trying again next pass`);
       return { rows: rows.length, dropped: false };
     }
-    this.stmt.dropCursor!.run(p.name);
-    this.partitions!.drop(p);
     this.partitionRows.delete(p.name);
     return { rows: rows.length, dropped: true };
   }

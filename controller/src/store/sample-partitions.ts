@@ -3,8 +3,10 @@
 import type { SqlDatabase } from './sql/sql-database';
 
 export const DAY_MS = 86_400_000;
-/** Days made ahead of the clock: the upkeep runs every few minutes, so two days leave room for a long outage. */
-const DAYS_AHEAD = 2;
+/** Days made ahead of the clock: the upkeep runs every few minutes, and a week leaves room for a long failing spell. */
+const DAYS_AHEAD = 7;
+/** The most the upkeep waits for a lock: it gives up and retries later rather than hold up ingest behind it. */
+const LOCK_TIMEOUT_MS = 2_000;
 // Any fixed number: the key of the advisory lock under which replicas take turns at the upkeep.
 const UPKEEP_LOCK = 0x636f_7061;
 const NAME = /^samples_p(\d{4})(\d{2})(\d{2})$/;
@@ -60,6 +62,7 @@ export class SamplePartitions {
    * so agents' inserts keep flowing.
    */
   ensure(now: number, fromT: number): string[] {
+    this.db.exec(`SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`);
     this.stmt.lock.get(UPKEEP_LOCK);
     const have = new Set(this.list().map((p) => p.name));
     const created: string[] = [];
@@ -86,7 +89,7 @@ export class SamplePartitions {
    * Drops a folded day. Call inside a transaction: it waits at most `lockTimeoutMs` for inserts in flight (dropping
    * needs the parent table to itself for a moment), and fails rather than stall ingest behind it; retry later.
    */
-  drop(p: DayPartition, lockTimeoutMs = 2_000): void {
+  drop(p: DayPartition, lockTimeoutMs = LOCK_TIMEOUT_MS): void {
     if (parsePartitionName(p.name) === null) throw new Error(`not a day partition: ${p.name}`);
     this.db.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
     this.db.exec(`DROP TABLE ${p.name}`);

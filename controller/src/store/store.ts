@@ -4,7 +4,7 @@ import type { SqlDatabase, SqlStatement } from './sql/sql-database';
 import type { Hello } from '../../../protocol';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
-import { type Logger, silentLogger } from '../log';
+import { errorMessage, type Logger, silentLogger } from '../log';
 import { ActionsRepo, type ActionQuery, type ActionUpdate } from './actions-repo';
 import { CommittedSamples, type SamplesListener } from './committed-samples';
 import type { InteractiveActivity } from '../domain/interactive';
@@ -70,6 +70,8 @@ export class Store {
   readonly spend: SpendRepo;
   readonly budgetAlerts: BudgetAlertsRepo;
   private readonly retention: Retention;
+  private readonly partitions: SamplePartitions | null;
+  private readonly rawMs: number;
   private readonly committed: CommittedSamples;
   private readonly logger: Logger;
   private readonly ping;
@@ -117,13 +119,11 @@ export class Store {
     this.directory = new DirectoryRepo(db);
     this.spend = new SpendRepo(db);
     this.budgetAlerts = new BudgetAlertsRepo(db);
-    const partitions = this.shared ? new SamplePartitions(db) : null;
-    this.retention = new Retention(db, this.instances, rawMs, rollupMs, partitions);
-    // Today's and the coming days' sample partitions exist before the first agent reports (retention keeps them coming).
-    if (partitions !== null) {
-      const now = opts.now ?? Date.now();
-      db.transaction(() => partitions.ensure(now, now - rawMs))();
-    }
+    this.partitions = this.shared ? new SamplePartitions(db) : null;
+    this.rawMs = rawMs;
+    this.retention = new Retention(db, this.instances, rawMs, rollupMs, this.partitions, this.logger);
+    // The coming days' sample partitions exist before the first agent reports; each retention pass makes more.
+    this.makePartitions(opts.now ?? Date.now());
     this.ping = db.prepare('SELECT 1').pluck();
   }
 
@@ -388,8 +388,24 @@ export class Store {
 
   // --- retention ------------------------------------------------------------------------------------------------
 
+  /**
+   * PostgreSQL: makes the sample partitions of the coming days, in a short transaction of its own. Best effort: a
+   * lock held elsewhere (a long report, a pg_dump) makes it give up after a moment and say so; the next pass retries,
+   * and meanwhile samples of a day without its partition wait, stored, in the default one.
+   */
+  private makePartitions(now: number): void {
+    const partitions = this.partitions;
+    if (partitions === null) return;
+    try {
+      this.transaction(() => partitions.ensure(now, now - this.rawMs));
+    } catch (err) {
+      this.logger.warn(`sample partitions for the coming days not made now (${errorMessage(err)}); retention tries again`);
+    }
+  }
+
   /** One bounded retention step in its own transaction. */
   retentionStep(now: number, maxRows = 2_000): RetentionProgress {
+    if (this.retention.atPassStart) this.makePartitions(now);
     const p = this.transaction(() => this.retention.step(now, maxRows));
     // An instance silent for longer than the raw window just lost its newest sample.
     if (p.rolledUp > 0) this.samples.forgetCache();
@@ -398,6 +414,7 @@ export class Store {
 
   /** A whole retention pass (the library's run() loop and tests; `serve` steps through retentionStep instead). */
   runRetention(now: number, maxRowsPerStep = 5_000): RetentionProgress {
+    if (this.retention.atPassStart) this.makePartitions(now);
     const p = this.retention.runPass(now, maxRowsPerStep, (fn) => this.transaction(fn));
     if (p.rolledUp > 0) this.samples.forgetCache();
     return p;
