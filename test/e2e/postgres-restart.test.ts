@@ -140,7 +140,10 @@ describe.skipIf(unavailable !== null)(`two replicas across a PostgreSQL restart$
     const leader = await set.waitForOneLeader(RECOVERY_MS).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${logs()}`);
     });
-    console.log(`PostgreSQL restart: one leader (${leader}) ${Date.now() - restartedAt} ms after the server was back`);
+    // How long each step took after the server was back, printed at the end (these machines are shared and slow).
+    const steps: string[] = [];
+    const mark = (what: string) => steps.push(`${what} +${Date.now() - restartedAt} ms`);
+    mark(`one leader (${leader})`);
     const follower = NAMES.find((n) => n !== leader)!;
     // The leader's loop finishes cycles again (a 503 for a stale loop would mean it gave up or hangs).
     await waitFor(
@@ -150,6 +153,7 @@ describe.skipIf(unavailable !== null)(`two replicas across a PostgreSQL restart$
     ).catch(async (err: unknown) => {
       throw new Error(`${String(err)}\n${JSON.stringify(await Promise.all(NAMES.map((n) => healthz(set.get(n)))))}\n${logs()}`);
     });
+    mark('both healthy');
 
     // Readings taken after the restart reach the store through both replicas.
     await waitFor(
@@ -159,12 +163,14 @@ describe.skipIf(unavailable !== null)(`two replicas across a PostgreSQL restart$
     ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${logs()}\n--- agent 701:\n${agents.get(701)!.output()}\n--- agent 702:\n${agents.get(702)!.output()}`);
     });
+    mark('new samples stored');
 
     // The instance idle since the kill is paused, by the leader, once.
     await waitFor(() => vast.instances.get(702)!['intended_status'] === 'stopped', RECOVERY_MS, 'vast:702 stopped').catch((err: unknown) => {
       throw new Error(`${String(err)}\nstops of 702: ${stopCalls(vast, 702)}\n${logs()}`);
     });
     await waitFor(() => pauseRows('vast:702').includes('succeeded'), RECOVERY_MS, 'the pause of vast:702 recorded as succeeded');
+    mark('vast:702 paused');
 
     // A token minted after the restart (on the follower) lets an agent in on the leader, and its samples are stored.
     const token = await set.get(follower).mintToken('vast:703');
@@ -175,6 +181,8 @@ describe.skipIf(unavailable !== null)(`two replicas across a PostgreSQL restart$
     });
     expect(agents.get(703)!.output()).not.toMatch(/\b401\b|refused/i);
     await waitFor(() => samplesAfter('vast:703', mintedAt) > 0, RECOVERY_MS, 'samples of vast:703 stored');
+    mark('vast:703 enrolled and stored');
+    console.log(`after the PostgreSQL restart: ${steps.join(', ')}`);
 
     // A few more cycles, for a second stop to show: none comes, and only the idle instance was ever stopped.
     await new Promise((r) => setTimeout(r, 5_000));
