@@ -18,7 +18,7 @@ import { killAllAgents, spawnAgent, type SpawnedAgent } from '../helpers/spawn-a
 import { getJson, killAllControllers } from '../helpers/spawn-controller';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir';
 import { postgresUnavailable, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres';
-import { agentOnlyInstance, COMPRESSED_TIMINGS } from '../helpers/vast-rig';
+import { agentOnlyInstance, COMPRESSED_TIMINGS, stopCalls } from '../helpers/vast-rig';
 import { SimAgent } from '../sim-agent';
 
 const unavailable = postgresUnavailable();
@@ -37,9 +37,7 @@ let set: ReplicaSet;
 const sims: SimAgent[] = [];
 const timers: NodeJS.Timeout[] = [];
 
-const stops = (id: number) =>
-  vast.requests.filter((r) => r.method === 'PUT' && r.path === `/api/v0/instances/${id}/` && (r.json as { state?: string } | undefined)?.state === 'stopped')
-    .length;
+const stops = (id: number) => stopCalls(vast, id);
 
 interface ActionRow {
   instanceId: string;

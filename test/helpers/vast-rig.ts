@@ -21,6 +21,13 @@ export const COMPRESSED_TIMINGS: Readonly<Record<string, string>> = {
   MIN_INSTANCE_AGE_HOURS: '0',
 };
 
+/** How many stop calls (PUT state "stopped") the Vast.ai fake received for instance `id`. */
+export function stopCalls(vast: VastFake, id: number): number {
+  return vast.requests.filter(
+    (r) => r.method === 'PUT' && r.path === `/api/v0/instances/${id}/` && (r.json as { state?: string } | undefined)?.state === 'stopped',
+  ).length;
+}
+
 /** Vast.ai's fields of an instance with no SSH route: only an agent can report on it. */
 export const NO_SSH = { ssh_host: null, ssh_port: null, public_ipaddr: null, ports: {} };
 

@@ -1,13 +1,16 @@
 // The composition root: one call builds store, ingest, optimizer and HTTP in order; the overrides replace what they
-// name; shutdown closes the database; a port in use fails start-up cleanly.
+// name; shutdown closes the database; a port in use fails start-up cleanly; on PostgreSQL, a replica that takes the
+// lead after following unobserved is healthy until its first cycle is due.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryProvider, memoryInstance } from '../../../test/fakes/memory-provider';
 import { makeTempDir, type TempDir } from '../../../test/helpers/temp-dir';
+import { storeBackends, useTempStore } from '../../../test/helpers/temp-store';
 import { parseConfig } from '../config/config';
 import { silentLogger } from '../log';
+import { Leadership } from '../replicas/leadership';
 import { startController } from './start-controller';
 
 let dir: TempDir;
@@ -75,4 +78,34 @@ describe('startController', () => {
       blocker.close();
     }
   });
+});
+
+describe.skipIf(!storeBackends().includes('postgres'))('startController on PostgreSQL', () => {
+  const t = useTempStore('postgres');
+
+  it('a replica that takes the lead is counted from then on /healthz, not from its start, though nobody asked while it followed', async () => {
+    dir = makeTempDir();
+    // Another replica holds the lease while this one starts, and lets it go after more than 3 CHECK_INTERVALs.
+    const other = new Leadership({ store: t.store, replicaId: 'other', leaseSec: 3, logger: silentLogger });
+    expect(other.tick()).toBe('leader');
+    const server = await startController(
+      parseConfig({ DATA_DIR: dir.path, PORT: '0', DATABASE_URL: t.location, REPLICA_ID: 'late', LEADER_LEASE_SECONDS: '3', CHECK_INTERVAL: '1' }),
+      { logger: silentLogger, providers: [], sshPoller: null, loop: false },
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 3_500));
+      other.stop();
+      // It renews every second: it leads within about one, and its first cycle is due 3 s after that.
+      let health: { status: number; body: { ok: boolean; role?: string; error?: string } } | null = null;
+      const deadline = Date.now() + 10_000;
+      while (health?.body.role !== 'leader' && Date.now() < deadline) {
+        const r = await fetch(`${server.url}/healthz`);
+        health = { status: r.status, body: (await r.json()) as { ok: boolean; role?: string; error?: string } };
+        if (health.body.role !== 'leader') await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(health).toMatchObject({ status: 200, body: { ok: true, role: 'leader' } });
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 });

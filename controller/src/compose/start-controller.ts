@@ -142,16 +142,27 @@ export async function startController(configIn: Config, o: ControllerOverrides):
 
     // 5. The optimizer: its cycle asks the ingest for checkpoints and contested instances. With replicas on one
     //    PostgreSQL only the holder of the leader lease cycles and acts (docs/scale-out.md); alone, this one always.
-    const leadership = new Leadership({ store, replicaId: config.replicaId, holderId, leaseSec: config.leaderLeaseSec, logger });
-    leadership.start();
-    undo.unshift(() => leadership.stop());
-    const metrics = controllerMetrics({ store, ingest, config, now, leadership });
     const health = new LoopHealth(
       config.checkIntervalSec,
       providers.map((p) => p.name),
       Date.now,
       () => leadership.role === 'follower',
     );
+    // /healthz counts a replica that takes the lead (a failover, the database back) from then (docs/health.md): told
+    // here, since while the database is down nothing asks the loop whether it follows.
+    const leadership = new Leadership({
+      store,
+      replicaId: config.replicaId,
+      holderId,
+      leaseSec: config.leaderLeaseSec,
+      logger,
+      onChange: (role) => {
+        if (role === 'leader') health.becameLeader();
+      },
+    });
+    leadership.start();
+    undo.unshift(() => leadership.stop());
+    const metrics = controllerMetrics({ store, ingest, config, now, leadership });
     const optimizer = new CostOptimizer(config, {
       store,
       logger,

@@ -1,5 +1,6 @@
 // LoopHealth on a hand-driven clock: stale after 3 intervals without a finished cycle (from the start, too), fresh
-// again after the next one; each provider's last success and its error since.
+// again after the next one; each provider's last success and its error since; a replica that has just become the
+// leader is counted from then, however long it followed without being asked.
 import { describe, expect, it } from 'vitest';
 import { LoopHealth } from './loop-health';
 
@@ -33,5 +34,28 @@ describe('LoopHealth', () => {
     h.cycleFinished({ providers: [{ provider: 'gcp', ok: true, instances: [], attempts: 1 }] });
     expect(h.snapshot()).toMatchObject({ ok: true, providers: { gcp: { lastSuccessAt: new Date(T + 61_001).toISOString(), lastError: null } } });
     expect(h.sinceLastCycleMs()).toBe(0);
+  });
+
+  it('counts a replica that has just become the leader from then, even when nobody asked while it followed', () => {
+    let now = T;
+    let following = false;
+    const h = new LoopHealth(
+      1,
+      ['vast'],
+      () => now,
+      () => following,
+    );
+    h.cycleFinished({ providers: [{ provider: 'vast', ok: true, instances: [], attempts: 1 }] });
+    // It loses the lead (the database went away) and follows for a minute; /healthz answered 503 without asking.
+    following = true;
+    now = T + 60_000;
+    following = false;
+    h.becameLeader();
+    now = T + 61_000;
+    expect(h.snapshot()).toMatchObject({ ok: true, lastCycleAt: new Date(T).toISOString() });
+    expect(h.sinceLastCycleMs()).toBe(1_000);
+    // And it has 3 intervals for its first cycle as leader, no more.
+    now = T + 63_001;
+    expect(h.snapshot()).toMatchObject({ ok: false, error: expect.stringMatching(/no cycle finished for 3 s/) });
   });
 });

@@ -69,6 +69,15 @@ export class LoopHealth {
   }
 
   /**
+   * Call when this replica has just become the leader: its loop is counted from now. Seeing it follow only when asked
+   * is not enough: while the database is down /healthz answers 503 without asking, and the watchdog asks every 10 s,
+   * so a replica leading again after an outage was counted from its last cycle before it.
+   */
+  becameLeader(): void {
+    this.followingAt = this.clock();
+  }
+
+  /**
    * Milliseconds since the last finished cycle (or the start, before the first). A follower expects no cycle: 0, and
    * a replica that has just become the leader is counted from then.
    */

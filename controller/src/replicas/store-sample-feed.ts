@@ -4,6 +4,8 @@
 // time. A row read twice is folded in once (a key per stored row; the engine would take a repeat safely, but a
 // repeated busy reading could restart an idle run and delay a pause for nothing). The first read has no horizon yet:
 // it takes the rows stored within a margin of the database's clock, which the idle clocks loaded at start-up may lack.
+// So does the first read on a new connection: a server that crashed hands out again the transaction ids whose records
+// it lost, below the horizon, and the rows written with them would never be read.
 import type { SampleSummary } from '../domain/sample';
 import type { Logger } from '../log';
 import type { Store } from '../store';
@@ -19,8 +21,11 @@ export class StoreSampleFeed {
   private readonly reads: SampleFeedReads;
   /** The horizon read before the last poll's rows; null before the first poll. */
   private horizon: string | null = null;
-  /** The first poll's reach back, by the database's clock. */
-  private readonly since: number;
+  /** How far back a read by time reaches, by the database's clock: the first poll's, or on a new connection. */
+  private since: number;
+  /** The database's clock at the last poll, and the connection it ran on. */
+  private lastClock: number;
+  private connection: number;
   /** Rows the last poll read, new or not: what the horizon saves (the margin re-read tens of thousands a cycle). */
   lastRead = 0;
 
@@ -29,18 +34,28 @@ export class StoreSampleFeed {
     private readonly target: SampleFeedTarget,
     private readonly logger: Logger,
     /** How far back the first read reaches: replicas' clock skew plus the longest transaction. */
-    marginMs: number,
+    private readonly marginMs: number,
     private readonly pageSize = 50_000,
   ) {
     if (store.feedReads === null) throw new Error('the sample feed reads a store shared by replicas (PostgreSQL)');
     this.reads = store.feedReads;
-    this.since = this.reads.clock() - marginMs;
+    this.lastClock = this.reads.clock();
+    this.connection = this.reads.connection();
+    this.since = this.lastClock - marginMs;
   }
 
   /** Reads and folds in what was stored since the last call; returns how many samples were new. */
   poll(): number {
     // People at other replicas' agents' keyboards count as much as samples.
     this.store.reloadShared();
+    // Read after a statement: a connection lost since the last poll has been made again by now.
+    const clock = this.reads.clock();
+    const connection = this.reads.connection();
+    if (connection !== this.connection && this.horizon !== null) {
+      this.logger.warn('sample feed: the database connection was made again; reading by time from before the last read');
+      this.horizon = null;
+      this.since = this.lastClock - this.marginMs;
+    }
     const next = this.reads.horizon();
     const from = this.horizon;
     const known = (key: string) => this.seen.has(key);
@@ -66,6 +81,8 @@ export class StoreSampleFeed {
       after = rows[rows.length - 1]!.cursor;
     }
     this.horizon = next;
+    this.lastClock = clock;
+    this.connection = connection;
     const floor = BigInt(next);
     for (const [key, xid] of this.seen) if (xid < floor) this.seen.delete(key);
     this.lastRead = read;

@@ -34,7 +34,7 @@ const COLUMNS = `s.inst, i.id, s.t1, s.run, s.seq, s.dur, s.flags, s.cnt, s.proc
 export class SampleFeedReads {
   private readonly stmt;
 
-  constructor(db: SqlDatabase) {
+  constructor(private readonly db: SqlDatabase) {
     this.stmt = {
       // Every transaction below this one has ended: what it wrote is visible to any read from now on.
       horizon: db.prepare('SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT)').pluck(),
@@ -52,6 +52,11 @@ export class SampleFeedReads {
   /** The oldest transaction still running (or the next to start): read it before the rows, and read from it next time. */
   horizon(): string {
     return this.stmt.horizon.get() as string;
+  }
+
+  /** Changes whenever the connection is made again (the server restarted, or dropped it). */
+  connection(): number {
+    return this.db.reconnects ?? 0;
   }
 
   /** The database's clock, epoch ms: what `added` is stamped with. */

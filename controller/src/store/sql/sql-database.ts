@@ -28,6 +28,8 @@ export interface SqlDatabase {
   /** Wraps fn in a transaction (a savepoint when nested); call the result to run it. */
   transaction<T>(fn: () => T): () => T;
   close(): unknown;
+  /** Connections made again after one was lost (PostgreSQL, pg-database.ts); absent on SQLite. */
+  readonly reconnects?: number;
 }
 
 /** Which database a connection talks to (better-sqlite3's connections carry no such field). */
