@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyStore } from '../../controller/src/store/copy-store';
 import { dbPath } from '../../controller/src/store/open-db';
 import { openStore } from '../../controller/src/store/store';
 import { CLI, ensureBuilt } from '../helpers/build';
@@ -30,6 +31,29 @@ describe.skipIf(unavailable !== null)(`copy-store${unavailable ? ` (left out: ${
     killAllControllers();
     await pg?.stop();
     tmp?.cleanup();
+  });
+
+  it("stamps copied rows with the target's own transaction, not the source server's ids", () => {
+    const source = openStore(pg.createDatabase());
+    const target = openStore(pg.createDatabase());
+    try {
+      const now = Date.now();
+      for (const seq of [1, 2]) {
+        const b = batch('run-aaaaaaaa', seq, now - 30_000 + seq * 10_000, gpus(1, 40));
+        source.insertSamples(
+          [{ instanceId: 'vast:1', source: 'agent', t0: b.t0, t1: b.t1, gpus: b.gpus, procs: 1, health: b.health, run: { runId: 'run-aaaaaaaa', seq } }],
+          now,
+        );
+      }
+      const xids = (s: typeof source) => s.db.prepare('SELECT count(DISTINCT xid) FROM samples').pluck().get();
+      expect(xids(source)).toBe(2);
+      expect(copyStore(source, target, { samplesSince: 0 })['samples']).toBe(2);
+      // One copy, one transaction: had the source's ids been copied as data, the two rows would keep two.
+      expect(xids(target)).toBe(1);
+    } finally {
+      source.close();
+      target.close();
+    }
   });
 
   it('copies a SQLite deployment into an empty PostgreSQL that a controller then runs on, and refuses a second time', async () => {

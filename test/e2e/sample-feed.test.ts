@@ -70,6 +70,28 @@ describe.each(storeBackends().filter((b) => b === 'postgres'))('sample feed on %
     expect(folded).toEqual([`vast:1@${T + 10_000}`, `vast:2@${T + 10_000}`]);
   });
 
+  it('reads only new rows while a transaction is left open elsewhere on the server', () => {
+    const feed = new StoreSampleFeed(t.store, { observe: () => {} }, silentLogger, 30_000);
+    feed.poll();
+    // An idle session that took a transaction id and never ends it (a forgotten psql, another application).
+    const idle = new PgDatabase(t.location);
+    try {
+      idle.exec('BEGIN');
+      idle.prepare('SELECT pg_current_xact_id()').get();
+      t.store.insertSamples(
+        [1, 2, 3].map((seq) => agentInput('vast:1', seq, T + seq * 10_000)),
+        T + 30_000,
+      );
+      expect(feed.poll()).toBe(3);
+      t.store.insertSamples([agentInput('vast:1', 4, T + 40_000)], T + 40_000);
+      expect(feed.poll()).toBe(1);
+      // Only the new row was read: the open transaction holds back nothing but its own rows.
+      expect(feed.lastRead).toBe(1);
+    } finally {
+      idle.close();
+    }
+  });
+
   it('reads a transaction larger than a page in pages, each row once', () => {
     const folded: string[] = [];
     const feed = new StoreSampleFeed(t.store, { observe: (id, list) => list.forEach((s) => folded.push(`${id}@${s.t1}`)) }, silentLogger, 30_000, 2);

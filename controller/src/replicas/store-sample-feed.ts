@@ -1,6 +1,6 @@
 // What the leader learns of samples other replicas stored (docs/scale-out.md): each cycle it reads what committed since
-// it last looked. It first reads the horizon (the oldest transaction still running), then every row written by a
-// transaction at or above the previous horizon: one that began before a read and committed after it is read the next
+// it last looked. It first reads a snapshot (which transactions had ended), then every row written by a transaction
+// the previous snapshot did not count as ended: one that was running at a read and committed after it is read the next
 // time. A row read twice is folded in once (a key per stored row; the engine would take a repeat safely, but a
 // repeated busy reading could restart an idle run and delay a pause for nothing). The first read has no horizon yet:
 // it takes the rows stored within a margin of the database's clock, which the idle clocks loaded at start-up may lack.
@@ -9,18 +9,18 @@
 import type { SampleSummary } from '../domain/sample';
 import type { Logger } from '../log';
 import type { Store } from '../store';
-import type { FeedCursor, SampleFeedReads, StoredSince } from '../store/sample-feed-reads';
+import { type FeedCursor, type FeedSnapshot, mayComeBack, type SampleFeedReads, type StoredSince } from '../store/sample-feed-reads';
 
 export interface SampleFeedTarget {
   observe(instanceId: string, summaries: readonly SampleSummary[]): void;
 }
 
 export class StoreSampleFeed {
-  /** Keys of rows already folded in, with their transaction: a key below the horizon cannot come back, and goes. */
+  /** Keys of rows already folded in, with their transaction: kept only while a later read may bring them back. */
   private readonly seen = new Map<string, bigint>();
   private readonly reads: SampleFeedReads;
-  /** The horizon read before the last poll's rows; null before the first poll. */
-  private horizon: string | null = null;
+  /** The snapshot read before the last poll's rows; null before the first poll. */
+  private horizon: FeedSnapshot | null = null;
   /** How far back a read by time reaches, by the database's clock: the first poll's, or on a new connection. */
   private since: number;
   /** The database's clock at the last poll, and the connection it ran on. */
@@ -56,7 +56,7 @@ export class StoreSampleFeed {
       this.horizon = null;
       this.since = this.lastClock - this.marginMs;
     }
-    const next = this.reads.horizon();
+    const next = this.reads.snapshot();
     const from = this.horizon;
     const known = (key: string) => this.seen.has(key);
     let fresh = 0;
@@ -64,7 +64,7 @@ export class StoreSampleFeed {
     let after: FeedCursor | null = null;
     for (;;) {
       const rows: StoredSince[] =
-        from === null ? this.reads.addedSince(this.since, after, this.pageSize, known) : this.reads.committedSince(from, after, this.pageSize, known);
+        from === null ? this.reads.addedSince(this.since, after, this.pageSize, known) : this.reads.committedSince(from, next, after, this.pageSize, known);
       read += rows.length;
       const byInstance = new Map<string, SampleSummary[]>();
       for (const r of rows) {
@@ -83,8 +83,7 @@ export class StoreSampleFeed {
     this.horizon = next;
     this.lastClock = clock;
     this.connection = connection;
-    const floor = BigInt(next);
-    for (const [key, xid] of this.seen) if (xid < floor) this.seen.delete(key);
+    for (const [key, xid] of this.seen) if (!mayComeBack(xid, next)) this.seen.delete(key);
     this.lastRead = read;
     if (fresh > 0) this.logger.debug(`sample feed: ${fresh} samples folded in (${read} read)`);
     return fresh;

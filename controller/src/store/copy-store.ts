@@ -7,6 +7,11 @@ import type { Store } from './store';
 
 /** Tables that are not data: the target has its own migrations, and a lease belongs to the running replicas. */
 const NOT_COPIED = new Set(['schema_migrations', 'leader_lease']);
+/**
+ * Columns a PostgreSQL source stamps with its own transaction ids (sample-feed-reads.ts, instance-cache.ts): the target
+ * stamps them afresh, since another server's ids would read as transactions that have not happened yet.
+ */
+const NOT_COPIED_COLUMNS = new Set(['xid', 'changed_xid']);
 /** Large tables, read in pages by their primary key. */
 const PAGED: Readonly<Record<string, readonly string[]>> = { samples: ['inst', 't1', 'run', 'seq'], rollups: ['inst', 'bucket'] };
 const PAGE = 2_000;
@@ -28,7 +33,7 @@ function tablesOf(db: SqlDatabase): string[] {
 
 function insertRows(db: SqlDatabase, table: string, rows: Record<string, unknown>[]): void {
   if (rows.length === 0) return;
-  const cols = Object.keys(rows[0]!);
+  const cols = Object.keys(rows[0]!).filter((c) => !NOT_COPIED_COLUMNS.has(c));
   const one = `(${cols.map(() => '?').join(', ')})`;
   // PostgreSQL takes at most 65,535 parameters a statement.
   const per = Math.max(1, Math.min(500, Math.floor(60_000 / cols.length)));
