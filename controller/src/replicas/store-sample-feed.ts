@@ -9,7 +9,8 @@
 import type { SampleSummary } from '../domain/sample';
 import type { Logger } from '../log';
 import type { Store } from '../store';
-import { type FeedCursor, type FeedSnapshot, mayComeBack, type SampleFeedReads, type StoredSince } from '../store/sample-feed-reads';
+import type { FeedCursor, SampleFeedReads, StoredSince } from '../store/sample-feed-reads';
+import { mayComeBack, type PgSnapshot } from '../store/sql/pg-snapshot';
 
 export interface SampleFeedTarget {
   observe(instanceId: string, summaries: readonly SampleSummary[]): void;
@@ -20,7 +21,7 @@ export class StoreSampleFeed {
   private readonly seen = new Map<string, bigint>();
   private readonly reads: SampleFeedReads;
   /** The snapshot read before the last poll's rows; null before the first poll. */
-  private horizon: FeedSnapshot | null = null;
+  private horizon: PgSnapshot | null = null;
   /** How far back a read by time reaches, by the database's clock: the first poll's, or on a new connection. */
   private since: number;
   /** The database's clock at the last poll, and the connection it ran on. */

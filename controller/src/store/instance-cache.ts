@@ -4,6 +4,7 @@
 // Writes by others: on SQLite (`cost-optimizer token create` on the same file) PRAGMA data_version moves and the copy
 // is read afresh; on PostgreSQL, where every replica writes all the time, only the rows stamped since the last read
 // are read again (migration 9's change stamps; docs/scale-out.md).
+import { CURRENT_SNAPSHOT_SQL, parseSnapshot, type PgSnapshot, snapshotParams, writtenSince } from './sql/pg-snapshot';
 import { dialectOf, type SqlDatabase, type SqlStatement } from './sql/sql-database';
 import { effectiveInventoryAt, INSTANCE_COLUMNS, INSTANCE_FROM, type InstanceRow, toRecord } from './instance-row';
 import type { InstanceRecord } from './types';
@@ -25,7 +26,7 @@ export class InstanceCache {
   private listed: readonly InstanceRecord[] | null = null;
   private dataVersion: number | null = null;
   /** PostgreSQL: the oldest transaction still running at the last read; rows stamped at or above it are read again. */
-  private since: string | null = null;
+  private since: PgSnapshot | null = null;
   private readonly stmt;
   private readonly changes: ChangeStatements | null;
   /** PostgreSQL: each provider's last listing time as last read (migration 11). */
@@ -120,8 +121,8 @@ export class InstanceCache {
   }
 
   private sync(): Map<string, InstanceRecord> {
-    // PostgreSQL: the horizon is read before the rows, so a transaction below it had finished before they were read.
-    const horizon = this.changes === null ? null : (this.changes.horizon.get() as string);
+    // PostgreSQL: the snapshot is read before the rows, so a transaction it counts as ended had before they were read.
+    const horizon = this.changes === null ? null : parseSnapshot(this.changes.snapshot.get() as string);
     if (this.changes === null) {
       const version = this.stmt.dataVersion!.get() as number;
       if (this.records !== null && version !== this.dataVersion) this.forget();
@@ -129,7 +130,7 @@ export class InstanceCache {
     } else {
       // A round trip per read: past a few hundred written rows (a first inventory), one full read is cheaper.
       if (this.stale.size > STALE_ROWS_READ_ONE_BY_ONE) this.forget();
-      if (this.records !== null && this.since !== null) this.readChanges(this.changes, this.since);
+      if (this.records !== null && this.since !== null) this.readChanges(this.changes, snapshotParams(this.since, horizon!));
     }
     if (this.records === null) {
       if (this.changes !== null) {
@@ -165,23 +166,23 @@ export class InstanceCache {
   }
 
   /** PostgreSQL: applies the rows, sample marks and inventory times stamped since `since` (another replica's or ours). */
-  private readChanges(c: ChangeStatements, since: string): void {
+  private readChanges(c: ChangeStatements, since: [string, string, string]): void {
     const records = this.records!;
-    for (const row of c.rows.all(since) as InstanceRow[]) {
+    for (const row of c.rows.all(...since) as InstanceRow[]) {
       if (!records.has(row[1])) this.order = null;
       records.set(row[1], toRecord(row));
       this.keyById.set(row[1], row[0]);
       this.idByKey.set(row[0], row[1]);
       this.listed = null;
     }
-    for (const [key, source, lastSampleAt, memTotalMiB] of c.marks.all(since) as [number, string, number | null, number | null][]) {
+    for (const [key, source, lastSampleAt, memTotalMiB] of c.marks.all(...since) as [number, string, number | null, number | null][]) {
       const rec = this.recordOfKey(key);
       if (rec === undefined) return this.forget();
       if (rec.metricSource === source && rec.lastSampleAt === lastSampleAt && rec.memTotalMiB === memTotalMiB) continue;
       records.set(rec.id, Object.freeze({ ...rec, metricSource: source as InstanceRecord['metricSource'], lastSampleAt, memTotalMiB }));
       this.listed = null;
     }
-    for (const [key, own] of c.seen.all(since) as [number, number | null][]) {
+    for (const [key, own] of c.seen.all(...since) as [number, number | null][]) {
       const rec = this.recordOfKey(key);
       if (rec === undefined) return this.forget();
       const at = effectiveInventoryAt(own, rec.state, this.listingAt.get(rec.provider));
@@ -190,7 +191,7 @@ export class InstanceCache {
       this.listed = null;
     }
     // A provider listed again: every instance it listed before and that is not deleted shows the new time.
-    for (const [provider, at] of c.listings.all(since) as [string, number][]) {
+    for (const [provider, at] of c.listings.all(...since) as [string, number][]) {
       this.listingAt.set(provider, at);
       for (const rec of records.values()) {
         if (rec.provider !== provider || rec.lastInventoryAt === null || rec.state === 'deleted' || rec.lastInventoryAt >= at) continue;
@@ -207,7 +208,7 @@ export class InstanceCache {
 }
 
 interface ChangeStatements {
-  horizon: SqlStatement;
+  snapshot: SqlStatement;
   rows: SqlStatement;
   marks: SqlStatement;
   seen: SqlStatement;
@@ -218,11 +219,11 @@ interface ChangeStatements {
 /** PostgreSQL only (the change stamps of migrations 9 and 11). */
 function changeStatements(db: SqlDatabase): ChangeStatements {
   return {
-    horizon: db.prepare('SELECT pg_snapshot_xmin(pg_current_snapshot())::text').pluck(),
-    rows: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE instances.changed_xid >= CAST(? AS xid8)`).raw(),
-    marks: db.prepare('SELECT inst, metric_source, last_sample_at, mem_total_mib FROM sample_marks WHERE changed_xid >= CAST(? AS xid8)').raw(),
-    seen: db.prepare('SELECT inst, at FROM inventory_seen WHERE changed_xid >= CAST(? AS xid8)').raw(),
-    listings: db.prepare('SELECT provider, at FROM inventory_listings WHERE changed_xid >= CAST(? AS xid8)').raw(),
+    snapshot: db.prepare(CURRENT_SNAPSHOT_SQL).pluck(),
+    rows: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM ${INSTANCE_FROM} WHERE ${writtenSince('instances.changed_xid')}`).raw(),
+    marks: db.prepare(`SELECT inst, metric_source, last_sample_at, mem_total_mib FROM sample_marks WHERE ${writtenSince('changed_xid')}`).raw(),
+    seen: db.prepare(`SELECT inst, at FROM inventory_seen WHERE ${writtenSince('changed_xid')}`).raw(),
+    listings: db.prepare(`SELECT provider, at FROM inventory_listings WHERE ${writtenSince('changed_xid')}`).raw(),
     allListings: db.prepare('SELECT provider, at FROM inventory_listings').raw(),
   };
 }

@@ -2,6 +2,7 @@
 // transaction horizon, and at its start those stored within a time margin, each with its row key and the id of the
 // transaction that wrote it (migration 10).
 import type { SampleSummary } from '../domain/sample';
+import { CURRENT_SNAPSHOT_SQL, parseSnapshot, type PgSnapshot, snapshotParams, writtenSince } from './sql/pg-snapshot';
 import type { SqlDatabase } from './sql/sql-database';
 import { type SampleRow, storedSummary } from './samples-repo';
 
@@ -12,24 +13,6 @@ export interface FeedCursor {
   t1: number;
   run: number;
   seq: number;
-}
-
-/** A PostgreSQL snapshot: transactions below `xmax` had ended when it was taken, except those still `running`. */
-export interface FeedSnapshot {
-  xmax: string;
-  running: string[];
-}
-
-/** pg_snapshot's text form, "xmin:xmax:xip,xip,...". */
-export function parseSnapshot(text: string): FeedSnapshot {
-  const m = /^(\d+):(\d+):([\d,]*)$/.exec(text);
-  if (m === null) throw new Error(`unexpected snapshot from PostgreSQL: ${text.slice(0, 100)}`);
-  return { xmax: m[2]!, running: m[3] === '' ? [] : m[3]!.split(',') };
-}
-
-/** True when a row written by `xid` may be read again after `s` (its transaction had not ended, or began later). */
-export function mayComeBack(xid: bigint, s: FeedSnapshot): boolean {
-  return xid >= BigInt(s.xmax) || s.running.includes(String(xid));
 }
 
 /** A stored sample as the feed reads it. */
@@ -55,21 +38,21 @@ export class SampleFeedReads {
   constructor(private readonly db: SqlDatabase) {
     this.stmt = {
       // Which transactions had ended when it was read: what they wrote is visible to any read from then on.
-      snapshot: db.prepare('SELECT CAST(pg_current_snapshot() AS TEXT)').pluck(),
+      snapshot: db.prepare(CURRENT_SNAPSHOT_SQL).pluck(),
       clock: db.prepare('SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)').pluck(),
       addedSince: db.prepare(`SELECT ${COLUMNS} WHERE s.added >= ?
         AND (s.xid, s.inst, s.t1, s.run, s.seq) > (CAST(? AS xid8), ?, ?, ?, ?)
         ORDER BY s.xid, s.inst, s.t1, s.run, s.seq LIMIT ?`),
       // The plain bounds let PostgreSQL walk the xid index; the row comparison resumes a page inside one transaction.
       committedSince: db.prepare(`SELECT ${COLUMNS}
-        WHERE (s.xid >= CAST(? AS xid8) OR s.xid = ANY(CAST(? AS xid8[]))) AND s.xid < CAST(? AS xid8)
+        WHERE ${writtenSince('s.xid')}
         AND (s.xid, s.inst, s.t1, s.run, s.seq) > (CAST(? AS xid8), ?, ?, ?, ?)
         ORDER BY s.xid, s.inst, s.t1, s.run, s.seq LIMIT ?`),
     };
   }
 
   /** Which transactions have ended: read it before the rows, and read what it did not count as ended next time. */
-  snapshot(): FeedSnapshot {
+  snapshot(): PgSnapshot {
     return parseSnapshot(this.stmt.snapshot.get() as string);
   }
 
@@ -94,10 +77,9 @@ export class SampleFeedReads {
    * not count as begun later, after `after` in (transaction, key) order; at most `limit`. A transaction left open
    * elsewhere on the server (an idle session) only adds its own rows: nothing else is read twice.
    */
-  committedSince(prev: FeedSnapshot, upto: FeedSnapshot, after: FeedCursor | null, limit: number, known: (key: string) => boolean): StoredSince[] {
+  committedSince(prev: PgSnapshot, upto: PgSnapshot, after: FeedCursor | null, limit: number, known: (key: string) => boolean): StoredSince[] {
     const a = after ?? { xid: '0', inst: -1, t1: 0, run: 0, seq: 0 };
-    const running = `{${prev.running.join(',')}}`;
-    return this.shape(this.stmt.committedSince.all(prev.xmax, running, upto.xmax, a.xid, a.inst, a.t1, a.run, a.seq, limit) as FeedRow[], known);
+    return this.shape(this.stmt.committedSince.all(...snapshotParams(prev, upto), a.xid, a.inst, a.t1, a.run, a.seq, limit) as FeedRow[], known);
   }
 
   private shape(rows: readonly FeedRow[], known: (key: string) => boolean): StoredSince[] {
