@@ -69,6 +69,15 @@ function toText(v: SqlParam): string | null {
   return String(v);
 }
 
+/**
+ * libpq waits for a connection as long as the operating system does (minutes, against a host that drops packets), and
+ * its blocking calls hold the whole process meanwhile: ten seconds is the most, unless the URL says otherwise.
+ */
+function withConnectTimeout(url: string): string {
+  if (!/^postgres(ql)?:\/\//i.test(url) || /[?&]connect_timeout=/i.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}connect_timeout=10`;
+}
+
 /** libpq's PQTRANS_UNKNOWN: the connection is bad (the server restarted, the network dropped). */
 const PQTRANS_UNKNOWN = 4;
 /** A server that refused a new connection is tried again at most this often: each try blocks while it connects. */
@@ -84,9 +93,12 @@ export class PgDatabase implements SqlDatabase {
   /** Connections made again after one was lost (`/metrics`, tests). */
   reconnects = 0;
 
-  constructor(private readonly url: string) {
+  private readonly url: string;
+
+  constructor(url: string) {
+    this.url = withConnectTimeout(url);
     try {
-      this.pq.connectSync(url);
+      this.pq.connectSync(this.url);
     } catch (err) {
       finished.push(this.pq);
       throw new PgError(`cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${String((err as Error).message).trim()}`, null);
