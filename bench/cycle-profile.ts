@@ -14,7 +14,7 @@ import { parseConfig } from '../controller/src/config/config';
 import { silentLogger } from '../controller/src/log';
 import { CostOptimizer } from '../controller/src/compose/cost-optimizer';
 import { openStore } from '../controller/src/store';
-import type { SampleInput } from '../controller/src/store';
+import { minuteOfSamples } from './cycle';
 import { PgDatabase } from '../controller/src/store/sql/pg-database';
 import { StoreSampleFeed } from '../controller/src/replicas/store-sample-feed';
 import { takeInventory } from '../controller/src/optimizer/steps/inventory';
@@ -132,28 +132,7 @@ async function main(): Promise<void> {
   const tripTotals: number[] = [];
   for (let r = 0; r <= RUNS; r++) {
     if (r > 0) {
-      const inputs: SampleInput[] = instances.map((inst, i) => ({
-        instanceId: inst.id,
-        source: 'agent',
-        t0: now,
-        t1: now + 60_000,
-        gpus: [
-          {
-            index: 0,
-            uuid: null,
-            count: 60,
-            utilUnknown: 0,
-            util: i % 10 === 0 ? { min: 0, mean: 1, max: 2 } : { min: 60, mean: 80, max: 99 },
-            memUsed: null,
-            memTotal: 24_000,
-            temp: null,
-            power: null,
-          },
-        ],
-        procs: 1,
-        health: { state: 'ok' },
-        run: null,
-      }));
+      const inputs = minuteOfSamples(instances, now);
       now += 60_000;
       store.insertSamples(inputs, now);
     }

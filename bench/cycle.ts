@@ -27,6 +27,32 @@ export interface CycleFigures {
   cpuP90Ms: number;
 }
 
+/** One minute of agent samples ending at `now` + 60 s for every instance: one in ten idle, the rest busy. */
+export function minuteOfSamples(instances: readonly { id: string }[], now: number): SampleInput[] {
+  return instances.map((inst, i) => ({
+    instanceId: inst.id,
+    source: 'agent',
+    t0: now,
+    t1: now + 60_000,
+    gpus: [
+      {
+        index: 0,
+        uuid: null,
+        count: 60,
+        utilUnknown: 0,
+        util: i % 10 === 0 ? { min: 0, mean: 1, max: 2 } : { min: 60, mean: 80, max: 99 },
+        memUsed: null,
+        memTotal: 24_000,
+        temp: null,
+        power: null,
+      },
+    ],
+    procs: 1,
+    health: { state: 'ok' },
+    run: null,
+  }));
+}
+
 /** `databaseUrl`: an empty PostgreSQL database to run on instead of a SQLite file (bench:engine -- --postgres). */
 export async function benchCycle(n: number, runs = 20, databaseUrl?: string): Promise<CycleFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'co-bench-cycle-'));
@@ -46,28 +72,7 @@ export async function benchCycle(n: number, runs = 20, databaseUrl?: string): Pr
   const cpu: number[] = [];
   for (let r = 0; r < runs; r++) {
     // A minute of agent samples for every instance arrives between cycles (not timed: that is ingest's cost).
-    const inputs: SampleInput[] = instances.map((inst, i) => ({
-      instanceId: inst.id,
-      source: 'agent',
-      t0: now,
-      t1: now + 60_000,
-      gpus: [
-        {
-          index: 0,
-          uuid: null,
-          count: 60,
-          utilUnknown: 0,
-          util: i % 10 === 0 ? { min: 0, mean: 1, max: 2 } : { min: 60, mean: 80, max: 99 },
-          memUsed: null,
-          memTotal: 24_000,
-          temp: null,
-          power: null,
-        },
-      ],
-      procs: 1,
-      health: { state: 'ok' },
-      run: null,
-    }));
+    const inputs = minuteOfSamples(instances, now);
     now += 60_000;
     store.insertSamples(inputs, now);
     const c = process.cpuUsage();

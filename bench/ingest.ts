@@ -24,7 +24,7 @@ import { type BenchController, startBenchController } from './ingest-controller'
 import { type IngestSummary, pct, printSummary, type ReplicaFigures, writeResultFile } from './ingest-report';
 import type { WorkerJob, WorkerReport } from './ingest-worker';
 import { postmasterPid, procStats, TICKS_PER_SEC, treeCpuTicks } from './proc-stats';
-import { makeSelfSignedCert } from './self-signed-cert';
+import { selfSigned } from '../test/helpers/tls-certs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 
@@ -104,7 +104,8 @@ async function main(): Promise<void> {
     store.close();
     console.log(`minted ${totalAgents} tokens in ${Date.now() - t0} ms`);
 
-    const cert = tls ? makeSelfSignedCert(dataDir) : undefined;
+    const pair = tls ? selfSigned(dataDir, 'bench') : undefined;
+    const cert = pair === undefined ? undefined : { certFile: pair.certFile, keyFile: pair.keyFile, pem: pair.cert.toString('utf8') };
     // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each controller there (stopped with SIGTERM to flush it).
     const profDir = process.env.BENCH_CPU_PROF;
     const names = Array.from({ length: replicasN }, (_, r) => (replicasN === 1 ? 'controller' : `replica-${String.fromCharCode(97 + r)}`));

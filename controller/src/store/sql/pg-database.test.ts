@@ -1,7 +1,7 @@
 // PgDatabase against a real throwaway PostgreSQL that is killed and started again (or ends this connection): the
 // statement that meets the lost connection fails and says so, the next one connects again and its prepared statements
 // work, and a transaction that lost its connection is never carried on over a new one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailable, startThrowawayPostgres, type ThrowawayPostgres } from '../../../../test/helpers/throwaway-postgres';
 import { openStore } from '../store';
 import { PgDatabase } from './pg-database';
@@ -40,57 +40,54 @@ pgOnly('PgDatabase after the server restarts', () => {
     }
   });
 
-  it('never carries a transaction on over a new connection', () => {
+  /**
+   * A table `t`, and a transaction on it whose connection another session ends after its first insert; the code in it
+   * catches the failure of the second insert, then runs `after` (or nothing). Returns what the transaction did.
+   */
+  function lostMidTransaction(after: (insert: (k: number) => void) => void): { threw: boolean; count: () => unknown; db: PgDatabase } {
     const url = pg.createDatabase();
     const db = new PgDatabase(url);
     const admin = new PgDatabase(url);
+    opened.push(db, admin);
+    db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY)');
+    const st = db.prepare('INSERT INTO t (k) VALUES (?)');
+    const insert = (k: number) => void st.run(k);
+    const pid = db.prepare('SELECT pg_backend_pid()').pluck().get() as number;
+    let threw = false;
     try {
-      db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY)');
-      const insert = db.prepare('INSERT INTO t (k) VALUES (?)');
-      const count = db.prepare('SELECT count(*) FROM t').pluck();
-      const pid = db.prepare('SELECT pg_backend_pid()').pluck().get() as number;
-      // The connection dies inside a transaction, and the code in it catches the first failure and goes on: what it
-      // writes next must fail too, not run alone in autocommit on a new connection.
-      expect(() =>
-        db.transaction(() => {
-          insert.run(1);
-          admin.prepare('SELECT pg_terminate_backend(?)').get(pid);
-          expect(() => insert.run(2)).toThrow();
-          insert.run(3);
-        })(),
-      ).toThrow();
-      expect(count.get()).toBe(0);
-      db.transaction(() => insert.run(4))();
-      expect(count.get()).toBe(1);
-      expect(db.reconnects).toBe(1);
-    } finally {
-      admin.close();
-      db.close();
+      db.transaction(() => {
+        insert(1);
+        admin.prepare('SELECT pg_terminate_backend(?)').get(pid);
+        expect(() => insert(2)).toThrow();
+        after(insert);
+      })();
+    } catch {
+      threw = true;
     }
+    const count = db.prepare('SELECT count(*) FROM t').pluck();
+    return { threw, count: () => count.get(), db };
+  }
+  const opened: PgDatabase[] = [];
+  afterEach(() => {
+    for (const d of opened.splice(0)) d.close();
+  });
+
+  it('never carries a transaction on over a new connection', () => {
+    // What the code writes after the caught failure must fail too, not run alone in autocommit on a new connection.
+    const r = lostMidTransaction((insert) => insert(3));
+    expect(r.threw).toBe(true);
+    expect(r.count()).toBe(0);
+    r.db.transaction(() => r.db.prepare('INSERT INTO t (k) VALUES (?)').run(4))();
+    expect(r.count()).toBe(1);
+    expect(r.db.reconnects).toBe(1);
   });
 
   it('fails the commit of a transaction whose connection was lost, even when the code in it caught the error', () => {
-    const url = pg.createDatabase();
-    const db = new PgDatabase(url);
-    const admin = new PgDatabase(url);
-    try {
-      db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY)');
-      const insert = db.prepare('INSERT INTO t (k) VALUES (?)');
-      const pid = db.prepare('SELECT pg_backend_pid()').pluck().get() as number;
-      // Nothing runs after the caught failure: COMMIT is the next statement, and it must not go to a new session
-      // (where PostgreSQL would answer it with a warning and a COMMIT tag, and nothing would be stored).
-      expect(() =>
-        db.transaction(() => {
-          insert.run(1);
-          admin.prepare('SELECT pg_terminate_backend(?)').get(pid);
-          expect(() => insert.run(2)).toThrow();
-        })(),
-      ).toThrow();
-      expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
-    } finally {
-      admin.close();
-      db.close();
-    }
+    // Nothing runs after the caught failure: COMMIT is the next statement, and it must not go to a new session
+    // (where PostgreSQL would answer it with a warning and a COMMIT tag, and nothing would be stored).
+    const r = lostMidTransaction(() => {});
+    expect(r.threw).toBe(true);
+    expect(r.count()).toBe(0);
   });
 
   it('keeps a store working: samples are stored again after a restart', async () => {
