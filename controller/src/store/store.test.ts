@@ -273,6 +273,25 @@ describe.each(storeBackends())('%s store', (backend) => {
       expect(t.store.recentSamples('vast:1', 0)).toEqual(t.store.recentSamples('vast:2', 0));
     });
 
+    it('stores a flush of 700 rows across 70 instances, replays and existing rows among them, as one at a time', () => {
+      // More rows than one statement takes (512), instances interleaved, a row the table already has, replays.
+      const flush = (prefix: string): SampleInput[] => {
+        const out: SampleInput[] = [];
+        for (let seq = 1; seq <= 10; seq++) for (let n = 0; n < 70; n++) out.push(agentInput(`${prefix}${n}`, `run-${n}-aaaa`, seq, T - 100_000 + seq * 1_000));
+        out.splice(300, 0, out[5]!, out[250]!);
+        return out;
+      };
+      t.store.insertSamples([agentInput('vast:10', 'run-10-aaaa', 3, T - 97_000)], T);
+      t.store.insertSamples([agentInput('vast:2010', 'run-10-aaaa', 3, T - 97_000)], T);
+      const together = t.store.insertSamples(flush('vast:'), T);
+      const alone = flush('vast:20').map((input) => t.store.insertSamples([input], T)[0]!);
+      expect(together.map((r) => [r.status, r.maxSeq])).toEqual(alone.map((r) => [r.status, r.maxSeq]));
+      // 702 inputs: the 2 replays, and vast:10's seq 1-3 (acked before the flush) are duplicates.
+      expect(together.filter((r) => r.status === 'inserted')).toHaveLength(702 - 2 - 3);
+      expect(t.store.sampleCount('vast:10')).toBe(t.store.sampleCount('vast:2010'));
+      expect(t.store.lastSample('vast:69')).toEqual(t.store.lastSample('vast:2069'));
+    });
+
     it('records a flush of hellos and health changes as one at a time would: the last of each instance wins', () => {
       const hello = (agentVersion: string) => ({ v: 1, agentVersion, hostname: 'box', driver: '550', gpus: 8 }) as never;
       t.store.recordHellos(
