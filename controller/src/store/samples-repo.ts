@@ -181,8 +181,8 @@ export class SamplesRepo {
 
   /** Inserts the rows; returns the keys of those the table did not have yet. */
   private writeRows(rows: readonly SqlParam[][], pending: readonly { key: string }[]): Set<string> {
-    // SQLite has no round trip to save: one prepared row at a time is its fastest way (a long VALUES list is parsed
-    // as a compound SELECT), so only PostgreSQL takes the multi-row statement.
+    // SQLite has no round trip to save and keeps the one prepared row at a time it always used; PostgreSQL, where
+    // each statement waits for the server, takes the multi-row statement.
     if (this.insertOne !== null) {
       const stored = new Set<string>();
       for (let i = 0; i < rows.length; i++) if (this.insertOne.run(...rows[i]!).changes > 0) stored.add(pending[i]!.key);
