@@ -230,7 +230,7 @@ export class SamplesRepo {
     const inst = this.instances.keyOf(instanceId);
     if (inst === null) return [];
     const memTotal = this.instances.memTotal(inst);
-    return (this.stmt.since.all(inst, sinceMs) as SampleRow[]).map((r) => this.summary(r, memTotal));
+    return (this.stmt.since.all(inst, sinceMs) as SampleRow[]).map((r) => storedSummary(r, memTotal));
   }
 
   last(instanceId: string): SampleSummary | null {
@@ -242,7 +242,7 @@ export class SamplesRepo {
     const source = this.instances.currentSource(inst);
     const row = ((source === 'agent' || source === 'ssh' || source === 'provider' ? this.stmt.lastOf.get(inst, sourceCode(source)) : undefined) ??
       this.stmt.last.get(inst)) as SampleRow | undefined;
-    const s = row === undefined ? null : this.summary(row, this.instances.memTotal(inst));
+    const s = row === undefined ? null : storedSummary(row, this.instances.memTotal(inst));
     if (this.cacheNewest) this.newest.set(inst, s);
     return s;
   }
@@ -258,7 +258,7 @@ export class SamplesRepo {
     if (inst === null) return [];
     const memTotal = this.instances.memTotal(inst);
     return (this.stmt.lastN.all(inst, sinceMs, limit) as SampleRow[]).map((r) => ({
-      ...this.summary(r, memTotal),
+      ...storedSummary(r, memTotal),
       gpus: decodeGpus(r.gpus),
       healthError: (r.flags & FLAG_HEALTH_ERROR) !== 0,
     }));
@@ -267,10 +267,6 @@ export class SamplesRepo {
   count(instanceId: string): number {
     const inst = this.instances.keyOf(instanceId);
     return inst === null ? 0 : (this.stmt.count.get(inst) as number);
-  }
-
-  private summary(r: SampleRow, memTotal: number | null): SampleSummary {
-    return storedSummary(r, memTotal);
   }
 }
 
