@@ -7,6 +7,7 @@
 // still announced; it is paused at the next cycle.
 import type { EngineConfig } from '../config/config';
 import { DELETE_RULES, deleteDetail, deleteEval, deleteOk, type DeleteEval } from './delete-rules';
+import { DeferredDecision } from './deferred-decision';
 import { type EngineTimes, engineTimes } from './engine-times';
 import { warningHoldBack } from './false-alarms';
 import { type Facts, gatherFacts } from './facts';
@@ -46,22 +47,15 @@ function decideWith(inst: EngineInstance, idle: IdleState | null, cfg: EngineCon
   const del = deleteEval(f);
   const withChecks = opts.checks === true;
 
-  if (inst.state === 'deleted') return build(f, del, withChecks, 'none', 'deleted', `already deleted (provider: ${inst.rawState})`);
-  if (inst.state === 'unknown') return build(f, del, withChecks, 'none', 'state-unknown', `state unknown (provider: ${inst.rawState}): never acted on`);
+  if (inst.state === 'deleted') return none(f, del, opts, 'deleted', () => `already deleted (provider: ${inst.rawState})`);
+  if (inst.state === 'unknown') return none(f, del, opts, 'state-unknown', () => `state unknown (provider: ${inst.rawState}): never acted on`);
   if (f.protections.length > 0) {
     const perm = f.protections.filter((p) => p.by !== 'hold');
     if (perm.length > 0)
-      return build(
-        f,
-        del,
-        withChecks,
-        'none',
-        perm[0]!.by === 'marker' ? 'protected-marker' : 'protected-config',
-        `protected: ${perm.map((p) => p.detail).join('; ')}`,
-      );
-    return build(f, del, withChecks, 'none', 'hold', f.protections[0]!.detail);
+      return none(f, del, opts, perm[0]!.by === 'marker' ? 'protected-marker' : 'protected-config', () => `protected: ${perm.map((p) => p.detail).join('; ')}`);
+    return none(f, del, opts, 'hold', () => f.protections[0]!.detail);
   }
-  if (f.blockedAll !== null) return build(f, del, withChecks, 'none', 'action-in-flight', f.blockedAll);
+  if (f.blockedAll !== null) return none(f, del, opts, 'action-in-flight', () => f.blockedAll!);
 
   if (del.deleteNow) {
     return build(
@@ -113,12 +107,24 @@ function decideWith(inst: EngineInstance, idle: IdleState | null, cfg: EngineCon
       `GPU avg=${pct(w.utilMean)} max=${pct(w.utilMax)} over ${minutes(f.policy.idleMinutes ?? cfg.pauseWindowMinutes)}, ${w.samples} samples from ${w.source} (threshold=${pct(cfg.pauseThresholdGpu)})`,
     );
   }
-  if (failed === null) return build(f, del, withChecks, 'none', 'policy-window', policyWait!);
+  if (failed === null) return none(f, del, opts, 'policy-window', () => policyWait!);
 
   if (inst.state === 'starting' || inst.state === 'stopping')
-    return build(f, del, withChecks, 'none', 'transitional', `${inst.state} (provider: ${inst.rawState}): waiting for it to settle`);
-  if (inst.state === 'stopped') return stoppedDecision(f, del, withChecks);
-  return build(f, del, withChecks, 'none', pauseCode(failed, f), pauseDetail(failed, f));
+    return none(f, del, opts, 'transitional', () => `${inst.state} (provider: ${inst.rawState}): waiting for it to settle`);
+  if (inst.state === 'stopped') return stoppedDecision(f, del, opts);
+  return none(f, del, opts, pauseCode(failed, f), () => pauseDetail(failed, f));
+}
+
+/** A decision to do nothing: built now, or deferred (DecideOptions.defer) with its reason unwritten. */
+function none(f: Facts, del: DeleteEval, opts: DecideOptions, code: DecisionCode, reason: () => string): Decision {
+  const withChecks = opts.checks === true;
+  if (opts.defer === true && !withChecks) return new DeferredDecision(code, f.inst, f.st, f.cfg, f.t, f.now, opts, decideFully);
+  return build(f, del, withChecks, 'none', code, reason());
+}
+
+/** The same decision with its reason and figures written (what a DeferredDecision works out when read). */
+function decideFully(inst: EngineInstance, idle: IdleState | null, cfg: EngineConfig, t: EngineTimes, now: number, opts: DecideOptions): Decision {
+  return decideWith(inst, idle, cfg, t, now, { ...opts, defer: false });
 }
 
 function build(
@@ -135,28 +141,27 @@ function build(
   return d;
 }
 
-function stoppedDecision(f: Facts, del: DeleteEval, withChecks: boolean): Decision {
+function stoppedDecision(f: Facts, del: DeleteEval, opts: DecideOptions): Decision {
   const since = f.inactiveSince;
-  const head = since === null ? 'stopped' : `stopped, inactive since ${iso(since)} (${dur(f.now - since)})`;
-  if (del.blocking === 'age') return build(f, del, withChecks, 'none', 'too-young', `${head}; ${deleteDetail('age', f)}: not deleted yet`);
-  if (del.blocking !== null) return build(f, del, withChecks, 'none', 'stopped', `${head}; ${deleteDetail(del.blocking, f)}`);
+  const head = () => (since === null ? 'stopped' : `stopped, inactive since ${iso(since)} (${dur(f.now - since)})`);
+  if (del.blocking === 'age') return none(f, del, opts, 'too-young', () => `${head()}; ${deleteDetail('age', f)}: not deleted yet`);
+  const blocking = del.blocking;
+  if (blocking !== null) return none(f, del, opts, 'stopped', () => `${head()}; ${deleteDetail(blocking, f)}`);
   if (f.warnedAt !== null) {
-    return build(
+    return none(
       f,
       del,
-      withChecks,
-      'none',
+      opts,
       'delete-waiting',
-      `${head}; delete warning sent at ${iso(f.warnedAt)}; delete at ${iso(del.deleteAt)} unless activity returns`,
+      () => `${head()}; delete warning sent at ${iso(f.warnedAt)}; delete at ${iso(del.deleteAt)} unless activity returns`,
     );
   }
-  return build(
+  return none(
     f,
     del,
-    withChecks,
-    'none',
+    opts,
     'stopped',
-    `${head}; delete warning due at ${iso(del.warnAt)}, delete at ${iso(del.deleteAt)} (threshold=${hours(f.cfg.deleteThresholdHours)})`,
+    () => `${head()}; delete warning due at ${iso(del.warnAt)}, delete at ${iso(del.deleteAt)} (threshold=${hours(f.cfg.deleteThresholdHours)})`,
   );
 }
 

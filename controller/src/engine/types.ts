@@ -68,6 +68,11 @@ export interface DecideOptions {
   checks?: boolean;
   /** Provider capabilities (`Provider.capabilities`): a provider that cannot pause or delete is never asked to. */
   capabilities?: Partial<Record<ProviderName, { canPause: boolean; canDelete: boolean }>>;
+  /**
+   * A decision to do nothing comes as a DeferredDecision (deferred-decision.ts): the same kind and code, its reason and
+   * figures built when first read. For the cycle, which decides the whole fleet and reads them for few instances.
+   */
+  defer?: boolean;
 }
 
 export type DecisionKind = 'none' | 'pause' | 'delete' | 'warn-delete' | 'warn-pause';

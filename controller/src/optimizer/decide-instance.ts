@@ -48,9 +48,14 @@ export function capabilitiesOf(providers: ReadonlyMap<ProviderName, Provider>): 
   return out;
 }
 
-/** One read of the store and the config for deciding many instances at `now` (a cycle's fleet, the dashboard's page). */
-export function decideBatch(d: DecideDeps, now: number, previous?: ReadonlyMap<string, DecisionInputs>): DecideBatch {
-  return { at: now, fleet: fleetContext(d.store, now), options: { capabilities: capabilitiesOf(d.providers) }, times: engineTimes(d.config), previous };
+/**
+ * One read of the store and the config for deciding many instances at `now` (a cycle's fleet, the dashboard's page).
+ * `defer`: decisions to do nothing leave their reason and figures to be built when read (the cycle's whole fleet, of
+ * which the plan reads only the actions; engine/deferred-decision.ts).
+ */
+export function decideBatch(d: DecideDeps, now: number, previous?: ReadonlyMap<string, DecisionInputs>, defer = false): DecideBatch {
+  const options = { capabilities: capabilitiesOf(d.providers), defer };
+  return { at: now, fleet: fleetContext(d.store, now), options, times: engineTimes(d.config), previous };
 }
 
 /** The engine's inputs for one instance: its engine view and idle clock; `fleet` (one read of the audit log and holds) when deciding many. */

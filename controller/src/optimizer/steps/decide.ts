@@ -14,7 +14,7 @@ export interface DecidedFleet {
 
 /** `previous`: the last cycle's fleet, whose EngineInstances are reused where nothing in them changed. */
 export function decideFleet(d: DecideDeps, current: readonly InstanceRecord[], now: number, previous?: DecidedFleet): DecidedFleet {
-  const batch = decideBatch(d, now, previous?.inputs);
+  const batch = decideBatch(d, now, previous?.inputs, true);
   const inputs = new Map<string, Decided>();
   const decisions: Decision[] = [];
   for (const rec of current) {
