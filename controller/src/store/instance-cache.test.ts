@@ -84,6 +84,24 @@ describe('instances cache', () => {
     expect(listed()).toEqual(fromFile());
   });
 
+  it('an unchanged listing copies no record: each shows the new listing time, a missing one does not', () => {
+    t.store.upsertInventory('vast', [vast('1'), vast('2')], T);
+    const before = t.store.listInstances();
+    const snapshot = { ...before[0]! };
+    t.store.upsertInventory('vast', [vast('1')], T + 60_000);
+    const after = t.store.listInstances();
+    // The very same frozen object, now showing the new listing's time (listed-record.ts); a spread copy kept its value.
+    expect(after[0]).toBe(before[0]);
+    expect(Object.isFrozen(after[0])).toBe(true);
+    expect(after[0]!.lastInventoryAt).toBe(T + 60_000);
+    expect(snapshot.lastInventoryAt).toBe(T);
+    // vast:2 was left out: deleted, at its own time, never the listing's.
+    expect(after[1]).toMatchObject({ id: 'vast:2', state: 'deleted' });
+    expect(before[1]!.lastInventoryAt).toBe(T);
+    expect(listed()).toEqual(fromFile());
+    expect(JSON.parse(JSON.stringify(after[0]))).toMatchObject({ lastInventoryAt: T + 60_000 });
+  });
+
   it('hands out frozen records, so no reader can change what the next one sees', () => {
     t.store.upsertInventory('vast', [vast('1')], T);
     const [r] = t.store.listInstances();

@@ -6,7 +6,8 @@
 // are read again (migration 9's change stamps; docs/scale-out.md).
 import { CURRENT_SNAPSHOT_SQL, parseSnapshot, type PgSnapshot, snapshotParams, writtenSince } from './sql/pg-snapshot';
 import { dialectOf, type SqlDatabase, type SqlStatement } from './sql/sql-database';
-import { effectiveInventoryAt, INSTANCE_COLUMNS, INSTANCE_FROM, type InstanceRow, toRecord } from './instance-row';
+import { INSTANCE_COLUMNS, INSTANCE_FROM, type InstanceRow, toRecord } from './instance-row';
+import { detachRecord, type Listing, listedRecord } from './listed-record';
 import type { InstanceRecord } from './types';
 
 /** PostgreSQL: at most this many written rows are read back one by one; more are read in one full read. */
@@ -29,8 +30,8 @@ export class InstanceCache {
   private since: PgSnapshot | null = null;
   private readonly stmt;
   private readonly changes: ChangeStatements | null;
-  /** PostgreSQL: each provider's last listing time as last read (migration 11). */
-  private readonly listingAt = new Map<string, number>();
+  /** Each provider's last listing time, shared by its records (listed-record.ts): a listing moves them all at once. */
+  private listings = new Map<string, Listing>();
 
   constructor(db: SqlDatabase) {
     const shared = dialectOf(db) === 'postgres';
@@ -67,7 +68,9 @@ export class InstanceCache {
       this.keyById.set(id, key);
       this.idByKey.set(key, id);
     }
-    if (!this.records.has(id)) this.order = null;
+    const old = this.records.get(id);
+    if (old === undefined) this.order = null;
+    else detachRecord(old);
     this.stale.add(id);
     this.listed = null;
   }
@@ -87,7 +90,8 @@ export class InstanceCache {
     }
     const patch = change(rec);
     if (patch === null) return;
-    this.records.set(rec.id, Object.freeze({ ...rec, ...patch }));
+    this.records.set(rec.id, this.listedRecord({ ...rec, ...patch }));
+    detachRecord(rec);
     this.listed = null;
   }
 
@@ -97,19 +101,17 @@ export class InstanceCache {
     else this.patchByKey(key, () => patch);
   }
 
-  /** The inventory listed these ids unchanged at `at`: only their last inventory time moves (a whole fleet, every cycle). */
-  touchInventory(ids: readonly string[], at: number): void {
-    if (this.records === null) return;
-    for (const id of ids) {
-      const rec = this.stale.has(id) || !this.keyById.has(id) ? undefined : this.records.get(id);
-      if (rec === undefined) this.markStale(id);
-      else if (rec.lastInventoryAt !== at) this.records.set(id, Object.freeze({ ...rec, lastInventoryAt: at }));
-    }
-    this.listed = null;
+  /**
+   * The provider listed its fleet at `at` (written to inventory_listings): every record of it listed before and not
+   * deleted shows that time, with no record copied (listed-record.ts).
+   */
+  providerListed(provider: string, at: number): void {
+    this.listingOf(provider).at = at;
   }
 
   /** Drops the copy (after a rollback: it may hold rows that were never committed). */
   forget(): void {
+    if (this.records !== null) for (const rec of this.records.values()) detachRecord(rec);
     this.records = null;
     this.keyById.clear();
     this.idByKey.clear();
@@ -118,6 +120,8 @@ export class InstanceCache {
     this.listed = null;
     this.dataVersion = null;
     this.since = null;
+    // Records made from now on are read afresh with their rows' times: they start new cells.
+    this.listings = new Map();
   }
 
   private sync(): Map<string, InstanceRecord> {
@@ -134,12 +138,11 @@ export class InstanceCache {
     }
     if (this.records === null) {
       if (this.changes !== null) {
-        this.listingAt.clear();
-        for (const [provider, at] of this.changes.allListings.all() as [string, number][]) this.listingAt.set(provider, at);
+        for (const [provider, at] of this.changes.allListings.all() as [string, number][]) this.listingOf(provider).at = at;
       }
       const records = new Map<string, InstanceRecord>();
       for (const row of this.stmt.all.all() as InstanceRow[]) {
-        records.set(row[1], toRecord(row));
+        records.set(row[1], this.listedRecord(toRecord(row)));
         this.keyById.set(row[1], row[0]);
         this.idByKey.set(row[0], row[1]);
       }
@@ -154,7 +157,7 @@ export class InstanceCache {
           this.records.delete(id);
           this.order = null;
         } else {
-          this.records.set(id, toRecord(row));
+          this.records.set(id, this.listedRecord(toRecord(row)));
           this.keyById.set(id, row[0]);
           this.idByKey.set(row[0], id);
         }
@@ -169,8 +172,10 @@ export class InstanceCache {
   private readChanges(c: ChangeStatements, since: [string, string, string]): void {
     const records = this.records!;
     for (const row of c.rows.all(...since) as InstanceRow[]) {
-      if (!records.has(row[1])) this.order = null;
-      records.set(row[1], toRecord(row));
+      const old = records.get(row[1]);
+      if (old === undefined) this.order = null;
+      else detachRecord(old);
+      records.set(row[1], this.listedRecord(toRecord(row)));
       this.keyById.set(row[1], row[0]);
       this.idByKey.set(row[0], row[1]);
       this.listed = null;
@@ -179,26 +184,32 @@ export class InstanceCache {
       const rec = this.recordOfKey(key);
       if (rec === undefined) return this.forget();
       if (rec.metricSource === source && rec.lastSampleAt === lastSampleAt && rec.memTotalMiB === memTotalMiB) continue;
-      records.set(rec.id, Object.freeze({ ...rec, metricSource: source as InstanceRecord['metricSource'], lastSampleAt, memTotalMiB }));
+      records.set(rec.id, this.listedRecord({ ...rec, metricSource: source as InstanceRecord['metricSource'], lastSampleAt, memTotalMiB }));
+      detachRecord(rec);
       this.listed = null;
     }
     for (const [key, own] of c.seen.all(...since) as [number, number | null][]) {
       const rec = this.recordOfKey(key);
       if (rec === undefined) return this.forget();
-      const at = effectiveInventoryAt(own, rec.state, this.listingAt.get(rec.provider));
-      if (rec.lastInventoryAt === at) continue;
-      records.set(rec.id, Object.freeze({ ...rec, lastInventoryAt: at }));
+      const was = rec.lastInventoryAt;
+      const now = this.listedRecord({ ...rec, lastInventoryAt: own });
+      if (now.lastInventoryAt === was) continue;
+      records.set(rec.id, now);
+      detachRecord(rec);
       this.listed = null;
     }
     // A provider listed again: every instance it listed before and that is not deleted shows the new time.
-    for (const [provider, at] of c.listings.all(...since) as [string, number][]) {
-      this.listingAt.set(provider, at);
-      for (const rec of records.values()) {
-        if (rec.provider !== provider || rec.lastInventoryAt === null || rec.state === 'deleted' || rec.lastInventoryAt >= at) continue;
-        records.set(rec.id, Object.freeze({ ...rec, lastInventoryAt: at }));
-        this.listed = null;
-      }
-    }
+    for (const [provider, at] of c.listings.all(...since) as [string, number][]) this.listingOf(provider).at = at;
+  }
+
+  private listingOf(provider: string): Listing {
+    let l = this.listings.get(provider);
+    if (l === undefined) this.listings.set(provider, (l = { at: undefined }));
+    return l;
+  }
+
+  private listedRecord(rec: InstanceRecord): InstanceRecord {
+    return listedRecord(rec, this.listingOf(rec.provider));
   }
 
   private recordOfKey(key: number): InstanceRecord | undefined {

@@ -162,7 +162,6 @@ export class InstancesRepo {
     const result: InventoryResult = { added: [], changed: [] };
     const before = this.cache.map();
     const seen = new Set<string>();
-    const unchanged: string[] = [];
     for (const p of list) {
       if (p.provider !== provider) throw new Error(`inventory for ${provider} contains ${p.id} of provider ${p.provider}`);
       if (parseInstanceId(p.id) === null) throw new Error(`inventory for ${provider} contains invalid id "${p.id.slice(0, 300)}"`);
@@ -171,10 +170,7 @@ export class InstancesRepo {
       const prev = before.get(p.id);
       // A fresh running period starts the clock afresh: the engine's rule (running-since.ts), from the stored record.
       const runningSince = runningSinceAfterReading(prev ?? null, p.state, now);
-      if (prev !== undefined && prev.lastInventoryAt !== null && sameInventory(prev, p, runningSince)) {
-        unchanged.push(p.id);
-        continue;
-      }
+      if (prev !== undefined && prev.lastInventoryAt !== null && sameInventory(prev, p, runningSince)) continue;
       const params = {
         id: p.id,
         provider: p.provider,
@@ -210,7 +206,6 @@ export class InstancesRepo {
     }
     // One row for the whole listing: every instance in it that was listed before shows this time (instance-row.ts).
     this.stmt.listedAt.run(provider, now);
-    if (unchanged.length > 0) this.cache.touchInventory(unchanged, now);
     const missing: InstanceRecord[] = [];
     for (const prev of before.values()) {
       // Placeholders never listed yet (a token minted before the instance shows up) stay as they are.
@@ -223,6 +218,8 @@ export class InstancesRepo {
       this.cache.markStale(prev.id);
       result.changed.push({ id: prev.id, from: prev.state, to: 'deleted' });
     }
+    // After the missing ones are marked for reading again: none of them shows this listing's time.
+    this.cache.providerListed(provider, now);
     return result;
   }
 
