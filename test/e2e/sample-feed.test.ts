@@ -92,6 +92,42 @@ describe.each(storeBackends().filter((b) => b === 'postgres'))('sample feed on %
     }
   });
 
+  it('folds in once a transaction that commits between the snapshot and the rows: read again next time, remembered', () => {
+    const folded: string[] = [];
+    const feed = new StoreSampleFeed(t.store, { observe: (id, list) => list.forEach((s) => folded.push(`${id}@${s.t1}`)) }, silentLogger, 30_000);
+    t.store.insertSamples([agentInput('vast:1', 1, T + 10_000)], T + 10_000);
+    expect(feed.poll()).toBe(1);
+    // Another connection writes a copy of that row 10 s later; a later transaction stores vast:2's sample and ends
+    // first, so the feed's next snapshot counts the first as running. It commits right after that snapshot: the rows
+    // read after it see it. The poll after reads it again (its snapshot did not count it as ended) and must not fold
+    // it in twice.
+    const other = new PgDatabase(t.location);
+    const reads = (feed as unknown as { reads: { snapshot: () => { running: string[] } } }).reads;
+    const snapshot = reads.snapshot.bind(reads);
+    try {
+      other.exec('BEGIN');
+      other.exec(
+        'INSERT INTO samples (inst, t1, run, seq, dur, flags, cnt, procs, gpus) SELECT inst, t1 + 10000, run, seq + 1, dur, flags, cnt, procs, gpus FROM samples',
+      );
+      t.store.insertSamples([agentInput('vast:2', 1, T + 10_000)], T + 10_000);
+      reads.snapshot = () => {
+        const s = snapshot();
+        other.exec('COMMIT');
+        reads.snapshot = snapshot;
+        expect(s.running).toHaveLength(1);
+        return s;
+      };
+      expect(feed.poll()).toBe(2);
+      expect(feed.poll()).toBe(0);
+      expect(feed.lastRead).toBe(1);
+      expect(feed.poll()).toBe(0);
+      expect(feed.lastRead).toBe(0);
+    } finally {
+      other.close();
+    }
+    expect(folded.sort()).toEqual([`vast:1@${T + 10_000}`, `vast:1@${T + 20_000}`, `vast:2@${T + 10_000}`]);
+  });
+
   it('reads a transaction larger than a page in pages, each row once', () => {
     const folded: string[] = [];
     const feed = new StoreSampleFeed(t.store, { observe: (id, list) => list.forEach((s) => folded.push(`${id}@${s.t1}`)) }, silentLogger, 30_000, 2);

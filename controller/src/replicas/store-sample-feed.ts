@@ -9,16 +9,19 @@
 import type { SampleSummary } from '../domain/sample';
 import type { Logger } from '../log';
 import type { Store } from '../store';
-import type { FeedCursor, SampleFeedReads, StoredSince } from '../store/sample-feed-reads';
-import { mayComeBack, type PgSnapshot } from '../store/sql/pg-snapshot';
+import { type FeedCursor, feedKey, type SampleFeedReads, type StoredSince } from '../store/sample-feed-reads';
+import { mayComeBackAfter, type PgSnapshot } from '../store/sql/pg-snapshot';
 
 export interface SampleFeedTarget {
   observe(instanceId: string, summaries: readonly SampleSummary[]): void;
 }
 
 export class StoreSampleFeed {
-  /** Keys of rows already folded in, with their transaction: kept only while a later read may bring them back. */
-  private readonly seen = new Map<string, bigint>();
+  /**
+   * Keys of rows already folded in, with their transaction: only those a later read may bring back (a transaction
+   * the snapshot read before them did not count as ended), and only while it may. Nearly every row is not one.
+   */
+  private readonly seen = new Map<string, string>();
   private readonly reads: SampleFeedReads;
   /** The snapshot read before the last poll's rows; null before the first poll. */
   private horizon: PgSnapshot | null = null;
@@ -59,7 +62,9 @@ export class StoreSampleFeed {
     }
     const next = this.reads.snapshot();
     const from = this.horizon;
-    const known = (key: string) => this.seen.has(key);
+    // Nearly always empty: then no row's key is even made.
+    const known = this.seen.size === 0 ? null : (r: FeedCursor) => this.seen.has(feedKey(r));
+    const comesBack = mayComeBackAfter(next);
     let fresh = 0;
     let read = 0;
     let after: FeedCursor | null = null;
@@ -69,8 +74,9 @@ export class StoreSampleFeed {
       read += rows.length;
       const byInstance = new Map<string, SampleSummary[]>();
       for (const r of rows) {
-        if (r.summary === null || this.seen.has(r.key)) continue;
-        this.seen.set(r.key, BigInt(r.xid));
+        // Rows already folded in were not decoded (known above).
+        if (r.summary === null) continue;
+        if (comesBack(r.xid)) this.seen.set(feedKey(r), r.xid);
         fresh++;
         let list = byInstance.get(r.instanceId);
         if (list === undefined) byInstance.set(r.instanceId, (list = []));
@@ -79,12 +85,12 @@ export class StoreSampleFeed {
       // Rows come by transaction; the engine takes each instance's samples in the order they ended.
       for (const [id, list] of byInstance) this.target.observe(id, list.length > 1 ? list.sort((a, b) => a.t1 - b.t1) : list);
       if (rows.length < this.pageSize) break;
-      after = rows[rows.length - 1]!.cursor;
+      after = rows[rows.length - 1]!;
     }
     this.horizon = next;
     this.lastClock = clock;
     this.connection = connection;
-    for (const [key, xid] of this.seen) if (!mayComeBack(xid, next)) this.seen.delete(key);
+    for (const [key, xid] of this.seen) if (!comesBack(xid)) this.seen.delete(key);
     this.lastRead = read;
     if (fresh > 0) this.logger.debug(`sample feed: ${fresh} samples folded in (${read} read)`);
     return fresh;

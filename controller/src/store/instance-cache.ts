@@ -56,6 +56,12 @@ export class InstanceCache {
     return this.listed.slice();
   }
 
+  /** The copy brought up to date once, then looked up by row key (the sample feed names instances by key). */
+  byKey(): (key: number) => InstanceRecord | undefined {
+    this.sync();
+    return (key) => this.recordOfKey(key);
+  }
+
   /** The key of an id in the copy as last synced (call map() first). */
   knownKey(id: string): number | undefined {
     return this.keyById.get(id);

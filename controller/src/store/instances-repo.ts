@@ -108,6 +108,11 @@ export class InstancesRepo {
   }
 
   /** Drops cached keys and health: after a rollback they may name rows that no longer exist. */
+  /** Every instance by its row key, current as of this call (one sync of the copy for many lookups). */
+  byKey(): (key: number) => InstanceRecord | undefined {
+    return this.cache.byKey();
+  }
+
   forgetCaches(): void {
     this.keys.clear();
     this.lastHealth.clear();

@@ -103,7 +103,7 @@ export class Store {
     this.lease = this.shared ? new LeaderLeaseRepo(db) : null;
     this.sessions = this.shared ? new AgentSessionsRepo(db) : null;
     this.contests = this.shared ? new ContestsRepo(db) : null;
-    this.feedReads = this.shared ? new SampleFeedReads(db) : null;
+    this.feedReads = this.shared ? new SampleFeedReads(db, this.instances) : null;
     this.tokens = new TokensRepo(db);
     // SQLite: another connection's commit moves data_version. PostgreSQL, where replicas write samples all the time:
     // what changes when a token is minted or revoked anywhere, so live connections are re-checked only then.

@@ -30,5 +30,12 @@ export function parseSnapshot(text: string): PgSnapshot {
 
 /** True when a row written by `xid` may be read again after `s` (its transaction had not ended, or began later). */
 export function mayComeBack(xid: bigint, s: PgSnapshot): boolean {
-  return xid >= BigInt(s.xmax) || s.running.includes(String(xid));
+  return mayComeBackAfter(s)(String(xid));
+}
+
+/** mayComeBack for many rows after one snapshot, each transaction id as PostgreSQL's text. */
+export function mayComeBackAfter(s: PgSnapshot): (xid: string) => boolean {
+  const xmax = BigInt(s.xmax);
+  const running = new Set(s.running);
+  return (xid) => running.has(xid) || BigInt(xid) >= xmax;
 }
