@@ -58,6 +58,11 @@ export interface IdleState {
   firstSeenAt: number | null;
   /** State at the last observeInventory call. */
   lastState: InstanceState | null;
+  /**
+   * When an inventory reading last changed the state (first seen, a new state, a clock set): a reading that changes
+   * nothing leaves the state as it is (observe-inventory.ts). Read by nothing; kept in the stored format for the
+   * controllers of earlier versions, which refuse a state without it.
+   */
   lastSeenAt: number | null;
   /** When the instance was seen running after not running (or first seen running); null while not running. Restart grace. */
   runningSince: number | null;

@@ -32,10 +32,11 @@ export function observeInventory(state: IdleState | null, inst: Pick<ProviderIns
   const episode = { state: prev, runningSince: st.runningSince };
   const runningSince = runningSinceAfterReading(episode, next, now);
   const firstSeenAt = st.firstSeenAt ?? now;
-  // One new object per call, built in place (called for every instance every cycle: 10,000 states a minute).
+  // Called for every instance every cycle: a reading that changes nothing returns the state itself (no new object for
+  // 10,000 instances a minute, and the state keeps its identity for whoever compares it).
 
   if (next === 'running') {
-    if (continuesRunningEpisode(episode, next)) return { ...st, firstSeenAt, lastState: next, lastSeenAt: now, runningSince, stoppedSince: null };
+    if (continuesRunningEpisode(episode, next)) return updated(st, state, firstSeenAt, next, now, runningSince, null);
     const tracks: Partial<Record<TrackSource, SourceTrack>> = {};
     for (const [k, tr] of Object.entries(st.tracks) as [TrackSource, SourceTrack][]) tracks[k] = forgetRun(tr);
     return { ...st, firstSeenAt, lastState: next, lastSeenAt: now, runningSince, stoppedSince: null, tracks };
@@ -51,8 +52,23 @@ export function observeInventory(state: IdleState | null, inst: Pick<ProviderIns
     } else {
       stoppedSince = now;
     }
-    return { ...st, firstSeenAt, lastState: next, lastSeenAt: now, runningSince, stoppedSince };
+    return updated(st, state, firstSeenAt, next, now, runningSince, stoppedSince);
   }
 
-  return { ...st, firstSeenAt, lastState: next, lastSeenAt: now, runningSince, stoppedSince: null };
+  return updated(st, state, firstSeenAt, next, now, runningSince, null);
+}
+
+/** The state with these fields, or `state` itself when it had them all already (lastSeenAt moves only with a change). */
+function updated(
+  st: IdleState,
+  state: IdleState | null,
+  firstSeenAt: number,
+  lastState: IdleState['lastState'],
+  now: number,
+  runningSince: number | null,
+  stoppedSince: number | null,
+): IdleState {
+  if (state !== null && st.firstSeenAt === firstSeenAt && st.lastState === lastState && st.runningSince === runningSince && st.stoppedSince === stoppedSince)
+    return state;
+  return { ...st, firstSeenAt, lastState, lastSeenAt: now, runningSince, stoppedSince };
 }

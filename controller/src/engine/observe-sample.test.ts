@@ -115,8 +115,9 @@ describe('observeInventory', () => {
   it('first seen running starts the clock then; seen running again changes nothing', () => {
     let st = observeInventory(null, { state: 'running' }, NOW - HOUR, cfg);
     expect(st).toMatchObject({ firstSeenAt: NOW - HOUR, runningSince: NOW - HOUR, lastState: 'running' });
-    st = observeInventory(st, { state: 'running' }, NOW, cfg);
-    expect(st).toMatchObject({ firstSeenAt: NOW - HOUR, runningSince: NOW - HOUR, lastSeenAt: NOW });
+    const again = observeInventory(st, { state: 'running' }, NOW, cfg);
+    expect(again).toBe(st);
+    expect(again).toMatchObject({ firstSeenAt: NOW - HOUR, runningSince: NOW - HOUR, lastSeenAt: NOW - HOUR });
   });
 
   it('idle then stopped is one inactive stretch; busy then stopped starts it at the stop', () => {

@@ -1,9 +1,8 @@
 // Keeps every instance's engine IdleState in memory, updated incrementally as samples commit, and persisted each cycle.
 // After a restart the stored states are loaded and the samples committed after each state's last update are replayed,
 // so a crash between a sample's commit and the state's save never loses a busy reading.
-// Only states that changed since they were last saved are written: an inventory reading that changes nothing but
-// `lastSeenAt` (a stopped instance seen stopped again) does not make a state dirty. Nothing reads a stored lastSeenAt:
-// the first cycle after a start sets it afresh.
+// Only states that changed since they were last saved are written: an inventory reading that changes nothing (a
+// stopped instance seen stopped again) leaves the state as it is (engine/observe-inventory.ts) and does not make it dirty.
 import type { EngineConfig } from '../config/config';
 import type { ProviderInstance } from '../domain/instance';
 import type { SampleSummary } from '../domain/sample';
