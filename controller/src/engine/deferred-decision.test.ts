@@ -1,6 +1,7 @@
 // A deferred decision (DecideOptions.defer, what the cycle uses) is the full decision: random instances and sample
 // streams of every state, protection, hold, audit history, contest and keyboard give the same kind, code, reason and
 // figures either way, and an action is never deferred.
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InstanceState, MetricSource } from '../domain/instance';
@@ -96,6 +97,19 @@ describe('deferred decisions', () => {
     const figures = d.figures;
     expect(d.figures).toBe(figures);
     expect(d.reason).toBe(decideOne(e, null, cfg, NOW).reason);
+  });
+
+  it('look like any other decision to whoever spreads, clones, serializes or logs one; the config stays out of sight', () => {
+    const secretCfg = { ...cfg, adminToken: 'tok-secret-123' } as typeof cfg;
+    const e = engineInstance({ state: 'stopped', createdAt: NOW - 10 * HOUR });
+    const d = decideOne(e, null, secretCfg, NOW, { defer: true });
+    const full = decideOne(e, null, secretCfg, NOW);
+    expect(d).toBeInstanceOf(DeferredDecision);
+    expect(Object.keys(d).sort()).toEqual(Object.keys(full).sort());
+    expect({ ...d }).toEqual({ ...full });
+    expect(structuredClone(d)).toEqual(structuredClone(full));
+    expect(inspect(d, { depth: 10, showHidden: true })).not.toContain('tok-secret-123');
+    expect(JSON.stringify(d)).not.toContain('tok-secret-123');
   });
 
   it('with checks asked for, nothing is deferred (explain reads them all)', () => {

@@ -7,45 +7,71 @@
 import type { EngineConfig } from '../config/config';
 import type { EngineTimes } from './engine-times';
 import type { IdleState } from './idle-state';
-import type { DecideOptions, Decision, DecisionCode, EngineInstance } from './types';
+import type { DecideOptions, Decision, DecisionCode, DecisionFigures, EngineInstance } from './types';
 
 /** Decides in full (reason and figures built): decide.ts passes its own, so that this file does not import it. */
 export type DecideFully = (inst: EngineInstance, idle: IdleState | null, cfg: EngineConfig, t: EngineTimes, now: number, opts: DecideOptions) => Decision;
 
-/** The inputs are kept as fields, not in an object of their own: one object per instance of 10,000, kept a whole cycle. */
+/**
+ * The inputs are kept in private fields, not in an object of their own (one object per instance of 10,000, kept a
+ * whole cycle), and out of sight: logging a decision must never print the config it was made with (its tokens).
+ * `reason` and `figures` are own, enumerable getters, so a spread, structuredClone or JSON of a deferred decision has
+ * them like any other decision; one getter function each for every instance (they keep one hidden class).
+ */
 export class DeferredDecision implements Decision {
   readonly kind = 'none' as const;
   readonly instanceId: string;
-  private full: Decision | null = null;
+  readonly code: DecisionCode;
+  declare readonly reason: string;
+  declare readonly figures: DecisionFigures;
+  readonly #inst: EngineInstance;
+  readonly #idle: IdleState | null;
+  readonly #cfg: EngineConfig;
+  readonly #t: EngineTimes;
+  readonly #now: number;
+  readonly #opts: DecideOptions;
+  readonly #decideFully: DecideFully;
+  #full: Decision | null = null;
 
   constructor(
-    readonly code: DecisionCode,
-    private readonly inst: EngineInstance,
-    private readonly idle: IdleState | null,
-    private readonly cfg: EngineConfig,
-    private readonly t: EngineTimes,
-    private readonly now: number,
-    private readonly opts: DecideOptions,
-    private readonly decideFully: DecideFully,
+    code: DecisionCode,
+    inst: EngineInstance,
+    idle: IdleState | null,
+    cfg: EngineConfig,
+    t: EngineTimes,
+    now: number,
+    opts: DecideOptions,
+    decideFully: DecideFully,
   ) {
     this.instanceId = inst.id;
+    this.code = code;
+    this.#inst = inst;
+    this.#idle = idle;
+    this.#cfg = cfg;
+    this.#t = t;
+    this.#now = now;
+    this.#opts = opts;
+    this.#decideFully = decideFully;
+    Object.defineProperty(this, 'reason', DeferredDecision.#REASON);
+    Object.defineProperty(this, 'figures', DeferredDecision.#FIGURES);
   }
 
-  get reason(): string {
-    return this.decided().reason;
+  static #decided(d: DeferredDecision): Decision {
+    d.#full ??= d.#decideFully(d.#inst, d.#idle, d.#cfg, d.#t, d.#now, d.#opts);
+    return d.#full;
   }
 
-  get figures(): Decision['figures'] {
-    return this.decided().figures;
-  }
+  static readonly #REASON: PropertyDescriptor = {
+    enumerable: true,
+    get(this: DeferredDecision): string {
+      return DeferredDecision.#decided(this).reason;
+    },
+  };
 
-  /** A plain Decision object (for JSON: the getters above are not own properties). */
-  toJSON(): Decision {
-    return this.decided();
-  }
-
-  private decided(): Decision {
-    this.full ??= this.decideFully(this.inst, this.idle, this.cfg, this.t, this.now, this.opts);
-    return this.full;
-  }
+  static readonly #FIGURES: PropertyDescriptor = {
+    enumerable: true,
+    get(this: DeferredDecision): DecisionFigures {
+      return DeferredDecision.#decided(this).figures;
+    },
+  };
 }

@@ -113,7 +113,7 @@ describe('observeInventory', () => {
   });
 
   it('first seen running starts the clock then; seen running again changes nothing', () => {
-    let st = observeInventory(null, { state: 'running' }, NOW - HOUR, cfg);
+    const st = observeInventory(null, { state: 'running' }, NOW - HOUR, cfg);
     expect(st).toMatchObject({ firstSeenAt: NOW - HOUR, runningSince: NOW - HOUR, lastState: 'running' });
     const again = observeInventory(st, { state: 'running' }, NOW, cfg);
     expect(again).toBe(st);

@@ -102,6 +102,24 @@ describe('instances cache', () => {
     expect(JSON.parse(JSON.stringify(after[0]))).toMatchObject({ lastInventoryAt: T + 60_000 });
   });
 
+  it('a listing rolled back never shows: a record handed out before it keeps its time, the copy reads the file', () => {
+    t.store.upsertInventory('vast', [vast('1')], T);
+    const [held] = t.store.listInstances();
+    expect(() =>
+      t.store.transaction(() => {
+        t.store.upsertInventory('vast', [vast('1')], T + 60_000);
+        expect(held!.lastInventoryAt).toBe(T + 60_000); // inside the transaction it follows the listing
+        throw new Error('the commit fails');
+      }),
+    ).toThrow('the commit fails');
+    expect(held!.lastInventoryAt).toBe(T);
+    expect(t.store.listInstances()[0]!.lastInventoryAt).toBe(T);
+    expect(listed()).toEqual(fromFile());
+    // The next listing that commits moves the records read since.
+    t.store.upsertInventory('vast', [vast('1')], T + 120_000);
+    expect(t.store.listInstances()[0]!.lastInventoryAt).toBe(T + 120_000);
+  });
+
   it('hands out frozen records, so no reader can change what the next one sees', () => {
     t.store.upsertInventory('vast', [vast('1')], T);
     const [r] = t.store.listInstances();

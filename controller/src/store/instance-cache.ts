@@ -32,6 +32,8 @@ export class InstanceCache {
   private readonly changes: ChangeStatements | null;
   /** Each provider's last listing time, shared by its records (listed-record.ts): a listing moves them all at once. */
   private listings = new Map<string, Listing>();
+  /** Listing times moved by the transaction under way, with the time each had before: put back if it rolls back. */
+  private readonly moved: [Listing, number | undefined][] = [];
 
   constructor(db: SqlDatabase) {
     const shared = dialectOf(db) === 'postgres';
@@ -112,10 +114,27 @@ export class InstanceCache {
    * deleted shows that time, with no record copied (listed-record.ts).
    */
   providerListed(provider: string, at: number): void {
-    this.listingOf(provider).at = at;
+    const listing = this.listingOf(provider);
+    this.moved.push([listing, listing.at]);
+    listing.at = at;
   }
 
-  /** Drops the copy (after a rollback: it may hold rows that were never committed). */
+  /** The transaction committed: the listing times it moved stand. */
+  committed(): void {
+    this.moved.length = 0;
+  }
+
+  /**
+   * The transaction rolled back: the listings it recorded never happened, so records already handed out go back to
+   * the time they showed before (and keep it, detached), and the copy is dropped.
+   */
+  rolledBack(): void {
+    for (let i = this.moved.length - 1; i >= 0; i--) this.moved[i]![0].at = this.moved[i]![1];
+    this.moved.length = 0;
+    this.forget();
+  }
+
+  /** Drops the copy: it is read afresh when next needed (another writer changed the file, too many rows to read one by one, a rollback). */
   forget(): void {
     if (this.records !== null) for (const rec of this.records.values()) detachRecord(rec);
     this.records = null;

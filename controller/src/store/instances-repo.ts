@@ -107,16 +107,21 @@ export class InstancesRepo {
     };
   }
 
-  /** Drops cached keys and health: after a rollback they may name rows that no longer exist. */
   /** Every instance by its row key, current as of this call (one sync of the copy for many lookups). */
   byKey(): (key: number) => InstanceRecord | undefined {
     return this.cache.byKey();
   }
 
+  /** The outermost transaction committed: what it wrote to the copy stands (instance-cache.ts). */
+  committed(): void {
+    this.cache.committed();
+  }
+
+  /** Drops cached keys and health: after a rollback they may name rows that no longer exist. */
   forgetCaches(): void {
     this.keys.clear();
     this.lastHealth.clear();
-    this.cache.forget();
+    this.cache.rolledBack();
   }
 
   /** The integer key of an existing instance, or null. */

@@ -138,6 +138,7 @@ export class Store {
     this.committed.begin();
     try {
       const result = this.db.transaction(fn)();
+      this.instances.committed();
       this.committed.commit();
       return result;
     } catch (err) {

@@ -28,12 +28,10 @@ export function parseSnapshot(text: string): PgSnapshot {
   return { xmax: m[2]!, running: m[3] === '' ? [] : m[3]!.split(',') };
 }
 
-/** True when a row written by `xid` may be read again after `s` (its transaction had not ended, or began later). */
-export function mayComeBack(xid: bigint, s: PgSnapshot): boolean {
-  return mayComeBackAfter(s)(String(xid));
-}
-
-/** mayComeBack for many rows after one snapshot, each transaction id as PostgreSQL's text. */
+/**
+ * Whether a row written by a transaction may be read again after `s` (its transaction had not ended, or began later):
+ * made once per snapshot for many rows, each transaction id as PostgreSQL's text.
+ */
 export function mayComeBackAfter(s: PgSnapshot): (xid: string) => boolean {
   const xmax = BigInt(s.xmax);
   const running = new Set(s.running);
