@@ -27,6 +27,10 @@ export function engineConfig(over: Partial<EngineConfig> = {}): EngineConfig {
   };
 }
 
+/** Compressed timings (5-minute window, 30-minute delete): a random stream of a few hundred samples spans several windows. */
+export const compressedEngineConfig = (): EngineConfig =>
+  engineConfig({ pauseWindowMinutes: 5, maxGapSeconds: 60, minSamples: 5, deleteThresholdHours: 0.5, deleteWarningHours: 0.1, minInstanceAgeHours: 0.25 });
+
 export function engineInstance(over: Partial<EngineInstance> = {}): EngineInstance {
   const providerId = over.providerId ?? '123456';
   return {

@@ -11,18 +11,11 @@ import { observeInventory } from './observe-inventory';
 import { observeSample } from './observe-sample';
 import { isProtectedByMarker } from './protection';
 import { buildScenario, type Delivered, replay, type ScenarioParams } from '../../../test/support/engine-scenario-kit';
-import { engineConfig, engineInstance, HOUR, MIN, sample, T0 } from '../../../test/support/engine-test-kit';
+import { compressedEngineConfig, engineInstance, HOUR, MIN, sample, T0 } from '../../../test/support/engine-test-kit';
 import type { Decision, EngineInstance, LastAction } from './types';
 
 // Compressed timings so a random stream of a few hundred samples spans several windows.
-const cfg: EngineConfig = engineConfig({
-  pauseWindowMinutes: 5,
-  maxGapSeconds: 60,
-  minSamples: 5,
-  deleteThresholdHours: 0.5,
-  deleteWarningHours: 0.1,
-  minInstanceAgeHours: 0.25,
-});
+const cfg: EngineConfig = compressedEngineConfig();
 const W = cfg.pauseWindowMinutes * MIN;
 const MAX_GAP = cfg.maxGapSeconds * 1000;
 const NOW = T0;

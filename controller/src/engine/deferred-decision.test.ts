@@ -8,17 +8,10 @@ import type { InstanceState, MetricSource } from '../domain/instance';
 import { decideOne } from './decide';
 import { DeferredDecision } from './deferred-decision';
 import { buildScenario, replay, type ScenarioParams } from '../../../test/support/engine-scenario-kit';
-import { engineConfig, engineInstance, HOUR, MIN, T0 } from '../../../test/support/engine-test-kit';
+import { compressedEngineConfig, engineInstance, HOUR, MIN, T0 } from '../../../test/support/engine-test-kit';
 import type { Decision, LastAction } from './types';
 
-const cfg = engineConfig({
-  pauseWindowMinutes: 5,
-  maxGapSeconds: 60,
-  minSamples: 5,
-  deleteThresholdHours: 0.5,
-  deleteWarningHours: 0.1,
-  minInstanceAgeHours: 0.25,
-});
+const cfg = compressedEngineConfig();
 const NOW = T0;
 
 const plain = (d: Decision) => ({ instanceId: d.instanceId, kind: d.kind, code: d.code, reason: d.reason, figures: d.figures, checks: d.checks });
