@@ -4,26 +4,25 @@
 // back through nginx to the other replica and streams on with nothing lost, and its instance, once idle, is paused
 // exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, type VastFake } from '../../controller/src/fake-world/vast-fake';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
 import { replicaOf } from '../../controller/src/replicas/leadership';
-import { PgDatabase } from '../../controller/src/store/sql/pg-database';
-import { ensureBuilt } from '../helpers/build';
+import type { PgDatabase } from '../../controller/src/store/sql/pg-database';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/in-process-controller';
 import { NGINX, type RunningNginx, startNginxBalancer } from '../helpers/nginx-proxy';
-import { ReplicaSet } from '../helpers/replica-set';
+import { startReplicaRig, type ReplicaRig } from '../helpers/replica-rig';
+import type { ReplicaSet } from '../helpers/replica-set';
 import { isContiguousFromOne, storedSeqsIn } from '../helpers/sample-db';
-import { killAllAgents, spawnAgent } from '../helpers/spawn-agent';
-import { killAllControllers } from '../helpers/spawn-controller';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir';
-import { postgresUnavailable, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres';
-import { agentOnlyInstance, COMPRESSED_TIMINGS } from '../helpers/vast-rig';
+import { spawnAgent } from '../helpers/spawn-agent';
+import type { TempDir } from '../helpers/temp-dir';
+import { postgresUnavailable } from '../helpers/throwaway-postgres';
+import { agentOnlyInstance } from '../helpers/vast-rig';
 
 const unavailable = postgresUnavailable() ?? (NGINX === null ? 'nginx is not installed' : null);
 const ADMIN = 'balancer-admin-token-0123456789abcdef';
 const ID = 951;
 
-let pg: ThrowawayPostgres;
+let rig: ReplicaRig | undefined;
 let db: PgDatabase;
 let vast: VastFake;
 let tmp: TempDir;
@@ -43,30 +42,21 @@ const seqsOf = (instanceId: string) => storedSeqsIn(db).filter((r) => r.instance
 
 describe.skipIf(unavailable !== null)(`one URL behind nginx in front of two replicas${unavailable ? ` (left out: ${unavailable})` : ''}`, () => {
   beforeAll(async () => {
-    ensureBuilt();
-    tmp = makeTempDir('co-e2e-failover-lb-');
-    pg = await startThrowawayPostgres();
-    vast = await startVastFake({ transitionMs: 200, instances: [agentOnlyInstance({ id: ID, label: 'behind-the-balancer' })] });
-    const url = pg.createDatabase('balancer');
-    db = new PgDatabase(url);
-    set = new ReplicaSet({
-      databaseUrl: url,
-      dataRoot: tmp.path,
-      env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, LEADER_LEASE_SECONDS: '3', ADMIN_TOKEN: ADMIN, ...COMPRESSED_TIMINGS },
+    rig = await startReplicaRig({
+      name: 'balancer',
+      replicas: ['a', 'b'],
+      leaseSeconds: 3,
+      adminToken: ADMIN,
+      vast: { transitionMs: 200, instances: [agentOnlyInstance({ id: ID, label: 'behind-the-balancer' })] },
     });
-    await Promise.all(['a', 'b'].map((n) => set.start(n)));
+    ({ db, vast, tmp, set } = rig);
     lbPort = await freePort();
     nginx = await startNginxBalancer({ dir: `${tmp.path}/nginx`, listenPort: lbPort, upstreamPorts: ['a', 'b'].map((n) => set.get(n).port) });
   }, 90_000);
 
   afterAll(async () => {
-    killAllAgents();
-    killAllControllers();
     await nginx?.stop();
-    db?.close();
-    await vast?.close();
-    await pg?.stop();
-    tmp?.cleanup();
+    await rig?.close();
   });
 
   it('the agent comes back through nginx to the other replica after kill -9 of its own, streams on, and its idle instance is paused once', async () => {

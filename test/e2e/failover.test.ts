@@ -8,16 +8,15 @@
 //   the caller meanwhile): the new leader settles the `planned` row from the provider's word and never stops the
 //   instance again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, type VastFake } from '../../controller/src/fake-world/vast-fake';
-import { PgDatabase } from '../../controller/src/store/sql/pg-database';
-import { ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
+import type { PgDatabase } from '../../controller/src/store/sql/pg-database';
 import { waitFor } from '../helpers/in-process-controller';
-import { ReplicaSet } from '../helpers/replica-set';
+import { startReplicaRig, type ReplicaRig } from '../helpers/replica-rig';
+import type { ReplicaSet } from '../helpers/replica-set';
 import { isContiguousFromOne, storedSeqsIn } from '../helpers/sample-db';
-import { killAllAgents, spawnAgent, type SpawnedAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers } from '../helpers/spawn-controller';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir';
-import { postgresUnavailable, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres';
+import { spawnAgent, type SpawnedAgent } from '../helpers/spawn-agent';
+import type { TempDir } from '../helpers/temp-dir';
+import { postgresUnavailable } from '../helpers/throwaway-postgres';
 import { agentOnlyInstance, COMPRESSED_TIMINGS, stopCalls } from '../helpers/vast-rig';
 import { SimAgent } from '../sim-agent';
 
@@ -29,7 +28,7 @@ const CHECK_SEC = Number(COMPRESSED_TIMINGS['CHECK_INTERVAL']);
 const TAKEOVER_BOUND_MS = (LEASE_SEC + CHECK_SEC) * 1000;
 const NAMES = ['a', 'b', 'c'];
 
-let pg: ThrowawayPostgres;
+let rig: ReplicaRig | undefined;
 let db: PgDatabase;
 let vast: VastFake;
 let tmp: TempDir;
@@ -48,14 +47,8 @@ interface ActionRow {
 const actions = (): ActionRow[] => db.prepare(`SELECT instance_id AS "instanceId", kind, status, reason FROM actions ORDER BY id`).all() as ActionRow[];
 const pausesOf = (instanceId: string) => actions().filter((a) => a.instanceId === instanceId && a.kind === 'pause');
 
-/** The replicas' agent URLs, `first` first: an agent tries them in this order. */
-const urlsWithFirst = (first: string) => [first, ...NAMES.filter((n) => n !== first)].map((n) => set.get(n).wsUrl);
-
-async function agentConnectedOn(name: string, instanceId: string): Promise<boolean> {
-  const c = set.get(name);
-  const r = await getJson<{ instance: { agentConnected: boolean } }>(`${c.url}/api/instances/${instanceId}`, c.adminHeaders()).catch(() => null);
-  return r?.instance.agentConnected === true;
-}
+const urlsWithFirst = (first: string) => set.agentUrls(first);
+const agentConnectedOn = (name: string, instanceId: string) => set.agentConnectedOn(name, instanceId);
 
 /** A simulated agent on a manual instance sending one batch every 300 ms, reconnecting to the next URL when a link drops. */
 async function streamingSim(instanceId: string, first: string): Promise<SimAgent> {
@@ -80,40 +73,31 @@ async function nextInventoryRequest(): Promise<void> {
 
 describe.skipIf(unavailable !== null)(`failover of three replicas on one PostgreSQL${unavailable ? ` (left out: ${unavailable})` : ''}`, () => {
   beforeAll(async () => {
-    ensureBuilt();
-    tmp = makeTempDir('co-e2e-failover3-');
-    pg = await startThrowawayPostgres();
-    vast = await startVastFake({
-      transitionMs: 200,
-      // Every answer takes 150 ms: a cycle spends most of its time waiting on the provider, so a kill lands mid-cycle.
-      latencyMs: 150,
-      instances: [
-        agentOnlyInstance({ id: 901, label: 'idle-across-failover-on-leader' }),
-        agentOnlyInstance({ id: 902, label: 'idle-across-failover-on-follower' }),
-        agentOnlyInstance({ id: 903, label: 'busy-on-leader' }),
-        agentOnlyInstance({ id: 905, label: 'paused-before-failover' }),
-        agentOnlyInstance({ id: 906, label: 'killed-between-call-and-audit' }),
-      ],
+    rig = await startReplicaRig({
+      name: 'failover',
+      replicas: NAMES,
+      leaseSeconds: LEASE_SEC,
+      adminToken: ADMIN,
+      vast: {
+        transitionMs: 200,
+        // Every answer takes 150 ms: a cycle spends most of its time waiting on the provider, so a kill lands mid-cycle.
+        latencyMs: 150,
+        instances: [
+          agentOnlyInstance({ id: 901, label: 'idle-across-failover-on-leader' }),
+          agentOnlyInstance({ id: 902, label: 'idle-across-failover-on-follower' }),
+          agentOnlyInstance({ id: 903, label: 'busy-on-leader' }),
+          agentOnlyInstance({ id: 905, label: 'paused-before-failover' }),
+          agentOnlyInstance({ id: 906, label: 'killed-between-call-and-audit' }),
+        ],
+      },
     });
-    const url = pg.createDatabase('failover');
-    db = new PgDatabase(url);
-    set = new ReplicaSet({
-      databaseUrl: url,
-      dataRoot: tmp.path,
-      env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, LEADER_LEASE_SECONDS: String(LEASE_SEC), ADMIN_TOKEN: ADMIN, ...COMPRESSED_TIMINGS },
-    });
-    await Promise.all(NAMES.map((n) => set.start(n)));
+    ({ db, vast, tmp, set } = rig);
   }, 90_000);
 
   afterAll(async () => {
     for (const t of timers) clearInterval(t);
     await Promise.all(sims.map((s) => s.close()));
-    killAllAgents();
-    killAllControllers();
-    db?.close();
-    await vast?.close();
-    await pg?.stop();
-    tmp?.cleanup();
+    await rig?.close();
   });
 
   it('kill -9 of the leader mid-cycle: a survivor leads within the lease plus one cycle, nothing is done twice or lost, agents move over', async () => {

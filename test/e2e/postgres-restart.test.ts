@@ -4,16 +4,16 @@
 // few lease periods, exactly one replica leads, the agents' new samples are stored, an instance that fell idle during
 // the outage is paused exactly once, and a token minted after the restart lets an agent in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVastFake, type VastFake } from '../../controller/src/fake-world/vast-fake';
-import { PgDatabase } from '../../controller/src/store/sql/pg-database';
-import { ensureBuilt } from '../helpers/build';
+import type { VastFake } from '../../controller/src/fake-world/vast-fake';
+import type { PgDatabase } from '../../controller/src/store/sql/pg-database';
 import { waitFor } from '../helpers/in-process-controller';
-import { ReplicaSet } from '../helpers/replica-set';
-import { killAllAgents, spawnAgent, type SpawnedAgent } from '../helpers/spawn-agent';
-import { getJson, killAllControllers, type SpawnedController } from '../helpers/spawn-controller';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir';
-import { postgresUnavailable, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres';
-import { agentOnlyInstance, COMPRESSED_TIMINGS, stopCalls } from '../helpers/vast-rig';
+import { startReplicaRig, type ReplicaRig } from '../helpers/replica-rig';
+import type { ReplicaSet } from '../helpers/replica-set';
+import { spawnAgent, type SpawnedAgent } from '../helpers/spawn-agent';
+import type { SpawnedController } from '../helpers/spawn-controller';
+import type { TempDir } from '../helpers/temp-dir';
+import { postgresUnavailable, type ThrowawayPostgres } from '../helpers/throwaway-postgres';
+import { agentOnlyInstance, stopCalls } from '../helpers/vast-rig';
 
 const unavailable = postgresUnavailable();
 const ADMIN = 'pg-restart-admin-token-0123456789abcdef';
@@ -24,6 +24,7 @@ const OUTAGE_MS = 10_000;
 /** Generous bounds for shared, loaded machines: the lease logic promises a leader a lease plus a cycle after it answers. */
 const RECOVERY_MS = 60_000;
 
+let rig: ReplicaRig | undefined;
 let pg: ThrowawayPostgres;
 let db: PgDatabase;
 let vast: VastFake;
@@ -36,11 +37,6 @@ const samplesAfter = (instanceId: string, afterMs: number) =>
   db.prepare(`SELECT count(*) FROM samples s JOIN instances i ON i.key = s.inst WHERE i.id = ? AND s.t1 > ?`).pluck().get(instanceId, afterMs) as number;
 const pauseRows = (instanceId: string) =>
   db.prepare(`SELECT status FROM actions WHERE instance_id = ? AND kind = 'pause' ORDER BY id`).pluck().all(instanceId) as string[];
-
-async function agentConnectedOn(c: SpawnedController, instanceId: string): Promise<boolean> {
-  const r = await getJson<{ instance: { agentConnected: boolean } }>(`${c.url}/api/instances/${instanceId}`, c.adminHeaders()).catch(() => null);
-  return r?.instance.agentConnected === true;
-}
 
 /** /healthz's status and body, or null when the replica does not answer within 5 s (a blocked event loop). */
 async function healthz(c: SpawnedController): Promise<{ status: number; body: Record<string, unknown> } | null> {
@@ -57,34 +53,25 @@ const logs = () => NAMES.map((n) => `--- replica ${n}:\n${set.get(n).output().sl
 
 describe.skipIf(unavailable !== null)(`two replicas across a PostgreSQL restart${unavailable ? ` (left out: ${unavailable})` : ''}`, () => {
   beforeAll(async () => {
-    ensureBuilt();
-    tmp = makeTempDir('co-e2e-pg-restart-');
-    pg = await startThrowawayPostgres();
-    vast = await startVastFake({
-      transitionMs: 200,
-      instances: [
-        agentOnlyInstance({ id: 701, label: 'busy-through-the-outage' }),
-        agentOnlyInstance({ id: 702, label: 'idle-from-the-kill' }),
-        agentOnlyInstance({ id: 703, label: 'enrolled-after-the-restart' }),
-      ],
+    rig = await startReplicaRig({
+      name: 'pg-restart',
+      replicas: NAMES,
+      leaseSeconds: LEASE_SEC,
+      adminToken: ADMIN,
+      vast: {
+        transitionMs: 200,
+        instances: [
+          agentOnlyInstance({ id: 701, label: 'busy-through-the-outage' }),
+          agentOnlyInstance({ id: 702, label: 'idle-from-the-kill' }),
+          agentOnlyInstance({ id: 703, label: 'enrolled-after-the-restart' }),
+        ],
+      },
     });
-    const url = pg.createDatabase('pgrestart');
-    db = new PgDatabase(url);
-    set = new ReplicaSet({
-      databaseUrl: url,
-      dataRoot: tmp.path,
-      env: { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, LEADER_LEASE_SECONDS: String(LEASE_SEC), ADMIN_TOKEN: ADMIN, ...COMPRESSED_TIMINGS },
-    });
-    await Promise.all(NAMES.map((n) => set.start(n)));
+    ({ pg, db, vast, tmp, set } = rig);
   }, 90_000);
 
   afterAll(async () => {
-    killAllAgents();
-    killAllControllers();
-    db?.close();
-    await vast?.close();
-    await pg?.stop();
-    tmp?.cleanup();
+    await rig?.close();
   });
 
   it('before the outage: one leader, both agents stream, nothing is stopped', async () => {
@@ -96,8 +83,7 @@ describe.skipIf(unavailable !== null)(`two replicas across a PostgreSQL restart$
       [702, follower],
     ] as const) {
       const token = await set.get(on).mintToken(`vast:${id}`);
-      const urls = [on, ...NAMES.filter((n) => n !== on)].map((n) => set.get(n).wsUrl).join(',');
-      agents.set(id, spawnAgent({ controllerWsUrl: urls, token, dir: tmp.path, name: `agent${id}`, state: { gpus: [{ util: 90 }] } }));
+      agents.set(id, spawnAgent({ controllerWsUrl: set.agentUrls(on).join(','), token, dir: tmp.path, name: `agent${id}`, state: { gpus: [{ util: 90 }] } }));
     }
     const since = Date.now();
     await waitFor(() => samplesAfter('vast:701', since) > 0 && samplesAfter('vast:702', since) > 0, RECOVERY_MS, 'samples of both agents stored').catch(
@@ -176,7 +162,7 @@ describe.skipIf(unavailable !== null)(`two replicas across a PostgreSQL restart$
     const token = await set.get(follower).mintToken('vast:703');
     const mintedAt = Date.now();
     agents.set(703, spawnAgent({ controllerWsUrl: set.get(leader).wsUrl, token, dir: tmp.path, name: 'agent703', state: { gpus: [{ util: 90 }] } }));
-    await waitFor(() => agentConnectedOn(set.get(leader), 'vast:703'), RECOVERY_MS, 'the agent of vast:703 connected').catch((err: unknown) => {
+    await waitFor(() => set.agentConnectedOn(leader, 'vast:703'), RECOVERY_MS, 'the agent of vast:703 connected').catch((err: unknown) => {
       throw new Error(`${String(err)}\n--- agent 703:\n${agents.get(703)!.output()}`);
     });
     expect(agents.get(703)!.output()).not.toMatch(/\b401\b|refused/i);

@@ -1,6 +1,6 @@
 // Several real `serve` replicas on one PostgreSQL database (docs/scale-out.md), for the failover tests and
 // bench/failover.ts: start them, read their roles from /healthz, and time how long a new leader takes after a kill.
-import { spawnController, type SpawnedController } from './spawn-controller';
+import { getJson, spawnController, type SpawnedController } from './spawn-controller';
 
 export interface ReplicaHealth {
   ok: boolean;
@@ -59,6 +59,18 @@ export class ReplicaSet {
     } catch {
       return null;
     }
+  }
+
+  /** The replicas' agent URLs, `first` first: an agent given them tries them in this order. */
+  agentUrls(first: string): string[] {
+    return [first, ...[...this.replicas.keys()].filter((n) => n !== first)].map((n) => this.get(n).wsUrl);
+  }
+
+  /** Whether replica `name` says the instance's agent is connected to it (false when it does not answer). */
+  async agentConnectedOn(name: string, instanceId: string): Promise<boolean> {
+    const c = this.get(name);
+    const r = await getJson<{ instance: { agentConnected: boolean } }>(`${c.url}/api/instances/${instanceId}`, c.adminHeaders()).catch(() => null);
+    return r?.instance.agentConnected === true;
   }
 
   /** The role each live replica reports ('down' when it does not answer). */
