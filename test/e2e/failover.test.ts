@@ -5,8 +5,9 @@
 //   stop is sent twice, every batch an agent got an ack for is in the samples table, and the agents that were on the
 //   dead replica stream to the survivors;
 // - between the provider's stop call and its audit record (the fake applies the stop and never answers; the test kills
-//   the caller meanwhile): the new leader settles the `planned` row from the provider's word and never stops the
-//   instance again.
+//   the caller meanwhile): the new leader leaves the `planned` row alone while the dead leader's call could still be on
+//   its way (PROVIDER_TIMEOUT_SECONDS 5 plus 10 s), then claims it, settles it from the provider's word and never stops
+//   the instance again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VastFake } from '../../controller/src/fake-world/vast-fake';
 import type { PgDatabase } from '../../controller/src/store/sql/pg-database';
@@ -43,8 +44,10 @@ interface ActionRow {
   kind: string;
   status: string;
   reason: string;
+  leaseEpoch: number | null;
 }
-const actions = (): ActionRow[] => db.prepare(`SELECT instance_id AS "instanceId", kind, status, reason FROM actions ORDER BY id`).all() as ActionRow[];
+const actions = (): ActionRow[] =>
+  db.prepare(`SELECT instance_id AS "instanceId", kind, status, reason, lease_epoch AS "leaseEpoch" FROM actions ORDER BY id`).all() as ActionRow[];
 const pausesOf = (instanceId: string) => actions().filter((a) => a.instanceId === instanceId && a.kind === 'pause');
 
 const urlsWithFirst = (first: string) => set.agentUrls(first);
@@ -249,13 +252,21 @@ describe.skipIf(unavailable !== null)(`failover of three replicas on one Postgre
         const rows = pausesOf('vast:906');
         return rows.length === 1 && rows[0]!.status !== 'planned' ? rows[0]! : false;
       },
-      30_000,
+      45_000,
       'the interrupted pause of vast:906 settled',
     );
+    const settledAfter = Date.now() - tookOver!;
+    console.log(`failover between call and audit: the dead leader's pause settled ${settledAfter} ms after the takeover`);
+    // Left to the dead leader for PROVIDER_TIMEOUT_SECONDS (5) + 10 s after the takeover (executor/previous-leader.ts):
+    // a new leader that settled (and so might act) sooner would fail here.
+    expect(settledAfter).toBeGreaterThanOrEqual(14_000);
     expect(settled.status).toBe('succeeded');
-    // Settled by settleInterruptedActions (optimizer/interrupted-actions.ts) at the new leader's first cycle, before it
-    // plans anything: the provider says the stop took effect.
-    expect(settled.reason).toMatch(/\(verified after a restart: (stopped|stopping)\)$/);
+    // Planned under the dead leader's lease epoch, claimed for the new leader's.
+    expect(left[0]!.leaseEpoch).toEqual(expect.any(Number));
+    expect(settled.leaseEpoch).toBeGreaterThan(left[0]!.leaseEpoch!);
+    // Claimed for the new leader's epoch and settled by settleInterruptedActions (optimizer/interrupted-actions.ts):
+    // the provider says the stop took effect.
+    expect(settled.reason).toMatch(/\(verified after a change of leader: (stopped|stopping)\)$/);
     // Several cycles of the new leader: no second stop, no second row.
     await new Promise((r) => setTimeout(r, 5_000));
     expect(stops(906)).toBe(1);

@@ -38,6 +38,7 @@ async function startReplica(name: string, url: string): Promise<SpawnedControlle
       DATABASE_URL: url,
       REPLICA_ID: name,
       LEADER_LEASE_SECONDS: '3',
+      PROVIDER_TIMEOUT_SECONDS: '5',
       ADMIN_TOKEN: ADMIN,
       ...COMPRESSED_TIMINGS,
     },

@@ -53,7 +53,14 @@ export async function startReplicaRig(o: ReplicaRigOptions): Promise<ReplicaRig>
     vast = await startVastFake(o.vast);
     const url = pg.createDatabase(o.name.replace(/\W/g, '_'));
     db = new PgDatabase(url);
-    const env = { VAST_API_KEY: vast.apiKey, VAST_API_URL: vast.url, LEADER_LEASE_SECONDS: String(o.leaseSeconds), ADMIN_TOKEN: o.adminToken };
+    // A 5 s provider timeout: a new leader leaves its predecessor's unfinished pause alone for 15 s, not 40.
+    const env = {
+      VAST_API_KEY: vast.apiKey,
+      VAST_API_URL: vast.url,
+      LEADER_LEASE_SECONDS: String(o.leaseSeconds),
+      PROVIDER_TIMEOUT_SECONDS: '5',
+      ADMIN_TOKEN: o.adminToken,
+    };
     const set = new ReplicaSet({ databaseUrl: url, dataRoot: tmp.path, env: { ...env, ...COMPRESSED_TIMINGS } });
     await Promise.all(o.replicas.map((n) => set.start(n)));
     return { tmp, pg, vast, db, set, close };

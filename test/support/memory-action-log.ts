@@ -18,15 +18,22 @@ export class MemoryActionLog implements ActionLog {
       reason: a.reason,
       figures: a.figures,
       actor: 'controller',
+      leaseEpoch: a.leaseEpoch,
       createdAt: a.now,
       updatedAt: a.now,
     };
     this.rows.push(row);
     return row;
   }
-  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number): void {
+  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): void {
     const row = this.rows.find((r) => r.id === id);
     if (!row) throw new Error(`no action ${id}`);
-    Object.assign(row, { status, reason, figures, updatedAt: now });
+    Object.assign(row, { status, reason, figures, updatedAt: now }, leaseEpoch === undefined ? {} : { leaseEpoch });
+  }
+  claim(id: number, from: number | null, to: number): boolean {
+    const row = this.rows.find((r) => r.id === id);
+    if (!row || row.status !== 'planned' || row.leaseEpoch !== from) return false;
+    row.leaseEpoch = to;
+    return true;
   }
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config/config';
 import type { ProviderInstance, ProviderName } from '../domain/instance';
 import { type Contested, type Protection, protectionsOf } from '../engine';
 import { Executor, type ExecutorOptions } from '../executor/executor';
+import { previousCallBoundMs } from '../executor/previous-leader';
 import { Leadership } from '../replicas/leadership';
 import { controllerLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
@@ -94,6 +95,8 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
     const t = now();
     return protectionsOf(i, store.activeHold(i.id, t)?.until ?? null, config, t);
   };
+  const lease = leadership && store.shared ? () => leadership.view() : undefined;
+  const previousCallMs = previousCallBoundMs(config.providerTimeoutSec);
   const executor = new Executor({
     providers,
     actions: new StoreActionLog(store),
@@ -106,6 +109,8 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
     protections,
     messages: { publicUrl: config.publicUrl ?? null },
     fence: leadership ? () => leadership.fence() : undefined,
+    lease,
+    previousCallMs,
     ...o.executor,
   });
   const cycle = new OptimizerCycle({
@@ -122,6 +127,8 @@ export function composeOptimizer(config: Config, o: CostOptimizerOptions): Optim
     inventory: o.inventory,
     contested: o.contested,
     onCycle: o.onCycle,
+    lease,
+    previousCallMs,
   });
   return { cycle, providers, ownsStore: !o.store, protections, leadership, ownsLeadership: leadership !== undefined && o.leadership === undefined };
 }

@@ -81,6 +81,11 @@ export interface Config extends EngineConfig {
   replicaId: string;
   /** LEADER_LEASE_SECONDS: the leader's lease with several replicas; a dead leader is replaced within about this. */
   leaderLeaseSec: number;
+  /**
+   * PROVIDER_TIMEOUT_SECONDS: one request to a provider's API is given up after this long. A new leader also leaves
+   * its predecessor's unfinished pause or delete alone for this long plus 10 s (docs/scale-out.md).
+   */
+  providerTimeoutSec: number;
   webhookUrl: string | null;
   /** SMTP_URL (smtp:// or smtps://, credentials in it): owners with an e-mail address get their instances' warnings and actions. */
   smtpUrl: string | null;
@@ -216,6 +221,7 @@ export function parseConfig(env: Env, home = '/root'): Config {
     databaseUrl: databaseUrl(env),
     replicaId: replicaId(env),
     leaderLeaseSec: num(env, 'LEADER_LEASE_SECONDS', 15, { min: 3, max: 600 }),
+    providerTimeoutSec: num(env, 'PROVIDER_TIMEOUT_SECONDS', 30, { min: 1, max: 300 }),
     webhookUrl: url(env, 'WEBHOOK_URL', null),
     smtpUrl: smtpUrl(env),
     smtpFrom: str(env, 'SMTP_FROM') ?? 'cost-optimizer@localhost',

@@ -20,6 +20,11 @@ export interface ActionRecord {
   decisionKey: string | null;
   /** Who did it (`controller` for the optimizer's own decisions). */
   actor: ActionActor;
+  /**
+   * Replicas on PostgreSQL: the epoch of the leader lease under which the row was last planned, so a new leader can
+   * tell a call the previous one may still have on the way (executor/previous-leader.ts). Null on a lone controller.
+   */
+  leaseEpoch: number | null;
   /** Epoch ms. */
   createdAt: number;
   updatedAt: number;

@@ -6,6 +6,18 @@ export type { ActionKind, ActionRecord, ActionStatus };
 export interface ActionLog {
   getByDecisionKey(decisionKey: string): ActionRecord | null;
   /** Inserts a `planned` row; the unique decision key makes a second insert for the same decision fail. */
-  insertPlanned(a: { decisionKey: string; instanceId: string; kind: ActionKind; reason: string; figures: Record<string, unknown>; now: number }): ActionRecord;
-  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number): void;
+  insertPlanned(a: {
+    decisionKey: string;
+    instanceId: string;
+    kind: ActionKind;
+    reason: string;
+    figures: Record<string, unknown>;
+    now: number;
+    /** The leader lease's epoch it is planned under; null on a lone controller. */
+    leaseEpoch: number | null;
+  }): ActionRecord;
+  /** With `leaseEpoch`, the row is planned again under that epoch. */
+  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): void;
+  /** Takes over a `planned` row from epoch `from` (as read) to `to`; false when it was settled or taken since. */
+  claim(id: number, from: number | null, to: number): boolean;
 }

@@ -75,7 +75,7 @@ describe('Executor', () => {
 
   it('after a crash mid-action (planned row left), verifies instead of deleting again', async () => {
     const { ex, provider, actions } = setup();
-    actions.insertPlanned({ decisionKey: 'delete:vast:1:0', instanceId: 'vast:1', kind: 'delete', reason: 'r', figures: {}, now: 0 });
+    actions.insertPlanned({ decisionKey: 'delete:vast:1:0', instanceId: 'vast:1', kind: 'delete', reason: 'r', figures: {}, now: 0, leaseEpoch: null });
     provider.instances.delete('1'); // the delete went through before the crash
     const [r] = await ex.execute([plan('delete')]);
     expect(r).toMatchObject({ status: 'succeeded' });
@@ -196,5 +196,71 @@ describe('Executor', () => {
     expect(r).toMatchObject({ status: 'succeeded', kind: 'warn' });
     expect(provider.calls).toEqual([]);
     expect(notifier.messages).toHaveLength(1);
+  });
+
+  describe('a planned row of an earlier lease epoch (replicas, previous-leader.ts)', () => {
+    const remnant = (actions: MemoryActionLog, leaseEpoch: number | null) =>
+      actions.insertPlanned({ decisionKey: 'pause:vast:1:0', instanceId: 'vast:1', kind: 'pause', reason: 'r', figures: {}, now: 0, leaseEpoch });
+
+    it('is left to the previous leader while its call may still be on its way: no read, no call, row untouched', async () => {
+      const lease = { epoch: 6, heldForMs: 20_000 };
+      const { ex, provider, actions } = setup({ lease: () => lease, previousCallMs: 40_000 });
+      const row = remnant(actions, 5);
+      const [r] = await ex.execute([plan('pause')]);
+      expect(r).toMatchObject({ status: 'planned' });
+      expect(r!.reason).toBe('planned by the previous leader (lease epoch 5), whose call may still be on its way: left to it for 20 s more');
+      expect(provider.calls).toEqual([]);
+      expect(actions.rows).toEqual([{ ...row }]);
+      expect(row.leaseEpoch).toBe(5);
+    });
+
+    it('is claimed for this epoch once that time is over, then settled from the provider: a stop that landed is not sent again', async () => {
+      const lease = { epoch: 6, heldForMs: 40_001 };
+      const { ex, provider, actions } = setup({ lease: () => lease, previousCallMs: 40_000 }, [memoryInstance('1', { state: 'stopped' })]);
+      remnant(actions, 5);
+      const [r] = await ex.execute([plan('pause')]);
+      expect(r).toMatchObject({ status: 'succeeded' });
+      expect(r!.reason).toContain('verified after restart: stopped');
+      expect(actions.rows[0]).toMatchObject({ leaseEpoch: 6, status: 'succeeded' });
+      expect(provider.calls).toEqual(['get 1']);
+    });
+
+    it('is carried out by the new leader when the previous call never landed, under the new epoch', async () => {
+      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, heldForMs: 60_000 }), previousCallMs: 40_000 });
+      remnant(actions, null); // a leader of a version before lease epochs
+      const [r] = await ex.execute([plan('pause')]);
+      expect(r).toMatchObject({ status: 'succeeded' });
+      expect(provider.calls.filter((c) => c.startsWith('pause'))).toEqual(['pause 1']);
+      expect(actions.rows[0]).toMatchObject({ leaseEpoch: 6, status: 'succeeded' });
+    });
+
+    it('is never taken from a newer epoch, nor by a replica that does not lead, nor when another claimed it first', async () => {
+      for (const [lease, epoch, why] of [
+        [{ epoch: 6, heldForMs: 60_000 }, 7, "planned under lease epoch 7, newer than this replica's 6"],
+        [{ epoch: null, heldForMs: 0 }, 5, 'this replica does not hold the leader lease'],
+      ] as const) {
+        const { ex, provider, actions } = setup({ lease: () => lease, previousCallMs: 40_000 });
+        remnant(actions, epoch);
+        const [r] = await ex.execute([plan('pause')]);
+        expect(r).toMatchObject({ status: 'planned', reason: why });
+        expect(provider.calls).toEqual([]);
+        expect(actions.rows[0]!.leaseEpoch).toBe(epoch);
+      }
+      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, heldForMs: 60_000 }), previousCallMs: 40_000 });
+      remnant(actions, 5);
+      actions.claim = () => false; // another replica's claim landed between the read and ours
+      const [r] = await ex.execute([plan('pause')]);
+      expect(r).toMatchObject({ status: 'planned', reason: 'taken over by another replica meanwhile' });
+      expect(provider.calls).toEqual([]);
+    });
+
+    it('a row this epoch planned (a remnant of a call that threw) and new rows carry the epoch held', async () => {
+      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, heldForMs: 0 }), previousCallMs: 40_000 });
+      remnant(actions, 6);
+      const [r] = await ex.execute([plan('pause'), plan('warn-delete', '1', 'w1')]);
+      expect(r).toMatchObject({ status: 'succeeded' });
+      expect(provider.calls.filter((c) => c.startsWith('pause'))).toEqual(['pause 1']);
+      expect(actions.rows.map((x) => x.leaseEpoch)).toEqual([6, 6]);
+    });
   });
 });

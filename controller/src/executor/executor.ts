@@ -13,6 +13,7 @@ import type { RetryPolicy } from '../retry/retry-policy';
 import type { Sleep } from '../retry/with-retry';
 import { type ActDeps, actAndVerify, DEFAULT_ACT_POLICY, readInstance, settlePolicy } from './act-and-verify';
 import type { ActionKind, ActionLog, ActionRecord, ActionStatus } from './action-log';
+import { type LeaseView, leftToPreviousLeader, previousCallBoundMs } from './previous-leader';
 
 export interface PlannedAction {
   instanceId: string;
@@ -73,6 +74,14 @@ export interface ExecutorOptions {
    * so the replica that now leads may carry it out.
    */
   fence?: () => string | null;
+  /**
+   * Replicas on PostgreSQL: the leader lease this process holds, asked when a decision meets its `planned` row. A row
+   * of an earlier epoch is left to the previous leader for `previousCallMs` after this one took over, then claimed
+   * (previous-leader.ts). Absent on a lone controller.
+   */
+  lease?: () => LeaseView;
+  /** The longest a previous leader's call may still run after its fence (default: a 30 s provider timeout's). */
+  previousCallMs?: number;
 }
 
 export class Executor {
@@ -125,10 +134,21 @@ export class Executor {
     if (existing?.status === 'failed' && attempts > (this.o.maxAttempts ?? 3)) {
       return { instanceId: a.instanceId, kind, status: 'failed', reason: 'gave up after repeated failures' };
     }
+    const lease = this.o.lease?.() ?? null;
+    if (existing?.status === 'planned') {
+      // Not carried by a call of this process (inFlight): a crash remnant, or a previous leader's call still on its way.
+      const leftAlone = leftToPreviousLeader(existing, lease, this.o.previousCallMs ?? previousCallBoundMs(30));
+      if (leftAlone !== null) return { instanceId: a.instanceId, kind, status: 'planned', reason: leftAlone };
+      if (lease?.epoch != null && existing.leaseEpoch !== lease.epoch && !this.o.actions.claim(existing.id, existing.leaseEpoch, lease.epoch)) {
+        return { instanceId: a.instanceId, kind, status: 'planned', reason: 'taken over by another replica meanwhile' };
+      }
+    }
+    const epoch = lease?.epoch ?? null;
     const figures: Record<string, unknown> = { ...a.figures, attempts };
     const row: ActionRecord =
-      existing ?? this.o.actions.insertPlanned({ decisionKey: a.decisionKey, instanceId: a.instanceId, kind, reason: a.reason, figures, now: now() });
-    if (existing) this.o.actions.update(row.id, 'planned', a.reason, figures, now());
+      existing ??
+      this.o.actions.insertPlanned({ decisionKey: a.decisionKey, instanceId: a.instanceId, kind, reason: a.reason, figures, now: now(), leaseEpoch: epoch });
+    if (existing) this.o.actions.update(row.id, 'planned', a.reason, figures, now(), epoch ?? undefined);
     const finish = (status: ActionStatus, reason: string, extra: Record<string, unknown> = {}): ActionOutcome => {
       this.o.actions.update(row.id, status, reason, { ...figures, ...extra }, now());
       return { instanceId: a.instanceId, kind, status, reason };

@@ -13,6 +13,7 @@ const row = (kind: ActionRecord['kind'], status: ActionRecord['status'], instanc
   figures: {},
   decisionKey: null,
   actor: 'controller',
+  leaseEpoch: null,
   createdAt: NOW - 3_600_000,
   updatedAt: NOW - 3_600_000,
 });

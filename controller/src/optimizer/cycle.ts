@@ -6,6 +6,7 @@ import type { Config } from '../config/config';
 import type { ProviderName } from '../domain/instance';
 import type { Contested } from '../engine';
 import type { Executor } from '../executor/executor';
+import type { LeaseView } from '../executor/previous-leader';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import type { Notifier } from '../notify/webhook-notifier';
@@ -46,6 +47,10 @@ export interface CycleDeps {
   contested?: (instanceId: string) => Contested | null;
   /** Called at the end of every finished cycle (serve's /healthz and loop watchdog). */
   onCycle?: (report: CycleReport) => void;
+  /** Replicas on PostgreSQL: the leader lease this process holds (a previous leader's `planned` rows wait on it). */
+  lease?: () => LeaseView;
+  /** How long a previous leader's call may still run after its fence. */
+  previousCallMs?: number;
 }
 
 export class OptimizerCycle {
@@ -54,6 +59,8 @@ export class OptimizerCycle {
   lastReport: CycleReport | null = null;
   private cycles = 0;
   private started = false;
+  /** `planned` pauses and deletes the last look left (a previous leader's, or the provider could not answer). */
+  private unsettled = 0;
   /** The last cycle's decisions: their engine inputs are reused where nothing changed (optimizer/engine-inputs.ts). */
   private previous: DecidedFleet | undefined;
   private readonly collector: SampleCollector;
@@ -80,7 +87,9 @@ export class OptimizerCycle {
       // The first cycle after a start: idle clocks from the store (samples replayed), then crash remnants settled.
       d.idle.load(now);
       this.started = true;
-      await settleInterruptedActions(d, now);
+      this.unsettled = await settleInterruptedActions(d, now);
+    } else if (this.unsettled > 0) {
+      this.unsettled = await settleInterruptedActions(d, now);
     }
     this.cycles++;
 

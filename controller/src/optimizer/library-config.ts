@@ -57,6 +57,7 @@ const SCALARS: Partial<Record<keyof Config, string>> = {
   databaseUrl: 'DATABASE_URL',
   replicaId: 'REPLICA_ID',
   leaderLeaseSec: 'LEADER_LEASE_SECONDS',
+  providerTimeoutSec: 'PROVIDER_TIMEOUT_SECONDS',
   netBusyMBs: 'NET_BUSY_MB_S',
   diskBusyMBs: 'DISK_BUSY_MB_S',
   cpuBusyPercent: 'CPU_BUSY_PERCENT',

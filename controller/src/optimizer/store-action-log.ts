@@ -1,4 +1,4 @@
-// Adapts the SQLite store's actions table to the executor's ActionLog.
+// Adapts the store's actions table (SQLite or PostgreSQL) to the executor's ActionLog.
 import type { ActionLog, ActionRecord, ActionStatus } from '../executor/action-log';
 import type { Store } from '../store';
 
@@ -11,7 +11,7 @@ export class StoreActionLog implements ActionLog {
 
   insertPlanned(a: Parameters<ActionLog['insertPlanned']>[0]): ActionRecord {
     const { record, created } = this.store.insertAction(
-      { instanceId: a.instanceId, kind: a.kind, status: 'planned', reason: a.reason, figures: a.figures, decisionKey: a.decisionKey },
+      { instanceId: a.instanceId, kind: a.kind, status: 'planned', reason: a.reason, figures: a.figures, decisionKey: a.decisionKey, leaseEpoch: a.leaseEpoch },
       a.now,
     );
     // The unique key already held a row: another actor (or a crash remnant) owns this decision.
@@ -19,7 +19,11 @@ export class StoreActionLog implements ActionLog {
     return record;
   }
 
-  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number): void {
-    if (this.store.updateAction(id, { status, reason, figures }, now) === null) throw new Error(`action ${id} vanished from the audit log`);
+  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): void {
+    if (this.store.updateAction(id, { status, reason, figures, leaseEpoch }, now) === null) throw new Error(`action ${id} vanished from the audit log`);
+  }
+
+  claim(id: number, from: number | null, to: number): boolean {
+    return this.store.claimAction(id, from, to);
   }
 }

@@ -31,12 +31,13 @@ export interface ProviderBuildOptions {
  * ProviderError (op 'init') naming the fix, so start-up fails with a clear line instead of a later crash.
  */
 export async function createProvidersFromConfig(
-  config: Pick<Config, 'vast' | 'tensordock' | 'gcp'>,
+  config: Pick<Config, 'vast' | 'tensordock' | 'gcp'> & Partial<Pick<Config, 'providerTimeoutSec'>>,
   logger: Logger,
   options: ProviderBuildOptions = {},
 ): Promise<Provider[]> {
   const out: Provider[] = [];
-  const common = { logger, timeoutMs: options.timeoutMs, retry: options.retry };
+  const timeoutMs = options.timeoutMs ?? (config.providerTimeoutSec === undefined ? undefined : config.providerTimeoutSec * 1000);
+  const common = { logger, timeoutMs, retry: options.retry };
   if (config.vast) {
     const ms = options.minIntervalMs;
     out.push(new VastAiProvider(config.vast, { ...common, ...(ms === undefined ? {} : { minIntervalMs: { list: ms, show: ms, put: ms, destroy: ms } }) }));

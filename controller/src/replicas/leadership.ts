@@ -2,6 +2,8 @@
 // every third of LEADER_LEASE_SECONDS; on SQLite the one process that owns the file, always. Every provider call is
 // fenced: made only while the lease, checked in the database right then, has a third of its term left.
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { LeaseView } from '../executor/previous-leader';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 
@@ -41,6 +43,8 @@ export function replicaOf(holder: string): string {
 
 export class Leadership {
   private epoch: number | null = null;
+  /** When this process came to hold its current epoch (performance.now()). */
+  private epochSince = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly leaseMs: number;
   private lastError: string | null = null;
@@ -69,7 +73,9 @@ export class Leadership {
     if (lease === null) return 'leader';
     const before = this.role;
     try {
-      this.epoch = lease.take(this.holder, this.leaseMs);
+      const epoch = lease.take(this.holder, this.leaseMs);
+      if (epoch !== this.epoch) this.epochSince = performance.now();
+      this.epoch = epoch;
       if (this.lastError !== null) this.o.logger.info('leader lease: the database answers again');
       this.lastError = null;
     } catch (err) {
@@ -105,6 +111,11 @@ export class Leadership {
       return `cannot confirm the leader lease: ${err instanceof Error ? err.message : String(err)}`;
     }
     return `replica ${this.o.replicaId} no longer holds the leader lease (epoch ${epoch})`;
+  }
+
+  /** The epoch held and for how long (the executor's rule for a previous leader's `planned` rows). */
+  view(): LeaseView {
+    return { epoch: this.epoch, heldForMs: this.epoch === null ? 0 : performance.now() - this.epochSince };
   }
 
   /** The leader's name and last cycle, as the database says (followers show it on /healthz). */

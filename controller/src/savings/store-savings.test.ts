@@ -14,6 +14,7 @@ const row = (kind: ActionRecord['kind'], at: number, status: ActionRecord['statu
   figures: { pricePerHour: 1, stoppedPricePerHour: 0.1, stateBefore },
   decisionKey: null,
   actor: 'controller',
+  leaseEpoch: null,
   createdAt: at,
   updatedAt: at,
 });

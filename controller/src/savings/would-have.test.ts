@@ -16,6 +16,7 @@ const row = (over: Partial<ActionRecord>): ActionRecord => ({
   figures: { pricePerHour: 1.1, stoppedPricePerHour: 0.1, stateBefore: 'running' },
   decisionKey: null,
   actor: 'controller',
+  leaseEpoch: null,
   createdAt: NOW - 10 * H,
   updatedAt: NOW - 10 * H,
   ...over,

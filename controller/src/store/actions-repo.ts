@@ -12,6 +12,7 @@ interface ActionRow {
   figures: string;
   decision_key: string | null;
   actor: string | null;
+  lease_epoch: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -32,6 +33,7 @@ function toRecord(r: ActionRow): ActionRecord {
     figures,
     decisionKey: r.decision_key,
     actor: (r.actor ?? 'controller') as ActionActor,
+    leaseEpoch: r.lease_epoch ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -54,6 +56,8 @@ export interface ActionUpdate {
   reason?: string;
   /** Merged into the stored figures. */
   figures?: Record<string, unknown>;
+  /** Planned again under this lease epoch (default: the epoch stays). */
+  leaseEpoch?: number;
 }
 
 export class ActionsRepo {
@@ -61,11 +65,17 @@ export class ActionsRepo {
 
   constructor(db: SqlDatabase) {
     this.stmt = {
-      insert: db.prepare(`INSERT INTO actions (instance_id, kind, status, reason, figures, decision_key, actor, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO actions (instance_id, kind, status, reason, figures, decision_key, actor, lease_epoch, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       byId: db.prepare('SELECT * FROM actions WHERE id = ?'),
       byKey: db.prepare('SELECT * FROM actions WHERE decision_key = ?'),
-      update: db.prepare('UPDATE actions SET status = ?, reason = ?, figures = ?, updated_at = ? WHERE id = ?'),
+      update: db.prepare(
+        'UPDATE actions SET status = ?, reason = ?, figures = ?, lease_epoch = COALESCE(CAST(? AS INTEGER), lease_epoch), updated_at = ? WHERE id = ?',
+      ),
+      // Compare and set: only a row still `planned` under the epoch its reader saw (NULL for a row of a lone
+      // controller or of a version before lease epochs) changes hands.
+      claim: db.prepare(`UPDATE actions SET lease_epoch = ? WHERE id = ? AND status = 'planned'
+        AND (lease_epoch = CAST(? AS INTEGER) OR (lease_epoch IS NULL AND CAST(? AS INTEGER) IS NULL))`),
       // The casts give PostgreSQL a type for a parameter that is only tested for NULL; SQLite ignores them.
       list: db.prepare(`SELECT * FROM actions WHERE (CAST(@instanceId AS TEXT) IS NULL OR instance_id = @instanceId)
         AND (CAST(@beforeId AS INTEGER) IS NULL OR id < @beforeId)
@@ -86,7 +96,18 @@ export class ActionsRepo {
       const existing = this.getByDecisionKey(key);
       if (existing !== null) return { record: existing, created: false };
     }
-    const info = this.stmt.insert.run(a.instanceId, a.kind, a.status, a.reason, JSON.stringify(a.figures ?? {}), key, a.actor ?? 'controller', now, now);
+    const info = this.stmt.insert.run(
+      a.instanceId,
+      a.kind,
+      a.status,
+      a.reason,
+      JSON.stringify(a.figures ?? {}),
+      key,
+      a.actor ?? 'controller',
+      a.leaseEpoch ?? null,
+      now,
+      now,
+    );
     return { record: this.get(Number(info.lastInsertRowid))!, created: true };
   }
 
@@ -105,8 +126,13 @@ export class ActionsRepo {
     const current = this.get(id);
     if (current === null) return null;
     const figures = u.figures === undefined ? current.figures : { ...current.figures, ...u.figures };
-    this.stmt.update.run(u.status, u.reason ?? current.reason, JSON.stringify(figures), now, id);
+    this.stmt.update.run(u.status, u.reason ?? current.reason, JSON.stringify(figures), u.leaseEpoch ?? null, now, id);
     return this.get(id);
+  }
+
+  /** Moves a `planned` row from the lease epoch `from` (as read) to `to`; false when it was settled or claimed since. */
+  claim(id: number, from: number | null, to: number): boolean {
+    return this.stmt.claim.run(to, id, from, from).changes === 1;
   }
 
   /** One page, newest first: at most `MAX_ACTIONS_PAGE` rows (the API and the CLI page with `beforeId`). */

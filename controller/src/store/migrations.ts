@@ -371,6 +371,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER inventory_listings_changed BEFORE INSERT OR UPDATE ON inventory_listings FOR EACH ROW EXECUTE FUNCTION stamp_changed_xid();
     `,
   },
+  {
+    version: 12,
+    name: 'audit rows planned under a lease epoch',
+    // A new leader must tell a pause the previous leader may still be sending from a crash remnant
+    // (executor/previous-leader.ts). A replica of the previous version leaves the column NULL, which reads as "an
+    // earlier leader's". The partial index keeps the per-cycle look for `planned` rows off the whole audit log.
+    sql: `
+      ALTER TABLE actions ADD COLUMN lease_epoch INTEGER;
+      CREATE INDEX actions_planned ON actions (id) WHERE status = 'planned';
+    `,
+  },
 ];
 
 // Any fixed number: the key of PostgreSQL's session advisory lock that serializes migrations between replicas.

@@ -432,6 +432,11 @@ export class Store {
     return this.transaction(() => this.actions.update(id, u, now));
   }
 
+  /** A new leader takes over a `planned` row of an earlier epoch (actions-repo.ts claim); false when someone else did. */
+  claimAction(id: number, fromEpoch: number | null, toEpoch: number): boolean {
+    return this.transaction(() => this.actions.claim(id, fromEpoch, toEpoch));
+  }
+
   getAction(id: number): ActionRecord | null {
     return this.actions.get(id);
   }

@@ -96,6 +96,8 @@ export interface NewAction {
   decisionKey?: string | null;
   /** Default `controller`. */
   actor?: ActionActor;
+  /** The leader lease's epoch it is planned under (replicas on PostgreSQL); default null. */
+  leaseEpoch?: number | null;
 }
 
 export interface HoldRecord {
