@@ -6,13 +6,19 @@
 // marker is ignored with a line saying why (shown by explain), never an error and never a shorter window.
 // Pure: parsed from the instance each time (cheap: a regex over the name and the label values).
 import type { ProviderInstance } from '../domain/instance';
-import type { TeamPolicy } from './types';
 
 export const IDLE_LABEL = 'cost-optimizer-idle';
 export const NO_DELETE_LABEL = 'cost-optimizer-no-delete';
 const TRUE_VALUES = new Set(['true', '1', 'yes', 'on']);
 /** A per-instance window longer than this is not a window any more: use [protect] or a hold. */
 const MAX_IDLE_MINUTES = 30 * 24 * 60;
+
+/** The default policy of an instance's team (`team set NAME --idle 2h --no-delete`, docs/owners.md). */
+export interface TeamPolicy {
+  team: string;
+  idleMinutes: number | null;
+  noDelete: boolean;
+}
 
 export interface InstancePolicy {
   /** The instance's own idle window in minutes, already at least the global one; null when the global one applies. */

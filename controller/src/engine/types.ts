@@ -2,7 +2,9 @@
 import type { InstanceState, MetricSource, ProviderInstance, ProviderName } from '../domain/instance';
 import type { InteractiveActivity } from '../domain/interactive';
 import type { FalseAlarm } from './false-alarms';
-import type { InstancePolicy } from './instance-policy';
+import type { InstancePolicy, TeamPolicy } from './instance-policy';
+
+export type { TeamPolicy };
 import type { Protection } from './protection';
 
 /** The audit log's view of the last action on an instance (docs/api.md, `/api/actions`). */
@@ -49,12 +51,6 @@ export interface EngineInstance extends ProviderInstance {
    * markers can lengthen but never shorten, and pause-only. Null/absent: none.
    */
   teamPolicy?: TeamPolicy | null;
-}
-
-export interface TeamPolicy {
-  team: string;
-  idleMinutes: number | null;
-  noDelete: boolean;
 }
 
 /** A competing agent connection seen for one instance (see EngineInstance.contested). */
