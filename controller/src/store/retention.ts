@@ -70,7 +70,8 @@ export class Retention {
   private readonly stmt;
   /** Where rows are deleted one by one: the whole table on SQLite, the default partition on PostgreSQL. */
   private readonly rowTable: string;
-  private readonly partitionRows = new Map<string, SqlStatement>();
+  /** Each day partition's paged read, by table: prepared while the day is folded, let go when it is dropped. */
+  private readonly partitionRows = new Map<string, { sql: string; read: SqlStatement }>();
   /** Days folded whose drop failed in this pass (a lock held elsewhere): left for the next pass. */
   private readonly undroppable = new Set<string>();
   private inPass = false;
@@ -205,12 +206,14 @@ export class Retention {
    * none are left, drops the day. The cursor moves in the same transaction as the rollups, so no row counts twice.
    */
   private foldPartition(p: DayPartition, limit: number): { rows: number; dropped: boolean } {
-    let read = this.partitionRows.get(p.name);
-    if (read === undefined) {
-      read = this.db.prepare(`SELECT inst, t1, run, seq, dur, flags, cnt, procs, gpus FROM ${p.name}
-        WHERE (inst, t1, run, seq) > (?, ?, ?, ?) ORDER BY inst, t1, run, seq LIMIT ?`);
-      this.partitionRows.set(p.name, read);
+    let day = this.partitionRows.get(p.name);
+    if (day === undefined) {
+      const sql = `SELECT inst, t1, run, seq, dur, flags, cnt, procs, gpus FROM ${p.name}
+        WHERE (inst, t1, run, seq) > (?, ?, ?, ?) ORDER BY inst, t1, run, seq LIMIT ?`;
+      day = { sql, read: this.db.prepare(sql) };
+      this.partitionRows.set(p.name, day);
     }
+    const read = day.read;
     const at = this.stmt.cursorOf!.get(p.name) as { inst: number; t1: number; run: number; seq: number } | undefined;
     const rows = read.all(at?.inst ?? -1, at?.t1 ?? 0, at?.run ?? 0, at?.seq ?? 0, limit) as RawRow[];
     let from = 0;
@@ -235,6 +238,7 @@ export class Retention {
       return { rows: rows.length, dropped: false };
     }
     this.partitionRows.delete(p.name);
+    this.db.forget?.(day.sql);
     return { rows: rows.length, dropped: true };
   }
 

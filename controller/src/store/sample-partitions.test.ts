@@ -42,6 +42,9 @@ pgOnly('sample partitions (postgres; left out only where storeBackends says why)
   const t = useTempStore('postgres', { retentionRawHours: 48 });
   let parts: SamplePartitions;
   const count = (table: string) => t.store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  // A statement prepared for one day's table stays on the connection for good unless let go: one a day, every day.
+  const preparedFor = (table: string) =>
+    t.store.db.prepare("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%' || ? || '%'").pluck().get(table) as number;
   beforeEach(() => {
     parts = new SamplePartitions(t.store.db);
   });
@@ -90,6 +93,7 @@ pgOnly('sample partitions (postgres; left out only where storeBackends says why)
     expect(count('samples_pdefault')).toBe(30);
     const made = t.store.db.transaction(() => parts.ensure(DAY0 + 11 * H, DAY0 - 2 * DAY_MS))();
     expect(made).toContain('samples_p20250615');
+    expect(preparedFor('samples_p20250615')).toBe(0); // before count() below prepares its own
     expect(count('samples_pdefault')).toBe(0);
     expect(count('samples_p20250615')).toBe(30);
     expect(t.store.sampleCount('vast:1')).toBe(30);
@@ -107,6 +111,7 @@ pgOnly('sample partitions (postgres; left out only where storeBackends says why)
     const p = t.store.runRetention(DAY0 + DAY_MS + 49 * H);
     expect(p).toMatchObject({ rolledUp: 30, droppedPartitions: 1 });
     expect(parts.list().map((x) => x.name)).not.toContain('samples_p20250615');
+    expect(preparedFor('samples_p20250615')).toBe(0);
     expect(t.store.sampleCount('vast:1')).toBe(30);
     const rollups = t.store.rollups('vast:1', 0);
     expect(rollups.reduce((n, r) => n + r.samples, 0)).toBe(30);

@@ -77,8 +77,9 @@ export class SamplePartitions {
       locked = true;
       const to = from + DAY_MS;
       this.db.exec(`CREATE TABLE ${name} (LIKE samples INCLUDING DEFAULTS)`);
-      this.db.prepare(`INSERT INTO ${name} SELECT * FROM samples_pdefault WHERE t1 >= ? AND t1 < ?`).run(from, to);
-      this.db.prepare('DELETE FROM samples_pdefault WHERE t1 >= ? AND t1 < ?').run(from, to);
+      // Run once per day and table: not prepared (a prepared statement stays on the connection for good).
+      this.db.exec(`INSERT INTO ${name} SELECT * FROM samples_pdefault WHERE t1 >= ${from} AND t1 < ${to}`);
+      this.db.exec(`DELETE FROM samples_pdefault WHERE t1 >= ${from} AND t1 < ${to}`);
       this.db.exec(`ALTER TABLE samples ATTACH PARTITION ${name} FOR VALUES FROM (${from}) TO (${to})`);
       created.push(name);
     }

@@ -19,6 +19,26 @@ pgOnly('PgDatabase after the server restarts', () => {
     await pg?.stop();
   });
 
+  it('lets go of a statement it is told to forget, on the server too, and prepares it anew if asked again', () => {
+    const db = new PgDatabase(pg.createDatabase());
+    try {
+      const onServer = () => db.prepare('SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE ?').pluck().get('%FROM t1 WHERE%') as number;
+      db.exec('CREATE TABLE t1 (k INTEGER)');
+      const sql = 'SELECT k FROM t1 WHERE k = ?';
+      db.prepare(sql).get(1);
+      expect(onServer()).toBe(1);
+      db.forget(sql);
+      expect(onServer()).toBe(0);
+      db.forget(sql); // twice, or never prepared: nothing to do
+      db.forget('SELECT 1');
+      db.exec('INSERT INTO t1 VALUES (1)');
+      expect(db.prepare(sql).pluck().get(1)).toBe(1);
+      expect(onServer()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
   it('fails the statement that meets the loss, then connects again and prepares anew', async () => {
     const db = new PgDatabase(pg.createDatabase());
     try {

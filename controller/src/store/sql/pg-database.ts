@@ -144,6 +144,16 @@ export class PgDatabase implements SqlDatabase {
     return new PgStatement(this, p.st, p.name, p.done);
   }
 
+  /** SqlDatabase.forget: DEALLOCATE on this connection (a lost connection took it with it). */
+  forget(sql: string): void {
+    const p = this.prepared.get(sql);
+    if (p === undefined) return;
+    this.prepared.delete(sql);
+    if (!p.done.done) return;
+    p.done.done = false;
+    if (this.open && this.pq.transactionStatus() !== PQTRANS_UNKNOWN) this.exec(`DEALLOCATE ${p.name}`);
+  }
+
   /** A statement that ends or marks a transaction: never on a new connection (a lost one makes it fail, as it must). */
   private onSameConnection(sql: string): void {
     this.pq.exec(sql);

@@ -28,6 +28,12 @@ export interface SqlDatabase {
   /** Wraps fn in a transaction (a savepoint when nested); call the result to run it. */
   transaction<T>(fn: () => T): () => T;
   close(): unknown;
+  /**
+   * Lets go of the statement prepared for this SQL text, which must not be run again: one made for a table that is
+   * gone (a dropped day partition). PostgreSQL keeps a prepared statement for the life of its connection; SQLite's
+   * are freed with their objects, so it has no such method.
+   */
+  forget?(sql: string): void;
   /** Connections made again after one was lost (PostgreSQL, pg-database.ts); absent on SQLite. */
   readonly reconnects?: number;
 }
