@@ -7,7 +7,19 @@ const T = Date.parse('2026-12-05T10:02:00Z');
 let id = 0;
 function row(instanceId: string, kind: ActionRecord['kind'], at: number, figures: Record<string, unknown> = {}): ActionRecord {
   id++;
-  return { id, instanceId, kind, status: 'succeeded', reason: `${kind} reason`, figures, decisionKey: null, actor: 'controller', leaseEpoch: null, createdAt: at, updatedAt: at };
+  return {
+    id,
+    instanceId,
+    kind,
+    status: 'succeeded',
+    reason: `${kind} reason`,
+    figures,
+    decisionKey: null,
+    actor: 'controller',
+    leaseEpoch: null,
+    createdAt: at,
+    updatedAt: at,
+  };
 }
 
 describe('auditLines', () => {
