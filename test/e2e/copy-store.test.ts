@@ -33,7 +33,7 @@ describe.skipIf(unavailable !== null)(`copy-store${unavailable ? ` (left out: ${
     tmp?.cleanup();
   });
 
-  it("stamps copied rows with the target's own transaction, not the source server's ids", () => {
+  it("stamps copied rows with the target's own transaction, not the source server's ids, and drops audit rows' lease epochs", () => {
     const source = openStore(pg.createDatabase());
     const target = openStore(pg.createDatabase());
     try {
@@ -47,9 +47,13 @@ describe.skipIf(unavailable !== null)(`copy-store${unavailable ? ` (left out: ${
       }
       const xids = (s: typeof source) => s.db.prepare('SELECT count(DISTINCT xid) FROM samples').pluck().get();
       expect(xids(source)).toBe(2);
+      // A pause left planned under the source's lease epoch 9: the target's lease starts again at 1, so a copied 9
+      // would read as a newer leader's and never be settled.
+      source.insertAction({ instanceId: 'vast:1', kind: 'pause', status: 'planned', reason: 'idle', decisionKey: 'k', leaseEpoch: 9 }, now);
       expect(copyStore(source, target, { samplesSince: 0 })['samples']).toBe(2);
       // One copy, one transaction: had the source's ids been copied as data, the two rows would keep two.
       expect(xids(target)).toBe(1);
+      expect(target.getActionByDecisionKey('k')).toMatchObject({ status: 'planned', leaseEpoch: null });
     } finally {
       source.close();
       target.close();

@@ -53,7 +53,7 @@ export async function startReplicaRig(o: ReplicaRigOptions): Promise<ReplicaRig>
     vast = await startVastFake(o.vast);
     const url = pg.createDatabase(o.name.replace(/\W/g, '_'));
     db = new PgDatabase(url);
-    // A 5 s provider timeout: a new leader leaves its predecessor's unfinished pause alone for 15 s, not 40.
+    // A 5 s provider timeout: a new leader leaves its predecessor's unfinished pause alone for 39 s, not 64.
     const env = {
       VAST_API_KEY: vast.apiKey,
       VAST_API_URL: vast.url,

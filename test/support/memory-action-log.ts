@@ -25,14 +25,17 @@ export class MemoryActionLog implements ActionLog {
     this.rows.push(row);
     return row;
   }
-  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): void {
+  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): boolean {
     const row = this.rows.find((r) => r.id === id);
     if (!row) throw new Error(`no action ${id}`);
-    Object.assign(row, { status, reason, figures, updatedAt: now }, leaseEpoch === undefined ? {} : { leaseEpoch });
+    if (leaseEpoch !== undefined && row.leaseEpoch !== leaseEpoch) return false;
+    Object.assign(row, { status, reason, figures, updatedAt: now });
+    return true;
   }
   claim(id: number, from: number | null, to: number): boolean {
     const row = this.rows.find((r) => r.id === id);
-    if (!row || row.status !== 'planned' || row.leaseEpoch !== from) return false;
+    if (!row || (row.status !== 'planned' && row.status !== 'failed') || row.leaseEpoch !== from) return false;
+    if (from !== null && from >= to) return false;
     row.leaseEpoch = to;
     return true;
   }

@@ -83,7 +83,7 @@ export interface Config extends EngineConfig {
   leaderLeaseSec: number;
   /**
    * PROVIDER_TIMEOUT_SECONDS: one request to a provider's API is given up after this long. A new leader also leaves
-   * its predecessor's unfinished pause or delete alone for this long plus 10 s (docs/scale-out.md).
+   * its predecessor's unfinished pause or delete alone for this long plus 34 s (docs/scale-out.md).
    */
   providerTimeoutSec: number;
   webhookUrl: string | null;

@@ -16,8 +16,11 @@ export interface ActionLog {
     /** The leader lease's epoch it is planned under; null on a lone controller. */
     leaseEpoch: number | null;
   }): ActionRecord;
-  /** With `leaseEpoch`, the row is planned again under that epoch. */
-  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): void;
-  /** Takes over a `planned` row from epoch `from` (as read) to `to`; false when it was settled or taken since. */
+  /**
+   * With `leaseEpoch`, only while the row is that epoch's (false, nothing written, when a newer leader has taken it).
+   * Without, unconditional (a lone controller).
+   */
+  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): boolean;
+  /** Takes over a `planned` or `failed` row from epoch `from` (as read) to the newer `to`; false when it cannot. */
   claim(id: number, from: number | null, to: number): boolean;
 }

@@ -203,7 +203,7 @@ describe('Executor', () => {
       actions.insertPlanned({ decisionKey: 'pause:vast:1:0', instanceId: 'vast:1', kind: 'pause', reason: 'r', figures: {}, now: 0, leaseEpoch });
 
     it('is left to the previous leader while its call may still be on its way: no read, no call, row untouched', async () => {
-      const lease = { epoch: 6, heldForMs: 20_000 };
+      const lease = { epoch: 6, sincePreviousLeaseMs: 20_000 };
       const { ex, provider, actions } = setup({ lease: () => lease, previousCallMs: 40_000 });
       const row = remnant(actions, 5);
       const [r] = await ex.execute([plan('pause')]);
@@ -215,7 +215,7 @@ describe('Executor', () => {
     });
 
     it('is claimed for this epoch once that time is over, then settled from the provider: a stop that landed is not sent again', async () => {
-      const lease = { epoch: 6, heldForMs: 40_001 };
+      const lease = { epoch: 6, sincePreviousLeaseMs: 40_001 };
       const { ex, provider, actions } = setup({ lease: () => lease, previousCallMs: 40_000 }, [memoryInstance('1', { state: 'stopped' })]);
       remnant(actions, 5);
       const [r] = await ex.execute([plan('pause')]);
@@ -226,7 +226,7 @@ describe('Executor', () => {
     });
 
     it('is carried out by the new leader when the previous call never landed, under the new epoch', async () => {
-      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, heldForMs: 60_000 }), previousCallMs: 40_000 });
+      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, sincePreviousLeaseMs: 60_000 }), previousCallMs: 40_000 });
       remnant(actions, null); // a leader of a version before lease epochs
       const [r] = await ex.execute([plan('pause')]);
       expect(r).toMatchObject({ status: 'succeeded' });
@@ -236,8 +236,8 @@ describe('Executor', () => {
 
     it('is never taken from a newer epoch, nor by a replica that does not lead, nor when another claimed it first', async () => {
       for (const [lease, epoch, why] of [
-        [{ epoch: 6, heldForMs: 60_000 }, 7, "planned under lease epoch 7, newer than this replica's 6"],
-        [{ epoch: null, heldForMs: 0 }, 5, 'this replica does not hold the leader lease'],
+        [{ epoch: 6, sincePreviousLeaseMs: 60_000 }, 7, "planned under lease epoch 7, newer than this replica's 6"],
+        [{ epoch: null, sincePreviousLeaseMs: 0 }, 5, 'this replica does not hold the leader lease'],
       ] as const) {
         const { ex, provider, actions } = setup({ lease: () => lease, previousCallMs: 40_000 });
         remnant(actions, epoch);
@@ -246,16 +246,54 @@ describe('Executor', () => {
         expect(provider.calls).toEqual([]);
         expect(actions.rows[0]!.leaseEpoch).toBe(epoch);
       }
-      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, heldForMs: 60_000 }), previousCallMs: 40_000 });
+      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, sincePreviousLeaseMs: 60_000 }), previousCallMs: 40_000 });
       remnant(actions, 5);
       actions.claim = () => false; // another replica's claim landed between the read and ours
       const [r] = await ex.execute([plan('pause')]);
-      expect(r).toMatchObject({ status: 'planned', reason: 'taken over by another replica meanwhile' });
+      expect(r).toMatchObject({ status: 'planned', reason: 'held under lease epoch 5, not taken over by this replica (epoch 6)' });
       expect(provider.calls).toEqual([]);
     });
 
+    it("a deposed leader's outcome is not written over the row a newer leader has claimed meanwhile", async () => {
+      const { ex, provider, actions, lines } = setup({ lease: () => ({ epoch: 5, sincePreviousLeaseMs: Infinity }), previousCallMs: 40_000 });
+      const pause = provider.pause.bind(provider);
+      provider.pause = async (id: string) => {
+        // This replica stalls past its lease inside the call; the new leader (epoch 6) claims the row and settles it.
+        expect(actions.claim(1, 5, 6)).toBe(true);
+        actions.update(1, 'succeeded', 'settled by the new leader', {}, 2_000, 6);
+        return pause(id);
+      };
+      const [r] = await ex.execute([plan('pause')]);
+      expect(r!.reason).toMatch(/\(not recorded: a newer leader has taken the row\)$/);
+      expect(actions.rows[0]).toMatchObject({ status: 'succeeded', reason: 'settled by the new leader', leaseEpoch: 6 });
+      expect(lines.some((l) => l.includes('a newer leader has taken its row; not recorded'))).toBe(true);
+    });
+
+    it('a failed row is planned again by a newer epoch, never by an older one; a replica that does not lead writes nothing', async () => {
+      const failedUnder = (epoch: number) => {
+        const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, sincePreviousLeaseMs: 0 }), previousCallMs: 40_000 });
+        const row = remnant(actions, epoch);
+        Object.assign(row, { status: 'failed', figures: { attempts: 1 } });
+        return { ex, provider, actions };
+      };
+      const older = failedUnder(5);
+      const [r1] = await older.ex.execute([plan('pause')]);
+      expect(r1).toMatchObject({ status: 'succeeded' });
+      expect(older.actions.rows[0]).toMatchObject({ leaseEpoch: 6, figures: { attempts: 2 } });
+      const newer = failedUnder(7);
+      const [r2] = await newer.ex.execute([plan('pause')]);
+      expect(r2).toMatchObject({ status: 'planned', reason: 'held under lease epoch 7, not taken over by this replica (epoch 6)' });
+      expect(newer.provider.calls).toEqual([]);
+      expect(newer.actions.rows[0]).toMatchObject({ status: 'failed', leaseEpoch: 7 });
+      const follower = setup({ lease: () => ({ epoch: null, sincePreviousLeaseMs: 0 }) });
+      const [r3] = await follower.ex.execute([plan('pause')]);
+      expect(r3).toMatchObject({ status: 'planned', reason: 'this replica does not hold the leader lease' });
+      expect(follower.actions.rows).toEqual([]);
+      expect(follower.provider.calls).toEqual([]);
+    });
+
     it('a row this epoch planned (a remnant of a call that threw) and new rows carry the epoch held', async () => {
-      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, heldForMs: 0 }), previousCallMs: 40_000 });
+      const { ex, provider, actions } = setup({ lease: () => ({ epoch: 6, sincePreviousLeaseMs: 0 }), previousCallMs: 40_000 });
       remnant(actions, 6);
       const [r] = await ex.execute([plan('pause'), plan('warn-delete', '1', 'w1')]);
       expect(r).toMatchObject({ status: 'succeeded' });

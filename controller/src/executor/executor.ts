@@ -134,23 +134,31 @@ export class Executor {
     if (existing?.status === 'failed' && attempts > (this.o.maxAttempts ?? 3)) {
       return { instanceId: a.instanceId, kind, status: 'failed', reason: 'gave up after repeated failures' };
     }
+    // Replicas: every write below is made as the holder of this lease epoch, and only while the row is its own.
     const lease = this.o.lease?.() ?? null;
+    const epoch = lease?.epoch ?? null;
+    const leave = (reason: string): ActionOutcome => ({ instanceId: a.instanceId, kind, status: 'planned', reason });
+    if (lease !== null && epoch === null) return leave('this replica does not hold the leader lease');
     if (existing?.status === 'planned') {
       // Not carried by a call of this process (inFlight): a crash remnant, or a previous leader's call still on its way.
       const leftAlone = leftToPreviousLeader(existing, lease, this.o.previousCallMs ?? previousCallBoundMs(30));
-      if (leftAlone !== null) return { instanceId: a.instanceId, kind, status: 'planned', reason: leftAlone };
-      if (lease?.epoch != null && existing.leaseEpoch !== lease.epoch && !this.o.actions.claim(existing.id, existing.leaseEpoch, lease.epoch)) {
-        return { instanceId: a.instanceId, kind, status: 'planned', reason: 'taken over by another replica meanwhile' };
-      }
+      if (leftAlone !== null) return leave(leftAlone);
     }
-    const epoch = lease?.epoch ?? null;
+    if (existing && epoch !== null && existing.leaseEpoch !== epoch && !this.o.actions.claim(existing.id, existing.leaseEpoch, epoch)) {
+      return leave(`held under lease epoch ${existing.leaseEpoch ?? 'unknown'}, not taken over by this replica (epoch ${epoch})`);
+    }
+    const asHolder = epoch ?? undefined;
     const figures: Record<string, unknown> = { ...a.figures, attempts };
     const row: ActionRecord =
       existing ??
       this.o.actions.insertPlanned({ decisionKey: a.decisionKey, instanceId: a.instanceId, kind, reason: a.reason, figures, now: now(), leaseEpoch: epoch });
-    if (existing) this.o.actions.update(row.id, 'planned', a.reason, figures, now(), epoch ?? undefined);
+    if (existing && !this.o.actions.update(row.id, 'planned', a.reason, figures, now(), asHolder)) return leave('taken over by a newer leader');
     const finish = (status: ActionStatus, reason: string, extra: Record<string, unknown> = {}): ActionOutcome => {
-      this.o.actions.update(row.id, status, reason, { ...figures, ...extra }, now());
+      if (!this.o.actions.update(row.id, status, reason, { ...figures, ...extra }, now(), asHolder)) {
+        // A newer leader claimed the row meanwhile (this replica stalled past its lease): what it recorded stands.
+        this.o.logger.warn(`audit: ${a.kind} of ${a.instanceId} ended ${status} here, but a newer leader has taken its row; not recorded`);
+        return { instanceId: a.instanceId, kind, status, reason: `${reason} (not recorded: a newer leader has taken the row)` };
+      }
       return { instanceId: a.instanceId, kind, status, reason };
     };
 

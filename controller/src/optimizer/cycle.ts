@@ -59,7 +59,7 @@ export class OptimizerCycle {
   lastReport: CycleReport | null = null;
   private cycles = 0;
   private started = false;
-  /** `planned` pauses and deletes the last look left (a previous leader's, or the provider could not answer). */
+  /** `planned` pauses and deletes the last look left (a previous leader's, or its instance or provider not known). */
   private unsettled = 0;
   /** The last cycle's decisions: their engine inputs are reused where nothing changed (optimizer/engine-inputs.ts). */
   private previous: DecidedFleet | undefined;
@@ -88,7 +88,8 @@ export class OptimizerCycle {
       d.idle.load(now);
       this.started = true;
       this.unsettled = await settleInterruptedActions(d, now);
-    } else if (this.unsettled > 0) {
+    } else if (this.unsettled > 0 || d.lease !== undefined) {
+      // Replicas look every cycle (a previous leader's row may appear at any time; the partial index keeps it cheap).
       this.unsettled = await settleInterruptedActions(d, now);
     }
     this.cycles++;

@@ -27,7 +27,10 @@ export async function settleInterruptedActions(d: InterruptedDeps, now: number):
   for (const a of planned) {
     const rec = d.store.getInstance(a.instanceId);
     const provider = rec ? d.providers.get(rec.provider) : undefined;
-    if (!rec || !provider) continue;
+    if (!rec || !provider) {
+      left++;
+      continue;
+    }
     const lease = d.lease?.() ?? null;
     const leftAlone = leftToPreviousLeader(a, lease, d.previousCallMs ?? previousCallBoundMs(30));
     if (leftAlone !== null) {
@@ -40,13 +43,18 @@ export async function settleInterruptedActions(d: InterruptedDeps, now: number):
       const state = fresh === null ? 'gone' : fresh.state;
       const done = callVerdict(a.kind as 'pause' | 'delete', state) === 'done';
       const by = lease === null ? 'a controller restart' : 'a change of leader';
-      d.store.updateAction(
+      const settled = d.store.updateAction(
         a.id,
-        done
-          ? { status: 'succeeded', reason: `${a.reason} (verified after ${lease === null ? 'a restart' : 'a change of leader'}: ${state})` }
-          : { status: 'failed', reason: `interrupted by ${by}; the instance is ${state}` },
+        {
+          ...(done
+            ? { status: 'succeeded' as const, reason: `${a.reason} (verified after ${lease === null ? 'a restart' : 'a change of leader'}: ${state})` }
+            : { status: 'failed' as const, reason: `interrupted by ${by}; the instance is ${state}` }),
+          // Replicas: written only while the row is still this leader's (a newer one may have claimed it since).
+          ...(lease?.epoch != null ? { ifEpoch: lease.epoch } : {}),
+        },
         now,
       );
+      if (settled === null) continue;
       d.logger.warn(`audit: ${a.kind} of ${a.instanceId} was interrupted by ${by}; the provider says ${state}: recorded as ${done ? 'succeeded' : 'failed'}`);
     } catch (err) {
       left++;

@@ -19,8 +19,10 @@ export class StoreActionLog implements ActionLog {
     return record;
   }
 
-  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): void {
-    if (this.store.updateAction(id, { status, reason, figures, leaseEpoch }, now) === null) throw new Error(`action ${id} vanished from the audit log`);
+  update(id: number, status: ActionStatus, reason: string, figures: Record<string, unknown>, now: number, leaseEpoch?: number): boolean {
+    if (leaseEpoch !== undefined) return this.store.updateAction(id, { status, reason, figures, ifEpoch: leaseEpoch }, now) !== null;
+    if (this.store.updateAction(id, { status, reason, figures }, now) === null) throw new Error(`action ${id} vanished from the audit log`);
+    return true;
   }
 
   claim(id: number, from: number | null, to: number): boolean {

@@ -28,6 +28,9 @@ describe.skipIf(!backends.includes('postgres'))('leadership on PostgreSQL', () =
       const b = new Leadership({ store: store2, replicaId: 'same', leaseSec: 3, logger: silentLogger });
       expect(a.tick()).toBe('leader');
       expect(b.tick()).toBe('follower');
+      // The first lease ever: no earlier leader whose call could still be on its way.
+      expect(a.view().sincePreviousLeaseMs).toBe(Infinity);
+      expect(b.view()).toEqual({ epoch: null, sincePreviousLeaseMs: 0 });
       expect(a.fence()).toBeNull();
       expect(b.fence()).toMatch(/not the leader/);
       expect(b.leader().replica).toBe('same');
@@ -37,6 +40,10 @@ describe.skipIf(!backends.includes('postgres'))('leadership on PostgreSQL', () =
       await new Promise((r) => setTimeout(r, 1_000));
       expect(b.tick()).toBe('leader');
       expect(b.fence()).toBeNull();
+      // a's lease ran out moments ago by the database's clock: b counts its wait for a's last call from then.
+      const since = b.view().sincePreviousLeaseMs;
+      expect(since).toBeGreaterThanOrEqual(0);
+      expect(since).toBeLessThan(1_500);
       // a wakes up still believing it leads: the fence, checked in the database, stops it.
       expect(a.role).toBe('leader');
       expect(a.fence()).toMatch(/no longer holds the leader lease/);
@@ -44,6 +51,13 @@ describe.skipIf(!backends.includes('postgres'))('leadership on PostgreSQL', () =
       // A clean stop gives the lease up at once.
       b.stop();
       expect(a.tick()).toBe('leader');
+      // A one-shot process (run-once) that takes a lease which ran out an hour ago owes the last leader no wait.
+      a.stop();
+      other.db.exec("UPDATE leader_lease SET expires_at = clock_timestamp() - interval '1 hour'");
+      const once = new Leadership({ store: store2, replicaId: 'run-once', leaseSec: 3, logger: silentLogger });
+      expect(once.tick()).toBe('leader');
+      expect(once.view().sincePreviousLeaseMs).toBeGreaterThanOrEqual(3_600_000);
+      once.stop();
     } finally {
       store2.close();
     }

@@ -45,6 +45,8 @@ export class Leadership {
   private epoch: number | null = null;
   /** When this process came to hold its current epoch (performance.now()). */
   private epochSince = 0;
+  /** How long before that the lease held before this epoch had run out (the database's clock); Infinity: none. */
+  private vacantMs = Infinity;
   private timer: NodeJS.Timeout | null = null;
   private readonly leaseMs: number;
   private lastError: string | null = null;
@@ -73,8 +75,12 @@ export class Leadership {
     if (lease === null) return 'leader';
     const before = this.role;
     try {
-      const epoch = lease.take(this.holder, this.leaseMs);
-      if (epoch !== this.epoch) this.epochSince = performance.now();
+      const took = lease.take(this.holder, this.leaseMs);
+      const epoch = took?.epoch ?? null;
+      if (epoch !== this.epoch) {
+        this.epochSince = performance.now();
+        this.vacantMs = took?.previousEndedMsAgo == null ? Infinity : Math.max(0, took.previousEndedMsAgo);
+      }
       this.epoch = epoch;
       if (this.lastError !== null) this.o.logger.info('leader lease: the database answers again');
       this.lastError = null;
@@ -113,9 +119,9 @@ export class Leadership {
     return `replica ${this.o.replicaId} no longer holds the leader lease (epoch ${epoch})`;
   }
 
-  /** The epoch held and for how long (the executor's rule for a previous leader's `planned` rows). */
+  /** The epoch held and how long ago the lease before it ran out (the rule for a previous leader's `planned` rows). */
   view(): LeaseView {
-    return { epoch: this.epoch, heldForMs: this.epoch === null ? 0 : performance.now() - this.epochSince };
+    return { epoch: this.epoch, sincePreviousLeaseMs: this.epoch === null ? 0 : this.vacantMs + (performance.now() - this.epochSince) };
   }
 
   /** The leader's name and last cycle, as the database says (followers show it on /healthz). */

@@ -56,8 +56,11 @@ export interface ActionUpdate {
   reason?: string;
   /** Merged into the stored figures. */
   figures?: Record<string, unknown>;
-  /** Planned again under this lease epoch (default: the epoch stays). */
-  leaseEpoch?: number;
+  /**
+   * Written only while the row is still this lease epoch's (null: a row of a lone controller's): a leader that lost
+   * the row to a newer one never overwrites what that one recorded. Absent: unconditional.
+   */
+  ifEpoch?: number | null;
 }
 
 export class ActionsRepo {
@@ -69,13 +72,16 @@ export class ActionsRepo {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       byId: db.prepare('SELECT * FROM actions WHERE id = ?'),
       byKey: db.prepare('SELECT * FROM actions WHERE decision_key = ?'),
-      update: db.prepare(
-        'UPDATE actions SET status = ?, reason = ?, figures = ?, lease_epoch = COALESCE(CAST(? AS INTEGER), lease_epoch), updated_at = ? WHERE id = ?',
+      update: db.prepare('UPDATE actions SET status = ?, reason = ?, figures = ?, updated_at = ? WHERE id = ?'),
+      updateIf: db.prepare(
+        `UPDATE actions SET status = ?, reason = ?, figures = ?, updated_at = ? WHERE id = ? AND (lease_epoch = CAST(? AS INTEGER) OR (lease_epoch IS NULL AND CAST(? AS INTEGER) IS NULL))`,
       ),
-      // Compare and set: only a row still `planned` under the epoch its reader saw (NULL for a row of a lone
-      // controller or of a version before lease epochs) changes hands.
-      claim: db.prepare(`UPDATE actions SET lease_epoch = ? WHERE id = ? AND status = 'planned'
-        AND (lease_epoch = CAST(? AS INTEGER) OR (lease_epoch IS NULL AND CAST(? AS INTEGER) IS NULL))`),
+      // Compare and set: only a row still `planned` (or `failed`, to be planned again) under the epoch its reader saw
+      // (NULL for a row of a lone controller or of a version before lease epochs) changes hands, and only to a newer
+      // epoch: a replica that lost the lease can never take a row from the one that holds it now.
+      claim: db.prepare(`UPDATE actions SET lease_epoch = ? WHERE id = ? AND status IN ('planned', 'failed')
+        AND (lease_epoch = CAST(? AS INTEGER) OR (lease_epoch IS NULL AND CAST(? AS INTEGER) IS NULL))
+        AND (lease_epoch IS NULL OR lease_epoch < ?)`),
       // The casts give PostgreSQL a type for a parameter that is only tested for NULL; SQLite ignores them.
       list: db.prepare(`SELECT * FROM actions WHERE (CAST(@instanceId AS TEXT) IS NULL OR instance_id = @instanceId)
         AND (CAST(@beforeId AS INTEGER) IS NULL OR id < @beforeId)
@@ -121,18 +127,23 @@ export class ActionsRepo {
     return row === undefined ? null : toRecord(row);
   }
 
-  /** Returns the updated record, or null when there is no such action. */
+  /** Returns the updated record, or null when there is no such action (or, with `ifEpoch`, it is another epoch's). */
   update(id: number, u: ActionUpdate, now: number): ActionRecord | null {
     const current = this.get(id);
     if (current === null) return null;
     const figures = u.figures === undefined ? current.figures : { ...current.figures, ...u.figures };
-    this.stmt.update.run(u.status, u.reason ?? current.reason, JSON.stringify(figures), u.leaseEpoch ?? null, now, id);
+    const values = [u.status, u.reason ?? current.reason, JSON.stringify(figures), now, id] as const;
+    if (u.ifEpoch === undefined) this.stmt.update.run(...values);
+    else if (this.stmt.updateIf.run(...values, u.ifEpoch, u.ifEpoch).changes === 0) return null;
     return this.get(id);
   }
 
-  /** Moves a `planned` row from the lease epoch `from` (as read) to `to`; false when it was settled or claimed since. */
+  /**
+   * Moves a `planned` or `failed` row from the lease epoch `from` (as read) to the newer `to`; false when it was
+   * settled or taken since, or `to` is not newer.
+   */
   claim(id: number, from: number | null, to: number): boolean {
-    return this.stmt.claim.run(to, id, from, from).changes === 1;
+    return this.stmt.claim.run(to, id, from, from, to).changes === 1;
   }
 
   /** One page, newest first: at most `MAX_ACTIONS_PAGE` rows (the API and the CLI page with `beforeId`). */

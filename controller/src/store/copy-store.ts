@@ -9,9 +9,11 @@ import type { Store } from './store';
 const NOT_COPIED = new Set(['schema_migrations', 'leader_lease']);
 /**
  * Columns a PostgreSQL source stamps with its own transaction ids (sample-feed-reads.ts, instance-cache.ts): the target
- * stamps them afresh, since another server's ids would read as transactions that have not happened yet.
+ * stamps them afresh, since another server's ids would read as transactions that have not happened yet. Likewise an
+ * audit row's lease epoch (the target's lease starts again at 1, and a higher epoch would read as a newer leader's):
+ * left out, it reads as an earlier leader's (executor/previous-leader.ts).
  */
-const NOT_COPIED_COLUMNS = new Set(['xid', 'changed_xid']);
+const NOT_COPIED_COLUMNS = new Set(['xid', 'changed_xid', 'lease_epoch']);
 /** Large tables, read in pages by their primary key. */
 const PAGED: Readonly<Record<string, readonly string[]>> = { samples: ['inst', 't1', 'run', 'seq'], rollups: ['inst', 'bucket'] };
 const PAGE = 2_000;

@@ -20,7 +20,10 @@ export class LeaderLeaseRepo {
     this.stmt = {
       // Taken when free or expired (epoch + 1), renewed by its holder while it runs (same epoch). A holder whose own
       // lease ran out gets a new epoch too: whatever it started under the old one is fenced off.
-      take: db.prepare(`INSERT INTO leader_lease (name, holder, epoch, expires_at)
+      // It also says how long ago the lease as it stood before ran out (negative: it still ran, a renewal), by the
+      // database's clock: a new leader waits out its predecessor's last call from then (executor/previous-leader.ts).
+      take: db.prepare(`WITH prev AS (SELECT expires_at FROM leader_lease WHERE name = ?)
+        INSERT INTO leader_lease (name, holder, epoch, expires_at)
         VALUES (?, ?, 1, clock_timestamp() + CAST(? AS INTEGER) * interval '1 millisecond')
         ON CONFLICT (name) DO UPDATE SET
           holder = excluded.holder,
@@ -28,7 +31,7 @@ export class LeaderLeaseRepo {
             THEN leader_lease.epoch ELSE leader_lease.epoch + 1 END,
           expires_at = excluded.expires_at
         WHERE leader_lease.holder = excluded.holder OR leader_lease.expires_at <= clock_timestamp()
-        RETURNING epoch`),
+        RETURNING epoch, (SELECT CAST(EXTRACT(EPOCH FROM (clock_timestamp() - prev.expires_at)) * 1000 AS BIGINT) FROM prev) AS ended_ago`),
       read: db.prepare(`SELECT holder, epoch, last_cycle_at,
         CAST(EXTRACT(EPOCH FROM (expires_at - clock_timestamp())) * 1000 AS INTEGER) AS remaining
         FROM leader_lease WHERE name = ?`),
@@ -40,10 +43,13 @@ export class LeaderLeaseRepo {
     };
   }
 
-  /** Takes or renews the lease for `leaseMs`; the epoch held, or null when another replica holds it. */
-  take(holder: string, leaseMs: number): number | null {
-    const row = this.stmt.take.get(NAME, holder, Math.round(leaseMs)) as { epoch: number } | undefined;
-    return row === undefined ? null : row.epoch;
+  /**
+   * Takes or renews the lease for `leaseMs`: the epoch held and how many ms ago the lease before this take ran out
+   * (null when there was none; negative on a renewal), or null when another replica holds it.
+   */
+  take(holder: string, leaseMs: number): { epoch: number; previousEndedMsAgo: number | null } | null {
+    const row = this.stmt.take.get(NAME, NAME, holder, Math.round(leaseMs)) as { epoch: number; ended_ago: number | string | null } | undefined;
+    return row === undefined ? null : { epoch: row.epoch, previousEndedMsAgo: row.ended_ago === null ? null : Number(row.ended_ago) };
   }
 
   read(): LeaseState | null {

@@ -432,7 +432,7 @@ export class Store {
     return this.transaction(() => this.actions.update(id, u, now));
   }
 
-  /** A new leader takes over a `planned` row of an earlier epoch (actions-repo.ts claim); false when someone else did. */
+  /** A new leader takes over a `planned` or `failed` row of an earlier epoch (actions-repo.ts claim); false when it cannot. */
   claimAction(id: number, fromEpoch: number | null, toEpoch: number): boolean {
     return this.transaction(() => this.actions.claim(id, fromEpoch, toEpoch));
   }
