@@ -89,6 +89,9 @@ export class ActionsRepo {
         ORDER BY id DESC LIMIT @limit`),
       allSucceeded: db.prepare(`SELECT * FROM actions WHERE status = 'succeeded' AND kind IN (SELECT value FROM json_each(@kinds)) ORDER BY id`),
       allWithStatus: db.prepare('SELECT * FROM actions WHERE status = ? ORDER BY id'),
+      // The status written out, not a parameter: only then may SQLite and PostgreSQL's generic plan use the partial
+      // index actions_planned (migration 12), which the per-cycle look for interrupted rows relies on.
+      allPlanned: db.prepare("SELECT * FROM actions WHERE status = 'planned' ORDER BY id"),
       newestPerInstance: db.prepare(`SELECT * FROM (
           SELECT *, ROW_NUMBER() OVER (PARTITION BY instance_id ORDER BY id DESC) AS rn FROM actions
         ) AS ranked WHERE rn <= ? ORDER BY id DESC`),
@@ -160,7 +163,8 @@ export class ActionsRepo {
 
   /** Every row with this status, oldest first (crash recovery reads every `planned` row). */
   allWithStatus(status: ActionStatus): ActionRecord[] {
-    return (this.stmt.allWithStatus.all(status) as ActionRow[]).map(toRecord);
+    const rows = status === 'planned' ? this.stmt.allPlanned.all() : this.stmt.allWithStatus.all(status);
+    return (rows as ActionRow[]).map(toRecord);
   }
 
   /** The newest `perInstance` rows of every instance, newest first: bounded per instance, never across the fleet. */
