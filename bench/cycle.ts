@@ -11,6 +11,7 @@ import { CostOptimizer } from '../controller/src/compose/cost-optimizer';
 import { openStore } from '../controller/src/store';
 import type { SampleInput } from '../controller/src/store';
 import { MemoryProvider, memoryInstance } from '../test/fakes/memory-provider';
+import { oneGpu } from './one-gpu';
 
 /** The q-quantile of `xs` (nearest rank, lower): q = 0.5 is the median, 0.9 the p90. */
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
@@ -34,19 +35,7 @@ export function minuteOfSamples(instances: readonly { id: string }[], now: numbe
     source: 'agent',
     t0: now,
     t1: now + 60_000,
-    gpus: [
-      {
-        index: 0,
-        uuid: null,
-        count: 60,
-        utilUnknown: 0,
-        util: i % 10 === 0 ? { min: 0, mean: 1, max: 2 } : { min: 60, mean: 80, max: 99 },
-        memUsed: null,
-        memTotal: 24_000,
-        temp: null,
-        power: null,
-      },
-    ],
+    gpus: [oneGpu(60, i % 10 === 0 ? { min: 0, mean: 1, max: 2 } : { min: 60, mean: 80, max: 99 })],
     procs: 1,
     health: { state: 'ok' },
     run: null,

@@ -11,6 +11,7 @@ import { silentLogger } from '../controller/src/log';
 import { startController } from '../controller/src/compose/start-controller';
 import type { SampleInput } from '../controller/src/store';
 import { MemoryProvider, memoryInstance } from '../test/fakes/memory-provider';
+import { oneGpu } from './one-gpu';
 
 const N = Number(process.env.BENCH_INSTANCES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
@@ -50,19 +51,7 @@ async function main(): Promise<void> {
           source: 'agent',
           t0: s,
           t1: s + STEP_S * 1000,
-          gpus: [
-            {
-              index: 0,
-              uuid: null,
-              count: STEP_S,
-              utilUnknown: 0,
-              util: { min: util, mean: util, max: util },
-              memUsed: null,
-              memTotal: 24_000,
-              temp: null,
-              power: null,
-            },
-          ],
+          gpus: [oneGpu(STEP_S, { min: util, mean: util, max: util })],
           procs: 1,
           health: { state: 'ok' },
           run: null,

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { migrate } from './migrations';
+import { migrate } from './migrate';
 import { PgDatabase } from './sql/pg-database';
 
 export const DB_FILE_NAME = 'cost-optimizer.db';

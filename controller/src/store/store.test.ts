@@ -5,7 +5,8 @@ import { batch, gpus, OK } from '../../../test/helpers/gpu-stats';
 import { storeBackends, useTempStore } from '../../../test/helpers/temp-store';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, migrate } from './migrations';
+import { migrate } from './migrate';
+import { MIGRATIONS } from './migrations';
 import { openStore } from './store';
 import type { SampleInput } from './types';
 
