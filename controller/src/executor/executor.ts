@@ -13,7 +13,7 @@ import type { RetryPolicy } from '../retry/retry-policy';
 import type { Sleep } from '../retry/with-retry';
 import { type ActDeps, actAndVerify, DEFAULT_ACT_POLICY, readInstance, settlePolicy } from './act-and-verify';
 import type { ActionKind, ActionLog, ActionRecord, ActionStatus } from './action-log';
-import { type LeaseView, leftToPreviousLeader, previousCallBoundMs } from './previous-leader';
+import { type LeaseView, takeOver } from './previous-leader';
 
 export interface PlannedAction {
   instanceId: string;
@@ -139,14 +139,10 @@ export class Executor {
     const epoch = lease?.epoch ?? null;
     const leave = (reason: string): ActionOutcome => ({ instanceId: a.instanceId, kind, status: 'planned', reason });
     if (lease !== null && epoch === null) return leave('this replica does not hold the leader lease');
-    if (existing?.status === 'planned') {
-      // Not carried by a call of this process (inFlight): a crash remnant, or a previous leader's call still on its way.
-      const leftAlone = leftToPreviousLeader(existing, lease, this.o.previousCallMs ?? previousCallBoundMs(30));
-      if (leftAlone !== null) return leave(leftAlone);
-    }
-    if (existing && epoch !== null && existing.leaseEpoch !== epoch && !this.o.actions.claim(existing.id, existing.leaseEpoch, epoch)) {
-      return leave(`held under lease epoch ${existing.leaseEpoch ?? 'unknown'}, not taken over by this replica (epoch ${epoch})`);
-    }
+    // A `planned` row not carried by a call of this process (inFlight) is a crash remnant, or a previous leader's call
+    // still on its way.
+    const refused = existing && takeOver(existing, lease, this.o.previousCallMs, (id, from, to) => this.o.actions.claim(id, from, to));
+    if (refused) return leave(refused.why);
     const asHolder = epoch ?? undefined;
     const figures: Record<string, unknown> = { ...a.figures, attempts };
     const row: ActionRecord =

@@ -36,7 +36,7 @@ export function previousCallBoundMs(providerTimeoutSec: number): number {
  * it, when its epoch is not this process's). Without a lease (a lone controller owns its file) a `planned` row no
  * call of its own is carrying is a crash remnant, free to settle.
  */
-export function leftToPreviousLeader(row: Pick<ActionRecord, 'leaseEpoch'>, lease: LeaseView | null, callBoundMs: number): string | null {
+function leftToPreviousLeader(row: Pick<ActionRecord, 'leaseEpoch'>, lease: LeaseView | null, callBoundMs: number): string | null {
   if (lease === null || (lease.epoch !== null && row.leaseEpoch === lease.epoch)) return null;
   if (lease.epoch === null) return 'this replica does not hold the leader lease';
   if (row.leaseEpoch !== null && row.leaseEpoch > lease.epoch) {
@@ -46,4 +46,23 @@ export function leftToPreviousLeader(row: Pick<ActionRecord, 'leaseEpoch'>, leas
   if (waitMs <= 0) return null;
   const by = row.leaseEpoch === null ? 'a leader of an earlier version' : `the previous leader (lease epoch ${row.leaseEpoch})`;
   return `planned by ${by}, whose call may still be on its way: left to it for ${Math.ceil(waitMs / 1000)} s more`;
+}
+
+/**
+ * Whether this process may settle or carry out an existing `planned` or `failed` row now. Null: yes, and the row is
+ * claimed for its epoch where it was another's. Else why not, and whether to look again later (`wait`: a previous
+ * leader's call may still be on its way) or leave it to the replica that took it.
+ */
+export function takeOver(
+  row: Pick<ActionRecord, 'id' | 'status' | 'leaseEpoch'>,
+  lease: LeaseView | null,
+  callBoundMs: number | undefined,
+  claim: (id: number, from: number | null, to: number) => boolean,
+): { why: string; wait: boolean } | null {
+  if (row.status === 'planned') {
+    const why = leftToPreviousLeader(row, lease, callBoundMs ?? previousCallBoundMs(30));
+    if (why !== null) return { why, wait: true };
+  }
+  if (lease?.epoch == null || row.leaseEpoch === lease.epoch || claim(row.id, row.leaseEpoch, lease.epoch)) return null;
+  return { why: `held under lease epoch ${row.leaseEpoch ?? 'unknown'}, not taken over by this replica (epoch ${lease.epoch})`, wait: false };
 }

@@ -5,7 +5,7 @@
 // answer for yet, is looked at again next cycle.
 import { callVerdict } from '../domain/action-effect';
 import type { ProviderName } from '../domain/instance';
-import { type LeaseView, leftToPreviousLeader, previousCallBoundMs } from '../executor/previous-leader';
+import { type LeaseView, takeOver } from '../executor/previous-leader';
 import { errorMessage, type Logger } from '../log';
 import type { Provider } from '../providers/provider';
 import type { Store } from '../store';
@@ -32,22 +32,21 @@ export async function settleInterruptedActions(d: InterruptedDeps, now: number):
       continue;
     }
     const lease = d.lease?.() ?? null;
-    const leftAlone = leftToPreviousLeader(a, lease, d.previousCallMs ?? previousCallBoundMs(30));
-    if (leftAlone !== null) {
-      left++;
+    const refused = takeOver(a, lease, d.previousCallMs, (id, from, to) => d.store.claimAction(id, from, to));
+    if (refused !== null) {
+      if (refused.wait) left++;
       continue;
     }
-    if (lease?.epoch != null && a.leaseEpoch !== lease.epoch && !d.store.claimAction(a.id, a.leaseEpoch, lease.epoch)) continue;
     try {
       const fresh = await provider.get(rec.providerId);
       const state = fresh === null ? 'gone' : fresh.state;
       const done = callVerdict(a.kind as 'pause' | 'delete', state) === 'done';
-      const by = lease === null ? 'a controller restart' : 'a change of leader';
+      const [by, after] = lease === null ? ['a controller restart', 'a restart'] : ['a change of leader', 'a change of leader'];
       const settled = d.store.updateAction(
         a.id,
         {
           ...(done
-            ? { status: 'succeeded' as const, reason: `${a.reason} (verified after ${lease === null ? 'a restart' : 'a change of leader'}: ${state})` }
+            ? { status: 'succeeded' as const, reason: `${a.reason} (verified after ${after}: ${state})` }
             : { status: 'failed' as const, reason: `interrupted by ${by}; the instance is ${state}` }),
           // Replicas: written only while the row is still this leader's (a newer one may have claimed it since).
           ...(lease?.epoch != null ? { ifEpoch: lease.epoch } : {}),
